@@ -1,0 +1,79 @@
+"""The ``bayes-scot`` command line.
+
+Each subcommand lives in its own module exposing ``register(subparsers)``, which adds its
+parser and sets ``func`` to a callable taking the parsed arguments and returning an exit
+code. Every :class:`~bayes_scot.errors.EvidenceError` becomes one line on standard error
+and exit code 2; no traceback reaches the user.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from bayes_scot import __version__
+from bayes_scot.errors import EvidenceError
+
+__all__ = ["EXIT_BAD_INPUT", "build_parser", "main"]
+
+EXIT_BAD_INPUT = 2
+"""Exit code for bad input (an invalid trial file, spec or curve), as for usage errors."""
+
+#: Subcommand modules, in the order ``--help`` lists them.
+SUBCOMMANDS: tuple[str, ...] = ("report", "validate", "effect", "reconstruct")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser with every available subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="bayes-scot",
+        description=(
+            "Bayesian reanalysis of randomised trials from published arm-level data. "
+            "Run 'bayes-scot report' for the default SCOT reanalysis."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"bayes-scot {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in SUBCOMMANDS:
+        try:
+            module = importlib.import_module(f"bayes_scot.cli.{name}")
+        except ModuleNotFoundError as err:  # a subcommand whose module is not installed
+            if err.name != f"bayes_scot.cli.{name}":
+                raise
+            continue
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments without the program name (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 on success, 2 on bad input or usage, 1 on an unexpected failure.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    try:
+        return int(args.func(args))
+    except EvidenceError as err:
+        print(f"bayes-scot {args.command}: error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print(f"bayes-scot {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

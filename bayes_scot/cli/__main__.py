@@ -1,0 +1,7 @@
+"""``python -m bayes_scot.cli``."""
+
+import sys
+
+from bayes_scot.cli import main
+
+sys.exit(main())

@@ -1,0 +1,15 @@
+"""Conventions shared by every table, plot and report of the package.
+
+Keeping them in one place means a 95% interval in a table is the same 95% interval in the
+figure beside it.
+"""
+
+from __future__ import annotations
+
+__all__ = ["CREDIBLE_LEVEL", "DEFAULT_SEED"]
+
+CREDIBLE_LEVEL: float = 0.95
+"""Probability mass of every central credible interval the package reports."""
+
+DEFAULT_SEED: int = 20180104
+"""Seed used when a specification gives none (the SCOT publication date, 4 January 2018)."""

@@ -1,0 +1,59 @@
+"""Provenance of a reported number: where it was read, and whether it was derived."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from bayes_scot.errors import EvidenceError
+
+__all__ = ["SOURCE_TAGS", "Source"]
+
+SOURCE_TAGS: tuple[str, ...] = ("reported", "derived")
+"""``reported``: read in the cited publication; ``derived``: computed from reported numbers
+by arithmetic that the entry's ``note`` shows."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Source:
+    """Where a number comes from.
+
+    Parameters
+    ----------
+    citation : str
+        The publication, e.g. ``"Sullivan KM et al. N Engl J Med 2018;378:35-47"``.
+    locator : str
+        Where in the publication, e.g. ``"Table 2"`` or ``"Abstract"``.
+    tag : {"reported", "derived"}
+        ``reported`` when the number is printed in the source; ``derived`` when it was
+        computed from reported numbers (the ``note`` must then give the arithmetic).
+    note : str, optional
+        Anything a reader needs to judge the number (derivation, caveats).
+    """
+
+    citation: str
+    locator: str
+    tag: Literal["reported", "derived"]
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.citation, str) or not self.citation.strip():
+            raise EvidenceError("a source needs a non-empty citation", field="source.citation")
+        if not isinstance(self.locator, str) or not self.locator.strip():
+            raise EvidenceError(
+                "a source needs a locator such as 'Table 2' or 'Abstract'",
+                field="source.locator",
+            )
+        if self.tag not in SOURCE_TAGS:
+            raise EvidenceError(
+                f"tag must be one of {', '.join(SOURCE_TAGS)}, not {self.tag!r}",
+                field="source.tag",
+            )
+        if self.tag == "derived" and not self.note.strip():
+            raise EvidenceError(
+                "a derived number needs a note giving its derivation", field="source.note"
+            )
+
+    def label(self) -> str:
+        """Return ``"citation, locator"``, the short form shown in tables."""
+        return f"{self.citation}, {self.locator}"

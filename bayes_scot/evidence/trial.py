@@ -1,0 +1,476 @@
+"""A trial as a paper reports it: arms, populations and validated evidence entries."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Any, Literal, TypeVar
+
+import pandas as pd
+
+from bayes_scot.errors import EvidenceError
+from bayes_scot.evidence.endpoints import Endpoint, get_endpoint
+from bayes_scot.evidence.entries import (
+    POOLED,
+    DigitisedCurve,
+    Entry,
+    LandmarkEvents,
+    SurvivalEstimate,
+)
+from bayes_scot.evidence.source import Source
+
+__all__ = ["ALL_POPULATIONS", "FRAME_COLUMNS", "Arm", "Population", "Trial", "validate_entries"]
+
+E = TypeVar("E", bound=Entry)
+
+ALL_POPULATIONS = "all"
+"""Population selector meaning "every population in the file"."""
+
+FRAME_COLUMNS: tuple[str, ...] = (
+    "kind",
+    "id",
+    "endpoint",
+    "population",
+    "arm",
+    "time_months",
+    "statistic",
+    "value",
+    "source",
+    "tag",
+    "note",
+    "assumption",
+)
+"""Columns of :meth:`Trial.to_frame`, in order."""
+
+#: Numerical slack for "non-increasing" checks on survival read from papers (percentages
+#: printed to whole numbers can tie; a rise larger than this is an error).
+_SURVIVAL_TOLERANCE = 1e-9
+
+
+@dataclass(frozen=True, kw_only=True)
+class Arm:
+    """A randomised arm.
+
+    Parameters
+    ----------
+    name : str
+        Identifier used in entries (``"hsct"``).
+    label : str
+        Human-readable description of the treatment.
+    role : {"experimental", "control"}
+        The arm's role in comparisons; effects are experimental minus (or over) control.
+    regimen : str, optional
+        Regimen class, e.g. ``"myeloablative"``, used for between-trial regimen terms.
+    """
+
+    name: str
+    label: str
+    role: Literal["experimental", "control"]
+    regimen: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Population:
+    """An analysis population (intention to treat, per protocol).
+
+    Parameters
+    ----------
+    name : str
+        Identifier used in entries (``"itt"``).
+    label : str
+        Human-readable name.
+    n : mapping of str to int
+        Participants per arm.
+    definition : str, optional
+        How the population was defined.
+    source : Source, optional
+        Where ``n`` was read.
+    """
+
+    name: str
+    label: str
+    n: Mapping[str, int]
+    definition: str = ""
+    source: Source | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Trial:
+    """A randomised trial's published evidence, validated and with provenance.
+
+    Build one with :func:`bayes_scot.load_trial`. The entries can be explored with
+    :meth:`evidence` and :meth:`to_frame`; in a notebook the trial shows itself as a table.
+
+    Parameters
+    ----------
+    name : str
+        Short name, e.g. ``"scot"``.
+    title : str
+        Full title or acronym expansion.
+    citation : str
+        Main publication.
+    arms : tuple of Arm
+        The arms, experimental first.
+    populations : mapping of str to Population
+        Analysis populations defined by the paper.
+    entries : tuple of Entry
+        Evidence entries (all populations, or the selected one).
+    population : str, default "all"
+        The population this view is restricted to (``"all"`` for none).
+    endpoints : mapping of str to Endpoint, optional
+        Endpoints declared by the file in addition to the built-in ones.
+    registration : str, optional
+    design : str, optional
+        A sentence on the design.
+    path : str, optional
+        The file the trial was read from.
+    content_hash : str, optional
+        SHA-256 of the file's bytes, recorded in reports.
+    """
+
+    name: str
+    title: str
+    citation: str
+    arms: tuple[Arm, ...]
+    populations: Mapping[str, Population]
+    entries: tuple[Entry, ...]
+    population: str = ALL_POPULATIONS
+    endpoints: Mapping[str, Endpoint] = field(default_factory=dict)
+    registration: str = ""
+    design: str = ""
+    path: str | None = None
+    content_hash: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "populations", MappingProxyType(dict(self.populations)))
+        object.__setattr__(self, "endpoints", MappingProxyType(dict(self.endpoints)))
+        object.__setattr__(self, "arms", tuple(self.arms))
+        object.__setattr__(self, "entries", tuple(self.entries))
+
+    # -- arms -------------------------------------------------------------------------
+    @property
+    def arm_names(self) -> tuple[str, ...]:
+        """Arm names, experimental first."""
+        return tuple(a.name for a in self.arms)
+
+    @property
+    def experimental(self) -> str:
+        """Name of the experimental arm."""
+        return next(a.name for a in self.arms if a.role == "experimental")
+
+    @property
+    def control(self) -> str:
+        """Name of the control arm."""
+        return next(a.name for a in self.arms if a.role == "control")
+
+    def n(self, arm: str, population: str | None = None) -> int:
+        """Participants randomised to ``arm`` in ``population`` (default: this view's).
+
+        Parameters
+        ----------
+        arm : str
+        population : str, optional
+
+        Returns
+        -------
+        int
+        """
+        pop = population or (self.population if self.population != ALL_POPULATIONS else "itt")
+        try:
+            return int(self.populations[pop].n[arm])
+        except KeyError:
+            raise EvidenceError(
+                f"no participant count for arm {arm!r} in population {pop!r}",
+                file=self.path,
+                field="populations",
+            ) from None
+
+    def endpoint(self, name: str) -> Endpoint:
+        """Return the :class:`Endpoint` called ``name`` (file-declared or built-in)."""
+        return get_endpoint(name, dict(self.endpoints))
+
+    # -- views ------------------------------------------------------------------------
+    def with_population(self, population: str) -> Trial:
+        """Return the same trial restricted to one population (or ``"all"``).
+
+        Parameters
+        ----------
+        population : str
+            A population name of this trial, or ``"all"``.
+
+        Returns
+        -------
+        Trial
+            A view whose entries all belong to ``population``; the full set is kept by
+            the loader, so switching back is cheap via :func:`bayes_scot.load_trial`.
+
+        Raises
+        ------
+        EvidenceError
+            If the population is unknown.
+        """
+        if population != ALL_POPULATIONS and population not in self.populations:
+            raise EvidenceError(
+                f"unknown population {population!r}; this trial has "
+                f"{', '.join(self.populations)} (or 'all')",
+                file=self.path,
+                field="population",
+            )
+        entries = self.entries
+        if population != ALL_POPULATIONS:
+            entries = tuple(e for e in entries if e.population == population)
+        return replace(self, entries=entries, population=population)
+
+    def evidence(
+        self,
+        kind: str | type[E] | None = None,
+        *,
+        endpoint: str | Iterable[str] | None = None,
+        population: str | None = None,
+        arm: str | None = None,
+    ) -> tuple[Any, ...]:
+        """Select entries by kind, endpoint, population and arm.
+
+        Parameters
+        ----------
+        kind : str or Entry subclass, optional
+            A table name (``"landmark_events"``) or a record type (``LandmarkEvents``).
+        endpoint : str or iterable of str, optional
+        population : str, optional
+        arm : str, optional
+            Keep entries that report on this arm.
+
+        Returns
+        -------
+        tuple of Entry
+            In file order.
+        """
+        endpoints = {endpoint} if isinstance(endpoint, str) else (
+            None if endpoint is None else set(endpoint)
+        )
+        selected = []
+        for e in self.entries:
+            if kind is not None:
+                if isinstance(kind, str) and e.kind != kind:
+                    continue
+                if isinstance(kind, type) and not isinstance(e, kind):
+                    continue
+            if endpoints is not None and e.endpoint not in endpoints:
+                continue
+            if population is not None and e.population != population:
+                continue
+            if arm is not None and arm not in e.arms:
+                continue
+            selected.append(e)
+        return tuple(selected)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return every reported value as a tidy DataFrame, one row per value.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns :data:`FRAME_COLUMNS`: ``kind`` (the entry's table), ``id``,
+            ``endpoint``, ``population``, ``arm`` (``None`` for between-arm values such as
+            p-values and ratios), ``time_months``, ``statistic`` (what ``value`` is:
+            ``events``, ``n``, ``survival``, ``mean``, ``sd``, ``percent_favourable``,
+            ``p_value``, ``hr``, ...), ``value``, ``source`` (citation and locator),
+            ``tag`` (``reported`` or ``derived``), ``note`` and ``assumption``.
+        """
+        rows = [row for e in self.entries for row in e.rows()]
+        return pd.DataFrame(rows, columns=list(FRAME_COLUMNS))
+
+    @property
+    def data_hash(self) -> str:
+        """SHA-256 of this view's evidence, independent of file formatting."""
+        payload = self.to_frame().to_json(orient="records", double_precision=15)
+        meta = json.dumps(
+            {"name": self.name, "population": self.population,
+             "n": {k: dict(v.n) for k, v in self.populations.items()}},
+            sort_keys=True,
+        )
+        return hashlib.sha256((meta + payload).encode()).hexdigest()
+
+    # -- display ----------------------------------------------------------------------
+    def __repr__(self) -> str:
+        n = ", ".join(
+            f"{p.name} " + " vs ".join(f"{p.n[a]}" for a in self.arm_names if a in p.n)
+            for p in self.populations.values()
+        )
+        return (
+            f"<Trial {self.name!r}: {' vs '.join(self.arm_names)}; {n}; "
+            f"{len(self.entries)} entries, population={self.population!r}>"
+        )
+
+    def _repr_html_(self) -> str:
+        esc = html.escape
+        arms = "".join(
+            f"<li><b>{esc(a.name)}</b> ({esc(a.role)}): {esc(a.label)}</li>" for a in self.arms
+        )
+        pops = "".join(
+            f"<li><b>{esc(p.name)}</b>: {esc(p.label)}, "
+            + ", ".join(f"{esc(k)} {v}" for k, v in p.n.items())
+            + "</li>"
+            for p in self.populations.values()
+        )
+        rows = "".join(
+            "<tr>"
+            f"<td>{esc(e.kind)}</td><td>{esc(e.id)}</td><td>{esc(e.population)}</td>"
+            f"<td>{esc(e.describe())}</td><td>{esc(e.source.label())}</td>"
+            f"<td>{esc(e.source.tag)}</td>"
+            f"<td>{esc(e.assumption)}</td>"
+            "</tr>"
+            for e in self.entries
+        )
+        return (
+            f"<div class='bayes-scot-trial'><h4>{esc(self.name.upper())}: {esc(self.title)}</h4>"
+            f"<p>{esc(self.citation)}</p><p>Population shown: <b>{esc(self.population)}</b></p>"
+            f"<p>Arms:</p><ul>{arms}</ul><p>Populations:</p><ul>{pops}</ul>"
+            "<table><thead><tr><th>kind</th><th>id</th><th>population</th><th>reports</th>"
+            "<th>source</th><th>tag</th><th>assumption</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table></div>"
+        )
+
+
+def validate_entries(
+    entries: Iterable[Entry],
+    *,
+    arms: Iterable[str],
+    populations: Mapping[str, Population],
+    endpoints: Mapping[str, Endpoint] | None = None,
+) -> None:
+    """Check the rules that span entries; raise on the first violation.
+
+    Rules: ids are unique; no two entries report the same thing (same kind, endpoint,
+    population, time and arms); arms, populations and endpoints are known; counts do not
+    exceed the population's size; within an arm, endpoint and population, Kaplan-Meier
+    survival does not rise over time and cumulative event counts among the same ``n`` do
+    not fall.
+
+    Parameters
+    ----------
+    entries : iterable of Entry
+    arms : iterable of str
+        Declared arm names (``"pooled"`` is always allowed).
+    populations : mapping of str to Population
+    endpoints : mapping of str to Endpoint, optional
+        File-declared endpoints.
+
+    Raises
+    ------
+    EvidenceError
+        Naming the entry and the field.
+    """
+    entries = list(entries)
+    known_arms = set(arms) | {POOLED}
+    seen_ids: set[str] = set()
+    seen_keys: dict[tuple[Any, ...], str] = {}
+    for e in entries:
+        if e.id in seen_ids:
+            raise EvidenceError("duplicated entry id", entry=e.id, field="id")
+        seen_ids.add(e.id)
+        try:
+            get_endpoint(e.endpoint, dict(endpoints or {}))
+        except EvidenceError as err:
+            raise err.located(entry=e.id) from None
+        if e.population not in populations:
+            raise EvidenceError(
+                f"unknown population {e.population!r}; declared: {', '.join(populations)}",
+                entry=e.id,
+                field="population",
+            )
+        for arm in e.arms:
+            if arm not in known_arms:
+                raise EvidenceError(
+                    f"unknown arm {arm!r}; declared: {', '.join(sorted(known_arms))}",
+                    entry=e.id,
+                    field="arm",
+                )
+        key = _identity(e)
+        if key in seen_keys:
+            raise EvidenceError(
+                f"duplicates entry '{seen_keys[key]}' (same kind, endpoint, population, "
+                "time and arms)",
+                entry=e.id,
+                field="id",
+            )
+        seen_keys[key] = e.id
+        _check_against_population(e, populations[e.population])
+    _check_monotone_survival(entries)
+    _check_monotone_events(entries)
+
+
+def _identity(e: Entry) -> tuple[Any, ...]:
+    extra: tuple[Any, ...] = ()
+    for name in ("statistic", "measure", "window_months", "estimand"):
+        if hasattr(e, name):
+            extra += (getattr(e, name),)
+    return (e.kind, e.endpoint, e.population, e.time, tuple(sorted(e.arms)), *extra)
+
+
+def _check_against_population(e: Entry, population: Population) -> None:
+    for name in ("n", "count", "events"):
+        mapping = getattr(e, name, None)
+        if not isinstance(mapping, Mapping):
+            continue
+        for arm, value in mapping.items():
+            limit = population.n.get(arm)
+            if limit is not None and value > limit:
+                raise EvidenceError(
+                    f"{value:g} exceeds the {population.name} population's {limit} "
+                    f"participants in arm {arm!r}",
+                    entry=e.id,
+                    field=f"{name}.{arm}",
+                )
+    if isinstance(e, DigitisedCurve):
+        limit = population.n.get(e.arm)
+        if limit is not None and e.n_risk[0] > limit:
+            raise EvidenceError(
+                f"{e.n_risk[0]} at risk at time {e.risk_times[0]:g} exceeds the "
+                f"{population.name} population's {limit} in arm {e.arm!r}",
+                entry=e.id,
+                field="n_risk[0]",
+            )
+
+
+def _check_monotone_survival(entries: list[Entry]) -> None:
+    series: dict[tuple[str, str, str], list[tuple[float, float, str]]] = defaultdict(list)
+    for e in entries:
+        if isinstance(e, SurvivalEstimate) and e.method == "kaplan_meier":
+            for arm, s in e.survival.items():
+                series[(e.endpoint, e.population, arm)].append((e.time_months, s, e.id))
+    for (endpoint, population, arm), points in series.items():
+        points.sort()
+        for (t0, s0, _id0), (t1, s1, id1) in zip(points, points[1:], strict=False):
+            if s1 > s0 + _SURVIVAL_TOLERANCE:
+                raise EvidenceError(
+                    f"{endpoint} survival in arm {arm!r} ({population}) rises from "
+                    f"{s0:g} at {t0:g} months to {s1:g} at {t1:g} months",
+                    entry=id1,
+                    field=f"survival.{arm}",
+                )
+
+
+def _check_monotone_events(entries: list[Entry]) -> None:
+    series: dict[tuple[str, str, str, float], list[tuple[float, float, str]]] = defaultdict(list)
+    for e in entries:
+        if isinstance(e, LandmarkEvents):
+            for arm, d in e.events.items():
+                series[(e.endpoint, e.population, arm, e.n[arm])].append(
+                    (e.time_months, d, e.id)
+                )
+    for (endpoint, population, arm, _n), points in series.items():
+        points.sort()
+        for (t0, d0, _id0), (t1, d1, id1) in zip(points, points[1:], strict=False):
+            if d1 < d0:
+                raise EvidenceError(
+                    f"cumulative {endpoint} events in arm {arm!r} ({population}) fall from "
+                    f"{d0:g} by {t0:g} months to {d1:g} by {t1:g} months",
+                    entry=id1,
+                    field=f"events.{arm}",
+                )

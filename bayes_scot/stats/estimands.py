@@ -1,0 +1,155 @@
+"""Posterior draws of one estimand, and the summaries every table reports.
+
+Every model turns its posterior into :class:`EstimandDraws`: the draws of one quantity
+(a survival difference, a hazard ratio, a difference in change from baseline) together
+with the facts needed to read it: which side of the null value means the experimental arm
+is superior, and the clinically important margin. Directions are data here, never a sign
+flip hidden in a model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from bayes_scot.conventions import CREDIBLE_LEVEL
+
+__all__ = ["EstimandDraws", "EstimandSummary", "summarise_draws"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class EstimandDraws:
+    """Posterior draws of one estimand with the facts needed to interpret them.
+
+    Parameters
+    ----------
+    endpoint : str
+        Endpoint name (``"efs"``, ``"haq_di"``).
+    estimand : str
+        Identifier, e.g. ``"survival_difference_54"`` or ``"hazard_ratio_12_24"``.
+    label : str
+        Human-readable description, e.g. "EFS at 54 months, HSCT minus CYC".
+    draws : numpy.ndarray
+        Shape ``(chain, draw)``; the chain axis lets R-hat and ESS be computed.
+    null : float
+        Value of no difference (0 for differences, 1 for ratios).
+    superior : {"higher", "lower"}
+        Which side of ``null`` means the experimental arm is superior.
+    mcid : float, optional
+        Threshold on the estimand's own scale beyond which superiority is clinically
+        important (e.g. 0.10 for a survival difference, 0.8 for a hazard ratio).
+    mcid_source : str, optional
+        Where ``mcid`` comes from (citation or "package default; review").
+    unit : str, optional
+        Unit of the estimand.
+    evidence : str, optional
+        What drove the estimate: ``"trial"``, ``"external"``, ``"prior only"`` or a
+        combination such as ``"trial + external"``.
+    """
+
+    endpoint: str
+    estimand: str
+    label: str
+    draws: np.ndarray
+    null: float
+    superior: Literal["higher", "lower"]
+    mcid: float | None = None
+    mcid_source: str = ""
+    unit: str = ""
+    evidence: str = "trial"
+    attrs: dict[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        draws = np.asarray(self.draws, dtype=float)
+        if draws.ndim == 1:
+            draws = draws[np.newaxis, :]
+        if draws.ndim != 2:
+            raise ValueError(f"draws must have shape (chain, draw), got {draws.shape}")
+        object.__setattr__(self, "draws", draws)
+        if self.superior not in ("higher", "lower"):
+            raise ValueError(f"superior must be 'higher' or 'lower', not {self.superior!r}")
+
+    def p_superior(self) -> float:
+        """Posterior probability that the experimental arm is superior (beyond ``null``)."""
+        return _tail(self.draws, self.null, self.superior)
+
+    def p_mcid(self) -> float:
+        """Posterior probability of superiority by at least the MCID (NaN without one)."""
+        if self.mcid is None:
+            return float("nan")
+        return _tail(self.draws, self.mcid, self.superior)
+
+    def p_harm(self) -> float:
+        """Posterior probability that the experimental arm is inferior (other side of null)."""
+        other: Literal["higher", "lower"] = "lower" if self.superior == "higher" else "higher"
+        return _tail(self.draws, self.null, other)
+
+
+def _tail(draws: np.ndarray, threshold: float, side: str) -> float:
+    if side == "higher":
+        return float(np.mean(draws > threshold))
+    return float(np.mean(draws < threshold))
+
+
+@dataclass(frozen=True)
+class EstimandSummary:
+    """Posterior summary of one estimand (see :func:`summarise_draws`)."""
+
+    median: float
+    lower: float
+    upper: float
+    p_superior: float
+    p_mcid: float
+    p_harm: float
+    rhat: float
+    ess_bulk: float
+
+
+def summarise_draws(estimand: EstimandDraws, level: float = CREDIBLE_LEVEL) -> EstimandSummary:
+    """Summarise draws: median, central credible interval, tail probabilities, R-hat, ESS.
+
+    Parameters
+    ----------
+    estimand : EstimandDraws
+    level : float, default :data:`~bayes_scot.conventions.CREDIBLE_LEVEL`
+        Mass of the central credible interval.
+
+    Returns
+    -------
+    EstimandSummary
+
+    Notes
+    -----
+    R-hat is the rank-normalised split R-hat and ESS the bulk effective sample size of
+    Vehtari et al. (2021), computed by ArviZ; with a single chain R-hat is NaN.
+
+    References
+    ----------
+    .. [1] Vehtari A, Gelman A, Simpson D, Carpenter B, Bürkner P-C. Rank-normalization,
+       folding, and localization: an improved R-hat for assessing convergence of MCMC.
+       Bayesian Analysis 2021;16:667-718. doi:10.1214/20-BA1221
+    """
+    import arviz as az
+
+    draws = estimand.draws
+    alpha = (1.0 - level) / 2.0
+    lower, median, upper = np.quantile(draws, [alpha, 0.5, 1.0 - alpha])
+    if draws.shape[0] > 1 and np.ptp(draws) > 0:
+        rhat = float(az.rhat(draws))
+        ess = float(az.ess(draws, method="bulk"))
+    elif np.ptp(draws) == 0:
+        rhat, ess = float("nan"), float("nan")
+    else:
+        rhat, ess = float("nan"), float(az.ess(draws, method="bulk"))
+    return EstimandSummary(
+        median=float(median),
+        lower=float(lower),
+        upper=float(upper),
+        p_superior=estimand.p_superior(),
+        p_mcid=estimand.p_mcid(),
+        p_harm=estimand.p_harm(),
+        rhat=rhat,
+        ess_bulk=ess,
+    )
