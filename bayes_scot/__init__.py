@@ -32,7 +32,20 @@ _LAZY: dict[str, str] = {
     "Reanalysis": "bayes_scot.reanalysis",
 }
 
-__all__ = ["EvidenceError", "SpecError", "__version__", *sorted(_LAZY)]
+__all__ = [
+    "EvidenceError",
+    "Reanalysis",
+    "Source",
+    "SpecError",
+    "Trial",
+    "__version__",
+    "list_trials",
+    "load_trial",
+    "reanalyse",
+    "reanalyse_effect",
+    "reconstruct_ipd",
+    "win_statistics",
+]
 
 if TYPE_CHECKING:  # pragma: no cover
     from bayes_scot.data import list_trials, load_trial

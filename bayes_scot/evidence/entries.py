@@ -155,7 +155,9 @@ class Entry:
     def _check_level(self) -> None:
         level = getattr(self, "level", 0.95)
         if not _is_number(level) or not 0.5 <= level < 1.0:
-            raise self._fail("level", f"must be a credible/confidence level in [0.5, 1), not {level!r}")
+            raise self._fail(
+                "level", f"must be a confidence level in [0.5, 1), not {level!r}"
+            )
 
     def _check_interval(self, lower: float | None, upper: float | None, point: float | None,
                         where: str) -> None:
@@ -640,7 +642,11 @@ class SlopeSummary(Entry):
         self._check_probability("p_value", self.p_value)
         if self.window_months is not None:
             window = tuple(self.window_months)
-            if len(window) != 2 or not all(_is_number(w) for w in window) or window[0] >= window[1]:
+            if (
+                len(window) != 2
+                or not all(_is_number(w) for w in window)
+                or window[0] >= window[1]
+            ):
                 raise self._fail("window_months", "must be [start, end] in months, start < end")
             object.__setattr__(self, "window_months", (float(window[0]), float(window[1])))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import itertools
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -446,7 +447,7 @@ def _check_monotone_survival(entries: list[Entry]) -> None:
                 series[(e.endpoint, e.population, arm)].append((e.time_months, s, e.id))
     for (endpoint, population, arm), points in series.items():
         points.sort()
-        for (t0, s0, _id0), (t1, s1, id1) in zip(points, points[1:], strict=False):
+        for (t0, s0, _id0), (t1, s1, id1) in itertools.pairwise(points):
             if s1 > s0 + _SURVIVAL_TOLERANCE:
                 raise EvidenceError(
                     f"{endpoint} survival in arm {arm!r} ({population}) rises from "
@@ -466,7 +467,7 @@ def _check_monotone_events(entries: list[Entry]) -> None:
                 )
     for (endpoint, population, arm, _n), points in series.items():
         points.sort()
-        for (t0, d0, _id0), (t1, d1, id1) in zip(points, points[1:], strict=False):
+        for (t0, d0, _id0), (t1, d1, id1) in itertools.pairwise(points):
             if d1 < d0:
                 raise EvidenceError(
                     f"cumulative {endpoint} events in arm {arm!r} ({population}) fall from "

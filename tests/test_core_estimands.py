@@ -1,0 +1,75 @@
+"""Posterior summaries of estimand draws: tail probabilities, intervals, directions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bayes_scot.conventions import CREDIBLE_LEVEL
+from bayes_scot.stats.estimands import EstimandDraws, summarise_draws
+
+
+def _draws(values: np.ndarray, **kwargs: object) -> EstimandDraws:
+    defaults: dict[str, object] = {
+        "endpoint": "efs",
+        "estimand": "survival_difference_54",
+        "label": "EFS at 54 months, HSCT minus CYC",
+        "null": 0.0,
+        "superior": "higher",
+    }
+    defaults.update(kwargs)
+    return EstimandDraws(draws=values, **defaults)  # type: ignore[arg-type]
+
+
+def test_tail_probabilities_are_exact_counts() -> None:
+    values = np.array([[-0.2, -0.05, 0.0, 0.05, 0.12, 0.3]])
+    est = _draws(values, mcid=0.10)
+    # Strict inequalities: a draw exactly at the null is neither superior nor harmful.
+    assert est.p_superior() == pytest.approx(3 / 6)
+    assert est.p_harm() == pytest.approx(2 / 6)
+    assert est.p_mcid() == pytest.approx(2 / 6)
+
+
+def test_lower_is_superior_for_ratios() -> None:
+    values = np.array([[0.5, 0.7, 0.9, 1.1]])
+    est = _draws(values, estimand="hazard_ratio", null=1.0, superior="lower", mcid=0.8)
+    assert est.p_superior() == pytest.approx(0.75)
+    assert est.p_mcid() == pytest.approx(0.5)
+    assert est.p_harm() == pytest.approx(0.25)
+
+
+def test_no_mcid_gives_nan() -> None:
+    assert np.isnan(_draws(np.zeros((1, 3))).p_mcid())
+
+
+def test_one_dimensional_draws_become_one_chain() -> None:
+    assert _draws(np.arange(5.0)).draws.shape == (1, 5)
+
+
+def test_bad_direction_is_rejected() -> None:
+    with pytest.raises(ValueError, match="superior"):
+        _draws(np.zeros((1, 3)), superior="better")
+
+
+def test_summary_matches_normal_quantiles() -> None:
+    # 4 chains x 20000 iid normal draws: the Monte Carlo SE of a 2.5% quantile of N(0, 1)
+    # is about sqrt(q(1-q)/n)/phi(z) = sqrt(.025*.975/80000)/0.058 = 0.0095, so 0.03 is
+    # three standard errors; the median's SE is 0.0044.
+    rng = np.random.default_rng(20180104)
+    est = _draws(rng.normal(0.1, 1.0, size=(4, 20000)))
+    summary = summarise_draws(est)
+    z = 1.959963984540054
+    assert CREDIBLE_LEVEL == 0.95
+    assert summary.median == pytest.approx(0.1, abs=0.015)
+    assert summary.lower == pytest.approx(0.1 - z, abs=0.03)
+    assert summary.upper == pytest.approx(0.1 + z, abs=0.03)
+    assert summary.p_superior == pytest.approx(0.5398, abs=0.01)
+    # iid chains mix perfectly: R-hat at 1 and bulk ESS near the number of draws.
+    assert summary.rhat == pytest.approx(1.0, abs=0.005)
+    assert summary.ess_bulk > 60000
+
+
+def test_summary_flags_chains_that_disagree() -> None:
+    rng = np.random.default_rng(1)
+    values = rng.normal(size=(4, 500)) + np.array([[0.0], [0.0], [0.0], [3.0]])
+    assert summarise_draws(_draws(values)).rhat > 1.1
