@@ -1,0 +1,141 @@
+"""The superiority table: one row per endpoint, estimand and prior.
+
+Every number a reader sees about an effect comes from this table: the posterior median
+and central credible interval, the probabilities that the experimental arm is superior,
+superior by at least the MCID, or inferior, the convergence diagnostics, what drove the
+estimate, and whether the result fails the diagnostics gate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import pandas as pd
+
+from bayes_scot.conventions import CREDIBLE_LEVEL
+from bayes_scot.results.fits import PriorFit, flag_reasons
+from bayes_scot.stats.estimands import summarise_draws
+
+__all__ = ["TABLE_COLUMNS", "superiority_table"]
+
+TABLE_COLUMNS: tuple[str, ...] = (
+    "family",
+    "endpoint",
+    "estimand",
+    "label",
+    "prior",
+    "median",
+    "lower",
+    "upper",
+    "p_superior",
+    "p_mcid",
+    "p_harm",
+    "null",
+    "superior",
+    "mcid",
+    "mcid_source",
+    "unit",
+    "rhat",
+    "ess_bulk",
+    "divergences",
+    "evidence",
+    "flagged",
+    "flag_reason",
+)
+"""Columns of :func:`superiority_table`, in order (documented in ``docs/report-schema.md``)."""
+
+
+def superiority_table(
+    fits: Iterable[PriorFit],
+    *,
+    priors: Sequence[str] | None = None,
+    level: float = CREDIBLE_LEVEL,
+) -> pd.DataFrame:
+    """Summarise every estimand of every fit, one row per (endpoint, estimand, prior).
+
+    Parameters
+    ----------
+    fits : iterable of PriorFit
+        One entry per (model family, prior).
+    priors : sequence of str, optional
+        Order of the priors in the table (default: the order they first appear).
+    level : float, default :data:`~bayes_scot.conventions.CREDIBLE_LEVEL`
+        Mass of the central credible interval ``[lower, upper]``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`TABLE_COLUMNS`. Rows are ordered by family and estimand as the
+        fits report them, then by prior. ``p_superior`` is the posterior probability
+        that the experimental arm is superior (beyond ``null`` on the ``superior``
+        side), ``p_mcid`` that it is superior by at least ``mcid`` (NaN without one),
+        ``p_harm`` that it is inferior. ``rhat`` and ``ess_bulk`` are the estimand's own;
+        ``divergences`` the fit's. ``flagged`` is True when the estimand or its fit fails
+        the diagnostics gate (:func:`~bayes_scot.results.fits.flag_reasons`), with the
+        reasons in ``flag_reason``.
+
+    Notes
+    -----
+    A flagged row is kept, never dropped: the reader sees the number and the reason not
+    to trust it.
+    """
+    fits = list(fits)
+    order = list(priors) if priors is not None else list(dict.fromkeys(f.prior for f in fits))
+    rank = {name: i for i, name in enumerate(order)}
+    unknown = sorted({f.prior for f in fits} - set(rank))
+    for name in unknown:
+        rank[name] = len(rank)
+    families = list(dict.fromkeys(f.family for f in fits))
+    estimand_rank: dict[tuple[str, str, str], int] = {}
+    for f in fits:
+        for e in f.estimands:
+            estimand_rank.setdefault((f.family, e.endpoint, e.estimand), len(estimand_rank))
+
+    rows = []
+    for f in fits:
+        diag = f.diagnostics
+        divergences = int(diag.divergences)
+        for e in f.estimands:
+            s = summarise_draws(e, level=level)
+            reasons = flag_reasons(
+                rhat=s.rhat,
+                ess_bulk=s.ess_bulk,
+                divergences=divergences,
+                fit_rhat_max=float(diag.rhat_max),
+                fit_ess_bulk_min=float(diag.ess_bulk_min),
+            )
+            rows.append(
+                {
+                    "family": f.family,
+                    "endpoint": e.endpoint,
+                    "estimand": e.estimand,
+                    "label": e.label,
+                    "prior": f.prior,
+                    "median": s.median,
+                    "lower": s.lower,
+                    "upper": s.upper,
+                    "p_superior": s.p_superior,
+                    "p_mcid": s.p_mcid,
+                    "p_harm": s.p_harm,
+                    "null": float(e.null),
+                    "superior": e.superior,
+                    "mcid": float("nan") if e.mcid is None else float(e.mcid),
+                    "mcid_source": e.mcid_source,
+                    "unit": e.unit,
+                    "rhat": s.rhat,
+                    "ess_bulk": s.ess_bulk,
+                    "divergences": divergences,
+                    "evidence": e.evidence,
+                    "flagged": bool(reasons),
+                    "flag_reason": "; ".join(reasons),
+                    "_order": (
+                        families.index(f.family),
+                        estimand_rank[(f.family, e.endpoint, e.estimand)],
+                        rank[f.prior],
+                    ),
+                }
+            )
+    if not rows:
+        return pd.DataFrame(columns=list(TABLE_COLUMNS))
+    df = pd.DataFrame(rows).sort_values("_order", kind="stable")
+    return df.drop(columns="_order").reset_index(drop=True)[list(TABLE_COLUMNS)]
