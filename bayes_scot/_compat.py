@@ -1,0 +1,235 @@
+"""Version seam: every call that differs between PyMC 5 / ArviZ 0.x and PyMC 6 / ArviZ 1.x.
+
+The rest of the package calls these functions instead of the libraries directly wherever
+the two generations disagree:
+
+* ArviZ 0.x returns :class:`arviz.InferenceData`; ArviZ 1.x returns an
+  :class:`xarray.DataTree`. Groups are read with :func:`get_group` and added with
+  :func:`add_group`, so callers never touch either container's private API.
+* R-hat and bulk ESS live in ``arviz`` (0.x) or ``arviz_stats`` (1.x):
+  :func:`rhat` and :func:`ess_bulk` take an :class:`xarray.Dataset` of posterior draws.
+* Data containers are changed with :func:`set_data` and listed with :func:`data_names`.
+* Posterior predictive sampling and PyMC's own NUTS are called through
+  :func:`sample_posterior_predictive` and :func:`pymc_sample`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import xarray as xr
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pymc as pm
+
+__all__ = [
+    "ARVIZ_MAJOR",
+    "PYMC_MAJOR",
+    "InferenceDataLike",
+    "add_group",
+    "data_names",
+    "data_values",
+    "ess_bulk",
+    "get_group",
+    "group_names",
+    "has_group",
+    "pymc_sample",
+    "quiet_pymc",
+    "rhat",
+    "sample_posterior_predictive",
+    "set_data",
+]
+
+
+def _major(version: str) -> int:
+    return int(version.split(".", 1)[0])
+
+
+def _arviz_major() -> int:
+    from importlib.metadata import version
+
+    return _major(version("arviz"))
+
+
+def _pymc_major() -> int:
+    from importlib.metadata import version
+
+    return _major(version("pymc"))
+
+
+ARVIZ_MAJOR: int = _arviz_major()
+"""Major version of the installed ArviZ."""
+
+PYMC_MAJOR: int = _pymc_major()
+"""Major version of the installed PyMC."""
+
+InferenceDataLike = Any
+"""``arviz.InferenceData`` (ArviZ 0.x) or ``xarray.DataTree`` (ArviZ 1.x)."""
+
+
+# -- posterior containers -----------------------------------------------------------------
+def group_names(idata: InferenceDataLike) -> list[str]:
+    """Names of the groups held by ``idata`` (``posterior``, ``sample_stats``, ...)."""
+    if hasattr(idata, "groups") and callable(idata.groups):
+        return list(idata.groups())
+    return [str(name).lstrip("/") for name in getattr(idata, "children", {})]
+
+
+def has_group(idata: InferenceDataLike, name: str) -> bool:
+    """Whether ``idata`` holds the group ``name``."""
+    return name in group_names(idata)
+
+
+def get_group(idata: InferenceDataLike, name: str) -> xr.Dataset:
+    """Return group ``name`` of ``idata`` as an :class:`xarray.Dataset`.
+
+    Raises
+    ------
+    KeyError
+        If the group is missing.
+    """
+    if not has_group(idata, name):
+        raise KeyError(f"the posterior has no {name!r} group; it has {group_names(idata)}")
+    group = idata[name]
+    if isinstance(group, xr.Dataset):
+        return group
+    return group.to_dataset()  # DataTree node (ArviZ 1.x)
+
+
+def add_group(idata: InferenceDataLike, name: str, dataset: xr.Dataset) -> None:
+    """Add (or replace) group ``name`` of ``idata`` in place."""
+    if ARVIZ_MAJOR < 1:
+        if has_group(idata, name):
+            setattr(idata, name, dataset)
+        else:
+            idata.add_groups({name: dataset})
+        return
+    idata[name] = dataset  # pragma: no cover - ArviZ 1.x
+
+
+# -- convergence diagnostics ----------------------------------------------------------------
+def rhat(posterior: xr.Dataset) -> xr.Dataset:
+    """Rank-normalised split R-hat of every variable (Vehtari et al. 2021)."""
+    if ARVIZ_MAJOR < 1:
+        import arviz as az
+
+        return az.rhat(posterior, method="rank")
+    from arviz_stats import rhat as _rhat  # pragma: no cover - ArviZ 1.x
+
+    return _rhat(posterior, method="rank")  # pragma: no cover
+
+
+def ess_bulk(posterior: xr.Dataset) -> xr.Dataset:
+    """Bulk effective sample size of every variable (Vehtari et al. 2021)."""
+    if ARVIZ_MAJOR < 1:
+        import arviz as az
+
+        return az.ess(posterior, method="bulk")
+    from arviz_stats import ess as _ess  # pragma: no cover - ArviZ 1.x
+
+    return _ess(posterior, method="bulk")  # pragma: no cover
+
+
+# -- PyMC models ----------------------------------------------------------------------------
+def data_names(model: pm.Model) -> list[str]:
+    """Names of the model's data containers (``pm.Data`` / shared variables)."""
+    from pytensor.compile.sharedvalue import SharedVariable
+
+    names = [v.name for v in getattr(model, "data_vars", ())]
+    if names:
+        return names
+    return [  # pragma: no cover - PyMC without ``Model.data_vars``
+        name for name, var in model.named_vars.items() if isinstance(var, SharedVariable)
+    ]
+
+
+def data_values(model: pm.Model) -> dict[str, np.ndarray]:
+    """Return the current values of the model's data containers, by name."""
+    return {name: np.asarray(model[name].get_value()) for name in data_names(model)}
+
+
+def set_data(model: pm.Model, values: Mapping[str, Any]) -> None:
+    """Set data containers of ``model`` to ``values``, keeping each container's dtype.
+
+    Raises
+    ------
+    KeyError
+        If a name is not a data container of the model.
+    """
+    known = set(data_names(model))
+    for name, value in values.items():
+        if name not in known:
+            raise KeyError(
+                f"{name!r} is not a data container of the model; known: {sorted(known)}"
+            )
+        var = model[name]
+        var.set_value(np.asarray(value, dtype=var.dtype))
+
+
+@contextmanager
+def quiet_pymc(quiet: bool = True) -> Iterator[None]:
+    """Silence PyMC's informational log lines ("Sampling: [...]") inside the block."""
+    logger = logging.getLogger("pymc")
+    level = logger.level
+    if quiet:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def sample_posterior_predictive(
+    idata: InferenceDataLike,
+    model: pm.Model,
+    *,
+    var_names: Sequence[str] | None,
+    seed: int,
+    progressbar: bool = False,
+) -> InferenceDataLike:
+    """Posterior predictive draws of ``var_names`` (default: observed variables)."""
+    import pymc as pm
+
+    with quiet_pymc(not progressbar):
+        return pm.sample_posterior_predictive(
+            idata,
+            model=model,
+            var_names=list(var_names) if var_names is not None else None,
+            random_seed=seed,
+            progressbar=progressbar,
+            extend_inferencedata=False,
+        )
+
+
+def pymc_sample(
+    model: pm.Model,
+    *,
+    step: Any,
+    draws: int,
+    tune: int,
+    chains: int,
+    cores: int,
+    seed: int,
+    progressbar: bool,
+) -> InferenceDataLike:
+    """PyMC's own sampler with a prepared step method, returning the posterior container."""
+    import pymc as pm
+
+    with quiet_pymc(not progressbar):
+        return pm.sample(
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            cores=cores,
+            step=step,
+            random_seed=seed,
+            progressbar=progressbar,
+            model=model,
+            compute_convergence_checks=False,
+            return_inferencedata=True,
+            idata_kwargs={"log_likelihood": False},
+        )

@@ -1,0 +1,327 @@
+"""Compile a PyMC model once per structure; sample it for any data and any prior.
+
+:func:`compile_model` returns a :class:`CompiledModel`. Compilations are kept in a
+process-level cache keyed by the backend and a *structure key*: two model objects built by
+the same builder with the same options (say, the SCOT model in two test modules, or the
+same model refitted to simulated data) share one compilation when they pass the same key.
+Without a key, a compilation is shared only by the same model object.
+
+A model's data containers (``pm.Data``), which hold both the evidence and the prior
+hyperparameters, are set afresh before every fit; nothing is recompiled when they change.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import xarray as xr
+
+from bayes_scot import _compat
+from bayes_scot.fitting.backends import Backend, make_backend
+from bayes_scot.fitting.settings import BACKENDS, SamplerSettings
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pymc as pm
+    from numpy.typing import ArrayLike
+
+__all__ = ["CacheInfo", "CompiledModel", "cache_info", "clear_cache", "compile_model"]
+
+_DEFAULT_SETTINGS = SamplerSettings()
+
+
+@dataclass(frozen=True)
+class CacheInfo:
+    """Counters of the compile cache.
+
+    Attributes
+    ----------
+    compilations : int
+        Models compiled in this process (one per structure key and backend).
+    hits : int
+        Calls of :func:`compile_model` answered from the cache.
+    size : int
+        Compilations currently held.
+    """
+
+    compilations: int
+    hits: int
+    size: int
+
+
+class _Cache:
+    def __init__(self) -> None:
+        self.entries: dict[tuple[str, Hashable], tuple[Backend, tuple[Any, ...]]] = {}
+        self.compilations = 0
+        self.hits = 0
+        self.lock = threading.Lock()
+
+
+_CACHE = _Cache()
+
+
+def cache_info() -> CacheInfo:
+    """Return the compile cache's counters (tests use them to prove nothing recompiled).
+
+    Returns
+    -------
+    CacheInfo
+    """
+    return CacheInfo(_CACHE.compilations, _CACHE.hits, len(_CACHE.entries))
+
+
+def clear_cache() -> None:
+    """Forget every compilation held by this process (counters are kept)."""
+    with _CACHE.lock:
+        _CACHE.entries.clear()
+
+
+def _signature(model: pm.Model) -> tuple[Any, ...]:
+    """Return what must agree between two models that share a compilation."""
+    free = tuple((rv.name, rv.type.ndim) for rv in model.free_RVs)
+    data = tuple(
+        (name, np.shape(value)) for name, value in sorted(_compat.data_values(model).items())
+    )
+    dets = tuple(d.name for d in model.deterministics)
+    return free, data, dets
+
+
+def compile_model(
+    model: pm.Model, *, backend: str = "nutpie", key: Hashable | None = None
+) -> CompiledModel:
+    """Compile ``model`` for ``backend``, or reuse a compilation of the same structure.
+
+    Parameters
+    ----------
+    model : pymc.Model
+        The model; its evidence and prior hyperparameters should be data containers
+        (``pm.Data``) so that one compilation serves every fit.
+    backend : {"nutpie", "pymc"}, default "nutpie"
+        Sampler the model is compiled for.
+    key : hashable, optional
+        Structure key. Models passed with equal keys must have the same structure
+        (variables, shapes, coordinates); they then share one compilation, and only their
+        data differ. Builders provide one as their ``structure_key`` attribute. Without
+        a key, the compilation is cached for this model object only.
+
+    Returns
+    -------
+    CompiledModel
+        Bound to ``model``: sampling uses ``model``'s current data values, overridden
+        by any values passed to :meth:`CompiledModel.sample`.
+
+    Raises
+    ------
+    ValueError
+        If ``backend`` is unknown, or a model of a different structure was compiled
+        under the same ``key``.
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, not {backend!r}")
+    cache_key: tuple[str, Hashable] = (
+        backend,
+        ("model-object", id(model)) if key is None else ("structure", key),
+    )
+    signature = _signature(model)
+    with _CACHE.lock:
+        cached = _CACHE.entries.get(cache_key)
+        if cached is not None:
+            core, cached_signature = cached
+            if cached_signature != signature:
+                raise ValueError(
+                    f"a model of a different structure was compiled under the key {key!r}; "
+                    "structure keys must identify the model's variables and shapes"
+                )
+            if key is None and core.template is not model:  # id() reused by a new object
+                cached = None
+            else:
+                _CACHE.hits += 1
+        if cached is None:
+            core = make_backend(backend, model)
+            _CACHE.entries[cache_key] = (core, signature)
+            _CACHE.compilations += 1
+    return CompiledModel(model, core, key=key)
+
+
+class CompiledModel:
+    """A compiled model, bound to one :class:`pymc.Model` object, ready to sample.
+
+    Parameters
+    ----------
+    model : pymc.Model
+        The model whose data values are used by default.
+    core : Backend
+        The compilation (possibly shared with other models of the same structure).
+    key : hashable, optional
+        The structure key the compilation was cached under.
+
+    Notes
+    -----
+    Create it with :func:`compile_model`, not directly.
+    """
+
+    def __init__(self, model: pm.Model, core: Backend, *, key: Hashable | None = None) -> None:
+        self.model = model
+        self._core = core
+        self.key = key
+
+    def __repr__(self) -> str:
+        return (
+            f"<CompiledModel backend={self.backend!r} key={self.key!r} "
+            f"data={list(self.data_names)}>"
+        )
+
+    @property
+    def backend(self) -> str:
+        """The sampler backend this model is compiled for."""
+        return self._core.name
+
+    @property
+    def data_names(self) -> tuple[str, ...]:
+        """Names of the data containers that :meth:`sample` can set."""
+        return tuple(_compat.data_names(self.model))
+
+    def _values(self, data: Mapping[str, ArrayLike] | None) -> dict[str, np.ndarray]:
+        values = _compat.data_values(self.model)
+        for name, value in (data or {}).items():
+            if name not in values:
+                raise KeyError(
+                    f"{name!r} is not a data container of the model; known: {sorted(values)}"
+                )
+            array = np.asarray(value, dtype=values[name].dtype)
+            if array.shape != values[name].shape:
+                raise ValueError(
+                    f"data {name!r} has shape {array.shape}; the compiled model expects "
+                    f"{values[name].shape}"
+                )
+            values[name] = array
+        return values
+
+    def sample(
+        self,
+        data: Mapping[str, ArrayLike] | None = None,
+        *,
+        settings: SamplerSettings = _DEFAULT_SETTINGS,
+        seed: int,
+        log_likelihood: bool = False,
+    ) -> Any:
+        """Set data containers, sample the posterior, return it with named dims.
+
+        Parameters
+        ----------
+        data : mapping of str to array_like, optional
+            New values of data containers (evidence or prior hyperparameters), by name.
+            Containers not named keep the bound model's current values. The bound model's
+            containers are updated to the values used, as :func:`pymc.set_data` would.
+        settings : SamplerSettings, optional
+            Draws, tuning, chains, target acceptance, backend, progress indicator. A
+            backend other than this model's compiles (once) for that backend.
+        seed : int
+            Seed of the sampler; the same seed and data give the same draws.
+        log_likelihood : bool, default False
+            Also compute the pointwise log-likelihood group (for LOO / WAIC).
+
+        Returns
+        -------
+        arviz.InferenceData
+            Groups ``posterior`` (free variables and deterministics, with the model's
+            named dims and coords), ``sample_stats`` (with ``diverging``),
+            ``constant_data`` (every data container's value in this fit), and
+            ``log_likelihood`` when asked. Attributes ``sampler_backend``, ``seed`` and
+            ``structure_key`` record how it was made.
+        """
+        if settings.backend != self.backend:
+            other = compile_model(self.model, backend=settings.backend, key=self.key)
+            return other.sample(data, settings=settings, seed=seed, log_likelihood=log_likelihood)
+        values = self._values(data)
+        _compat.set_data(self.model, values)
+        if self._core.template is not self.model:
+            _compat.set_data(self._core.template, values)
+        idata = self._core.sample(values, settings, seed)
+        _compat.add_group(idata, "constant_data", self._constant_data(values))
+        posterior = _compat.get_group(idata, "posterior")
+        posterior.attrs.update(
+            sampler_backend=self.backend, seed=int(seed), structure_key=repr(self.key)
+        )
+        if log_likelihood:
+            import pymc as pm
+
+            pm.compute_log_likelihood(
+                idata, model=self._core.template, extend_inferencedata=True, progressbar=False
+            )
+        return idata
+
+    def sample_many(
+        self,
+        datasets: Mapping[str, Mapping[str, ArrayLike]],
+        *,
+        settings: SamplerSettings = _DEFAULT_SETTINGS,
+        seed: int,
+    ) -> dict[str, Any]:
+        """Sample once per named set of data values, on one compilation.
+
+        Parameters
+        ----------
+        datasets : mapping of str to mapping
+            E.g. prior name -> the prior's data values (``builder.prior_data(prior)``).
+        settings : SamplerSettings, optional
+        seed : int
+            Every fit uses this seed, so that the fits differ only by their data.
+
+        Returns
+        -------
+        dict of str to arviz.InferenceData
+            In the order of ``datasets``.
+        """
+        return {
+            name: self.sample(values, settings=settings, seed=seed)
+            for name, values in datasets.items()
+        }
+
+    def posterior_predictive(
+        self, idata: Any, *, seed: int, var_names: Iterable[str] | None = None
+    ) -> Any:
+        """Draw from the posterior predictive distribution.
+
+        Parameters
+        ----------
+        idata : arviz.InferenceData
+            A posterior from :meth:`sample`; its ``constant_data`` (the data it was fitted
+            to) is restored first when present.
+        seed : int
+        var_names : iterable of str, optional
+            Variables to draw; default the model's observed variables.
+
+        Returns
+        -------
+        arviz.InferenceData
+            With a ``posterior_predictive`` group.
+        """
+        template = self._core.template
+        if _compat.has_group(idata, "constant_data"):
+            constants = _compat.get_group(idata, "constant_data")
+            known = set(_compat.data_names(template))
+            _compat.set_data(
+                template, {k: constants[k].values for k in constants.data_vars if k in known}
+            )
+        return _compat.sample_posterior_predictive(
+            idata,
+            template,
+            var_names=list(var_names) if var_names is not None else None,
+            seed=seed,
+        )
+
+    def _constant_data(self, values: Mapping[str, np.ndarray]) -> xr.Dataset:
+        dims = self.model.named_vars_to_dims
+        coords = {k: np.asarray(v) for k, v in self.model.coords.items() if v is not None}
+        variables = {}
+        for name, value in values.items():
+            var_dims = dims.get(name)
+            if var_dims is None or len(var_dims) != value.ndim:
+                var_dims = tuple(f"{name}_dim_{i}" for i in range(value.ndim))
+            variables[name] = xr.DataArray(value, dims=var_dims)
+        used = {d for v in variables.values() for d in v.dims}
+        return xr.Dataset(variables, coords={k: v for k, v in coords.items() if k in used})

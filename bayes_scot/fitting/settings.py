@@ -1,0 +1,68 @@
+"""Sampler settings shared by every model family."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = ["BACKENDS", "SamplerSettings"]
+
+BACKENDS: tuple[str, ...] = ("nutpie", "pymc")
+"""Sampler backends: ``nutpie`` (numba-compiled NUTS, the default) and ``pymc`` (PyMC's
+own NUTS, the fallback)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SamplerSettings:
+    """How to run the No-U-Turn sampler.
+
+    Parameters
+    ----------
+    draws : int, default 1000
+        Draws kept per chain, after tuning.
+    tune : int, default 1000
+        Tuning (warm-up) iterations per chain; discarded.
+    chains : int, default 4
+        Independent chains; at least 2 are needed for R-hat.
+    target_accept : float, default 0.9
+        Target mean acceptance probability of the step-size adaptation. Higher values
+        take smaller steps, which removes divergences in curved posteriors at the cost of
+        longer trajectories.
+    backend : {"nutpie", "pymc"}, default "nutpie"
+        Which sampler runs the chains (see :mod:`bayes_scot.fitting`).
+    progressbar : bool, default False
+        Show a progress indicator while sampling (useful for long fits in a notebook or
+        terminal).
+    cores : int, optional
+        Chains run in parallel; default ``min(chains, os.cpu_count())``.
+    """
+
+    draws: int = 1000
+    tune: int = 1000
+    chains: int = 4
+    target_accept: float = 0.9
+    backend: Literal["nutpie", "pymc"] = "nutpie"
+    progressbar: bool = False
+    cores: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("draws", "tune", "chains"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"{name} must be a non-negative whole number, not {value!r}")
+        if self.draws < 1 or self.chains < 1:
+            raise ValueError("draws and chains must be at least 1")
+        if not 0.0 < self.target_accept < 1.0:
+            raise ValueError(f"target_accept must be in (0, 1), not {self.target_accept!r}")
+        if self.backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {BACKENDS}, not {self.backend!r}")
+        if self.cores is not None and (not isinstance(self.cores, int) or self.cores < 1):
+            raise ValueError(f"cores must be a positive whole number, not {self.cores!r}")
+
+    @property
+    def n_cores(self) -> int:
+        """Chains run in parallel."""
+        if self.cores is not None:
+            return min(self.cores, self.chains)
+        return max(1, min(self.chains, os.cpu_count() or 1))
