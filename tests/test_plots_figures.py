@@ -1,0 +1,343 @@
+"""Figures: each function returns a Figure with the expected panels, lines and labels.
+
+All inputs here are SIMULATED (made-up tables and draws of the right shape); no number
+below is trial data. The Agg backend is forced so the tests run headless.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.colors import to_hex
+from matplotlib.figure import Figure
+
+from bayes_scot import plots
+from bayes_scot.conventions import CREDIBLE_LEVEL
+
+PRIORS = ["reference", "skeptical_moderate", "optimistic_weak"]
+LEVEL_TEXT = f"{CREDIBLE_LEVEL:.0%}"
+
+
+@pytest.fixture
+def table() -> pd.DataFrame:
+    """A SIMULATED superiority table: two estimands on different scales x three priors."""
+    rows = []
+    for endpoint, estimand, label, median, half in (
+        ("efs", "survival_difference_54", "EFS at 54 months, HSCT minus CYC", 0.15, 0.12),
+        ("os", "hazard_ratio_12_24", "OS hazard ratio, 12-24 months", 0.7, 0.3),
+    ):
+        for k, prior in enumerate(PRIORS):
+            rows.append({
+                "endpoint": endpoint, "estimand": estimand, "prior": prior,
+                "median": median + 0.01 * k, "lower": median - half, "upper": median + half,
+                "p_superior": 0.80 + 0.05 * k, "p_mcid": 0.5, "label": label,
+                "flagged": prior == "optimistic_weak" and endpoint == "os",
+            })
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture
+def curves() -> pd.DataFrame:
+    """SIMULATED posterior S(t) summaries: exponential curves with a multiplicative band."""
+    times = np.linspace(0.0, 72.0, 25)
+    rows = []
+    for endpoint, rate in (("efs", 0.010), ("os", 0.006)):
+        for arm, ratio in (("hsct", 0.6), ("cyc", 1.0)):
+            s = np.exp(-rate * ratio * times)
+            rows += [{"arm": arm, "endpoint": endpoint, "time_months": t, "median": v,
+                      "lower": v**1.3, "upper": v**0.8} for t, v in zip(times, s, strict=True)]
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture
+def published() -> pd.DataFrame:
+    """SIMULATED rows in the layout of Trial.to_frame()."""
+    base = {"population": "itt", "source": "simulated", "tag": "reported"}
+    rows = [
+        {"kind": "landmark_events", "id": "e54", "endpoint": "efs", "arm": "hsct",
+         "time_months": 54.0, "statistic": "events", "value": 9.0},
+        {"kind": "landmark_events", "id": "e54", "endpoint": "efs", "arm": "hsct",
+         "time_months": 54.0, "statistic": "n", "value": 36.0},
+        {"kind": "landmark_events", "id": "e54", "endpoint": "efs", "arm": "cyc",
+         "time_months": 54.0, "statistic": "events", "value": 18.0},
+        {"kind": "landmark_events", "id": "e54", "endpoint": "efs", "arm": "cyc",
+         "time_months": 54.0, "statistic": "n", "value": 40.0},
+        {"kind": "landmark_events", "id": "e54", "endpoint": "efs", "arm": None,
+         "time_months": 54.0, "statistic": "p_value", "value": 0.05},
+        {"kind": "survival_estimates", "id": "s72", "endpoint": "os", "arm": "hsct",
+         "time_months": 72.0, "statistic": "survival", "value": 0.8},
+        {"kind": "survival_estimates", "id": "s72", "endpoint": "os", "arm": "cyc",
+         "time_months": 72.0, "statistic": "survival", "value": 0.6},
+        {"kind": "visit_summaries", "id": "v12", "endpoint": "haq_di", "arm": "hsct",
+         "time_months": 12.0, "statistic": "change", "value": -0.5},
+        {"kind": "visit_summaries", "id": "v12", "endpoint": "haq_di", "arm": "hsct",
+         "time_months": 12.0, "statistic": "sd", "value": 0.6},
+    ]
+    return pd.DataFrame([{**base, **r} for r in rows])
+
+
+@pytest.fixture
+def trajectories() -> pd.DataFrame:
+    """SIMULATED change-from-baseline trajectories for two endpoints."""
+    rows = []
+    for endpoint, slope in (("haq_di", -0.01), ("fvc", 0.05)):
+        for arm, factor in (("hsct", 1.0), ("cyc", 0.2)):
+            for t in (0.0, 12.0, 24.0, 54.0):
+                m = slope * factor * t
+                rows.append({"endpoint": endpoint, "arm": arm, "time_months": t, "median": m,
+                             "lower": m - 0.3, "upper": m + 0.3, "statistic": "change"})
+    return pd.DataFrame(rows)
+
+
+def _texts(fig: Figure) -> list[str]:
+    return [t.get_text() for t in fig.findobj(matplotlib.text.Text)]
+
+
+def _legend_labels(fig: Figure) -> list[str]:
+    return [t.get_text() for legend in fig.legends for t in legend.get_texts()] + [
+        t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()
+    ]
+
+
+# -- forest plot -------------------------------------------------------------------------
+def test_superiority_has_one_panel_per_estimand_and_one_row_per_prior(table):
+    fig = plots.plot_superiority(table)
+    assert isinstance(fig, Figure)
+    assert len(fig.axes) == 2
+    assert [ax.get_title(loc="left") for ax in fig.axes] == [
+        "EFS at 54 months, HSCT minus CYC", "OS hazard ratio, 12-24 months"]
+    for ax in fig.axes:
+        # Priors read top to bottom in table order.
+        ticks = sorted(zip(ax.get_yticks(), [t.get_text() for t in ax.get_yticklabels()],
+                           strict=True), reverse=True)
+        assert [name for _, name in ticks] == PRIORS
+
+
+def test_superiority_annotates_p_superior_and_flags(table):
+    fig = plots.plot_superiority(table)
+    texts = _texts(fig)
+    assert {"0.80", "0.85"} <= set(texts)
+    assert "0.90 †" in texts  # the flagged OS row under the optimistic prior
+    assert "0.90" in texts  # the unflagged EFS row with the same probability
+    assert any("diagnostics gate" in label for label in _legend_labels(fig))
+    assert any(LEVEL_TEXT in t for t in texts)
+
+
+def test_superiority_uses_a_log_axis_and_null_one_for_ratios(table):
+    fig = plots.plot_superiority(table)
+    efs, os_ = fig.axes
+    assert efs.get_xscale() == "linear"
+    assert os_.get_xscale() == "log"
+    null_lines = [line for line in os_.get_lines() if line.get_linestyle() == "--"]
+    assert null_lines[0].get_xdata()[0] == pytest.approx(1.0)
+
+
+def test_superiority_selects_and_orders_priors(table):
+    fig = plots.plot_superiority(table, priors=["optimistic_weak", "reference"],
+                                 estimands=["survival_difference_54"])
+    (ax,) = fig.axes
+    ticks = sorted(zip(ax.get_yticks(), [t.get_text() for t in ax.get_yticklabels()],
+                       strict=True), reverse=True)
+    assert [name for _, name in ticks] == ["optimistic_weak", "reference"]
+
+
+def test_superiority_colours_by_prior_family(table):
+    fig = plots.plot_superiority(table, estimands=["survival_difference_54"])
+    colours = {to_hex(line.get_color()) for line in fig.axes[0].get_lines()}
+    assert to_hex(plots.PRIOR_FAMILY_COLOURS["skeptical"]) in colours
+    assert to_hex(plots.PRIOR_FAMILY_COLOURS["optimistic"]) in colours
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda t: t.drop(columns="p_superior"), "missing the column"),
+        (lambda t: pd.concat([t, t.iloc[[0]]]), "more than one row"),
+        (lambda t: t.assign(lower=t["median"] + 1), "must contain the median"),
+        (lambda t: t.assign(p_superior=1.5), r"\[0, 1\]"),
+        (lambda t: t.assign(median=np.nan), "numeric and complete"),
+        (lambda t: t.iloc[0:0], "no rows to plot"),
+    ],
+)
+def test_superiority_rejects_bad_tables(table, change, message):
+    with pytest.raises(ValueError, match=message):
+        plots.plot_superiority(change(table))
+
+
+def test_superiority_rejects_unknown_prior_and_non_frames(table):
+    with pytest.raises(ValueError, match="'flat'.*available: reference"):
+        plots.plot_superiority(table, priors=["flat"])
+    with pytest.raises(TypeError, match="DataFrame"):
+        plots.plot_superiority(table.to_dict("records"))
+
+
+# -- prior sensitivity -------------------------------------------------------------------
+def test_prior_sensitivity_heat_map_holds_the_probabilities(table):
+    fig = plots.plot_prior_sensitivity(table)
+    ax = fig.axes[0]
+    (image,) = ax.get_images()
+    expected = (table.pivot(index="estimand", columns="prior", values="p_superior")
+                .loc[["survival_difference_54", "hazard_ratio_12_24"], PRIORS].to_numpy())
+    np.testing.assert_allclose(np.asarray(image.get_array()), expected)
+    assert image.get_clim() == (0.0, 1.0)
+    assert [t.get_text() for t in ax.get_xticklabels()] == PRIORS
+    assert "0.90†" in _texts(fig)
+    assert len(fig.axes) == 2  # the heat map and its colour bar
+    assert fig.axes[1].get_ylabel() == "P(superior)"
+
+
+def test_prior_sensitivity_selects_estimands(table):
+    fig = plots.plot_prior_sensitivity(table, estimands=["hazard_ratio_12_24"])
+    (image,) = fig.axes[0].get_images()
+    assert np.asarray(image.get_array()).shape == (1, 3)
+    with pytest.raises(ValueError, match="no rows with estimand 'rmst'"):
+        plots.plot_prior_sensitivity(table, estimands=["rmst"])
+
+
+# -- survival ------------------------------------------------------------------------------
+def test_survival_draws_each_arm_in_its_colour_with_bands(curves):
+    fig = plots.plot_survival(curves)
+    assert len(fig.axes) == 2
+    assert fig.axes[0].get_title(loc="left").startswith("Event-free survival")
+    for ax in fig.axes:
+        line_colours = [to_hex(line.get_color()) for line in ax.get_lines()
+                        if len(line.get_xdata()) > 1]
+        assert line_colours == [plots.ARM_COLOURS["hsct"], plots.ARM_COLOURS["cyc"]]
+        assert len(ax.collections) == 2  # one credible band per arm
+    labels = _legend_labels(fig)
+    assert labels[:2] == ["HSCT", "CYC"]
+    assert f"{LEVEL_TEXT} credible band" in labels
+
+
+def test_survival_marks_published_landmarks_as_one_minus_events_over_n(curves, published):
+    fig = plots.plot_survival(curves, published=published)
+    efs, os_ = fig.axes
+    squares = [line for line in efs.get_lines() if line.get_marker() == "s"
+               and len(line.get_xdata())]
+    values = sorted(float(line.get_ydata()[0]) for line in squares)
+    assert values == pytest.approx(sorted([1 - 9 / 36, 1 - 18 / 40]))
+    dots = [line for line in os_.get_lines() if line.get_marker() == "o"
+            and len(line.get_xdata())]
+    assert sorted(float(line.get_ydata()[0]) for line in dots) == pytest.approx([0.6, 0.8])
+    labels = _legend_labels(fig)
+    assert "published Kaplan-Meier" in labels
+    assert "published 1 − events/n" in labels
+
+
+def test_survival_rejects_percentages_and_missing_columns(curves):
+    with pytest.raises(ValueError, match="proportion, not a percentage"):
+        plots.plot_survival(curves.assign(median=curves["median"] * 100,
+                                          upper=curves["upper"] * 100,
+                                          lower=curves["lower"] * 100))
+    with pytest.raises(ValueError, match="missing the column.*arm"):
+        plots.plot_survival(curves.drop(columns="arm"))
+    with pytest.raises(ValueError, match="missing the column.*statistic"):
+        plots.plot_survival(curves, published=pd.DataFrame({"kind": ["x"]}))
+
+
+# -- trajectories ----------------------------------------------------------------------------
+def test_trajectories_one_panel_per_endpoint_with_direction(trajectories, published):
+    fig = plots.plot_trajectories(trajectories, published=published, ncols=3)
+    visible = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(visible) == 2
+    assert "lower is better" in visible[0].get_title(loc="left")
+    assert "higher is better" in visible[1].get_title(loc="left")
+    assert visible[0].get_ylabel().startswith("change from baseline")
+    diamonds = [line for line in visible[0].get_lines() if line.get_marker() == "D"
+                and len(line.get_xdata())]
+    assert [float(line.get_ydata()[0]) for line in diamonds] == [-0.5]
+    assert "published" in _legend_labels(fig)
+
+
+def test_trajectories_reject_bad_ncols_and_bands(trajectories):
+    with pytest.raises(ValueError, match="ncols"):
+        plots.plot_trajectories(trajectories, ncols=0)
+    with pytest.raises(ValueError, match="must contain the median"):
+        plots.plot_trajectories(trajectories.assign(upper=trajectories["median"] - 1))
+
+
+# -- prior and posterior -----------------------------------------------------------------------
+def test_prior_posterior_shades_the_credible_interval():
+    rng = np.random.default_rng(20180104)
+    draws = rng.normal(-0.7, 0.25, size=(4, 1000))  # SIMULATED posterior of a log HR
+    fig = plots.plot_prior_posterior((0.0, 0.355), draws, label="log hazard ratio",
+                                     mcid=np.log(0.8))
+    (ax,) = fig.axes
+    labels = _legend_labels(fig)
+    assert labels == ["prior", "posterior", f"posterior {LEVEL_TEXT} credible interval",
+                      "no difference", "MCID"]
+    band = ax.collections[1].get_paths()[0].vertices[:, 0]
+    alpha = (1 - CREDIBLE_LEVEL) / 2
+    lo, hi = np.quantile(draws, [alpha, 1 - alpha])
+    grid_step = np.ptp(ax.get_xlim()) / 511
+    # The band is drawn on a 512-point grid, so its edges sit within one grid step.
+    assert band.min() == pytest.approx(lo, abs=grid_step)
+    assert band.max() == pytest.approx(hi, abs=grid_step)
+    assert ax.get_xlabel() == "log hazard ratio"
+
+
+def test_prior_posterior_accepts_normals_and_prior_objects():
+    prior = SimpleNamespace(mean=0.0, sd=0.5)  # duck-typed like stats.priors.EffectPrior
+    fig = plots.plot_prior_posterior(prior, (-0.4, 0.2), label="log HR", null=None)
+    ax = fig.axes[0]
+    prior_line, post_line = ax.get_lines()[:2]
+    x = prior_line.get_xdata()
+    # Closed form: normal densities evaluated on the plotting grid.
+    np.testing.assert_allclose(prior_line.get_ydata(),
+                               np.exp(-0.5 * (x / 0.5) ** 2) / (0.5 * np.sqrt(2 * np.pi)))
+    assert post_line.get_ydata().max() == pytest.approx(1 / (0.2 * np.sqrt(2 * np.pi)),
+                                                        rel=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("prior", "posterior", "error", "message"),
+    [
+        ((0.0, -1.0), [0.1, 0.2], ValueError, "positive sd"),
+        ((0.0, 1.0, 2.0), [0.1, 0.2], ValueError, r"\(mean, sd\)"),
+        ((0.0, 1.0), [0.1, np.nan, 0.3], ValueError, "non-finite"),
+        ((0.0, 1.0), [0.1], ValueError, "at least two draws"),
+        ((0.0, 1.0), [0.2, 0.2, 0.2], ValueError, "all equal"),
+        ((0.0, 1.0), {"a": 1}, TypeError, "draws"),
+    ],
+)
+def test_prior_posterior_rejects_bad_input(prior, posterior, error, message):
+    with pytest.raises(error, match=message):
+        plots.plot_prior_posterior(prior, posterior, label="log HR")
+
+
+def test_prior_posterior_needs_a_label():
+    with pytest.raises(TypeError, match="label"):
+        plots.plot_prior_posterior((0.0, 1.0), (0.0, 0.5), label="")
+
+
+# -- shared behaviour ---------------------------------------------------------------------------
+def test_figures_never_touch_pyplot(table, curves, trajectories):
+    plt.close("all")
+    plots.plot_superiority(table)
+    plots.plot_prior_sensitivity(table)
+    plots.plot_survival(curves)
+    plots.plot_trajectories(trajectories)
+    plots.plot_prior_posterior((0.0, 1.0), (0.0, 0.5), label="effect")
+    assert plt.get_fignums() == []
+
+
+def test_figures_render_with_agg(table, tmp_path):
+    path = tmp_path / "forest.png"
+    plots.plot_superiority(table).savefig(path, dpi=50)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_arm_colours_are_fixed_and_distinct_for_unknown_arms():
+    assert plots.arm_colour("hsct") == plots.ARM_COLOURS["hsct"]
+    a = plots.arm_colour("rituximab", arms=["hsct", "rituximab", "placebo"])
+    b = plots.arm_colour("placebo", arms=["hsct", "rituximab", "placebo"])
+    assert a != b
+    assert {a, b}.isdisjoint(plots.ARM_COLOURS.values())
