@@ -173,7 +173,7 @@ def test_superiority_rejects_bad_tables(table, change, message):
 
 
 def test_superiority_rejects_unknown_prior_and_non_frames(table):
-    with pytest.raises(ValueError, match="'flat'.*available: reference"):
+    with pytest.raises(ValueError, match=r"'flat'.*available: reference"):
         plots.plot_superiority(table, priors=["flat"])
     with pytest.raises(TypeError, match="DataFrame"):
         plots.plot_superiority(table.to_dict("records"))
@@ -184,7 +184,7 @@ def test_prior_sensitivity_heat_map_holds_the_probabilities(table):
     fig = plots.plot_prior_sensitivity(table)
     ax = fig.axes[0]
     (image,) = ax.get_images()
-    expected = (table.pivot(index="estimand", columns="prior", values="p_superior")
+    expected = (table.pivot_table(index="estimand", columns="prior", values="p_superior")
                 .loc[["survival_difference_54", "hazard_ratio_12_24"], PRIORS].to_numpy())
     np.testing.assert_allclose(np.asarray(image.get_array()), expected)
     assert image.get_clim() == (0.0, 1.0)
@@ -237,9 +237,9 @@ def test_survival_rejects_percentages_and_missing_columns(curves):
         plots.plot_survival(curves.assign(median=curves["median"] * 100,
                                           upper=curves["upper"] * 100,
                                           lower=curves["lower"] * 100))
-    with pytest.raises(ValueError, match="missing the column.*arm"):
+    with pytest.raises(ValueError, match=r"missing the column.*arm"):
         plots.plot_survival(curves.drop(columns="arm"))
-    with pytest.raises(ValueError, match="missing the column.*statistic"):
+    with pytest.raises(ValueError, match=r"missing the column.*statistic"):
         plots.plot_survival(curves, published=pd.DataFrame({"kind": ["x"]}))
 
 
