@@ -1,0 +1,171 @@
+"""Closed forms of the illness-death process against the matrix exponential and simulation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.linalg import expm
+
+from bayes_scot.errors import EvidenceError
+from bayes_scot.stats.illness_death import (
+    STATES,
+    TRANSITIONS,
+    event_free_survival,
+    exp_difference_ratio,
+    overall_survival,
+    restricted_mean_survival,
+    simulate_illness_death,
+    state_probabilities,
+    transition_matrix,
+)
+
+EDGES = np.array([0.0, 3.0, 12.0, 24.0, 54.0, 72.0])
+# Hazards per month of a plausible arm: early transplant deaths, later organ failure.
+HAZARDS = np.array(
+    [
+        [0.004, 0.010, 0.020],
+        [0.006, 0.002, 0.015],
+        [0.005, 0.002, 0.012],
+        [0.004, 0.003, 0.010],
+        [0.003, 0.004, 0.010],
+    ]
+)
+
+
+def _generator(h):
+    return np.array([[-(h[0] + h[1]), h[0], h[1]], [0.0, -h[2], h[2]], [0.0, 0.0, 0.0]])
+
+
+def _expm_states(hazards, edges, t):
+    p = np.array([1.0, 0.0, 0.0])
+    for k in range(len(edges) - 1):
+        lo, hi = edges[k], edges[k + 1] if k < len(edges) - 2 else np.inf
+        if t <= lo:
+            break
+        p = p @ expm(_generator(hazards[k]) * (min(t, hi) - lo))
+    return p
+
+
+def test_names_are_in_axis_order():
+    assert STATES == ("event_free", "alive_after_failure", "dead")
+    assert TRANSITIONS == ("organ_failure", "death_event_free", "death_after_failure")
+
+
+def test_state_probabilities_match_matrix_exponential():
+    times = np.array([0.0, 1.5, 3.0, 7.0, 12.0, 30.0, 48.0, 54.0, 72.0, 90.0])
+    ours = state_probabilities(HAZARDS, EDGES, times)
+    reference = np.array([_expm_states(HAZARDS, EDGES, t) for t in times])
+    # both are exact up to floating-point error of expm (Pade approximation, ~1e-15)
+    np.testing.assert_allclose(ours, reference, atol=1e-13)
+    np.testing.assert_allclose(ours.sum(axis=-1), 1.0, atol=1e-15)
+
+
+def test_transition_matrix_matches_expm():
+    for h in HAZARDS:
+        np.testing.assert_allclose(transition_matrix(h, 9.0), expm(_generator(h) * 9.0),
+                                   atol=1e-14)
+
+
+@pytest.mark.parametrize("gap", [0.0, 1e-14, 1e-9, 1e-6, 1e-3])
+def test_exp_difference_ratio_is_stable_when_rates_coincide(gap):
+    a, t = 0.02, 30.0
+    b = a + gap
+    # exact value: t e^{-a t} (1 - gap t/2 + (gap t)^2/6 - ...), evaluated with mpmath-free
+    # high-order series (gap t <= 0.03, so 10 terms give relative error < 1e-20)
+    x = gap * t
+    series = sum((-x) ** j / np.prod(np.arange(2, j + 2)) for j in range(10))
+    expected = t * np.exp(-a * t) * series
+    assert exp_difference_ratio(a, b, t) == pytest.approx(expected, rel=1e-13)
+    assert exp_difference_ratio(b, a, t) == pytest.approx(expected, rel=1e-13)
+
+
+def test_exp_difference_ratio_with_distant_rates():
+    a, b, t = 0.5, 0.001, 40.0
+    assert exp_difference_ratio(a, b, t) == pytest.approx(
+        (np.exp(-a * t) - np.exp(-b * t)) / (b - a), rel=1e-14
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.floats(1e-6, 0.3), min_size=15, max_size=15),
+    st.floats(0.0, 100.0),
+)
+def test_overall_survival_never_below_event_free(values, t):
+    hazards = np.asarray(values).reshape(5, 3)
+    efs = event_free_survival(hazards, EDGES, [t])
+    os_ = overall_survival(hazards, EDGES, [t])
+    assert np.all(os_ >= efs)
+    assert np.all((efs >= 0) & (os_ <= 1))
+
+
+def test_batched_hazards_broadcast():
+    batch = np.stack([HAZARDS, 2 * HAZARDS])[None]  # (1, 2, K, 3)
+    out = state_probabilities(batch, EDGES, [12.0, 54.0])
+    assert out.shape == (1, 2, 2, 3)
+    np.testing.assert_allclose(out[0, 1], state_probabilities(2 * HAZARDS, EDGES, [12.0, 54.0]))
+
+
+def test_rmst_against_fine_trapezoid():
+    grid = np.linspace(0.0, 54.0, 200_001)
+    for endpoint, fun in (("efs", event_free_survival), ("os", overall_survival)):
+        curve = fun(HAZARDS, EDGES, grid)
+        reference = np.trapezoid(curve, grid)
+        # trapezoid error with step 2.7e-4 months is below 1e-8 months
+        assert restricted_mean_survival(HAZARDS, EDGES, 54.0, endpoint=endpoint) == (
+            pytest.approx(reference, abs=1e-7)
+        )
+
+
+def test_rmst_of_constant_hazard_has_closed_form():
+    h = np.tile([0.01, 0.02, 0.05], (5, 1))
+    rate = 0.03
+    assert restricted_mean_survival(h, EDGES, 72.0) == pytest.approx(
+        (1 - np.exp(-rate * 72.0)) / rate, rel=1e-12
+    )
+
+
+def test_simulation_matches_closed_form_state_probabilities():
+    rng = np.random.default_rng(20180104)
+    n = 200_000
+    sim = simulate_illness_death(HAZARDS, EDGES, n, rng, horizon=72.0)
+    for t in (3.0, 12.0, 54.0, 72.0):
+        event_free = np.mean(sim["efs_months"] >= t) if t < 72.0 else np.mean(~sim["efs_event"])
+        dead = np.mean(sim["death_months"] <= t)
+        expected = state_probabilities(HAZARDS, EDGES, [t])[0]
+        # Monte Carlo SE of a proportion near 0.5 with n = 2e5 is about 0.0011; allow 4 SE.
+        assert event_free == pytest.approx(expected[0], abs=0.0045)
+        assert dead == pytest.approx(expected[2], abs=0.0045)
+
+
+def test_simulated_patients_are_internally_consistent():
+    sim = simulate_illness_death(HAZARDS * 3, EDGES, 5_000, np.random.default_rng(1))
+    failed = sim["organ_failure_months"].notna()
+    assert (sim.loc[failed, "efs_months"] == sim.loc[failed, "organ_failure_months"]).all()
+    both = failed & sim["death_months"].notna()
+    assert (sim.loc[both, "death_months"] >= sim.loc[both, "organ_failure_months"]).all()
+    assert (sim["os_months"] >= sim["efs_months"]).all()
+    assert (sim["os_months"] <= 72.0).all()
+    assert sim["efs_event"].sum() >= sim["os_event"].sum() - both.sum()
+
+
+def test_simulation_is_reproducible():
+    a = simulate_illness_death(HAZARDS, EDGES, 50, np.random.default_rng(7))
+    b = simulate_illness_death(HAZARDS, EDGES, 50, np.random.default_rng(7))
+    assert a.equals(b)
+
+
+@pytest.mark.parametrize(
+    ("hazards", "edges", "field"),
+    [
+        (HAZARDS, [1.0, 3.0, 12.0, 24.0, 54.0, 72.0], "boundaries"),
+        (HAZARDS[:4], EDGES, "hazards"),
+        (-HAZARDS, EDGES, "hazards"),
+    ],
+)
+def test_bad_grids_raise_evidence_errors(hazards, edges, field):
+    with pytest.raises(EvidenceError) as err:
+        state_probabilities(hazards, edges, [1.0])
+    assert err.value.field == field
