@@ -685,7 +685,7 @@ class PairwiseSummary(Entry):
     ----------
     time_months : float
         Time at which patients were compared.
-    percent_favourable : mapping of str to float
+    percent_favourable : mapping of str to float, optional
         Percentage of pairs favouring each arm (ties excluded or absent), per arm.
     n : mapping of str to int
         Patients per arm (pairs = product).
@@ -693,12 +693,18 @@ class PairwiseSummary(Entry):
         Two-sided p-value of the comparison.
     median, minimum, maximum : mapping of str to float, optional
         Median and range of each arm's score.
+
+    Notes
+    -----
+    Some reports give only each arm's median score and a p-value (no percentages of
+    pairs); such an entry gives ``median`` and leaves ``percent_favourable`` out. At least
+    one of the two is required.
     """
 
     kind: ClassVar[str] = "pairwise"
     time_months: float
-    percent_favourable: ArmMap
     n: ArmMap
+    percent_favourable: ArmMap | None = None
     p_value: float | None = None
     median: ArmMap | None = None
     minimum: ArmMap | None = None
@@ -709,14 +715,20 @@ class PairwiseSummary(Entry):
             object.__setattr__(self, name, _freeze(getattr(self, name)))
         self._check_common()
         self._check_time("time_months", self.time_months)
-        self._check_arm_map("percent_favourable", minimum=0.0, maximum=100.0)
+        if self.percent_favourable is None and self.median is None:
+            raise self._fail(
+                "percent_favourable", "give the percentages of pairs favouring each arm "
+                "or each arm's median score"
+            )
+        self._check_arm_map("percent_favourable", minimum=0.0, maximum=100.0, optional=True)
         self._check_arm_map("n", integer=True, minimum=1)
         for name in ("median", "minimum", "maximum"):
             self._check_arm_map(name, optional=True)
-        self._check_same_arms("percent_favourable", "n", "median", "minimum", "maximum")
-        total = sum(self.percent_favourable.values())
-        if total > 100.0 + 0.15:
-            raise self._fail("percent_favourable", f"percentages add up to {total:g} > 100")
+        self._check_same_arms("n", "percent_favourable", "median", "minimum", "maximum")
+        if self.percent_favourable is not None:
+            total = sum(self.percent_favourable.values())
+            if total > 100.0 + 0.15:
+                raise self._fail("percent_favourable", f"percentages add up to {total:g} > 100")
         if self.median is not None and self.minimum is not None and self.maximum is not None:
             for arm in self.arms:
                 if not self.minimum[arm] <= self.median[arm] <= self.maximum[arm]:
@@ -725,7 +737,7 @@ class PairwiseSummary(Entry):
 
     @property
     def arms(self) -> tuple[str, ...]:  # noqa: D102
-        return tuple(self.percent_favourable)
+        return tuple(self.n)
 
     @property
     def n_pairs(self) -> int:
@@ -741,6 +753,9 @@ class PairwiseSummary(Entry):
             yield self._row(None, "p_value", self.p_value)
 
     def describe(self) -> str:  # noqa: D102
+        if self.percent_favourable is None:
+            medians = " vs ".join(f"{self.median[a]:g}" for a in self.arms)  # type: ignore[index]
+            return f"{self.endpoint} at {self.time_months:g} months, median score: {medians}"
         values = " vs ".join(f"{self.percent_favourable[a]:g}%" for a in self.arms)
         return f"{self.endpoint} at {self.time_months:g} months, pairs favouring: {values}"
 

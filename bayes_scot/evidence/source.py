@@ -9,9 +9,12 @@ from bayes_scot.errors import EvidenceError
 
 __all__ = ["SOURCE_TAGS", "Source"]
 
-SOURCE_TAGS: tuple[str, ...] = ("reported", "derived")
+SOURCE_TAGS: tuple[str, ...] = ("reported", "derived", "default")
 """``reported``: read in the cited publication; ``derived``: computed from reported numbers
-by arithmetic that the entry's ``note`` shows."""
+by arithmetic that the entry's ``note`` shows; ``default``: not a published number but a
+convention of this package (e.g. an MCID for which no disease-specific source is held),
+which the ``note`` justifies and the user should review. Trial files accept only
+``reported`` and ``derived``."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -24,16 +27,18 @@ class Source:
         The publication, e.g. ``"Sullivan KM et al. N Engl J Med 2018;378:35-47"``.
     locator : str
         Where in the publication, e.g. ``"Table 2"`` or ``"Abstract"``.
-    tag : {"reported", "derived"}
+    tag : {"reported", "derived", "default"}
         ``reported`` when the number is printed in the source; ``derived`` when it was
-        computed from reported numbers (the ``note`` must then give the arithmetic).
+        computed from reported numbers (the ``note`` must then give the arithmetic);
+        ``default`` when it is a package convention rather than a published number (the
+        ``note`` must then say why it was chosen).
     note : str, optional
         Anything a reader needs to judge the number (derivation, caveats).
     """
 
     citation: str
     locator: str
-    tag: Literal["reported", "derived"]
+    tag: Literal["reported", "derived", "default"]
     note: str = ""
 
     def __post_init__(self) -> None:
@@ -52,6 +57,11 @@ class Source:
         if self.tag == "derived" and not self.note.strip():
             raise EvidenceError(
                 "a derived number needs a note giving its derivation", field="source.note"
+            )
+        if self.tag == "default" and not self.note.strip():
+            raise EvidenceError(
+                "a default (unpublished) number needs a note saying why it was chosen",
+                field="source.note",
             )
 
     def label(self) -> str:

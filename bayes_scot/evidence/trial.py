@@ -300,7 +300,8 @@ class Trial:
     # -- display ----------------------------------------------------------------------
     def __repr__(self) -> str:
         n = ", ".join(
-            f"{p.name} " + " vs ".join(f"{p.n[a]}" for a in self.arm_names if a in p.n)
+            f"{p.name} "
+            + " vs ".join(f"{p.n[a]}" for a in (*self.arm_names, POOLED) if a in p.n)
             for p in self.populations.values()
         )
         return (
@@ -408,7 +409,7 @@ def validate_entries(
 
 def _identity(e: Entry) -> tuple[Any, ...]:
     extra: tuple[Any, ...] = ()
-    for name in ("statistic", "measure", "window_months", "estimand"):
+    for name in ("statistic", "measure", "window_months", "estimand", "direction"):
         if hasattr(e, name):
             extra += (getattr(e, name),)
     return (e.kind, e.endpoint, e.population, e.time, tuple(sorted(e.arms)), *extra)

@@ -1,0 +1,627 @@
+"""Read a trial file (TOML) into a validated :class:`~bayes_scot.evidence.Trial`.
+
+The format is documented in ``docs/trial-file-format.md`` and shown by the shipped
+``template.toml``. Reading is strict: a misspelt key, a value of the wrong type, a missing
+field, bad TOML, an empty, binary or missing file, and every rule of the evidence layer
+raise :class:`~bayes_scot.errors.EvidenceError` naming the file, the entry (its ``id``, or
+``table[index]`` when it has none) and the field. Nothing else escapes from
+:func:`read_trial_file`: an unexpected failure is reported as an ``EvidenceError`` too, so
+the command line never shows a traceback.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import difflib
+import hashlib
+import math
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from bayes_scot.errors import EvidenceError
+from bayes_scot.evidence import (
+    ALL_POPULATIONS,
+    ENTRY_KINDS,
+    POOLED,
+    Arm,
+    DigitisedCurve,
+    Endpoint,
+    Entry,
+    Population,
+    Source,
+    Trial,
+    validate_entries,
+)
+from bayes_scot.evidence.entries import entry_fields
+
+__all__ = [
+    "SHIPPED_TRIALS",
+    "TEMPLATE_FILE",
+    "TRIALS_DIR",
+    "list_trials",
+    "load_trial",
+    "read_trial_file",
+    "resolve_trial_path",
+]
+
+TRIALS_DIR: Path = Path(__file__).resolve().parent / "trials"
+"""Folder of the trial files shipped with the package."""
+
+TEMPLATE_FILE: Path = Path(__file__).resolve().parent / "template.toml"
+"""The documented template: every kind of entry, with simulated numbers."""
+
+SHIPPED_TRIALS: tuple[str, ...] = ("scot", "astis", "assist")
+"""Names of the shipped trials, in the order :func:`list_trials` gives them."""
+
+#: Keys allowed in each fixed table of a trial file, with whether they are required.
+_TRIAL_KEYS = {"name": True, "title": True, "citation": True, "registration": False,
+               "design": False}
+_ARM_KEYS = {"label": True, "role": True, "regimen": False}
+_POPULATION_KEYS = {"label": True, "n": True, "definition": False, "source": False}
+_SOURCE_TABLE_KEYS = {"citation": True}
+_SOURCE_KEYS = {"ref": False, "citation": False, "locator": True, "tag": True, "note": False}
+_ENDPOINT_KEYS = {"label": True, "kind": True, "better": True, "unit": False}
+_FIXED_TABLES = ("trial", "arms", "populations", "sources", "endpoints")
+
+#: Kinds whose entries may carry the ``default`` source tag (package conventions such as
+#: an MCID without a disease-specific source). Every other entry is reported or derived.
+_DEFAULT_TAG_KINDS = frozenset({"mcids"})
+
+#: Extra keys of ``[[km_curves]]`` entries: CSV files holding the coordinates.
+_CURVE_FILE_KEYS = ("curve_file", "risk_file")
+
+#: Fields holding survival proportions, per kind; a value above 1 is almost always a
+#: percentage typed by mistake, and the error says so.
+_SURVIVAL_FIELDS = {"survival_estimates": ("survival", "lower", "upper"),
+                    "km_curves": ("survival",)}
+
+
+# -- public functions -----------------------------------------------------------------
+def list_trials() -> tuple[str, ...]:
+    """Return the names of the trials shipped with the package.
+
+    Returns
+    -------
+    tuple of str
+        ``("scot", "astis", "assist")``; each loads with :func:`load_trial`.
+    """
+    return tuple(name for name in SHIPPED_TRIALS if (TRIALS_DIR / f"{name}.toml").is_file())
+
+
+def resolve_trial_path(name_or_path: str | os.PathLike[str]) -> Path:
+    """Turn a shipped trial's name or a path into the path of a trial file.
+
+    Parameters
+    ----------
+    name_or_path : str or path-like
+        ``"scot"``, ``"astis"``, ``"assist"`` (any case), or a path to a TOML file.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    EvidenceError
+        If the argument is neither a shipped name nor an existing file.
+    """
+    if isinstance(name_or_path, str) and name_or_path.strip().lower() in SHIPPED_TRIALS:
+        return TRIALS_DIR / f"{name_or_path.strip().lower()}.toml"
+    if not isinstance(name_or_path, str | os.PathLike):
+        raise EvidenceError(
+            f"expected a trial name or a path, not {type(name_or_path).__name__}",
+            field="name_or_path",
+        )
+    path = Path(name_or_path)
+    if path.exists():
+        return path
+    if isinstance(name_or_path, str) and path.suffix == "" and len(path.parts) == 1:
+        raise EvidenceError(
+            f"unknown trial {name_or_path!r}; shipped trials: {', '.join(SHIPPED_TRIALS)} "
+            "(or give the path of a trial file)",
+            field="name_or_path",
+        )
+    raise EvidenceError("file not found", file=str(path))
+
+
+def load_trial(name_or_path: str | os.PathLike[str], population: str = "itt") -> Trial:
+    """Load a trial: a shipped one by name, or any trial file by path.
+
+    Parameters
+    ----------
+    name_or_path : str or path-like
+        ``"scot"``, ``"astis"`` or ``"assist"``, or the path of a trial file in the
+        documented format (``docs/trial-file-format.md``).
+    population : str, default "itt"
+        Keep only the entries of this population; ``"all"`` keeps every population
+        (:meth:`Trial.with_population` switches later).
+
+    Returns
+    -------
+    Trial
+        Validated evidence with provenance; ``trial.content_hash`` is the SHA-256 of the
+        file's bytes.
+
+    Raises
+    ------
+    EvidenceError
+        For any problem with the name, the file or its content, naming the file, the entry
+        and the field.
+
+    Examples
+    --------
+    >>> from bayes_scot.data import load_trial
+    >>> scot = load_trial("scot")
+    >>> scot.n("hsct"), scot.n("cyc")
+    (36, 39)
+    >>> load_trial("scot", population="pp").n("hsct")
+    33
+    """
+    trial = read_trial_file(resolve_trial_path(name_or_path))
+    if population == ALL_POPULATIONS:
+        return trial
+    if not isinstance(population, str):
+        raise EvidenceError("population must be a string", file=trial.path, field="population")
+    return trial.with_population(population)
+
+
+def read_trial_file(path: str | os.PathLike[str], *, allow_default_tag: bool = False) -> Trial:
+    """Read and validate one trial file, keeping every population.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The TOML file.
+    allow_default_tag : bool, default False
+        Accept the ``default`` source tag on ``[[mcids]]`` entries (used for the package's
+        own external-evidence file; trial data are always reported or derived).
+
+    Returns
+    -------
+    Trial
+        With ``population="all"``.
+
+    Raises
+    ------
+    EvidenceError
+        Naming the file, the entry and the field.
+    """
+    file = str(path)
+    try:
+        return _TrialReader(Path(path), allow_default_tag=allow_default_tag).read()
+    except EvidenceError as err:
+        raise err.located(file=file) from None
+    except Exception as err:  # a failure no rule anticipated: still one line, no traceback
+        raise EvidenceError(
+            f"could not read the trial file ({type(err).__name__}: {err})", file=file
+        ) from err
+
+
+# -- the reader -----------------------------------------------------------------------
+class _TrialReader:
+    """Turn one file's TOML document into a Trial; one instance per read."""
+
+    def __init__(self, path: Path, *, allow_default_tag: bool) -> None:
+        self.path = path
+        self.file = str(path)
+        self.allow_default_tag = allow_default_tag
+        self.sources: dict[str, str] = {}
+
+    # -- file level ---------------------------------------------------------------------
+    def read(self) -> Trial:
+        raw = self._read_bytes()
+        document = self._parse(raw)
+        _check_keys(document, dict.fromkeys((*_FIXED_TABLES, *ENTRY_KINDS), False),
+                    where="top level", tables=True)
+        for name in ("trial", "arms", "populations"):
+            if name not in document:
+                raise EvidenceError(f"the file needs a [{name}] table", field=name)
+        meta = self._trial_table(document["trial"])
+        arms = self._arms(document["arms"])
+        self.sources = self._sources(document.get("sources", {}))
+        endpoints = self._endpoints(document.get("endpoints", {}))
+        populations = self._populations(document["populations"], arms)
+        entries: list[Entry] = []
+        for kind, items in document.items():  # file order
+            if kind in ENTRY_KINDS:
+                entries.extend(self._entries(kind, items))
+        validate_entries(
+            entries,
+            arms=[a.name for a in arms],
+            populations=populations,
+            endpoints=endpoints,
+        )
+        return Trial(
+            name=meta["name"],
+            title=meta["title"],
+            citation=meta["citation"],
+            registration=meta.get("registration", ""),
+            design=meta.get("design", ""),
+            arms=tuple(arms),
+            populations=populations,
+            entries=tuple(entries),
+            endpoints=endpoints,
+            population=ALL_POPULATIONS,
+            path=self.file,
+            content_hash=hashlib.sha256(raw).hexdigest(),
+        )
+
+    def _read_bytes(self) -> bytes:
+        if not self.path.exists():
+            raise EvidenceError("file not found")
+        if self.path.is_dir():
+            raise EvidenceError("is a folder, not a trial file")
+        try:
+            raw = self.path.read_bytes()
+        except OSError as err:
+            raise EvidenceError(f"cannot read the file ({err.strerror or err})") from None
+        return raw
+
+    def _parse(self, raw: bytes) -> dict[str, Any]:
+        if b"\x00" in raw:
+            raise EvidenceError("is a binary file, not a TOML trial file")
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as err:
+            raise EvidenceError(
+                f"is not UTF-8 text (undecodable byte at position {err.start}); "
+                "is it a binary file?"
+            ) from None
+        if not text.strip():
+            raise EvidenceError("the file is empty")
+        try:
+            document = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as err:
+            raise EvidenceError(f"invalid TOML: {err}") from None
+        if not document:
+            raise EvidenceError("the file holds only comments; it needs [trial], [arms] "
+                                "and [populations] tables")
+        return document
+
+    # -- fixed tables -------------------------------------------------------------------
+    def _trial_table(self, table: Any) -> dict[str, str]:
+        table = _require_table(table, "trial")
+        _check_keys(table, _TRIAL_KEYS, where="[trial]")
+        for key in table:
+            _require_str(table[key], f"trial.{key}")
+        return dict(table)
+
+    def _arms(self, table: Any) -> list[Arm]:
+        table = _require_table(table, "arms")
+        arms = []
+        for name, spec in table.items():
+            where = f"arms.{name}"
+            if name == POOLED:
+                raise EvidenceError(f"'{POOLED}' is reserved for both arms together",
+                                    field=where)
+            spec = _require_table(spec, where)
+            _check_keys(spec, _ARM_KEYS, where=f"[{where}]")
+            for key in spec:
+                _require_str(spec[key], f"{where}.{key}")
+            if spec["role"] not in ("experimental", "control"):
+                raise EvidenceError(
+                    f"role must be 'experimental' or 'control', not {spec['role']!r}",
+                    field=f"{where}.role",
+                )
+            arms.append(Arm(name=name, label=spec["label"], role=spec["role"],
+                            regimen=spec.get("regimen", "")))
+        roles = [a.role for a in arms]
+        if roles.count("experimental") != 1 or roles.count("control") != 1:
+            raise EvidenceError(
+                "declare exactly two arms, one with role = 'experimental' and one with "
+                f"role = 'control' (found {', '.join(f'{a.name}: {a.role}' for a in arms)})",
+                field="arms",
+            )
+        return sorted(arms, key=lambda a: a.role != "experimental")
+
+    def _sources(self, table: Any) -> dict[str, str]:
+        table = _require_table(table, "sources")
+        sources = {}
+        for key, spec in table.items():
+            where = f"sources.{key}"
+            spec = _require_table(spec, where)
+            _check_keys(spec, _SOURCE_TABLE_KEYS, where=f"[{where}]")
+            sources[key] = _require_str(spec["citation"], f"{where}.citation")
+        return sources
+
+    def _endpoints(self, table: Any) -> dict[str, Endpoint]:
+        table = _require_table(table, "endpoints")
+        endpoints = {}
+        for name, spec in table.items():
+            where = f"endpoints.{name}"
+            spec = _require_table(spec, where)
+            _check_keys(spec, _ENDPOINT_KEYS, where=f"[{where}]")
+            for key in spec:
+                _require_str(spec[key], f"{where}.{key}")
+            try:
+                endpoints[name] = Endpoint(name=name, **spec)
+            except EvidenceError as err:
+                raise EvidenceError(err.message, field=f"{where}.{err.field}") from None
+        return endpoints
+
+    def _populations(self, table: Any, arms: list[Arm]) -> dict[str, Population]:
+        table = _require_table(table, "populations")
+        if not table:
+            raise EvidenceError("declare at least one population", field="populations")
+        known = {a.name for a in arms} | {POOLED}
+        populations = {}
+        for name, spec in table.items():
+            where = f"populations.{name}"
+            if name == ALL_POPULATIONS:
+                raise EvidenceError(f"'{ALL_POPULATIONS}' is reserved for every population",
+                                    field=where)
+            spec = _require_table(spec, where)
+            _check_keys(spec, _POPULATION_KEYS, where=f"[{where}]")
+            label = _require_str(spec["label"], f"{where}.label")
+            definition = _require_str(spec.get("definition", ""), f"{where}.definition",
+                                      allow_empty=True)
+            counts = _require_table(spec["n"], f"{where}.n")
+            for arm, count in counts.items():
+                if arm not in known:
+                    raise EvidenceError(
+                        f"unknown arm {arm!r}; declared: {', '.join(sorted(known))}",
+                        field=f"{where}.n.{arm}",
+                    )
+                if not _is_whole(count) or count < 1:
+                    raise EvidenceError(f"must be a whole number of at least 1, not {count!r}",
+                                        field=f"{where}.n.{arm}")
+            source = None
+            if "source" in spec:
+                source = self._source(spec["source"], f"{where}.source", kind="populations")
+            populations[name] = Population(
+                name=name, label=label, n={k: int(v) for k, v in counts.items()},
+                definition=definition, source=source,
+            )
+        return populations
+
+    # -- entries ------------------------------------------------------------------------
+    def _entries(self, kind: str, items: Any) -> list[Entry]:
+        if isinstance(items, dict):
+            raise EvidenceError(
+                f"write entries as an array of tables, [[{kind}]], not [{kind}]", field=kind
+            )
+        if not isinstance(items, list):
+            raise EvidenceError(f"must be an array of tables [[{kind}]]", field=kind)
+        return [self._entry(kind, i, item) for i, item in enumerate(items)]
+
+    def _entry(self, kind: str, index: int, item: Any) -> Entry:
+        label = f"{kind}[{index}]"
+        if not isinstance(item, dict):
+            raise EvidenceError(f"each [[{kind}]] item must be a table", entry=label)
+        if isinstance(item.get("id"), str) and item["id"].strip():
+            label = item["id"]
+        try:
+            return self._build_entry(kind, item)
+        except EvidenceError as err:
+            raise err.located(entry=label) from None
+
+    def _build_entry(self, kind: str, item: dict[str, Any]) -> Entry:
+        cls = ENTRY_KINDS[kind]
+        fields = entry_fields(cls)
+        allowed = {name: _is_required(f) for name, f in fields.items()}
+        if cls is DigitisedCurve:
+            allowed.update(dict.fromkeys(_CURVE_FILE_KEYS, False))
+            item = self._read_curve_files(item)
+            allowed.update({"times": False, "survival": False, "risk_times": False,
+                            "n_risk": False})
+        _check_keys(item, allowed, where=f"[[{kind}]]", missing_hint=_missing_hint(kind))
+        values: dict[str, Any] = {}
+        for name, value in item.items():
+            if name in _CURVE_FILE_KEYS:
+                continue
+            if name == "source":
+                values[name] = self._source(value, "source", kind=kind)
+            else:
+                values[name] = _convert(value, str(fields[name].type), name)
+        for name in _SURVIVAL_FIELDS.get(kind, ()):
+            _check_survival_scale(values.get(name), name)
+        if cls is DigitisedCurve:
+            for name in ("times", "survival", "risk_times", "n_risk"):
+                if name not in values:
+                    raise EvidenceError(
+                        "is required (inline, or via curve_file / risk_file)", field=name
+                    )
+        try:
+            return cls(**values)
+        except EvidenceError:
+            raise
+        except (TypeError, ValueError) as err:
+            raise EvidenceError(f"invalid entry ({err})") from None
+
+    def _source(self, spec: Any, where: str, *, kind: str) -> Source:
+        if not isinstance(spec, dict):
+            raise EvidenceError(
+                "must be a table such as { ref = \"nejm\", locator = \"Table 2\", "
+                "tag = \"reported\" }",
+                field=where,
+            )
+        _check_keys(spec, _SOURCE_KEYS, where=where, prefix=f"{where}.")
+        for key, value in spec.items():
+            _require_str(value, f"{where}.{key}", allow_empty=key == "note")
+        if ("ref" in spec) == ("citation" in spec):
+            raise EvidenceError(
+                "give either ref (a key of the [sources] table) or citation, not both "
+                "or neither",
+                field=f"{where}.ref",
+            )
+        if "ref" in spec:
+            if spec["ref"] not in self.sources:
+                known = ", ".join(self.sources) or "none declared"
+                raise EvidenceError(
+                    f"unknown source {spec['ref']!r}; [sources] declares: {known}",
+                    field=f"{where}.ref",
+                )
+            citation = self.sources[spec["ref"]]
+        else:
+            citation = spec["citation"]
+        tag = spec["tag"]
+        if tag == "default" and not (self.allow_default_tag and kind in _DEFAULT_TAG_KINDS):
+            raise EvidenceError(
+                "trial data must be 'reported' or 'derived'; the 'default' tag is only for "
+                "the package's own conventions (MCIDs without a source)",
+                field=f"{where}.tag",
+            )
+        try:
+            return Source(citation=citation, locator=spec["locator"], tag=tag,
+                          note=spec.get("note", ""))
+        except EvidenceError as err:
+            field = err.field.replace("source.", f"{where}.", 1) if err.field else where
+            raise EvidenceError(err.message, field=field) from None
+
+    def _read_curve_files(self, item: dict[str, Any]) -> dict[str, Any]:
+        item = dict(item)
+        specs = {"curve_file": ("times", "survival"), "risk_file": ("risk_times", "n_risk")}
+        for key, (time_name, value_name) in specs.items():
+            if key not in item:
+                continue
+            for name in (time_name, value_name):
+                if name in item:
+                    raise EvidenceError(f"give {name} inline or {key}, not both", field=name)
+            relative = _require_str(item[key], key)
+            times, values = _read_two_column_csv(self.path.parent / relative, key)
+            item[time_name] = times
+            item[value_name] = values
+        return item
+
+
+# -- value checks ---------------------------------------------------------------------
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(
+        value
+    )
+
+
+def _is_whole(value: Any) -> bool:
+    return _is_number(value) and float(value) == int(value)
+
+
+def _is_required(f: dataclasses.Field[Any]) -> bool:
+    return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+
+
+def _type_name(value: Any) -> str:
+    return {dict: "table", list: "array", str: "string", bool: "boolean", int: "integer",
+            float: "number"}.get(type(value), type(value).__name__)
+
+
+def _require_table(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise EvidenceError(f"must be a table, not a {_type_name(value)}", field=where)
+    return value
+
+
+def _require_str(value: Any, where: str, *, allow_empty: bool = False) -> str:
+    if not isinstance(value, str):
+        raise EvidenceError(f"must be a string, not a {_type_name(value)}", field=where)
+    if not allow_empty and not value.strip():
+        raise EvidenceError("must not be empty", field=where)
+    return value
+
+
+def _check_keys(
+    table: Mapping[str, Any],
+    allowed: Mapping[str, bool],
+    *,
+    where: str,
+    tables: bool = False,
+    prefix: str = "",
+    missing_hint: str = "",
+) -> None:
+    """Reject unknown keys (with a suggestion) and report missing required ones."""
+    for key in table:
+        if key not in allowed:
+            close = difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.6)
+            hint = f"; did you mean '{close[0]}'?" if close else (
+                f"; allowed in {where}: {', '.join(allowed)}"
+            )
+            what = "table" if tables else "key"
+            raise EvidenceError(f"unknown {what} in {where}{hint}", field=f"{prefix}{key}")
+    for key, required in allowed.items():
+        if required and key not in table:
+            raise EvidenceError(f"missing required field in {where}{missing_hint}",
+                                field=f"{prefix}{key}")
+
+
+def _missing_hint(kind: str) -> str:
+    if kind in ("landmark_events", "survival_estimates", "pairwise", "visit_summaries"):
+        return " (see template.toml for a complete example)"
+    return ""
+
+
+def _convert(value: Any, annotation: str, name: str) -> Any:
+    """Check a TOML value against a dataclass field's annotation; return the record value."""
+    optional = annotation.endswith("| None")
+    base = annotation.removesuffix("| None").strip()
+    if base == "Source":  # handled by the caller
+        return value
+    if base == "ArmMap":
+        table = _require_table(value, name)
+        for arm, number in table.items():
+            if not _is_number(number):
+                raise EvidenceError(f"must be a number, not a {_type_name(number)}",
+                                    field=f"{name}.{arm}")
+        return dict(table)
+    if base.startswith("tuple["):
+        if not isinstance(value, list):
+            raise EvidenceError(f"must be an array of numbers, not a {_type_name(value)}",
+                                field=name)
+        for i, number in enumerate(value):
+            if not _is_number(number):
+                raise EvidenceError(f"must be a number, not a {_type_name(number)}",
+                                    field=f"{name}[{i}]")
+        if base == "tuple[float, ...]" or base == "tuple[float, float]":
+            return tuple(float(v) for v in value)
+        return tuple(value)
+    if base in ("float", "int"):
+        if not _is_number(value):
+            raise EvidenceError(f"must be a number, not a {_type_name(value)}", field=name)
+        return float(value) if base == "float" else value
+    if base == "str" or base.startswith("Literal["):
+        return _require_str(value, name, allow_empty=name in ("assumption", "comparator"))
+    if optional and value is None:  # pragma: no cover - TOML has no null
+        return None
+    raise EvidenceError(f"unsupported value for a field of type {annotation}", field=name)
+
+
+def _check_survival_scale(mapping: Any, name: str) -> None:
+    if mapping is None:
+        return
+    items = mapping.items() if isinstance(mapping, dict) else enumerate(mapping)
+    for key, value in items:
+        if _is_number(value) and value > 1:
+            where = f"{name}.{key}" if isinstance(mapping, dict) else f"{name}[{key}]"
+            raise EvidenceError(
+                f"is {value:g}, but survival is a proportion in [0, 1]; "
+                f"write {value:g}% as {value / 100:g}",
+                field=where,
+            )
+
+
+def _read_two_column_csv(path: Path, key: str) -> tuple[list[float], list[float]]:
+    """Read a two-column CSV with a header row (time and value) into two lists."""
+    if not path.is_file():
+        raise EvidenceError(f"file not found: {path}", field=key)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as err:
+        raise EvidenceError(f"cannot read {path} ({err})", field=key) from None
+    rows = [row for row in csv.reader(text.splitlines()) if row and any(c.strip() for c in row)]
+    if len(rows) < 2:
+        raise EvidenceError(f"{path} needs a header row and at least one data row", field=key)
+    times, values = [], []
+    for line, row in enumerate(rows[1:], start=2):
+        if len(row) != 2:
+            raise EvidenceError(f"{path} line {line}: expected 2 columns, found {len(row)}",
+                                field=key)
+        try:
+            t, v = float(row[0]), float(row[1])
+        except ValueError:
+            raise EvidenceError(f"{path} line {line}: not a number: {row!r}",
+                                field=key) from None
+        times.append(t)
+        values.append(int(v) if key == "risk_file" and v.is_integer() else v)
+    return times, values
