@@ -1,0 +1,601 @@
+"""Run an analysis specification: every model family under the whole prior grid.
+
+:func:`reanalyse` is the package's front door. It reads a specification (the default one
+when none is given), loads the trials, builds each model family once, compiles it once,
+and samples it once per named prior by changing only the prior hyperparameters. The
+result is a :class:`Reanalysis`: the superiority table, joint probabilities, the
+reproduce-the-paper table, diagnostics, prior sensitivity, the posteriors for ArviZ users,
+a rich notebook display, and :meth:`Reanalysis.write_report`.
+
+Examples
+--------
+>>> import bayes_scot as bs
+>>> result = bs.reanalyse(draws=500, priors=["reference", "skeptical_moderate"])  # doctest: +SKIP
+>>> result.table().query("estimand == 'survival_difference_54'")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import importlib
+import platform
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from functools import cached_property
+from importlib import metadata
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal
+
+import pandas as pd
+
+from bayes_scot.conventions import CREDIBLE_LEVEL
+from bayes_scot.errors import EvidenceError, SpecError
+from bayes_scot.evidence import Trial
+from bayes_scot.results import (
+    PriorFit,
+    joint_probabilities,
+    power_scaling_sensitivity,
+    reproduce_table,
+    sensitivity_grid,
+    superiority_table,
+)
+from bayes_scot.spec import FAMILIES, AnalysisSpec, FamilySpec, load_spec
+from bayes_scot.stats.estimands import EstimandDraws
+
+__all__ = ["PROVENANCE_PACKAGES", "Reanalysis", "reanalyse"]
+
+PROVENANCE_PACKAGES: tuple[str, ...] = (
+    "bayes_scot",
+    "pymc",
+    "pytensor",
+    "arviz",
+    "nutpie",
+    "numpy",
+    "pandas",
+    "scipy",
+    "xarray",
+)
+"""Packages whose versions every reanalysis records."""
+
+Progress = Callable[[str], None]
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def reanalyse(
+    spec: AnalysisSpec | str | Path | None = None,
+    *,
+    progress: bool | Progress = True,
+    **overrides: Any,
+) -> Reanalysis:
+    """Run an analysis specification and return its results.
+
+    Parameters
+    ----------
+    spec : AnalysisSpec, str or path-like, optional
+        A specification object, a shipped specification's name (``"scot_pp"``), a path to
+        a TOML file, or ``None`` for the default (SCOT intention to treat).
+    progress : bool or callable, default True
+        Print one line per compiled model and per fitted prior on standard error; a
+        callable receives the lines instead; ``False`` is silent.
+    **overrides
+        Changes to the specification for this run (see
+        :meth:`bayes_scot.spec.AnalysisSpec.with_overrides`): ``draws``, ``tune``,
+        ``chains``, ``target_accept``, ``backend``, ``seed``, ``priors`` (names, or a
+        mapping of names to explicit ``(mean, sd)`` priors), ``population``,
+        ``families``.
+
+    Returns
+    -------
+    Reanalysis
+
+    Raises
+    ------
+    SpecError
+        For a bad specification or override (one line naming the file and key).
+    EvidenceError
+        For a bad trial file.
+
+    Notes
+    -----
+    Each family's model is built and compiled once; the priors of the grid differ only
+    in data (the prior hyperparameters), so the compiled model is reused. Every fit uses
+    the specification's seed, so the same specification and seed give the same table.
+    The reference fit also records the pointwise log-likelihood, used for power-scaling
+    sensitivity, and the reproduce-the-paper frame.
+    """
+    if not isinstance(spec, AnalysisSpec):
+        spec = load_spec(spec)
+    spec = spec.with_overrides(**overrides)
+    report: Progress | None
+    if progress is True:
+        report = _stderr
+    elif progress is False:
+        report = None
+    else:
+        report = progress
+    return _Runner(spec, report).run()
+
+
+class _Runner:
+    """Fits every family of a specification under every prior of its grid."""
+
+    def __init__(self, spec: AnalysisSpec, progress: Progress | None) -> None:
+        self.spec = spec
+        self.progress = progress
+
+    def say(self, line: str) -> None:
+        if self.progress is not None:
+            self.progress(line)
+
+    def run(self) -> Reanalysis:
+        from bayes_scot.fitting import SamplerSettings
+
+        spec = self.spec
+        started = time.perf_counter()
+        trials = {t.name: self.load_trial(i) for i, t in enumerate(spec.trials)}
+        settings = SamplerSettings(
+            draws=spec.sampler.draws,
+            tune=spec.sampler.tune,
+            chains=spec.sampler.chains,
+            target_accept=spec.sampler.target_accept,
+            backend=spec.sampler.backend,
+        )
+        fits: list[PriorFit] = []
+        builders: dict[str, Any] = {}
+        timings: dict[str, float] = {}
+        for family in spec.families:
+            builder, fam_fits, seconds = self.run_family(family, trials, settings)
+            builders[family.family] = builder
+            timings[family.family] = seconds
+            fits.extend(fam_fits)
+        total = time.perf_counter() - started
+        self.say(f"bayes-scot: {spec.name}: {len(fits)} fits in {total:.1f} s")
+        return Reanalysis(
+            spec=spec,
+            fits=fits,
+            trials=trials,
+            builders=builders,
+            provenance=_provenance(spec, trials, timings | {"total": total}),
+        )
+
+    def load_trial(self, index: int) -> Trial:
+        from bayes_scot.data import load_trial
+
+        t = self.spec.trials[index]
+        try:
+            return load_trial(t.path or t.name, population=t.population)
+        except SpecError:
+            raise
+        except EvidenceError as err:
+            if err.field == "population":
+                raise SpecError(err.message, file=self.spec.path or self.spec.name,
+                                field=f"trials[{index}].population") from None
+            raise
+
+    def run_family(
+        self, family: FamilySpec, trials: Mapping[str, Trial], settings: Any
+    ) -> tuple[Any, list[PriorFit], float]:
+        from bayes_scot.fitting import compile_model, diagnose
+
+        spec = self.spec
+        module_name, builder_name, _options = FAMILIES[family.family]
+        builder_class = getattr(importlib.import_module(module_name), builder_name)
+        selected = [trials[name] for name in family.trials]
+        started = time.perf_counter()
+        builder = builder_class(
+            selected[0] if len(selected) == 1 else selected, options=family.options_object()
+        )
+        compiled = compile_model(
+            builder.model, backend=settings.backend, key=getattr(builder, "structure_key", None)
+        )
+        self.say(f"bayes-scot: {family.family}: model built and compiled in "
+                 f"{time.perf_counter() - started:.1f} s")
+        prior_sets = family.prior_sets(tuple(builder.effect_parameters), spec.priors)
+        fits = []
+        for i, (name, priors) in enumerate(prior_sets.items(), start=1):
+            t0 = time.perf_counter()
+            reference = name == spec.reference_prior
+            idata = compiled.sample(
+                builder.prior_data(priors), settings=settings, seed=spec.seed,
+                log_likelihood=reference,
+            )
+            diagnostics = diagnose(idata)
+            estimands = tuple(
+                self.with_mcid(e) for e in builder.estimands(idata)
+                if family.selects(e.endpoint, e.estimand)
+            )
+            reproduce = builder.reproduce(idata) if reference else None
+            seconds = time.perf_counter() - t0
+            fits.append(PriorFit(
+                family=family.family, prior=name, estimands=estimands,
+                diagnostics=diagnostics, effect_priors=priors, idata=idata,
+                reproduce=reproduce, seconds=seconds,
+            ))
+            verdict = "ok" if diagnostics.passed else "FLAGGED"
+            self.say(
+                f"bayes-scot: {family.family} [{i}/{len(prior_sets)}] {name}: {seconds:.1f} s, "
+                f"R-hat {diagnostics.rhat_max:.3f}, ESS {diagnostics.ess_bulk_min:.0f}, "
+                f"{diagnostics.divergences} divergences: {verdict}"
+            )
+        return builder, fits, time.perf_counter() - started
+
+    def with_mcid(self, e: EstimandDraws) -> EstimandDraws:
+        override = self.spec.mcid_for(e.endpoint, e.estimand)
+        if override is None:
+            return e
+        return dataclasses.replace(e, mcid=override.value, mcid_source=override.source)
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _provenance(
+    spec: AnalysisSpec, trials: Mapping[str, Trial], seconds: Mapping[str, float]
+) -> dict[str, Any]:
+    return {
+        "created": _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),
+        "python": platform.python_version(),
+        "platform": platform.platform(terse=True),
+        "packages": {p: _version(p) for p in PROVENANCE_PACKAGES},
+        "seed": spec.seed,
+        "spec": {"name": spec.name, "path": spec.path, "sha256": spec.sha256},
+        "data": {
+            name: {
+                "population": t.population,
+                "data_hash": t.data_hash,
+                "file_sha256": t.content_hash or "",
+                "path": t.path or "",
+            }
+            for name, t in trials.items()
+        },
+        "sampler": dataclasses.asdict(spec.sampler),
+        "seconds": {k: round(v, 2) for k, v in seconds.items()},
+    }
+
+
+class Reanalysis:
+    """The results of an analysis specification run over its whole prior grid.
+
+    Build one with :func:`bayes_scot.reanalyse`. It can also be assembled from fits made
+    elsewhere (stored draws, simulations), which is how the tables are tested without
+    sampling.
+
+    Parameters
+    ----------
+    spec : AnalysisSpec
+        The specification that was run (with any overrides applied).
+    fits : sequence of PriorFit
+        One per model family and prior.
+    trials : mapping of str to Trial, optional
+        The trials the fits used, by name.
+    builders : mapping of str to object, optional
+        The model builder of each family (for curves and posterior predictive checks).
+    provenance : mapping, optional
+        Versions, seed, input-data and specification hashes, timings.
+
+    Notes
+    -----
+    Tables are computed on first use and cached; the object is otherwise immutable.
+    """
+
+    def __init__(
+        self,
+        *,
+        spec: AnalysisSpec,
+        fits: Sequence[PriorFit],
+        trials: Mapping[str, Trial] | None = None,
+        builders: Mapping[str, Any] | None = None,
+        provenance: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.spec = spec
+        self.fits: tuple[PriorFit, ...] = tuple(fits)
+        self.trials: Mapping[str, Trial] = MappingProxyType(dict(trials or {}))
+        self.builders: Mapping[str, Any] = MappingProxyType(dict(builders or {}))
+        self.provenance: Mapping[str, Any] = MappingProxyType(dict(provenance or {}))
+
+    # -- access -------------------------------------------------------------------------
+    @property
+    def families(self) -> tuple[str, ...]:
+        """Model families fitted, in specification order."""
+        return tuple(dict.fromkeys(f.family for f in self.fits))
+
+    @property
+    def priors(self) -> tuple[str, ...]:
+        """Priors fitted, in grid order."""
+        order = [p for p in self.spec.priors if any(f.prior == p for f in self.fits)]
+        extra = [f.prior for f in self.fits if f.prior not in order]
+        return tuple(dict.fromkeys(order + extra))
+
+    @property
+    def reference_prior(self) -> str:
+        """The prior of the reference fit."""
+        return self.spec.reference_prior
+
+    def fit(self, family: str, prior: str | None = None) -> PriorFit:
+        """Return the fit of one family under one prior (default: the reference prior).
+
+        Raises
+        ------
+        KeyError
+            If there is no such fit.
+        """
+        prior = prior or self.reference_prior
+        for f in self.fits:
+            if f.family == family and f.prior == prior:
+                return f
+        raise KeyError(f"no {family} fit under prior {prior!r}; families: "
+                       f"{', '.join(self.families)}; priors: {', '.join(self.priors)}")
+
+    def posterior(self, family: str, prior: str | None = None) -> Any:
+        """Return the posterior of one fit as ArviZ ``InferenceData``.
+
+        Parameters
+        ----------
+        family : str
+            ``"survival"``, ``"longitudinal"`` or ``"composite"``.
+        prior : str, optional
+            Default: the reference prior.
+
+        Returns
+        -------
+        arviz.InferenceData
+
+        Raises
+        ------
+        KeyError
+            If there is no such fit or it kept no posterior.
+        """
+        idata = self.fit(family, prior).idata
+        if idata is None:
+            raise KeyError(f"the {family} fit under {prior or self.reference_prior!r} "
+                           "kept no posterior")
+        return idata
+
+    # -- tables -------------------------------------------------------------------------
+    def table(self, *, level: float = CREDIBLE_LEVEL) -> pd.DataFrame:
+        """One row per endpoint, estimand and prior (see :func:`superiority_table`).
+
+        Parameters
+        ----------
+        level : float, default :data:`~bayes_scot.conventions.CREDIBLE_LEVEL`
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns :data:`bayes_scot.results.TABLE_COLUMNS`, including ``p_superior``,
+            ``p_mcid``, ``p_harm``, the diagnostics, ``evidence`` and ``flagged``.
+        """
+        if level == CREDIBLE_LEVEL:
+            return self._table.copy()
+        return superiority_table(self.fits, priors=self.priors, level=level)
+
+    @cached_property
+    def _table(self) -> pd.DataFrame:
+        return superiority_table(self.fits, priors=self.priors)
+
+    def joint_probabilities(
+        self,
+        estimands: Sequence[str | Sequence[str]] | None = None,
+        *,
+        threshold: Literal["null", "mcid"] | None = None,
+    ) -> pd.DataFrame:
+        """P(HSCT superior on all / at least k / any of a set of estimands), per prior.
+
+        Parameters
+        ----------
+        estimands : sequence of str, optional
+            ``"endpoint:estimand"`` keys; default the specification's ``[joint]`` set.
+        threshold : {"null", "mcid"}, optional
+            Default the specification's.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns :data:`bayes_scot.results.JOINT_COLUMNS`; empty when no set is
+            chosen. ``basis`` names the independence assumption when the estimands come
+            from fits that share no parameters.
+        """
+        from bayes_scot.results import JOINT_COLUMNS
+
+        keys = list(estimands) if estimands is not None else list(self.spec.joint.estimands)
+        if not keys:
+            return pd.DataFrame(columns=list(JOINT_COLUMNS))
+        return joint_probabilities(
+            self.fits, keys, threshold=threshold or self.spec.joint.threshold
+        )
+
+    def reproduce(self) -> pd.DataFrame:
+        """Every published number beside its posterior predictive (reference fits).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns :data:`bayes_scot.results.REPRODUCE_COLUMNS`; ``outside`` flags a
+            published number outside the central interval.
+        """
+        return reproduce_table(self.fits)
+
+    def diagnostics(self) -> pd.DataFrame:
+        """Sampler diagnostics, one row per family and prior.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``family, prior, rhat_max, ess_bulk_min, divergences, passed,
+            seconds``.
+        """
+        return pd.DataFrame(
+            [
+                {
+                    "family": f.family,
+                    "prior": f.prior,
+                    "rhat_max": float(f.diagnostics.rhat_max),
+                    "ess_bulk_min": float(f.diagnostics.ess_bulk_min),
+                    "divergences": int(f.diagnostics.divergences),
+                    "passed": f.passed,
+                    "seconds": float(f.seconds),
+                }
+                for f in self.fits
+            ],
+            columns=["family", "prior", "rhat_max", "ess_bulk_min", "divergences", "passed",
+                     "seconds"],
+        )
+
+    def sensitivity(self, value: str = "p_superior") -> pd.DataFrame:
+        """Spread one table column (default P(superior)) over the prior grid, one column per prior.
+
+        Returns
+        -------
+        pandas.DataFrame
+            See :func:`bayes_scot.results.sensitivity_grid`.
+        """
+        return sensitivity_grid(self._table, value=value)
+
+    def power_scaling(self) -> pd.DataFrame:
+        """Power-scaling sensitivity of the reference fit of every family.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``family`` and :data:`bayes_scot.results.PSENS_COLUMNS`. Families
+            whose reference fit kept no posterior are left out.
+        """
+        return self._power_scaling.copy()
+
+    @cached_property
+    def _power_scaling(self) -> pd.DataFrame:
+        from bayes_scot.results import PSENS_COLUMNS
+
+        frames = []
+        for family in self.families:
+            try:
+                fit = self.fit(family)
+            except KeyError:
+                continue
+            if fit.idata is None or not fit.effect_priors:
+                continue
+            frame = power_scaling_sensitivity(fit)
+            frame.insert(0, "family", family)
+            frames.append(frame)
+        if not frames:
+            return pd.DataFrame(columns=["family", *PSENS_COLUMNS])
+        return pd.concat(frames, ignore_index=True)
+
+    @property
+    def assumptions(self) -> tuple[str, ...]:
+        """Assumptions stated by the specification and by the entries of the trials used."""
+        stated = list(self.spec.assumptions)
+        for name, trial in self.trials.items():
+            for e in trial.entries:
+                if getattr(e, "assumption", ""):
+                    stated.append(f"{name}: entry '{e.id}': {e.assumption}")
+        return tuple(dict.fromkeys(stated))
+
+    @property
+    def flagged(self) -> pd.DataFrame:
+        """Rows of the table that fail the diagnostics gate."""
+        table = self._table
+        return table[table["flagged"]].reset_index(drop=True)
+
+    # -- curves for figures -------------------------------------------------------------
+    def published(self, family: str | None = None) -> pd.DataFrame:
+        """Return the published numbers of the trials used (by one family), as tidy rows.
+
+        Returns
+        -------
+        pandas.DataFrame
+            :meth:`bayes_scot.Trial.to_frame` rows of the populations analysed, with a
+            ``trial`` column.
+        """
+        names = list(self.trials)
+        if family is not None:
+            try:
+                names = list(self.spec.family(family).trials)
+            except KeyError:
+                names = []
+        frames = []
+        for name in names:
+            trial = self.trials.get(name)
+            if trial is None:
+                continue
+            frame = trial.to_frame()
+            frame.insert(0, "trial", name)
+            frames.append(frame)
+        if not frames:
+            return pd.DataFrame()
+        return pd.concat(frames, ignore_index=True)
+
+    def curves(self, family: str, prior: str | None = None) -> pd.DataFrame:
+        """Posterior curves a family's builder draws from a fit, as a tidy frame.
+
+        Survival builders give S(t) by arm (columns ``arm, endpoint, time_months, median,
+        lower, upper``); longitudinal builders give arm trajectories (the same columns,
+        plus ``statistic``).
+
+        Parameters
+        ----------
+        family : str
+        prior : str, optional
+            Default: the reference prior.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Empty when the family's builder draws no curves.
+        """
+        builder = self.builders.get(family)
+        method = getattr(builder, "curves", None)
+        if method is None:
+            return pd.DataFrame()
+        try:
+            idata = self.posterior(family, prior)
+        except KeyError:
+            return pd.DataFrame()
+        return method(idata)
+
+    # -- output -------------------------------------------------------------------------
+    def write_report(self, out_dir: str | Path, *, figures: bool = True) -> Path:
+        """Write ``index.html``, ``report.md``, ``summary.json`` and figures to a folder.
+
+        Parameters
+        ----------
+        out_dir : str or path-like
+            The folder to create (replaced atomically if it exists).
+        figures : bool, default True
+            Draw the figures.
+
+        Returns
+        -------
+        pathlib.Path
+            The report folder.
+
+        See Also
+        --------
+        bayes_scot.report.write_report
+        """
+        from bayes_scot.report import write_report
+
+        return write_report(self, out_dir, figures=figures)
+
+    def __repr__(self) -> str:
+        flagged = int(self._table["flagged"].sum()) if len(self._table) else 0
+        return (
+            f"<Reanalysis {self.spec.name!r}: families {', '.join(self.families)}; "
+            f"{len(self.priors)} priors; {len(self._table)} rows, {flagged} flagged; "
+            f"seed {self.spec.seed}>"
+        )
+
+    def _repr_html_(self) -> str:
+        from bayes_scot.report.render import summary_html
+
+        return summary_html(self)

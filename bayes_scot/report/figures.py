@@ -1,0 +1,161 @@
+"""Draw a reanalysis's figures with :mod:`bayes_scot.plots` and render them to PNG.
+
+Each figure is drawn from the reanalysis's tables and curves. A figure whose data the
+reanalysis does not have (no survival family, no trajectories) is left out with a note
+saying why, so the report states what it does not show instead of silently omitting it.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = ["RenderedFigure", "draw_figures"]
+
+_DPI = 110
+
+
+@dataclass(frozen=True, kw_only=True)
+class RenderedFigure:
+    """A figure rendered to PNG bytes.
+
+    Parameters
+    ----------
+    name : str
+        File stem, e.g. ``"superiority"``.
+    title : str
+        Heading shown above the figure.
+    caption : str
+        One or two sentences saying what the figure shows.
+    png : bytes
+        The image.
+    """
+
+    name: str
+    title: str
+    caption: str
+    png: bytes
+
+    @property
+    def file(self) -> str:
+        """File name inside the report folder."""
+        return f"figures/{self.name}.png"
+
+
+def _png(figure: Any) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=_DPI, bbox_inches="tight",
+                   metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+def _jobs(reanalysis: Any, plots: Any) -> Iterator[tuple[str, str, str, Callable[[], Any]]]:
+    table = reanalysis.table()
+    priors = list(reanalysis.priors)
+    if hasattr(plots, "plot_superiority"):
+        yield ("superiority", "Posterior estimates and P(HSCT superior) under every prior",
+               "Posterior median and central credible interval of each estimand under each "
+               "prior, with the probability that HSCT is superior; open markers and daggers "
+               "mark results that fail the diagnostics gate.",
+               lambda: plots.plot_superiority(table, priors=priors))
+    if hasattr(plots, "plot_prior_sensitivity"):
+        yield ("prior_sensitivity", "Prior sensitivity: P(HSCT superior) across the grid",
+               "Each row is an estimand, each column a prior; a row of one colour is robust "
+               "to the prior.",
+               lambda: plots.plot_prior_sensitivity(table, priors=priors))
+    curves_by_kind = {"survival": "plot_survival", "longitudinal": "plot_trajectories"}
+    for family, function in curves_by_kind.items():
+        if family not in reanalysis.families or not hasattr(plots, function):
+            continue
+        curves = reanalysis.curves(family)
+        if curves.empty:
+            continue
+        published = reanalysis.published(family)
+        if not published.empty and "population" in published:
+            populations = {t.population for t in reanalysis.spec.trials}
+            published = published[published["population"].isin(populations)]
+        kwargs = {"published": published if not published.empty else None}
+        if family == "survival":
+            yield ("survival", "Survival by arm",
+                   "Posterior median survival by arm with credible bands (reference prior), "
+                   "beside the published Kaplan-Meier estimates and landmark counts.",
+                   lambda c=curves, k=kwargs: plots.plot_survival(c, **k))
+        else:
+            yield ("trajectories", "Trajectories of the continuous endpoints",
+                   "Posterior arm trajectories with credible bands (reference prior), beside "
+                   "the published visit summaries.",
+                   lambda c=curves, k=kwargs: plots.plot_trajectories(c, **k))
+    if hasattr(plots, "plot_prior_posterior"):
+        for family in reanalysis.families:
+            try:
+                fit = reanalysis.fit(family)
+            except KeyError:
+                continue
+            if fit.idata is None:
+                continue
+            posterior = fit.idata.posterior
+            for parameter, prior in fit.effect_priors.items():
+                if parameter not in posterior:
+                    continue
+                values = posterior[parameter]
+                extra = [d for d in values.dims if d not in ("chain", "draw")]
+                if extra:
+                    # one panel per element would drown the report; the first element
+                    # stands for the shared prior placed on every element
+                    values = values.isel(dict.fromkeys(extra, 0))
+                draws = np.asarray(values).reshape(-1)
+                yield (f"prior_posterior_{_slug(family)}_{_slug(parameter)}",
+                       f"Prior and posterior of {parameter} ({family})",
+                       f"The {prior.label.lower() if prior.label else 'reference'} prior "
+                       f"(N({prior.mean:.3g}, {prior.sd:.3g}^2)) and the posterior of "
+                       f"{parameter} under it" + (f", first element of {', '.join(extra)}"
+                                                  if extra else "") + ".",
+                       lambda p=prior, d=draws, n=parameter: plots.plot_prior_posterior(
+                           p, d, label=n, null=0.0))
+
+
+def draw_figures(reanalysis: Any) -> tuple[list[RenderedFigure], list[str]]:
+    """Draw every figure the reanalysis has data for.
+
+    Parameters
+    ----------
+    reanalysis : Reanalysis
+
+    Returns
+    -------
+    figures : list of RenderedFigure
+    notes : list of str
+        One line per figure that was left out, with the reason.
+
+    Notes
+    -----
+    The plotting functions raise :class:`ValueError` when their input cannot be drawn
+    (an empty selection, a missing column); such a figure is left out and noted. Any
+    other error propagates, and the report is not written.
+    """
+    try:
+        from bayes_scot import plots
+    except ImportError:
+        return [], ["figures left out: bayes_scot.plots is not available"]
+    figures: list[RenderedFigure] = []
+    notes: list[str] = []
+    if reanalysis.table().empty:
+        return figures, ["figures left out: the table is empty"]
+    for name, title, caption, draw in _jobs(reanalysis, plots):
+        try:
+            figure = draw()
+        except (ValueError, KeyError) as err:
+            notes.append(f"figure '{name}' left out: {err}")
+            continue
+        figures.append(RenderedFigure(name=name, title=title, caption=caption,
+                                      png=_png(figure)))
+    return figures, notes

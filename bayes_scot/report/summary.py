@@ -1,0 +1,144 @@
+"""The ``summary.json`` document of a report: a stable, documented, machine-readable record.
+
+The schema is versioned by :data:`SCHEMA_VERSION` and documented key by key in
+``docs/report-schema.md``. Adding keys is a minor version change; renaming or removing
+one, or changing its meaning, is a major one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from bayes_scot.conventions import CREDIBLE_LEVEL
+from bayes_scot.results import ESS_BULK_MIN, RHAT_MAX
+
+__all__ = ["SCHEMA_VERSION", "jsonable", "records", "summary"]
+
+SCHEMA_VERSION = "1.0"
+"""Version of the ``summary.json`` schema (``major.minor``)."""
+
+
+def jsonable(value: Any) -> Any:
+    """Convert a value to plain JSON types: NaN and infinities become ``null``.
+
+    Parameters
+    ----------
+    value : object
+        Numbers (Python or NumPy), strings, booleans, None, mappings, sequences,
+        dataclasses.
+
+    Returns
+    -------
+    object
+        Built only of dict, list, str, int, float, bool and None.
+    """
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        value = float(value)
+        return value if math.isfinite(value) else None
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, pd.DataFrame):
+        return records(value)
+    if isinstance(value, Sequence | np.ndarray | set | frozenset):
+        return [jsonable(v) for v in value]
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return str(value)
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of a DataFrame as JSON-ready dictionaries (NaN as ``null``)."""
+    return [jsonable(row) for row in frame.to_dict(orient="records")]
+
+
+def _spec(reanalysis: Any) -> dict[str, Any]:
+    spec = reanalysis.spec
+    return {
+        "name": spec.name,
+        "title": spec.title,
+        "description": spec.description,
+        "path": spec.path,
+        "sha256": spec.sha256,
+        "seed": spec.seed,
+        "priors": list(spec.priors),
+        "reference_prior": spec.reference_prior,
+        "trials": [jsonable(t) for t in spec.trials],
+        "families": [
+            {
+                "family": f.family,
+                "trials": list(f.trials),
+                "endpoints": list(f.endpoints),
+                "estimands": list(f.estimands),
+                "options": jsonable(dict(f.options)),
+            }
+            for f in spec.families
+        ],
+        "mcids": [jsonable(m) for m in spec.mcids],
+        "joint": jsonable(spec.joint),
+        "sampler": jsonable(spec.sampler),
+        "text": spec.text,
+    }
+
+
+def summary(reanalysis: Any, *, figures: Sequence[Mapping[str, str]] = (),
+            notes: Sequence[str] = ()) -> dict[str, Any]:
+    """Build the ``summary.json`` document of a reanalysis.
+
+    Parameters
+    ----------
+    reanalysis : Reanalysis
+        The results (anything with the same methods: ``spec``, ``provenance``,
+        ``table()``, ``joint_probabilities()``, ``diagnostics()``, ``reproduce()``,
+        ``power_scaling()``, ``assumptions``).
+    figures : sequence of mapping, optional
+        ``{"name", "file", "title"}`` of each figure written.
+    notes : sequence of str, optional
+        Anything the reader must know about the report itself (e.g. a figure that could
+        not be drawn and why).
+
+    Returns
+    -------
+    dict
+        JSON-ready; keys documented in ``docs/report-schema.md``.
+    """
+    provenance = dict(reanalysis.provenance)
+    table = reanalysis.table()
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "created": provenance.get("created"),
+        "spec": _spec(reanalysis),
+        "seed": reanalysis.spec.seed,
+        "packages": jsonable(provenance.get("packages", {})),
+        "python": provenance.get("python"),
+        "input_data": jsonable(provenance.get("data", {})),
+        "credible_level": CREDIBLE_LEVEL,
+        "gate": {
+            "rhat_max": RHAT_MAX,
+            "ess_bulk_min": ESS_BULK_MIN,
+            "divergences_max": 0,
+            "flagged_rows": int(table["flagged"].sum()) if len(table) else 0,
+        },
+        "assumptions": list(reanalysis.assumptions),
+        "table": records(table),
+        "joint_probabilities": records(reanalysis.joint_probabilities()),
+        "diagnostics": records(reanalysis.diagnostics()),
+        "reproduce": records(reanalysis.reproduce()),
+        "power_scaling": records(reanalysis.power_scaling()),
+        "timings_seconds": jsonable(provenance.get("seconds", {})),
+        "figures": [dict(f) for f in figures],
+        "notes": list(notes),
+    }

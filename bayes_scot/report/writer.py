@@ -1,0 +1,128 @@
+"""Write a report folder atomically: all of it, or nothing.
+
+The folder is assembled in a temporary directory beside the target and renamed into place
+at the end, so a reader never sees half a report: an interruption or an error leaves the
+previous report (if any) untouched and no temporary directory behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any
+
+from bayes_scot.errors import EvidenceError
+from bayes_scot.report.figures import draw_figures
+from bayes_scot.report.render import context, render_html, render_markdown
+from bayes_scot.report.summary import summary
+
+__all__ = ["REPORT_FILES", "write_report"]
+
+REPORT_FILES: tuple[str, ...] = ("index.html", "report.md", "summary.json", "figures")
+"""What a report folder holds: the HTML page, the Markdown, the JSON summary and the
+folder of PNG figures."""
+
+
+def _check_target(out: Path) -> None:
+    """Refuse to replace anything but an earlier report."""
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise EvidenceError("exists and is not a folder", file=str(out))
+    entries = {p.name for p in out.iterdir()}
+    if not entries:
+        return
+    previous = out / "summary.json"
+    try:
+        is_report = "schema_version" in json.loads(previous.read_text(encoding="utf-8"))
+    except (OSError, ValueError, TypeError):
+        is_report = False
+    if not is_report or not entries <= set(REPORT_FILES):
+        raise EvidenceError(
+            "exists and is not a bayes-scot report folder; choose a new or empty folder",
+            file=str(out),
+        )
+
+
+def _write(path: Path, text: str) -> None:
+    with open(path, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(text)
+
+
+def write_report(reanalysis: Any, out_dir: str | os.PathLike[str], *,
+                 figures: bool = True) -> Path:
+    """Write a reanalysis's report to ``out_dir``, atomically.
+
+    Parameters
+    ----------
+    reanalysis : Reanalysis
+        The results to report.
+    out_dir : str or path-like
+        The report folder. It is created (with its parents); an earlier bayes-scot
+        report there is replaced; any other existing content is refused.
+    figures : bool, default True
+        Draw the figures (:mod:`bayes_scot.plots`).
+
+    Returns
+    -------
+    pathlib.Path
+        The report folder, holding :data:`REPORT_FILES`: ``index.html`` (self-contained,
+        figures embedded as base64 PNG, every user-supplied text escaped),
+        ``report.md``, ``summary.json`` (schema in ``docs/report-schema.md``) and
+        ``figures/*.png``.
+
+    Raises
+    ------
+    EvidenceError
+        If ``out_dir`` is a file, or a folder that is not an earlier report.
+
+    Notes
+    -----
+    Everything is written into a temporary folder next to ``out_dir`` and renamed into
+    place at the end. On any error the temporary folder is removed and ``out_dir`` is
+    left as it was.
+    """
+    out = Path(out_dir).expanduser().absolute()
+    _check_target(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    try:
+        drawn, notes = draw_figures(reanalysis) if figures else ([], ["figures not drawn"])
+        figure_dir = staging / "figures"
+        figure_dir.mkdir()
+        for figure in drawn:
+            (staging / figure.file).write_bytes(figure.png)
+        ctx = context(reanalysis, figures=drawn, notes=notes)
+        document = summary(
+            reanalysis,
+            figures=[{"name": f.name, "file": f.file, "title": f.title} for f in drawn],
+            notes=notes,
+        )
+        _write(staging / "summary.json",
+               json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+        _write(staging / "report.md", render_markdown(ctx))
+        _write(staging / "index.html", render_html(ctx))
+        _replace(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return out
+
+
+def _replace(staging: Path, out: Path) -> None:
+    """Move ``staging`` to ``out``, replacing an earlier report in one rename each."""
+    if not out.exists():
+        staging.rename(out)
+        return
+    retired = out.parent / f".{out.name}.{uuid.uuid4().hex[:8]}.old"
+    out.rename(retired)
+    try:
+        staging.rename(out)
+    except BaseException:
+        retired.rename(out)
+        raise
+    shutil.rmtree(retired, ignore_errors=True)

@@ -1,0 +1,1011 @@
+"""Analysis specifications: the statistical analysis plan as data.
+
+A specification is a TOML file that says, before any model is run, what the reanalysis
+is: which trials and population, which model families with which options, which endpoints
+and estimands are reported, the named prior grid and the scale of every prior, MCIDs,
+which estimands enter joint probabilities, sampler settings and the seed. The format is
+documented in ``docs/spec-format.md``; the shipped specifications (``scot_itt``, the
+default, ``scot_pp`` and ``scot_borrowing``) are commented examples of every key.
+
+:func:`load_spec` reads and checks a file strictly: an unknown key, a value of the wrong
+type, a missing trial file or an unknown option raises :class:`~bayes_scot.errors.SpecError`
+naming the file and the key, in one line. The result is a frozen :class:`AnalysisSpec`;
+:meth:`AnalysisSpec.with_overrides` returns a modified copy (fewer draws, another seed,
+a subset of the priors) without touching the file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import hashlib
+import importlib
+import math
+import tomllib
+import types
+import typing
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal
+
+from bayes_scot.conventions import DEFAULT_SEED
+from bayes_scot.errors import EvidenceError, SpecError
+from bayes_scot.stats.priors import DEFAULT_GRID_NAMES, EffectPrior, prior_grid
+
+__all__ = [
+    "DEFAULT_SPEC",
+    "FAMILIES",
+    "AnalysisSpec",
+    "CustomPrior",
+    "FamilySpec",
+    "JointSpec",
+    "McidOverride",
+    "PriorScale",
+    "SamplerSpec",
+    "TrialSpec",
+    "list_specs",
+    "load_spec",
+    "spec_path",
+]
+
+DEFAULT_SPEC = "scot_itt"
+"""Name of the specification run when none is given (SCOT, intention to treat)."""
+
+FAMILIES: Mapping[str, tuple[str, str, str]] = MappingProxyType(
+    {
+        "survival": ("bayes_scot.builders.survival", "SurvivalModel", "SurvivalOptions"),
+        "longitudinal": (
+            "bayes_scot.builders.longitudinal",
+            "LongitudinalModel",
+            "LongitudinalOptions",
+        ),
+        "composite": ("bayes_scot.builders.composite", "CompositeModel", "CompositeOptions"),
+    }
+)
+"""Model families a specification can run: name -> (module, builder class, options class).
+
+A family's ``[<family>.options]`` table maps one-to-one onto its options dataclass.
+"""
+
+_PACKAGE_SPECS = "bayes_scot.specs"
+
+
+# -- records ----------------------------------------------------------------------------
+@dataclass(frozen=True, kw_only=True)
+class TrialSpec:
+    """One trial of the analysis.
+
+    Parameters
+    ----------
+    name : str
+        The trial's short name (``"scot"``); a shipped trial when ``path`` is empty.
+    path : str, optional
+        A trial file in the documented format, resolved relative to the specification.
+    population : str, default "itt"
+        Analysis population of the trial's evidence that the models use.
+    assumptions : tuple of str
+        Assumptions the analysis makes about this trial's evidence that the paper does
+        not state (e.g. about the population of a Kaplan-Meier estimate). Reports show
+        them.
+    """
+
+    name: str
+    path: str = ""
+    population: str = "itt"
+    assumptions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class SamplerSpec:
+    """Sampler settings (see :class:`bayes_scot.fitting.SamplerSettings`)."""
+
+    draws: int = 1000
+    tune: int = 1000
+    chains: int = 4
+    target_accept: float = 0.9
+    backend: Literal["nutpie", "pymc"] = "nutpie"
+
+
+@dataclass(frozen=True, kw_only=True)
+class CustomPrior:
+    """An explicit normal prior ``N(mean, sd)`` on a family's effect parameter(s)."""
+
+    mean: float
+    sd: float
+    statement: str = ""
+    label: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PriorScale:
+    """How the named grid is scaled for one treatment-effect parameter.
+
+    The fields are the arguments of :func:`bayes_scot.stats.priors.prior_grid`, on the
+    parameter's own scale (a log hazard ratio, a mean difference in points).
+
+    Parameters
+    ----------
+    design_effect : float
+        The hoped-for effect (optimistic priors are centred on it).
+    benefit : {"lower", "higher"}
+        Which direction of the parameter favours the experimental arm.
+    reference_sd : float
+        SD of the weakly informative reference prior.
+    mcid : float, optional
+        Minimal clinically important effect; skeptical priors are defined from it.
+    measure : str, optional
+        ``"HR"`` (or another ratio) when the parameter is a log ratio.
+    neutral_limits : mapping of str to float, optional
+        Half-widths of the neutral priors' 95% ranges by strength.
+    """
+
+    design_effect: float
+    benefit: Literal["lower", "higher"]
+    reference_sd: float
+    mcid: float | None = None
+    measure: str = ""
+    neutral_limits: Mapping[str, float] | None = None
+
+    def grid(self) -> dict[str, EffectPrior]:
+        """Return the 13 named priors for this parameter (:func:`prior_grid`)."""
+        return prior_grid(
+            design_effect=self.design_effect,
+            benefit=self.benefit,
+            reference_sd=self.reference_sd,
+            mcid=self.mcid,
+            neutral_limits=None if self.neutral_limits is None else dict(self.neutral_limits),
+            measure=self.measure or None,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class FamilySpec:
+    """One model family of the analysis.
+
+    Parameters
+    ----------
+    family : {"survival", "longitudinal", "composite"}
+    trials : tuple of str
+        Names of the analysis's trials this family is fitted to (default: all).
+    endpoints : tuple of str
+        Endpoints whose estimands are reported (default: all the family reports).
+    estimands : tuple of str
+        Glob patterns on estimand identifiers (``"survival_difference_*"``) selecting the
+        estimands reported (default: all).
+    options : mapping
+        Fields of the family's options dataclass, checked against it on loading.
+    priors : PriorScale, optional
+        Scale of the named grid on every effect parameter of the family.
+    effect_priors : mapping of str to PriorScale
+        Per-parameter scales that replace ``priors`` for the named effect parameters.
+    custom_priors : mapping of str to CustomPrior
+        Explicit priors added to the family's grid under their names.
+    """
+
+    family: str
+    trials: tuple[str, ...] = ()
+    endpoints: tuple[str, ...] = ()
+    estimands: tuple[str, ...] = ()
+    options: Mapping[str, Any] = field(default_factory=dict)
+    priors: PriorScale | None = None
+    effect_priors: Mapping[str, PriorScale] = field(default_factory=dict)
+    custom_priors: Mapping[str, CustomPrior] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in ("options", "effect_priors", "custom_priors"):
+            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+
+    def options_object(self) -> Any:
+        """Build the family's options dataclass from :attr:`options`.
+
+        Returns
+        -------
+        object
+            An instance of the family's options class (e.g. ``SurvivalOptions``).
+        """
+        return _options_class(self.family)(**self.options)
+
+    def selects(self, endpoint: str, estimand: str) -> bool:
+        """Whether an estimand is reported under :attr:`endpoints` and :attr:`estimands`."""
+        if self.endpoints and endpoint not in self.endpoints:
+            return False
+        if self.estimands:
+            return any(fnmatch.fnmatchcase(estimand, p) for p in self.estimands)
+        return True
+
+    def prior_sets(
+        self, effect_parameters: Sequence[str], names: Sequence[str]
+    ) -> dict[str, dict[str, EffectPrior]]:
+        """Return the priors of every named grid entry, for every effect parameter.
+
+        Parameters
+        ----------
+        effect_parameters : sequence of str
+            The builder's ``effect_parameters``.
+        names : sequence of str
+            Prior names, in order: grid names and this family's custom priors.
+
+        Returns
+        -------
+        dict
+            ``prior name -> {effect parameter -> EffectPrior}``, in the order of
+            ``names``.
+
+        Raises
+        ------
+        SpecError
+            If a parameter has no prior scale or a name is neither a grid name nor a
+            custom prior of this family.
+        """
+        grids: dict[str, dict[str, EffectPrior]] = {}
+        for parameter in effect_parameters:
+            scale = self.effect_priors.get(parameter, self.priors)
+            if scale is not None:
+                grids[parameter] = scale.grid()
+            elif any(n not in self.custom_priors for n in names):
+                raise SpecError(
+                    f"no prior scale for effect parameter {parameter!r}: add "
+                    f"[{self.family}.priors] or [{self.family}.effect_priors.{parameter}]",
+                    field=f"{self.family}.priors",
+                )
+        result: dict[str, dict[str, EffectPrior]] = {}
+        for name in names:
+            if name in self.custom_priors:
+                c = self.custom_priors[name]
+                prior = EffectPrior(
+                    name=name, family="custom", strength="", mean=c.mean, sd=c.sd,
+                    statement=c.statement or f"specified: N({c.mean:g}, {c.sd:g}^2)",
+                    label=c.label or name,
+                )
+                result[name] = dict.fromkeys(effect_parameters, prior)
+            elif name in DEFAULT_GRID_NAMES:
+                result[name] = {p: grids[p][name] for p in effect_parameters}
+            else:
+                raise SpecError(
+                    f"prior {name!r} is neither a grid prior ({', '.join(DEFAULT_GRID_NAMES)}) "
+                    f"nor a custom prior of the {self.family} family",
+                    field="priors.grid",
+                )
+        return result
+
+
+@dataclass(frozen=True, kw_only=True)
+class McidOverride:
+    """An MCID that replaces the model's for the estimands matching ``pattern``.
+
+    Parameters
+    ----------
+    pattern : str
+        ``"endpoint:estimand"`` with glob wildcards, e.g. ``"efs:survival_difference_*"``.
+    value : float
+        Threshold on the estimand's own scale.
+    source : str
+        Where the value comes from.
+    """
+
+    pattern: str
+    value: float
+    source: str
+
+    def matches(self, endpoint: str, estimand: str) -> bool:
+        """Whether the override applies to ``endpoint:estimand``."""
+        return fnmatch.fnmatchcase(f"{endpoint}:{estimand}", self.pattern)
+
+
+@dataclass(frozen=True, kw_only=True)
+class JointSpec:
+    """Estimands whose joint probability of superiority the report gives.
+
+    Parameters
+    ----------
+    estimands : tuple of str
+        ``"endpoint:estimand"`` keys.
+    threshold : {"null", "mcid"}, default "null"
+        Superiority beyond the null value or beyond each estimand's MCID.
+    """
+
+    estimands: tuple[str, ...] = ()
+    threshold: Literal["null", "mcid"] = "null"
+
+
+@dataclass(frozen=True, kw_only=True)
+class AnalysisSpec:
+    """A complete analysis specification (see ``docs/spec-format.md``).
+
+    Parameters
+    ----------
+    name : str
+        Identifier, e.g. ``"scot_itt"``.
+    title : str
+        Title shown in reports.
+    description : str
+        What the analysis is, in a few sentences.
+    seed : int
+        Seed of every fit.
+    trials : tuple of TrialSpec
+        The trials, the primary one first.
+    families : tuple of FamilySpec
+        Model families run, in report order.
+    priors : tuple of str
+        Names of the priors every family is fitted under, in order.
+    reference_prior : str
+        The prior of the reference fit (power-scaling sensitivity, reproduce-the-paper).
+    mcids : tuple of McidOverride
+        MCID overrides, the first match winning.
+    joint : JointSpec
+        Estimands of the joint probabilities.
+    sampler : SamplerSpec
+        Draws, tuning, chains, target acceptance, backend.
+    path : str
+        The file the specification was read from (empty for one built in code).
+    text : str
+        The file's text, as read.
+    """
+
+    name: str
+    title: str
+    description: str = ""
+    seed: int = DEFAULT_SEED
+    trials: tuple[TrialSpec, ...]
+    families: tuple[FamilySpec, ...]
+    priors: tuple[str, ...] = DEFAULT_GRID_NAMES
+    reference_prior: str = "reference"
+    mcids: tuple[McidOverride, ...] = ()
+    joint: JointSpec = JointSpec()
+    sampler: SamplerSpec = SamplerSpec()
+    path: str = ""
+    text: str = ""
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 of the specification's text (of its repr when built in code)."""
+        return hashlib.sha256((self.text or repr(self)).encode("utf-8")).hexdigest()
+
+    @property
+    def assumptions(self) -> tuple[str, ...]:
+        """Every stated assumption, prefixed with its trial's name."""
+        return tuple(f"{t.name}: {a}" for t in self.trials for a in t.assumptions)
+
+    def family(self, name: str) -> FamilySpec:
+        """Return the :class:`FamilySpec` called ``name``.
+
+        Raises
+        ------
+        KeyError
+            If the analysis does not run that family.
+        """
+        for f in self.families:
+            if f.family == name:
+                return f
+        raise KeyError(f"the analysis {self.name!r} does not run the {name} family")
+
+    def trial(self, name: str) -> TrialSpec:
+        """Return the :class:`TrialSpec` called ``name``."""
+        for t in self.trials:
+            if t.name == name:
+                return t
+        raise KeyError(f"the analysis {self.name!r} has no trial {name!r}")
+
+    def mcid_for(self, endpoint: str, estimand: str) -> McidOverride | None:
+        """Return the first MCID override matching an estimand, if any."""
+        return next((m for m in self.mcids if m.matches(endpoint, estimand)), None)
+
+    def with_overrides(self, **overrides: Any) -> AnalysisSpec:
+        """Return a copy with some settings replaced.
+
+        Parameters
+        ----------
+        **overrides
+            ``draws``, ``tune``, ``chains``, ``target_accept``, ``backend`` (sampler);
+            ``seed``; ``priors`` (a sequence of names, or a mapping of new names to
+            ``(mean, sd)`` explicit priors, applied to every family); ``population``
+            (of the primary trial); ``families`` (a subset of family names, in order);
+            ``title``. ``None`` values are ignored.
+
+        Returns
+        -------
+        AnalysisSpec
+
+        Raises
+        ------
+        SpecError
+            For an unknown override or a bad value, naming it.
+        """
+        spec = self
+        where = f"{self.path or self.name} (override)"
+        sampler_keys = {"draws", "tune", "chains", "target_accept", "backend"}
+        sampler_changes = {}
+        for key, value in overrides.items():
+            if value is None:
+                continue
+            if key in sampler_keys:
+                sampler_changes[key] = value
+            elif key == "seed":
+                spec = dataclasses.replace(spec, seed=_check_int(value, where, "seed", 0))
+            elif key == "title":
+                spec = dataclasses.replace(spec, title=_check_str(value, where, "title"))
+            elif key == "priors":
+                spec = _override_priors(spec, value, where)
+            elif key == "population":
+                population = _check_str(value, where, "population")
+                first = dataclasses.replace(spec.trials[0], population=population)
+                spec = dataclasses.replace(spec, trials=(first, *spec.trials[1:]))
+            elif key == "families":
+                names = [value] if isinstance(value, str) else list(value)
+                unknown = [n for n in names if n not in {f.family for f in spec.families}]
+                if unknown or not names:
+                    raise SpecError(
+                        f"families must name some of {', '.join(f.family for f in spec.families)}",
+                        file=where, field="families",
+                    )
+                spec = dataclasses.replace(
+                    spec, families=tuple(spec.family(n) for n in names)
+                )
+            else:
+                raise SpecError(
+                    "unknown override; known: backend, chains, draws, families, population, "
+                    "priors, seed, target_accept, title, tune",
+                    file=where, field=key,
+                )
+        if sampler_changes:
+            table = {f.name: getattr(spec.sampler, f.name)
+                     for f in dataclasses.fields(SamplerSpec)}
+            table.update(sampler_changes)
+            spec = dataclasses.replace(spec, sampler=_read_sampler(table, where))
+        return spec
+
+
+# -- loading ----------------------------------------------------------------------------
+def list_specs() -> tuple[str, ...]:
+    """Names of the specifications shipped with the package, the default first."""
+    names = sorted(
+        p.name.removesuffix(".toml")
+        for p in resources.files(_PACKAGE_SPECS).iterdir()
+        if p.name.endswith(".toml")
+    )
+    return tuple(sorted(names, key=lambda n: n != DEFAULT_SPEC))
+
+
+def spec_path(name_or_path: str | Path | None = None) -> Path:
+    """Resolve a specification name or path to a file.
+
+    Parameters
+    ----------
+    name_or_path : str or path-like, optional
+        A shipped specification's name (``"scot_pp"``), a path to a TOML file, or
+        ``None`` for :data:`DEFAULT_SPEC`.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    SpecError
+        If the file does not exist.
+    """
+    if name_or_path is None:
+        name_or_path = DEFAULT_SPEC
+    text = str(name_or_path)
+    candidate = Path(text).expanduser()
+    if candidate.suffix != ".toml" and "/" not in text and "\\" not in text:
+        packaged = resources.files(_PACKAGE_SPECS) / f"{text}.toml"
+        if packaged.is_file():
+            return Path(str(packaged))
+        if not candidate.exists():
+            raise SpecError(
+                f"no such specification; shipped: {', '.join(list_specs())}, or give a path "
+                "to a .toml file",
+                file=text,
+            )
+    if not candidate.is_file():
+        raise SpecError("specification file not found", file=text)
+    return candidate
+
+
+def load_spec(name_or_path: str | Path | None = None) -> AnalysisSpec:
+    """Read and check an analysis specification.
+
+    Parameters
+    ----------
+    name_or_path : str or path-like, optional
+        A shipped specification's name, a path to a TOML file, or ``None`` for the
+        default (:data:`DEFAULT_SPEC`, SCOT intention to treat).
+
+    Returns
+    -------
+    AnalysisSpec
+
+    Raises
+    ------
+    SpecError
+        In one line, naming the file and the key: unreadable or invalid TOML, an unknown
+        key, a value of the wrong type or out of range, a trial that is not shipped or
+        whose file is missing, an unknown model option.
+
+    Examples
+    --------
+    >>> from bayes_scot.spec import load_spec
+    >>> spec = load_spec()
+    >>> spec.name, spec.trials[0].name, spec.trials[0].population
+    ('scot_itt', 'scot', 'itt')
+    """
+    path = spec_path(name_or_path)
+    where = str(name_or_path) if name_or_path is not None else f"{DEFAULT_SPEC} (shipped)"
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise SpecError(f"cannot read: {err.strerror}", file=where) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SpecError("not a UTF-8 text file", file=where) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise SpecError(f"invalid TOML: {err}", file=where) from None
+    return _read_spec(data, file=where, base=path.parent, text=text, path=str(path))
+
+
+def _read_spec(
+    data: Mapping[str, Any], *, file: str, base: Path, text: str, path: str
+) -> AnalysisSpec:
+    if not data:
+        raise SpecError("the specification is empty", file=file)
+    allowed = {"analysis", "trials", "sampler", "priors", "mcids", "joint", *FAMILIES}
+    _no_unknown(data, allowed, file, "")
+    analysis = _table(data, "analysis", file, required=True)
+    _no_unknown(analysis, {"name", "title", "description", "seed"}, file, "analysis")
+    name = _check_str(_required(analysis, "name", file, "analysis"), file, "analysis.name")
+    title = _check_str(analysis.get("title", name), file, "analysis.title")
+    description = _check_str(analysis.get("description", ""), file, "analysis.description")
+    seed = _check_int(analysis.get("seed", DEFAULT_SEED), file, "analysis.seed", 0)
+
+    trials = _read_trials(data.get("trials"), file, base)
+    trial_names = [t.name for t in trials]
+
+    sampler_table = _table(data, "sampler", file)
+    sampler = _read_sampler(sampler_table, file)
+
+    priors_table = _table(data, "priors", file)
+    _no_unknown(priors_table, {"grid", "reference"}, file, "priors")
+    grid = _check_str_list(priors_table.get("grid", list(DEFAULT_GRID_NAMES)), file,
+                           "priors.grid")
+    if not grid:
+        raise SpecError("must name at least one prior", file=file, field="priors.grid")
+    if len(set(grid)) != len(grid):
+        raise SpecError("names a prior twice", file=file, field="priors.grid")
+    reference = _check_str(priors_table.get("reference", grid[0]), file, "priors.reference")
+    if reference not in grid:
+        raise SpecError(f"{reference!r} is not in priors.grid", file=file,
+                        field="priors.reference")
+
+    families = []
+    for family in FAMILIES:
+        if family in data:
+            spec = _read_family(family, _table(data, family, file), file, trial_names)
+            if spec is not None:
+                families.append(spec)
+    if not families:
+        raise SpecError(
+            f"no model family to run: add a [{'], ['.join(FAMILIES)}] table",
+            file=file,
+        )
+    for f in families:
+        for prior in grid:
+            if prior not in DEFAULT_GRID_NAMES and prior not in f.custom_priors:
+                raise SpecError(
+                    f"prior {prior!r} is not a grid prior and the {f.family} family defines "
+                    f"no custom prior of that name ([{f.family}.custom_priors.{prior}])",
+                    file=file, field="priors.grid",
+                )
+            if prior in DEFAULT_GRID_NAMES and f.priors is None and not f.effect_priors:
+                raise SpecError(
+                    f"grid prior {prior!r} needs the scale of the {f.family} effect: add "
+                    f"[{f.family}.priors]",
+                    file=file, field=f"{f.family}.priors",
+                )
+
+    mcids = _read_mcids(_table(data, "mcids", file), file)
+    joint_table = _table(data, "joint", file)
+    _no_unknown(joint_table, {"estimands", "threshold"}, file, "joint")
+    joint_estimands = _check_str_list(joint_table.get("estimands", []), file, "joint.estimands")
+    for i, key in enumerate(joint_estimands):
+        endpoint, sep, estimand = key.partition(":")
+        if not (sep and endpoint and estimand):
+            raise SpecError(f"{key!r} is not of the form 'endpoint:estimand'", file=file,
+                            field=f"joint.estimands[{i}]")
+    threshold = _check_choice(joint_table.get("threshold", "null"), ("null", "mcid"), file,
+                              "joint.threshold")
+    return AnalysisSpec(
+        name=name,
+        title=title,
+        description=description,
+        seed=seed,
+        trials=trials,
+        families=tuple(families),
+        priors=tuple(grid),
+        reference_prior=reference,
+        mcids=mcids,
+        joint=JointSpec(estimands=tuple(joint_estimands), threshold=threshold),  # type: ignore[arg-type]
+        sampler=sampler,
+        path=path,
+        text=text,
+    )
+
+
+def _read_trials(value: Any, file: str, base: Path) -> tuple[TrialSpec, ...]:
+    if value is None:
+        raise SpecError("is required: at least one [[trials]] table", file=file, field="trials")
+    if not isinstance(value, list) or not value:
+        raise SpecError("must be an array of tables ([[trials]])", file=file, field="trials")
+    shipped = _shipped_trials()
+    trials = []
+    for i, table in enumerate(value):
+        where = f"trials[{i}]"
+        if not isinstance(table, dict):
+            raise SpecError("must be a table", file=file, field=where)
+        _no_unknown(table, {"name", "path", "population", "assumptions"}, file, where)
+        path = _check_str(table.get("path", ""), file, f"{where}.path")
+        name = _check_str(table.get("name", Path(path).stem if path else ""), file,
+                          f"{where}.name")
+        if not name:
+            raise SpecError("give the trial's name or path", file=file, field=f"{where}.name")
+        if path:
+            resolved = (base / path).expanduser()
+            if not resolved.is_file():
+                raise SpecError(f"trial file {path!r} not found (relative to the spec)",
+                                file=file, field=f"{where}.path")
+            path = str(resolved.resolve())
+        elif shipped is not None and name not in shipped:
+            raise SpecError(
+                f"no shipped trial {name!r}; shipped: {', '.join(shipped)} "
+                "(or give path = 'your_trial.toml')",
+                file=file, field=f"{where}.name",
+            )
+        population = _check_str(table.get("population", "itt"), file, f"{where}.population")
+        assumptions = _check_str_list(table.get("assumptions", []), file, f"{where}.assumptions")
+        trials.append(TrialSpec(name=name, path=path, population=population,
+                                assumptions=tuple(assumptions)))
+    names = [t.name for t in trials]
+    if len(set(names)) != len(names):
+        raise SpecError("two trials share a name", file=file, field="trials")
+    return tuple(trials)
+
+
+def _shipped_trials() -> tuple[str, ...] | None:
+    """Names of the shipped trials, or None when the data layer cannot list them."""
+    try:
+        data = importlib.import_module("bayes_scot.data")
+        return tuple(data.list_trials())
+    except (ImportError, AttributeError):
+        return None
+
+
+def _read_sampler(table: Mapping[str, Any], file: str) -> SamplerSpec:
+    _no_unknown(table, {f.name for f in dataclasses.fields(SamplerSpec)}, file, "sampler")
+    draws = _check_int(table.get("draws", 1000), file, "sampler.draws", 1)
+    tune = _check_int(table.get("tune", 1000), file, "sampler.tune", 0)
+    chains = _check_int(table.get("chains", 4), file, "sampler.chains", 1)
+    target_accept = _check_float(table.get("target_accept", 0.9), file, "sampler.target_accept")
+    if not 0.0 < target_accept < 1.0:
+        raise SpecError(f"must be in (0, 1), not {target_accept!r}", file=file,
+                        field="sampler.target_accept")
+    backend = _check_choice(table.get("backend", "nutpie"), ("nutpie", "pymc"), file,
+                            "sampler.backend")
+    return SamplerSpec(draws=draws, tune=tune, chains=chains, target_accept=target_accept,
+                       backend=backend)  # type: ignore[arg-type]
+
+
+def _read_family(
+    family: str, table: Mapping[str, Any], file: str, trial_names: Sequence[str]
+) -> FamilySpec | None:
+    allowed = {"enabled", "trials", "endpoints", "estimands", "options", "priors",
+               "effect_priors", "custom_priors"}
+    _no_unknown(table, allowed, file, family)
+    if not _check_bool(table.get("enabled", True), file, f"{family}.enabled"):
+        return None
+    trials = _check_str_list(table.get("trials", list(trial_names)), file, f"{family}.trials")
+    for i, t in enumerate(trials):
+        if t not in trial_names:
+            raise SpecError(f"{t!r} is not one of the [[trials]] ({', '.join(trial_names)})",
+                            file=file, field=f"{family}.trials[{i}]")
+    if not trials:
+        raise SpecError("must name at least one trial", file=file, field=f"{family}.trials")
+    endpoints = _check_str_list(table.get("endpoints", []), file, f"{family}.endpoints")
+    estimands = _check_str_list(table.get("estimands", []), file, f"{family}.estimands")
+    options = _read_options(family, _table(table, "options", file, prefix=family), file)
+    priors_table = _table(table, "priors", file, prefix=family)
+    priors = _read_scale(priors_table, file, f"{family}.priors") if priors_table else None
+    effect_priors = {
+        name: _read_scale(_as_table(value, file, f"{family}.effect_priors.{name}"), file,
+                          f"{family}.effect_priors.{name}")
+        for name, value in _table(table, "effect_priors", file, prefix=family).items()
+    }
+    custom = {}
+    for name, value in _table(table, "custom_priors", file, prefix=family).items():
+        where = f"{family}.custom_priors.{name}"
+        t = _as_table(value, file, where)
+        _no_unknown(t, {"mean", "sd", "statement", "label"}, file, where)
+        mean = _check_float(_required(t, "mean", file, where), file, f"{where}.mean")
+        sd = _check_float(_required(t, "sd", file, where), file, f"{where}.sd")
+        if sd <= 0:
+            raise SpecError(f"must be positive, not {sd!r}", file=file, field=f"{where}.sd")
+        custom[name] = CustomPrior(
+            mean=mean, sd=sd,
+            statement=_check_str(t.get("statement", ""), file, f"{where}.statement"),
+            label=_check_str(t.get("label", ""), file, f"{where}.label"),
+        )
+    return FamilySpec(family=family, trials=tuple(trials), endpoints=tuple(endpoints),
+                      estimands=tuple(estimands), options=options, priors=priors,
+                      effect_priors=effect_priors, custom_priors=custom)
+
+
+def _read_scale(table: Mapping[str, Any], file: str, where: str) -> PriorScale:
+    _no_unknown(table, {f.name for f in dataclasses.fields(PriorScale)}, file, where)
+    design_effect = _check_float(_required(table, "design_effect", file, where), file,
+                                 f"{where}.design_effect")
+    benefit = _check_choice(_required(table, "benefit", file, where), ("lower", "higher"), file,
+                            f"{where}.benefit")
+    reference_sd = _check_float(_required(table, "reference_sd", file, where), file,
+                                f"{where}.reference_sd")
+    mcid = table.get("mcid")
+    mcid = None if mcid is None else _check_float(mcid, file, f"{where}.mcid")
+    measure = _check_str(table.get("measure", ""), file, f"{where}.measure")
+    limits = table.get("neutral_limits")
+    if limits is not None:
+        limits_table = _as_table(limits, file, f"{where}.neutral_limits")
+        _no_unknown(limits_table, {"strong", "moderate", "weak"}, file, f"{where}.neutral_limits")
+        limits = {k: _check_float(v, file, f"{where}.neutral_limits.{k}")
+                  for k, v in limits_table.items()}
+    scale = PriorScale(design_effect=design_effect, benefit=benefit,  # type: ignore[arg-type]
+                       reference_sd=reference_sd, mcid=mcid, measure=measure,
+                       neutral_limits=limits)
+    try:
+        scale.grid()
+    except EvidenceError as err:
+        raise SpecError(err.message, file=file,
+                        field=f"{where}.{err.field}" if err.field else where) from None
+    return scale
+
+
+def _read_mcids(table: Mapping[str, Any], file: str) -> tuple[McidOverride, ...]:
+    overrides = []
+    for pattern, value in table.items():
+        where = f"mcids.{pattern}"
+        endpoint, sep, estimand = pattern.partition(":")
+        if not (sep and endpoint and estimand):
+            raise SpecError("keys are 'endpoint:estimand' patterns, e.g. "
+                            "\"efs:survival_difference_*\"", file=file, field=where)
+        t = _as_table(value, file, where)
+        _no_unknown(t, {"value", "source"}, file, where)
+        overrides.append(McidOverride(
+            pattern=pattern,
+            value=_check_float(_required(t, "value", file, where), file, f"{where}.value"),
+            source=_check_str(_required(t, "source", file, where), file, f"{where}.source"),
+        ))
+    return tuple(overrides)
+
+
+def _read_options(family: str, table: Mapping[str, Any], file: str) -> Mapping[str, Any]:
+    """Check an options table against the family's options dataclass, converting values."""
+    where = f"{family}.options"
+    if not table:
+        return {}
+    try:
+        cls = _options_class(family)
+    except ImportError:
+        raise SpecError(f"the {family} model is not available in this installation",
+                        file=file, field=family) from None
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    _no_unknown(table, set(fields), file, where)
+    hints = typing.get_type_hints(cls)
+    values = {}
+    for key, value in table.items():
+        try:
+            values[key] = _coerce(value, hints[key])
+        except TypeError as err:
+            raise SpecError(str(err), file=file, field=f"{where}.{key}") from None
+    try:
+        cls(**values)
+    except EvidenceError as err:
+        raise SpecError(err.message, file=file,
+                        field=f"{where}.{err.field}" if err.field else where) from None
+    except (TypeError, ValueError) as err:
+        raise SpecError(str(err), file=file, field=where) from None
+    return values
+
+
+def _options_class(family: str) -> type:
+    module, _builder, options = FAMILIES[family]
+    return getattr(importlib.import_module(module), options)
+
+
+# -- overrides --------------------------------------------------------------------------
+def _override_priors(spec: AnalysisSpec, value: Any, where: str) -> AnalysisSpec:
+    if isinstance(value, str):
+        value = [v.strip() for v in value.split(",") if v.strip()]
+    if isinstance(value, Mapping):
+        families = []
+        for f in spec.families:
+            custom = dict(f.custom_priors)
+            for name, pair in value.items():
+                if isinstance(pair, CustomPrior):
+                    custom[name] = pair
+                    continue
+                try:
+                    mean, sd = (float(x) for x in pair)
+                except (TypeError, ValueError):
+                    raise SpecError("explicit priors are (mean, sd) pairs", file=where,
+                                    field=f"priors.{name}") from None
+                if not (math.isfinite(mean) and math.isfinite(sd) and sd > 0):
+                    raise SpecError("needs a finite mean and a positive sd", file=where,
+                                    field=f"priors.{name}")
+                custom[name] = CustomPrior(mean=mean, sd=sd)
+            families.append(dataclasses.replace(f, custom_priors=custom))
+        names = tuple(value)
+        return dataclasses.replace(
+            spec, families=tuple(families), priors=names,
+            reference_prior=spec.reference_prior if spec.reference_prior in names else names[0],
+        )
+    names = tuple(_check_str_list(list(value), where, "priors"))
+    if not names:
+        raise SpecError("must name at least one prior", file=where, field="priors")
+    for name in names:
+        for f in spec.families:
+            if name not in DEFAULT_GRID_NAMES and name not in f.custom_priors:
+                raise SpecError(
+                    f"unknown prior {name!r}; known: {', '.join(DEFAULT_GRID_NAMES)}",
+                    file=where, field="priors",
+                )
+    reference = spec.reference_prior if spec.reference_prior in names else names[0]
+    return dataclasses.replace(spec, priors=names, reference_prior=reference)
+
+
+# -- checking helpers -------------------------------------------------------------------
+def _no_unknown(table: Mapping[str, Any], allowed: set[str], file: str, where: str) -> None:
+    for key in table:
+        if key not in allowed:
+            dotted = f"{where}.{key}" if where else key
+            raise SpecError(f"unknown key; expected one of {', '.join(sorted(allowed))}",
+                            file=file, field=dotted)
+
+
+def _required(table: Mapping[str, Any], key: str, file: str, where: str) -> Any:
+    if key not in table:
+        raise SpecError("is required", file=file, field=f"{where}.{key}")
+    return table[key]
+
+
+def _table(table: Mapping[str, Any], key: str, file: str, *, required: bool = False,
+           prefix: str = "") -> Mapping[str, Any]:
+    dotted = f"{prefix}.{key}" if prefix else key
+    if key not in table:
+        if required:
+            raise SpecError(f"is required: add a [{dotted}] table", file=file, field=dotted)
+        return {}
+    return _as_table(table[key], file, dotted)
+
+
+def _as_table(value: Any, file: str, where: str) -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        raise SpecError(f"must be a table, not {_type(value)}", file=file, field=where)
+    return value
+
+
+def _type(value: Any) -> str:
+    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
+            list: "an array", dict: "a table"}.get(type(value), type(value).__name__)
+
+
+def _check_str(value: Any, file: str, where: str) -> str:
+    if not isinstance(value, str):
+        raise SpecError(f"must be a string, not {_type(value)}", file=file, field=where)
+    return value
+
+
+def _check_bool(value: Any, file: str, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise SpecError(f"must be true or false, not {_type(value)}", file=file, field=where)
+    return value
+
+
+def _check_int(value: Any, file: str, where: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SpecError(f"must be a whole number, not {_type(value)}", file=file, field=where)
+    if value < minimum:
+        raise SpecError(f"must be at least {minimum}, not {value}", file=file, field=where)
+    return value
+
+
+def _check_float(value: Any, file: str, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise SpecError(f"must be a number, not {_type(value)}", file=file, field=where)
+    if not math.isfinite(value):
+        raise SpecError(f"must be finite, not {value!r}", file=file, field=where)
+    return float(value)
+
+
+def _check_choice(value: Any, choices: tuple[str, ...], file: str, where: str) -> str:
+    if not isinstance(value, str) or value not in choices:
+        raise SpecError(f"must be one of {', '.join(map(repr, choices))}, not {value!r}",
+                        file=file, field=where)
+    return value
+
+
+def _check_str_list(value: Any, file: str, where: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise SpecError("must be an array of strings", file=file, field=where)
+    return list(value)
+
+
+def _coerce(value: Any, hint: Any) -> Any:
+    """Convert a TOML value to a dataclass field's annotated type, or raise TypeError."""
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if hint is Any:
+        return value
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        errors = []
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return _coerce(value, arg)
+            except TypeError as err:
+                errors.append(str(err))
+        raise TypeError(errors[0] if errors else f"unexpected value {value!r}")
+    if origin is Literal:
+        if value not in args:
+            raise TypeError(f"must be one of {', '.join(map(repr, args))}, not {value!r}")
+        return value
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise TypeError(f"must be true or false, not {_type(value)}")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"must be a whole number, not {_type(value)}")
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise TypeError(f"must be a number, not {_type(value)}")
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str):
+            raise TypeError(f"must be a string, not {_type(value)}")
+        return value
+    if origin in (tuple, Sequence, list) or hint in (tuple, list):
+        if not isinstance(value, list):
+            raise TypeError(f"must be an array, not {_type(value)}")
+        if origin is tuple and args and args[-1] is not Ellipsis:
+            if len(args) != len(value):
+                raise TypeError(f"must be an array of {len(args)} values")
+            return tuple(_coerce(v, a) for v, a in zip(value, args, strict=True))
+        item = args[0] if args else Any
+        converted = [_coerce(v, item) for v in value]
+        return converted if origin is list else tuple(converted)
+    if origin in (dict, Mapping) or hint is dict:
+        if not isinstance(value, dict):
+            raise TypeError(f"must be a table, not {_type(value)}")
+        item = args[1] if args else Any
+        return {k: _coerce(v, item) for k, v in value.items()}
+    if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+        if not isinstance(value, dict):
+            raise TypeError(f"must be a table, not {_type(value)}")
+        nested = typing.get_type_hints(hint)
+        known = {f.name for f in dataclasses.fields(hint) if f.init}
+        for k in value:
+            if k not in known:
+                raise TypeError(f"unknown key {k!r}; expected one of {', '.join(sorted(known))}")
+        return hint(**{k: _coerce(v, nested[k]) for k, v in value.items()})
+    if isinstance(hint, type):
+        if not isinstance(value, hint):
+            raise TypeError(f"must be {hint.__name__}, not {_type(value)}")
+        return value
+    return value
