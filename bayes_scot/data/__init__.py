@@ -15,8 +15,9 @@ Examples
 ['itt_os_events_48', 'itt_os_events_54']
 """
 
-from bayes_scot.data.external import EXTERNAL_FILE, load_external, mcid
+from bayes_scot.data.external import load_external, mcid
 from bayes_scot.data.loader import (
+    EXTERNAL_FILE,
     SHIPPED_TRIALS,
     TEMPLATE_FILE,
     TRIALS_DIR,

@@ -15,18 +15,13 @@ The container is a :class:`~bayes_scot.evidence.Trial` whose two arms are the ge
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 from typing import Literal
 
-from bayes_scot.data.loader import read_trial_file
+from bayes_scot.data.loader import EXTERNAL_FILE, read_trial_file
 from bayes_scot.errors import EvidenceError
 from bayes_scot.evidence import Mcid, Trial
 
 __all__ = ["EXTERNAL_FILE", "load_external", "mcid"]
-
-EXTERNAL_FILE: Path = Path(__file__).resolve().parent / "external.toml"
-"""The shipped external-evidence file."""
-
 
 @lru_cache(maxsize=1)
 def load_external() -> Trial:

@@ -39,6 +39,7 @@ from bayes_scot.evidence import (
 from bayes_scot.evidence.entries import entry_fields
 
 __all__ = [
+    "EXTERNAL_FILE",
     "SHIPPED_TRIALS",
     "TEMPLATE_FILE",
     "TRIALS_DIR",
@@ -50,6 +51,9 @@ __all__ = [
 
 TRIALS_DIR: Path = Path(__file__).resolve().parent / "trials"
 """Folder of the trial files shipped with the package."""
+
+EXTERNAL_FILE: Path = Path(__file__).resolve().parent / "external.toml"
+"""The shipped external-evidence file (see :func:`bayes_scot.data.load_external`)."""
 
 TEMPLATE_FILE: Path = Path(__file__).resolve().parent / "template.toml"
 """The documented template: every kind of entry, with simulated numbers."""
@@ -161,7 +165,8 @@ def load_trial(name_or_path: str | os.PathLike[str], population: str = "itt") ->
     >>> load_trial("scot", population="pp").n("hsct")
     33
     """
-    trial = read_trial_file(resolve_trial_path(name_or_path))
+    path = resolve_trial_path(name_or_path)
+    trial = read_trial_file(path, allow_default_tag=_is_external_file(path))
     if population == ALL_POPULATIONS:
         return trial
     if not isinstance(population, str):
@@ -177,8 +182,9 @@ def read_trial_file(path: str | os.PathLike[str], *, allow_default_tag: bool = F
     path : str or path-like
         The TOML file.
     allow_default_tag : bool, default False
-        Accept the ``default`` source tag on ``[[mcids]]`` entries (used for the package's
-        own external-evidence file; trial data are always reported or derived).
+        Accept the ``default`` source tag on ``[[mcids]]`` entries (the package's own
+        external-evidence file, :data:`EXTERNAL_FILE`, does; trial data are always
+        reported or derived).
 
     Returns
     -------
@@ -199,6 +205,13 @@ def read_trial_file(path: str | os.PathLike[str], *, allow_default_tag: bool = F
         raise EvidenceError(
             f"could not read the trial file ({type(err).__name__}: {err})", file=file
         ) from err
+
+
+def _is_external_file(path: Path) -> bool:
+    try:
+        return path.resolve() == EXTERNAL_FILE
+    except OSError:
+        return False
 
 
 # -- the reader -----------------------------------------------------------------------
