@@ -1,0 +1,360 @@
+"""Sphinx extension of the bayes_scot documentation.
+
+It does three things, all at build time so the site can never drift from the package:
+
+* ``provenance`` directive: a table of every number in a shipped trial file (or in the
+  external evidence), with its source, read through :mod:`bayes_scot.data`.
+* API pages: one page per layer of the package, written to ``api/generated/`` from the
+  modules that exist and their ``__all__``; each public object is documented once, at the
+  shortest import path that exports it.
+* Notebook pages: every ``examples/*.ipynb`` is rendered as a MyST page in
+  ``examples/`` (code cells and markdown cells; the notebook is not executed).
+
+``optional-toctree`` is a ``toctree`` that lists only the pages that exist, so a page
+that is still to be written never breaks the build.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import pkgutil
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from docutils.statemachine import StringList
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.directives.other import TocTree
+from sphinx.util import docname_join, logging
+from sphinx.util.docutils import SphinxDirective
+
+logger = logging.getLogger(__name__)
+
+PACKAGE = "bayes_scot"
+
+#: Order of the API pages: the package's layers, top to bottom (ARCHITECTURE.md).
+LAYER_ORDER: tuple[str, ...] = (
+    "errors",
+    "conventions",
+    "evidence",
+    "data",
+    "stats",
+    "likelihood",
+    "builders",
+    "fitting",
+    "results",
+    "reanalysis",
+    "spec",
+    "plots",
+    "report",
+    "cli",
+)
+
+#: Titles of the provenance tables, per entry kind.
+KIND_TITLES: dict[str, str] = {
+    "landmark_events": "Events by a landmark",
+    "survival_estimates": "Survival estimates",
+    "ratios": "Reported ratios",
+    "km_curves": "Digitised Kaplan-Meier curves",
+    "visit_summaries": "Visit summaries",
+    "slopes": "Slopes",
+    "pairwise": "Pairwise comparisons (GRCS)",
+    "proportions": "Proportions",
+    "effect_estimates": "Effect estimates",
+    "population_spread": "Between-patient spread",
+    "mcids": "Minimal clinically important differences",
+}
+
+
+# -- optional toctree -------------------------------------------------------------------------
+class OptionalTocTree(TocTree):
+    """A ``toctree`` whose entries that name no existing document are left out."""
+
+    def run(self) -> list[nodes.Node]:  # noqa: D102
+        kept = StringList()
+        for line, (source, offset) in zip(self.content, self.content.items, strict=True):
+            entry = line.strip()
+            target = entry.rsplit("<", 1)[-1].rstrip(">") if entry.endswith(">") else entry
+            if entry and docname_join(self.env.docname, target) not in self.env.found_docs:
+                logger.info("optional-toctree: %s does not exist yet; left out", target)
+                continue
+            kept.append(line, source, offset)
+        self.content = kept
+        return super().run()
+
+
+# -- provenance tables --------------------------------------------------------------------------
+class ProvenanceDirective(SphinxDirective):
+    """Tabulate every number of a shipped trial file with its source.
+
+    Usage (MyST)::
+
+        ```{provenance} scot
+        ```
+
+    The argument is a shipped trial name or ``external``. One table per kind of entry;
+    each row is one entry: what it reports, every value it holds, its source (citation
+    and locator), whether the numbers are reported or derived, and its notes.
+    """
+
+    required_arguments = 1
+    has_content = False
+    option_spec = {"population": directives.unchanged}
+
+    def run(self) -> list[nodes.Node]:  # noqa: D102
+        name = self.arguments[0]
+        data = importlib.import_module(f"{PACKAGE}.data")
+        trial = data.load_external() if name == "external" else data.load_trial(
+            name, population=self.options.get("population", "all"))
+        if trial.path:
+            self.env.note_dependency(str(trial.path))
+        entries = data.provenance_table(trial, per="entry")
+        values = data.provenance_table(trial, per="value")
+        result: list[nodes.Node] = [self._populations(trial)]
+        for kind, group in entries.groupby("kind", sort=False):
+            section = nodes.rubric(text=KIND_TITLES.get(kind, kind.replace("_", " ")))
+            rows = []
+            for record in group.to_dict("records"):
+                numbers = values[values["id"] == record["id"]]
+                rows.append([
+                    _literal(record["id"]),
+                    record["population"],
+                    record["reports"],
+                    _values_text(numbers),
+                    f"{record['citation']}, {record['locator']}",
+                    record["tag"],
+                    _join(record["note"], record["assumption"]),
+                ])
+            header = ["entry", "population", "reports", "values", "source", "tag", "note"]
+            result += [section, _table(header, rows, widths=[14, 8, 22, 20, 18, 7, 24])]
+        return result
+
+    def _populations(self, trial: Any) -> nodes.Node:
+        rows = []
+        for population in trial.populations.values():
+            counts = ", ".join(f"{arm} {n}" for arm, n in population.n.items())
+            source = population.source.label() if population.source else ""
+            rows.append([_literal(population.name), population.label, counts,
+                         population.definition, source])
+        return _table(["population", "label", "participants", "definition", "source"],
+                      rows, widths=[12, 18, 14, 30, 26])
+
+
+def _values_text(frame: Any) -> str:
+    parts = []
+    for record in frame.to_dict("records"):
+        arm = record["arm"]
+        value = f"{record['value']:g}"
+        parts.append(f"{record['statistic']} {arm}: {value}" if arm else
+                     f"{record['statistic']}: {value}")
+    return "; ".join(parts)
+
+
+def _join(*texts: Any) -> str:
+    return " ".join(str(t).strip() for t in texts if isinstance(t, str) and t.strip())
+
+
+def _literal(text: str) -> nodes.Node:
+    return nodes.literal(text=text)
+
+
+def _table(header: list[str], rows: list[list[Any]], *, widths: list[int]) -> nodes.table:
+    table = nodes.table(classes=["provenance-table"])
+    group = nodes.tgroup(cols=len(header))
+    table += group
+    for width in widths:
+        group += nodes.colspec(colwidth=width)
+    head = nodes.thead()
+    group += head
+    head += _row(header)
+    body = nodes.tbody()
+    group += body
+    for row in rows:
+        body += _row(row)
+    return table
+
+
+def _row(cells: Iterable[Any]) -> nodes.row:
+    row = nodes.row()
+    for cell in cells:
+        entry = nodes.entry()
+        if isinstance(cell, nodes.Node):
+            entry += nodes.paragraph("", "", cell)
+        else:
+            entry += nodes.paragraph(text="" if cell is None else str(cell))
+        row += entry
+    return row
+
+
+# -- API pages ---------------------------------------------------------------------------------
+def write_api_pages(srcdir: Path) -> None:
+    """Write one reStructuredText page per layer of the package to ``api/generated/``."""
+    out = srcdir / "api" / "generated"
+    out.mkdir(parents=True, exist_ok=True)
+    package = importlib.import_module(PACKAGE)
+    parts = _parts(package)
+    documented: dict[tuple[str, int], str] = {}
+    pages: dict[str, str] = {}
+    for part in parts:
+        pages[part] = _part_page(f"{PACKAGE}.{part}", documented)
+    keep = {f"{part}.rst" for part in parts} | {"contents.txt"}
+    for part, text in pages.items():
+        _write_if_changed(out / f"{part}.rst", text)
+    _write_if_changed(out / "contents.txt", _contents(package, parts, documented))
+    for stale in out.iterdir():
+        if stale.name not in keep:
+            stale.unlink()
+
+
+def _parts(package: Any) -> list[str]:
+    """Importable top-level parts of the package, in layer order."""
+    found = []
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.name.startswith("_"):
+            continue
+        try:
+            importlib.import_module(f"{PACKAGE}.{info.name}")
+        except Exception as err:  # a part that does not import yet is left out
+            logger.info("api: %s.%s is not importable (%s); left out", PACKAGE, info.name, err)
+            continue
+        found.append(info.name)
+    rank = {name: i for i, name in enumerate(LAYER_ORDER)}
+    return sorted(found, key=lambda n: (rank.get(n, len(rank)), n))
+
+
+def _public_names(module: Any) -> list[str]:
+    names = getattr(module, "__all__", None)
+    if names is None:
+        return []
+    return [n for n in names if not n.startswith("_")]
+
+
+def _part_page(modname: str, documented: dict[tuple[str, int], str]) -> str:
+    module = importlib.import_module(modname)
+    title = f"``{modname}``"
+    lines = [title, "=" * len(title), ""]
+    exported = _exported(module, documented, modname)
+    lines += _automodule(modname, exported)
+    if hasattr(module, "__path__"):
+        for info in sorted(pkgutil.walk_packages(module.__path__, prefix=f"{modname}.",
+                                                 onerror=lambda name: None),
+                           key=lambda i: i.name):
+            if any(part.startswith("_") for part in info.name.split(".")):
+                continue
+            try:
+                sub = importlib.import_module(info.name)
+            except Exception as err:
+                logger.info("api: %s is not importable (%s); left out", info.name, err)
+                continue
+            names = _exported(sub, documented, info.name)
+            heading = f"``{info.name}``"
+            lines += [heading, "-" * len(heading), ""]
+            # A package may export a function named like one of its submodules
+            # (``report.summary``); the module then takes no index entry of its own.
+            shadowed = info.name in documented.values()
+            lines += _automodule(info.name, names, no_index=shadowed)
+    return "\n".join(lines) + "\n"
+
+
+def _exported(module: Any, documented: dict[tuple[str, int], str], modname: str,
+              ) -> list[str]:
+    """Public names of a module not documented yet; records where each one goes."""
+    names = []
+    for name in _public_names(module):
+        try:
+            obj = getattr(module, name)
+        except AttributeError:
+            continue
+        key = (name, id(obj))
+        if key not in documented:
+            documented[key] = f"{modname}.{name}"
+            names.append(name)
+    return names
+
+
+def _automodule(modname: str, names: list[str], *, no_index: bool = False) -> list[str]:
+    lines = [f".. automodule:: {modname}"]
+    if names:
+        lines.append(f"   :members: {', '.join(names)}")
+    if no_index:
+        lines.append("   :no-index:")
+    return [*lines, ""]
+
+
+def _contents(package: Any, parts: list[str], documented: dict[tuple[str, int], str]) -> str:
+    """The public names of the top-level package, linked to their documentation."""
+    lines = ["```{list-table}", ":header-rows: 1", ":widths: 30 70", "",
+             "* - name", "  - what it is"]
+    for name in getattr(package, "__all__", []):
+        if name.startswith("__"):
+            continue
+        try:
+            obj = getattr(package, name)
+        except Exception:
+            continue
+        target = documented.get((name, id(obj)))
+        if target is None:
+            continue
+        summary = (inspect.getdoc(obj) or "").split("\n\n", 1)[0].replace("\n", " ")
+        role = "class" if inspect.isclass(obj) else "func"
+        lines += [f"* - {{py:{role}}}`bayes_scot.{name} <{target}>`", f"  - {summary}"]
+    lines += ["```", "", "```{toctree}", ":maxdepth: 1", ""]
+    lines += [f"generated/{part}" for part in parts]
+    lines += ["```", ""]
+    return "\n".join(lines)
+
+
+# -- notebook pages ----------------------------------------------------------------------------
+def write_notebook_pages(srcdir: Path, examples: Path) -> None:
+    """Render every notebook of ``examples`` as a MyST page in ``examples/`` of the docs."""
+    out = srcdir / "examples"
+    out.mkdir(parents=True, exist_ok=True)
+    for notebook in sorted(examples.glob("*.ipynb")):
+        _write_if_changed(out / f"{notebook.stem}.md", _notebook_markdown(notebook, out))
+
+
+def _notebook_markdown(notebook: Path, out: Path) -> str:
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    relative = Path("..", "..", notebook.relative_to(notebook.parents[1])).as_posix()
+    download = (
+        "```{note}\n"
+        f"This page shows the notebook {{download}}`{notebook.name} <{relative}>` as "
+        "committed, without running it. Download it and run it in Jupyter to see the "
+        "tables and figures; CI executes it at reduced draws on every change.\n"
+        "```\n"
+    )
+    blocks: list[str] = []
+    for index, cell in enumerate(cells):
+        source = "".join(cell.get("source", ""))
+        if cell["cell_type"] == "markdown":
+            blocks.append(source.strip() + "\n")
+            if index == 0:
+                blocks.append(download)
+        elif cell["cell_type"] == "code" and source.strip():
+            blocks.append(f"```ipython3\n{source.rstrip()}\n```\n")
+    return "\n".join(blocks)
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+
+
+# -- wiring -----------------------------------------------------------------------------------
+def _generate(app: Sphinx, config: Config) -> None:
+    srcdir = Path(app.srcdir)
+    write_api_pages(srcdir)
+    write_notebook_pages(srcdir, srcdir.parent / "examples")
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    """Register the directives and the page generators."""
+    app.add_directive("optional-toctree", OptionalTocTree)
+    app.add_directive("provenance", ProvenanceDirective)
+    app.connect("config-inited", _generate)
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}
