@@ -188,9 +188,12 @@ class _Runner:
         builder_class = getattr(importlib.import_module(module_name), builder_name)
         selected = [trials[name] for name in family.trials]
         started = time.perf_counter()
-        builder = builder_class(
-            selected[0] if len(selected) == 1 else selected, options=family.options_object()
-        )
+        kwargs: dict[str, Any] = {"options": family.options_object()}
+        if family.external:
+            from bayes_scot.data import load_external
+
+            kwargs["external"] = load_external()
+        builder = builder_class(selected[0] if len(selected) == 1 else selected, **kwargs)
         compiled = compile_model(
             builder.model, backend=settings.backend, key=getattr(builder, "structure_key", None)
         )

@@ -183,6 +183,10 @@ class FamilySpec:
         Per-parameter scales that replace ``priors`` for the named effect parameters.
     custom_priors : mapping of str to CustomPrior
         Explicit priors added to the family's grid under their names.
+    external : bool, default False
+        Give the family the shipped external evidence
+        (:func:`bayes_scot.data.load_external`), which its builder uses only as
+        explicitly discounted evidence, never as trial data.
     """
 
     family: str
@@ -193,6 +197,7 @@ class FamilySpec:
     priors: PriorScale | None = None
     effect_priors: Mapping[str, PriorScale] = field(default_factory=dict)
     custom_priors: Mapping[str, CustomPrior] = field(default_factory=dict)
+    external: bool = False
 
     def __post_init__(self) -> None:
         for name in ("options", "effect_priors", "custom_priors"):
@@ -704,7 +709,7 @@ def _read_family(
     family: str, table: Mapping[str, Any], file: str, trial_names: Sequence[str]
 ) -> FamilySpec | None:
     allowed = {"enabled", "trials", "endpoints", "estimands", "options", "priors",
-               "effect_priors", "custom_priors"}
+               "effect_priors", "custom_priors", "external"}
     _no_unknown(table, allowed, file, family)
     if not _check_bool(table.get("enabled", True), file, f"{family}.enabled"):
         return None
@@ -739,9 +744,10 @@ def _read_family(
             statement=_check_str(t.get("statement", ""), file, f"{where}.statement"),
             label=_check_str(t.get("label", ""), file, f"{where}.label"),
         )
+    external = _check_bool(table.get("external", False), file, f"{family}.external")
     return FamilySpec(family=family, trials=tuple(trials), endpoints=tuple(endpoints),
                       estimands=tuple(estimands), options=options, priors=priors,
-                      effect_priors=effect_priors, custom_priors=custom)
+                      effect_priors=effect_priors, custom_priors=custom, external=external)
 
 
 def _read_scale(table: Mapping[str, Any], file: str, where: str) -> PriorScale:

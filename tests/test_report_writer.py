@@ -28,7 +28,9 @@ class Diag:
     divergences: int
 
 
-def simulated_reanalysis(title: str = "Simulated reanalysis", *, diverging: bool = False) -> Reanalysis:
+def simulated_reanalysis(
+    title: str = "Simulated reanalysis", *, diverging: bool = False
+) -> Reanalysis:
     """Two priors, two estimands of one simulated fit; every number here is simulated."""
     rng = np.random.default_rng(11)
     fits = []

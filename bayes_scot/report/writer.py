@@ -20,15 +20,25 @@ from bayes_scot.report.figures import draw_figures
 from bayes_scot.report.render import context, render_html, render_markdown
 from bayes_scot.report.summary import summary
 
-__all__ = ["REPORT_FILES", "write_report"]
+__all__ = ["REPORT_FILES", "check_target", "write_report"]
 
 REPORT_FILES: tuple[str, ...] = ("index.html", "report.md", "summary.json", "figures")
 """What a report folder holds: the HTML page, the Markdown, the JSON summary and the
 folder of PNG figures."""
 
 
-def _check_target(out: Path) -> None:
-    """Refuse to replace anything but an earlier report."""
+def check_target(out: Path) -> None:
+    """Check that ``out`` can receive a report: absent, empty, or an earlier report.
+
+    Parameters
+    ----------
+    out : pathlib.Path
+
+    Raises
+    ------
+    EvidenceError
+        If ``out`` is a file, or a folder holding anything but an earlier report.
+    """
     if not out.exists():
         return
     if not out.is_dir():
@@ -87,7 +97,7 @@ def write_report(reanalysis: Any, out_dir: str | os.PathLike[str], *,
     left as it was.
     """
     out = Path(out_dir).expanduser().absolute()
-    _check_target(out)
+    check_target(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
     try:

@@ -1,0 +1,292 @@
+"""Analysis specifications: the shipped ones, overrides, and every bad-spec case."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+from typing import Literal
+
+import pytest
+
+import bayes_scot.spec as spec_module
+from bayes_scot.errors import EvidenceError, SpecError
+from bayes_scot.spec import AnalysisSpec, list_specs, load_spec, spec_path
+from bayes_scot.stats.priors import DEFAULT_GRID_NAMES
+
+REPO = Path(__file__).resolve().parents[1]
+
+MINIMAL = """\
+[analysis]
+name = "mini"
+title = "Minimal"
+
+[[trials]]
+name = "scot"
+
+[survival.priors]
+design_effect = -0.69
+benefit = "lower"
+reference_sd = 1.5
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "spec.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# -- shipped specifications --------------------------------------------------------------
+@pytest.mark.parametrize("name", ["scot_itt", "scot_pp", "scot_borrowing"])
+def test_shipped_spec_is_the_models_file(name: str) -> None:
+    """The spec installed with the package is byte-identical to models/<name>.toml."""
+    shipped = spec_path(name)
+    assert shipped.read_bytes() == (REPO / "models" / f"{name}.toml").read_bytes()
+
+
+@pytest.mark.parametrize("name", ["scot_itt", "scot_pp", "scot_borrowing"])
+def test_shipped_specs_load(name: str) -> None:
+    spec = load_spec(name)
+    assert spec.name == name
+    assert spec.trials[0].name == "scot"
+    assert spec.priors == DEFAULT_GRID_NAMES
+    assert spec.sampler.draws == 1000
+    assert spec.sampler.chains == 4
+
+
+def test_default_is_scot_itt_from_any_directory(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    spec = load_spec()
+    assert spec.name == "scot_itt"
+    assert spec.trials[0].population == "itt"
+    assert list_specs()[0] == "scot_itt"
+
+
+def test_per_protocol_spec_states_the_72_month_assumption() -> None:
+    spec = load_spec("scot_pp")
+    assert spec.trials[0].population == "pp"
+    assert any("72-month" in a for a in spec.assumptions)
+
+
+def test_borrowing_spec_names_three_trials() -> None:
+    spec = load_spec("scot_borrowing")
+    assert [t.name for t in spec.trials] == ["scot", "astis", "assist"]
+    assert spec.family("survival").trials == ("scot", "astis", "assist")
+
+
+def test_spec_hash_is_of_its_text(tmp_path: Path) -> None:
+    a = load_spec(write(tmp_path, MINIMAL, "a.toml"))
+    b = load_spec(write(tmp_path, MINIMAL + "\n# a comment\n", "b.toml"))
+    assert a.sha256 != b.sha256
+    assert len(a.sha256) == 64
+
+
+def test_minimal_spec_defaults(tmp_path: Path) -> None:
+    spec = load_spec(write(tmp_path, MINIMAL))
+    assert spec.seed == 20180104
+    assert spec.reference_prior == "reference"
+    assert spec.trials[0].population == "itt"
+    assert spec.family("survival").trials == ("scot",)
+    sets = spec.family("survival").prior_sets(("log_hr",), spec.priors)
+    assert list(sets) == list(DEFAULT_GRID_NAMES)
+    assert sets["reference"]["log_hr"].sd == 1.5
+
+
+# -- overrides ---------------------------------------------------------------------------
+def test_overrides(tmp_path: Path) -> None:
+    spec = load_spec(write(tmp_path, MINIMAL))
+    changed = spec.with_overrides(draws=200, chains=2, tune=300, seed=7, backend="pymc",
+                                  priors=["skeptical_strong", "reference"], population="pp")
+    assert (changed.sampler.draws, changed.sampler.chains, changed.sampler.tune) == (200, 2, 300)
+    assert changed.sampler.backend == "pymc"
+    assert changed.seed == 7
+    assert changed.priors == ("skeptical_strong", "reference")
+    assert changed.reference_prior == "reference"
+    assert changed.trials[0].population == "pp"
+    assert spec.sampler.draws == 1000  # the original is untouched (frozen)
+
+
+def test_override_with_explicit_priors(tmp_path: Path) -> None:
+    spec = load_spec(write(tmp_path, MINIMAL)).with_overrides(
+        priors={"sceptic": (0.0, 0.2), "enthusiast": (-0.5, 0.3)})
+    assert spec.priors == ("sceptic", "enthusiast")
+    assert spec.reference_prior == "sceptic"
+    sets = spec.family("survival").prior_sets(("log_hr",), spec.priors)
+    assert (sets["enthusiast"]["log_hr"].mean, sets["enthusiast"]["log_hr"].sd) == (-0.5, 0.3)
+
+
+def test_comma_separated_priors_override(tmp_path: Path) -> None:
+    spec = load_spec(write(tmp_path, MINIMAL)).with_overrides(priors="reference,neutral_weak")
+    assert spec.priors == ("reference", "neutral_weak")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key"),
+    [({"colour": "blue"}, "colour"), ({"draws": 0}, "sampler.draws"),
+     ({"draws": "many"}, "sampler.draws"), ({"backend": "stan"}, "sampler.backend"),
+     ({"priors": ["nonsense"]}, "priors"), ({"priors": {"x": (0.0, -1.0)}}, "priors.x"),
+     ({"seed": -1}, "seed"), ({"families": ["composite"]}, "families")],
+)
+def test_bad_overrides(tmp_path: Path, overrides: dict, key: str) -> None:
+    spec = load_spec(write(tmp_path, MINIMAL))
+    with pytest.raises(SpecError) as err:
+        spec.with_overrides(**overrides)
+    assert f"field '{key}'" in str(err.value)
+
+
+# -- bad specifications: each names the file and the key, in one line -------------------
+BAD = [
+    ("unknown top-level", MINIMAL + "\n[extra]\nx = 1\n", "extra"),
+    ("unknown analysis key", MINIMAL.replace('title = "Minimal"', 'title = "M"\ncolour = 1'),
+     "analysis.colour"),
+    ("missing analysis", MINIMAL.replace('[analysis]\nname = "mini"\ntitle = "Minimal"\n', ""),
+     "analysis"),
+    ("name of wrong type", MINIMAL.replace('name = "mini"', "name = 3"), "analysis.name"),
+    ("seed not an integer", MINIMAL.replace('title = "Minimal"', 'title = "M"\nseed = 1.5'),
+     "analysis.seed"),
+    ("missing trials", MINIMAL.replace('[[trials]]\nname = "scot"\n', ""), "trials"),
+    ("unknown trial", MINIMAL.replace('name = "scot"', 'name = "nope"'), "trials[0].name"),
+    ("missing trial file", MINIMAL.replace('name = "scot"', 'path = "missing.toml"'),
+     "trials[0].path"),
+    ("unknown trial key", MINIMAL.replace('name = "scot"', 'name = "scot"\narm = "x"'),
+     "trials[0].arm"),
+    ("sampler draws wrong type", MINIMAL + '\n[sampler]\ndraws = "1000"\n', "sampler.draws"),
+    ("sampler chains zero", MINIMAL + "\n[sampler]\nchains = 0\n", "sampler.chains"),
+    ("sampler bool draws", MINIMAL + "\n[sampler]\ndraws = true\n", "sampler.draws"),
+    ("unknown sampler key", MINIMAL + "\n[sampler]\nwarmup = 10\n", "sampler.warmup"),
+    ("bad backend", MINIMAL + '\n[sampler]\nbackend = "stan"\n', "sampler.backend"),
+    ("target_accept out of range", MINIMAL + "\n[sampler]\ntarget_accept = 1.5\n",
+     "sampler.target_accept"),
+    ("unknown prior name", MINIMAL + '\n[priors]\ngrid = ["reference", "hopeful"]\n',
+     "priors.grid"),
+    ("reference not in grid", MINIMAL + '\n[priors]\ngrid = ["reference"]\n'
+     'reference = "neutral_weak"\n', "priors.reference"),
+    ("empty grid", MINIMAL + "\n[priors]\ngrid = []\n", "priors.grid"),
+    ("grid not strings", MINIMAL + "\n[priors]\ngrid = [1, 2]\n", "priors.grid"),
+    ("missing design effect", MINIMAL.replace("design_effect = -0.69\n", ""),
+     "survival.priors.design_effect"),
+    ("design effect on harm side",
+     MINIMAL.replace("design_effect = -0.69", "design_effect = 0.69"),
+     "survival.priors.design_effect"),
+    ("benefit not a direction", MINIMAL.replace('benefit = "lower"', 'benefit = "down"'),
+     "survival.priors.benefit"),
+    ("unknown prior scale key", MINIMAL + "mean = 0\n", "survival.priors.mean"),
+    ("unknown family key", MINIMAL.replace("[survival.priors]", "[survival]\nlikelihood = 1\n"
+                                           "[survival.priors]"), "survival.likelihood"),
+    ("family trial not declared", MINIMAL.replace("[survival.priors]",
+                                                  '[survival]\ntrials = ["astis"]\n'
+                                                  "[survival.priors]"), "survival.trials[0]"),
+    ("custom prior without sd", MINIMAL + "\n[survival.custom_priors.mine]\nmean = 0\n",
+     "survival.custom_priors.mine.sd"),
+    ("custom prior negative sd", MINIMAL + "\n[survival.custom_priors.mine]\nmean = 0\nsd = -1\n",
+     "survival.custom_priors.mine.sd"),
+    ("mcid key not endpoint:estimand", MINIMAL + '\n[mcids.efs]\nvalue = 0.1\nsource = "x"\n',
+     "mcids.efs"),
+    ("mcid without source", MINIMAL + '\n[mcids."efs:d"]\nvalue = 0.1\n', "mcids.efs:d.source"),
+    ("joint key malformed", MINIMAL + '\n[joint]\nestimands = ["efs"]\n', "joint.estimands[0]"),
+    ("joint threshold", MINIMAL + '\n[joint]\nthreshold = "big"\n', "joint.threshold"),
+    ("no family", MINIMAL.split("[survival.priors]")[0], None),
+    ("invalid toml", "[analysis\nname = 1", None),
+]
+
+
+@pytest.mark.parametrize(("case", "text", "key"), BAD, ids=[b[0] for b in BAD])
+def test_bad_spec_names_file_and_key(tmp_path: Path, case: str, text: str,
+                                     key: str | None) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(SpecError) as err:
+        load_spec(path)
+    message = str(err.value)
+    assert "\n" not in message, case
+    assert message.startswith(str(path)), message
+    if key is not None:
+        assert f"field '{key}'" in message, message
+    assert isinstance(err.value, EvidenceError)
+
+
+def test_missing_file_and_unknown_name(tmp_path: Path) -> None:
+    with pytest.raises(SpecError, match="not found"):
+        load_spec(tmp_path / "absent.toml")
+    with pytest.raises(SpecError, match="no such specification; shipped: scot_itt"):
+        load_spec("scot_unknown")
+
+
+def test_binary_and_empty_files(tmp_path: Path) -> None:
+    binary = tmp_path / "b.toml"
+    binary.write_bytes(b"\xff\xfe\x00binary")
+    with pytest.raises(SpecError, match="UTF-8"):
+        load_spec(binary)
+    with pytest.raises(SpecError, match="empty"):
+        load_spec(write(tmp_path, "", "empty.toml"))
+
+
+def test_trial_path_is_relative_to_the_spec(tmp_path: Path) -> None:
+    template = REPO / "bayes_scot" / "data" / "template.toml"
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "mine.toml").write_bytes(template.read_bytes())
+    spec = load_spec(write(tmp_path, MINIMAL.replace('name = "scot"', 'path = "data/mine.toml"')))
+    assert spec.trials[0].name == "mine"
+    assert Path(spec.trials[0].path).is_file()
+
+
+# -- model options map one-to-one onto the family's options dataclass ----------------------
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class FakeOptions:
+    interval_boundaries_months: tuple[float, ...] = (3.0, 12.0)
+    pooling: Literal["partial", "none"] = "partial"
+    heterogeneity_sd: float = 0.5
+    chains_hint: int = 1
+    weights: dict[str, float] = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.heterogeneity_sd <= 0:
+            raise EvidenceError("must be positive", field="heterogeneity_sd")
+
+
+@pytest.fixture
+def fake_options(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(spec_module, "_options_class", lambda family: FakeOptions)
+
+
+def with_options(body: str) -> str:
+    return MINIMAL + "\n[survival.options]\n" + body
+
+
+def test_options_are_converted(tmp_path: Path, fake_options: None) -> None:
+    spec = load_spec(write(tmp_path, with_options(
+        'interval_boundaries_months = [3, 12, 24]\npooling = "none"\nheterogeneity_sd = 1\n'
+        "weights = { astis = 0.5 }\n")))
+    options = spec.family("survival").options_object()
+    assert options.interval_boundaries_months == (3.0, 12.0, 24.0)
+    assert options.pooling == "none"
+    assert options.heterogeneity_sd == 1.0
+    assert isinstance(options.heterogeneity_sd, float)
+    assert options.weights == {"astis": 0.5}
+
+
+@pytest.mark.parametrize(
+    ("body", "key"),
+    [("interval_width = 3\n", "survival.options.interval_width"),
+     ('interval_boundaries_months = "3, 12"\n', "survival.options.interval_boundaries_months"),
+     ('interval_boundaries_months = [3, "x"]\n', "survival.options.interval_boundaries_months"),
+     ('pooling = "full"\n', "survival.options.pooling"),
+     ("chains_hint = 1.5\n", "survival.options.chains_hint"),
+     ("heterogeneity_sd = -1\n", "survival.options.heterogeneity_sd"),
+     ('weights = { astis = "half" }\n', "survival.options.weights")],
+)
+def test_bad_options(tmp_path: Path, fake_options: None, body: str, key: str) -> None:
+    path = write(tmp_path, with_options(body))
+    with pytest.raises(SpecError) as err:
+        load_spec(path)
+    assert f"field '{key}'" in str(err.value)
+    assert str(err.value).startswith(str(path))
+
+
+def test_spec_objects_are_frozen(tmp_path: Path) -> None:
+    spec = load_spec(write(tmp_path, MINIMAL))
+    assert isinstance(spec, AnalysisSpec)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        spec.seed = 1  # type: ignore[misc]
+    assert not math.isnan(spec.family("survival").priors.reference_sd)
