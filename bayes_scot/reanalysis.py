@@ -154,6 +154,7 @@ class _Runner:
             builders[family.family] = builder
             timings[family.family] = seconds
             fits.extend(fam_fits)
+        self.check_joint(fits)
         total = time.perf_counter() - started
         self.say(f"bayes-scot: {spec.name}: {len(fits)} fits in {total:.1f} s")
         return Reanalysis(
@@ -163,6 +164,17 @@ class _Runner:
             builders=builders,
             provenance=_provenance(spec, trials, timings | {"total": total}),
         )
+
+    def check_joint(self, fits: Sequence[PriorFit]) -> None:
+        """Check that every ``[joint]`` estimand was reported by some fit."""
+        known = {f"{e.endpoint}:{e.estimand}" for f in fits for e in f.estimands}
+        for i, key in enumerate(self.spec.joint.estimands):
+            if key not in known:
+                raise SpecError(
+                    f"{key!r} is not an estimand of this analysis; known: "
+                    + ", ".join(sorted(known)),
+                    file=self.spec.path or self.spec.name, field=f"joint.estimands[{i}]",
+                )
 
     def load_trial(self, index: int) -> Trial:
         from bayes_scot.data import load_trial
@@ -199,7 +211,9 @@ class _Runner:
         )
         self.say(f"bayes-scot: {family.family}: model built and compiled in "
                  f"{time.perf_counter() - started:.1f} s")
-        prior_sets = family.prior_sets(tuple(builder.effect_parameters), spec.priors)
+        prior_sets = family.prior_sets(
+            tuple(builder.effect_parameters), spec.priors, defaults=_builder_grid(builder)
+        )
         fits = []
         for i, (name, priors) in enumerate(prior_sets.items(), start=1):
             t0 = time.perf_counter()
@@ -233,6 +247,15 @@ class _Runner:
         if override is None:
             return e
         return dataclasses.replace(e, mcid=override.value, mcid_source=override.source)
+
+
+def _builder_grid(builder: Any) -> Mapping[str, Any] | None:
+    """Return the builder's own named prior grid (used where the spec gives no scale)."""
+    for method in ("default_priors", "prior_grid"):
+        function = getattr(builder, method, None)
+        if callable(function):
+            return function()
+    return None
 
 
 def _version(package: str) -> str:

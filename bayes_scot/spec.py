@@ -222,7 +222,10 @@ class FamilySpec:
         return True
 
     def prior_sets(
-        self, effect_parameters: Sequence[str], names: Sequence[str]
+        self,
+        effect_parameters: Sequence[str],
+        names: Sequence[str],
+        defaults: Mapping[str, EffectPrior] | None = None,
     ) -> dict[str, dict[str, EffectPrior]]:
         """Return the priors of every named grid entry, for every effect parameter.
 
@@ -232,6 +235,9 @@ class FamilySpec:
             The builder's ``effect_parameters``.
         names : sequence of str
             Prior names, in order: grid names and this family's custom priors.
+        defaults : mapping of str to EffectPrior, optional
+            The builder's own named grid (e.g. ``CompositeModel.default_priors()``), used
+            for every effect parameter that the specification gives no scale.
 
         Returns
         -------
@@ -250,6 +256,8 @@ class FamilySpec:
             scale = self.effect_priors.get(parameter, self.priors)
             if scale is not None:
                 grids[parameter] = scale.grid()
+            elif defaults is not None:
+                grids[parameter] = dict(defaults)
             elif any(n not in self.custom_priors for n in names):
                 raise SpecError(
                     f"no prior scale for effect parameter {parameter!r}: add "
@@ -266,7 +274,7 @@ class FamilySpec:
                     label=c.label or name,
                 )
                 result[name] = dict.fromkeys(effect_parameters, prior)
-            elif name in DEFAULT_GRID_NAMES:
+            elif name in DEFAULT_GRID_NAMES and all(name in grids[p] for p in effect_parameters):
                 result[name] = {p: grids[p][name] for p in effect_parameters}
             else:
                 raise SpecError(
@@ -606,12 +614,6 @@ def _read_spec(
                     f"prior {prior!r} is not a grid prior and the {f.family} family defines "
                     f"no custom prior of that name ([{f.family}.custom_priors.{prior}])",
                     file=file, field="priors.grid",
-                )
-            if prior in DEFAULT_GRID_NAMES and f.priors is None and not f.effect_priors:
-                raise SpecError(
-                    f"grid prior {prior!r} needs the scale of the {f.family} effect: add "
-                    f"[{f.family}.priors]",
-                    file=file, field=f"{f.family}.priors",
                 )
 
     mcids = _read_mcids(_table(data, "mcids", file), file)

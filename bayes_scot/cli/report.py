@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +115,9 @@ def run(args: argparse.Namespace) -> int:
         0 on success. Bad input raises :class:`~bayes_scot.errors.EvidenceError`, which
         the dispatcher turns into one line and exit code 2.
     """
+    # PyTensor warns once when it finds no BLAS to link against: speed, not results.
+    warnings.filterwarnings("ignore", message=".*could not link to a BLAS.*",
+                            category=UserWarning)
     from bayes_scot.reanalysis import reanalyse
     from bayes_scot.report.writer import check_target
     from bayes_scot.spec import load_spec
