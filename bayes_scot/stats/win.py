@@ -55,22 +55,35 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from bayes_scot.conventions import CREDIBLE_LEVEL
 from bayes_scot.errors import EvidenceError
 from bayes_scot.evidence.entries import PairwiseSummary
+from bayes_scot.stats.normal_normal import normal_posterior
 
 __all__ = [
     "BLOCK_ELEMENTS",
+    "DIRECT_ESTIMANDS",
+    "SCALES",
     "PairwiseEffect",
+    "PairwisePosterior",
     "WinStatistics",
+    "direct_estimands",
     "hanley_mcneil_se",
     "null_win_probability_se",
     "pairwise_effect",
+    "pairwise_posterior",
     "win_statistics",
     "win_statistics_draws",
 ]
 
 Direction = Literal["lower", "higher"]
 HierarchyLevel = tuple[str, Direction, float]
+
+SCALES: tuple[str, ...] = ("net_benefit", "log_win_odds")
+"""Scales on which a published pairwise summary can enter a likelihood."""
+
+DIRECT_ESTIMANDS: tuple[str, ...] = ("net_benefit", "win_probability", "win_odds", "win_ratio")
+"""Estimands of the direct route, each an increasing function of the effect parameter."""
 
 BLOCK_ELEMENTS: int = 1 << 22
 """Largest number of pairs the blocked kernel holds in memory at once (about 4 million;
@@ -408,10 +421,10 @@ class PairwiseEffect:
 
     Parameters
     ----------
-    scale : {"log_win_odds", "net_benefit"}
+    scale : {"net_benefit", "log_win_odds"}
         Scale of ``estimate`` and ``se``.
     estimate : float
-        Log win odds :math:`\ln\{A / (1 - A)\}` or net benefit :math:`2A - 1`, with
+        Net benefit :math:`2A - 1` or log win odds :math:`\ln\{A / (1 - A)\}`, with
         :math:`A` the proportion of pairs favouring the experimental arm (ties split).
     se : float
         Standard error of ``estimate`` (see :func:`pairwise_effect`).
@@ -427,7 +440,7 @@ class PairwiseEffect:
         ``"p_value"`` or ``"hanley_mcneil"``.
     """
 
-    scale: Literal["log_win_odds", "net_benefit"]
+    scale: Literal["net_benefit", "log_win_odds"]
     estimate: float
     se: float
     win_probability: float
@@ -448,7 +461,7 @@ def pairwise_effect(
     *,
     experimental: str,
     control: str,
-    scale: Literal["log_win_odds", "net_benefit"] = "log_win_odds",
+    scale: Literal["net_benefit", "log_win_odds"] = "net_benefit",
     se_method: Literal["p_value", "hanley_mcneil"] = "p_value",
 ) -> PairwiseEffect:
     r"""Turn a published "% of pairs favouring each arm" into an estimate and its SE.
@@ -459,7 +472,7 @@ def pairwise_effect(
         The published summary (percentages per arm, patients per arm, p-value).
     experimental, control : str
         Arm names.
-    scale : {"log_win_odds", "net_benefit"}, default "log_win_odds"
+    scale : {"net_benefit", "log_win_odds"}, default "net_benefit"
     se_method : {"p_value", "hanley_mcneil"}, default "p_value"
         Derive the standard error from the reported two-sided p-value, or from the
         Hanley-McNeil variance of the Mann-Whitney statistic (a check on the first).
@@ -485,17 +498,27 @@ def pairwise_effect(
 
     .. math:: \mathrm{SE}(\hat\theta) = |\hat\theta| / z,
 
-    with :math:`\hat\theta = \ln\{A/(1-A)\}` or :math:`2A - 1` (methods notes, "SE from a
-    p-value"). The U-statistic alternative is the Hanley-McNeil variance of :math:`A`
-    (:func:`hanley_mcneil_se`), mapped by the delta method: :math:`\mathrm{SE}(\ln
-    \mathrm{WO}) = \mathrm{SE}(A) / \{A(1-A)\}` and :math:`\mathrm{SE}(\mathrm{NB}) = 2
-    \mathrm{SE}(A)`. For SCOT's ITT result at 54 months (66.6%, P = 0.01, 36 vs 39) the
-    two give 0.268 and 0.283 on the log-win-odds scale; a simulation of the U-statistic's
-    sampling distribution (tests) agrees with both to within its own noise.
+    with :math:`\hat\theta = 2A - 1` (net benefit) or :math:`\ln\{A/(1-A)\}` (log win
+    odds); methods notes, "SE from a p-value". The U-statistic alternative is the
+    Hanley-McNeil variance of :math:`A` (:func:`hanley_mcneil_se`), mapped by the delta
+    method: :math:`\mathrm{SE}(\mathrm{NB}) = 2\,\mathrm{SE}(A)` and
+    :math:`\mathrm{SE}(\ln \mathrm{WO}) = \mathrm{SE}(A) / \{A(1-A)\}`.
 
-    A p-value printed to one significant figure (0.01) carries rounding error: the true
-    value lies in [0.005, 0.015), so the SE lies between 0.245 and 0.284 on the log win
-    odds scale. The user guide shows the sensitivity.
+    For SCOT's ITT result at 54 months (66.6%, P = 0.01, 36 vs 39 patients):
+
+    ============  ===========  =============  ====================
+    scale         from P       Hanley-McNeil  simulated SD (tests)
+    ============  ===========  =============  ====================
+    net benefit   0.129        0.126          0.125
+    log win odds  0.268        0.283          0.288
+    ============  ===========  =============  ====================
+
+    On the net-benefit scale the three agree within 3%; on the log-win-odds scale the
+    p-value route is about 7% too small, because the published test (a rank test) used
+    the variance under no difference, which the log transform stretches less than the
+    variance at :math:`A = 0.666`. The net-benefit scale is therefore the default. A
+    p-value printed as 0.01 lies in [0.005, 0.015), so the net-benefit SE lies in
+    [0.118, 0.137]; the simulated SD falls inside.
 
     References
     ----------
@@ -504,7 +527,12 @@ def pairwise_effect(
        doi:10.1148/radiology.143.1.7063747
     .. [2] Altman DG, Bland JM. How to obtain the confidence interval from a P value. BMJ
        2011;343:d2090. doi:10.1136/bmj.d2090
+    .. [3] Buyse M. Generalized pairwise comparisons of prioritized outcomes in the
+       two-sample problem. Stat Med 2010;29:3245-57. doi:10.1002/sim.3923
     """
+    if scale not in SCALES:
+        raise EvidenceError(f"scale must be one of {', '.join(SCALES)}, not {scale!r}",
+                            field="scale")
     for arm in (experimental, control):
         if arm not in entry.percent_favourable:
             raise EvidenceError(
@@ -613,6 +641,152 @@ def null_win_probability_se(n_experimental: int, n_control: int) -> float:
     """
     n_e, n_c = n_experimental, n_control
     return math.sqrt((n_e + n_c + 1) / (12.0 * n_e * n_c))
+
+
+def direct_estimands(
+    theta: np.ndarray | float, *, scale: str, p_tie: float = 0.0
+) -> dict[str, np.ndarray]:
+    r"""Every direct-route estimand as a function of the effect parameter.
+
+    Parameters
+    ----------
+    theta : array_like
+        Net benefit or log win odds (``scale``).
+    scale : {"net_benefit", "log_win_odds"}
+    p_tie : float, default 0
+        Proportion of tied pairs, held fixed at its published value.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``net_benefit`` :math:`2A - 1`, ``win_probability`` :math:`A`, ``win_odds``
+        :math:`A/(1-A)` and ``win_ratio`` :math:`(A - T/2)/(1 - A - T/2)`, with :math:`A`
+        the win probability (ties split) and :math:`T` = ``p_tie``. Each is increasing in
+        ``theta``. Values of ``theta`` with no meaning on the other scales (a net benefit
+        outside (-1, 1), a win ratio with a negative part) give NaN there.
+
+    Notes
+    -----
+    Without ties (SCOT: 66.6% + 33.4% = 100%) the win ratio equals the win odds and
+    ``p_win`` equals :math:`A`. With ties the direct route cannot tell how a change in
+    :math:`A` splits between wins and ties; holding :math:`T` at its published value is
+    the assumption behind ``win_ratio``.
+    """
+    theta = np.asarray(theta, dtype=float)
+    if scale == "log_win_odds":
+        a = 1.0 / (1.0 + np.exp(-theta))
+    elif scale == "net_benefit":
+        a = (1.0 + theta) / 2.0
+    else:
+        raise EvidenceError(f"scale must be one of {', '.join(SCALES)}, not {scale!r}",
+                            field="scale")
+    inside = (a > 0.0) & (a < 1.0)
+    p_win = a - p_tie / 2.0
+    p_loss = 1.0 - a - p_tie / 2.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        odds = np.where(inside, a / (1.0 - a), np.nan)
+        ratio = np.where((p_win >= 0.0) & (p_loss > 0.0), p_win / p_loss, np.nan)
+    return {
+        "net_benefit": 2.0 * a - 1.0,
+        "win_probability": a,
+        "win_odds": odds,
+        "win_ratio": ratio,
+    }
+
+
+@dataclass(frozen=True, kw_only=True)
+class PairwisePosterior:
+    r"""Closed-form posterior of the direct route: a normal on the effect scale.
+
+    Parameters
+    ----------
+    scale : {"net_benefit", "log_win_odds"}
+    mean, sd : float
+        Posterior :math:`N(m_1, s_1^2)` of the effect parameter.
+    p_tie : float
+        Published proportion of tied pairs (held fixed).
+    prior : str
+        Name of the prior.
+
+    Notes
+    -----
+    Every estimand is an increasing function of the effect parameter
+    (:func:`direct_estimands`), so its posterior quantiles are the transformed quantiles
+    of :math:`N(m_1, s_1^2)`, and :math:`P(\text{net benefit} > 0) = P(\text{win odds}
+    > 1) = \Phi(m_1 / s_1)` on both scales: the posterior probability that HSCT wins
+    more often than it loses.
+    """
+
+    scale: str
+    mean: float
+    sd: float
+    p_tie: float = 0.0
+    prior: str = ""
+
+    def p_superior(self) -> float:
+        """Posterior probability that the experimental arm wins more often than it loses."""
+        return float(sps.norm.cdf(self.mean / self.sd))
+
+    def quantiles(self, q: np.ndarray | Sequence[float]) -> dict[str, np.ndarray]:
+        """Posterior quantiles ``q`` of every estimand (see :func:`direct_estimands`).
+
+        Parameters
+        ----------
+        q : array_like
+            Probabilities in (0, 1).
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+        """
+        theta = sps.norm.ppf(np.asarray(q, dtype=float), loc=self.mean, scale=self.sd)
+        return direct_estimands(theta, scale=self.scale, p_tie=self.p_tie)
+
+    def summary(self, level: float = CREDIBLE_LEVEL) -> pd.DataFrame:
+        """Median, central credible interval and P(superior) of every estimand.
+
+        Parameters
+        ----------
+        level : float, default :data:`~bayes_scot.conventions.CREDIBLE_LEVEL`
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index ``estimand``; columns ``prior, median, lower, upper, p_superior``.
+        """
+        alpha = (1.0 - level) / 2.0
+        values = self.quantiles([0.5, alpha, 1.0 - alpha])
+        rows = {
+            name: {"prior": self.prior, "median": v[0], "lower": v[1], "upper": v[2],
+                   "p_superior": self.p_superior()}
+            for name, v in values.items()
+        }
+        return pd.DataFrame.from_dict(rows, orient="index").rename_axis("estimand")
+
+
+def pairwise_posterior(
+    effect: PairwiseEffect, prior_mean: float, prior_sd: float, *, prior: str = ""
+) -> PairwisePosterior:
+    r"""Conjugate normal update of a pairwise effect under a normal prior.
+
+    Parameters
+    ----------
+    effect : PairwiseEffect
+        Estimate and SE from :func:`pairwise_effect`.
+    prior_mean, prior_sd : float
+        Normal prior on the same scale.
+    prior : str, optional
+        Name of the prior, carried into tables.
+
+    Returns
+    -------
+    PairwisePosterior
+        :math:`s_1^{-2} = s_0^{-2} + \mathrm{SE}^{-2}`,
+        :math:`m_1 = s_1^2 (m_0 / s_0^2 + \hat\theta / \mathrm{SE}^2)`.
+    """
+    mean, sd = normal_posterior(prior_mean, prior_sd, effect.estimate, effect.se)
+    return PairwisePosterior(scale=effect.scale, mean=float(mean), sd=float(sd),
+                             p_tie=effect.p_tie, prior=prior)
 
 
 # -- validation --------------------------------------------------------------------------
@@ -800,7 +974,11 @@ def _padded(
 
 
 def _blocked(x: np.ndarray, y: np.ndarray, margins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Wins and losses per batch row of x (batch, n, level) against y (batch, m, level)."""
+    """Wins and losses per batch row of x (batch, n, level) against y (batch, m, level).
+
+    The first level is compared densely, block by block; the pairs it leaves undecided
+    are then listed by index and only they are compared at the next levels.
+    """
     n_batch, n, n_levels = x.shape
     m = y.shape[1]
     wins = np.zeros((n_batch, n_levels))
@@ -814,14 +992,23 @@ def _blocked(x: np.ndarray, y: np.ndarray, margins: np.ndarray) -> tuple[np.ndar
         yb = y[b0 : b0 + step_batch]
         for r0 in range(0, n, step_rows):
             xb = x[b0 : b0 + step_batch, r0 : r0 + step_rows]
-            undecided = np.ones((xb.shape[0], xb.shape[1], m), dtype=bool)
-            for k in range(n_levels):
-                diff = xb[:, :, np.newaxis, k] - yb[:, np.newaxis, :, k]
-                win = (diff > margins[k]) & undecided
-                loss = (diff < -margins[k]) & undecided
-                wins[b0 : b0 + step_batch, k] += win.sum(axis=(1, 2))
-                losses[b0 : b0 + step_batch, k] += loss.sum(axis=(1, 2))
-                undecided &= ~(win | loss)
-                if not undecided.any():
+            n_rows = xb.shape[0]
+            diff = xb[:, :, np.newaxis, 0] - yb[:, np.newaxis, :, 0]
+            win = diff > margins[0]
+            loss = diff < -margins[0]
+            wins[b0 : b0 + n_rows, 0] += np.count_nonzero(win, axis=(1, 2))
+            losses[b0 : b0 + n_rows, 0] += np.count_nonzero(loss, axis=(1, 2))
+            if n_levels == 1:
+                continue
+            batch, row, col = np.nonzero(~(win | loss))
+            for k in range(1, n_levels):
+                if batch.size == 0:
                     break
+                d = xb[batch, row, k] - yb[batch, col, k]
+                won = d > margins[k]
+                lost = d < -margins[k]
+                wins[b0 : b0 + n_rows, k] += np.bincount(batch[won], minlength=n_rows)
+                losses[b0 : b0 + n_rows, k] += np.bincount(batch[lost], minlength=n_rows)
+                keep = ~(won | lost)
+                batch, row, col = batch[keep], row[keep], col[keep]
     return wins, losses
