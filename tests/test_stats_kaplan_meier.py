@@ -1,0 +1,168 @@
+"""Kaplan-Meier estimator, curve cleaning and interval summaries."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lifelines import KaplanMeierFitter
+from lifelines.datasets import load_gbsg2
+
+from bayes_scot.errors import EvidenceError
+from bayes_scot.stats.kaplan_meier import (
+    clean_curve,
+    isotonic_decreasing,
+    kaplan_meier,
+    km_interval_summary,
+)
+
+
+def test_kaplan_meier_matches_lifelines_on_gbsg2():
+    # lifelines is the reference implementation; GBSG2 (686 patients, ties and censoring)
+    data = load_gbsg2()
+    km = kaplan_meier(data["time"], data["cens"])
+    ref = KaplanMeierFitter().fit(data["time"], data["cens"])
+    table = ref.event_table.loc[km.times]
+    np.testing.assert_allclose(km.survival, ref.survival_function_.loc[km.times].to_numpy()
+                               .ravel(), rtol=1e-12)
+    np.testing.assert_array_equal(km.n_risk, table["at_risk"].to_numpy())
+    np.testing.assert_array_equal(km.events, table["observed"].to_numpy())
+    np.testing.assert_array_equal(km.censored, table["censored"].to_numpy())
+    assert km.median() == pytest.approx(ref.median_survival_time_)
+    grid = np.array([0.0, 365.25, 730.5, 1500.0, 3000.0])
+    np.testing.assert_allclose(km.at(grid), ref.survival_function_at_times(grid).to_numpy(),
+                               rtol=1e-12)
+
+
+def test_kaplan_meier_hand_example():
+    # 5 patients: events at 1 and 3, censored at 2, 3 (after the event) and 4
+    km = kaplan_meier([1, 2, 3, 3, 4], [1, 0, 1, 0, 0])
+    np.testing.assert_array_equal(km.times, [1, 2, 3, 4])
+    np.testing.assert_allclose(km.survival, [0.8, 0.8, 0.8 * 2 / 3, 0.8 * 2 / 3])
+    np.testing.assert_array_equal(km.n_risk, [5, 4, 3, 1])
+    np.testing.assert_array_equal(km.number_at_risk([0, 1, 1.5, 3, 5]), [5, 5, 4, 3, 0])
+    assert np.isnan(km.median())
+    assert list(km.to_frame().columns) == ["time", "n_risk", "events", "censored", "survival"]
+
+
+@pytest.mark.parametrize(
+    ("time", "event"),
+    [([1, 2], [1]), ([], []), ([1, -1], [1, 0]), ([1, np.nan], [1, 0]), ([1, 2], [1, 2])],
+)
+def test_kaplan_meier_rejects_bad_data(time, event):
+    with pytest.raises(EvidenceError):
+        kaplan_meier(time, event)
+
+
+def test_isotonic_regression():
+    np.testing.assert_allclose(isotonic_decreasing([1.0, 0.8, 0.82, 0.7]),
+                               [1.0, 0.81, 0.81, 0.7])
+    y = np.array([3.0, 2.0, 1.0])
+    np.testing.assert_array_equal(isotonic_decreasing(y), y)
+
+
+def test_clean_curve_leaves_a_clean_curve_alone():
+    cleaned = clean_curve([0, 1, 2, 3], [1.0, 0.9, 0.75, 0.75])
+    assert not cleaned.changed
+    np.testing.assert_array_equal(cleaned.survival, [1.0, 0.9, 0.75, 0.75])
+
+
+def test_clean_curve_records_each_safe_fix():
+    # percentages, unsorted, a duplicated time (a vertical drop), a start after 0,
+    # one point slightly above 100% and a small rise from digitisation noise
+    times = [5, 1, 3, 3, 4, 2]
+    surv = [60, 100.8, 80, 70, 71, 90]
+    cleaned = clean_curve(times, surv)
+    text = " | ".join(cleaned.actions)
+    assert "percentages" in text
+    assert "clipped 1" in text
+    assert "sorted" in text
+    assert "collapsed 1" in text
+    assert "(0, 1)" in text
+    assert "isotonic" in text
+    np.testing.assert_array_equal(cleaned.times, [0, 1, 2, 3, 4, 5])
+    np.testing.assert_allclose(cleaned.survival, [1.0, 1.0, 0.9, 0.705, 0.705, 0.6])
+    assert np.all(np.diff(cleaned.survival) <= 0)
+
+
+def test_clean_curve_start_slightly_below_one_and_negative_time():
+    cleaned = clean_curve([-0.05, 1, 2], [0.99, 0.9, 0.8])
+    assert cleaned.times[0] == 0.0
+    assert cleaned.survival[0] == 1.0
+    assert any("negative" in a for a in cleaned.actions)
+
+
+@pytest.mark.parametrize(
+    ("times", "surv", "match"),
+    [
+        ([0, 1, 2], [1.0, 0.6, 0.8], "rises"),
+        ([0, 1, 2], [1.0, 0.9, -0.2], "outside"),
+        ([0, 1, 2], [100, 90, 150], "exceeds 100%"),
+        ([0, 1], [1.0], "survival values"),
+        ([0], [1.0], "at least 2"),
+        ([0, np.nan], [1.0, 0.5], "finite"),
+        ([0, 1, 2], [0.8, 0.7, 0.6], "starts at survival"),
+        ([-5, 1, 2], [1.0, 0.7, 0.6], "negative"),
+    ],
+)
+def test_clean_curve_rejects_unsafe_curves(times, surv, match):
+    with pytest.raises(EvidenceError, match=match):
+        clean_curve(times, surv)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.floats(-10, 100), st.sampled_from([np.nan, np.inf])),
+                          st.one_of(st.floats(-50, 150), st.sampled_from([np.nan, -np.inf]))),
+                min_size=0, max_size=30))
+def test_clean_curve_never_returns_nan(points):
+    times = [p[0] for p in points]
+    surv = [p[1] for p in points]
+    try:
+        cleaned = clean_curve(times, surv)
+    except EvidenceError:
+        return
+    assert np.all(np.isfinite(cleaned.times))
+    assert np.all(np.isfinite(cleaned.survival))
+    assert cleaned.times[0] == 0
+    assert cleaned.survival[0] == 1
+    assert np.all(np.diff(cleaned.times) > 0)
+    assert np.all(np.diff(cleaned.survival) <= 1e-12)
+    assert np.all((cleaned.survival >= 0) & (cleaned.survival <= 1))
+
+
+def test_km_interval_summary_closed_form():
+    table = km_interval_summary([0, 12, 24], [1.0, 0.8, 0.6], [100, 75, 50])
+    p = 0.8
+    d = (100 + 75) * (1 - p) / (1 + p)
+    assert table.loc[0, "events"] == pytest.approx(d)
+    assert table.loc[0, "censored"] == pytest.approx(100 - 75 - d)
+    assert table.loc[0, "effective_n"] == pytest.approx(100 - (100 - 75 - d) / 2)
+    assert table.loc[0, "exposure"] == pytest.approx(12 * 175 / 2)
+    assert table.loc[1, "conditional_survival"] == pytest.approx(0.75)
+
+
+def test_km_interval_summary_matches_true_events_on_gbsg2():
+    # With yearly values from the real GBSG2 curve, the Williamson/Parmar formula
+    # recovers each year's events to within a few patients (it assumes censoring spread
+    # evenly over the year): tolerance 10% of the year's events or 3, whichever is larger.
+    data = load_gbsg2()
+    km = kaplan_meier(data["time"], data["cens"])
+    years = np.arange(0, 6) * 365.25
+    table = km_interval_summary(years, km.at(years), km.number_at_risk(years))
+    for row in table.itertuples():
+        inside = (km.times > row.start) & (km.times <= row.end)
+        true_events = km.events[inside].sum()
+        assert row.events == pytest.approx(true_events, abs=max(3, 0.1 * true_events))
+
+
+def test_km_interval_summary_rejects_inconsistent_inputs():
+    # survival halves while only 5 of 100 leave the risk set
+    with pytest.raises(EvidenceError, match="inconsistent"):
+        km_interval_summary([0, 12], [1.0, 0.5], [100, 95])
+    with pytest.raises(EvidenceError, match="non-increasing"):
+        km_interval_summary([0, 12], [0.8, 0.9], [100, 95])
+    with pytest.raises(EvidenceError, match="n_risk"):
+        km_interval_summary([0, 12], [1.0, 0.9], [100, 120])
+    with pytest.raises(EvidenceError, match="reaches 0"):
+        km_interval_summary([0, 12, 24], [1.0, 0.0, 0.0], [10, 0, 0])
