@@ -19,7 +19,7 @@ sys.path.insert(0, str(DOCS / "_ext"))
 # -- project ---------------------------------------------------------------------------------
 project = "bayes_scot"
 author = "bayes_scot developers"
-copyright = "2026, bayes_scot developers"  # noqa: A001
+copyright = "2026, bayes_scot developers"
 release = bayes_scot.__version__
 version = ".".join(release.split(".")[:2])
 

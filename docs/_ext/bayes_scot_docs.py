@@ -4,6 +4,8 @@ It does three things, all at build time so the site can never drift from the pac
 
 * ``provenance`` directive: a table of every number in a shipped trial file (or in the
   external evidence), with its source, read through :mod:`bayes_scot.data`.
+* ``prior-grid`` directive: the named prior grid of a family of a shipped analysis
+  specification, with the statement that defines each prior.
 * API pages: one page per layer of the package, written to ``api/generated/`` from the
   modules that exist and their ``__all__``; each public object is documented once, at the
   shortest import path that exports it.
@@ -22,7 +24,7 @@ import json
 import pkgutil
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from docutils import nodes
 from docutils.parsers.rst import directives
@@ -75,7 +77,8 @@ KIND_TITLES: dict[str, str] = {
 class OptionalTocTree(TocTree):
     """A ``toctree`` whose entries that name no existing document are left out."""
 
-    def run(self) -> list[nodes.Node]:  # noqa: D102
+    def run(self) -> list[nodes.Node]:
+        _optional_toctree_docs(self.env).add(self.env.docname)
         kept = StringList()
         for line, (source, offset) in zip(self.content, self.content.items, strict=True):
             entry = line.strip()
@@ -86,6 +89,28 @@ class OptionalTocTree(TocTree):
             kept.append(line, source, offset)
         self.content = kept
         return super().run()
+
+
+def _optional_toctree_docs(env: Any) -> set[str]:
+    if not hasattr(env, "bayes_scot_optional_toctrees"):
+        env.bayes_scot_optional_toctrees = set()
+    return env.bayes_scot_optional_toctrees
+
+
+def _reread_when_pages_appear(app: Sphinx, env: Any, added: set[str], changed: set[str],
+                              removed: set[str]) -> list[str]:
+    """Re-read pages with an optional toctree when a page appears or goes away."""
+    if not (added or removed):
+        return []
+    return sorted(_optional_toctree_docs(env))
+
+
+def _purge(app: Sphinx, env: Any, docname: str) -> None:
+    _optional_toctree_docs(env).discard(docname)
+
+
+def _merge(app: Sphinx, env: Any, docnames: Iterable[str], other: Any) -> None:
+    _optional_toctree_docs(env).update(_optional_toctree_docs(other))
 
 
 # -- provenance tables --------------------------------------------------------------------------
@@ -104,9 +129,9 @@ class ProvenanceDirective(SphinxDirective):
 
     required_arguments = 1
     has_content = False
-    option_spec = {"population": directives.unchanged}
+    option_spec: ClassVar[dict[str, Any]] = {"population": directives.unchanged}
 
-    def run(self) -> list[nodes.Node]:  # noqa: D102
+    def run(self) -> list[nodes.Node]:
         name = self.arguments[0]
         data = importlib.import_module(f"{PACKAGE}.data")
         trial = data.load_external() if name == "external" else data.load_trial(
@@ -189,6 +214,54 @@ def _row(cells: Iterable[Any]) -> nodes.row:
             entry += nodes.paragraph(text="" if cell is None else str(cell))
         row += entry
     return row
+
+
+# -- prior grids ----------------------------------------------------------------------------
+class PriorGridDirective(SphinxDirective):
+    """Tabulate the named prior grid of one family of a shipped analysis specification.
+
+    Usage (MyST)::
+
+        ```{prior-grid} survival
+        :spec: scot_itt
+        ```
+
+    One row per prior: its mean and SD on the parameter's scale, for a ratio measure the
+    median ratio and central 95% range, and the clinical statement that defines it.
+    """
+
+    required_arguments = 1
+    has_content = False
+    option_spec: ClassVar[dict[str, Any]] = {"spec": directives.unchanged}
+
+    def run(self) -> list[nodes.Node]:
+        import math
+        from statistics import NormalDist
+
+        z = NormalDist().inv_cdf(0.975)
+        spec_module = importlib.import_module(f"{PACKAGE}.spec")
+        priors_module = importlib.import_module(f"{PACKAGE}.stats.priors")
+        spec = spec_module.load_spec(self.options.get("spec"))
+        if spec.path:
+            self.env.note_dependency(str(spec.path))
+        scale = spec.family(self.arguments[0]).priors
+        frame = priors_module.priors_to_frame(scale.grid())
+        ratio = bool(scale.measure)
+        header = ["prior", "mean", "SD"]
+        if ratio:
+            header += [f"median {scale.measure}", "95% range"]
+        header.append("statement")
+        rows = []
+        for record in frame.to_dict("records"):
+            mean, sd = record["mean"], record["sd"]
+            row: list[Any] = [_literal(record["prior"]), f"{mean:+.3f}", f"{sd:.3f}"]
+            if ratio:
+                lo, hi = math.exp(mean - z * sd), math.exp(mean + z * sd)
+                row += [f"{math.exp(mean):.2f}", f"{lo:.2g} to {hi:.2g}"]
+            row.append(record["statement"])
+            rows.append(row)
+        widths = [16, 8, 8, 10, 14, 44] if ratio else [18, 10, 10, 62]
+        return [_table(header, rows, widths=widths)]
 
 
 # -- API pages ---------------------------------------------------------------------------------
@@ -356,5 +429,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     """Register the directives and the page generators."""
     app.add_directive("optional-toctree", OptionalTocTree)
     app.add_directive("provenance", ProvenanceDirective)
+    app.add_directive("prior-grid", PriorGridDirective)
     app.connect("config-inited", _generate)
+    app.connect("env-get-outdated", _reread_when_pages_appear)
+    app.connect("env-purge-doc", _purge)
+    app.connect("env-merge-info", _merge)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}
