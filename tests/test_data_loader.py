@@ -58,7 +58,7 @@ def test_unknown_population_is_an_evidence_error():
     assert info.value.file.endswith("scot.toml")
 
 
-@pytest.mark.parametrize("bad", ["scott", "nope.toml", 3])
+@pytest.mark.parametrize("bad", ["scott", "nope.toml", 3, "bad\x00name.toml", "x" * 5000])
 def test_unknown_trial_name_or_type(bad):
     with pytest.raises(EvidenceError):
         load_trial(bad)
@@ -162,3 +162,15 @@ def test_provenance_table_per_value():
     assert set(provenance_table(load_external()).tag) == {"reported", "default"}
     with pytest.raises(EvidenceError, match="per must be"):
         provenance_table(scot, per="row")
+
+
+def test_docstring_examples():
+    import doctest
+
+    import bayes_scot.data
+    from bayes_scot.data import external, loader, provenance
+
+    for module in (bayes_scot.data, loader, external, provenance):
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert result.attempted > 0, module.__name__
+        assert result.failed == 0, module.__name__

@@ -121,7 +121,11 @@ def resolve_trial_path(name_or_path: str | os.PathLike[str]) -> Path:
             field="name_or_path",
         )
     path = Path(name_or_path)
-    if path.exists():
+    try:
+        exists = path.exists()
+    except (OSError, ValueError) as err:  # e.g. an embedded NUL byte or an overlong name
+        raise EvidenceError(f"not a usable path ({err})", field="name_or_path") from None
+    if exists:
         return path
     if isinstance(name_or_path, str) and path.suffix == "" and len(path.parts) == 1:
         raise EvidenceError(
