@@ -162,6 +162,20 @@ def test_population_size_below_one(tmp_path):
     rejects(write(tmp_path, text + EVENTS), field="populations.itt.n.hsct", match="at least 1")
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        ("[arms.cyc]", "[arms.pooled]", "arms.pooled"),
+        ("[populations.itt]", "[populations.all]", "populations.all"),
+        ('label = "Intention to treat"', 'label = "ITT"\nsize = 75', "size"),
+        ('citation = "SIMULATED publication"', 'citation = "x"\nyear = 2018', "year"),
+        ('label = "CYC"', 'label = "CYC"\nregimen = 12', "arms.cyc.regimen"),
+    ],
+)
+def test_fixed_table_errors(tmp_path, old, new, field):
+    rejects(write(tmp_path, HEADER.replace(old, new) + EVENTS), field=field)
+
+
 def test_declared_endpoint_is_checked(tmp_path):
     text = HEADER + '\n[endpoints.walk]\nlabel = "Walk"\nkind = "continuous"\nbetter = "up"\n'
     rejects(write(tmp_path, text + EVENTS), field="endpoints.walk.better")

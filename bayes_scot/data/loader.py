@@ -425,7 +425,8 @@ class _TrialReader:
             item = self._read_curve_files(item)
             allowed.update({"times": False, "survival": False, "risk_times": False,
                             "n_risk": False})
-        _check_keys(item, allowed, where=f"[[{kind}]]", missing_hint=_missing_hint(kind))
+        _check_keys(item, allowed, where=f"[[{kind}]]",
+                    missing_hint=" (template.toml shows every kind of entry)")
         values: dict[str, Any] = {}
         for name, value in item.items():
             if name in _CURVE_FILE_KEYS:
@@ -563,15 +564,8 @@ def _check_keys(
                                 field=f"{prefix}{key}")
 
 
-def _missing_hint(kind: str) -> str:
-    if kind in ("landmark_events", "survival_estimates", "pairwise", "visit_summaries"):
-        return " (see template.toml for a complete example)"
-    return ""
-
-
 def _convert(value: Any, annotation: str, name: str) -> Any:
     """Check a TOML value against a dataclass field's annotation; return the record value."""
-    optional = annotation.endswith("| None")
     base = annotation.removesuffix("| None").strip()
     if base == "Source":  # handled by the caller
         return value
@@ -599,8 +593,6 @@ def _convert(value: Any, annotation: str, name: str) -> Any:
         return float(value) if base == "float" else value
     if base == "str" or base.startswith("Literal["):
         return _require_str(value, name, allow_empty=name in ("assumption", "comparator"))
-    if optional and value is None:  # pragma: no cover - TOML has no null
-        return None
     raise EvidenceError(f"unsupported value for a field of type {annotation}", field=name)
 
 
