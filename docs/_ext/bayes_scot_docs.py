@@ -4,8 +4,8 @@ It does three things, all at build time so the site can never drift from the pac
 
 * ``provenance`` directive: a table of every number in a shipped trial file (or in the
   external evidence), with its source, read through :mod:`bayes_scot.data`.
-* ``prior-grid`` directive: the named prior grid of a family of a shipped analysis
-  specification, with the statement that defines each prior.
+* ``prior-grid`` directive: the named prior grid for given design effect, MCID and
+  reference SD, with the statement that defines each prior.
 * API pages: one page per layer of the package, written to ``api/generated/`` from the
   modules that exist and their ``__all__``; each public object is documented once, at the
   shortest import path that exports it.
@@ -13,7 +13,8 @@ It does three things, all at build time so the site can never drift from the pac
   ``examples/`` (code cells and markdown cells; the notebook is not executed).
 
 ``optional-toctree`` is a ``toctree`` that lists only the pages that exist, so a page
-that is still to be written never breaks the build.
+that is still to be written never breaks the build. Absolute values written ``|x|`` in
+docstrings are escaped so that reST does not take them for substitutions.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import importlib
 import inspect
 import json
 import pkgutil
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -218,49 +220,63 @@ def _row(cells: Iterable[Any]) -> nodes.row:
 
 # -- prior grids ----------------------------------------------------------------------------
 class PriorGridDirective(SphinxDirective):
-    """Tabulate the named prior grid of one family of a shipped analysis specification.
+    """Tabulate the named prior grid of :func:`bayes_scot.stats.priors.prior_grid`.
 
-    Usage (MyST)::
+    Usage (MyST), for a log hazard ratio with a hoped-for HR of 0.5 and a clinically
+    important HR of 0.8 (a ratio measure takes its effects on the ratio scale)::
 
-        ```{prior-grid} survival
-        :spec: scot_itt
+        ```{prior-grid}
+        :measure: HR
+        :design-effect: 0.5
+        :mcid: 0.8
+        :reference-sd: 1.0
+        :benefit: lower
         ```
 
     One row per prior: its mean and SD on the parameter's scale, for a ratio measure the
     median ratio and central 95% range, and the clinical statement that defines it.
     """
 
-    required_arguments = 1
     has_content = False
-    option_spec: ClassVar[dict[str, Any]] = {"spec": directives.unchanged}
+    option_spec: ClassVar[dict[str, Any]] = {
+        "measure": directives.unchanged,
+        "design-effect": float,
+        "mcid": float,
+        "reference-sd": float,
+        "benefit": lambda value: directives.choice(value, ("lower", "higher")),
+    }
 
     def run(self) -> list[nodes.Node]:
         import math
         from statistics import NormalDist
 
-        z = NormalDist().inv_cdf(0.975)
-        spec_module = importlib.import_module(f"{PACKAGE}.spec")
         priors_module = importlib.import_module(f"{PACKAGE}.stats.priors")
-        spec = spec_module.load_spec(self.options.get("spec"))
-        if spec.path:
-            self.env.note_dependency(str(spec.path))
-        scale = spec.family(self.arguments[0]).priors
-        frame = priors_module.priors_to_frame(scale.grid())
-        ratio = bool(scale.measure)
+        measure = self.options.get("measure", "")
+        to_scale = math.log if measure else float
+        mcid = self.options.get("mcid")
+        grid = priors_module.prior_grid(
+            design_effect=to_scale(self.options["design-effect"]),
+            benefit=self.options.get("benefit", "lower" if measure else "higher"),
+            reference_sd=self.options["reference-sd"],
+            mcid=None if mcid is None else to_scale(mcid),
+            measure=measure or None,
+        )
+        frame = priors_module.priors_to_frame(grid)
+        z = NormalDist().inv_cdf(0.975)
         header = ["prior", "mean", "SD"]
-        if ratio:
-            header += [f"median {scale.measure}", "95% range"]
+        if measure:
+            header += [f"median {measure}", "95% range"]
         header.append("statement")
         rows = []
         for record in frame.to_dict("records"):
             mean, sd = record["mean"], record["sd"]
             row: list[Any] = [_literal(record["prior"]), f"{mean:+.3f}", f"{sd:.3f}"]
-            if ratio:
+            if measure:
                 lo, hi = math.exp(mean - z * sd), math.exp(mean + z * sd)
                 row += [f"{math.exp(mean):.2f}", f"{lo:.2g} to {hi:.2g}"]
             row.append(record["statement"])
             rows.append(row)
-        widths = [16, 8, 8, 10, 14, 44] if ratio else [18, 10, 10, 62]
+        widths = [16, 8, 8, 10, 14, 44] if measure else [18, 10, 10, 62]
         return [_table(header, rows, widths=widths)]
 
 
@@ -382,6 +398,28 @@ def _contents(package: Any, parts: list[str], documented: dict[tuple[str, int], 
     return "\n".join(lines)
 
 
+# -- docstrings ----------------------------------------------------------------------------------
+#: ``|x|`` outside backquotes: an absolute value in a docstring (reST would read it as a
+#: substitution reference).
+_ABSOLUTE = re.compile(r"(?<![\\\w|])\|(?=[^\s|])([^|`]*?[^\s|\\])\|(?![\w|])")
+_BACKQUOTED = re.compile(r"``.+?``|(:\w+:)?`[^`]*`_{0,2}")
+
+
+def _escape_absolute_values(app: Sphinx, what: str, name: str, obj: Any, options: Any,
+                            lines: list[str]) -> None:
+    """Let docstrings write absolute values as ``|dS|`` (outside literals and maths)."""
+    for i, line in enumerate(lines):
+        if "|" not in line or line.lstrip().startswith(("|", "+")):
+            continue
+        parts, last = [], 0
+        for match in _BACKQUOTED.finditer(line):
+            parts.append(_ABSOLUTE.sub(r"\\|\1\\|", line[last:match.start()]))
+            parts.append(match.group(0))
+            last = match.end()
+        parts.append(_ABSOLUTE.sub(r"\\|\1\\|", line[last:]))
+        lines[i] = "".join(parts)
+
+
 # -- notebook pages ----------------------------------------------------------------------------
 def write_notebook_pages(srcdir: Path, examples: Path) -> None:
     """Render every notebook of ``examples`` as a MyST page in ``examples/`` of the docs."""
@@ -432,6 +470,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("prior-grid", PriorGridDirective)
     app.connect("config-inited", _generate)
     app.connect("env-get-outdated", _reread_when_pages_appear)
+    app.connect("autodoc-process-docstring", _escape_absolute_values)
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}
