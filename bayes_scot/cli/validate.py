@@ -15,13 +15,20 @@ from bayes_scot.evidence import Trial
 __all__ = ["register", "run", "summary_line"]
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> argparse.ArgumentParser:
     """Add the ``validate`` subcommand to the ``bayes-scot`` parser.
 
     Parameters
     ----------
     subparsers : argparse subparsers action
         From :meth:`argparse.ArgumentParser.add_subparsers`.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The subcommand's parser.
     """
     parser = subparsers.add_parser(
         "validate",
@@ -35,6 +42,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("path", metavar="PATH", help="trial file (.toml) or shipped trial name")
     parser.set_defaults(func=run)
+    return parser
 
 
 def summary_line(trial: Trial, *, label: str) -> str:
