@@ -326,6 +326,7 @@ def test_figures_never_touch_pyplot(table, curves, trajectories):
     plots.plot_survival(curves)
     plots.plot_trajectories(trajectories)
     plots.plot_prior_posterior((0.0, 1.0), (0.0, 0.5), label="effect")
+    plots.plot_win_statistics(_win_statistics(None))
     assert plt.get_fignums() == []
 
 
@@ -341,3 +342,62 @@ def test_arm_colours_are_fixed_and_distinct_for_unknown_arms():
     b = plots.arm_colour("placebo", arms=["hsct", "rituximab", "placebo"])
     assert a != b
     assert {a, b}.isdisjoint(plots.ARM_COLOURS.values())
+
+
+# -- win statistics ---------------------------------------------------------------------------
+def _win_statistics(draws: int | None):
+    from bayes_scot.stats.win import WinStatistics
+
+    # SIMULATED counts of pairs decided at each level (36 x 39 = 1404 pairs).
+    wins = np.array([200.0, 150.0, 120.0])
+    losses = np.array([100.0, 80.0, 90.0])
+    if draws is not None:
+        rng = np.random.default_rng(7)
+        wins = rng.poisson(wins, size=(draws, 3)).astype(float)
+        losses = rng.poisson(losses, size=(draws, 3)).astype(float)
+    return WinStatistics(levels=("death", "efs_event", "fvc"), wins=wins, losses=losses,
+                         n_experimental=36, n_control=39)
+
+
+def test_win_statistics_bars_are_shares_of_all_pairs():
+    fig = plots.plot_win_statistics(_win_statistics(None), published={"hsct": 66.6, "cyc": 33.4})
+    (ax,) = fig.axes
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["death", "efs_event", "fvc", "total"]
+    hsct_bars, cyc_bars = ax.containers
+    widths = [bar.get_width() for bar in hsct_bars]
+    np.testing.assert_allclose(widths, np.array([200, 150, 120, 470]) / 1404)
+    np.testing.assert_allclose([bar.get_width() for bar in cyc_bars],
+                               -np.array([100, 80, 90, 270]) / 1404)
+    assert to_hex(hsct_bars[0].get_facecolor()) == plots.ARM_COLOURS["hsct"]
+    diamonds = [line for line in ax.get_lines() if line.get_marker() == "D"]
+    assert sorted(float(d.get_xdata()[0]) for d in diamonds) == pytest.approx([-0.334, 0.666])
+    # 470 + 270 = 740 of 1404 pairs are decided; 664 (47%) tie at every level.
+    assert "tied at every level: 47%" in ax.get_xlabel()
+
+
+def test_win_statistics_draws_show_credible_intervals():
+    fig = plots.plot_win_statistics(_win_statistics(500))
+    (ax,) = fig.axes
+    assert len(ax.collections) == 2  # one set of interval lines per arm
+    assert any(LEVEL_TEXT in label for label in _legend_labels(fig))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"published": {"placebo": 50.0}}, ValueError, "unknown arm"),
+        ({"published": {"hsct": 150.0}}, ValueError, r"\[0, 100\]"),
+    ],
+)
+def test_win_statistics_rejects_bad_published(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        plots.plot_win_statistics(_win_statistics(None), **kwargs)
+
+
+def test_win_statistics_rejects_other_objects_and_impossible_counts():
+    with pytest.raises(TypeError, match="WinStatistics"):
+        plots.plot_win_statistics({"wins": [1]})
+    bad = SimpleNamespace(levels=("death",), wins=np.array([2000.0]),
+                          losses=np.array([0.0]), n_experimental=36, n_control=39)
+    with pytest.raises(ValueError, match="at most the number of pairs"):
+        plots.plot_win_statistics(bad)
