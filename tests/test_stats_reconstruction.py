@@ -320,3 +320,14 @@ def test_read_csv_missing_file_and_fractional_risk(tmp_path):
     path.write_text("0,10\n1,9.5\n")
     with pytest.raises(EvidenceError, match="whole numbers"):
         read_risk_table_csv(path)
+
+
+def test_events_at_the_last_risk_time_are_reported_not_looped_over():
+    # The drop at time 24 happens at the start of the last interval, before any censoring
+    # can be placed, so no censored count reaches the reported 12 events: the search must
+    # stop at its bound and report the difference.
+    t = [0, 1, 3, 6, 12, 18, 24, 30]
+    s = [1, 0.97, 0.9, 0.78, 0.7, 0.66, 0.6, 0.6]
+    result = reconstruct_curve(t, s, [0, 12, 24], [36, 24, 15], total_events=12)
+    assert result.events_reconstructed == 13
+    assert any("+1 event" in a for a in result.adjustments)

@@ -213,27 +213,28 @@ def _spread_censoring(n_censor: int, breaks: np.ndarray, end: float) -> np.ndarr
 
 
 def _search_censoring(
-    run: Callable[[int], int], start: int, where: str
+    run: Callable[[int], int], start: int, where: str, most: int
 ) -> tuple[int, int, bool]:
     """Adjust a censoring count until ``run`` reports no mismatch (Guyot's inner loop).
 
     ``run(n_censor)`` returns the mismatch: positive when more censoring is needed (too
     many at risk at the next risk-table time, or too many events). Stops at a zero
-    mismatch, or when zero censorings still leave a negative one. When rounding makes the
-    adjustment cycle, the count with the smallest mismatch is kept.
+    mismatch, or when zero censorings still leave a negative one. The count stays within
+    ``[0, most]`` (no more censorings than patients at risk). When rounding makes the
+    adjustment cycle, or the bound stops it, the count with the smallest mismatch is kept.
 
     Returns
     -------
     n_censor, mismatch, cycled
     """
     tried: dict[int, int] = {}
-    nc = max(int(start), 0)
+    nc = min(max(int(start), 0), most)
     for _ in range(MAX_ITERATIONS):
         mismatch = run(nc)
         tried[nc] = mismatch
         if mismatch == 0 or (mismatch < 0 and nc == 0):
             return nc, mismatch, False
-        nxt = max(nc + mismatch, 0)
+        nxt = min(max(nc + mismatch, 0), most)
         if nxt in tried:
             best = min(tried, key=lambda c: (abs(tried[c]), tried[c] > 0, c))
             return best, run(best), True
@@ -305,7 +306,7 @@ def _guyot(
 
         guess = round(n_risk[i] * s[nxt] / s[lo] - n_risk[i + 1]) if s[lo] > 0 else 0
         where = f"between times {risk_times[i]:g} and {risk_times[i + 1]:g}"
-        _, mismatch, cycled = _search_censoring(run_interval, guess, where)
+        _, mismatch, cycled = _search_censoring(run_interval, guess, where, int(n_risk[i]))
         if mismatch < 0:
             shortfall = -mismatch
             if shortfall > _risk_tolerance(n_risk[i]):
@@ -374,7 +375,7 @@ def _guyot(
                          f"{risk_times[i]:g}")
         else:
             _, mismatch, _ = _search_censoring(
-                run_last, guess, f"after time {risk_times[i]:g}")
+                run_last, guess, f"after time {risk_times[i]:g}", int(n_risk[i]))
             if mismatch != 0:
                 notes.append(f"after time {risk_times[i]:g} the reconstruction has "
                              f"{mismatch:+d} event(s) relative to the reported total")

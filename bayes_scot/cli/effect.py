@@ -1,0 +1,190 @@
+"""``bayes-scot effect``: reanalyse a reported effect under the named prior grid.
+
+Examples
+--------
+ASTIS event-free survival, HR 0.34 (95% CI 0.16-0.74), MCID HR 0.8::
+
+    bayes-scot effect --hr 0.34 --lower 0.16 --upper 0.74 --mcid 0.8
+
+A mean difference of a score where lower is better, with its standard error::
+
+    bayes-scot effect --md -0.57 --se 0.13 --benefit lower --mcid 0.14 --format csv
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from typing import Any
+
+import pandas as pd
+
+from bayes_scot.conventions import CREDIBLE_LEVEL
+from bayes_scot.errors import EvidenceError
+from bayes_scot.stats.normal_normal import reanalyse_effect
+
+__all__ = ["format_table", "parse_prior", "register", "run"]
+
+_SHOWN = ["prior", "median", "lower", "upper", "p_benefit", "p_mcid", "p_harm"]
+
+
+def parse_prior(text: str) -> tuple[str, tuple[float, float]]:
+    """Parse ``NAME=MEAN,SD`` (working scale: log for ratios) into ``(name, (mean, sd))``.
+
+    Parameters
+    ----------
+    text : str
+        E.g. ``"skeptical=0,0.2"``.
+
+    Returns
+    -------
+    tuple
+
+    Raises
+    ------
+    argparse.ArgumentTypeError
+        When ``text`` is not of that form (argparse prints it as a usage error).
+    """
+    name, sep, values = text.partition("=")
+    parts = values.split(",")
+    if not sep or not name.strip() or len(parts) != 2:
+        raise argparse.ArgumentTypeError(f"expected NAME=MEAN,SD, not {text!r}")
+    try:
+        mean, sd = float(parts[0]), float(parts[1])
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: MEAN and SD must be numbers") from None
+    return name.strip(), (mean, sd)
+
+
+def register(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> argparse.ArgumentParser:
+    """Add the ``effect`` subcommand to the ``bayes-scot`` parser.
+
+    Parameters
+    ----------
+    subparsers : argparse subparsers action
+        From :meth:`argparse.ArgumentParser.add_subparsers`.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The subcommand's parser.
+    """
+    parser = subparsers.add_parser(
+        "effect",
+        help="reanalyse a reported HR, RR, OR or mean difference under named priors",
+        description=(
+            "Bayesian reanalysis of one reported effect: a normal likelihood on the log "
+            "ratio (or the mean difference) from its confidence interval, standard error "
+            "or p-value, updated in closed form under each prior of the named grid "
+            "(reference, neutral, skeptical, optimistic, pessimistic; strong, moderate, "
+            f"weak). Posterior medians and {100 * CREDIBLE_LEVEL:g}% credible intervals "
+            "are on the ratio scale for ratios."
+        ),
+    )
+    measure = parser.add_mutually_exclusive_group(required=True)
+    measure.add_argument("--hr", type=float, metavar="HR", help="reported hazard ratio")
+    measure.add_argument("--rr", type=float, metavar="RR", help="reported risk ratio")
+    measure.add_argument("--or", dest="odds_ratio", type=float, metavar="OR",
+                         help="reported odds ratio")
+    measure.add_argument("--md", type=float, metavar="MD",
+                         help="reported mean difference, experimental minus control")
+    parser.add_argument("--lower", type=float, help="lower confidence limit")
+    parser.add_argument("--upper", type=float, help="upper confidence limit")
+    parser.add_argument("--level", type=float, default=0.95,
+                        help="confidence level of the interval (default 0.95)")
+    parser.add_argument("--p-value", type=float, dest="p_value",
+                        help="two-sided p-value, used when no interval is given")
+    parser.add_argument("--se", type=float,
+                        help="standard error on the log scale (ratios) or natural scale (MD)")
+    parser.add_argument("--mcid", type=float,
+                        help="minimal clinically important effect: a ratio such as 0.8, or "
+                             "a positive magnitude for MD")
+    parser.add_argument("--benefit", choices=("lower", "higher"),
+                        help="which direction favours the experimental arm (default for "
+                             "ratios: lower; required for MD)")
+    parser.add_argument("--design", type=float, dest="design_effect",
+                        help="hoped-for effect that centres the optimistic priors (ratio "
+                             "default 2/3; MD default: the MCID)")
+    parser.add_argument("--prior", action="append", type=parse_prior, default=None,
+                        metavar="NAME=MEAN,SD",
+                        help="a normal prior on the working scale instead of the grid "
+                             "(repeatable)")
+    parser.add_argument("--format", choices=("table", "csv", "json"), default="table",
+                        help="output format (default table)")
+    parser.set_defaults(func=run)
+    return parser
+
+
+def _measure(args: argparse.Namespace) -> tuple[str, float]:
+    for name, value in (("HR", args.hr), ("RR", args.rr), ("OR", args.odds_ratio),
+                        ("MD", args.md)):
+        if value is not None:
+            return name, value
+    raise EvidenceError("give one of --hr, --rr, --or or --md", field="measure")
+
+
+def format_table(table: pd.DataFrame) -> str:
+    """Render the reanalysis as a plain-text table with a header line.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`~bayes_scot.stats.normal_normal.reanalyse_effect`.
+
+    Returns
+    -------
+    str
+    """
+    attrs = table.attrs
+    measure = attrs["measure"]
+    scale = f"log {measure}" if attrs["scale"] == "log" else measure
+    source = {"ci": "confidence interval", "p_value": "p-value", "se": "standard error"}
+    null = "1" if attrs["scale"] == "log" else "0"
+    sign = "<" if attrs["benefit"] == "lower" else ">"
+    name = measure if attrs["scale"] == "log" else "difference"
+    mcid = f"; MCID {attrs['mcid']:g}" if attrs["mcid"] is not None else ""
+    header = (
+        f"{measure}: {scale} {attrs['estimate']:.4g}, SE {attrs['se']:.4g} (from the "
+        f"{source[attrs['se_source']]}); {name} {sign} {null} favours the experimental arm"
+        f"{mcid}; {100 * attrs['credible_level']:g}% credible intervals"
+    )
+    shown = table[_SHOWN].copy()
+    if attrs["mcid"] is None:
+        shown = shown.drop(columns="p_mcid")
+    body = shown.to_string(index=False, float_format=lambda x: f"{x:.3f}")
+    return f"{header}\n{body}"
+
+
+def _json(table: pd.DataFrame) -> str:
+    def clean(value: Any) -> Any:
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        return value
+
+    rows = [{k: clean(v) for k, v in row.items()} for row in table.to_dict(orient="records")]
+    likelihood = {k: table.attrs[k] for k in ("measure", "scale", "estimate", "se",
+                                              "se_source", "benefit", "mcid",
+                                              "credible_level")}
+    return json.dumps({"likelihood": likelihood, "priors": rows}, indent=2)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Reanalyse the effect given on the command line and print the table; return 0."""
+    measure, estimate = _measure(args)
+    priors = dict(args.prior) if args.prior else None
+    table = reanalyse_effect(
+        estimate, args.lower, args.upper, measure=measure, level=args.level, priors=priors,
+        p_value=args.p_value, mcid=args.mcid, se=args.se, benefit=args.benefit,
+        design_effect=args.design_effect,
+    )
+    if args.format == "csv":
+        table.to_csv(sys.stdout, index=False)
+    elif args.format == "json":
+        print(_json(table))
+    else:
+        print(format_table(table))
+    return 0
