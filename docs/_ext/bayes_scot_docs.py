@@ -173,13 +173,14 @@ class ProvenanceDirective(SphinxDirective):
 
 
 def _values_text(frame: Any) -> str:
-    parts = []
+    """``events: hsct 10, cyc 20; n: hsct 36, cyc 39; p_value 0.06``."""
+    by_statistic: dict[str, list[str]] = {}
     for record in frame.to_dict("records"):
-        arm = record["arm"]
-        value = f"{record['value']:g}"
-        parts.append(f"{record['statistic']} {arm}: {value}" if arm else
-                     f"{record['statistic']}: {value}")
-    return "; ".join(parts)
+        arm, value = record["arm"], f"{record['value']:g}"
+        by_statistic.setdefault(record["statistic"], []).append(
+            f"{arm} {value}" if isinstance(arm, str) and arm else value)
+    return "; ".join(f"{statistic}: {', '.join(values)}"
+                     for statistic, values in by_statistic.items())
 
 
 def _join(*texts: Any) -> str:
