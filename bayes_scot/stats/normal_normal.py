@@ -292,13 +292,13 @@ def _resolve_priors(
             return list(default_ratio_grid(mcid=mcid, design=design,
                                            measure=likelihood.measure,
                                            benefit=benefit).values())
-        if design_effect is None and mcid is None:
+        hoped_for = design_effect if design_effect is not None else mcid
+        if hoped_for is None:
             raise EvidenceError(
                 "a mean difference needs design_effect or mcid to scale the default prior "
                 "grid, or explicit priors", field="priors",
             )
-        design = _difference_threshold(design_effect if design_effect is not None else mcid,
-                                       benefit, "design_effect")
+        design = _difference_threshold(hoped_for, benefit, "design_effect")
         grid = prior_grid(
             design_effect=design, benefit=benefit, reference_sd=10.0 * abs(design),
             mcid=None if mcid is None else _difference_threshold(mcid, benefit, "mcid"),
