@@ -166,3 +166,12 @@ def test_km_interval_summary_rejects_inconsistent_inputs():
         km_interval_summary([0, 12], [1.0, 0.9], [100, 120])
     with pytest.raises(EvidenceError, match="reaches 0"):
         km_interval_summary([0, 12, 24], [1.0, 0.0, 0.0], [10, 0, 0])
+
+
+def test_clean_curve_swaps_a_vertical_drop_read_in_the_wrong_order():
+    # The bottom of the drop at time 3 was clicked a hair before its top.
+    cleaned = clean_curve([0, 3.0, 3.01, 6], [1.0, 0.7, 0.9, 0.6])
+    np.testing.assert_allclose(cleaned.survival, [1.0, 0.9, 0.7, 0.6])
+    assert any("swapped the survival of 1 pair" in a for a in cleaned.actions)
+    with pytest.raises(EvidenceError, match="rises"):
+        clean_curve([0, 3.0, 3.01, 6], [1.0, 0.7, 0.9, 0.6], time_tolerance=0.0)

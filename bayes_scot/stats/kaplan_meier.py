@@ -181,6 +181,7 @@ def clean_curve(
     *,
     scale: str = "auto",
     noise_tolerance: float = 0.03,
+    time_tolerance: float = 0.005,
 ) -> CleanedCurve:
     """Clean a digitised Kaplan-Meier curve, recording each change; reject unsafe ones.
 
@@ -198,6 +199,10 @@ def clean_curve(
         slightly above 1 or below 0, a start slightly below 1, a rise within the curve.
         Times slightly below 0 (by at most ``noise_tolerance`` times the largest time) are
         set to 0.
+    time_tolerance : float, default 0.005
+        Two consecutive points closer in time than this fraction of the largest time, the
+        later one higher, are the two ends of a vertical drop read in the wrong order:
+        their survival values are swapped.
 
     Returns
     -------
@@ -214,10 +219,12 @@ def clean_curve(
     -----
     In order: convert percentages; clip values within the tolerance into [0, 1] and times
     into [0, inf); sort by time; collapse points that share a time to the lowest survival
-    (a vertical drop of the step function, whose value at that time is the lower one); set
-    a start at time 0 to 1, or add the point (0, 1); replace non-monotone stretches by the
-    least-squares non-increasing fit (isotonic regression), which spreads a digitiser's
-    error over the violating points instead of carrying one low reading forward.
+    (a vertical drop of the step function, whose value at that time is the lower one);
+    swap the survival values of the two ends of a vertical drop read in the wrong order
+    (closer than ``time_tolerance``); set a start at time 0 to 1, or add the point (0, 1);
+    replace non-monotone stretches by the least-squares non-increasing fit (isotonic
+    regression), which spreads a digitiser's error over the violating points instead of
+    carrying one low reading forward.
     """
     t = np.asarray(times, dtype=float).ravel()
     s = np.asarray(survival, dtype=float).ravel()
@@ -271,6 +278,23 @@ def clean_curve(
         actions.append(f"collapsed {t.size - unique_t.size} point(s) sharing a time to the "
                        "lowest survival at that time")
         t, s = unique_t, lowest
+
+    gap = float(time_tolerance) * float(t.max())
+    if not 0 <= float(time_tolerance) < 0.5:
+        raise EvidenceError("must be in [0, 0.5)", field="time_tolerance")
+    swapped, i = 0, 0
+    while i < t.size - 1:
+        if t[i + 1] - t[i] <= gap and s[i + 1] > s[i]:
+            if not swapped:
+                s = s.copy()
+            s[i], s[i + 1] = s[i + 1], s[i]
+            swapped += 1
+            i += 2
+        else:
+            i += 1
+    if swapped:
+        actions.append(f"swapped the survival of {swapped} pair(s) of points less than "
+                       f"{gap:.3g} apart read in the wrong order at a vertical drop")
 
     if t[0] == 0.0:
         if s[0] < 1.0 - tol:

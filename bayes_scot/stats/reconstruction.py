@@ -391,6 +391,7 @@ def reconstruct_curve(
     *,
     scale: str = "auto",
     noise_tolerance: float = 0.03,
+    time_tolerance: float = 0.005,
 ) -> Reconstruction:
     r"""Reconstruct pseudo patient-level data from a digitised curve and its risk table.
 
@@ -412,6 +413,9 @@ def reconstruct_curve(
         Scale of ``curve_surv``.
     noise_tolerance : float, default 0.03
         Digitisation noise tolerated on the survival scale (see ``clean_curve``).
+    time_tolerance : float, default 0.005
+        Fraction of the time axis within which two points are the ends of one vertical
+        drop (see ``clean_curve``).
 
     Returns
     -------
@@ -463,7 +467,8 @@ def reconstruct_curve(
        published Kaplan-Meier survival curves. BMC Med Res Methodol 2021;21:111.
        doi:10.1186/s12874-021-01308-8
     """
-    curve = clean_curve(curve_times, curve_surv, scale=scale, noise_tolerance=noise_tolerance)
+    curve = clean_curve(curve_times, curve_surv, scale=scale, noise_tolerance=noise_tolerance,
+                        time_tolerance=time_tolerance)
     rt, nr = _validate_risk_table(risk_times, n_risk)
     n_patients = int(nr[0])
     if total_events is not None:
@@ -561,7 +566,7 @@ def reconstruct_entry(entry: DigitisedCurve, **options: Any) -> Reconstruction:
     entry : DigitisedCurve
         A ``km_curves`` entry (one arm: curve, risk table, optional total events).
     **options
-        ``scale`` and ``noise_tolerance`` of :func:`reconstruct_curve`.
+        ``scale``, ``noise_tolerance`` and ``time_tolerance`` of :func:`reconstruct_curve`.
 
     Returns
     -------
@@ -575,7 +580,7 @@ def reconstruct_entry(entry: DigitisedCurve, **options: Any) -> Reconstruction:
     """
     if not isinstance(entry, DigitisedCurve):
         raise EvidenceError(f"expects a DigitisedCurve entry, not {type(entry).__name__}")
-    unknown = set(options) - {"scale", "noise_tolerance"}
+    unknown = set(options) - {"scale", "noise_tolerance", "time_tolerance"}
     if unknown:
         raise EvidenceError(f"unknown option(s) {sorted(unknown)}", entry=entry.id)
     try:
