@@ -294,7 +294,8 @@ def clean_curve(
             i += 1
     if swapped:
         actions.append(f"swapped the survival of {swapped} pair(s) of points less than "
-                       f"{gap:.3g} apart read in the wrong order at a vertical drop")
+                       f"{gap:.3g} apart in time whose order made the curve rise (the two "
+                       "ends of a vertical drop, or reading noise)")
 
     if t[0] == 0.0:
         if s[0] < 1.0 - tol:
