@@ -842,19 +842,20 @@ def model_based_grcs(
         return simulate_grcs_arm(h[:, arm], edges, normals, mu[:, arm], sigma[:, arm],
                                  correlation=rho, horizon=tau, rng=rng)
 
+    # One simulated cohort per arm and draw serves both comparisons: its first n_trial
+    # patients are a trial of the published size, its first n_population patients the
+    # population sample (patients are independent within a draw). The continuous values
+    # for every correlation come from the same standard normals (common random numbers),
+    # so that the sensitivity analysis differs by the correlation alone.
     k = len(CONTINUOUS_LEVELS)
-    trial_x = simulate(0, rng.standard_normal((n_samples, n_exp, k)), options.correlation)
-    trial_y = simulate(1, rng.standard_normal((n_samples, n_ctl, k)), options.correlation)
-    trial_result = win_statistics_draws(trial_x, trial_y, hierarchy)
-
-    # Population estimand: event times once per arm, then the continuous values for each
-    # correlation from the same standard normals (common random numbers), so that the
-    # sensitivity analysis differs by the correlation alone.
     n_pop = int(options.n_population)
-    normals_x = rng.standard_normal((n_samples, n_pop, k))
-    normals_y = rng.standard_normal((n_samples, n_pop, k))
-    base_x = simulate(0, normals_x, options.correlation)
-    base_y = simulate(1, normals_y, options.correlation)
+    normals_x = rng.standard_normal((n_samples, max(n_pop, n_exp), k))
+    normals_y = rng.standard_normal((n_samples, max(n_pop, n_ctl), k))
+    cohort_x = simulate(0, normals_x, options.correlation)
+    cohort_y = simulate(1, normals_y, options.correlation)
+    trial_result = win_statistics_draws(cohort_x[:, :n_exp], cohort_y[:, :n_ctl], hierarchy)
+    base_x, base_y = cohort_x[:, :n_pop], cohort_y[:, :n_pop]
+    normals_x, normals_y = normals_x[:, :n_pop], normals_y[:, :n_pop]
     sensitivity: dict[float, WinStatistics] = {}
     for rho in dict.fromkeys((options.correlation, *options.correlation_sensitivity)):
         x, y = base_x.copy(), base_y.copy()

@@ -9,22 +9,26 @@ published pairwise summaries into effect estimates with standard errors.
 
 Kernels
 -------
-Two exact kernels share the work:
+Two exact stages share the work, both :math:`O(N \log N)` plus the number of pairs
+still tied where the sorted order stops helping:
 
-* **sorting** (:math:`O(N \log N)` per level): while a level has no tie margin and no
-  missing values, "tied so far" is an equivalence relation, so the pairs still undecided
-  at a level are those whose two patients share a *group* (the same values at every
-  earlier level). Within a group, the wins of an experimental patient are the controls
-  of the same group with a worse value: one :func:`numpy.searchsorted` on integer keys
-  ``group * R + rank``. Groups are refined level by level with :func:`numpy.unique`.
-* **blocked pairwise** (:math:`O(n m)` per level, bounded memory): a margin makes ties
-  non-transitive (``|a - b| <= d`` and ``|b - c| <= d`` do not give ``|a - c| <= d``), and
-  a missing value ties with everyone, so the remaining levels are compared pair by pair,
-  in NumPy blocks of at most :data:`BLOCK_ELEMENTS` pairs, restricted to the pairs the
-  sorted levels left undecided (each group padded to a common size, groups batched by size).
+* **grouped sorting**: while a level has no tie margin and no missing values, "tied so
+  far" is an equivalence relation, so the pairs still undecided at a level are those
+  whose two patients share a *group* (the same values at every earlier level). Within a
+  group, the wins of an experimental patient are the controls of the same group with a
+  worse value: one :func:`numpy.searchsorted` on integer keys ``group * R + rank``.
+  Groups are refined level by level with :func:`numpy.unique`.
+* **range search, then pair lists**: a margin makes ties non-transitive (``|a - b| <= d``
+  and ``|b - c| <= d`` do not give ``|a - c| <= d``) and a missing value ties with
+  everyone, so groups end at the first such level. There, the wins of a value ``a`` are
+  still a prefix of its group's sorted controls and its losses a suffix; the boundaries
+  are found by :func:`numpy.searchsorted` and then settled with the exact predicate
+  ``fl(a - b) > margin``, so rounding never moves a pair across the margin differently
+  from the pairwise definition. The pairs tied there are listed (at most
+  :data:`BLOCK_ELEMENTS` at a time) and compared directly at the remaining levels.
 
 Both give the same integer counts as the brute-force double loop; the tests check this on
-random hierarchies with margins, ties and missing values.
+random hierarchies with margins, ties, missing values and decimal values that round.
 
 Encoding a time-to-event level
 ------------------------------
@@ -47,7 +51,7 @@ that reaches them (identical event times) ties, as missing values do.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -86,8 +90,8 @@ DIRECT_ESTIMANDS: tuple[str, ...] = ("net_benefit", "win_probability", "win_odds
 """Estimands of the direct route, each an increasing function of the effect parameter."""
 
 BLOCK_ELEMENTS: int = 1 << 22
-"""Largest number of pairs the blocked kernel holds in memory at once (about 4 million;
-a boolean and a float64 array of this size take 38 MB)."""
+"""Largest number of tied pairs listed in memory at once (about 4 million; their indices
+and differences take about 100 MB)."""
 
 
 # -- result ------------------------------------------------------------------------------
@@ -325,7 +329,8 @@ def win_statistics(
     Notes
     -----
     The comparison is exact and vectorised: leading levels without margin or missing
-    values are counted by sorting, the rest by blocked pairwise comparison (module notes).
+    values are counted by sorting within groups, the next by a range search, and only the
+    pairs still tied after it are compared one by one, in NumPy (module notes).
 
     Examples
     --------
@@ -378,9 +383,10 @@ def win_statistics_draws(
 
     Notes
     -----
-    All draws are processed together: the draw index is the first grouping level of the
-    sorting kernel, and the blocked kernel stacks draws up to :data:`BLOCK_ELEMENTS`
-    pairs. Comparing 36 with 39 patients for 1000 draws takes a few milliseconds.
+    All draws are processed together: the draw index is the first grouping level, so no
+    group spans two draws and every kernel runs once for all of them. Comparing 36 with
+    39 patients through SCOT's hierarchy for 1000 draws takes a few hundredths of a
+    second (``benchmarks/bench_win.py``).
     """
     levels = _check_hierarchy(hierarchy)
     x = np.asarray(experimental, dtype=float)
@@ -886,18 +892,7 @@ def _count(x: np.ndarray, y: np.ndarray, margins: np.ndarray) -> tuple[np.ndarra
             rank = np.unique(values, return_inverse=True)[1].ravel()
             group = np.unique(group * (rank.max() + 1) + rank, return_inverse=True)[1].ravel()
     if k < n_levels:
-        gw, gl = _pairwise_within_groups(
-            x[:, :, k:].reshape(n_draws * n, -1),
-            y[:, :, k:].reshape(n_draws * m, -1),
-            group[: n_draws * n],
-            group[n_draws * n :],
-            margins[k:],
-        )
-        group_draw = np.zeros(gw.shape[0], dtype=np.intp)
-        group_draw[group] = draw
-        for j in range(n_levels - k):
-            wins[:, k + j] = np.bincount(group_draw, weights=gw[:, j], minlength=n_draws)
-            losses[:, k + j] = np.bincount(group_draw, weights=gl[:, j], minlength=n_draws)
+        _range_levels(x, y, group, margins, k, wins, losses)
     return wins, losses
 
 
@@ -919,96 +914,123 @@ def _sorted_level(
     return np.where(exp_present, below, 0), np.where(exp_present, above, 0)
 
 
-def _pairwise_within_groups(
+def _range_levels(
     x: np.ndarray,
     y: np.ndarray,
-    x_group: np.ndarray,
-    y_group: np.ndarray,
+    group: np.ndarray,
     margins: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Blocked pairwise comparison of the remaining levels inside each group.
+    k: int,
+    wins: np.ndarray,
+    losses: np.ndarray,
+) -> None:
+    """Count levels ``k`` onwards, within the groups the sorted levels left tied.
 
-    Returns wins and losses per group, shape (group, level). Groups are
-    padded with NaN (which ties, so padding adds no wins or losses) to a common size;
-    groups of similar sizes are batched together (sizes rounded up to powers of two), so
-    padding never more than quadruples the work.
+    Level ``k`` (any margin, missing values allowed) is counted by searching the sorted
+    control values of each group: the wins of an experimental value ``a`` are a prefix of
+    its group's sorted controls and its losses a suffix, because ``fl(a - b)`` never
+    increases with ``b`` (rounding is monotone). The prefix end is found with
+    :func:`numpy.searchsorted` on ``a - margin`` and then corrected with the exact
+    predicate ``fl(a - b) > margin``, so the counts equal the pairwise definition
+    bit for bit. The pairs left undecided (the middle range, and every pair with a
+    missing value) are listed, at most :data:`BLOCK_ELEMENTS` at a time, and compared
+    directly at the remaining levels. Adds into ``wins`` and ``losses`` (draw, level).
     """
-    n_groups = int(max(x_group.max(), y_group.max())) + 1
-    n_exp = np.bincount(x_group, minlength=n_groups)
-    n_ctl = np.bincount(y_group, minlength=n_groups)
-    n_levels = x.shape[1]
-    wins = np.zeros((n_groups, n_levels))
-    losses = np.zeros((n_groups, n_levels))
-    x_order = np.argsort(x_group, kind="stable")
-    y_order = np.argsort(y_group, kind="stable")
-    x_start = np.concatenate([[0], np.cumsum(n_exp)])
-    y_start = np.concatenate([[0], np.cumsum(n_ctl)])
-    active = np.flatnonzero((n_exp > 0) & (n_ctl > 0))
-    bucket = (np.ceil(np.log2(n_exp[active])) * 64 + np.ceil(np.log2(n_ctl[active]))).astype(int)
-    for b in np.unique(bucket):
-        ids = active[bucket == b]
-        width_x, width_y = int(n_exp[ids].max()), int(n_ctl[ids].max())
-        px = _padded(x, x_order, x_start, n_exp, ids, width_x)
-        py = _padded(y, y_order, y_start, n_ctl, ids, width_y)
-        w, l_ = _blocked(px, py, margins)
-        wins[ids] = w
-        losses[ids] = l_
-    return wins, losses
-
-
-def _padded(
-    values: np.ndarray,
-    order: np.ndarray,
-    start: np.ndarray,
-    counts: np.ndarray,
-    ids: np.ndarray,
-    width: int,
-) -> np.ndarray:
-    out = np.full((len(ids), width, values.shape[1]), np.nan)
-    sizes = counts[ids]
-    row = np.repeat(np.arange(len(ids)), sizes)
-    col = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    source = order[np.repeat(start[ids], sizes) + col]
-    out[row, col] = values[source]
-    return out
-
-
-def _blocked(x: np.ndarray, y: np.ndarray, margins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Wins and losses per batch row of x (batch, n, level) against y (batch, m, level).
-
-    The first level is compared densely, block by block; the pairs it leaves undecided
-    are then listed by index and only they are compared at the next levels.
-    """
-    n_batch, n, n_levels = x.shape
+    n_draws, n, n_levels = x.shape
     m = y.shape[1]
-    wins = np.zeros((n_batch, n_levels))
-    losses = np.zeros((n_batch, n_levels))
-    pairs = n * m
-    if pairs <= BLOCK_ELEMENTS:
-        step_batch, step_rows = max(1, BLOCK_ELEMENTS // pairs), n
-    else:
-        step_batch, step_rows = 1, max(1, BLOCK_ELEMENTS // m)
-    for b0 in range(0, n_batch, step_batch):
-        yb = y[b0 : b0 + step_batch]
-        for r0 in range(0, n, step_rows):
-            xb = x[b0 : b0 + step_batch, r0 : r0 + step_rows]
-            n_rows = xb.shape[0]
-            diff = xb[:, :, np.newaxis, 0] - yb[:, np.newaxis, :, 0]
-            win = diff > margins[0]
-            loss = diff < -margins[0]
-            wins[b0 : b0 + n_rows, 0] += np.count_nonzero(win, axis=(1, 2))
-            losses[b0 : b0 + n_rows, 0] += np.count_nonzero(loss, axis=(1, 2))
-            if n_levels == 1:
-                continue
-            batch, row, col = np.nonzero(~(win | loss))
-            for k in range(1, n_levels):
-                if batch.size == 0:
-                    break
-                d = xb[batch, row, k] - yb[batch, col, k]
-                won = d > margins[k]
-                lost = d < -margins[k]
-                wins[b0 : b0 + n_rows, k] += np.bincount(batch[won], minlength=n_rows)
-                losses[b0 : b0 + n_rows, k] += np.bincount(batch[lost], minlength=n_rows)
-                keep = ~(won | lost)
-                batch, row, col = batch[keep], row[keep], col[keep]
-    return wins, losses
+    xv = x[:, :, k].ravel()
+    yv = y[:, :, k].ravel()
+    x_group = group[: n_draws * n]
+    y_group = group[n_draws * n :]
+    n_groups = int(group.max()) + 1
+    draw_of_exp = np.repeat(np.arange(n_draws), n)
+    # Controls sorted by (group, value), missing values last within each group.
+    order = np.lexsort((yv, y_group))
+    values = yv[order]
+    y_present = ~np.isnan(yv)
+    distinct = np.unique(yv[y_present])
+    size = distinct.size + 1
+    rank = np.where(np.isnan(values), distinct.size,
+                    np.searchsorted(distinct, np.where(np.isnan(values), 0.0, values)))
+    keys = y_group[order] * size + rank
+    count_all = np.bincount(y_group, minlength=n_groups)
+    count_present = np.bincount(y_group[y_present], minlength=n_groups)
+    group_start = np.concatenate([[0], np.cumsum(count_all)[:-1]])
+    lo = group_start[x_group]
+    hi = lo + count_present[x_group]
+    end = lo + count_all[x_group]
+    a = xv
+    a_present = ~np.isnan(a)
+    margin = margins[k]
+    base = x_group * size
+    with np.errstate(invalid="ignore"):
+        first_loss_value = np.searchsorted(distinct, a + margin, side="right")
+        win_end = np.searchsorted(keys, base + np.searchsorted(distinct, a - margin), side="left")
+        loss_start = np.searchsorted(keys, base + first_loss_value, side="left")
+    win_end = _settle(win_end, lo, hi, keys, values, a, a_present,
+                      lambda a_, b_: a_ - b_ > margin)
+    loss_start = _settle(loss_start, lo, hi, keys, values, a, a_present,
+                         lambda a_, b_: ~(a_ - b_ < -margin))
+    win_end = np.where(a_present, win_end, lo)
+    loss_start = np.where(a_present, loss_start, hi)
+    wins[:, k] += np.bincount(draw_of_exp, weights=win_end - lo, minlength=n_draws)
+    losses[:, k] += np.bincount(draw_of_exp, weights=hi - loss_start, minlength=n_draws)
+    if k == n_levels - 1:
+        return
+    # Undecided pairs: controls in [win_end, loss_start) and the group's missing values.
+    starts = np.stack([win_end, hi], axis=1)
+    lengths = np.stack([loss_start - win_end, end - hi], axis=1)
+    per_exp = lengths.sum(axis=1)
+    cumulative = np.cumsum(per_exp)
+    xr_ = x.reshape(n_draws * n, n_levels)
+    yr_ = y.reshape(n_draws * m, n_levels)
+    first = 0
+    while first < per_exp.size:
+        done = cumulative[first - 1] if first else 0
+        last = max(first + 1, int(np.searchsorted(cumulative, done + BLOCK_ELEMENTS, "right")))
+        seg_len = lengths[first:last].ravel()
+        seg_start = starts[first:last].ravel()
+        exp_index = np.repeat(np.repeat(np.arange(first, last), 2), seg_len)
+        offsets = np.arange(seg_len.sum()) - np.repeat(np.cumsum(seg_len) - seg_len, seg_len)
+        ctl_index = order[np.repeat(seg_start, seg_len) + offsets]
+        for level in range(k + 1, n_levels):
+            if exp_index.size == 0:
+                break
+            d = xr_[exp_index, level] - yr_[ctl_index, level]
+            won = d > margins[level]
+            lost = d < -margins[level]
+            wins[:, level] += np.bincount(draw_of_exp[exp_index[won]], minlength=n_draws)
+            losses[:, level] += np.bincount(draw_of_exp[exp_index[lost]], minlength=n_draws)
+            keep = ~(won | lost)
+            exp_index, ctl_index = exp_index[keep], ctl_index[keep]
+        first = last
+
+
+def _settle(
+    position: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    keys: np.ndarray,
+    values: np.ndarray,
+    a: np.ndarray,
+    active: np.ndarray,
+    holds: Callable[[np.ndarray, np.ndarray], np.ndarray],
+) -> np.ndarray:
+    """Move approximate boundaries to the exact end of the prefix where ``holds`` is true.
+
+    ``holds(a, b)`` is monotone in ``b`` over each sorted range ``[lo, hi)``: true on a
+    prefix, false after it. A boundary moves by whole runs of equal values, so it settles
+    after as many steps as there are distinct values within rounding error of the
+    approximate threshold (one or two).
+    """
+    position = position.copy()
+    last = values.size - 1
+    while True:
+        before = np.clip(position - 1, 0, last)
+        at = np.clip(position, 0, last)
+        with np.errstate(invalid="ignore"):
+            down = active & (position > lo) & ~holds(a, values[before])
+            up = active & (position < hi) & holds(a, values[at])
+        if not (down.any() or up.any()):
+            return position
+        position[down] = np.searchsorted(keys, keys[before[down]], side="left")
+        position[up] = np.searchsorted(keys, keys[at[up]], side="right")
