@@ -211,6 +211,9 @@ def test_total_events_fixes_late_censoring():
         (([0, 1, 2, 3, 4], [1, .8, .6, .4, .4], [0, 3], [100, 40], 10), "more than",
          "total_events"),
         (([0, 1, 2, 3], [1, 0.5, 0.0, 0.0], [0, 2], [10, 3]), "at 0", "n_risk"),
+        # a single risk-table row: the curve's 50 events cannot be censored away
+        (([0, 1, 2, 3], [1, 0.8, 0.6, 0.5], [0], [100], 10), "whatever the censoring",
+         "total_events"),
         (([0, 1, 2], [1, 0.5, 0.9], [0, 1], [10, 5]), "rises", "survival"),
     ],
 )

@@ -264,19 +264,25 @@ def _guyot(
     last_i = np.zeros(n_int, dtype=int)
     notes: list[str] = []
     last_event = [0]  # index of the last point with an event after the latest run
+    empty_drop = np.zeros(n_t, dtype=bool)  # risk set empty while the curve still falls
+
+    def check_empty(lo: int, hi: int) -> None:
+        """Raise when the final run of an interval left an empty risk set under a drop."""
+        bad = np.nonzero(empty_drop[lo:hi + 1])[0]
+        if bad.size:
+            k = lo + int(bad[0])
+            raise EvidenceError(
+                f"the risk set is empty at time {t_s[k]:g} but the curve still falls to "
+                f"{s[k]:g}: the risk table and the curve are inconsistent", field="n_risk")
 
     def step(k: int, last: int, first_point: bool) -> int:
         """Events at point k given the risk set; update the KM; return the new ``last``."""
+        empty_drop[k] = False
         if first_point:
             d[k] = 0
             km_hat[k] = 1.0
         elif n_hat[k] <= 0 or km_hat[last] <= 0:
-            if s[k] < km_hat[last] - noise_tolerance and n_hat[k] <= 0:
-                raise EvidenceError(
-                    f"the risk set is empty at time {t_s[k]:g} but the curve still falls "
-                    f"to {s[k]:g}: the risk table and the curve are inconsistent",
-                    field="n_risk",
-                )
+            empty_drop[k] = n_hat[k] <= 0 and s[k] < km_hat[last] - noise_tolerance
             d[k] = 0
             km_hat[k] = km_hat[last]
         else:
@@ -307,6 +313,7 @@ def _guyot(
         guess = round(n_risk[i] * s[nxt] / s[lo] - n_risk[i + 1]) if s[lo] > 0 else 0
         where = f"between times {risk_times[i]:g} and {risk_times[i + 1]:g}"
         _, mismatch, cycled = _search_censoring(run_interval, guess, where, int(n_risk[i]))
+        check_empty(lo, hi)
         if mismatch < 0:
             shortfall = -mismatch
             if shortfall > _risk_tolerance(n_risk[i]):
@@ -369,6 +376,7 @@ def _guyot(
                 )
             d[lo:hi + 1] = 0
             cen[lo:hi + 1] = 0
+            empty_drop[lo:hi + 1] = False
             n_hat[lo + 1:hi + 2] = n_risk[i]
             notes.append(f"the reported {total_events} events are reached before the last "
                          f"risk-table time ({events_before} reconstructed); no events after "
@@ -376,9 +384,17 @@ def _guyot(
         else:
             _, mismatch, _ = _search_censoring(
                 run_last, guess, f"after time {risk_times[i]:g}", int(n_risk[i]))
+            if abs(mismatch) > _risk_tolerance(total_events):
+                bound = "at least" if mismatch > 0 else "at most"
+                raise EvidenceError(
+                    f"whatever the censoring after time {risk_times[i]:g}, the curve implies "
+                    f"{bound} {int(d.sum())} events, but {total_events} are reported in total",
+                    field="total_events",
+                )
             if mismatch != 0:
                 notes.append(f"after time {risk_times[i]:g} the reconstruction has "
                              f"{mismatch:+d} event(s) relative to the reported total")
+    check_empty(lo, hi)
     return d, cen, notes
 
 
