@@ -107,7 +107,7 @@ class EffectPrior:
     family : str
         ``"reference"``, ``"neutral"``, ``"skeptical"``, ``"optimistic"`` or
         ``"pessimistic"`` for the grid; ``"elicited"`` for priors built from a user's
-        statement.
+        statement; ``"user"`` for a bare ``(mean, sd)`` pair.
     strength : str
         ``"strong"``, ``"moderate"``, ``"weak"``, or ``""`` when the family has none.
     mean : float
