@@ -438,10 +438,11 @@ def _reproduce_rows(
     trial_name: str, entry: PairwiseSummary, percent: Mapping[str, np.ndarray]
 ) -> pd.DataFrame:
     alpha = (1.0 - CREDIBLE_LEVEL) / 2.0
+    favourable = dict(entry.percent_favourable or {})
     rows = []
     for arm, values in percent.items():
         lower, median, upper = np.nanquantile(values, [alpha, 0.5, 1.0 - alpha])
-        published = float(entry.percent_favourable[arm])
+        published = float(favourable[arm])
         rows.append(
             {
                 "trial": trial_name,

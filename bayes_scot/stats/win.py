@@ -539,15 +539,16 @@ def pairwise_effect(
     if scale not in SCALES:
         raise EvidenceError(f"scale must be one of {', '.join(SCALES)}, not {scale!r}",
                             field="scale")
+    favourable = dict(entry.percent_favourable or {})
     for arm in (experimental, control):
-        if arm not in entry.percent_favourable:
+        if arm not in favourable:
             raise EvidenceError(
                 f"no percentage of pairs favouring arm {arm!r}",
                 entry=entry.id,
                 field="percent_favourable",
             )
-    p_exp = entry.percent_favourable[experimental] / 100.0
-    p_ctl = entry.percent_favourable[control] / 100.0
+    p_exp = favourable[experimental] / 100.0
+    p_ctl = favourable[control] / 100.0
     p_tie = max(0.0, 1.0 - p_exp - p_ctl)
     a = p_exp + p_tie / 2.0
     if not 0.0 < a < 1.0:
