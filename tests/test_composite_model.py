@@ -232,7 +232,7 @@ def test_adapter_reads_labelled_draws_in_any_dim_order(scot, realistic) -> None:
         h.transpose(0, 1, 2, 4, 3),
         dims=("chain", "draw", "arm", "transition", "interval"),
         coords={"arm": ["hsct", "cyc"], "transition": list(TRANSITIONS)},
-        attrs={"boundaries": BOUNDARIES.tolist()},
+        attrs={"boundaries_months": tuple(BOUNDARIES)},  # as the survival model labels it
     ).transpose("transition", "chain", "interval", "arm", "draw")
     # Arms given control first: the adapter selects by label, not by position.
     arm_means = xr.DataArray(

@@ -330,7 +330,7 @@ class CompositeModel:
 
     # -- posterior --------------------------------------------------------------------
     def _effect_draws(self, idata: Any) -> np.ndarray:
-        posterior = idata["posterior"] if not hasattr(idata, "posterior") else idata.posterior
+        posterior = idata.posterior if hasattr(idata, "posterior") else idata["posterior"]
         name = self.options.scale
         if name not in posterior:
             raise EvidenceError(
@@ -919,12 +919,13 @@ def grcs_from_posteriors(
     transition_hazards : xarray.DataArray
         Dims ``chain, draw, arm, transition, interval`` (any order), transition labels
         :data:`bayes_scot.stats.illness_death.TRANSITIONS`, and the interval boundaries
-        (months, from 0) in ``attrs["boundaries"]``, as returned by the survival model's
-        ``transition_hazards(idata)``.
+        (months, from 0) in ``attrs["boundaries_months"]`` (or ``attrs["boundaries"]``),
+        as returned by :meth:`bayes_scot.builders.survival.SurvivalModel.transition_hazards`.
     outcome_means : xarray.DataArray
-        Dims ``arm, endpoint`` and optionally ``chain, draw`` (matching the hazards):
-        means at the horizon of the endpoints ``fvc``, ``haq_di`` and ``mrss`` among
-        patients event-free then (e.g. the longitudinal model's arm means at 54 months).
+        Dims ``arm, endpoint`` and optionally ``chain, draw`` (matching the hazards), in
+        any order: means at the horizon of the endpoints ``fvc``, ``haq_di`` and ``mrss``
+        among patients event-free then, e.g. the longitudinal model's posterior
+        ``level`` at the 54-month visit, ``idata.posterior["level"].sel(visit=54)``.
     outcome_sds : xarray.DataArray or mapping of str to float
         Between-patient SDs, labelled like ``outcome_means`` or one value per endpoint
         for both arms.
@@ -951,9 +952,16 @@ def grcs_from_posteriors(
     hazards = _labelled(transition_hazards, "transition_hazards",
                         ("chain", "draw", "arm", "interval", "transition"),
                         {"arm": arms, "transition": list(TRANSITIONS)})
-    if "boundaries" not in transition_hazards.attrs:
-        raise EvidenceError("the hazards need their interval boundaries in attrs['boundaries']",
-                            field="transition_hazards")
+    boundaries = next(
+        (transition_hazards.attrs[k] for k in ("boundaries_months", "boundaries")
+         if k in transition_hazards.attrs),
+        None,
+    )
+    if boundaries is None:
+        raise EvidenceError(
+            "the hazards need their interval boundaries in attrs['boundaries_months']",
+            field="transition_hazards",
+        )
     shape = (hazards.sizes["chain"], hazards.sizes["draw"])
     means = _outcome_array(outcome_means, "outcome_means", arms, shape)
     if isinstance(outcome_sds, Mapping):
@@ -966,7 +974,7 @@ def grcs_from_posteriors(
         sds = _outcome_array(outcome_sds, "outcome_sds", arms, shape)
     return model_based_grcs(
         hazards.values,
-        np.asarray(transition_hazards.attrs["boundaries"], dtype=float),
+        np.asarray(boundaries, dtype=float),
         means,
         sds,
         n_trial=(int(entry.n[arms[0]]), int(entry.n[arms[1]])),
