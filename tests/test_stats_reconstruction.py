@@ -210,7 +210,8 @@ def test_total_events_fixes_late_censoring():
         # 60 events implied by time 3 but only 10 reported in total
         (([0, 1, 2, 3, 4], [1, .8, .6, .4, .4], [0, 3], [100, 40], 10), "more than",
          "total_events"),
-        (([0, 1, 2, 3], [1, 0.5, 0.0, 0.0], [0, 2], [10, 3]), "at 0", "n_risk"),
+        # the curve reaches 0 at time 2, yet 3 patients are at risk at time 3
+        (([0, 1, 2, 3], [1, 0.5, 0.0, 0.0], [0, 3], [10, 3]), "inconsistent", "n_risk"),
         # a single risk-table row: the curve's 50 events cannot be censored away
         (([0, 1, 2, 3], [1, 0.8, 0.6, 0.5], [0], [100], 10), "whatever the censoring",
          "total_events"),
@@ -334,3 +335,12 @@ def test_events_at_the_last_risk_time_are_reported_not_looped_over():
     result = reconstruct_curve(t, s, [0, 12, 24], [36, 24, 15], total_events=12)
     assert result.events_reconstructed == 13
     assert any("+1 event" in a for a in result.adjustments)
+
+
+def test_curve_reaching_zero_at_a_risk_table_time():
+    # 4 patients dying at times 1-4: the last one is at risk at time 4 and dies there
+    result = reconstruct_curve([0, 1, 2, 3, 4], [1, 0.75, 0.5, 0.25, 0.0], [0, 2, 4],
+                               [4, 3, 1])
+    np.testing.assert_array_equal(result.ipd["time"], [1, 2, 3, 4])
+    assert result.ipd["event"].sum() == 4
+    assert result.max_abs_ds < 1e-12

@@ -275,6 +275,13 @@ def _guyot(
                 f"the risk set is empty at time {t_s[k]:g} but the curve still falls to "
                 f"{s[k]:g}: the risk table and the curve are inconsistent", field="n_risk")
 
+    def check_zero(i: int, lo: int) -> None:
+        """Raise when the curve reached 0 before a risk-table time with patients at risk."""
+        if lo > 0 and n_risk[i] > 0 and s[lo - 1] <= 0:
+            raise EvidenceError(
+                f"the curve is at 0 before time {risk_times[i]:g} but {n_risk[i]} patients "
+                "are at risk there", field="n_risk")
+
     def step(k: int, last: int, first_point: bool) -> int:
         """Events at point k given the risk set; update the KM; return the new ``last``."""
         empty_drop[k] = False
@@ -294,10 +301,7 @@ def _guyot(
     # intervals 1 .. n_int - 1: censoring fitted to the next number at risk
     for i in range(n_int - 1):
         lo, hi, nxt = lower[i], upper[i], lower[i + 1]
-        if n_risk[i] > 0 and s[lo] <= 0:
-            raise EvidenceError(
-                f"the curve is at 0 at time {risk_times[i]:g} but {n_risk[i]} patients "
-                "are at risk there", field="n_risk")
+        check_zero(i, lo)
 
         def run_interval(nc: int, i: int = i, lo: int = lo, hi: int = hi, nxt: int = nxt
                          ) -> int:
@@ -338,10 +342,7 @@ def _guyot(
     # last interval: the average censoring rate of the earlier intervals
     i = n_int - 1
     lo, hi = lower[i], upper[i]
-    if n_risk[i] > 0 and s[lo] <= 0:
-        raise EvidenceError(
-            f"the curve is at 0 at time {risk_times[i]:g} but {n_risk[i]} patients are at "
-            "risk there", field="n_risk")
+    check_zero(i, lo)
     if n_int > 1:
         span_before = t_s[upper[i - 1]] - t_s[lower[0]]
         censored_before = int(cen[:lo].sum())
