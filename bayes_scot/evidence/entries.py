@@ -212,6 +212,29 @@ class Entry:
         """Yield one tidy row per reported value (see :meth:`Trial.to_frame`)."""
         yield from ()
 
+    def _per_arm_rows(self, *names: str) -> Iterator[dict[str, Any]]:
+        """Rows for the per-arm mappings ``names`` (in order), then the p-value if any."""
+        for name in names:
+            yield from self._arm_rows(name, getattr(self, name))
+        p_value = getattr(self, "p_value", None)
+        if p_value is not None:
+            yield self._row(None, "p_value", p_value)
+
+    def _check_counts_among_n(self, name: str, counts: ArmMap, n: ArmMap) -> None:
+        """Check the per-arm ``counts`` (field ``name``) against the per-arm ``n``."""
+        self._check_arm_map(name, integer=True, minimum=0)
+        self._check_arm_map("n", integer=True, minimum=1)
+        self._check_same_arms(name, "n")
+        for arm, count in counts.items():
+            if count > n[arm]:
+                raise self._fail(
+                    f"{name}.{arm}",
+                    f"{name} ({count:g}) exceed the number at risk n ({n[arm]:g})",
+                )
+
+    def _counts_text(self, counts: ArmMap, n: ArmMap) -> str:
+        return " vs ".join(f"{counts[a]:g}/{n[a]:g}" for a in self.arms)
+
     def describe(self) -> str:
         """One-line human description of what the entry reports."""
         return f"{self.kind} {self.endpoint} ({self.population})"
@@ -244,15 +267,7 @@ class LandmarkEvents(Entry):
         object.__setattr__(self, "n", _freeze(self.n))
         self._check_common()
         self._check_time("time_months", self.time_months)
-        self._check_arm_map("events", integer=True, minimum=0)
-        self._check_arm_map("n", integer=True, minimum=1)
-        self._check_same_arms("events", "n")
-        for arm, count in self.events.items():
-            if count > self.n[arm]:
-                raise self._fail(
-                    f"events.{arm}",
-                    f"events ({count:g}) exceed the number at risk n ({self.n[arm]:g})",
-                )
+        self._check_counts_among_n("events", self.events, self.n)
         self._check_probability("p_value", self.p_value)
 
     @property
@@ -260,13 +275,10 @@ class LandmarkEvents(Entry):
         return tuple(self.events)
 
     def rows(self) -> Iterator[dict[str, Any]]:  # noqa: D102
-        yield from self._arm_rows("events", self.events)
-        yield from self._arm_rows("n", self.n)
-        if self.p_value is not None:
-            yield self._row(None, "p_value", self.p_value)
+        yield from self._per_arm_rows("events", "n")
 
     def describe(self) -> str:  # noqa: D102
-        counts = " vs ".join(f"{self.events[a]:g}/{self.n[a]:g}" for a in self.arms)
+        counts = self._counts_text(self.events, self.n)
         return f"{self.endpoint} events by {self.time_months:g} months: {counts}"
 
 
@@ -337,13 +349,7 @@ class SurvivalEstimate(Entry):
         return tuple(self.survival)
 
     def rows(self) -> Iterator[dict[str, Any]]:  # noqa: D102
-        yield from self._arm_rows("survival", self.survival)
-        yield from self._arm_rows("lower", self.lower)
-        yield from self._arm_rows("upper", self.upper)
-        yield from self._arm_rows("n_risk", self.n_risk)
-        yield from self._arm_rows("n", self.n)
-        if self.p_value is not None:
-            yield self._row(None, "p_value", self.p_value)
+        yield from self._per_arm_rows("survival", "lower", "upper", "n_risk", "n")
 
     def describe(self) -> str:  # noqa: D102
         values = " vs ".join(f"{100 * self.survival[a]:.0f}%" for a in self.arms)
@@ -582,10 +588,7 @@ class VisitSummary(Entry):
 
     def rows(self) -> Iterator[dict[str, Any]]:  # noqa: D102
         yield from self._arm_rows(self.statistic, self.mean)
-        for name in ("sd", "se", "lower", "upper", "n"):
-            yield from self._arm_rows(name, getattr(self, name))
-        if self.p_value is not None:
-            yield self._row(None, "p_value", self.p_value)
+        yield from self._per_arm_rows("sd", "se", "lower", "upper", "n")
 
     def describe(self) -> str:  # noqa: D102
         values = " vs ".join(f"{self.mean[a]:g}" for a in self.arms)
@@ -787,12 +790,7 @@ class Proportion(Entry):
         object.__setattr__(self, "n", _freeze(self.n))
         self._check_common()
         self._check_time("time_months", self.time_months, optional=True)
-        self._check_arm_map("count", integer=True, minimum=0)
-        self._check_arm_map("n", integer=True, minimum=1)
-        self._check_same_arms("count", "n")
-        for arm, c in self.count.items():
-            if c > self.n[arm]:
-                raise self._fail(f"count.{arm}", f"count ({c:g}) exceeds n ({self.n[arm]:g})")
+        self._check_counts_among_n("count", self.count, self.n)
         self._check_probability("p_value", self.p_value)
 
     @property
@@ -800,14 +798,10 @@ class Proportion(Entry):
         return tuple(self.count)
 
     def rows(self) -> Iterator[dict[str, Any]]:  # noqa: D102
-        yield from self._arm_rows("count", self.count)
-        yield from self._arm_rows("n", self.n)
-        if self.p_value is not None:
-            yield self._row(None, "p_value", self.p_value)
+        yield from self._per_arm_rows("count", "n")
 
     def describe(self) -> str:  # noqa: D102
-        values = " vs ".join(f"{self.count[a]:g}/{self.n[a]:g}" for a in self.arms)
-        return f"{self.endpoint}: {values}"
+        return f"{self.endpoint}: {self._counts_text(self.count, self.n)}"
 
 
 @dataclass(frozen=True, kw_only=True)
