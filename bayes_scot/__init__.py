@@ -23,6 +23,7 @@ __version__ = "0.1.0"
 _LAZY: dict[str, str] = {
     "load_trial": "bayes_scot.data",
     "list_trials": "bayes_scot.data",
+    "load_external": "bayes_scot.data",
     "Trial": "bayes_scot.evidence",
     "Source": "bayes_scot.evidence",
     "reconstruct_ipd": "bayes_scot.stats.reconstruction",
@@ -40,6 +41,7 @@ __all__ = [
     "Trial",
     "__version__",
     "list_trials",
+    "load_external",
     "load_trial",
     "reanalyse",
     "reanalyse_effect",
@@ -48,7 +50,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from bayes_scot.data import list_trials, load_trial
+    from bayes_scot.data import list_trials, load_external, load_trial
     from bayes_scot.evidence import Source, Trial
     from bayes_scot.reanalysis import Reanalysis, reanalyse
     from bayes_scot.stats.normal_normal import reanalyse_effect
