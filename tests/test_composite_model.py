@@ -208,6 +208,11 @@ def test_correlation_sensitivity_shares_the_event_times(prediction) -> None:
     assert set(summary["statistic"]) >= {"p_win", "p_loss", "p_tie", "net_benefit"}
 
 
+def test_notebook_display(prediction) -> None:
+    assert repr(prediction).startswith("<GrcsPrediction hsct vs cyc at 54 months: 160 draws")
+    assert "<table" in prediction._repr_html_()
+
+
 def test_same_seed_same_numbers(realistic) -> None:
     h, means, sds = realistic
     options = GrcsSimulationOptions(n_population=50, correlation_sensitivity=())

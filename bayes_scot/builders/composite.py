@@ -669,6 +669,22 @@ class GrcsPrediction:
     evidence: str = "trial"
     attrs: dict[str, object] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        nb = np.asarray(self.population.net_benefit)
+        return (
+            f"<GrcsPrediction {self.arms[0]} vs {self.arms[1]} at "
+            f"{self.options.horizon_months:g} months: {nb.size} draws, net benefit median "
+            f"{np.nanmedian(nb):.3f}, P(net benefit > 0) = {np.mean(nb > 0):.3f}; "
+            f"correlations {', '.join(f'{r:g}' for r in self.sensitivity)}>"
+        )
+
+    def _repr_html_(self) -> str:
+        return (
+            f"<p><b>GRCS, model-based</b>: {self.arms[0]} vs {self.arms[1]} at "
+            f"{self.options.horizon_months:g} months, {self.options.n_population} patients "
+            "per arm and draw</p>" + self.summary().to_html(index=False, float_format="%.3f")
+        )
+
     def _reshape(self, values: np.ndarray | float) -> np.ndarray:
         return np.asarray(values, dtype=float).reshape(self.shape)
 
