@@ -41,6 +41,8 @@ from bayes_scot.results import (
     reproduce_table,
     sensitivity_grid,
     superiority_table,
+    survival_curves,
+    trajectories,
 )
 from bayes_scot.spec import FAMILIES, AnalysisSpec, FamilySpec, load_spec
 from bayes_scot.stats.estimands import EstimandDraws
@@ -61,6 +63,11 @@ PROVENANCE_PACKAGES: tuple[str, ...] = (
 """Packages whose versions every reanalysis records."""
 
 Progress = Callable[[str], None]
+
+#: Posterior deterministics of the survival builder holding S(t) by arm, per endpoint.
+_SURVIVAL_CURVES: Mapping[str, str] = MappingProxyType(
+    {"efs": "survival_efs", "os": "survival_os"}
+)
 
 
 def _stderr(line: str) -> None:
@@ -200,7 +207,7 @@ class _Runner:
         builder_class = getattr(importlib.import_module(module_name), builder_name)
         selected = [trials[name] for name in family.trials]
         started = time.perf_counter()
-        kwargs: dict[str, Any] = {"options": family.options_object()}
+        kwargs: dict[str, Any] = {"options": self.options(family, selected[0])}
         if family.external:
             from bayes_scot.data import load_external
 
@@ -241,6 +248,21 @@ class _Runner:
                 f"{diagnostics.divergences} divergences: {verdict}"
             )
         return builder, fits, time.perf_counter() - started
+
+    def options(self, family: FamilySpec, primary: Trial) -> Any:
+        """Build a family's options; a ``population`` option follows the primary trial's."""
+        options = family.options_object()
+        if hasattr(options, "population") and dataclasses.is_dataclass(options):
+            if "population" not in family.options:
+                options = dataclasses.replace(options, population=primary.population)
+            elif options.population != primary.population:
+                raise SpecError(
+                    f"{options.population!r} differs from the population of trial "
+                    f"{primary.name!r} ({primary.population!r})",
+                    file=self.spec.path or self.spec.name,
+                    field=f"{family.family}.options.population",
+                )
+        return options
 
     def with_mcid(self, e: EstimandDraws) -> EstimandDraws:
         override = self.spec.mcid_for(e.endpoint, e.estimand)
@@ -562,11 +584,12 @@ class Reanalysis:
         return pd.concat(frames, ignore_index=True)
 
     def curves(self, family: str, prior: str | None = None) -> pd.DataFrame:
-        """Posterior curves a family's builder draws from a fit, as a tidy frame.
+        """Posterior curves of one fit, as a tidy frame for the figures.
 
-        Survival builders give S(t) by arm (columns ``arm, endpoint, time_months, median,
-        lower, upper``); longitudinal builders give arm trajectories (the same columns,
-        plus ``statistic``).
+        Survival fits give S(t) by arm for EFS and OS (the builder's ``survival_efs`` and
+        ``survival_os`` deterministics); longitudinal fits give each arm's change from
+        baseline over the visits (``change``). A builder with a ``curves(idata)`` method
+        is asked instead.
 
         Parameters
         ----------
@@ -577,17 +600,24 @@ class Reanalysis:
         Returns
         -------
         pandas.DataFrame
-            Empty when the family's builder draws no curves.
+            Columns ``endpoint, arm, time_months, median, lower, upper`` (and
+            ``statistic`` for trajectories), at
+            :data:`~bayes_scot.conventions.CREDIBLE_LEVEL`; empty when the fit has no
+            curves.
         """
-        builder = self.builders.get(family)
-        method = getattr(builder, "curves", None)
-        if method is None:
-            return pd.DataFrame()
         try:
             idata = self.posterior(family, prior)
         except KeyError:
             return pd.DataFrame()
-        return method(idata)
+        method = getattr(self.builders.get(family), "curves", None)
+        if callable(method):
+            return method(idata)
+        if family == "survival":
+            trial = self.spec.family(family).trials[0] if self.spec.families else None
+            return survival_curves(idata.posterior, variables=_SURVIVAL_CURVES, trial=trial)
+        if family == "longitudinal":
+            return trajectories(idata.posterior)
+        return pd.DataFrame()
 
     # -- output -------------------------------------------------------------------------
     def write_report(self, out_dir: str | Path, *, figures: bool = True) -> Path:

@@ -415,7 +415,8 @@ class AnalysisSpec:
             ``draws``, ``tune``, ``chains``, ``target_accept``, ``backend`` (sampler);
             ``seed``; ``priors`` (a sequence of names, or a mapping of new names to
             ``(mean, sd)`` explicit priors, applied to every family); ``population``
-            (of the primary trial); ``families`` (a subset of family names, in order);
+            (of the primary trial, and of every family whose options name one);
+            ``families`` (a subset of family names, in order);
             ``title``. ``None`` values are ignored.
 
         Returns
@@ -445,7 +446,13 @@ class AnalysisSpec:
             elif key == "population":
                 population = _check_str(value, where, "population")
                 first = dataclasses.replace(spec.trials[0], population=population)
-                spec = dataclasses.replace(spec, trials=(first, *spec.trials[1:]))
+                families = tuple(
+                    dataclasses.replace(f, options={**f.options, "population": population})
+                    if "population" in f.options else f
+                    for f in spec.families
+                )
+                spec = dataclasses.replace(spec, trials=(first, *spec.trials[1:]),
+                                           families=families)
             elif key == "families":
                 names = [value] if isinstance(value, str) else list(value)
                 unknown = [n for n in names if n not in {f.family for f in spec.families}]

@@ -164,3 +164,14 @@ def test_reproduce_table_stacks_and_checks_columns() -> None:
                    reproduce=frame.drop(columns="outside"))
     with pytest.raises(ValueError, match="outside"):
         reproduce_table([bad])
+
+
+def test_descriptive_estimand_has_no_probabilities() -> None:
+    e = EstimandDraws(endpoint="efs", estimand="survival_hsct_54", label="EFS, HSCT",
+                      draws=well_mixed(np.linspace(0.6, 0.9, 4000)), null=float("nan"),
+                      superior="higher")
+    row = superiority_table([PriorFit(family="survival", prior="reference", estimands=(e,),
+                                      diagnostics=Diag())]).iloc[0]
+    assert np.isnan(row.p_superior)
+    assert np.isnan(row.p_harm)
+    assert row["median"] == pytest.approx(0.75)  # linspace is symmetric about 0.75

@@ -8,9 +8,16 @@ simulated draws:
   diagnostics gate (:mod:`~bayes_scot.results.fits`);
 * :func:`joint_probabilities`: P(superior on all, at least k, any of a set of estimands);
 * :func:`reproduce_table`: published numbers beside their posterior predictive;
-* :func:`sensitivity_grid` and :func:`power_scaling_sensitivity`: prior sensitivity.
+* :func:`sensitivity_grid` and :func:`power_scaling_sensitivity`: prior sensitivity;
+* :func:`survival_curves` and :func:`trajectories`: posterior curves for figures.
 """
 
+from bayes_scot.results.curves import (
+    CURVE_COLUMNS,
+    summarise_curve,
+    survival_curves,
+    trajectories,
+)
 from bayes_scot.results.fits import ESS_BULK_MIN, RHAT_MAX, DiagnosticsLike, PriorFit, flag_reasons
 from bayes_scot.results.joint import (
     JOINT_COLUMNS,
@@ -34,6 +41,7 @@ from bayes_scot.results.table import TABLE_COLUMNS, superiority_table
 
 __all__ = [
     "BUILDER_REPRODUCE_COLUMNS",
+    "CURVE_COLUMNS",
     "ESS_BULK_MIN",
     "JOINT_COLUMNS",
     "PSENS_COLUMNS",
@@ -51,5 +59,8 @@ __all__ = [
     "power_scaling_sensitivity",
     "reproduce_table",
     "sensitivity_grid",
+    "summarise_curve",
     "superiority_table",
+    "survival_curves",
+    "trajectories",
 ]

@@ -8,6 +8,7 @@ estimate, and whether the result fails the diagnostics gate.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 
 import pandas as pd
@@ -69,10 +70,12 @@ def superiority_table(
         fits report them, then by prior. ``p_superior`` is the posterior probability
         that the experimental arm is superior (beyond ``null`` on the ``superior``
         side), ``p_mcid`` that it is superior by at least ``mcid`` (NaN without one),
-        ``p_harm`` that it is inferior. ``rhat`` and ``ess_bulk`` are the estimand's own;
-        ``divergences`` the fit's. ``flagged`` is True when the estimand or its fit fails
-        the diagnostics gate (:func:`~bayes_scot.results.fits.flag_reasons`), with the
-        reasons in ``flag_reason``.
+        ``p_harm`` that it is inferior; all three are NaN for a descriptive quantity
+        (a per-arm survival, whose ``null`` is NaN). ``rhat`` and ``ess_bulk`` are the
+        estimand's own; ``divergences`` the fit's. ``flagged`` is True when the
+        estimand or its fit fails the diagnostics gate
+        (:func:`~bayes_scot.results.fits.flag_reasons`), with the reasons in
+        ``flag_reason``.
 
     Notes
     -----
@@ -104,6 +107,8 @@ def superiority_table(
                 fit_rhat_max=float(diag.rhat_max),
                 fit_ess_bulk_min=float(diag.ess_bulk_min),
             )
+            descriptive = math.isnan(e.null)
+            nan = float("nan")
             rows.append(
                 {
                     "family": f.family,
@@ -114,9 +119,9 @@ def superiority_table(
                     "median": s.median,
                     "lower": s.lower,
                     "upper": s.upper,
-                    "p_superior": s.p_superior,
-                    "p_mcid": s.p_mcid,
-                    "p_harm": s.p_harm,
+                    "p_superior": nan if descriptive else s.p_superior,
+                    "p_mcid": nan if descriptive else s.p_mcid,
+                    "p_harm": nan if descriptive else s.p_harm,
                     "null": float(e.null),
                     "superior": e.superior,
                     "mcid": float("nan") if e.mcid is None else float(e.mcid),
