@@ -186,6 +186,12 @@ def test_per_protocol_and_48_months_entries(scot) -> None:
         CompositeModel(scot, options=CompositeOptions(time_months=60))
 
 
+def test_one_trial_only(scot) -> None:
+    assert CompositeModel([scot]).entry.id == "itt_grcs_54"
+    with pytest.raises(EvidenceError, match="one trial"):
+        CompositeModel([scot, scot])
+
+
 def test_options_are_validated() -> None:
     with pytest.raises(EvidenceError, match="scale"):
         CompositeOptions(scale="odds")  # type: ignore[arg-type]

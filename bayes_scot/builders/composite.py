@@ -154,7 +154,7 @@ class CompositeModel:
 
     Parameters
     ----------
-    trial : Trial
+    trial : Trial, or a sequence holding one Trial
         A trial with a :class:`~bayes_scot.evidence.PairwiseSummary` entry for endpoint
         ``"grcs"`` at ``options.time_months`` in the trial's population (``"itt"`` when
         the view holds all populations).
@@ -193,11 +193,20 @@ class CompositeModel:
 
     def __init__(
         self,
-        trial: Trial,
+        trial: Trial | Sequence[Trial],
         *,
         options: CompositeOptions | None = None,
         prior: EffectPrior | None = None,
     ) -> None:
+        if not isinstance(trial, Trial):
+            trials = list(trial)
+            if len(trials) != 1 or not isinstance(trials[0], Trial):
+                raise EvidenceError(
+                    "the direct route analyses one trial's published summary; "
+                    f"got {len(trials)} trials",
+                    field="trials",
+                )
+            trial = trials[0]
         self.trial = trial
         self.options = options or CompositeOptions()
         self.population = (
