@@ -131,13 +131,14 @@ class LongitudinalOptions:
         Prior SD of the control arm's slope over the first interval, in endpoint SDs per
         year (``piecewise_linear`` only).
     trajectory_sd : float, default 0.25
-        Half-normal prior scale of the trajectory's innovation SD, in endpoint SDs per
-        year per square-root year (``piecewise_linear``: changes of slope) or per
-        square-root year (``random_walk``: changes of level).
+        SD of the control trajectory's innovations, in endpoint SDs per year per
+        square-root year (``piecewise_linear``: changes of slope) or per square-root year
+        (``random_walk``: changes of level). Fixed, not learned: a few visit summaries
+        cannot identify it; vary it with :meth:`LongitudinalModel.smoothing_data`.
     visit_pooling_sd : float, default 0.25
-        Half-normal prior scale of the SD with which the treatment effect varies between
-        visits around its value at the reference visit, in endpoint SDs per square-root
-        year. Smaller values pool visits more.
+        SD with which the treatment effect varies between visits around its value at the
+        reference visit, in endpoint SDs per square-root year (a random walk). Smaller
+        values pool visits more. Fixed like ``trajectory_sd`` and varied the same way.
     correlation : {"ar1", "cs"}, default "ar1"
         Within-patient correlation of visit means: AR(1) per year or compound symmetry.
     rho_prior : tuple of float, default (7, 3)
@@ -956,7 +957,7 @@ class LongitudinalModel:
             if opts.trajectory == "piecewise_linear":
                 first = pm.Normal("control_initial_slope", 0.0, opts.initial_slope_sd,
                                   dims="endpoint")
-                spread = pm.HalfNormal("trajectory_sd", sigma=opts.trajectory_sd)
+                spread = pm.Data("trajectory_sd", opts.trajectory_sd)
                 if n_v > 2:
                     z = pm.Normal("control_slope_innovation", 0.0, 1.0,
                                   dims=("endpoint", "visit_step"))
@@ -968,7 +969,7 @@ class LongitudinalModel:
                     slopes = first[:, None]
                 increments = slopes * dt
             else:
-                spread = pm.HalfNormal("trajectory_sd", sigma=opts.trajectory_sd)
+                spread = pm.Data("trajectory_sd", opts.trajectory_sd)
                 z = pm.Normal("control_level_innovation", 0.0, 1.0,
                               dims=("endpoint", "interval"))
                 increments = spread * np.sqrt(dt) * z
@@ -993,7 +994,7 @@ class LongitudinalModel:
 
             # Visits partially pooled towards the reference-visit effect by a random walk.
             if n_v > 2:
-                visit_sd = pm.HalfNormal("visit_pooling_sd", sigma=opts.visit_pooling_sd)
+                visit_sd = pm.Data("visit_pooling_sd", opts.visit_pooling_sd)
                 zv = pm.Normal("effect_visit_innovation", 0.0, 1.0,
                                dims=("endpoint", "visit_step"))
                 walk = pt.concatenate(
@@ -1185,8 +1186,33 @@ class LongitudinalModel:
                             field="rho_sensitivity")
         return {"rho_fixed": np.asarray(1.0), "rho_fixed_value": np.asarray(float(rho))}
 
+    def smoothing_data(
+        self, *, trajectory_sd: float | None = None, visit_pooling_sd: float | None = None
+    ) -> dict[str, np.ndarray]:
+        """Return smoothing SDs for a sensitivity analysis (see the options).
+
+        Parameters
+        ----------
+        trajectory_sd, visit_pooling_sd : float, optional
+            New values; those not given are left out (keep the model's).
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+        """
+        out: dict[str, np.ndarray] = {}
+        names = _data_names(self.model)
+        for name, value in (("trajectory_sd", trajectory_sd),
+                            ("visit_pooling_sd", visit_pooling_sd)):
+            if value is None or name not in names:
+                continue
+            if not value > 0:
+                raise SpecError("must be positive", field=name)
+            out[name] = np.asarray(float(value))
+        return out
+
     def pooling_data(self, endpoint_pooling_sd: float) -> dict[str, np.ndarray]:
-        """Half-normal scale of the between-endpoint SD (borrowing sensitivity analysis)."""
+        """Return the half-normal scale of the between-endpoint SD, for a sensitivity analysis."""
         if not self.options.borrow_across_endpoints:
             return {}
         if not endpoint_pooling_sd > 0:
@@ -1444,6 +1470,10 @@ def _overlap(rows: Sequence[_Row]) -> np.ndarray:
     if any(n is None for n in ns):
         return np.ones((len(rows), len(rows)))
     return overlap_fraction(np.asarray(ns, dtype=float))
+
+
+def _data_names(model: pm.Model) -> set[str]:
+    return {v.name for v in model.data_vars}
 
 
 def _posterior(idata: Any) -> Any:

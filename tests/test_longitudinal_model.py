@@ -1,0 +1,277 @@
+"""LongitudinalModel structure, evidence attribution, options and outputs (no MCMC).
+
+Trials built here from evidence records are SIMULATED numbers, labelled as such; the
+shipped SCOT and external files are loaded as they are.
+"""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import xarray as xr
+from scipy.special import ndtr
+
+from bayes_scot.builders.longitudinal import (
+    EVIDENCE_LABELS,
+    LongitudinalModel,
+    LongitudinalOptions,
+    while_alive_net_benefit,
+)
+from bayes_scot.data import load_external, load_trial
+from bayes_scot.errors import EvidenceError, SpecError
+from bayes_scot.evidence import Source, VisitSummary
+from bayes_scot.stats.priors import EffectPrior
+
+SIMULATED = Source(citation="Simulated numbers for tests", locator="tests", tag="reported")
+
+
+@pytest.fixture(scope="module")
+def scot():
+    return load_trial("scot", population="all")
+
+
+@pytest.fixture(scope="module")
+def external():
+    return [load_external(), load_trial("astis", population="french_subcohort")]
+
+
+@pytest.fixture(scope="module")
+def shipped(scot, external):
+    return LongitudinalModel(scot, external=external)
+
+
+def simulated_haq_visits(population="pp"):
+    """Per-visit HAQ-DI changes from baseline as a user would add them (simulated)."""
+    return tuple(
+        VisitSummary(
+            id=f"sim_haq_di_change_{t}", endpoint="haq_di", population=population,
+            source=SIMULATED, time_months=t, statistic="change",
+            mean={"hsct": h, "cyc": c}, sd={"hsct": 0.6, "cyc": 0.6},
+            n={"hsct": nh, "cyc": nc},
+        )
+        for t, h, c, nh, nc in [(12, -0.5, -0.1, 32, 33), (24, -0.6, -0.1, 31, 30),
+                                (54, -0.7, -0.2, 29, 25)]
+    )
+
+
+def fake_posterior(model, effect_value=0.0, *, chains=2, draws=50, seed=0):
+    """A posterior-shaped Dataset with the model's coords (no sampling)."""
+    rng = np.random.default_rng(seed)
+    coords = {k: list(v) for k, v in model.model.coords.items()}
+    n_e, n_a, n_v = (len(coords[d]) for d in ("endpoint", "arm", "visit"))
+    change = rng.normal(size=(chains, draws, n_e, n_a, n_v)) * 0.01
+    change[..., 0, :] += effect_value  # the experimental arm
+    change[..., 0] = 0.0
+    effect = change[:, :, :, 0, :] - change[:, :, :, 1, :]
+    visits = np.asarray(coords["visit"], dtype=float)
+    w = visits / 12 - (visits / 12).mean()
+    w /= (w**2).sum()
+    base = dict(chain=np.arange(chains), draw=np.arange(draws))
+    return xr.Dataset(
+        {
+            "change": (("chain", "draw", "endpoint", "arm", "visit"), change),
+            "effect": (("chain", "draw", "endpoint", "visit"), effect),
+            "baseline": (("chain", "draw", "endpoint"), np.zeros((chains, draws, n_e))),
+            "slope_difference": (("chain", "draw", "endpoint"), effect @ w),
+            "endpoint_pooling_sd": (("chain", "draw"), np.full((chains, draws), 0.3)),
+        },
+        coords={**base, "endpoint": coords["endpoint"], "arm": coords["arm"],
+                "visit": coords["visit"]},
+    )
+
+
+class _Idata:
+    def __init__(self, posterior):
+        self.posterior = posterior
+
+
+# -- attribution -------------------------------------------------------------------------------
+def test_shipped_scot_attribution_says_what_drove_each_endpoint(shipped):
+    assert shipped.attribution == {
+        "haq_di": "external",  # Maltez 2021 at 12 months (discounted)
+        "sf36_pcs": "external",  # Maltez 2021 at 12 months (discounted)
+        "sf36_mcs": "borrowed + prior",  # nothing usable on MCS
+        "mrss": "external",  # French ASTIS sub-cohort at 60 months
+        "fvc": "trial",  # SCOT per-protocol FVC slopes
+        "dlco": "borrowed + prior",  # only baselines: no treatment-effect evidence
+    }
+    assert set(shipped.attribution.values()) <= set(EVIDENCE_LABELS)
+
+
+def test_attribution_without_external_evidence_or_borrowing(scot):
+    alone = LongitudinalModel(scot, options=LongitudinalOptions(borrow_across_endpoints=False))
+    assert alone.attribution["fvc"] == "trial"
+    assert alone.attribution["haq_di"] == "prior only"
+    pooled = LongitudinalModel(scot)
+    assert pooled.attribution["haq_di"] == "borrowed + prior"
+
+
+def test_user_added_visit_numbers_are_used_and_relabel_with_no_code_change(scot, external):
+    added = replace(scot, entries=scot.entries + simulated_haq_visits())
+    model = LongitudinalModel(added, external=external)
+    assert model.attribution["haq_di"] == "trial + external"
+    table = model.evidence_table()
+    rows = table[table["entry"].str.startswith("sim_haq_di")]
+    assert len(rows) == 6 and rows["used"].all()
+    assert set(rows["group"]) == {"visits_haq_di_hsct_change", "visits_haq_di_cyc_change"}
+    assert "visits_haq_di_hsct_change" in model.model.named_vars
+    assert "rho" in model.model.named_vars  # a correlation now matters
+    # The new numbers enter with SE = SD / sqrt(n).
+    first = rows[(rows["arm"] == "hsct") & (rows["time_months"] == 12)].iloc[0]
+    assert first["se"] == pytest.approx(0.6 / np.sqrt(32))
+
+
+def test_follow_up_from_two_populations_is_refused(scot):
+    twice = replace(scot, entries=scot.entries + simulated_haq_visits("itt"))
+    with pytest.raises(EvidenceError, match="several populations"):
+        LongitudinalModel(twice)
+
+
+# -- evidence table ----------------------------------------------------------------------------
+def test_evidence_table_shows_weights_derivations_and_unused_numbers(shipped):
+    table = shipped.evidence_table().set_index(["entry", "arm"], drop=False)
+    slope = table.loc[("pp_fvc_slope", "hsct")]
+    assert slope["used"] and "p-value" in slope["note"]
+    assert np.hypot(slope["se"], table.loc[("pp_fvc_slope", "cyc")]["se"]) == pytest.approx(
+        4.47 / 2.8782, rel=1e-4)  # z(0.998) = 2.8782
+    maltez = table[table["entry"] == "maltez_haq_di_12"].iloc[0]
+    assert maltez["used"] and maltez["weight"] == 0.5 and "power" in maltez["note"]
+    late = table[table["entry"] == "maltez_haq_di_84"].iloc[0]
+    assert not late["used"] and "extend visits_months" in late["note"]
+    french = table[table["entry"] == "french_mrss_change_60"].iloc[0]
+    assert french["used"] and "attributed to the 54-month visit" in french["note"]
+    nash = table[table["entry"] == "nash_mrss_change"].iloc[0]
+    assert not nash["used"]
+    pooled_fvc = table[table["entry"] == "interim_fvc_baseline"].iloc[0]
+    assert not pooled_fvc["used"] and "per-arm" in pooled_fvc["note"]
+
+
+def test_external_weight_option_reaches_the_data(scot, external):
+    model = LongitudinalModel(
+        scot, external=external,
+        options=LongitudinalOptions(external_weight=0.2,
+                                    external_weights={"maltez_haq_di_12": 0.8}),
+    )
+    weights = dict(zip(model.model.coords["external_estimate"],
+                       model.model["external_weight"].get_value(), strict=True))
+    assert weights == {"maltez_sf36_pcs_12": 0.2, "maltez_haq_di_12": 0.8,
+                       "french_mrss_change_60": 0.2}
+    assert model.weight_data(0.0)["external_weight"].tolist() == [0.0, 0.0, 0.0]
+
+
+# -- options and data ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"visits_months": (6, 12)}, "visits_months"),
+        ({"reference_visit_months": 60}, "reference_visit_months"),
+        ({"external_weight": 1.5}, "external_weight"),
+        ({"rho_sensitivity": (0.5, 1.0)}, "rho_sensitivity"),
+        ({"correlation": "unstructured"}, "correlation"),
+        ({"scales": {"fvc": -1}}, "scales.fvc"),
+    ],
+)
+def test_bad_options_name_the_field(changes, field):
+    with pytest.raises(SpecError) as err:
+        LongitudinalOptions(**changes)
+    assert err.value.field == field
+
+
+def test_prior_data_targets_the_pooled_or_per_endpoint_effect(scot):
+    prior = EffectPrior(name="skeptical", family="skeptical", strength="strong", mean=0.0,
+                        sd=0.2, statement="simulated")
+    pooled = LongitudinalModel(scot)
+    data = pooled.prior_data(prior)
+    assert data["standardised_effect_prior_sd"].shape == ()
+    with pytest.raises(SpecError, match="unknown prior targets"):
+        pooled.prior_data({"fvc": prior})
+    separate = LongitudinalModel(
+        scot, options=LongitudinalOptions(borrow_across_endpoints=False))
+    data = separate.prior_data({"fvc": prior})
+    sds = dict(zip(separate.options.endpoints, data["standardised_effect_prior_sd"],
+                   strict=True))
+    assert sds["fvc"] == 0.2 and sds["haq_di"] == 1.0
+    assert len(pooled.prior_grid()) == 13
+
+
+def test_rho_sensitivity_data(scot, shipped):
+    assert shipped.rho_data(0.5) == {}  # no visit vectors in SCOT as shipped
+    model = LongitudinalModel(replace(scot, entries=scot.entries + simulated_haq_visits()))
+    assert model.rho_data(0.3)["rho_fixed_value"] == 0.3
+    with pytest.raises(SpecError):
+        model.rho_data(1.0)
+
+
+def test_evidence_data_refits_the_same_layout_only(scot):
+    added = replace(scot, entries=scot.entries + simulated_haq_visits())
+    model = LongitudinalModel(added)
+    same = model.evidence_data(added)
+    np.testing.assert_allclose(same["visits_haq_di_hsct_change_observed"], [-0.5, -0.6, -0.7])
+    overlap = same["visits_haq_di_cyc_change_overlap"]
+    assert overlap[0, 2] == pytest.approx(25 / np.sqrt(33 * 25))  # min(n_j, n_k)
+    with pytest.raises(EvidenceError, match="different layout"):
+        model.evidence_data(scot)
+
+
+def test_model_dims(shipped):
+    dims = shipped.model.named_vars_to_dims
+    assert dims["change"] == ("endpoint", "arm", "visit")
+    assert dims["effect"] == ("endpoint", "visit")
+    assert list(shipped.model.coords["arm"]) == ["hsct", "cyc"]
+    assert shipped.effect_parameters == ("standardised_effect",)
+
+
+# -- outputs from posterior-shaped draws ----------------------------------------------------------
+def test_estimand_directions_follow_the_endpoint(shipped):
+    # HSCT lower than CYC by 0.3 on every endpoint: good for HAQ-DI and mRSS (lower is
+    # better), bad for FVC (higher is better).
+    idata = _Idata(fake_posterior(shipped, effect_value=-0.3))
+    found = {(e.endpoint, e.estimand): e for e in shipped.estimands(idata)}
+    haq = found[("haq_di", "change_difference_54")]
+    assert haq.superior == "lower" and haq.p_superior() > 0.99
+    assert haq.mcid == pytest.approx(-0.14)  # the MCID on the superior side
+    assert haq.p_mcid() > 0.99
+    fvc = found[("fvc", "change_difference_54")]
+    assert fvc.superior == "higher" and fvc.p_superior() < 0.01
+    assert fvc.evidence == "trial"
+    assert "survivor average" in haq.label
+    assert "Maltez" not in haq.evidence and "maltez_haq_di_12 weight 0.5" in haq.attrs[
+        "evidence_detail"]
+    assert ("fvc", "slope_difference_0_54") in found
+    assert found[("dlco", "change_difference_54")].mcid is None
+
+
+def test_reproduce_lists_every_used_number(shipped):
+    table = shipped.reproduce(_Idata(fake_posterior(shipped)))
+    used = shipped.evidence_table().query("used")
+    assert len(table) == len(used)
+    assert {"trial", "entry", "published", "median", "lower", "upper", "outside"} <= set(
+        table.columns)
+    slope = table[(table["entry"] == "pp_fvc_slope") & (table["arm"] == "hsct")].iloc[0]
+    assert slope["published"] == 0.77 and slope["statistic"] == "slope_per_year"
+    # A model predicting no change cannot reproduce a 0.77/year slope with SE ~1.1 as an
+    # outlier, but baseline levels of 76 against a predicted 0 are outside.
+    assert not slope["outside"]
+    assert table[table["entry"] == "gene_expression_fvc_baseline"]["outside"].all()
+
+
+def test_borrowing_table_shows_shrinkage(shipped):
+    table = shipped.borrowing(_Idata(fake_posterior(shipped))).set_index("endpoint")
+    assert np.isinf(table.loc["dlco", "direct_se"])
+    assert table.loc["dlco", "shrinkage_median"] == 1.0
+    assert 0 < table.loc["fvc", "shrinkage_median"] < 1
+
+
+def test_while_alive_net_benefit_closed_form(shipped):
+    posterior = fake_posterior(shipped, effect_value=-2.0, chains=1, draws=20)
+    s_e, s_c = np.full((1, 20), 0.9), np.full((1, 20), 0.77)
+    result = while_alive_net_benefit(shipped, _Idata(posterior), {"hsct": s_e, "cyc": s_c},
+                                     endpoint="mrss", visit_months=54)
+    m = posterior["change"].sel(endpoint="mrss", visit=54.0).to_numpy()
+    q = ndtr(-(m[..., 0] - m[..., 1]) / (9.5 * np.sqrt(2)))  # mRSS: lower is better
+    expected = 0.9 * 0.23 + 0.9 * 0.77 * q - (0.1 * 0.77 + 0.9 * 0.77 * (1 - q))
+    np.testing.assert_allclose(result.draws, expected, rtol=1e-12)
+    assert result.superior == "higher" and result.p_superior() == 1.0
+    with pytest.raises(EvidenceError, match="shape"):
+        while_alive_net_benefit(shipped, _Idata(posterior), {"hsct": s_e[:, :5], "cyc": s_c},
+                                endpoint="mrss", visit_months=54)
