@@ -66,7 +66,7 @@ def fake_posterior(model, effect_value=0.0, *, chains=2, draws=50, seed=0):
     visits = np.asarray(coords["visit"], dtype=float)
     w = visits / 12 - (visits / 12).mean()
     w /= (w**2).sum()
-    base = dict(chain=np.arange(chains), draw=np.arange(draws))
+    base = {"chain": np.arange(chains), "draw": np.arange(draws)}
     return xr.Dataset(
         {
             "change": (("chain", "draw", "endpoint", "arm", "visit"), change),
@@ -112,7 +112,8 @@ def test_user_added_visit_numbers_are_used_and_relabel_with_no_code_change(scot,
     assert model.attribution["haq_di"] == "trial + external"
     table = model.evidence_table()
     rows = table[table["entry"].str.startswith("sim_haq_di")]
-    assert len(rows) == 6 and rows["used"].all()
+    assert len(rows) == 6
+    assert rows["used"].all()
     assert set(rows["group"]) == {"visits_haq_di_hsct_change", "visits_haq_di_cyc_change"}
     assert "visits_haq_di_hsct_change" in model.model.named_vars
     assert "rho" in model.model.named_vars  # a correlation now matters
@@ -131,19 +132,25 @@ def test_follow_up_from_two_populations_is_refused(scot):
 def test_evidence_table_shows_weights_derivations_and_unused_numbers(shipped):
     table = shipped.evidence_table().set_index(["entry", "arm"], drop=False)
     slope = table.loc[("pp_fvc_slope", "hsct")]
-    assert slope["used"] and "p-value" in slope["note"]
+    assert slope["used"]
+    assert "p-value" in slope["note"]
     assert np.hypot(slope["se"], table.loc[("pp_fvc_slope", "cyc")]["se"]) == pytest.approx(
         4.47 / 2.8782, rel=1e-4)  # z(0.998) = 2.8782
     maltez = table[table["entry"] == "maltez_haq_di_12"].iloc[0]
-    assert maltez["used"] and maltez["weight"] == 0.5 and "power" in maltez["note"]
+    assert maltez["used"]
+    assert maltez["weight"] == 0.5
+    assert "power" in maltez["note"]
     late = table[table["entry"] == "maltez_haq_di_84"].iloc[0]
-    assert not late["used"] and "extend visits_months" in late["note"]
+    assert not late["used"]
+    assert "extend visits_months" in late["note"]
     french = table[table["entry"] == "french_mrss_change_60"].iloc[0]
-    assert french["used"] and "attributed to the 54-month visit" in french["note"]
+    assert french["used"]
+    assert "attributed to the 54-month visit" in french["note"]
     nash = table[table["entry"] == "nash_mrss_change"].iloc[0]
     assert not nash["used"]
     pooled_fvc = table[table["entry"] == "interim_fvc_baseline"].iloc[0]
-    assert not pooled_fvc["used"] and "per-arm" in pooled_fvc["note"]
+    assert not pooled_fvc["used"]
+    assert "per-arm" in pooled_fvc["note"]
 
 
 def test_external_weight_option_reaches_the_data(scot, external):
@@ -190,7 +197,8 @@ def test_prior_data_targets_the_pooled_or_per_endpoint_effect(scot):
     data = separate.prior_data({"fvc": prior})
     sds = dict(zip(separate.options.endpoints, data["standardised_effect_prior_sd"],
                    strict=True))
-    assert sds["fvc"] == 0.2 and sds["haq_di"] == 1.0
+    assert sds["fvc"] == 0.2
+    assert sds["haq_di"] == 1.0
     assert len(pooled.prior_grid()) == 13
 
 
@@ -228,14 +236,17 @@ def test_estimand_directions_follow_the_endpoint(shipped):
     idata = _Idata(fake_posterior(shipped, effect_value=-0.3))
     found = {(e.endpoint, e.estimand): e for e in shipped.estimands(idata)}
     haq = found[("haq_di", "change_difference_54")]
-    assert haq.superior == "lower" and haq.p_superior() > 0.99
+    assert haq.superior == "lower"
+    assert haq.p_superior() > 0.99
     assert haq.mcid == pytest.approx(-0.14)  # the MCID on the superior side
     assert haq.p_mcid() > 0.99
     fvc = found[("fvc", "change_difference_54")]
-    assert fvc.superior == "higher" and fvc.p_superior() < 0.01
+    assert fvc.superior == "higher"
+    assert fvc.p_superior() < 0.01
     assert fvc.evidence == "trial"
     assert "survivor average" in haq.label
-    assert "Maltez" not in haq.evidence and "maltez_haq_di_12 weight 0.5" in haq.attrs[
+    assert "Maltez" not in haq.evidence
+    assert "maltez_haq_di_12 weight 0.5" in haq.attrs[
         "evidence_detail"]
     assert ("fvc", "slope_difference_0_54") in found
     assert found[("dlco", "change_difference_54")].mcid is None
@@ -248,7 +259,8 @@ def test_reproduce_lists_every_used_number(shipped):
     assert {"trial", "entry", "published", "median", "lower", "upper", "outside"} <= set(
         table.columns)
     slope = table[(table["entry"] == "pp_fvc_slope") & (table["arm"] == "hsct")].iloc[0]
-    assert slope["published"] == 0.77 and slope["statistic"] == "slope_per_year"
+    assert slope["published"] == 0.77
+    assert slope["statistic"] == "slope_per_year"
     # A model predicting no change cannot reproduce a 0.77/year slope with SE ~1.1 as an
     # outlier, but baseline levels of 76 against a predicted 0 are outside.
     assert not slope["outside"]
@@ -271,7 +283,8 @@ def test_while_alive_net_benefit_closed_form(shipped):
     q = ndtr(-(m[..., 0] - m[..., 1]) / (9.5 * np.sqrt(2)))  # mRSS: lower is better
     expected = 0.9 * 0.23 + 0.9 * 0.77 * q - (0.1 * 0.77 + 0.9 * 0.77 * (1 - q))
     np.testing.assert_allclose(result.draws, expected, rtol=1e-12)
-    assert result.superior == "higher" and result.p_superior() == 1.0
+    assert result.superior == "higher"
+    assert result.p_superior() == 1.0
     with pytest.raises(EvidenceError, match="shape"):
         while_alive_net_benefit(shipped, _Idata(posterior), {"hsct": s_e[:, :5], "cyc": s_c},
                                 endpoint="mrss", visit_months=54)
