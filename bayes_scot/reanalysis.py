@@ -613,11 +613,18 @@ class Reanalysis:
         if callable(method):
             return method(idata)
         if family == "survival":
-            trial = self.spec.family(family).trials[0] if self.spec.families else None
-            return survival_curves(idata.posterior, variables=_SURVIVAL_CURVES, trial=trial)
+            return survival_curves(idata.posterior, variables=_SURVIVAL_CURVES,
+                                   trial=self._primary_trial(family))
         if family == "longitudinal":
             return trajectories(idata.posterior)
         return pd.DataFrame()
+
+    def _primary_trial(self, family: str) -> str | None:
+        try:
+            trials = self.spec.family(family).trials
+        except KeyError:
+            trials = ()
+        return trials[0] if trials else (self.spec.trials[0].name if self.spec.trials else None)
 
     # -- output -------------------------------------------------------------------------
     def write_report(self, out_dir: str | Path, *, figures: bool = True) -> Path:
