@@ -101,7 +101,7 @@ _REPRODUCE_COLUMNS = (
 
 @dataclass(frozen=True, kw_only=True)
 class SurvivalOptions:
-    """Structure and prior hyperparameters of :class:`SurvivalModel`.
+    r"""Structure and prior hyperparameters of :class:`SurvivalModel`.
 
     Parameters
     ----------
@@ -246,9 +246,12 @@ def _landmark_series(
 ) -> dict[float, dict[str, LandmarkEvents]]:
     series: dict[float, dict[str, LandmarkEvents]] = defaultdict(dict)
     for e in entries:
-        if isinstance(e, LandmarkEvents) and e.endpoint in (_EFS, _OS):
-            if all(a in e.events for a in arms):
-                series[float(e.time_months)][e.endpoint] = e
+        if (
+            isinstance(e, LandmarkEvents)
+            and e.endpoint in (_EFS, _OS)
+            and all(a in e.events for a in arms)
+        ):
+            series[float(e.time_months)][e.endpoint] = e
     return dict(sorted(series.items()))
 
 
@@ -483,7 +486,7 @@ class SurvivalModel:
                               "the state split it would be conditioned on is unknown")
             km = {}
         km_groups = sorted(km.items())
-        for time, group in km_groups[1:]:
+        for _, group in km_groups[1:]:
             # A second estimate would have to be conditioned on the first one's state
             # split, which a Kaplan-Meier estimate does not give.
             for e in group.values():
@@ -496,7 +499,7 @@ class SurvivalModel:
             rules = []
             for i, arm in enumerate(arms):
                 sizes = []
-                for endpoint, e in group.items():
+                for e in group.values():
                     size, rule = lik.effective_sample_size(
                         e.survival[arm],
                         lower=None if e.lower is None else e.lower[arm],
@@ -518,7 +521,7 @@ class SurvivalModel:
                     {"observed": observed[:, :2], "effective_n": n_eff,
                      "start": (start if start is not None else _start_at_zero(len(arms)))},
                     (start_time, time), {"endpoints": endpoints, "aggregation": aggregation},
-                )  # fmt: skip
+                )
             )
             cond = (f"conditional on the state counts at {start_time:g} months; "
                     if start is not None else "")
@@ -816,7 +819,7 @@ class SurvivalModel:
 
     # -- priors -----------------------------------------------------------------------------
     def prior_grid(self) -> dict[str, EffectPrior]:
-        """The named grid of 13 priors on the common log hazard ratio.
+        """Return the named grid of 13 priors on the common log hazard ratio.
 
         Returns
         -------
@@ -900,7 +903,7 @@ class SurvivalModel:
         return np.moveaxis(h.values, 3, 4)
 
     def estimands(self, idata: Any) -> list[EstimandDraws]:
-        """Posterior estimands of the target trial.
+        r"""Posterior estimands of the target trial.
 
         Parameters
         ----------
@@ -915,7 +918,7 @@ class SurvivalModel:
             (months; superior: higher); hazard ratios per interval (EFS: ratio of the
             event-free exit hazards; OS: ratio of the average death hazards in the
             interval; superior: lower; margin ``hazard_ratio_margin``); and the common
-            hazard ratio :math:`e^\\mu` (superior: lower). Per-arm survival is descriptive:
+            hazard ratio :math:`e^\mu` (superior: lower). Per-arm survival is descriptive:
             its ``null`` is NaN and ``attrs["contrast"]`` is False. ``attrs`` also
             record the trial, population, and the evidence assumptions the fit relies on.
         """
@@ -986,7 +989,7 @@ class SurvivalModel:
                     attrs={**base_attrs, "contrast": True, "interval": label},
                 ))  # fmt: skip
         posterior = _compat.get_group(idata, "posterior")
-        common = posterior["trial_log_hr"].sel(trial=self.target.name).values
+        common = posterior["trial_log_hr"].sel(trial=self.target.name).to_numpy()
         out.append(EstimandDraws(
             endpoint=_EFS, estimand="hazard_ratio_common",
             label=(f"Common hazard ratio (all transitions, proportional part), "
@@ -1096,7 +1099,7 @@ class SurvivalModel:
                     n_risk=None if e.n_risk is None else e.n_risk[arm],
                     n=n_arm,
                 )
-                m = max(int(round(size)), 1)
+                m = max(round(size), 1)
                 draws = rng.binomial(m, np.clip(surv[:, a], 0.0, 1.0)) / m
                 yield draws, float(e.survival[arm]), arm, "survival"
         elif isinstance(e, ReportedRatio) and e.measure == "HR":

@@ -220,7 +220,7 @@ def interval_states(
 def interval_events(
     at_risk: TensorLike, events: TensorLike, conditional_survival: TensorLike
 ) -> TensorVariable:
-    r"""New events between two landmarks among those event-free at the earlier one.
+    r"""Count new events between two landmarks among those event-free at the earlier one.
 
     Parameters
     ----------
@@ -306,7 +306,7 @@ def effective_sample_size(
 def survival_estimate(
     estimate: TensorLike, effective_n: TensorLike, survival: TensorLike
 ) -> TensorVariable:
-    r"""A Kaplan-Meier estimate as a binomial observation with an effective sample size.
+    r"""Treat a Kaplan-Meier estimate as binomial with an effective sample size.
 
     Parameters
     ----------
@@ -392,7 +392,7 @@ def deaths_by_time(
 def reported_ratio(
     log_estimate: TensorLike, se: TensorLike, model_log_ratio: TensorLike
 ) -> TensorVariable:
-    r"""A reported hazard ratio, normal on the log scale.
+    r"""Score a reported hazard ratio, normal on the log scale.
 
     Parameters
     ----------
