@@ -8,7 +8,8 @@ It does three things, all at build time so the site can never drift from the pac
   reference SD, with the statement that defines each prior.
 * API pages: one page per layer of the package, written to ``api/generated/`` from the
   modules that exist and their ``__all__``; each public object is documented once, at the
-  shortest import path that exports it.
+  shortest import path that exports it, and a reference to any other path that exports
+  it (``bayes_scot.Trial``) resolves there.
 * Notebook pages: every ``examples/*.ipynb`` is rendered as a MyST page in
   ``examples/`` (code cells and markdown cells; the notebook is not executed).
 
@@ -299,6 +300,46 @@ def write_api_pages(srcdir: Path) -> None:
     for stale in out.iterdir():
         if stale.name not in keep:
             stale.unlink()
+    _CANONICAL.clear()
+    for target in documented.values():
+        obj = _lookup(target)
+        if inspect.isclass(obj) or inspect.isfunction(obj):
+            _CANONICAL[id(obj)] = target
+
+
+#: Where each public class and function is documented, by object identity.
+_CANONICAL: dict[int, str] = {}
+
+
+def _lookup(dotted: str) -> Any:
+    """Import ``bayes_scot.x.y`` as a module prefix plus attributes; None if impossible."""
+    parts = dotted.split(".")
+    for i in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:i]))
+        except Exception:
+            continue
+        for attribute in parts[i:]:
+            obj = getattr(obj, attribute, None)
+            if obj is None:
+                return None
+        return obj
+    return None
+
+
+def _resolve_public_alias(app: Sphinx, env: Any, node: Any, contnode: Any) -> Any:
+    """Resolve ``bayes_scot.Trial.to_frame`` to where ``Trial`` is documented."""
+    target = node.get("reftarget", "")
+    if node.get("refdomain") != "py" or not target.startswith(f"{PACKAGE}."):
+        return None
+    parts = target.split(".")
+    for i in range(len(parts), 1, -1):
+        canonical = _CANONICAL.get(id(_lookup(".".join(parts[:i]))))
+        if canonical and canonical != ".".join(parts[:i]):
+            new_target = ".".join([canonical, *parts[i:]])
+            return env.domains["py"].resolve_xref(env, node["refdoc"], app.builder,
+                                                  node["reftype"], new_target, node, contnode)
+    return None
 
 
 def _parts(package: Any) -> list[str]:
@@ -472,6 +513,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", _generate)
     app.connect("env-get-outdated", _reread_when_pages_appear)
     app.connect("autodoc-process-docstring", _escape_absolute_values)
+    app.connect("missing-reference", _resolve_public_alias)
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}
