@@ -68,7 +68,11 @@ def test_api_reference_documents_every_public_name(site: Path) -> None:
         if name.startswith("__"):
             continue
         assert f"bayes_scot.{name}" in index, name
+    # A reference to a top-level name links to where the object is documented.
+    front = (site / "index.html").read_text(encoding="utf-8")
+    assert re.search(r'href="api/generated/[a-z]+\.html#bayes_scot\.[\w.]*reanalyse_effect"',
+                     front)
     plots_page = _text(site / "api" / "generated" / "plots.html")
     for name in ("plot_superiority", "plot_prior_sensitivity", "plot_survival",
-                 "plot_trajectories", "plot_prior_posterior"):
+                 "plot_trajectories", "plot_prior_posterior", "plot_win_statistics"):
         assert name in plots_page
