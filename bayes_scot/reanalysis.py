@@ -22,6 +22,7 @@ import importlib
 import platform
 import sys
 import time
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
 from importlib import metadata
@@ -229,7 +230,12 @@ class _Runner:
                 builder.prior_data(priors), settings=settings, seed=spec.seed,
                 log_likelihood=reference,
             )
-            diagnostics = diagnose(idata)
+            with warnings.catch_warnings():
+                # R-hat of an element that never varies (S(0) = 1) divides 0 by 0;
+                # diagnose() skips those elements, so the warning carries no news.
+                warnings.filterwarnings("ignore", "invalid value encountered",
+                                        RuntimeWarning)
+                diagnostics = diagnose(idata)
             estimands = tuple(
                 self.with_mcid(e) for e in builder.estimands(idata)
                 if family.selects(e.endpoint, e.estimand)

@@ -58,6 +58,12 @@ def check_target(out: Path) -> None:
         )
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _write(path: Path, text: str) -> None:
     with open(path, "w", encoding="utf-8", newline="\n") as handle:
         handle.write(text)
@@ -101,6 +107,7 @@ def write_report(reanalysis: Any, out_dir: str | os.PathLike[str], *,
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
     try:
+        staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; a report is not
         drawn, notes = draw_figures(reanalysis) if figures else ([], ["figures not drawn"])
         figure_dir = staging / "figures"
         figure_dir.mkdir()

@@ -1,0 +1,105 @@
+"""The default reanalysis end to end, at reduced draws (slow: compiles and samples).
+
+Budget: about 3 minutes on 2 cores. One compilation per model family is shared by every
+test through the fitting layer's compile cache; the draws are far too few for the
+diagnostics gate (flagged rows are expected), which is what these tests do not check.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from bayes_scot.cli import main
+from bayes_scot.reanalysis import Reanalysis, reanalyse
+from bayes_scot.report import REPORT_FILES
+from bayes_scot.results import TABLE_COLUMNS
+
+pytestmark = pytest.mark.slow
+
+#: Reduced settings: enough draws for quantiles to exist, few enough to run in CI.
+QUICK = {"draws": 150, "tune": 150, "chains": 2, "priors": ["reference", "skeptical_strong"]}
+
+
+@pytest.fixture(scope="module")
+def result() -> Reanalysis:
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*BLAS.*")
+        return reanalyse(progress=False, **QUICK)
+
+
+def test_every_family_and_prior_is_in_the_table(result: Reanalysis) -> None:
+    table = result.table()
+    assert tuple(table.columns) == TABLE_COLUMNS
+    assert set(table["family"]) == {f.family for f in result.spec.families}
+    assert list(dict.fromkeys(table["prior"])) == ["reference", "skeptical_strong"]
+    counts = table.groupby("prior").size()
+    assert counts["reference"] == counts["skeptical_strong"]
+    assert table["p_superior"].between(0, 1).all()
+    keys = set(zip(table["endpoint"], table["estimand"], strict=True))
+    assert ("efs", "survival_difference_54") in keys
+    assert ("grcs", "net_benefit_54") in keys
+
+
+def test_spec_selection_keeps_contrasts_only(result: Reanalysis) -> None:
+    survival = result.table().query("family == 'survival'")
+    assert not survival["estimand"].str.startswith("survival_hsct").any()
+
+
+def test_joint_probabilities_label_independence(result: Reanalysis) -> None:
+    joint = result.joint_probabilities()
+    assert set(joint["event"]) == {"any", "at_least", "all"}
+    assert joint["basis"].str.contains("independence assumed").all()
+    all_rows = joint[joint["event"] == "all"].set_index("prior")["probability"]
+    any_rows = joint[joint["event"] == "any"].set_index("prior")["probability"]
+    assert (all_rows <= any_rows).all()
+
+
+def test_reproduce_and_diagnostics(result: Reanalysis) -> None:
+    reproduced = result.reproduce()
+    assert {"survival", "composite"} <= set(reproduced["family"])
+    assert reproduced["outside"].dtype == bool
+    diagnostics = result.diagnostics()
+    assert len(diagnostics) == len(result.fits)
+    assert result.provenance["seed"] == result.spec.seed
+    assert len(result.provenance["data"]["scot"]["data_hash"]) == 64
+
+
+def test_curves_and_posterior(result: Reanalysis) -> None:
+    curves = result.curves("survival")
+    assert set(curves["endpoint"]) == {"efs", "os"}
+    assert set(curves["arm"]) == {"hsct", "cyc"}
+    assert "log_hr" in result.posterior("survival", "skeptical_strong").posterior
+
+
+def test_same_spec_and_seed_give_an_identical_table(result: Reanalysis) -> None:
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*BLAS.*")
+        again = reanalyse(progress=False, **QUICK)
+    pd.testing.assert_frame_equal(result.table(), again.table())
+
+
+def test_report_has_the_four_artefacts(result: Reanalysis, tmp_path: Path) -> None:
+    out = result.write_report(tmp_path / "report")
+    assert sorted(p.name for p in out.iterdir()) == sorted(REPORT_FILES)
+    names = {p.stem for p in (out / "figures").glob("*.png")}
+    assert {"superiority", "prior_sensitivity", "survival"} <= names
+    doc = json.loads((out / "summary.json").read_text())
+    assert doc["spec"]["name"] == "scot_itt"
+    assert any("72-month" in a for a in doc["assumptions"])
+
+
+def test_cli_report_writes_the_four_artefacts(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "cli-report"
+    code = main(["report", "--out", str(out), "--draws", "100", "--chains", "2",
+                 "--tune", "100", "--priors", "reference", "--no-figures"])
+    assert code == 0
+    assert sorted(p.name for p in out.iterdir()) == sorted(REPORT_FILES)
+    err = capsys.readouterr().err
+    assert "bayes-scot: survival [1/1] reference" in err
+    assert f"wrote {out}" in err
