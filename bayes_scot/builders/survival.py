@@ -11,7 +11,7 @@ Model (trial :math:`s`, transition :math:`j`, interval :math:`k`; control arm ha
 
 .. math::
 
-    \log h^{(0)}_{sjk} &= m_j + \sigma_0 z_{sj} + \sum_{l=1}^{k} \sigma_{rw,j} w_{sjl}
+    \log h^{(0)}_{sjk} &= m_j + \sigma_0 z_{sj} + \sum_{l=1}^{k} \sigma_{rw} w_{sjl}
         && \text{(random walk across intervals)} \\
     \log h^{(1)}_{sjk} &= \log h^{(0)}_{sjk} + \beta_{sjk} \\
     \beta_{sjk} &= \theta_s + \nu_j + \delta_{jk}
@@ -118,8 +118,8 @@ class SurvivalOptions:
     baseline_log_hazard_sd : float, default 1.5
         Prior SD around those means (a factor of about 20 either way at 95%).
     baseline_smoothing_scale : float, default 0.5
-        Half-normal scale of the random-walk SD of each baseline log hazard from one
-        interval to the next.
+        Half-normal scale of the random-walk SD of the baseline log hazards from one
+        interval to the next (one SD shared by the three transitions).
     effect_pooling_scale : float, default 0.5
         Half-normal scale of :math:`\\tau_t`, the SD of the interval deviations of the log
         hazard ratio: the shrinkage towards proportional hazards.
@@ -684,12 +684,10 @@ class SurvivalModel:
 
             # Control-arm log hazards: a random walk over intervals, per trial and transition.
             level_z = pm.Normal("baseline_level_z", 0.0, 1.0, dims=("trial", "transition"))
-            smooth_raw = pm.HalfNormal("baseline_smoothing_raw", 1.0, dims="transition")
-            smooth_sd = pm.Deterministic(
-                "baseline_smoothing_sd", smooth_raw * smooth_scale, dims="transition"
-            )
+            smooth_raw = pm.HalfNormal("baseline_smoothing_raw", 1.0)
+            smooth_sd = pm.Deterministic("baseline_smoothing_sd", smooth_raw * smooth_scale)
             walk_z = pm.Normal("baseline_walk_z", 0.0, 1.0, dims=("trial", "transition", "step"))
-            steps = smooth_sd[None, :, None] * walk_z
+            steps = smooth_sd * walk_z
             walk = pt.concatenate(
                 [pt.zeros((n_trials, len(TRANSITIONS), 1)), pt.cumsum(steps, axis=-1)], axis=-1
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -89,7 +90,10 @@ def diagnose(idata: Any, var_names: Iterable[str] | None = None) -> Diagnostics:
     if varying:
         subset = posterior[varying]
         # Elements that never vary (a survival curve at time zero) give NaN and are skipped.
-        rhat, ess = _compat.rhat(subset), _compat.ess_bulk(subset)
+        with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+            # constant elements inside a varying variable divide by a zero variance
+            warnings.simplefilter("ignore", RuntimeWarning)
+            rhat, ess = _compat.rhat(subset), _compat.ess_bulk(subset)
         rhat_all = np.concatenate([np.ravel(rhat[name].values) for name in varying])
         ess_all = np.concatenate([np.ravel(ess[name].values) for name in varying])
         constant = np.concatenate(

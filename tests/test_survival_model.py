@@ -1,0 +1,195 @@
+"""Structure of the survival model: evidence rules, kernels, outputs (no MCMC).
+
+Posterior-shaped inputs for the output methods are prior draws of the model's own
+variables (``pm.draw`` with the Python backend), so these tests compile nothing.
+"""
+
+from __future__ import annotations
+
+import math
+
+import arviz as az
+import numpy as np
+import pymc as pm
+import pytest
+
+from bayes_scot.builders.survival import SurvivalModel, SurvivalOptions
+from bayes_scot.data import load_trial
+from bayes_scot.errors import EvidenceError
+from bayes_scot.stats.illness_death import state_probabilities
+
+PYTHON_MODE = "FAST_COMPILE"  # Python implementations: no C or numba compilation
+
+
+@pytest.fixture(scope="module")
+def scot_all():
+    return load_trial("scot", population="all")
+
+
+@pytest.fixture(scope="module")
+def itt(scot_all):
+    return SurvivalModel(scot_all)
+
+
+@pytest.fixture(scope="module")
+def pp(scot_all):
+    return SurvivalModel(scot_all, options=SurvivalOptions(population="pp"))
+
+
+@pytest.fixture(scope="module")
+def prior_idata(itt):
+    """200 prior draws of the ITT model shaped like a posterior (2 chains x 100)."""
+    model = itt.model
+    names = ["hazard", "trial_log_hr", "survival_efs", "survival_os"]
+    draws = pm.draw([model[n] for n in names], draws=200, random_seed=5, mode=PYTHON_MODE)
+    posterior = {n: d.reshape(2, 100, *d.shape[1:]) for n, d in zip(names, draws, strict=True)}
+    dims = {n: list(model.named_vars_to_dims[n]) for n in names}
+    coords = {k: list(v) for k, v in model.coords.items()}
+    return az.from_dict(posterior=posterior, dims=dims, coords=coords)
+
+
+def _uses(model):
+    log = model.evidence_log
+    return dict(zip(log["entry"], zip(log["used"], log["term"], strict=True), strict=True))
+
+
+def test_itt_counts_enter_once(itt):
+    uses = _uses(itt)
+    assert uses["itt_efs_events_48"] == (True, "landmark_states")
+    assert uses["itt_os_events_48"] == (True, "landmark_states")
+    # identical 54-month counts: an interval with no new events, not a second copy
+    assert uses["itt_efs_events_54"] == (True, "interval_states")
+    assert uses["itt_os_events_54"] == (True, "interval_states")
+    # treatment-related deaths: timing only, from the earliest report
+    assert uses["itt_trd_events_12"] == (True, "deaths_by_time")
+    assert uses["itt_trd_events_48"][0] is False
+    assert uses["itt_trd_events_54"][0] is False
+    # per-protocol summaries never enter the ITT fit
+    assert not any(entry.startswith("pp_") for entry in uses)
+
+
+def test_itt_counts_are_the_published_states(itt):
+    term = next(t for t in itt._terms if t.kind == "landmark_states")
+    # SCOT ITT (NEJM Table 2): HSCT 26 event-free, 4 alive after failure, 6 dead; CYC 19/9/11
+    assert term.data["counts"].tolist() == [[26, 4, 6], [19, 9, 11]]
+
+
+def test_pp_uses_72_month_estimates_conditionally(pp):
+    uses = _uses(pp)
+    assert uses["pp_efs_72"] == (True, "survival_estimates")
+    assert uses["pp_os_72"] == (True, "survival_estimates")
+    # the 54-month percentages are the same patients as the 54-month counts
+    assert uses["pp_efs_54"][0] is False
+    assert uses["pp_os_54"][0] is False
+    term = next(t for t in pp._terms if t.kind == "survival_estimates")
+    assert term.times == (54.0, 72.0)
+    assert term.data["start"] * np.array([[33], [34]]) == pytest.approx(
+        np.array([[26, 4, 3], [17, 9, 8]])
+    )
+    assert any("per-protocol" in a for a in pp.assumptions())
+
+
+def test_population_mismatch_is_refused(scot_all):
+    itt_only = load_trial("scot", population="itt")
+    with pytest.raises(EvidenceError, match="loaded for population 'itt'"):
+        SurvivalModel(itt_only, options=SurvivalOptions(population="pp"))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"interval_boundaries_months": (1.0, 12.0)}, "interval_boundaries_months"),
+        ({"heterogeneity_scale": -1.0}, "heterogeneity_scale"),
+        ({"borrowing": "partial"}, "borrowing"),
+        ({"design_hazard_ratio": 1.5}, "design_hazard_ratio"),
+    ],
+)
+def test_bad_options_name_the_field(kwargs, field):
+    with pytest.raises(EvidenceError) as err:
+        SurvivalOptions(**kwargs)
+    assert err.value.field == field
+
+
+def test_named_dims(itt):
+    dims = itt.model.named_vars_to_dims
+    assert dims["hazard"] == ("trial", "arm", "interval", "transition")
+    assert dims["survival_efs"] == ("trial", "arm", "month")
+    assert dims["log_hazard_ratio"] == ("trial", "transition", "interval")
+    assert list(itt.model.coords["arm"]) == ["hsct", "cyc"]
+    assert list(itt.model.coords["interval"]) == ["0-3", "3-12", "12-24", "24-54", "54-72"]
+
+
+def test_log_density_and_gradient_finite_at_initial_point(itt, pp):
+    for model in (itt.model, pp.model):
+        point = model.initial_point()
+        assert np.isfinite(model.compile_logp(mode=PYTHON_MODE)(point))
+        assert np.all(np.isfinite(model.compile_dlogp(mode=PYTHON_MODE)(point)))
+
+
+def test_prior_hyperparameters_are_data(itt):
+    grid = itt.prior_grid()
+    assert len(grid) == 13
+    data = itt.prior_data(grid["skeptical_strong"])
+    assert set(data) == {"log_hr_prior_mean", "log_hr_prior_sd"}
+    assert set(data) <= {v.name for v in itt.model.data_vars}
+    assert itt.prior_data({"log_hr": grid["reference"]})["log_hr_prior_sd"] == 1.0
+    with pytest.raises(EvidenceError, match="no effect parameter"):
+        itt.prior_data({"log_hr_efs": grid["reference"]})
+
+
+def test_structure_key_ignores_data_but_not_layout(scot_all, itt, pp):
+    assert SurvivalModel(scot_all).structure_key == itt.structure_key
+    assert pp.structure_key != itt.structure_key
+
+
+def test_model_curves_match_numpy_closed_form(prior_idata, itt):
+    posterior = prior_idata.posterior
+    hazards = itt._hazard_array(prior_idata)  # (chain, draw, arm, interval, transition)
+    months = posterior["month"].values
+    expected = state_probabilities(hazards, itt.options.interval_boundaries_months, months)
+    efs = posterior["survival_efs"].sel(trial="scot").values
+    os_ = posterior["survival_os"].sel(trial="scot").values
+    np.testing.assert_allclose(efs, expected[..., 0], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(os_, 1 - expected[..., 2], rtol=1e-9, atol=1e-12)
+    assert np.all(os_ >= efs)  # OS >= EFS structurally, in every prior draw
+
+
+def test_transition_hazards_for_simulation(prior_idata, itt):
+    hazards = itt.transition_hazards(prior_idata)
+    assert hazards.dims == ("chain", "draw", "arm", "transition", "interval")
+    assert hazards.attrs["boundaries_months"] == (0.0, 3.0, 12.0, 24.0, 54.0, 72.0)
+    assert list(hazards["transition"].values) == [
+        "organ_failure", "death_event_free", "death_after_failure",
+    ]
+
+
+def test_estimands_have_explicit_directions(prior_idata, itt):
+    estimands = {(e.endpoint, e.estimand): e for e in itt.estimands(prior_idata)}
+    diff = estimands[("efs", "survival_difference_54")]
+    assert (diff.superior, diff.null, diff.mcid) == ("higher", 0.0, 0.10)
+    assert diff.mcid_source == "package default; review"
+    assert diff.draws.shape == (2, 100)
+    hr = estimands[("efs", "hazard_ratio_0_3")]
+    assert (hr.superior, hr.null, hr.mcid) == ("lower", 1.0, 0.8)
+    assert ("os", "rmst_difference_72") in estimands
+    arm = estimands[("os", "survival_hsct_72")]
+    assert arm.attrs["contrast"] is False
+    assert math.isnan(arm.null)
+    common = estimands[("efs", "hazard_ratio_common")]
+    np.testing.assert_allclose(
+        common.draws, np.exp(prior_idata.posterior["trial_log_hr"].sel(trial="scot").values)
+    )
+
+
+def test_reproduce_lists_every_published_survival_number(prior_idata, itt):
+    table = itt.reproduce(prior_idata, seed=1)
+    assert list(table.columns[:12]) == [
+        "trial", "entry", "endpoint", "population", "arm", "time_months", "statistic",
+        "published", "median", "lower", "upper", "outside",
+    ]
+    row = table.query("entry == 'itt_efs_events_54' and arm == 'cyc'").iloc[0]
+    assert row["published"] == 20
+    assert row["used"]
+    pp_rows = table.query("population == 'pp'")
+    assert not pp_rows["used"].any()
+    assert pp_rows["note"].str.contains("comparison, not evidence").all()
