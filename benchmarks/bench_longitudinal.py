@@ -73,7 +73,7 @@ def bench_case(trial, external, repeats: int, settings: SamplerSettings) -> dict
         cold_times.append(build + cold)
     assert model is not None
     compiled = compile_model(model.model, key=model.structure_key)
-    diagnostics = diagnose(idata)
+    diagnostics = diagnose(idata, var_names=model.diagnostic_var_names)
     for seed in range(repeats):
         warm, _ = timed(lambda s=seed: compiled.sample(settings=settings, seed=100 + s))
         warm_times.append(warm)

@@ -864,6 +864,16 @@ class LongitudinalModel:
         )
         self.model = self._build()
 
+    @property
+    def diagnostic_var_names(self) -> tuple[str, ...]:
+        """Posterior variables whose R-hat and ESS judge a fit.
+
+        The free parameters and the effect summaries; ``change``, ``level`` and
+        ``effect`` are left out because their baseline elements are zero by definition.
+        """
+        free = tuple(rv.name for rv in self.model.free_RVs)
+        return (*free, "slope", "slope_difference")
+
     # -- evidence ------------------------------------------------------------------------
     def _make_plan(self, trial: Trial) -> _Plan:
         plan = _plan_trial(trial, self.options, self._layout)
