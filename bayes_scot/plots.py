@@ -1,4 +1,4 @@
-"""Figures of a reanalysis: forest plot, prior sensitivity, survival, trajectories, densities.
+"""Figures of a reanalysis: superiority, prior sensitivity, survival, trajectories, priors, wins.
 
 Every function takes tidy pandas DataFrames (or arrays) as its first argument and keyword
 arguments after it, and returns a new :class:`matplotlib.figure.Figure`. The figures are
