@@ -193,3 +193,34 @@ def test_reproduce_lists_every_published_survival_number(prior_idata, itt):
     pp_rows = table.query("population == 'pp'")
     assert not pp_rows["used"].any()
     assert pp_rows["note"].str.contains("comparison, not evidence").all()
+
+
+@pytest.fixture(scope="module")
+def scot_astis(scot_all):
+    astis = load_trial("astis", population="all")
+    assist = load_trial("assist", population="all")
+    return SurvivalModel([scot_all, astis, assist],
+                         options=SurvivalOptions(borrowing="regimen"))
+
+
+def test_borrowing_model_uses_astis_counts_not_its_ratios(scot_astis):
+    assert [t.name for t in scot_astis.trials] == ["scot", "astis"]  # ASSIST: no survival data
+    log = scot_astis.evidence_log.set_index(["trial", "entry"])
+    assert log.loc[("astis", "itt_efs_events_12"), "term"] == "landmark_states"
+    assert log.loc[("astis", "itt_efs_events_24"), "term"] == "interval_events"
+    # the Cox ratios describe patients the counts already hold: predictions, not evidence
+    ratio_rows = log.loc["astis"].filter(like="_hr_", axis=0)
+    assert len(ratio_rows) == 10
+    assert not ratio_rows["used"].any()
+    # 8 treatment-related deaths by 12 months are among the 11 deaths by 12 months
+    assert not log.loc[("astis", "itt_trd_events_12"), "used"]
+    assert not log.loc["assist", "used"].any()
+
+
+def test_borrowing_model_structure(scot_astis):
+    model = scot_astis.model
+    assert list(model.coords["trial"]) == ["scot", "astis"]
+    # ASTIS's regimen is non-myeloablative, SCOT's myeloablative
+    assert model["regimen_indicator"].get_value().tolist() == [0.0, 1.0]
+    point = model.initial_point()
+    assert np.isfinite(model.compile_logp(mode=PYTHON_MODE)(point))

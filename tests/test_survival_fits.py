@@ -1,0 +1,183 @@
+"""Fits of the SCOT survival model: reproduce the paper, diagnostics, recovery, speed rules.
+
+Session fixtures compile each model structure once (intention to treat, per protocol) and
+fit the shipped analyses once (4 chains x 1000 draws); every other fit reuses those
+compilations. The simulated trials of the recovery test are labelled as simulated and
+never shipped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from bayes_scot import _compat
+from bayes_scot.builders.survival import SurvivalModel, SurvivalOptions
+from bayes_scot.data import load_trial
+from bayes_scot.evidence import LandmarkEvents
+from bayes_scot.fitting import SamplerSettings, cache_info, compile_model, diagnose
+from bayes_scot.stats.illness_death import simulate_illness_death, state_probabilities
+
+pytestmark = pytest.mark.slow
+
+SHIPPED = SamplerSettings()  # 4 chains x 1000 draws, as the shipped analyses
+# Recovery and rule checks: 2 chains x 500 draws give a bulk ESS of several hundred for
+# the EFS difference, enough to place a 90% interval to within about +-0.02.
+QUICK = SamplerSettings(draws=500, tune=500, chains=2)
+SEED = 20180104
+
+
+@pytest.fixture(scope="session")
+def scot_all():
+    return load_trial("scot", population="all")
+
+
+@pytest.fixture(scope="session")
+def itt_model(scot_all):
+    return SurvivalModel(scot_all)
+
+
+@pytest.fixture(scope="session")
+def itt_compiled(itt_model):
+    return compile_model(itt_model.model, key=itt_model.structure_key)
+
+
+@pytest.fixture(scope="session")
+def itt_fit(itt_model, itt_compiled):
+    return itt_compiled.sample(itt_model.prior_data(itt_model.prior_grid()["reference"]),
+                               settings=SHIPPED, seed=SEED)
+
+
+@pytest.fixture(scope="session")
+def pp_model(scot_all):
+    return SurvivalModel(scot_all, options=SurvivalOptions(population="pp"))
+
+
+@pytest.fixture(scope="session")
+def pp_fit(pp_model):
+    compiled = compile_model(pp_model.model, key=pp_model.structure_key)
+    return compiled.sample(pp_model.prior_data(pp_model.prior_grid()["reference"]),
+                           settings=SHIPPED, seed=SEED)
+
+
+def _row(table, entry, arm):
+    return table.query("entry == @entry and arm == @arm").iloc[0]
+
+
+def test_itt_fit_reproduces_published_counts(itt_model, itt_fit):
+    table = itt_model.reproduce(itt_fit, seed=1)
+    # NEJM Table 2, ITT by 54 months: EFS events 10/36 vs 20/39; deaths 6/36 vs 11/39
+    for entry, arm, published in [
+        ("itt_efs_events_54", "hsct", 10), ("itt_efs_events_54", "cyc", 20),
+        ("itt_os_events_54", "hsct", 6), ("itt_os_events_54", "cyc", 11),
+    ]:
+        row = _row(table, entry, arm)
+        assert row["published"] == published
+        assert row["lower"] <= published <= row["upper"]
+    assert not table.query("used")["outside"].any()
+
+
+def test_pp_fit_reproduces_72_month_kaplan_meier(pp_model, pp_fit):
+    table = pp_model.reproduce(pp_fit, seed=1)
+    # NEJM abstract: EFS at 72 months 74% vs 47% (population taken as per protocol)
+    for arm, published in [("hsct", 0.74), ("cyc", 0.47)]:
+        row = _row(table, "pp_efs_72", arm)
+        assert row["published"] == published
+        assert row["lower"] <= published <= row["upper"]
+    assert not table.query("used")["outside"].any()
+
+
+@pytest.mark.parametrize("fit", ["itt_fit", "pp_fit"])
+def test_shipped_fits_converge(fit, request):
+    idata = request.getfixturevalue(fit)
+    checks = diagnose(idata)
+    assert checks.rhat_max <= 1.01, checks
+    assert checks.ess_bulk_min >= 400, checks
+    assert checks.divergences == 0, checks
+
+
+@pytest.mark.parametrize("fit", ["itt_fit", "pp_fit"])
+def test_overall_survival_never_below_event_free_in_any_draw(fit, request):
+    posterior = _compat.get_group(request.getfixturevalue(fit), "posterior")
+    assert np.all(posterior["survival_os"].values >= posterior["survival_efs"].values)
+
+
+def test_hsct_benefit_direction(itt_model, itt_fit):
+    estimands = {(e.endpoint, e.estimand): e for e in itt_model.estimands(itt_fit)}
+    # 10/36 vs 20/39 EFS events: the posterior favours HSCT at 54 months
+    assert estimands[("efs", "survival_difference_54")].p_superior() > 0.9
+
+
+def test_changing_the_prior_does_not_recompile(itt_model, itt_compiled, itt_fit):
+    before = cache_info().compilations
+    grid = itt_model.prior_grid()
+    fits = itt_compiled.sample_many(
+        {name: itt_model.prior_data(grid[name]) for name in ("skeptical_strong",
+                                                             "optimistic_strong")},
+        settings=QUICK, seed=SEED,
+    )
+    assert cache_info().compilations == before
+    skeptical = _compat.get_group(fits["skeptical_strong"], "posterior")["log_hr"].mean()
+    optimistic = _compat.get_group(fits["optimistic_strong"], "posterior")["log_hr"].mean()
+    reference = _compat.get_group(itt_fit, "posterior")["log_hr"].mean()
+    # a skeptical prior pulls the common log HR towards 0, an optimistic one below it
+    assert float(optimistic) < float(reference)
+    assert float(skeptical) > float(reference)
+
+
+def test_same_seed_same_numbers(itt_compiled):
+    first = itt_compiled.sample(settings=QUICK, seed=7)
+    second = itt_compiled.sample(settings=QUICK, seed=7)
+    a = _compat.get_group(first, "posterior")["survival_efs"].values
+    assert np.array_equal(a, _compat.get_group(second, "posterior")["survival_efs"].values)
+
+
+# -- recovery -----------------------------------------------------------------------------
+EDGES = np.array([0.0, 3.0, 12.0, 24.0, 54.0, 72.0])
+# Simulated truth (not SCOT data): control hazards per month, constant; HSCT with early
+# excess deaths in the first interval and a hazard ratio of 0.5 afterwards.
+CONTROL = np.tile([0.008, 0.005, 0.02], (5, 1))
+EXPERIMENTAL = CONTROL * 0.5
+EXPERIMENTAL[0, 1] = CONTROL[0, 1] * 3.0
+
+
+def _simulated_trial(scot_itt, rng):
+    """SCOT's ITT evidence layout with counts simulated from the truth above."""
+    sims = {arm: simulate_illness_death(h, EDGES, scot_itt.n(arm), rng, horizon=72.0)
+            for arm, h in (("hsct", EXPERIMENTAL), ("cyc", CONTROL))}
+    entries = []
+    for e in scot_itt.entries:
+        if isinstance(e, LandmarkEvents):
+            t = e.time_months
+            if e.endpoint == "efs":
+                events = {a: int((s["efs_event"] & (s["efs_months"] <= t)).sum())
+                          for a, s in sims.items()}
+            elif e.endpoint == "os":
+                events = {a: int((s["death_months"] <= t).sum()) for a, s in sims.items()}
+            else:  # simulated patients carry no cause of death
+                events = dict.fromkeys(sims, 0)
+            e = dataclasses.replace(e, events=events)
+        entries.append(e)
+    return dataclasses.replace(scot_itt, name="scot", entries=tuple(entries))
+
+
+def test_recovery_of_efs_difference_at_54_months(itt_model, itt_compiled):
+    truth = (state_probabilities(EXPERIMENTAL, EDGES, [54.0])[0, 0]
+             - state_probabilities(CONTROL, EDGES, [54.0])[0, 0])
+    scot_itt = load_trial("scot", population="itt")
+    before = cache_info().compilations
+    inside = []
+    for seed in (1, 2, 3):
+        simulated = SurvivalModel(_simulated_trial(scot_itt, np.random.default_rng(seed)))
+        assert simulated.structure_key == itt_model.structure_key
+        compiled = compile_model(simulated.model, key=simulated.structure_key)
+        idata = compiled.sample(settings=QUICK, seed=seed)
+        draws = next(e.draws for e in simulated.estimands(idata)
+                     if e.endpoint == "efs" and e.estimand == "survival_difference_54")
+        lower, upper = np.quantile(draws, [0.05, 0.95])
+        inside.append(lower <= truth <= upper)
+    assert cache_info().compilations == before  # one compilation served every data set
+    # If the 90% intervals are calibrated, P(at least 2 of 3 cover) = 0.972.
+    assert sum(inside) >= 2
