@@ -119,8 +119,8 @@ def _jobs(reanalysis: Any, plots: Any) -> Iterator[tuple[str, str, str, Callable
                        f"(N({prior.mean:.3g}, {prior.sd:.3g}^2)) and the posterior of "
                        f"{parameter} under it" + (f", first element of {', '.join(extra)}"
                                                   if extra else "") + ".",
-                       lambda p=prior, d=draws, n=parameter: plots.plot_prior_posterior(
-                           p, d, label=n, null=0.0))
+                       lambda p=prior, d=draws, n=f"{parameter} ({family} effect parameter)":
+                       plots.plot_prior_posterior(p, d, label=n, null=0.0))
 
 
 def draw_figures(reanalysis: Any) -> tuple[list[RenderedFigure], list[str]]:

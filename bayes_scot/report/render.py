@@ -3,7 +3,8 @@
 HTML templates are rendered with autoescaping on, so every user-supplied text (a
 specification's title, a trial's assumption, an estimand's label) is escaped. Markdown
 has no escaping of its own; the ``md`` filter escapes the characters that would let text
-become HTML or break a table.
+become HTML, emphasis or a table cell break, and the ``code`` filter makes text safe inside
+a code span.
 """
 
 from __future__ import annotations
@@ -45,10 +46,15 @@ def _probability(value: Any) -> str:
     return f"{float(value):.3f}"
 
 
+def _code(value: Any) -> str:
+    """Text for inside a Markdown code span: no backticks, one line."""
+    return " ".join(("" if value is None else str(value)).replace("`", "'").split())
+
+
 def _md(value: Any) -> str:
     text = "" if value is None else str(value)
     for char, escaped in (("\\", "\\\\"), ("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"),
-                          ("|", "\\|"), ("*", "\\*"), ("_", "\\_"), ("`", "\\`")):
+                          ("|", "\\|"), ("*", "\\*"), ("`", "\\`")):
         text = text.replace(char, escaped)
     return " ".join(text.split())
 
@@ -68,6 +74,7 @@ def environment() -> jinja2.Environment:
     env.filters["num"] = _number
     env.filters["prob"] = _probability
     env.filters["md"] = _md
+    env.filters["code"] = _code
     return env
 
 
