@@ -206,13 +206,12 @@ class _Runner:
         spec = self.spec
         module_name, builder_name, _options = FAMILIES[family.family]
         builder_class = getattr(importlib.import_module(module_name), builder_name)
-        selected = [trials[name] for name in family.trials]
+        selected = [self.family_trial(trials[name], family) for name in family.trials]
         started = time.perf_counter()
         kwargs: dict[str, Any] = {"options": self.options(family, selected[0])}
         if family.external:
-            from bayes_scot.data import load_external
-
-            kwargs["external"] = load_external()
+            sources = [self.external_source(name) for name in family.external]
+            kwargs["external"] = sources[0] if len(sources) == 1 else sources
         builder = builder_class(selected[0] if len(selected) == 1 else selected, **kwargs)
         compiled = compile_model(
             builder.model, backend=settings.backend, key=getattr(builder, "structure_key", None)
@@ -254,6 +253,28 @@ class _Runner:
                 f"{diagnostics.divergences} divergences: {verdict}"
             )
         return builder, fits, time.perf_counter() - started
+
+    def family_trial(self, trial: Trial, family: FamilySpec) -> Trial:
+        """Return the trial in the family's population (reloaded when it names another)."""
+        if not family.population or family.population == trial.population:
+            return trial
+        from bayes_scot.data import load_trial
+
+        source = self.spec.trial(trial.name)
+        try:
+            return load_trial(source.path or source.name, population=family.population)
+        except EvidenceError as err:
+            raise SpecError(err.message, file=self.spec.path or self.spec.name,
+                            field=f"{family.family}.population") from None
+
+    def external_source(self, name: str) -> Any:
+        """Load one external-evidence source named in a family's ``external`` list."""
+        from bayes_scot.data import load_external, load_trial
+
+        if name == "external":
+            return load_external()
+        trial, _, population = name.partition(":")
+        return load_trial(trial, population=population)
 
     def options(self, family: FamilySpec, primary: Trial) -> Any:
         """Build a family's options; a ``population`` option follows the primary trial's."""
@@ -547,12 +568,27 @@ class Reanalysis:
 
     @property
     def assumptions(self) -> tuple[str, ...]:
-        """Assumptions stated by the specification and by the entries of the trials used."""
+        """Every assumption the results rest on, each prefixed with where it comes from.
+
+        The specification's (per trial and per family), then each family's: the builder's
+        own list when it keeps one (the evidence it used and the approximations it
+        made), else the assumptions recorded in the entries of the family's trials.
+        """
         stated = list(self.spec.assumptions)
-        for name, trial in self.trials.items():
-            for e in trial.entries:
-                if getattr(e, "assumption", ""):
-                    stated.append(f"{name}: entry '{e.id}': {e.assumption}")
+        for family in self.families:
+            method = getattr(self.builders.get(family), "assumptions", None)
+            if callable(method):
+                stated.extend(f"{family}: {a}" for a in method())
+                continue
+            try:
+                names = self.spec.family(family).trials
+            except KeyError:
+                names = tuple(self.trials)
+            for name in names:
+                trial = self.trials.get(name)
+                for e in trial.entries if trial is not None else ():
+                    if getattr(e, "assumption", ""):
+                        stated.append(f"{name}: entry '{e.id}': {e.assumption}")
         return tuple(dict.fromkeys(stated))
 
     @property

@@ -183,10 +183,17 @@ class FamilySpec:
         Per-parameter scales that replace ``priors`` for the named effect parameters.
     custom_priors : mapping of str to CustomPrior
         Explicit priors added to the family's grid under their names.
-    external : bool, default False
-        Give the family the shipped external evidence
-        (:func:`bayes_scot.data.load_external`), which its builder uses only as
-        explicitly discounted evidence, never as trial data.
+    population : str, optional
+        Population of the trials' evidence for this family, when it differs from the
+        ``[[trials]]`` one (``"all"`` lets the builder take baselines from any population
+        and follow-up from one). Empty: each trial's own.
+    external : tuple of str
+        External evidence given to the family's builder, which uses it only as explicitly
+        discounted evidence, never as trial data: ``"external"`` for the shipped external
+        evidence (:func:`bayes_scot.data.load_external`), ``"<trial>:<population>"`` for
+        a population of a shipped trial (e.g. ``"astis:french_subcohort"``).
+    assumptions : tuple of str
+        Assumptions of this family's analysis that the papers do not state.
     """
 
     family: str
@@ -197,7 +204,9 @@ class FamilySpec:
     priors: PriorScale | None = None
     effect_priors: Mapping[str, PriorScale] = field(default_factory=dict)
     custom_priors: Mapping[str, CustomPrior] = field(default_factory=dict)
-    external: bool = False
+    population: str = ""
+    external: tuple[str, ...] = ()
+    assumptions: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("options", "effect_priors", "custom_priors"):
@@ -379,8 +388,11 @@ class AnalysisSpec:
 
     @property
     def assumptions(self) -> tuple[str, ...]:
-        """Every stated assumption, prefixed with its trial's name."""
-        return tuple(f"{t.name}: {a}" for t in self.trials for a in t.assumptions)
+        """Every stated assumption, prefixed with its trial's or family's name."""
+        return tuple(
+            [f"{t.name}: {a}" for t in self.trials for a in t.assumptions]
+            + [f"{f.family}: {a}" for f in self.families for a in f.assumptions]
+        )
 
     def family(self, name: str) -> FamilySpec:
         """Return the :class:`FamilySpec` called ``name``.
@@ -718,7 +730,7 @@ def _read_family(
     family: str, table: Mapping[str, Any], file: str, trial_names: Sequence[str]
 ) -> FamilySpec | None:
     allowed = {"enabled", "trials", "endpoints", "estimands", "options", "priors",
-               "effect_priors", "custom_priors", "external"}
+               "effect_priors", "custom_priors", "population", "external", "assumptions"}
     _no_unknown(table, allowed, file, family)
     if not _check_bool(table.get("enabled", True), file, f"{family}.enabled"):
         return None
@@ -753,10 +765,26 @@ def _read_family(
             statement=_check_str(t.get("statement", ""), file, f"{where}.statement"),
             label=_check_str(t.get("label", ""), file, f"{where}.label"),
         )
-    external = _check_bool(table.get("external", False), file, f"{family}.external")
+    population = _check_str(table.get("population", ""), file, f"{family}.population")
+    external = _check_str_list(table.get("external", []), file, f"{family}.external")
+    for i, source in enumerate(external):
+        trial, sep, pop = source.partition(":")
+        if source != "external" and not (sep and trial and pop):
+            raise SpecError(
+                f"{source!r} is neither 'external' nor '<trial>:<population>'",
+                file=file, field=f"{family}.external[{i}]",
+            )
+        shipped = _shipped_trials()
+        if sep and shipped is not None and trial not in shipped:
+            raise SpecError(f"no shipped trial {trial!r}; shipped: {', '.join(shipped)}",
+                            file=file, field=f"{family}.external[{i}]")
+    assumptions = _check_str_list(table.get("assumptions", []), file,
+                                  f"{family}.assumptions")
     return FamilySpec(family=family, trials=tuple(trials), endpoints=tuple(endpoints),
                       estimands=tuple(estimands), options=options, priors=priors,
-                      effect_priors=effect_priors, custom_priors=custom, external=external)
+                      effect_priors=effect_priors, custom_priors=custom,
+                      population=population, external=tuple(external),
+                      assumptions=tuple(assumptions))
 
 
 def _read_scale(table: Mapping[str, Any], file: str, where: str) -> PriorScale:
