@@ -1,0 +1,223 @@
+"""reanalyse() orchestration with a stand-in model family (fast: no PyMC compilation).
+
+The stand-in builder follows the builder interface (model, effect_parameters,
+prior_data, estimands, reproduce) and its "posterior" is simulated from the prior
+hyperparameters with the fit's seed, so these tests check what the runner does with
+specifications, priors, seeds, MCIDs and progress, not any statistics.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import types
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import arviz as az
+import numpy as np
+import pandas as pd
+import pytest
+
+import bayes_scot.fitting
+import bayes_scot.reanalysis as reanalysis_module
+import bayes_scot.spec as spec_module
+from bayes_scot.errors import SpecError
+from bayes_scot.reanalysis import reanalyse
+from bayes_scot.stats.estimands import EstimandDraws
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class StandInOptions:
+    population: str = "itt"
+    shift: float = 0.0
+
+
+class StandInModel:
+    """Simulated posterior: effect ~ N(prior mean + shift, 0.1), 2 chains x 200 draws."""
+
+    effect_parameters = ("effect",)
+    built = 0
+
+    def __init__(self, trial: Any, *, options: StandInOptions) -> None:
+        self.trial = trial
+        self.options = options
+        self.model = object()
+        self.structure_key = ("stand-in",)
+        StandInModel.built += 1
+
+    def prior_data(self, prior: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        p = prior["effect"]
+        return {"effect_prior_mean": np.asarray(p.mean), "effect_prior_sd": np.asarray(p.sd)}
+
+    def estimands(self, idata: Any) -> list[EstimandDraws]:
+        effect = idata.posterior["effect"].to_numpy()
+        return [
+            EstimandDraws(endpoint="efs", estimand="difference_54", label="EFS difference",
+                          draws=effect, null=0.0, superior="higher", mcid=0.1,
+                          mcid_source="stand-in"),
+            EstimandDraws(endpoint="efs", estimand="survival_hsct_54", label="EFS, HSCT",
+                          draws=0.7 + effect, null=float("nan"), superior="higher"),
+        ]
+
+    def reproduce(self, idata: Any) -> pd.DataFrame:
+        return pd.DataFrame([{
+            "trial": self.trial.name, "entry": "e1", "endpoint": "efs", "population": "itt",
+            "arm": "hsct", "time_months": 54.0, "statistic": "events", "published": 10.0,
+            "median": 10.0, "lower": 5.0, "upper": 15.0, "outside": False}])
+
+    def default_priors(self) -> dict[str, Any]:
+        from bayes_scot.stats.priors import prior_grid
+
+        return prior_grid(design_effect=0.2, benefit="higher", reference_sd=0.5)
+
+
+class StandInCompiled:
+    def sample(self, data: Mapping[str, np.ndarray], *, settings: Any, seed: int,
+               log_likelihood: bool = False) -> Any:
+        rng = np.random.default_rng(seed)
+        mean = float(data["effect_prior_mean"])
+        draws = rng.normal(mean + 0.05, 0.1, size=(settings.chains, settings.draws))
+        return az.from_dict(posterior={"effect": draws})
+
+
+@dataclasses.dataclass(frozen=True)
+class Diag:
+    rhat_max: float = 1.0
+    ess_bulk_min: float = 1000.0
+    divergences: int = 0
+
+    @property
+    def passed(self) -> bool:
+        return True
+
+
+@pytest.fixture
+def stand_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    module = types.ModuleType("stand_in_builders")
+    module.StandInModel = StandInModel  # type: ignore[attr-defined]
+    module.StandInOptions = StandInOptions  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "stand_in_builders", module)
+    families = {"survival": ("stand_in_builders", "StandInModel", "StandInOptions")}
+    monkeypatch.setattr(spec_module, "FAMILIES", families)
+    monkeypatch.setattr(reanalysis_module, "FAMILIES", families)
+    monkeypatch.setattr(bayes_scot.fitting, "compile_model",
+                        lambda model, backend, key: StandInCompiled())
+    monkeypatch.setattr(bayes_scot.fitting, "diagnose", lambda idata: Diag())
+
+
+SPEC = """\
+[analysis]
+name = "stand_in"
+title = "Stand-in"
+seed = 5
+
+[[trials]]
+name = "scot"
+
+[sampler]
+draws = 200
+chains = 2
+
+[priors]
+grid = ["reference", "skeptical_strong", "optimistic_strong"]
+
+[joint]
+estimands = ["efs:difference_54"]
+
+[survival]
+estimands = ["difference_*"]
+"""
+
+
+@pytest.fixture
+def spec_file(tmp_path: Path) -> Path:
+    path = tmp_path / "spec.toml"
+    path.write_text(SPEC)
+    return path
+
+
+def test_one_build_many_priors(stand_in: None, spec_file: Path) -> None:
+    StandInModel.built = 0
+    result = reanalyse(spec_file, progress=False)
+    assert StandInModel.built == 1
+    table = result.table()
+    assert list(table["prior"]) == ["reference", "skeptical_strong", "optimistic_strong"]
+    assert set(table["estimand"]) == {"difference_54"}  # the spec's selection
+    # optimistic priors are centred on the design effect (0.2): the posterior follows
+    assert table.set_index("prior").loc["optimistic_strong", "median"] == pytest.approx(0.25,
+                                                                                        abs=0.02)
+    assert len(result.reproduce()) == 1  # reference fit only
+    assert result.provenance["spec"]["sha256"] == result.spec.sha256
+
+
+def test_same_seed_same_table_other_seed_other_table(stand_in: None, spec_file: Path) -> None:
+    a = reanalyse(spec_file, progress=False).table()
+    b = reanalyse(spec_file, progress=False).table()
+    c = reanalyse(spec_file, progress=False, seed=6).table()
+    pd.testing.assert_frame_equal(a, b)
+    assert not a["median"].equals(c["median"])
+
+
+def test_progress_lines_and_silence(stand_in: None, spec_file: Path,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    lines: list[str] = []
+    reanalyse(spec_file, progress=lines.append, priors=["reference"])
+    assert lines[0].startswith("bayes-scot: survival: model built and compiled")
+    assert lines[1].startswith("bayes-scot: survival [1/1] reference:")
+    assert lines[-1].startswith("bayes-scot: stand_in: 1 fits")
+    reanalyse(spec_file, progress=False, priors=["reference"])
+    reanalyse(spec_file, priors=["reference"])
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 3  # only the run with progress on
+
+
+def test_mcid_override(stand_in: None, spec_file: Path) -> None:
+    spec_file.write_text(SPEC + '\n[mcids."efs:difference_*"]\nvalue = 0.3\n'
+                         'source = "test override"\n')
+    row = reanalyse(spec_file, progress=False, priors=["reference"]).table().iloc[0]
+    assert row.mcid == 0.3
+    assert row.mcid_source == "test override"
+
+
+def test_population_option_follows_the_trial(stand_in: None, spec_file: Path) -> None:
+    result = reanalyse(spec_file, progress=False, priors=["reference"], population="pp")
+    assert result.trials["scot"].population == "pp"
+    assert result.builders["survival"].options.population == "pp"
+
+
+def test_population_option_conflict(stand_in: None, spec_file: Path) -> None:
+    spec_file.write_text(SPEC + '\n[survival.options]\npopulation = "pp"\n')
+    with pytest.raises(SpecError, match=r"survival\.options\.population"):
+        reanalyse(spec_file, progress=False, priors=["reference"])
+
+
+def test_unknown_joint_estimand(stand_in: None, spec_file: Path) -> None:
+    spec_file.write_text(SPEC.replace("efs:difference_54", "efs:difference_99"))
+    with pytest.raises(SpecError, match=r"joint.estimands\[0\]"):
+        reanalyse(spec_file, progress=False, priors=["reference"])
+
+
+def test_unknown_population(stand_in: None, spec_file: Path) -> None:
+    with pytest.raises(SpecError, match=r"trials\[0\].population"):
+        reanalyse(spec_file, progress=False, priors=["reference"], population="mars")
+
+
+def test_explicit_prior_override(stand_in: None, spec_file: Path) -> None:
+    result = reanalyse(spec_file, progress=False, priors={"sceptic": (0.0, 0.05)})
+    assert result.priors == ("sceptic",)
+    assert result.reference_prior == "sceptic"
+    assert result.fit("survival").effect_priors["effect"].sd == 0.05
+
+
+def test_html_repr_and_accessors(stand_in: None, spec_file: Path) -> None:
+    result = reanalyse(spec_file, progress=False)
+    assert "Stand-in" in result._repr_html_()
+    assert "stand_in" in repr(result)
+    assert result.posterior("survival", "skeptical_strong") is not None
+    assert result.sensitivity().shape == (1, 3)
+    assert len(result.joint_probabilities()) == 3
+    with pytest.raises(KeyError, match="no longitudinal fit"):
+        result.fit("longitudinal")
