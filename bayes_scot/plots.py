@@ -695,7 +695,7 @@ def plot_prior_posterior(
     alpha = (1.0 - CREDIBLE_LEVEL) / 2.0
     cred_lo, cred_hi = post_dist.quantiles([alpha, 1.0 - alpha])
     with _styled():
-        fig = Figure(figsize=(5.2, 3.2), layout="constrained")
+        fig = Figure(figsize=(5.4, 3.6), layout="constrained")
         ax = fig.add_subplot()
         prior_density = prior_dist.pdf(grid)
         post_density = post_dist.pdf(grid)
@@ -716,7 +716,7 @@ def plot_prior_posterior(
         ax.set_ylim(bottom=0.0)
         ax.set_xlabel(label)
         ax.set_ylabel("density")
-        ax.legend(loc="best")
+        fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=3)
         if title:
             ax.set_title(title, loc="left")
     return fig
