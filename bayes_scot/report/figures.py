@@ -58,15 +58,32 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
 
+#: Above this many estimands the forest plot shows the headline set only (one panel per
+#: estimand and a row per prior would run to hundreds of rows); the heat map and the full
+#: table keep every estimand.
+FOREST_MAX_ESTIMANDS = 12
+
+
+def _forest_rows(table: Any, headline: Any) -> tuple[Any, str]:
+    keys = list(zip(table["endpoint"], table["estimand"], strict=True))
+    if len(set(keys)) <= FOREST_MAX_ESTIMANDS or not headline:
+        return table, "each estimand"
+    chosen = {tuple(k.split(":", 1)) for k in headline}
+    mask = [k in chosen for k in keys]
+    return table[mask], ("the headline estimands (those of the joint probabilities; every "
+                         "estimand is in the heat map and the full table)")
+
+
 def _jobs(reanalysis: Any, plots: Any) -> Iterator[tuple[str, str, str, Callable[[], Any]]]:
     table = reanalysis.table()
     priors = list(reanalysis.priors)
     if hasattr(plots, "plot_superiority"):
+        forest, which = _forest_rows(table, reanalysis.spec.joint.estimands)
         yield ("superiority", "Posterior estimates and P(HSCT superior) under every prior",
-               "Posterior median and central credible interval of each estimand under each "
+               f"Posterior median and central credible interval of {which} under each "
                "prior, with the probability that HSCT is superior; open markers and daggers "
                "mark results that fail the diagnostics gate.",
-               lambda: plots.plot_superiority(table, priors=priors))
+               lambda: plots.plot_superiority(forest, priors=priors))
     if hasattr(plots, "plot_prior_sensitivity"):
         yield ("prior_sensitivity", "Prior sensitivity: P(HSCT superior) across the grid",
                "Each row is an estimand, each column a prior; a row of one colour is robust "
