@@ -22,10 +22,12 @@ from bayes_scot.stats.illness_death import simulate_illness_death, state_probabi
 
 pytestmark = pytest.mark.slow
 
-SHIPPED = SamplerSettings()  # 4 chains x 1000 draws, as the shipped analyses
+TARGET_ACCEPT = SurvivalModel.recommended_target_accept
+# 4 chains x 1000 draws, as the shipped analyses
+SHIPPED = SamplerSettings(target_accept=TARGET_ACCEPT)
 # Recovery and rule checks: 2 chains x 500 draws give a bulk ESS of several hundred for
 # the EFS difference, enough to place a 90% interval to within about +-0.02.
-QUICK = SamplerSettings(draws=500, tune=500, chains=2)
+QUICK = SamplerSettings(draws=500, tune=500, chains=2, target_accept=TARGET_ACCEPT)
 SEED = 20180104
 
 

@@ -320,6 +320,12 @@ class SurvivalModel:
 
     effect_parameters: tuple[str, ...] = ("log_hr",)
 
+    recommended_target_accept: float = 0.95
+    """NUTS target acceptance for fits of this model. At the package default of 0.9 the
+    SCOT fits show a few divergent transitions (in the tail of the baseline random-walk
+    SD, where large steps meet the zero-event interval from 48 to 54 months); at 0.95
+    there are none, and bulk ESS is about twice as high for about 1.5 times the time."""
+
     def __init__(
         self, trials: Trial | Sequence[Trial], *, options: SurvivalOptions | None = None
     ) -> None:
@@ -604,8 +610,9 @@ class SurvivalModel:
                           "of the interval log hazard ratios over its window")
         for e in trial.entries:
             if isinstance(e, DigitisedCurve):
-                self._log(trial, e, False, "", "digitised curves are not used by this "
-                          "model: reconstructed patients would repeat the landmark counts")
+                self._log(trial, e, False, "", "digitised curves do not enter this model; "
+                          "reconstructed pseudo patients (bayes_scot.reconstruct_ipd) are "
+                          "analysed on their own")
         logged = {u.entry for u in self._uses if u.trial == trial.name}
         for e in trial.entries:
             if e.id not in logged and e.id not in handled:
