@@ -253,8 +253,9 @@ def _forest_panel(ax: Axes, rows: pd.DataFrame, *, endpoint: str, estimand: str)
     ax.set_ylim(-0.7, len(rows) - 0.3)
     ax.grid(axis="y", visible=False)
     label = rows["label"].iloc[0] if "label" in rows.columns else None
-    ax.set_title(str(label) if isinstance(label, str) and label else f"{endpoint}: {estimand}",
-                 loc="left")
+    title = str(label) if isinstance(label, str) and label else f"{endpoint}: {estimand}"
+    # Leave room at the right of the title for the P(superior) column header.
+    ax.set_title(_wrap(title, 66), loc="left")
     return flagged_any
 
 
