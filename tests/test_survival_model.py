@@ -224,3 +224,23 @@ def test_borrowing_model_structure(scot_astis):
     assert model["regimen_indicator"].get_value().tolist() == [0.0, 1.0]
     point = model.initial_point()
     assert np.isfinite(model.compile_logp(mode=PYTHON_MODE)(point))
+
+
+def _prior_idata(model, seed):
+    names = ["hazard", "trial_log_hr"]
+    draws = pm.draw([model.model[n] for n in names], draws=100, random_seed=seed,
+                    mode=PYTHON_MODE)
+    posterior = {n: d.reshape(2, 50, *d.shape[1:]) for n, d in zip(names, draws, strict=True)}
+    dims = {n: list(model.model.named_vars_to_dims[n]) for n in names}
+    coords = {k: list(v) for k, v in model.model.coords.items()}
+    return az.from_dict(posterior=posterior, dims=dims, coords=coords)
+
+
+def test_borrowing_table_compares_the_target_trial(itt, scot_astis):
+    from bayes_scot.builders.survival import borrowing_table
+
+    table = borrowing_table(itt, _prior_idata(itt, 1), scot_astis, _prior_idata(scot_astis, 2))
+    row = table.set_index(["endpoint", "estimand"]).loc[("efs", "survival_difference_54")]
+    assert row["alone_lower"] <= row["alone_median"] <= row["alone_upper"]
+    assert row["width_ratio"] > 0
+    assert not table["estimand"].str.startswith("survival_hsct").any()  # contrasts only
