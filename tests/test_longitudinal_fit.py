@@ -15,12 +15,7 @@ from bayes_scot.evidence import Arm, Population, Source, Trial, VisitSummary
 from bayes_scot.fitting import SamplerSettings, compile_model, diagnose
 from bayes_scot.stats.gls import least_squares_slope_weights
 
-pytestmark = [
-    pytest.mark.slow,
-    # Raised by numba while nutpie compiles PyTensor's multivariate-normal gradient
-    # (a matrix product on a transposed view); it concerns speed only.
-    pytest.mark.filterwarnings("ignore:.*np.dot.. is faster on contiguous arrays"),
-]
+pytestmark = pytest.mark.slow
 
 SEED = 20180104
 
@@ -132,7 +127,9 @@ def recovery_fits():
     first = simulate_trial(RECOVERY_SEEDS[0])
     model = LongitudinalModel(first, options=options)
     compiled = compile_model(model.model, key=model.structure_key)
-    settings = SamplerSettings(draws=600, tune=600, chains=2)
+    # Visit vectors make the covariance nearly singular as the correlation nears 1; a
+    # higher target acceptance keeps the sampler out of divergences there.
+    settings = SamplerSettings(draws=600, tune=600, chains=2, target_accept=0.95)
     fits = {
         seed: compiled.sample(model.evidence_data(simulate_trial(seed)), settings=settings,
                               seed=SEED)

@@ -288,3 +288,30 @@ def test_while_alive_net_benefit_closed_form(shipped):
     with pytest.raises(EvidenceError, match="shape"):
         while_alive_net_benefit(shipped, _Idata(posterior), {"hsct": s_e[:, :5], "cyc": s_c},
                                 endpoint="mrss", visit_months=54)
+
+
+@pytest.mark.parametrize(
+    ("changes", "present"),
+    [
+        ({"trajectory": "random_walk"}, "control_level_innovation"),
+        ({"trajectory": "piecewise_linear"}, "control_slope_innovation"),
+        ({"external_method": "mixture"}, "external_evidence"),
+        ({"borrow_across_endpoints": False}, "standardised_effect"),
+    ],
+)
+def test_structural_options_build(scot, external, changes, present):
+    model = LongitudinalModel(scot, external=external, options=LongitudinalOptions(**changes))
+    assert present in model.model.named_vars
+    assert ("pooled_effect" in model.model.named_vars) == model.options.borrow_across_endpoints
+
+
+def test_pooled_baseline_is_used_when_no_arm_baseline_describes_the_visit(scot):
+    without_arms = replace(scot, entries=tuple(
+        e for e in scot.entries if not e.id.startswith("gene_expression")))
+    table = LongitudinalModel(without_arms).evidence_table()
+    fvc = table[table["entry"] == "interim_fvc_baseline"].iloc[0]
+    assert fvc["used"]
+    assert fvc["se"] == pytest.approx(16.2 / np.sqrt(61))
+    # The ITT sizes weight the arms.
+    assert "hsct 36" in fvc["note"]
+    assert "cyc 39" in fvc["note"]

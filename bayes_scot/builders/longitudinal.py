@@ -430,10 +430,6 @@ class _Layout:
     def slope(self, e: str, a: str, window: tuple[float, float]) -> np.ndarray:
         return self._change_block(e, a, self.slope_weights(window))
 
-    def contrast(self, rows: Mapping[str, np.ndarray], experimental: str,
-                 control: str) -> np.ndarray:
-        return rows[experimental] - rows[control]
-
 
 def _arm_weights(trial: Trial, population: str, arms: Sequence[str]) -> dict[str, float]:
     """Randomised numbers per arm: the entry's population's if it has both, else the view's."""
@@ -581,12 +577,12 @@ def _plan_trial(trial: Trial, options: LongitudinalOptions, layout: _Layout) -> 
         for entry in trial.evidence("slopes", endpoint=endpoint):
             window = _window(entry, options)
             observed = slope_observations(entry, experimental=experimental, control=control)
-            published = entry.difference
-            if published is None and entry.slope_per_year is not None:
+            published = math.nan if entry.difference is None else entry.difference
+            if entry.difference is None and entry.slope_per_year is not None:
                 published = entry.slope_per_year.get(experimental, math.nan) - \
                     entry.slope_per_year.get(control, math.nan)
             if observed is None:
-                unused.append(term(entry, None, "slope_difference", published or math.nan,
+                unused.append(term(entry, None, "slope_difference", published,
                                    None, used=False, time=window[1],
                                    note="no standard error, p-value or per-arm SEs"))
                 continue
@@ -595,7 +591,7 @@ def _plan_trial(trial: Trial, options: LongitudinalOptions, layout: _Layout) -> 
                 if window[1] > last:
                     raise ValueError("window ends after the last visit")
             except ValueError as err:
-                unused.append(term(entry, None, "slope_difference", published or math.nan,
+                unused.append(term(entry, None, "slope_difference", published,
                                    observed.difference_se, used=False, time=window[1],
                                    note=f"slope window {window}: {err}"))
                 continue
