@@ -564,7 +564,10 @@ def _plan_trial(trial: Trial, options: LongitudinalOptions, layout: _Layout) -> 
             maker = layout.level if entry.statistic == "mean" else layout.change
             weights = _arm_weights(trial, entry.population, arms)
             total = sum(weights.values())
-            coefficients = sum(weights[a] / total * maker(endpoint, a, t) for a in arms)
+            coefficients = sum(
+                (weights[a] / total * maker(endpoint, a, t) for a in arms),
+                np.zeros(layout.size),
+            )
             note = (
                 f"both arms together at {t:g} months; arms weighted by their randomised "
                 f"numbers ({', '.join(f'{a} {weights[a]:g}' for a in arms)})"
@@ -604,12 +607,12 @@ def _plan_trial(trial: Trial, options: LongitudinalOptions, layout: _Layout) -> 
                              group="trial_summaries", time=window[1], note=note, informs=True),
                         layout.slope(endpoint, arm, window),
                     ))
-            else:
+            elif observed.difference is not None:
                 coefficients = layout.slope(endpoint, experimental, window) - layout.slope(
                     endpoint, control, window
                 )
                 independent.append(_Row(
-                    term(entry, None, "slope_difference", float(observed.difference),
+                    term(entry, None, "slope_difference", observed.difference,
                          observed.difference_se, used=True, group="trial_summaries",
                          time=window[1], note=note, informs=True),
                     coefficients,
@@ -648,6 +651,7 @@ def _plan_external(
             continue
         weight = options.weight_for(entry.id)
         arm: str | None = None
+        statistic: str
         if isinstance(entry, EffectEstimate):
             statistic, value, se = entry.statistic, entry.estimate, effect_estimate_se(entry)
             if entry.design == "single_arm":
@@ -1116,15 +1120,15 @@ class LongitudinalModel:
                 field="priors",
             )
         if opts.borrow_across_endpoints:
-            p = prior[_EFFECT]
-            return {f"{_EFFECT}_prior_mean": np.asarray(p.mean),
-                    f"{_EFFECT}_prior_sd": np.asarray(p.sd)}
+            pooled = prior[_EFFECT]
+            return {f"{_EFFECT}_prior_mean": np.asarray(pooled.mean),
+                    f"{_EFFECT}_prior_sd": np.asarray(pooled.sd)}
         n_e = len(opts.endpoints)
         mean, sd = np.zeros(n_e), np.full(n_e, opts.reference_prior_sd)
         for i, e in enumerate(opts.endpoints):
-            p = prior.get(e, prior.get(_EFFECT))
-            if p is not None:
-                mean[i], sd[i] = p.mean, p.sd
+            own = prior.get(e) or prior.get(_EFFECT)
+            if own is not None:
+                mean[i], sd[i] = own.mean, own.sd
         return {f"{_EFFECT}_prior_mean": mean, f"{_EFFECT}_prior_sd": sd}
 
     def prior_grid(self, *, design_effect: float = 0.5,
@@ -1291,8 +1295,6 @@ class LongitudinalModel:
                 "external_method": self.options.external_method,
                 "scale": self.scales[name],
             }
-            common = {"endpoint": name, "null": 0.0, "superior": better,
-                      "unit": endpoint.unit, "evidence": self.attribution[name]}
             for t in self.options.visits_months[1:]:
                 out.append(EstimandDraws(
                     estimand=f"change_difference_{t:g}",
@@ -1300,7 +1302,8 @@ class LongitudinalModel:
                            "in change from baseline (survivor average)"),
                     draws=effect.sel(endpoint=name, visit=t).values,
                     mcid=threshold, mcid_source=self.mcid_sources.get(name, ""),
-                    attrs=dict(attrs), **common,
+                    endpoint=name, null=0.0, superior=better, unit=endpoint.unit,
+                    evidence=self.attribution[name], attrs=dict(attrs),
                 ))
             out.append(EstimandDraws(
                 estimand=f"slope_difference_0_{ref:g}",
@@ -1308,8 +1311,8 @@ class LongitudinalModel:
                        "months, per year (survivor average)"),
                 draws=slope_diff.sel(endpoint=name).values,
                 unit=f"{endpoint.unit} per year".strip(),
-                attrs=dict(attrs),
-                **{k: v for k, v in common.items() if k != "unit"},
+                endpoint=name, null=0.0, superior=better,
+                evidence=self.attribution[name], attrs=dict(attrs),
             ))
         return out
 

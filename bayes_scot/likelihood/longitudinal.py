@@ -250,9 +250,9 @@ def visit_correlation(
         distance = np.abs(t[:, None] - t[None, :])
         # Unit distance on the diagonal keeps the gradient finite; the diagonal is reset.
         off = pt.power(rho, pt.as_tensor(np.where(eye > 0, 1.0, distance)))
-        return pt.as_tensor(eye) + (1.0 - eye) * off
+        return pt.as_tensor(eye) + pt.as_tensor(1.0 - eye) * off
     if correlation == "cs":
-        return pt.as_tensor(eye) + (1.0 - eye) * rho
+        return pt.as_tensor(eye) + pt.as_tensor(1.0 - eye) * pt.as_tensor(rho)
     raise ValueError(f"correlation must be 'ar1' or 'cs', not {correlation!r}")
 
 
@@ -436,7 +436,8 @@ def add_discounted_estimates(
     elif method == "mixture":
         vague = pm.logp(pm.Normal.dist(mu=mean, sigma=vague_se), observed)
         # log(w e^a + (1 - w) e^b); a zero weight gives -inf inside logaddexp, which is exact.
-        logp = pt.logaddexp(pt.log(weight) + informative, pt.log1p(-weight) + vague)
+        w = pt.as_tensor(weight)
+        logp = pt.logaddexp(pt.log(w) + informative, pt.log1p(-w) + vague)
     else:
         raise ValueError(f"method must be one of {DISCOUNT_METHODS}, not {method!r}")
     return pm.Potential(name, pt.sum(logp))
