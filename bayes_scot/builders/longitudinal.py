@@ -792,7 +792,9 @@ class LongitudinalModel:
         (:func:`bayes_scot.data.load_external`): its ``effect_estimates`` and ``change``
         ``visit_summaries`` enter as discounted evidence (power prior or robust mixture
         with the weights of ``options``); its ``population_spread`` entries standardise
-        endpoints without a reported baseline SD. ``None``: no external evidence.
+        endpoints without a reported baseline SD. ``None``: no external evidence on
+        effects (the shipped population SDs of :func:`bayes_scot.data.load_external` still
+        standardise endpoints that need them).
 
     Attributes
     ----------
