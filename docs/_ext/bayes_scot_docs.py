@@ -83,7 +83,8 @@ class OptionalTocTree(TocTree):
     def run(self) -> list[nodes.Node]:
         _optional_toctree_docs(self.env).add(self.env.docname)
         kept = StringList()
-        for line, (source, offset) in zip(self.content, self.content.items, strict=True):
+        content: StringList = self.content
+        for line, (source, offset) in zip(content, content.items, strict=True):
             entry = line.strip()
             target = entry.rsplit("<", 1)[-1].rstrip(">") if entry.endswith(">") else entry
             if entry and docname_join(self.env.docname, target) not in self.env.found_docs:
@@ -316,7 +317,7 @@ def _lookup(dotted: str) -> Any:
     parts = dotted.split(".")
     for i in range(len(parts), 0, -1):
         try:
-            obj = importlib.import_module(".".join(parts[:i]))
+            obj: Any = importlib.import_module(".".join(parts[:i]))
         except Exception:
             continue
         for attribute in parts[i:]:
