@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import bayes_scot
-from bayes_scot.data import list_trials, load_trial
+from bayes_scot.data import list_trials, load_external, load_trial
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
@@ -51,10 +51,10 @@ def test_getting_started_gives_the_readme_commands(site: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", list_trials())
+@pytest.mark.parametrize("name", [*list_trials(), "external"])
 def test_provenance_lists_every_entry_of_every_shipped_trial(site: Path, name: str) -> None:
     text = _text(site / "provenance.html")
-    trial = load_trial(name, population="all")
+    trial = load_external() if name == "external" else load_trial(name, population="all")
     missing = [e.id for e in trial.entries if e.id not in text]
     assert not missing
     for entry in trial.entries:
