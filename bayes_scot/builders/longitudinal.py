@@ -127,9 +127,10 @@ class LongitudinalOptions:
         Control-arm change from baseline: ``piecewise_linear`` lets the slope change at
         each visit by a random walk (smooth; a straight line is the limit);
         ``random_walk`` lets the level move by a random walk (a flat line is the limit).
-    initial_slope_sd : float, default 0.5
-        Prior SD of the control arm's slope over the first interval, in endpoint SDs per
-        year (``piecewise_linear`` only).
+    control_slope_sd : float, default 0.5
+        Prior SD of the control arm's least-squares slope from baseline to the reference
+        visit, in endpoint SDs per year (``piecewise_linear`` only; the trajectory is that
+        line plus smooth deviations from it).
     trajectory_sd : float, default 0.25
         SD of the control trajectory's innovations, in endpoint SDs per year per
         square-root year (``piecewise_linear``: changes of slope) or per square-root year
@@ -183,7 +184,7 @@ class LongitudinalOptions:
     visits_months: tuple[float, ...] = (0.0, 6.0, 12.0, 24.0, 36.0, 48.0, 54.0)
     reference_visit_months: float = 54.0
     trajectory: Literal["piecewise_linear", "random_walk"] = "piecewise_linear"
-    initial_slope_sd: float = 0.5
+    control_slope_sd: float = 0.5
     trajectory_sd: float = 0.25
     visit_pooling_sd: float = 0.25
     correlation: Literal["ar1", "cs"] = "ar1"
@@ -230,7 +231,7 @@ class LongitudinalOptions:
             if getattr(self, name) not in allowed:
                 raise SpecError(f"must be one of {list(allowed)}", field=name)
         for name in (
-            "initial_slope_sd", "trajectory_sd", "visit_pooling_sd", "external_vague_sd",
+            "control_slope_sd", "trajectory_sd", "visit_pooling_sd", "external_vague_sd",
             "endpoint_pooling_sd", "reference_prior_sd", "baseline_prior_sd",
         ):
             value = getattr(self, name)
@@ -966,28 +967,28 @@ class LongitudinalModel:
                             dims="endpoint")
 
             # Control-arm change from baseline, in endpoint SDs, smooth over visits.
+            slope_w = layout.slope_weights((0.0, opts.reference_visit_months))
+            years = visits / 12.0
+            spread = pm.Data("trajectory_sd", opts.trajectory_sd)
             if opts.trajectory == "piecewise_linear":
-                first = pm.Normal("control_initial_slope", 0.0, opts.initial_slope_sd,
-                                  dims="endpoint")
-                spread = pm.Data("trajectory_sd", opts.trajectory_sd)
-                if n_v > 2:
-                    z = pm.Normal("control_slope_innovation", 0.0, 1.0,
-                                  dims=("endpoint", "visit_step"))
-                    steps = spread * np.sqrt(dt[1:]) * z
-                    slopes = pt.concatenate(
-                        [first[:, None], first[:, None] + pt.cumsum(steps, axis=1)], axis=1
-                    )
-                else:
-                    slopes = first[:, None]
-                increments = slopes * dt
+                # The least-squares slope over the reference window is a parameter of its
+                # own (slope summaries inform it directly); smooth deviations from that
+                # line follow a random walk on the slopes and are detrended.
+                trend = pm.Normal("control_slope", 0.0, opts.control_slope_sd, dims="endpoint")
+                z = pm.Normal("control_slope_innovation", 0.0, 1.0,
+                              dims=("endpoint", "interval"))
+                slopes = pt.cumsum(spread * np.sqrt(dt) * z, axis=1)
+                shape = pt.concatenate(
+                    [pt.zeros((n_e, 1)), pt.cumsum(slopes * dt, axis=1)], axis=1
+                )
+                control_std = (trend[:, None] * years + shape
+                               - pt.dot(shape, slope_w)[:, None] * years)
             else:
-                spread = pm.Data("trajectory_sd", opts.trajectory_sd)
                 z = pm.Normal("control_level_innovation", 0.0, 1.0,
                               dims=("endpoint", "interval"))
-                increments = spread * np.sqrt(dt) * z
-            control_std = pt.concatenate(
-                [pt.zeros((n_e, 1)), pt.cumsum(increments, axis=1)], axis=1
-            )
+                control_std = pt.concatenate(
+                    [pt.zeros((n_e, 1)), pt.cumsum(spread * np.sqrt(dt) * z, axis=1)], axis=1
+                )
 
             # Standardised, direction-aligned treatment effect at the reference visit.
             if opts.borrow_across_endpoints:
@@ -1033,7 +1034,6 @@ class LongitudinalModel:
                                  dims="endpoint")
             pm.Deterministic("level", baseline[:, None, None] + change,
                              dims=("endpoint", "arm", "visit"))
-            slope_w = layout.slope_weights((0.0, opts.reference_visit_months))
             slope = pm.Deterministic(
                 "slope", pt.tensordot(change, slope_w, axes=[[2], [0]]), dims=("endpoint", "arm")
             )
