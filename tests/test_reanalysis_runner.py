@@ -43,7 +43,7 @@ class StandInModel:
     def __init__(self, trial: Any, *, options: StandInOptions) -> None:
         self.trial = trial
         self.options = options
-        self.model = object()
+        self.model = types.SimpleNamespace(free_RVs=[])
         self.structure_key = ("stand-in",)
         StandInModel.built += 1
 
@@ -104,7 +104,7 @@ def stand_in(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(reanalysis_module, "FAMILIES", families)
     monkeypatch.setattr(bayes_scot.fitting, "compile_model",
                         lambda model, backend, key: StandInCompiled())
-    monkeypatch.setattr(bayes_scot.fitting, "diagnose", lambda idata: Diag())
+    monkeypatch.setattr(bayes_scot.fitting, "diagnose", lambda idata, var_names=None: Diag())
 
 
 SPEC = """\
