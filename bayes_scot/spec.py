@@ -70,7 +70,9 @@ FAMILIES: Mapping[str, tuple[str, str, str]] = MappingProxyType(
 A family's ``[<family>.options]`` table maps one-to-one onto its options dataclass.
 """
 
-_PACKAGE_SPECS = "bayes_scot.specs"
+def _packaged() -> Any:
+    """Return the folder of specifications installed with the package."""
+    return resources.files("bayes_scot") / "specs"
 
 
 # -- records ----------------------------------------------------------------------------
@@ -495,7 +497,7 @@ def list_specs() -> tuple[str, ...]:
     """Names of the specifications shipped with the package, the default first."""
     names = sorted(
         p.name.removesuffix(".toml")
-        for p in resources.files(_PACKAGE_SPECS).iterdir()
+        for p in _packaged().iterdir()
         if p.name.endswith(".toml")
     )
     return tuple(sorted(names, key=lambda n: n != DEFAULT_SPEC))
@@ -524,7 +526,7 @@ def spec_path(name_or_path: str | Path | None = None) -> Path:
     text = str(name_or_path)
     candidate = Path(text).expanduser()
     if candidate.suffix != ".toml" and "/" not in text and "\\" not in text:
-        packaged = resources.files(_PACKAGE_SPECS) / f"{text}.toml"
+        packaged = _packaged() / f"{text}.toml"
         if packaged.is_file():
             return Path(str(packaged))
         if not candidate.exists():
