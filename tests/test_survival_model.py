@@ -11,6 +11,7 @@ import math
 import arviz as az
 import numpy as np
 import pymc as pm
+import pytensor
 import pytest
 
 from bayes_scot.builders.survival import SurvivalModel, SurvivalOptions
@@ -244,3 +245,70 @@ def test_borrowing_table_compares_the_target_trial(itt, scot_astis):
     assert row["alone_lower"] <= row["alone_median"] <= row["alone_upper"]
     assert row["width_ratio"] > 0
     assert not table["estimand"].str.startswith("survival_hsct").any()  # contrasts only
+
+
+def _simulated_curve_trial():
+    """A simulated two-arm trial reported only as digitised EFS curves (not real data)."""
+    from lifelines import KaplanMeierFitter
+
+    from bayes_scot.evidence import Arm, DigitisedCurve, Population, Source, Trial
+    from bayes_scot.stats.illness_death import simulate_illness_death
+
+    source = Source(citation="Simulated for tests", locator="tests", tag="derived",
+                    note="simulated illness-death patients; not trial data")
+    edges = [0.0, 3.0, 12.0, 24.0, 54.0, 72.0]
+    rng = np.random.default_rng(11)
+    entries = []
+    for arm, scale in (("hsct", 0.5), ("cyc", 1.0)):
+        hazards = np.tile([0.008, 0.005, 0.02], (5, 1)) * scale
+        sim = simulate_illness_death(hazards, edges, 60, rng, horizon=72.0)
+        km = KaplanMeierFitter().fit(sim["efs_months"], sim["efs_event"])
+        table = km.survival_function_
+        risk_times = (0.0, 12.0, 24.0, 36.0, 48.0, 60.0)
+        n_risk = tuple(int((sim["efs_months"] >= t).sum()) for t in risk_times)
+        entries.append(DigitisedCurve(
+            id=f"efs_curve_{arm}", endpoint="efs", population="itt", source=source, arm=arm,
+            times=tuple(table.index.to_numpy(dtype=float)),
+            survival=tuple(table.iloc[:, 0].to_numpy(dtype=float)),
+            risk_times=risk_times, n_risk=n_risk,
+            total_events=int(sim["efs_event"].sum()),
+        ))
+    return Trial(
+        name="simulated", title="Simulated curves", citation="Simulated for tests",
+        arms=(Arm(name="hsct", label="HSCT", role="experimental"),
+              Arm(name="cyc", label="CYC", role="control")),
+        populations={"itt": Population(name="itt", label="ITT", n={"hsct": 60, "cyc": 60})},
+        entries=tuple(entries),
+    )
+
+
+def test_digitised_curves_enter_as_pseudo_patients():
+    model = SurvivalModel(_simulated_curve_trial())
+    uses = _uses(model)
+    assert uses["efs_curve_hsct"] == (True, "pseudo_patients")
+    assert uses["efs_curve_cyc"] == (True, "pseudo_patients")
+    term = next(t for t in model._terms if t.kind == "pseudo_patients")
+    assert term.data["events"].size == 60  # one row per reconstructed patient
+    point = model.model.initial_point()
+    assert np.isfinite(model.model.compile_logp(mode=PYTHON_MODE)(point))
+    assert np.all(np.isfinite(model.model.compile_dlogp(mode=PYTHON_MODE)(point)))
+
+
+def test_pseudo_patient_likelihood_matches_numpy(itt):
+    """The EFS pseudo-patient term equals sum(d log h + log S) from the NumPy closed form."""
+    model = SurvivalModel(_simulated_curve_trial())
+    point = model.model.initial_point()
+    outputs = model.model.replace_rvs_by_values(
+        [model.model["hazard"], model.model["simulated_0_pseudo_patients"]]
+    )
+    fn = pytensor.function(model.model.value_vars, outputs, mode=PYTHON_MODE,
+                           on_unused_input="ignore")
+    hazard, logp = fn(*[point[v.name] for v in model.model.value_vars])
+    term = model._terms[0]
+    h = hazard[0, term.extra["arm"]]
+    edges = np.asarray(model.options.interval_boundaries_months)
+    times = edges[term.data["interval"]] + term.data["offset"]
+    surv = state_probabilities(h, edges, times)[:, 0]
+    rate = h[term.data["interval"], 0] + h[term.data["interval"], 1]
+    expected = np.sum(term.data["events"] * np.log(rate) + np.log(surv))
+    assert float(logp) == pytest.approx(expected, rel=1e-10)

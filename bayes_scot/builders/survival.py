@@ -608,16 +608,49 @@ class SurvivalModel:
                 self._log(trial, keep, True, "reported_ratio",
                           "normal on the log scale; model counterpart: event-weighted mean "
                           "of the interval log hazard ratios over its window")
-        for e in trial.entries:
-            if isinstance(e, DigitisedCurve):
-                self._log(trial, e, False, "", "digitised curves do not enter this model; "
-                          "reconstructed pseudo patients (bayes_scot.reconstruct_ipd) are "
-                          "analysed on their own")
+        terms.extend(self._plan_curves(s, trial, arms, has_other=bool(terms)))
         logged = {u.entry for u in self._uses if u.trial == trial.name}
         for e in trial.entries:
             if e.id not in logged and e.id not in handled:
                 self._log(trial, e, False, "", f"{e.kind} of {e.endpoint}: not survival "
                           "evidence")
+        return terms
+
+    def _plan_curves(
+        self, s: int, trial: Trial, arms: Sequence[str], *, has_other: bool
+    ) -> list[_Term]:
+        """Pseudo patients from digitised curves, when nothing else holds those patients."""
+        curves = [e for e in trial.entries
+                  if isinstance(e, DigitisedCurve) and e.endpoint in (_EFS, _OS)]
+        if not curves:
+            return []
+        if has_other:
+            for e in curves:
+                self._log(trial, e, False, "", "the trial's summaries already hold these "
+                          "patients; a curve could only replace them")
+            return []
+        endpoint = _EFS if any(e.endpoint == _EFS for e in curves) else _OS
+        from bayes_scot.stats.reconstruction import reconstruct_entry
+
+        edges = np.asarray(self.options.interval_boundaries_months)
+        terms = []
+        for e in curves:
+            if e.endpoint != endpoint or e.arm not in arms:
+                self._log(trial, e, False, "", "EFS and OS curves show the same patients; "
+                          "the EFS curves are used")
+                continue
+            ipd = reconstruct_entry(e).ipd
+            times = ipd["time"].to_numpy(dtype=float)
+            k = np.clip(np.searchsorted(edges, times, side="right") - 1, 0, len(edges) - 2)
+            terms.append(_Term(
+                "pseudo_patients", s, (e.id,),
+                {"events": ipd["event"].to_numpy(dtype=float),
+                 "interval": k.astype(np.int64), "offset": times - edges[k]},
+                (), {"endpoint": endpoint, "arm": arms.index(e.arm)},
+            ))  # fmt: skip
+            self._log(trial, e, True, "pseudo_patients",
+                      f"{len(ipd)} reconstructed patients (Guyot et al. 2012), exact "
+                      "piecewise-exponential likelihood")
         return terms
 
     def _conditional(self, s, form0, values0, form, values, times, ids) -> _Term | None:
@@ -800,6 +833,19 @@ class SurvivalModel:
                     data["deaths"], data["at_least"], dead_t / dead_landmark,
                     max_count=self.max_count,
                 )
+            elif term.kind == "pseudo_patients":
+                h = hazard[s, term.extra["arm"]]  # (K, 3)
+                start0, start1 = _pt_boundary_states(h, edges)
+                k = data["interval"]
+                hk = h[k]
+                q0, q1 = _pt_step(start0[k], start1[k], hk, data["offset"])
+                if term.extra["endpoint"] == _EFS:
+                    log_s = pt.log(pt.clip(q0, 1e-300, 1.0))
+                    log_f = pt.log(hk[:, 0] + hk[:, 1]) + log_s
+                else:
+                    log_s = pt.log(pt.clip(q0 + q1, 1e-300, 1.0))
+                    log_f = pt.log(pt.clip(hk[:, 1] * q0 + hk[:, 2] * q1, 1e-300, np.inf))
+                logp = lik.pseudo_patients(data["events"], log_f, log_s)
             elif term.kind == "reported_ratio":
                 surv = states[s, :, [index[c] for c in term.times], :]  # (arm, cut, 3)
                 model_log_hr = _pt_weighted_log_hr(surv, data["n"], term.extra["endpoint"])
@@ -1211,6 +1257,18 @@ def _pt_step(p0, p1, h, d):
     return p0 * pt.exp(-a * d), p1 * pt.exp(-h3 * d) + p0 * h1 * exp_diff
 
 
+def _pt_boundary_states(hazard, edges: np.ndarray):
+    """(event-free, after failure) probabilities at the K interval starts: (..., K) each."""
+    p0 = pt.ones_like(hazard[..., 0, 0])
+    p1 = pt.zeros_like(p0)
+    at0, at1 = [p0], [p1]
+    for k in range(len(edges) - 2):
+        p0, p1 = _pt_step(p0, p1, hazard[..., k, :], float(edges[k + 1] - edges[k]))
+        at0.append(p0)
+        at1.append(p1)
+    return pt.stack(at0, axis=-1), pt.stack(at1, axis=-1)
+
+
 def _pt_state_probabilities(hazard, edges: np.ndarray, times: np.ndarray):
     """State probabilities at ``times`` (static), hazards (..., K, 3) -> (..., T, 3).
 
@@ -1218,14 +1276,7 @@ def _pt_state_probabilities(hazard, edges: np.ndarray, times: np.ndarray):
     time then takes one vectorised step from the boundary before it.
     """
     n_int = len(edges) - 1
-    p0 = pt.ones_like(hazard[..., 0, 0])
-    p1 = pt.zeros_like(p0)
-    at0, at1 = [p0], [p1]
-    for k in range(n_int - 1):
-        p0, p1 = _pt_step(p0, p1, hazard[..., k, :], float(edges[k + 1] - edges[k]))
-        at0.append(p0)
-        at1.append(p1)
-    start0, start1 = pt.stack(at0, axis=-1), pt.stack(at1, axis=-1)  # (..., K)
+    start0, start1 = _pt_boundary_states(hazard, edges)
     t = np.asarray(times, dtype=float)
     k_idx = np.clip(np.searchsorted(edges, t, side="right") - 1, 0, n_int - 1)
     q0, q1 = _pt_step(
