@@ -32,6 +32,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from bayes_scot import _compat
 from bayes_scot.conventions import CREDIBLE_LEVEL
 from bayes_scot.errors import EvidenceError, SpecError
 from bayes_scot.evidence import Trial
@@ -282,17 +283,18 @@ class _Runner:
 
     def options(self, family: FamilySpec, primary: Trial) -> Any:
         """Build a family's options; a ``population`` option follows the primary trial's."""
-        options = family.options_object()
-        if hasattr(options, "population") and dataclasses.is_dataclass(options):
-            if "population" not in family.options:
-                options = dataclasses.replace(options, population=primary.population)
-            elif options.population != primary.population:
-                raise SpecError(
-                    f"{options.population!r} differs from the population of trial "
-                    f"{primary.name!r} ({primary.population!r})",
-                    file=self.spec.path or self.spec.name,
-                    field=f"{family.family}.options.population",
-                )
+        options: Any = family.options_object()
+        if not hasattr(options, "population"):
+            return options
+        if "population" not in family.options:
+            return dataclasses.replace(options, population=primary.population)
+        if options.population != primary.population:
+            raise SpecError(
+                f"{options.population!r} differs from the population of trial "
+                f"{primary.name!r} ({primary.population!r})",
+                file=self.spec.path or self.spec.name,
+                field=f"{family.family}.options.population",
+            )
         return options
 
     def with_mcid(self, e: EstimandDraws) -> EstimandDraws:
@@ -659,10 +661,11 @@ class Reanalysis:
         if callable(method):
             return method(idata)
         if family == "survival":
-            return survival_curves(idata.posterior, variables=_SURVIVAL_CURVES,
+            return survival_curves(_compat.get_group(idata, "posterior"),
+                                   variables=_SURVIVAL_CURVES,
                                    trial=self._primary_trial(family))
         if family == "longitudinal":
-            return trajectories(idata.posterior)
+            return trajectories(_compat.get_group(idata, "posterior"))
         return pd.DataFrame()
 
     def _primary_trial(self, family: str) -> str | None:

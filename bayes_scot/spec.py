@@ -737,9 +737,9 @@ def _read_family(
     if not _check_bool(table.get("enabled", True), file, f"{family}.enabled"):
         return None
     trials = _check_str_list(table.get("trials", list(trial_names)), file, f"{family}.trials")
-    for i, t in enumerate(trials):
-        if t not in trial_names:
-            raise SpecError(f"{t!r} is not one of the [[trials]] ({', '.join(trial_names)})",
+    for i, name in enumerate(trials):
+        if name not in trial_names:
+            raise SpecError(f"{name!r} is not one of the [[trials]] ({', '.join(trial_names)})",
                             file=file, field=f"{family}.trials[{i}]")
     if not trials:
         raise SpecError("must name at least one trial", file=file, field=f"{family}.trials")

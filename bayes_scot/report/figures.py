@@ -11,9 +11,12 @@ import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
+
+from bayes_scot import _compat
 
 __all__ = ["RenderedFigure", "draw_figures"]
 
@@ -74,6 +77,22 @@ def _forest_rows(table: Any, headline: Any) -> tuple[Any, str]:
                          "estimand is in the heat map and the full table)")
 
 
+def _published(reanalysis: Any, family: str) -> Any:
+    """Return the published rows of the family's trials in the population its fit used."""
+    published = reanalysis.published(family)
+    if published.empty or "population" not in published:
+        return None
+    try:
+        chosen = reanalysis.spec.family(family).population
+    except KeyError:
+        chosen = ""
+    if chosen == "all":
+        return published
+    populations = {chosen} if chosen else {t.population for t in reanalysis.spec.trials}
+    published = published[published["population"].isin(populations)]
+    return None if published.empty else published
+
+
 def _jobs(reanalysis: Any, plots: Any) -> Iterator[tuple[str, str, str, Callable[[], Any]]]:
     table = reanalysis.table()
     priors = list(reanalysis.priors)
@@ -83,12 +102,12 @@ def _jobs(reanalysis: Any, plots: Any) -> Iterator[tuple[str, str, str, Callable
                f"Posterior median and central credible interval of {which} under each "
                "prior, with the probability that HSCT is superior; open markers and daggers "
                "mark results that fail the diagnostics gate.",
-               lambda: plots.plot_superiority(forest, priors=priors))
+               partial(plots.plot_superiority, forest, priors=priors))
     if hasattr(plots, "plot_prior_sensitivity"):
         yield ("prior_sensitivity", "Prior sensitivity: P(HSCT superior) across the grid",
                "Each row is an estimand, each column a prior; a row of one colour is robust "
                "to the prior.",
-               lambda: plots.plot_prior_sensitivity(table, priors=priors))
+               partial(plots.plot_prior_sensitivity, table, priors=priors))
     curves_by_kind = {"survival": "plot_survival", "longitudinal": "plot_trajectories"}
     for family, function in curves_by_kind.items():
         if family not in reanalysis.families or not hasattr(plots, function):
@@ -96,21 +115,17 @@ def _jobs(reanalysis: Any, plots: Any) -> Iterator[tuple[str, str, str, Callable
         curves = reanalysis.curves(family)
         if curves.empty:
             continue
-        published = reanalysis.published(family)
-        if not published.empty and "population" in published:
-            populations = {t.population for t in reanalysis.spec.trials}
-            published = published[published["population"].isin(populations)]
-        kwargs = {"published": published if not published.empty else None}
+        published = _published(reanalysis, family)
         if family == "survival":
             yield ("survival", "Survival by arm",
                    "Posterior median survival by arm with credible bands (reference prior), "
                    "beside the published Kaplan-Meier estimates and landmark counts.",
-                   lambda c=curves, k=kwargs: plots.plot_survival(c, **k))
+                   partial(plots.plot_survival, curves, published=published))
         else:
             yield ("trajectories", "Trajectories of the continuous endpoints",
                    "Posterior arm trajectories with credible bands (reference prior), beside "
                    "the published visit summaries.",
-                   lambda c=curves, k=kwargs: plots.plot_trajectories(c, **k))
+                   partial(plots.plot_trajectories, curves, published=published))
     if hasattr(plots, "plot_prior_posterior"):
         for family in reanalysis.families:
             try:
@@ -119,7 +134,7 @@ def _jobs(reanalysis: Any, plots: Any) -> Iterator[tuple[str, str, str, Callable
                 continue
             if fit.idata is None:
                 continue
-            posterior = fit.idata.posterior
+            posterior = _compat.get_group(fit.idata, "posterior")
             for parameter, prior in fit.effect_priors.items():
                 if parameter not in posterior:
                     continue
@@ -136,8 +151,8 @@ def _jobs(reanalysis: Any, plots: Any) -> Iterator[tuple[str, str, str, Callable
                        f"(N({prior.mean:.3g}, {prior.sd:.3g}^2)) and the posterior of "
                        f"{parameter} under it" + (f", first element of {', '.join(extra)}"
                                                   if extra else "") + ".",
-                       lambda p=prior, d=draws, n=f"{parameter} ({family} effect parameter)":
-                       plots.plot_prior_posterior(p, d, label=n, null=0.0))
+                       partial(plots.plot_prior_posterior, prior, draws,
+                               label=f"{parameter} ({family} effect parameter)", null=0.0))
 
 
 def draw_figures(reanalysis: Any) -> tuple[list[RenderedFigure], list[str]]:

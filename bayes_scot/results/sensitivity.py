@@ -20,6 +20,7 @@ import pandas as pd
 import xarray as xr
 from scipy import stats
 
+from bayes_scot import _compat
 from bayes_scot.results.fits import PriorFit
 
 __all__ = [
@@ -104,7 +105,7 @@ def effect_log_prior(fit: PriorFit) -> xr.DataArray:
     """
     if fit.idata is None or not fit.effect_priors:
         raise ValueError(f"the {fit.family} fit has no posterior or no effect priors")
-    posterior = fit.idata.posterior
+    posterior = _compat.get_group(fit.idata, "posterior")
     total: xr.DataArray | None = None
     for name, prior in fit.effect_priors.items():
         if name not in posterior:
@@ -170,9 +171,9 @@ def power_scaling_sensitivity(fit: PriorFit, *, delta: float = 0.01) -> pd.DataF
         "posterior": posterior,
         "log_prior": xr.Dataset({"effect_prior": log_prior}),
     }
-    has_likelihood = "log_likelihood" in fit.idata.groups()  # type: ignore[union-attr]
+    has_likelihood = _compat.has_group(fit.idata, "log_likelihood")
     if has_likelihood:
-        groups["log_likelihood"] = fit.idata.log_likelihood  # type: ignore[union-attr]
+        groups["log_likelihood"] = _compat.get_group(fit.idata, "log_likelihood")
     data = az.InferenceData(**groups)
     notes: list[str] = []
     prior_sens = _psens(az, data, "prior", delta, notes)
