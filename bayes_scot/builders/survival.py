@@ -48,7 +48,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -415,6 +415,9 @@ class SurvivalModel:
     def _plan_trial(self, s: int, trial: Trial) -> list[_Term]:
         arms = (trial.experimental, trial.control)
         n = np.array([trial.n(a) for a in arms], dtype=float)
+        e: Any  # entries of several kinds pass through the same loop variables
+        group: Any
+        time: Any
         terms: list[_Term] = []
         handled: set[str] = set()
         series = _landmark_series(trial.entries, arms)
@@ -683,7 +686,7 @@ class SurvivalModel:
         if r.lower is not None and r.upper is not None:
             se = float(se_from_ci(math.log(r.lower), math.log(r.upper), level=r.level))
         else:
-            se = float(se_from_p(log_hr, r.p_value))
+            se = float(se_from_p(log_hr, float(cast(float, r.p_value))))
         cuts = np.unique(np.concatenate(
             [[0.0], [b for b in self.options.interval_boundaries_months if 0 < b < end], [end]]
         ))
@@ -993,7 +996,9 @@ class SurvivalModel:
         out: list[EstimandDraws] = []
         times = np.asarray(o.estimand_times_months)
         probs = state_probabilities(hazards, edges, times)  # (c, d, arm, T, 3)
-        curves = {_EFS: probs[..., 0], _OS: probs[..., 0] + probs[..., 1]}
+        curves: dict[Literal["efs", "os"], np.ndarray] = {
+            "efs": probs[..., 0], "os": probs[..., 0] + probs[..., 1],
+        }
         names = {_EFS: "EFS", _OS: "OS"}
         for endpoint, surv in curves.items():
             for j, t in enumerate(times):
@@ -1028,12 +1033,12 @@ class SurvivalModel:
         boundary_probs = state_probabilities(hazards, edges, edges)
         os_surv = boundary_probs[..., 0] + boundary_probs[..., 1]  # (c, d, arm, K+1)
         os_rate = -np.diff(np.log(os_surv), axis=-1)
-        for endpoint, rate in ((_EFS, efs_rate), (_OS, os_rate)):
+        for hr_endpoint, rate in ((_EFS, efs_rate), (_OS, os_rate)):
             ratio = rate[:, :, 0, :] / rate[:, :, 1, :]
             for k, label in enumerate(o.interval_labels):
                 out.append(EstimandDraws(
-                    endpoint=endpoint, estimand=f"hazard_ratio_{label.replace('-', '_')}",
-                    label=f"{names[endpoint]} hazard ratio, months {label}, "
+                    endpoint=hr_endpoint, estimand=f"hazard_ratio_{label.replace('-', '_')}",
+                    label=f"{names[hr_endpoint]} hazard ratio, months {label}, "
                           f"{label_exp} vs {label_ctl}",
                     draws=ratio[..., k], null=1.0, superior="lower",
                     mcid=o.hazard_ratio_margin, mcid_source=o.margin_source, unit="ratio",
@@ -1168,7 +1173,7 @@ class SurvivalModel:
             if e.lower is not None and e.upper is not None:
                 se = float(se_from_ci(math.log(e.lower), math.log(e.upper), level=e.level))
             else:
-                se = float(se_from_p(math.log(e.estimate), e.p_value))
+                se = float(se_from_p(math.log(e.estimate), float(cast(float, e.p_value))))
             yield np.exp(model + se * rng.standard_normal(model.shape)), e.estimate, None, "hr"
 
 

@@ -73,6 +73,7 @@ def _xlogp(count: TensorLike, p: TensorLike) -> TensorVariable:
 
 
 def _log_choose(n: TensorLike, k: TensorLike) -> TensorVariable:
+    n, k = pt.as_tensor_variable(n), pt.as_tensor_variable(k)
     return pt.gammaln(n + 1.0) - pt.gammaln(k + 1.0) - pt.gammaln(n - k + 1.0)
 
 
