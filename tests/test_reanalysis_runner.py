@@ -221,3 +221,20 @@ def test_html_repr_and_accessors(stand_in: None, spec_file: Path) -> None:
     assert len(result.joint_probabilities()) == 3
     with pytest.raises(KeyError, match="no longitudinal fit"):
         result.fit("longitudinal")
+
+
+def test_cli_happy_path_with_the_stand_in(stand_in: None, spec_file: Path,
+                                          tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    from bayes_scot.cli import main
+    from bayes_scot.report import REPORT_FILES
+
+    out = tmp_path / "report"
+    code = main(["report", str(spec_file), "--out", str(out), "--seed", "9",
+                 "--priors", "reference,skeptical_strong"])
+    assert code == 0
+    assert sorted(p.name for p in out.iterdir()) == sorted(REPORT_FILES)
+    err = capsys.readouterr().err
+    assert "bayes-scot: survival [2/2] skeptical_strong" in err
+    assert f"bayes-scot report: wrote {out}" in err
+    assert '"seed": 9' in (out / "summary.json").read_text()
