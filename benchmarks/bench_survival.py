@@ -112,13 +112,13 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix=f"bench-{backend}-") as tmp:
             cold = _run_child(backend, args.population, Path(tmp))
             warm = _run_child(backend, args.population, Path(tmp))
-        grid = _grid(backend, args.population)
         print(f"\n[{backend}]")
         for label, row in (("cold", cold), ("warm", warm)):
             print(f"  {label}: total {row['total']:6.1f} s  (import {row['import']:.1f}, "
                   f"build {row['build']:.1f}, compile {row['compile']:.1f} "
                   f"[cpu {row['compile_cpu']:.1f}], sample {row['sample']:.1f} "
-                  f"[cpu {row['sample_cpu']:.1f}])")
+                  f"[cpu {row['sample_cpu']:.1f}])", flush=True)
+        grid = _grid(backend, args.population)
         print(f"  in process: compile {grid['compile_in_process']:.1f} s, first prior "
               f"{grid['first_prior']:.1f} s, each further prior "
               f"{grid['further_prior_mean']:.1f} s")
