@@ -49,7 +49,8 @@ from bayes_scot.results import (
 from bayes_scot.spec import FAMILIES, AnalysisSpec, FamilySpec, load_spec
 from bayes_scot.stats.estimands import EstimandDraws
 
-__all__ = ["PROVENANCE_PACKAGES", "Reanalysis", "reanalyse"]
+__all__ = ["MODEL_BASED_EVIDENCE", "MODEL_BASED_ROUTE", "PROVENANCE_PACKAGES", "Reanalysis",
+           "reanalyse"]
 
 PROVENANCE_PACKAGES: tuple[str, ...] = (
     "bayes_scot",
@@ -65,6 +66,18 @@ PROVENANCE_PACKAGES: tuple[str, ...] = (
 """Packages whose versions every reanalysis records."""
 
 Progress = Callable[[str], None]
+
+MODEL_BASED_EVIDENCE = "model-based (survival + longitudinal)"
+"""Evidence attribution of the model-based GRCS estimands."""
+
+MODEL_BASED_ROUTE = "model-based"
+"""``PriorFit.route`` of the model-based GRCS fit."""
+
+_PAIRING_NOTE = (
+    "the model-based GRCS pairs the survival and longitudinal reference draws by index, "
+    "treating the two separately fitted posteriors as independent; it is computed from "
+    "them, so it is not independent of their own estimands"
+)
 
 #: Posterior deterministics of the survival builder holding S(t) by arm, per endpoint.
 _SURVIVAL_CURVES: Mapping[str, str] = MappingProxyType(
@@ -164,6 +177,9 @@ class _Runner:
             builders[family.family] = builder
             timings[family.family] = seconds
             fits.extend(fam_fits)
+        model_based = self.model_based_grcs(builders, fits, trials)
+        if model_based is not None:
+            fits.append(model_based)
         self.check_joint(fits)
         total = time.perf_counter() - started
         self.say(f"bayes-scot: {spec.name}: {len(fits)} fits in {total:.1f} s")
@@ -176,12 +192,17 @@ class _Runner:
         )
 
     def check_joint(self, fits: Sequence[PriorFit]) -> None:
-        """Check that every ``[joint]`` estimand was reported by some fit."""
-        known = {f"{e.endpoint}:{e.estimand}" for f in fits for e in f.estimands}
+        """Check that every ``[joint]`` estimand was reported under every prior."""
+        by_prior: dict[str, set[str]] = {}
+        for f in fits:
+            by_prior.setdefault(f.prior, set()).update(
+                f"{e.endpoint}:{e.estimand}" for e in f.estimands
+            )
+        known = set.intersection(*by_prior.values()) if by_prior else set()
         for i, key in enumerate(self.spec.joint.estimands):
             if key not in known:
                 raise SpecError(
-                    f"{key!r} is not an estimand of this analysis; known: "
+                    f"{key!r} is not an estimand of every fitted prior; known: "
                     + ", ".join(sorted(known)),
                     file=self.spec.path or self.spec.name, field=f"joint.estimands[{i}]",
                 )
@@ -258,6 +279,117 @@ class _Runner:
                 f"{diagnostics.divergences} divergences: {verdict}"
             )
         return builder, fits, time.perf_counter() - started
+
+    def model_based_grcs(
+        self, builders: Mapping[str, Any], fits: Sequence[PriorFit], trials: Mapping[str, Trial]
+    ) -> PriorFit | None:
+        """Compute the model-based GRCS from the survival and longitudinal reference fits.
+
+        Returns ``None`` when the composite family turns it off or the analysis does not
+        run all of the survival, longitudinal and composite families.
+        """
+        from bayes_scot.builders.composite import GrcsSimulationOptions, grcs_from_posteriors
+        from bayes_scot.fitting import Diagnostics
+
+        spec = self.spec
+        if not {"survival", "longitudinal", "composite"} <= {f.family for f in spec.families}:
+            return None
+        family = spec.family("composite")
+        if not family.model_based:
+            return None
+        where = {"file": spec.path or spec.name, "field": "composite.model_based"}
+        started = time.perf_counter()
+        reference = spec.reference_prior
+        survival, longitudinal = (
+            next(f for f in fits if f.family == name and f.prior == reference and not f.route)
+            for name in ("survival", "longitudinal")
+        )
+        if survival.idata is None or longitudinal.idata is None:
+            return None
+        trial = trials[family.trials[0]]
+        horizon = float(builders["composite"].options.time_months)
+        options = GrcsSimulationOptions(horizon_months=horizon, seed=spec.seed)
+        sds, sources = self.outcome_sds(trial)
+        try:
+            means = _compat.get_group(longitudinal.idata, "posterior")["level"].sel(
+                visit=horizon
+            )
+        except KeyError:
+            raise SpecError(
+                f"the longitudinal posterior has no level at {horizon:g} months, the "
+                "composite horizon: add the visit or set model_based = false", **where,
+            ) from None
+        try:
+            prediction = grcs_from_posteriors(
+                builders["survival"].transition_hazards(survival.idata), means, sds,
+                trial=trial, options=options, evidence=MODEL_BASED_EVIDENCE,
+            )
+        except EvidenceError as err:
+            raise SpecError(f"model-based GRCS: {err.message}", **where) from None
+        attrs = {"pairing": _PAIRING_NOTE, "outcome_sds": dict(sds),
+                 "outcome_sd_sources": dict(sources), "prior": reference}
+        estimands = tuple(
+            self.with_mcid(dataclasses.replace(
+                e,
+                label=f"{e.label}; survival and longitudinal draws paired, taken as independent",
+                evidence=MODEL_BASED_EVIDENCE,
+                attrs={**e.attrs, **attrs},
+            ))
+            for e in prediction.estimands()
+            if family.selects(e.endpoint, e.estimand)
+        )
+        reproduce = prediction.reproduce().assign(statistic="percent_favourable_model_based")
+        a, b = survival.diagnostics, longitudinal.diagnostics
+        diagnostics = Diagnostics(
+            rhat_max=max(float(a.rhat_max), float(b.rhat_max)),
+            ess_bulk_min=min(float(a.ess_bulk_min), float(b.ess_bulk_min)),
+            divergences=int(a.divergences) + int(b.divergences),
+        )
+        seconds = time.perf_counter() - started
+        self.say(f"bayes-scot: composite ({MODEL_BASED_ROUTE}) {reference}: {seconds:.1f} s "
+                 "from the survival and longitudinal reference fits")
+        return PriorFit(
+            family="composite", prior=reference, estimands=estimands, diagnostics=diagnostics,
+            reproduce=reproduce, seconds=seconds, route=MODEL_BASED_ROUTE,
+            notes=(_PAIRING_NOTE,),
+        )
+
+    def outcome_sds(self, trial: Trial) -> tuple[dict[str, float], dict[str, str]]:
+        """Between-patient SDs of the GRCS's continuous levels, and where each comes from.
+
+        A pooled baseline SD reported by the trial (any population) comes first; the
+        external evidence's between-patient SD (``population_spread``) otherwise.
+        """
+        from bayes_scot.builders.composite import CONTINUOUS_LEVELS
+        from bayes_scot.data import load_external, load_trial
+        from bayes_scot.evidence import PopulationSpread, VisitSummary
+
+        source = self.spec.trial(trial.name)
+        everything = load_trial(source.path or source.name, population="all")
+        external = load_external()
+        sds: dict[str, float] = {}
+        sources: dict[str, str] = {}
+        for endpoint in CONTINUOUS_LEVELS:
+            pooled = [
+                e for e in everything.evidence(VisitSummary, endpoint=endpoint)
+                if e.time_months == 0 and e.statistic == "mean" and e.sd and "pooled" in e.sd
+            ]
+            spread = external.evidence(PopulationSpread, endpoint=endpoint)
+            if pooled:
+                sds[endpoint] = float(pooled[0].sd["pooled"])
+                sources[endpoint] = (f"{trial.name} entry '{pooled[0].id}' (pooled baseline SD, "
+                                     f"{pooled[0].population})")
+            elif spread:
+                sds[endpoint] = float(spread[0].sd)
+                sources[endpoint] = (f"external entry '{spread[0].id}' (between-patient SD, "
+                                     f"{spread[0].population})")
+            else:
+                raise SpecError(
+                    f"no between-patient SD of {endpoint} in the trial's pooled baselines or "
+                    "the external evidence: set model_based = false",
+                    file=self.spec.path or self.spec.name, field="composite.model_based",
+                )
+        return sds, sources
 
     def family_trial(self, trial: Trial, family: FamilySpec) -> Trial:
         """Return the trial in the family's population (reloaded when it names another)."""
@@ -518,7 +650,7 @@ class Reanalysis:
         return pd.DataFrame(
             [
                 {
-                    "family": f.family,
+                    "family": f"{f.family} ({f.route})" if f.route else f.family,
                     "prior": f.prior,
                     "rhat_max": float(f.diagnostics.rhat_max),
                     "ess_bulk_min": float(f.diagnostics.ess_bulk_min),
@@ -595,6 +727,16 @@ class Reanalysis:
                 for e in trial.entries if trial is not None else ():
                     if getattr(e, "assumption", ""):
                         stated.append(f"{name}: entry '{e.id}': {e.assumption}")
+        for f in self.fits:
+            if not f.route:
+                continue
+            stated.extend(f"{f.family} ({f.route}): {note}" for note in f.notes)
+            sources = next((e.attrs.get("outcome_sd_sources") for e in f.estimands), None)
+            if sources:
+                stated.append(
+                    f"{f.family} ({f.route}): between-patient SDs at the horizon from "
+                    + "; ".join(f"{k} {e}" for k, e in sources.items())
+                )
         return tuple(dict.fromkeys(stated))
 
     @property

@@ -196,6 +196,9 @@ class FamilySpec:
         a population of a shipped trial (e.g. ``"astis:french_subcohort"``).
     assumptions : tuple of str
         Assumptions of this family's analysis that the papers do not state.
+    model_based : bool, default True
+        Composite family only: also compute the model-based GRCS from the reference fits
+        of the survival and longitudinal families (skipped when either is not run).
     """
 
     family: str
@@ -209,6 +212,7 @@ class FamilySpec:
     population: str = ""
     external: tuple[str, ...] = ()
     assumptions: tuple[str, ...] = ()
+    model_based: bool = True
 
     def __post_init__(self) -> None:
         for name in ("options", "effect_priors", "custom_priors"):
@@ -733,6 +737,8 @@ def _read_family(
 ) -> FamilySpec | None:
     allowed = {"enabled", "trials", "endpoints", "estimands", "options", "priors",
                "effect_priors", "custom_priors", "population", "external", "assumptions"}
+    if family == "composite":
+        allowed.add("model_based")
     _no_unknown(table, allowed, file, family)
     if not _check_bool(table.get("enabled", True), file, f"{family}.enabled"):
         return None
@@ -782,11 +788,12 @@ def _read_family(
                             file=file, field=f"{family}.external[{i}]")
     assumptions = _check_str_list(table.get("assumptions", []), file,
                                   f"{family}.assumptions")
+    model_based = _check_bool(table.get("model_based", True), file, f"{family}.model_based")
     return FamilySpec(family=family, trials=tuple(trials), endpoints=tuple(endpoints),
                       estimands=tuple(estimands), options=options, priors=priors,
                       effect_priors=effect_priors, custom_priors=custom,
                       population=population, external=tuple(external),
-                      assumptions=tuple(assumptions))
+                      assumptions=tuple(assumptions), model_based=model_based)
 
 
 def _read_scale(table: Mapping[str, Any], file: str, where: str) -> PriorScale:

@@ -83,6 +83,12 @@ def test_spec_hash_is_of_its_text(tmp_path: Path) -> None:
     assert len(a.sha256) == 64
 
 
+def test_model_based_grcs_is_on_by_default_and_switchable(tmp_path: Path) -> None:
+    assert load_spec().family("composite").model_based is True
+    off = load_spec(write(tmp_path, MINIMAL + "\n[composite]\nmodel_based = false\n"))
+    assert off.family("composite").model_based is False
+
+
 def test_minimal_spec_defaults(tmp_path: Path) -> None:
     spec = load_spec(write(tmp_path, MINIMAL))
     assert spec.seed == 20180104
@@ -187,6 +193,12 @@ BAD = [
     ("mcid without source", MINIMAL + '\n[mcids."efs:d"]\nvalue = 0.1\n', "mcids.efs:d.source"),
     ("joint key malformed", MINIMAL + '\n[joint]\nestimands = ["efs"]\n', "joint.estimands[0]"),
     ("joint threshold", MINIMAL + '\n[joint]\nthreshold = "big"\n', "joint.threshold"),
+    ("model_based not a boolean", MINIMAL + '\n[composite]\nmodel_based = "yes"\n',
+     "composite.model_based"),
+    ("model_based outside composite", MINIMAL.replace("[survival.priors]",
+                                                      "[survival]\nmodel_based = true\n"
+                                                      "[survival.priors]"),
+     "survival.model_based"),
     ("no family", MINIMAL.split("[survival.priors]")[0], None),
     ("invalid toml", "[analysis\nname = 1", None),
 ]

@@ -131,6 +131,14 @@ class PriorFit:
         :func:`bayes_scot.results.reproduce_table`).
     seconds : float, optional
         Wall time of the fit.
+    route : str, optional
+        Names a second source of estimands within a family, e.g. ``"model-based"`` for
+        the GRCS computed from the survival and longitudinal fits beside the composite
+        family's own fit. Joint probabilities keep its draws apart from the family's.
+    notes : tuple of str, optional
+        How the draws were obtained, where that matters for joint probabilities (for
+        instance draws of separate posteriors paired by index); repeated in their
+        ``basis``.
     """
 
     family: str
@@ -141,9 +149,12 @@ class PriorFit:
     idata: az.InferenceData | None = None
     reproduce: pd.DataFrame | None = None
     seconds: float = float("nan")
+    route: str = ""
+    notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "estimands", tuple(self.estimands))
+        object.__setattr__(self, "notes", tuple(self.notes))
         object.__setattr__(self, "effect_priors", MappingProxyType(dict(self.effect_priors)))
         seen: set[tuple[str, str]] = set()
         for e in self.estimands:

@@ -136,7 +136,9 @@ def joint_probabilities(
         ``"any"`` for ``k = 1``, ``"all"`` for ``k = n`` and ``"at_least"`` between (with
         one estimand the single row is ``"all"``). ``basis`` says whether the probability
         comes from joint draws of one fit or assumes independence across fits that share
-        no parameters.
+        no parameters, followed by the notes of the fits used
+        (:attr:`~bayes_scot.results.PriorFit.notes`). A fit with a ``route`` is a group
+        of its own.
 
     Raises
     ------
@@ -158,9 +160,10 @@ def joint_probabilities(
     rows = []
     for prior, prior_fits in by_prior.items():
         groups: dict[str, list[np.ndarray]] = {}
+        notes: list[str] = []
         for key in keys:
             found = [
-                (f.family, e)
+                (f, e)
                 for f in prior_fits
                 for e in f.estimands
                 if (e.endpoint, e.estimand) == key
@@ -169,8 +172,10 @@ def joint_probabilities(
                 raise ValueError(
                     f"no fit under prior {prior!r} has estimand {key[1]!r} of endpoint {key[0]!r}"
                 )
-            family, e = found[0]
-            groups.setdefault(family, []).append(_superior(e, threshold))
+            fit, e = found[0]
+            group = f"{fit.family} ({fit.route})" if fit.route else fit.family
+            groups.setdefault(group, []).append(_superior(e, threshold))
+            notes.extend(fit.notes)
         pmf = count_distribution([np.vstack(g) for g in groups.values()])
         n = len(keys)
         if len(groups) == 1:
@@ -181,6 +186,7 @@ def joint_probabilities(
                 + ", ".join(groups)
                 + " fits, which share no parameters"
             )
+        basis = "; ".join([basis, *dict.fromkeys(notes)])
         for k in range(1, n + 1):
             event = "all" if k == n else ("any" if k == 1 else "at_least")
             rows.append(
