@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from bayes_scot.cli import main
-from bayes_scot.reanalysis import Reanalysis, reanalyse
+from bayes_scot.reanalysis import MODEL_BASED_EVIDENCE, Reanalysis, reanalyse
 from bayes_scot.report import REPORT_FILES
 from bayes_scot.results import TABLE_COLUMNS
 
@@ -37,12 +37,17 @@ def test_every_family_and_prior_is_in_the_table(result: Reanalysis) -> None:
     assert tuple(table.columns) == TABLE_COLUMNS
     assert set(table["family"]) == {f.family for f in result.spec.families}
     assert list(dict.fromkeys(table["prior"])) == ["reference", "skeptical_strong"]
-    counts = table.groupby("prior").size()
+    model_based = table["evidence"] == MODEL_BASED_EVIDENCE
+    counts = table[~model_based].groupby("prior").size()
     assert counts["reference"] == counts["skeptical_strong"]
+    # the model-based GRCS: from the reference fits only
+    assert set(table.loc[model_based, "prior"]) == {"reference"}
+    assert set(table.loc[model_based, "family"]) == {"composite"}
     assert table["p_superior"].between(0, 1).all()
     keys = set(zip(table["endpoint"], table["estimand"], strict=True))
     assert ("efs", "survival_difference_54") in keys
     assert ("grcs", "net_benefit_54") in keys
+    assert ("grcs", "model_net_benefit_54") in keys
 
 
 def test_spec_selection_keeps_contrasts_only(result: Reanalysis) -> None:
@@ -62,6 +67,7 @@ def test_joint_probabilities_label_independence(result: Reanalysis) -> None:
 def test_reproduce_and_diagnostics(result: Reanalysis) -> None:
     reproduced = result.reproduce()
     assert {"survival", "composite"} <= set(reproduced["family"])
+    assert (reproduced["statistic"] == "percent_favourable_model_based").sum() == 2
     assert reproduced["outside"].dtype == bool
     diagnostics = result.diagnostics()
     assert len(diagnostics) == len(result.fits)
