@@ -732,7 +732,7 @@ class Reanalysis:
                 continue
             stated.extend(f"{f.family} ({f.route}): {note}" for note in f.notes)
             sources = next((e.attrs.get("outcome_sd_sources") for e in f.estimands), None)
-            if sources:
+            if isinstance(sources, Mapping) and sources:
                 stated.append(
                     f"{f.family} ({f.route}): between-patient SDs at the horizon from "
                     + "; ".join(f"{k} {e}" for k, e in sources.items())
