@@ -17,7 +17,12 @@ from collections.abc import Sequence
 from bayes_scot import __version__
 from bayes_scot.errors import EvidenceError
 
-__all__ = ["EXIT_BAD_INPUT", "build_parser", "main"]
+__all__ = ["EXIT_BAD_INPUT", "Subparsers", "build_parser", "main"]
+
+Subparsers = argparse._SubParsersAction
+"""The object each subcommand module's ``register(subparsers)`` receives: the result of
+:meth:`argparse.ArgumentParser.add_subparsers`. ``register`` adds the subcommand's parser,
+sets ``func`` on it and returns it."""
 
 EXIT_BAD_INPUT = 2
 """Exit code for bad input (an invalid trial file, spec or curve), as for usage errors."""

@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from bayes_scot.cli import Subparsers
 from bayes_scot.conventions import CREDIBLE_LEVEL
 from bayes_scot.errors import EvidenceError
 from bayes_scot.stats.normal_normal import reanalyse_effect
@@ -58,21 +59,8 @@ def parse_prior(text: str) -> tuple[str, tuple[float, float]]:
     return name.strip(), (mean, sd)
 
 
-def register(
-    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
-) -> argparse.ArgumentParser:
-    """Add the ``effect`` subcommand to the ``bayes-scot`` parser.
-
-    Parameters
-    ----------
-    subparsers : argparse subparsers action
-        From :meth:`argparse.ArgumentParser.add_subparsers`.
-
-    Returns
-    -------
-    argparse.ArgumentParser
-        The subcommand's parser.
-    """
+def register(subparsers: Subparsers) -> argparse.ArgumentParser:
+    """Add the ``effect`` subcommand (see :data:`bayes_scot.cli.Subparsers`)."""
     parser = subparsers.add_parser(
         "effect",
         help="reanalyse a reported HR, RR, OR or mean difference under named priors",

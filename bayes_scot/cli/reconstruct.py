@@ -18,6 +18,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from bayes_scot.cli import Subparsers
 from bayes_scot.errors import EvidenceError
 from bayes_scot.stats.reconstruction import (
     read_curve_csv,
@@ -28,21 +29,8 @@ from bayes_scot.stats.reconstruction import (
 __all__ = ["register", "run", "write_atomically"]
 
 
-def register(
-    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
-) -> argparse.ArgumentParser:
-    """Add the ``reconstruct`` subcommand to the ``bayes-scot`` parser.
-
-    Parameters
-    ----------
-    subparsers : argparse subparsers action
-        From :meth:`argparse.ArgumentParser.add_subparsers`.
-
-    Returns
-    -------
-    argparse.ArgumentParser
-        The subcommand's parser.
-    """
+def register(subparsers: Subparsers) -> argparse.ArgumentParser:
+    """Add the ``reconstruct`` subcommand (see :data:`bayes_scot.cli.Subparsers`)."""
     parser = subparsers.add_parser(
         "reconstruct",
         help="reconstruct patient-level data from a digitised Kaplan-Meier curve",

@@ -6,7 +6,8 @@ import argparse
 import sys
 import warnings
 from pathlib import Path
-from typing import Any
+
+from bayes_scot.cli import Subparsers
 
 __all__ = ["register", "run"]
 
@@ -56,19 +57,8 @@ def _names(text: str) -> list[str]:
     return names
 
 
-def register(subparsers: Any) -> argparse.ArgumentParser:
-    """Add the ``report`` subcommand to the ``bayes-scot`` parser.
-
-    Parameters
-    ----------
-    subparsers : argparse._SubParsersAction
-        From :meth:`argparse.ArgumentParser.add_subparsers`.
-
-    Returns
-    -------
-    argparse.ArgumentParser
-        The subcommand's parser; its ``func`` default is :func:`run`.
-    """
+def register(subparsers: Subparsers) -> argparse.ArgumentParser:
+    """Add the ``report`` subcommand (see :data:`bayes_scot.cli.Subparsers`)."""
     parser = subparsers.add_parser(
         "report",
         help="run an analysis specification and write its report (HTML, Markdown, JSON)",

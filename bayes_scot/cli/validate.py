@@ -9,27 +9,15 @@ from __future__ import annotations
 
 import argparse
 
+from bayes_scot.cli import Subparsers
 from bayes_scot.data import SHIPPED_TRIALS, load_trial
 from bayes_scot.evidence import Trial
 
 __all__ = ["register", "run", "summary_line"]
 
 
-def register(
-    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
-) -> argparse.ArgumentParser:
-    """Add the ``validate`` subcommand to the ``bayes-scot`` parser.
-
-    Parameters
-    ----------
-    subparsers : argparse subparsers action
-        From :meth:`argparse.ArgumentParser.add_subparsers`.
-
-    Returns
-    -------
-    argparse.ArgumentParser
-        The subcommand's parser.
-    """
+def register(subparsers: Subparsers) -> argparse.ArgumentParser:
+    """Add the ``validate`` subcommand (see :data:`bayes_scot.cli.Subparsers`)."""
     parser = subparsers.add_parser(
         "validate",
         help="check a trial file and print a one-line summary",
