@@ -24,6 +24,7 @@ import bayes_scot.fitting
 import bayes_scot.reanalysis as reanalysis_module
 import bayes_scot.spec as spec_module
 from bayes_scot.errors import SpecError
+from bayes_scot.fitting import Diagnostics
 from bayes_scot.reanalysis import reanalyse
 from bayes_scot.stats.estimands import EstimandDraws
 
@@ -82,15 +83,8 @@ class StandInCompiled:
         return az.from_dict(posterior={"effect": draws})
 
 
-@dataclasses.dataclass(frozen=True)
-class Diag:
-    rhat_max: float = 1.0
-    ess_bulk_min: float = 1000.0
-    divergences: int = 0
-
-    @property
-    def passed(self) -> bool:
-        return True
+#: What ``diagnose`` reports for every stand-in fit: converged.
+CONVERGED = Diagnostics(rhat_max=1.0, ess_bulk_min=1000.0, divergences=0)
 
 
 @pytest.fixture
@@ -104,7 +98,7 @@ def stand_in(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(reanalysis_module, "FAMILIES", families)
     monkeypatch.setattr(bayes_scot.fitting, "compile_model",
                         lambda model, backend, key: StandInCompiled())
-    monkeypatch.setattr(bayes_scot.fitting, "diagnose", lambda idata, var_names=None: Diag())
+    monkeypatch.setattr(bayes_scot.fitting, "diagnose", lambda idata, var_names=None: CONVERGED)
 
 
 SPEC = """\
