@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 import pytensor
@@ -138,3 +139,35 @@ def test_pseudo_patients_is_density_or_survival():
     assert _value(lik.pseudo_patients(events, log_f, log_s)) == pytest.approx(
         np.log(0.01) + np.log(0.8) + np.log(0.03)
     )
+
+
+def test_path_coefficients_are_counted_once_per_split():
+    """The coefficients are log multinomial x binomial counts, -inf where impossible."""
+    from scipy.special import comb
+
+    coefficients = lik.interval_states_log_coefficients([19, 9, 11], [17, 9, 13], max_count=39)
+    assert coefficients.shape == (40,)
+    # e1 = 19 -> e2 = 17, u to failure, 2 - u die; f1 = 9 -> 9 - u stay alive
+    for u in range(3):
+        expected = math.log(math.factorial(19) / (math.factorial(17) * math.factorial(u)
+                                                  * math.factorial(2 - u)))
+        expected += math.log(comb(9, 9 - u, exact=True))
+        assert coefficients[u] == pytest.approx(expected, rel=1e-12)
+    assert np.all(np.isneginf(coefficients[3:]))
+
+
+def test_symbolic_counts_need_their_coefficients():
+    start = pytensor.shared(np.array([[26.0, 4.0, 6.0]]), name="start")
+    with pytest.raises(TypeError, match="log_coefficients"):
+        lik.interval_states(start, start, np.eye(3)[None], max_count=36)
+    deaths = pytensor.shared(np.array([6.0]), name="deaths")
+    with pytest.raises(TypeError, match="log_coefficients"):
+        lik.deaths_by_time(deaths, deaths, np.array([0.5]), max_count=36)
+
+
+def test_death_coefficients_keep_the_unused_tail_finite():
+    coefficients = lik.deaths_by_time_log_coefficients([6.0, 11.0], [2.0, 0.0], max_count=12)
+    assert np.isfinite(coefficients[0, :2]).all()
+    assert np.isneginf(coefficients[0, 2:]).all()
+    assert coefficients[1, 0] == 0.0
+    assert np.isneginf(coefficients[1, 1:]).all()

@@ -6,12 +6,14 @@ variables (``pm.draw`` with the Python backend), so these tests compile nothing.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import arviz as az
 import numpy as np
 import pymc as pm
 import pytensor
+import pytensor.tensor as pt
 import pytest
 
 from bayes_scot.builders.survival import SurvivalModel, SurvivalOptions
@@ -312,3 +314,37 @@ def test_pseudo_patient_likelihood_matches_numpy(itt):
     rate = h[term.data["interval"], 0] + h[term.data["interval"], 1]
     expected = np.sum(term.data["events"] * np.log(rate) + np.log(surv))
     assert float(logp) == pytest.approx(expected, rel=1e-10)
+
+
+# -- the closed-form transition table -----------------------------------------------------
+@pytest.mark.parametrize("equal_rates", [False, True])
+def test_transition_table_is_the_product_of_interval_matrices(equal_rates):
+    """Every pair's entries equal the product of per-piece matrices (numpy closed form).
+
+    The pieces are cut at the interval boundaries and at the pair's ends; ``equal_rates``
+    makes the death rate after failure equal the leaving rate in one interval, the case
+    the (1 - exp(-x)) / x form exists for. Tolerance 1e-12: both are exact formulas in
+    double precision.
+    """
+    from bayes_scot.builders.survival import _pt_transition_table
+    from bayes_scot.stats.illness_death import transition_matrix
+
+    edges = np.array([0.0, 3.0, 12.0, 24.0, 54.0])
+    rng = np.random.default_rng(3)
+    hazards = rng.uniform(0.002, 0.05, size=(2, 4, 3))  # (arm, interval, transition)
+    if equal_rates:
+        hazards[0, 1, 2] = hazards[0, 1, 0] + hazards[0, 1, 1]
+    pairs = [(0.0, 12.0), (0.0, 54.0), (0.0, 60.0), (5.0, 5.0), (4.5, 30.0), (48.0, 54.0)]
+    table = pytensor.function(
+        [], list(_pt_transition_table(pt.as_tensor(hazards), edges, pairs)), mode="FAST_COMPILE"
+    )()
+    for arm in range(2):
+        for p, (t0, t1) in enumerate(pairs):
+            cuts = np.unique(np.concatenate([[t0], edges[(edges > t0) & (edges < t1)], [t1]]))
+            product = np.eye(3)
+            for lo, hi in itertools.pairwise(cuts):
+                k = min(np.searchsorted(edges, lo, side="right") - 1, len(edges) - 2)
+                product = product @ transition_matrix(hazards[arm, k], hi - lo)
+            expected = (product[0, 0], product[0, 1], product[1, 1])
+            got = tuple(entry[arm, p] for entry in table)
+            np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)

@@ -796,13 +796,28 @@ class SurvivalModel:
 
     def _add_likelihood(self, hazard: pt.TensorVariable, edges: np.ndarray) -> None:
         times = self._needed_times()
+        spans = sorted({term.times for term in self._terms
+                        if term.kind in ("interval_states", "survival_estimates")})
+        pairs = [(0.0, float(t)) for t in times] + [(float(a), float(b)) for a, b in spans]
+        # One closed-form table serves every term: state probabilities at each time
+        # (from 0) and transition matrices over each span, for all trials and arms.
+        table = _pt_transition_table(hazard, edges, pairs)
+        states = _pt_transition_matrices(*table)[..., : len(times), 0, :]  # (trial, arm, T, 3)
+        spanned = _pt_transition_matrices(*(p[..., len(times):] for p in table))
         index = {t: i for i, t in enumerate(times)}
-        states = _pt_state_probabilities(hazard, edges, times)  # (trial, arm, time, 3)
+        span_index = {span: i for i, span in enumerate(spans)}
         for number, term in enumerate(self._terms):
             name = f"{self.trials[term.trial].name}_{number}_{term.kind}"
-            data = {
-                key: pm.Data(f"{name}_{key}", value) for key, value in term.data.items()
-            }
+            values = dict(term.data)
+            if term.kind == "interval_states":
+                values["log_coefficients"] = lik.interval_states_log_coefficients(
+                    values["start"], values["end"], max_count=self.max_count
+                )
+            elif term.kind == "deaths_by_time":
+                values["log_coefficients"] = lik.deaths_by_time_log_coefficients(
+                    values["deaths"], values["at_least"], max_count=self.max_count
+                )
+            data = {key: pm.Data(f"{name}_{key}", value) for key, value in values.items()}
             s = term.trial
             if term.kind == "landmark_states":
                 p = states[s, :, index[term.times[0]], :]
@@ -813,9 +828,9 @@ class SurvivalModel:
                 counts = data["counts"]
                 logp = lik.landmark_events(counts[:, 1], counts[:, 0], surv)
             elif term.kind == "interval_states":
-                transition = _pt_transition(hazard[s], edges, *term.times)
                 logp = lik.interval_states(
-                    data["start"], data["end"], transition, max_count=self.max_count
+                    data["start"], data["end"], spanned[s, :, span_index[term.times]],
+                    max_count=self.max_count, log_coefficients=data["log_coefficients"],
                 )
             elif term.kind == "interval_events":
                 p0 = states[s, :, index[term.times[0]], :]
@@ -826,17 +841,16 @@ class SurvivalModel:
                     cond = (p1[:, 0] + p1[:, 1]) / (p0[:, 0] + p0[:, 1])
                 logp = lik.interval_events(data["at_risk"], data["events"], cond)
             elif term.kind == "survival_estimates":
-                transition = _pt_transition(hazard[s], edges, *term.times)
                 logp = _survival_estimates_logp(
-                    data["start"], data["observed"], data["effective_n"], transition,
-                    term.extra["aggregation"],
+                    data["start"], data["observed"], data["effective_n"],
+                    spanned[s, :, span_index[term.times]], term.extra["aggregation"],
                 )
             elif term.kind == "deaths_by_time":
                 dead_t = states[s, :, index[term.times[0]], 2]
                 dead_landmark = states[s, :, index[term.times[1]], 2]
                 logp = lik.deaths_by_time(
                     data["deaths"], data["at_least"], dead_t / dead_landmark,
-                    max_count=self.max_count,
+                    max_count=self.max_count, log_coefficients=data["log_coefficients"],
                 )
             elif term.kind == "pseudo_patients":
                 h = hazard[s, term.extra["arm"]]  # (K, 3)
@@ -852,7 +866,9 @@ class SurvivalModel:
                     log_f = pt.log(pt.clip(hk[:, 1] * q0 + hk[:, 2] * q1, 1e-300, np.inf))
                 logp = lik.pseudo_patients(data["events"], log_f, log_s)
             elif term.kind == "reported_ratio":
-                surv = states[s, :, [index[c] for c in term.times], :]  # (arm, cut, 3)
+                surv = pt.stack(  # (arm, cut, 3); basic indexing keeps the gradient simple
+                    [states[s, :, index[c], :] for c in term.times], axis=1
+                )
                 model_log_hr = _pt_weighted_log_hr(surv, data["n"], term.extra["endpoint"])
                 logp = lik.reported_ratio(data["log_estimate"], data["se"], model_log_hr)
             else:  # pragma: no cover - the planner only makes the kinds above
@@ -1276,11 +1292,99 @@ def _pt_boundary_states(hazard, edges: np.ndarray):
     return pt.stack(at0, axis=-1), pt.stack(at1, axis=-1)
 
 
+def _segments(edges: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the grid of :func:`_pt_transition_table`: boundaries and times up to the last.
+
+    Returns the grid points, the interval of each segment between consecutive points and
+    the segments' lengths. Times beyond the last boundary fall in the last interval.
+    """
+    n_int = len(edges) - 1
+    top = max(float(np.max(times)), float(edges[1]))  # at least one segment
+    grid = np.unique(np.concatenate([edges[edges <= top], times, [0.0]]))
+    interval = np.clip(np.searchsorted(edges, grid[:-1], side="right") - 1, 0, n_int - 1)
+    return grid, interval, np.diff(grid)
+
+
+def _pt_transition_table(hazard, edges: np.ndarray, pairs: Sequence[tuple[float, float]]):
+    r"""Transition probabilities between the transient states for pairs of times.
+
+    Parameters
+    ----------
+    hazard : TensorVariable, shape (..., K, 3)
+        Piecewise-constant transition hazards.
+    edges : numpy.ndarray
+        Interval boundaries, starting at 0.
+    pairs : sequence of (float, float)
+        Static ``(t0, t1)`` with ``t0 <= t1``.
+
+    Returns
+    -------
+    (p00, p01, p11) : TensorVariable, each (..., P)
+        Staying event-free, moving from event-free to "alive after failure", and staying
+        alive after failure, between ``t0`` and ``t1``.
+
+    Notes
+    -----
+    On the grid of :func:`_segments`, with :math:`A_m = (h_1 + h_2) d_m` and
+    :math:`C_m = h_3 d_m` in segment :math:`m` (length :math:`d_m`) and their cumulative
+    sums :math:`\bar A, \bar C`, the product of the segments' upper-triangular transition
+    matrices from grid point :math:`i` to :math:`j` has the closed form
+
+    .. math::
+
+        P_{00} = e^{\bar A_i - \bar A_j}, \quad P_{11} = e^{\bar C_i - \bar C_j}, \quad
+        P_{01} = \sum_{m=i}^{j-1} e^{\bar A_i - \bar A_m} B_m e^{\bar C_{m+1} - \bar C_j},
+
+    where :math:`B_m = h_1 (e^{-A_m} - e^{-C_m}) / (h_3 - h_1 - h_2)` is the one-segment
+    probability of organ failure followed by survival, written with
+    :math:`(1 - e^{-x}) / x` so that it stays exact when the two rates are close. Every
+    exponent is non-positive. All pairs are computed together in a few vectorised
+    operations (the sums of rate x time are products with fixed matrices), which keeps
+    the compiled log density and its gradient small.
+    """
+    t0 = np.array([p[0] for p in pairs], dtype=float)
+    t1 = np.array([p[1] for p in pairs], dtype=float)
+    grid, interval, length = _segments(edges, np.concatenate([t0, t1]))
+    i, j = np.searchsorted(grid, t0), np.searchsorted(grid, t1)
+    n_pairs, n_seg = len(pairs), len(length)
+    m = np.arange(n_seg)
+    within = (m[None, :] >= i[:, None]) & (m[None, :] < j[:, None])  # (P, M)
+    # Segment l before segment m within the span, and segment l after m within the span.
+    before = within[:, :, None] & (m >= i[:, None, None]) & (m[None, None, :] < m[None, :, None])
+    after = within[:, :, None] & (m[None, None, :] > m[None, :, None]) & (m < j[:, None, None])
+    # Months of segment m spent in interval k: every sum of rate x time below is a
+    # product of the interval rates with a fixed matrix, so gathers and cumulative sums
+    # become matrix products (cheap to compile and to differentiate).
+    onehot = (interval[None, :] == np.arange(len(edges) - 1)[:, None]).astype(float)  # (K, M)
+    exposure = onehot * length
+    span = exposure @ within.T  # (K, P)
+    exposure_before = (exposure @ before.reshape(-1, n_seg).T.astype(float))  # (K, P*M)
+    exposure_after = (exposure @ after.reshape(-1, n_seg).T.astype(float))
+    rates = pt.moveaxis(hazard, -1, -2)  # (..., 3, K)
+    leave = rates[..., 0, :] + rates[..., 1, :]
+    die = rates[..., 2, :]
+    p00 = pt.exp(-pt.dot(leave, span))
+    p11 = pt.exp(-pt.dot(die, span))
+    exponent = -(pt.dot(leave, exposure_before) + pt.dot(die, exposure_after))
+    exponent = exponent.reshape((*[leave.shape[d] for d in range(leave.ndim - 1)], n_pairs, n_seg))
+    seg = pt.dot(rates, onehot)  # (..., 3, M)
+    seg_leave = seg[..., 0, :] + seg[..., 1, :]
+    seg_die = seg[..., 2, :]
+    b = (
+        seg[..., 0, :] * pt.exp(-pt.minimum(seg_leave, seg_die) * length) * length
+        * _pt_g(pt.abs(seg_die - seg_leave) * length)
+    )  # (..., M)
+    p01 = pt.sum(within * pt.exp(exponent) * b[..., None, :], axis=-1)
+    return p00, p01, p11
+
+
 def _pt_state_probabilities(hazard, edges: np.ndarray, times: np.ndarray):
-    """State probabilities at ``times`` (static), hazards (..., K, 3) -> (..., T, 3).
+    """State probabilities at many ``times`` (static), hazards (..., K, 3) -> (..., T, 3).
 
     The states at the K + 1 boundaries come from K closed-form steps; every requested
-    time then takes one vectorised step from the boundary before it.
+    time then takes one vectorised step from the boundary before it. Memory grows with
+    the number of times only (the survival curves ask for one per month), where
+    :func:`_pt_transition_table` would grow with times x segments.
     """
     n_int = len(edges) - 1
     start0, start1 = _pt_boundary_states(hazard, edges)
@@ -1292,22 +1396,12 @@ def _pt_state_probabilities(hazard, edges: np.ndarray, times: np.ndarray):
     return pt.stack([q0, q1, 1.0 - q0 - q1], axis=-1)
 
 
-def _pt_transition(hazard, edges: np.ndarray, t0: float, t1: float):
-    """Transition probabilities between ``t0`` and ``t1``: (arm, 3, 3) from (arm, K, 3)."""
-    n_int = len(edges) - 1
-    cuts = np.unique(np.concatenate([[t0], edges[(edges > t0) & (edges < t1)], [t1]]))
-    ones = pt.ones_like(hazard[..., 0, 0])
-    zeros = pt.zeros_like(ones)
-    from_ef = (ones, zeros)
-    from_of = (zeros, ones)
-    for lo, hi in itertools.pairwise(cuts):
-        k = int(np.clip(np.searchsorted(edges, lo, side="right") - 1, 0, n_int - 1))
-        h = hazard[..., k, :]
-        from_ef = _pt_step(*from_ef, h, float(hi - lo))
-        from_of = _pt_step(*from_of, h, float(hi - lo))
+def _pt_transition_matrices(p00, p01, p11):
+    """Full 3 x 3 transition matrices (..., P, 3, 3) from the table's three entries."""
+    zeros, ones = pt.zeros_like(p00), pt.ones_like(p00)
     rows = [
-        pt.stack([from_ef[0], from_ef[1], 1.0 - from_ef[0] - from_ef[1]], axis=-1),
-        pt.stack([zeros, from_of[1], 1.0 - from_of[1]], axis=-1),
+        pt.stack([p00, p01, 1.0 - p00 - p01], axis=-1),
+        pt.stack([zeros, p11, 1.0 - p11], axis=-1),
         pt.stack([zeros, zeros, ones], axis=-1),
     ]
     return pt.stack(rows, axis=-2)

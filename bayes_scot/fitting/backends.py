@@ -11,19 +11,22 @@ measured in ``benchmarks/bench_survival.py``.
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from bayes_scot import _compat
+from bayes_scot.fitting.deterministics import DeterministicsFunction
 from bayes_scot.fitting.settings import SamplerSettings
 
 if TYPE_CHECKING:  # pragma: no cover
     import pymc as pm
 
-__all__ = ["Backend", "NutpieBackend", "PymcBackend", "make_backend"]
+__all__ = ["Backend", "DataPack", "NutpieBackend", "PymcBackend", "make_backend"]
 
 
 class Backend:
@@ -49,11 +52,87 @@ class Backend:
         raise NotImplementedError
 
 
+@dataclass(frozen=True)
+class _Slot:
+    """Where one data container lives in the packed data vector."""
+
+    name: str
+    start: int
+    shape: tuple[int, ...]
+    dtype: np.dtype
+
+    @property
+    def stop(self) -> int:
+        return self.start + math.prod(self.shape)
+
+
+class DataPack:
+    """All data containers of a model as slices of one vector.
+
+    nutpie compiles one accessor per shared variable of the log density, and each costs
+    about half a second of numba compilation; a model with twenty data containers
+    (evidence counts, prior hyperparameters, precomputed coefficients) would spend ten
+    seconds on them. The pack replaces every container by a view of one float64 vector,
+    so the compiled callback reads a single array, whatever the number of containers.
+
+    Parameters
+    ----------
+    model : pymc.Model
+        The model whose data containers are packed. It is not modified.
+
+    Attributes
+    ----------
+    model : pymc.Model
+        A copy of ``model`` whose containers are slices of :attr:`NAME`.
+    """
+
+    NAME = "packed_data"
+
+    def __init__(self, model: pm.Model) -> None:
+        import pytensor
+        import pytensor.tensor as pt
+        from pymc.model.fgraph import fgraph_from_model, model_from_fgraph
+
+        names = set(_compat.data_names(model))
+        fgraph, _ = fgraph_from_model(model)
+        containers = [v for v in fgraph.inputs if getattr(v, "name", None) in names]
+        slots, start = [], 0
+        for var in containers:
+            value = np.asarray(var.get_value())
+            slots.append(_Slot(var.name, start, value.shape, value.dtype))
+            start += value.size
+        self.slots: tuple[_Slot, ...] = tuple(slots)
+        self._size = start
+        packed = pytensor.shared(self.pack(_compat.data_values(model)), name=self.NAME)
+        replacements = []
+        for var, slot in zip(containers, self.slots, strict=True):
+            view = packed[slot.start : slot.stop].reshape(slot.shape)
+            if slot.dtype != np.float64:  # integer data (indices) are exact in float64
+                view = pt.cast(view, slot.dtype)
+            replacements.append((var, view))
+        fgraph.replace_all(replacements, import_missing=True)
+        self.model = model_from_fgraph(fgraph, mutate_fgraph=True)
+
+    def pack(self, values: Mapping[str, np.ndarray]) -> np.ndarray:
+        """Concatenate the containers' ``values`` (by name) into the packed vector."""
+        packed = np.empty(self._size)
+        for slot in self.slots:
+            packed[slot.start : slot.stop] = np.asarray(values[slot.name], dtype=float).ravel()
+        return packed
+
+
 class NutpieBackend(Backend):
     """nutpie's NUTS on a numba-compiled log density and gradient.
 
-    Data containers become nutpie "shared data": :meth:`sample` swaps their values with
+    The data containers are packed into one vector (:class:`DataPack`), which becomes
+    nutpie's only "shared data": :meth:`sample` swaps its value with
     ``CompiledPyMCModel.with_data``, which copies arrays and never recompiles.
+
+    Only the free variables are compiled into the sampler's callback; the model's
+    deterministics are computed after sampling for all draws at once
+    (:class:`~bayes_scot.fitting.deterministics.DeterministicsFunction`). Compiling them
+    into the numba callback would cost seconds per model structure for no gain in
+    sampling.
 
     References
     ----------
@@ -65,23 +144,22 @@ class NutpieBackend(Backend):
 
     def __init__(self, template: pm.Model) -> None:
         super().__init__(template)
-        import nutpie
-
-        self._compiled = nutpie.compile_pymc_model(template, backend="numba")
-
-    @property
-    def shared_names(self) -> frozenset[str]:
-        """Data containers the compiled functions read."""
-        return frozenset(self._compiled.shared_data)
+        self._pack = DataPack(template)
+        packed = self._pack.model
+        self._compiled = _compat.compile_nutpie_numba(
+            packed, var_names=[rv.name for rv in packed.free_RVs]
+        )
+        self._deterministics = DeterministicsFunction(template)
 
     def sample(  # noqa: D102
         self, values: Mapping[str, np.ndarray], settings: SamplerSettings, seed: int
     ) -> Any:
         import nutpie
 
-        updates = {k: v for k, v in values.items() if k in self._compiled.shared_data}
-        compiled = self._compiled.with_data(**updates) if updates else self._compiled
-        return nutpie.sample(
+        compiled = self._compiled
+        if DataPack.NAME in compiled.shared_data:
+            compiled = compiled.with_data(**{DataPack.NAME: self._pack.pack(values)})
+        idata = nutpie.sample(
             compiled,
             draws=settings.draws,
             tune=settings.tune,
@@ -92,6 +170,11 @@ class NutpieBackend(Backend):
             progress_bar=settings.progressbar,
             save_warmup=False,
         )
+        posterior = _compat.get_group(idata, "posterior")
+        derived = self._deterministics(posterior)
+        for name in derived.data_vars:
+            posterior[name] = derived[name]
+        return idata
 
 
 class PymcBackend(Backend):

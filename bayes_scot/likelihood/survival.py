@@ -43,15 +43,17 @@ import math
 import numpy as np
 import pytensor.tensor as pt
 from pytensor.tensor import TensorLike, TensorVariable
-from scipy.special import ndtri
+from scipy.special import gammaln, ndtri
 
 from bayes_scot.errors import EvidenceError
 
 __all__ = [
     "deaths_by_time",
+    "deaths_by_time_log_coefficients",
     "effective_sample_size",
     "interval_events",
     "interval_states",
+    "interval_states_log_coefficients",
     "landmark_events",
     "landmark_states",
     "pseudo_patients",
@@ -142,12 +144,51 @@ def landmark_states(counts: TensorLike, probabilities: TensorLike) -> TensorVari
     return pt.sum(logp)
 
 
+def interval_states_log_coefficients(
+    start: np.typing.ArrayLike, end: np.typing.ArrayLike, *, max_count: int
+) -> np.ndarray:
+    r"""Log path counts of :func:`interval_states`, one per unobserved split :math:`u`.
+
+    Parameters
+    ----------
+    start, end : array_like, shape (..., 3)
+        State counts at the earlier and the later landmark (numbers, not tensors).
+    max_count : int
+        Upper bound on any count; the result has ``max_count + 1`` entries per row.
+
+    Returns
+    -------
+    numpy.ndarray, shape (..., max_count + 1)
+        :math:`\log \binom{e_1}{e_2,\,u,\,e_1 - e_2 - u} + \log \binom{f_1}{f_2 - u}`,
+        and :math:`-\infty` where :math:`u` is impossible.
+
+    Notes
+    -----
+    The coefficients depend on the counts only, so a model computes them once, from
+    its evidence, rather than at every evaluation of its log density.
+    """
+    start = np.asarray(start, dtype=float)
+    end = np.asarray(end, dtype=float)
+    u = np.arange(max_count + 1, dtype=float)
+    e1, f1 = start[..., 0, None], start[..., 1, None]
+    e2, f2 = end[..., 0, None], end[..., 1, None]
+    died, stayed = e1 - e2 - u, f2 - u
+    valid = (died >= 0) & (stayed >= 0) & (stayed <= f1) & (e2 <= e1)
+    with np.errstate(invalid="ignore"):
+        coefficients = (
+            gammaln(e1 + 1.0) - gammaln(e2 + 1.0) - gammaln(u + 1.0) - gammaln(died + 1.0)
+            + gammaln(f1 + 1.0) - gammaln(stayed + 1.0) - gammaln(f1 - stayed + 1.0)
+        )  # fmt: skip
+    return np.where(valid, coefficients, -np.inf)
+
+
 def interval_states(
     start: TensorLike,
     end: TensorLike,
     transition: TensorLike,
     *,
     max_count: int,
+    log_coefficients: TensorLike | None = None,
 ) -> TensorVariable:
     r"""State counts at a later landmark given the counts at an earlier one (exact).
 
@@ -162,6 +203,9 @@ def interval_states(
     max_count : int
         An upper bound on any count (the largest arm size); sets the length of the sum
         over the unobserved paths.
+    log_coefficients : tensor_like, shape (..., max_count + 1), optional
+        :func:`interval_states_log_coefficients` of the counts. Required when the counts
+        are symbolic (data containers); computed here when they are numbers.
 
     Returns
     -------
@@ -184,38 +228,39 @@ def interval_states(
     identical) this is :math:`P_{00}^{e_1} P_{11}^{f_1}`: evidence that the hazards were
     low in that interval, not a second copy of the 48-month counts.
     """
+    if log_coefficients is None:
+        log_coefficients = interval_states_log_coefficients(
+            _numbers(start, "start"), _numbers(end, "end"), max_count=max_count
+        )
     start = pt.as_tensor_variable(start)
     end = pt.as_tensor_variable(end)
     transition = pt.as_tensor_variable(transition)
     u = pt.arange(max_count + 1, dtype="float64")  # (U,)
     e1, f1 = start[..., 0, None], start[..., 1, None]
     e2, f2 = end[..., 0, None], end[..., 1, None]
-    died = e1 - e2 - u
-    stayed = f2 - u
-    valid = (died >= 0) & (stayed >= 0) & (stayed <= f1) & (e2 <= e1)
-    zero = pt.zeros_like(died)
-    died_s = pt.switch(valid, died, zero)
-    stayed_s = pt.switch(valid, stayed, zero)
-    u_s = pt.switch(valid, u, zero)
-    e1_s = pt.switch(valid, e1 + zero, zero)
-    e2_s = pt.switch(valid, e2 + zero, zero)
-    f1_s = pt.switch(valid, f1 + zero, zero)
-    p0 = transition[..., 0, :]
+    died, stayed = e1 - e2 - u, f2 - u
+    log_p0 = _log(transition[..., 0, :])
     p11 = transition[..., 1, 1][..., None]
+    # Impossible splits have coefficient -inf; their (finite) probability terms then
+    # drop out of the sum and of its gradient.
     log_terms = (
-        pt.gammaln(e1_s + 1.0)
-        - pt.gammaln(e2_s + 1.0)
-        - pt.gammaln(u_s + 1.0)
-        - pt.gammaln(died_s + 1.0)
-        + _xlogp(e2_s, p0[..., 0, None])
-        + _xlogp(u_s, p0[..., 1, None])
-        + _xlogp(died_s, p0[..., 2, None])
-        + _log_choose(f1_s, stayed_s)
-        + _xlogp(stayed_s, p11)
-        + _xlogp(f1_s - stayed_s, 1.0 - p11)
+        log_coefficients
+        + e2 * log_p0[..., 0, None]
+        + u * log_p0[..., 1, None]
+        + died * log_p0[..., 2, None]
+        + stayed * _log(p11)
+        + (f1 - stayed) * _log(1.0 - p11)
     )
-    log_terms = pt.switch(valid, log_terms, -np.inf)
     return pt.sum(pt.logsumexp(log_terms, axis=-1))
+
+
+def _numbers(value: TensorLike, name: str) -> np.ndarray:
+    """``value`` as an array of numbers, or a clear error if it is symbolic."""
+    if isinstance(value, pt.TensorVariable):
+        raise TypeError(
+            f"{name} is symbolic: pass the log_coefficients computed from its values"
+        )
+    return np.asarray(value, dtype=float)
 
 
 def interval_events(
@@ -337,12 +382,42 @@ def survival_estimate(
     return landmark_events(events, effective_n, survival)
 
 
+def deaths_by_time_log_coefficients(
+    deaths: np.typing.ArrayLike, at_least: np.typing.ArrayLike, *, max_count: int
+) -> np.ndarray:
+    r"""Log binomial coefficients of the lower tail in :func:`deaths_by_time`.
+
+    Parameters
+    ----------
+    deaths, at_least : array_like
+        Deaths by the landmark and deaths known to have occurred by the earlier time
+        (numbers, not tensors).
+    max_count : int
+        Upper bound on ``deaths``.
+
+    Returns
+    -------
+    numpy.ndarray, shape (..., max_count + 1)
+        :math:`\log \binom{d}{i}` for :math:`i < k`, :math:`-\infty` otherwise. Where
+        :math:`k = 0` the :math:`i = 0` entry is kept so that the (unused) lower tail
+        stays finite and its gradient well defined.
+    """
+    deaths = np.asarray(deaths, dtype=float)[..., None]
+    at_least = np.asarray(at_least, dtype=float)[..., None]
+    i = np.arange(max_count + 1, dtype=float)
+    below = (i < at_least) | ((at_least == 0) & (i == 0))
+    with np.errstate(invalid="ignore"):
+        coefficients = gammaln(deaths + 1.0) - gammaln(i + 1.0) - gammaln(deaths - i + 1.0)
+    return np.where(below & (i <= deaths), coefficients, -np.inf)
+
+
 def deaths_by_time(
     deaths: TensorLike,
     at_least: TensorLike,
     fraction: TensorLike,
     *,
     max_count: int,
+    log_coefficients: TensorLike | None = None,
 ) -> TensorVariable:
     r"""At least ``at_least`` of the ``deaths`` by a landmark occurred by an earlier time.
 
@@ -358,6 +433,9 @@ def deaths_by_time(
         Model :math:`P(\text{dead by } t) / P(\text{dead by } T)`.
     max_count : int
         Upper bound on ``deaths``.
+    log_coefficients : tensor_like, shape (..., max_count + 1), optional
+        :func:`deaths_by_time_log_coefficients` of the counts. Required when the counts
+        are symbolic (data containers); computed here when they are numbers.
 
     Returns
     -------
@@ -373,17 +451,18 @@ def deaths_by_time(
     happened early. It is a lower bound (other deaths may also have occurred by
     :math:`t`), hence :math:`X \ge k`.
     """
+    if log_coefficients is None:
+        log_coefficients = deaths_by_time_log_coefficients(
+            _numbers(deaths, "deaths"), _numbers(at_least, "at_least"), max_count=max_count
+        )
     deaths = pt.as_tensor_variable(deaths)
     at_least = pt.as_tensor_variable(at_least)
     fraction = pt.as_tensor_variable(fraction)
     i = pt.arange(max_count + 1, dtype="float64")
-    d, k, q = deaths[..., None], at_least[..., None], fraction[..., None]
-    below = i < k
-    i_s = pt.switch(below, i, 0.0)
-    d_s = pt.switch(below, d, 0.0)
-    log_pmf = _log_choose(d_s, i_s) + _xlogp(i_s, q) + _xlogp(d_s - i_s, 1.0 - q)
-    log_cdf_below = pt.logsumexp(pt.switch(below, log_pmf, -np.inf), axis=-1)
-    # P(X >= 0) = 1: when k == 0 the sum is empty and the term is zero.
+    d, q = deaths[..., None], fraction[..., None]
+    log_pmf = log_coefficients + i * _log(q) + (d - i) * _log(1.0 - q)
+    log_cdf_below = pt.logsumexp(log_pmf, axis=-1)
+    # P(X >= 0) = 1: when k == 0 the term is zero.
     log_tail = pt.switch(
         pt.eq(at_least, 0), 0.0, pt.log1mexp(pt.minimum(log_cdf_below, -1e-12))
     )
