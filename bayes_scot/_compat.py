@@ -335,6 +335,37 @@ class _LogpFunction:
         return getattr(self._original, name)
 
 
+@lru_cache(maxsize=1)
+def _register_contiguous_constants() -> None:
+    """Make every constant of a numba-compiled graph C-contiguous (registered once).
+
+    Numba embeds contiguous constant arrays in the machine code but refers to any other
+    (a reversed view, say, which PyTensor's constant folding makes from the gradient of
+    a cumulative sum) by its address in this process. Code holding such an address
+    cannot be cached on disk, so one reversed constant would make every process compile
+    the whole log density again.
+    """
+    from pytensor.compile import optdb
+    from pytensor.graph.rewriting.basic import GraphRewriter
+    from pytensor.tensor import TensorConstant
+
+    class ContiguousConstants(GraphRewriter):
+        def apply(self, fgraph: Any) -> None:
+            for var in list(fgraph.variables):
+                if not isinstance(var, TensorConstant) or var.data.ndim == 0:
+                    continue
+                if var.data.flags.c_contiguous or var.data.flags.f_contiguous:
+                    continue
+                fgraph.replace(
+                    var,
+                    TensorConstant(var.type, np.ascontiguousarray(var.data), name=var.name),
+                    reason="contiguous_constants",
+                )
+
+    optdb.register("bayes_scot_contiguous_constants", ContiguousConstants(), "numba",
+                   position=100)
+
+
 def compile_nutpie_numba(model: pm.Model, *, var_names: Sequence[str]) -> Any:
     """``nutpie.compile_pymc_model(model, backend="numba")`` with a cached log density.
 
@@ -353,6 +384,7 @@ def compile_nutpie_numba(model: pm.Model, *, var_names: Sequence[str]) -> Any:
     import nutpie
     import nutpie.compile_pymc as nutpie_pymc
 
+    _register_contiguous_constants()
     original = nutpie_pymc._make_functions
 
     def make_functions(*args: Any, **kwargs: Any) -> Any:
