@@ -38,7 +38,7 @@ from bayes_scot.evidence import PairwiseSummary, Trial, get_endpoint
 from bayes_scot.evidence.trial import ALL_POPULATIONS
 from bayes_scot.likelihood.composite import pairwise_summary
 from bayes_scot.stats.estimands import EstimandDraws
-from bayes_scot.stats.illness_death import TRANSITIONS, simulate_illness_death
+from bayes_scot.stats.illness_death import TRANSITIONS, simulate_paths
 from bayes_scot.stats.priors import EffectPrior, prior_grid
 from bayes_scot.stats.win import (
     SCALES,
@@ -627,12 +627,11 @@ def simulate_grcs_arm(
     """
     n_draws, n, _ = standard_normals.shape
     out = np.empty((n_draws, n, len(GRCS_LEVELS)))
-    event_free = np.empty((n_draws, n), dtype=bool)
-    for d in range(n_draws):
-        patients = simulate_illness_death(hazards[d], boundaries, n, rng, horizon=horizon)
-        out[d, :, 0] = patients["death_months"].fillna(horizon).to_numpy()
-        out[d, :, 1] = patients["efs_months"].to_numpy()
-        event_free[d] = ~patients["efs_event"].to_numpy()
+    paths = simulate_paths(np.asarray(hazards, dtype=float), np.asarray(boundaries, dtype=float),
+                           n, rng, float(horizon))
+    out[:, :, 0] = np.where(paths["os_event"], paths["death_months"], horizon)
+    out[:, :, 1] = paths["efs_months"]
+    event_free = ~paths["efs_event"]
     k = len(CONTINUOUS_LEVELS)
     chol = np.linalg.cholesky(np.full((k, k), correlation) + (1.0 - correlation) * np.eye(k))
     oriented = standard_normals @ chol.T

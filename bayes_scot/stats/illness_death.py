@@ -63,6 +63,7 @@ __all__ = [
     "overall_survival",
     "restricted_mean_survival",
     "simulate_illness_death",
+    "simulate_paths",
     "state_probabilities",
     "transition_matrix",
 ]
@@ -325,22 +326,81 @@ def _invert_cumulative(
 ) -> np.ndarray:
     """Time at which the cumulative hazard from ``start`` reaches ``target`` (inf if never).
 
-    ``rates`` has shape (K,) per patient row: (n, K). The last interval is open-ended.
+    ``rates`` has shape (..., K): the K interval rates of each patient, whose ``start``
+    and ``target`` have shape (...). The last interval is open-ended.
     """
-    n, n_int = rates.shape
-    out = np.full(n, np.inf)
+    n_int = rates.shape[-1]
+    out = np.full(np.shape(start), np.inf)
     remaining = target.copy()
     for k in range(n_int):
+        rate = rates[..., k]
         lo = np.maximum(edges[k], start)
         hi = edges[k + 1] if k < n_int - 1 else np.inf
         active = (start < hi) & np.isinf(out)
         length = np.where(active, hi - np.where(active, lo, 0.0), 0.0)
-        mass = rates[:, k] * length  # inf * 0 never occurs: length is 0 only when inactive
+        mass = rate * length  # inf * 0 never occurs: length is 0 only when inactive
         mass = np.where(np.isnan(mass), np.inf, mass)
-        hit = active & (remaining <= mass) & (rates[:, k] > 0)
-        out = np.where(hit, lo + remaining / np.where(rates[:, k] > 0, rates[:, k], 1.0), out)
+        hit = active & (remaining <= mass) & (rate > 0)
+        out = np.where(hit, lo + remaining / np.where(rate > 0, rate, 1.0), out)
         remaining = np.where(active & ~hit, remaining - mass, remaining)
     return out
+
+
+def simulate_paths(
+    hazards: np.ndarray, edges: np.ndarray, n: int, rng: np.random.Generator, horizon: float
+) -> dict[str, np.ndarray]:
+    """Simulate ``n`` patients for each of many hazard sets at once (vectorised).
+
+    Parameters
+    ----------
+    hazards : numpy.ndarray, shape (D, K, 3)
+        Hazards per month of one arm, for D parameter draws.
+    edges : numpy.ndarray, shape (K + 1,)
+        Interval boundaries in months, starting at 0.
+    n : int
+        Patients per draw.
+    rng : numpy.random.Generator
+        Source of randomness.
+    horizon : float
+        Administrative censoring time, months.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Arrays of shape (D, n), as the columns of :func:`simulate_illness_death`.
+
+    Notes
+    -----
+    The random numbers are drawn in the order exit times, exit types, death times after
+    organ failure, each for all draws at once; with D = 1 this is the order of
+    :func:`simulate_illness_death`, which calls this function.
+    """
+    n_draws, n_int = hazards.shape[:2]
+    exit_rate = hazards[..., 0] + hazards[..., 1]  # (D, K)
+    t_exit = _invert_cumulative(
+        np.broadcast_to(exit_rate[:, None, :], (n_draws, n, n_int)), edges,
+        np.zeros((n_draws, n)), rng.exponential(size=(n_draws, n)),
+    )
+    k = np.clip(np.searchsorted(edges, t_exit, side="right") - 1, 0, n_int - 1)
+    total = np.take_along_axis(exit_rate, k, axis=1)
+    failure_rate = np.take_along_axis(hazards[..., 0], k, axis=1)
+    p_failure = np.where(total > 0, failure_rate / np.where(total > 0, total, 1.0), 0.0)
+    is_failure = rng.uniform(size=(n_draws, n)) < p_failure
+    t_death_after = _invert_cumulative(
+        np.broadcast_to(hazards[:, None, :, 2], (n_draws, n, n_int)), edges,
+        np.where(is_failure, t_exit, np.inf), rng.exponential(size=(n_draws, n)),
+    )
+    death_time = np.where(is_failure, t_death_after, t_exit)
+    death_time = np.where(death_time <= horizon, death_time, np.nan)
+    os_event = ~np.isnan(death_time)
+    return {
+        "organ_failure_months": np.where(is_failure & (t_exit <= horizon), t_exit, np.nan),
+        "death_months": death_time,
+        "efs_months": np.minimum(t_exit, horizon),
+        "efs_event": t_exit <= horizon,
+        "os_months": np.where(os_event, death_time, horizon),
+        "os_event": os_event,
+    }
 
 
 def simulate_illness_death(
@@ -392,29 +452,6 @@ def simulate_illness_death(
     tau = float(edges[-1] if horizon is None else horizon)
     if tau <= 0:
         raise EvidenceError(f"horizon must be positive, not {horizon!r}", field="horizon")
-    exit_rates = np.broadcast_to(h[:, 0] + h[:, 1], (n, h.shape[0]))
-    t_exit = _invert_cumulative(exit_rates, edges, np.zeros(n), rng.exponential(size=n))
-    k = np.clip(np.searchsorted(edges, t_exit, side="right") - 1, 0, h.shape[0] - 1)
-    total = h[k, 0] + h[k, 1]
-    p_failure = np.where(total > 0, h[k, 0] / np.where(total > 0, total, 1.0), 0.0)
-    is_failure = rng.uniform(size=n) < p_failure
-    death_rates = np.broadcast_to(h[:, 2], (n, h.shape[0]))
-    t_death_after = _invert_cumulative(
-        death_rates, edges, np.where(is_failure, t_exit, np.inf), rng.exponential(size=n)
-    )
-    failure_time = np.where(is_failure & (t_exit <= tau), t_exit, np.nan)
-    death_time = np.where(is_failure, t_death_after, t_exit)
-    death_time = np.where(death_time <= tau, death_time, np.nan)
-    efs_event = t_exit <= tau
-    os_event = ~np.isnan(death_time)
-    return pd.DataFrame(
-        {
-            "organ_failure_months": failure_time,
-            "death_months": death_time,
-            "efs_months": np.minimum(t_exit, tau),
-            "efs_event": efs_event,
-            "os_months": np.where(os_event, death_time, tau),
-            "os_event": os_event,
-        }
-    )
+    paths = simulate_paths(h[np.newaxis], edges, int(n), rng, tau)
+    return pd.DataFrame({name: values[0] for name, values in paths.items()})
 
