@@ -162,17 +162,18 @@ class _Runner:
         spec = self.spec
         started = time.perf_counter()
         trials = {t.name: self.load_trial(i) for i, t in enumerate(spec.trials)}
-        settings = SamplerSettings(
-            draws=spec.sampler.draws,
-            tune=spec.sampler.tune,
-            chains=spec.sampler.chains,
-            target_accept=spec.sampler.target_accept,
-            backend=spec.sampler.backend,
-        )
         fits: list[PriorFit] = []
         builders: dict[str, Any] = {}
         timings: dict[str, float] = {}
         for family in spec.families:
+            sampler = family.sampler_settings(spec.sampler)
+            settings = SamplerSettings(
+                draws=sampler.draws,
+                tune=sampler.tune,
+                chains=sampler.chains,
+                target_accept=sampler.target_accept,
+                backend=sampler.backend,
+            )
             builder, fam_fits, seconds = self.run_family(family, trials, settings)
             builders[family.family] = builder
             timings[family.family] = seconds
@@ -472,6 +473,10 @@ def _provenance(
             for name, t in trials.items()
         },
         "sampler": dataclasses.asdict(spec.sampler),
+        "family_samplers": {
+            f.family: dataclasses.asdict(f.sampler_settings(spec.sampler))
+            for f in spec.families if f.sampler
+        },
         "seconds": {k: round(v, 2) for k, v in seconds.items()},
     }
 

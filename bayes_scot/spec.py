@@ -199,6 +199,9 @@ class FamilySpec:
     model_based : bool, default True
         Composite family only: also compute the model-based GRCS from the reference fits
         of the survival and longitudinal families (skipped when either is not run).
+    sampler : mapping
+        Sampler settings (``[<family>.sampler]``) that replace the analysis-wide
+        ``[sampler]`` ones for this family's fits; see :meth:`sampler_settings`.
     """
 
     family: str
@@ -213,10 +216,25 @@ class FamilySpec:
     external: tuple[str, ...] = ()
     assumptions: tuple[str, ...] = ()
     model_based: bool = True
+    sampler: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for name in ("options", "effect_priors", "custom_priors"):
+        for name in ("options", "effect_priors", "custom_priors", "sampler"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+
+    def sampler_settings(self, base: SamplerSpec) -> SamplerSpec:
+        """Return the analysis-wide sampler settings with this family's replacements.
+
+        Parameters
+        ----------
+        base : SamplerSpec
+            The ``[sampler]`` table of the analysis.
+
+        Returns
+        -------
+        SamplerSpec
+        """
+        return dataclasses.replace(base, **self.sampler) if self.sampler else base
 
     def options_object(self) -> Any:
         """Build the family's options dataclass from :attr:`options`.
@@ -430,7 +448,8 @@ class AnalysisSpec:
         Parameters
         ----------
         **overrides
-            ``draws``, ``tune``, ``chains``, ``target_accept``, ``backend`` (sampler);
+            ``draws``, ``tune``, ``chains``, ``target_accept``, ``backend`` (sampler, for
+            every family: they also replace the families' own ``[<family>.sampler]``);
             ``seed``; ``priors`` (a sequence of names, or a mapping of new names to
             ``(mean, sd)`` explicit priors, applied to every family); ``population``
             (of the primary trial, and of every family whose options name one);
@@ -489,10 +508,15 @@ class AnalysisSpec:
                     file=where, field=key,
                 )
         if sampler_changes:
-            table = {f.name: getattr(spec.sampler, f.name)
-                     for f in dataclasses.fields(SamplerSpec)}
-            table.update(sampler_changes)
-            spec = dataclasses.replace(spec, sampler=_read_sampler(table, where))
+            spec = dataclasses.replace(
+                spec, sampler=_read_sampler(sampler_changes, where, base=spec.sampler)
+            )
+            # An explicit override applies to every family, replacing its own setting.
+            spec = dataclasses.replace(spec, families=tuple(
+                dataclasses.replace(f, sampler={k: v for k, v in f.sampler.items()
+                                                 if k not in sampler_changes})
+                for f in spec.families
+            ))
         return spec
 
 
@@ -717,17 +741,22 @@ def _shipped_trials() -> tuple[str, ...] | None:
         return None
 
 
-def _read_sampler(table: Mapping[str, Any], file: str) -> SamplerSpec:
-    _no_unknown(table, {f.name for f in dataclasses.fields(SamplerSpec)}, file, "sampler")
-    draws = _check_int(table.get("draws", 1000), file, "sampler.draws", 1)
-    tune = _check_int(table.get("tune", 1000), file, "sampler.tune", 0)
-    chains = _check_int(table.get("chains", 4), file, "sampler.chains", 1)
-    target_accept = _check_float(table.get("target_accept", 0.9), file, "sampler.target_accept")
+def _read_sampler(
+    table: Mapping[str, Any], file: str, *, where: str = "sampler",
+    base: SamplerSpec = SamplerSpec(),
+) -> SamplerSpec:
+    """Read a sampler table; keys it does not set keep their value in ``base``."""
+    _no_unknown(table, {f.name for f in dataclasses.fields(SamplerSpec)}, file, where)
+    draws = _check_int(table.get("draws", base.draws), file, f"{where}.draws", 1)
+    tune = _check_int(table.get("tune", base.tune), file, f"{where}.tune", 0)
+    chains = _check_int(table.get("chains", base.chains), file, f"{where}.chains", 1)
+    target_accept = _check_float(table.get("target_accept", base.target_accept), file,
+                                 f"{where}.target_accept")
     if not 0.0 < target_accept < 1.0:
         raise SpecError(f"must be in (0, 1), not {target_accept!r}", file=file,
-                        field="sampler.target_accept")
-    backend = _check_choice(table.get("backend", "nutpie"), ("nutpie", "pymc"), file,
-                            "sampler.backend")
+                        field=f"{where}.target_accept")
+    backend = _check_choice(table.get("backend", base.backend), ("nutpie", "pymc"), file,
+                            f"{where}.backend")
     return SamplerSpec(draws=draws, tune=tune, chains=chains, target_accept=target_accept,
                        backend=backend)  # type: ignore[arg-type]
 
@@ -736,7 +765,8 @@ def _read_family(
     family: str, table: Mapping[str, Any], file: str, trial_names: Sequence[str]
 ) -> FamilySpec | None:
     allowed = {"enabled", "trials", "endpoints", "estimands", "options", "priors",
-               "effect_priors", "custom_priors", "population", "external", "assumptions"}
+               "effect_priors", "custom_priors", "population", "external", "assumptions",
+               "sampler"}
     if family == "composite":
         allowed.add("model_based")
     _no_unknown(table, allowed, file, family)
@@ -789,11 +819,14 @@ def _read_family(
     assumptions = _check_str_list(table.get("assumptions", []), file,
                                   f"{family}.assumptions")
     model_based = _check_bool(table.get("model_based", True), file, f"{family}.model_based")
+    sampler_table = _table(table, "sampler", file, prefix=family)
+    checked = _read_sampler(sampler_table, file, where=f"{family}.sampler")
     return FamilySpec(family=family, trials=tuple(trials), endpoints=tuple(endpoints),
                       estimands=tuple(estimands), options=options, priors=priors,
                       effect_priors=effect_priors, custom_priors=custom,
                       population=population, external=tuple(external),
-                      assumptions=tuple(assumptions), model_based=model_based)
+                      assumptions=tuple(assumptions), model_based=model_based,
+                      sampler={key: getattr(checked, key) for key in sampler_table})
 
 
 def _read_scale(table: Mapping[str, Any], file: str, where: str) -> PriorScale:

@@ -302,3 +302,36 @@ def test_spec_objects_are_frozen(tmp_path: Path) -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         spec.seed = 1  # type: ignore[misc]
     assert not math.isnan(spec.family("survival").priors.reference_sd)
+
+
+def test_family_sampler_replaces_analysis_settings(tmp_path: Path) -> None:
+    text = MINIMAL + "\n[sampler]\ntune = 800\ndraws = 900\n\n[survival.sampler]\ntune = 500\n"
+    spec = load_spec(write(tmp_path, text))
+    survival = spec.family("survival").sampler_settings(spec.sampler)
+    assert (survival.tune, survival.draws) == (500, 900)  # draws from [sampler]
+    assert spec.sampler.tune == 800
+
+
+def test_explicit_override_beats_family_sampler(tmp_path: Path) -> None:
+    text = MINIMAL + "\n[survival.sampler]\ntune = 500\ntarget_accept = 0.95\n"
+    spec = load_spec(write(tmp_path, text)).with_overrides(tune=100)
+    survival = spec.family("survival").sampler_settings(spec.sampler)
+    assert (survival.tune, survival.target_accept) == (100, 0.95)
+
+
+@pytest.mark.parametrize(
+    ("table", "field"),
+    [("tune = -1", "survival.sampler.tune"), ("target_accept = 1.5",
+                                              "survival.sampler.target_accept"),
+     ("warmup = 10", "survival.sampler")],
+)
+def test_bad_family_sampler_names_its_key(tmp_path: Path, table: str, field: str) -> None:
+    with pytest.raises(SpecError) as err:
+        load_spec(write(tmp_path, MINIMAL + f"\n[survival.sampler]\n{table}\n"))
+    assert err.value.field.startswith(field)
+
+
+def test_shipped_survival_fits_tune_for_500_steps() -> None:
+    spec = load_spec("scot_itt")
+    assert spec.family("survival").sampler_settings(spec.sampler).tune == 500
+    assert spec.family("longitudinal").sampler_settings(spec.sampler).tune == spec.sampler.tune

@@ -20,7 +20,7 @@ from bayes_scot.results import ESS_BULK_MIN, RHAT_MAX
 
 __all__ = ["SCHEMA_VERSION", "jsonable", "records", "summary"]
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 """Version of the ``summary.json`` schema (``major.minor``)."""
 
 
@@ -84,6 +84,7 @@ def _spec(reanalysis: Any) -> dict[str, Any]:
                 "endpoints": list(f.endpoints),
                 "estimands": list(f.estimands),
                 "options": jsonable(dict(f.options)),
+                "sampler": jsonable(f.sampler_settings(spec.sampler)),
             }
             for f in spec.families
         ],
