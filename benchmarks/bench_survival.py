@@ -1,12 +1,16 @@
-"""Wall times of the SCOT survival fit (4 chains x 1000 draws) per sampler backend.
+"""Wall times of the SCOT survival fit per sampler backend, at the shipped settings.
 
-For each backend this prints
+The sampler settings are those of the survival family in the shipped ``scot_itt`` spec
+(4 chains x 1000 draws after 500 tuning steps, target acceptance 0.95). For each backend
+this prints
 
 * cold: a fresh process with empty PyTensor and numba caches (temporary directories):
   import, build, compile and sample one prior;
 * warm: a fresh process reusing the caches the cold run filled;
 * in one process: compilation, the first prior, each further prior, the whole 13-prior
-  grid, and the ratio (compile + grid) / (compile + one prior).
+  grid, and the ratio (compile + grid) / (compile + one prior);
+* the same ratio for a whole fresh process, warm and cold: (process with one prior +
+  12 further priors) / (process with one prior), the further priors as timed in process.
 
 Usage::
 
@@ -31,12 +35,23 @@ from pathlib import Path
 SEED = 20180104
 
 
+def _settings(backend: str):
+    """The shipped survival sampler settings, on ``backend``."""
+    from bayes_scot.fitting import SamplerSettings
+    from bayes_scot.spec import load_spec
+
+    spec = load_spec("scot_itt")
+    s = spec.family("survival").sampler_settings(spec.sampler)
+    return SamplerSettings(draws=s.draws, tune=s.tune, chains=s.chains,
+                           target_accept=s.target_accept, backend=backend)
+
+
 def _child(backend: str, population: str) -> None:
     """Run in a subprocess: time one cold or warm fit and print JSON."""
     start = time.perf_counter()
     from bayes_scot.builders.survival import SurvivalModel, SurvivalOptions
     from bayes_scot.data import load_trial
-    from bayes_scot.fitting import SamplerSettings, compile_model
+    from bayes_scot.fitting import compile_model
 
     imported = time.perf_counter()
     model = SurvivalModel(load_trial("scot", population="all"),
@@ -46,9 +61,7 @@ def _child(backend: str, population: str) -> None:
     compiled = compile_model(model.model, backend=backend, key=model.structure_key)
     done_compile, cpu1 = time.perf_counter(), time.process_time()
     compiled.sample(model.prior_data(model.prior_grid()["reference"]),
-                    settings=SamplerSettings(backend=backend,
-                                             target_accept=model.recommended_target_accept),
-                    seed=SEED)
+                    settings=_settings(backend), seed=SEED)
     sampled, cpu2 = time.perf_counter(), time.process_time()
     print(json.dumps({
         "import": imported - start, "build": built - imported,
@@ -72,11 +85,11 @@ def _run_child(backend: str, population: str, cache: Path) -> dict[str, float]:
 def _grid(backend: str, population: str) -> dict[str, float]:
     from bayes_scot.builders.survival import SurvivalModel, SurvivalOptions
     from bayes_scot.data import load_trial
-    from bayes_scot.fitting import SamplerSettings, compile_model
+    from bayes_scot.fitting import compile_model
 
     model = SurvivalModel(load_trial("scot", population="all"),
                           options=SurvivalOptions(population=population))
-    settings = SamplerSettings(backend=backend, target_accept=model.recommended_target_accept)
+    settings = _settings(backend)
     start = time.perf_counter()
     compiled = compile_model(model.model, backend=backend, key=model.structure_key)
     compile_time = time.perf_counter() - start
@@ -106,8 +119,10 @@ def main() -> None:
         return
     backends = ["nutpie", "pymc"] if args.backend == "all" else [args.backend]
     load = os.getloadavg()[0]
-    print(f"SCOT survival model, population {args.population}, 4 chains x 1000 draws, "
-          f"{os.cpu_count()} cores, load average {load:.1f} at start")
+    s = _settings("nutpie")
+    print(f"SCOT survival model, population {args.population}, {s.chains} chains x "
+          f"{s.draws} draws after {s.tune} tuning steps, target acceptance "
+          f"{s.target_accept}, {os.cpu_count()} cores, load average {load:.1f} at start")
     for backend in backends:
         with tempfile.TemporaryDirectory(prefix=f"bench-{backend}-") as tmp:
             cold = _run_child(backend, args.population, Path(tmp))
@@ -124,6 +139,10 @@ def main() -> None:
               f"{grid['further_prior_mean']:.1f} s")
         print(f"  13-prior grid: {grid['grid_13']:.1f} s sampling; "
               f"(compile + grid) / (compile + one prior) = {grid['ratio_grid_to_one']:.2f}")
+        further = 12 * grid["further_prior_mean"]
+        for label, row in (("warm", warm), ("cold", cold)):
+            print(f"  fresh {label} process: (one prior + 12 further) / one prior = "
+                  f"{(row['total'] + further) / row['total']:.2f}")
 
 
 if __name__ == "__main__":

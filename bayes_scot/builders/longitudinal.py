@@ -54,6 +54,7 @@ import pandas as pd
 import pymc as pm
 import pytensor.tensor as pt
 
+from bayes_scot.builders._graph import prepend_zero, running_sum
 from bayes_scot.conventions import CREDIBLE_LEVEL, DEFAULT_SEED
 from bayes_scot.errors import EvidenceError, SpecError
 from bayes_scot.evidence.entries import (
@@ -978,17 +979,13 @@ class LongitudinalModel:
                 z = pm.Normal("control_slope_innovation", 0.0, 1.0,
                               dims=("endpoint", "interval"))
                 slopes = pt.cumsum(spread * np.sqrt(dt) * z, axis=1)
-                shape = pt.concatenate(
-                    [pt.zeros((n_e, 1)), pt.cumsum(slopes * dt, axis=1)], axis=1
-                )
+                shape = running_sum(slopes * dt)
                 control_std = (trend[:, None] * years + shape
                                - pt.dot(shape, slope_w)[:, None] * years)
             else:
                 z = pm.Normal("control_level_innovation", 0.0, 1.0,
                               dims=("endpoint", "interval"))
-                control_std = pt.concatenate(
-                    [pt.zeros((n_e, 1)), pt.cumsum(spread * np.sqrt(dt) * z, axis=1)], axis=1
-                )
+                control_std = running_sum(spread * np.sqrt(dt) * z)
 
             # Standardised, direction-aligned treatment effect at the reference visit.
             if opts.borrow_across_endpoints:
@@ -1010,16 +1007,11 @@ class LongitudinalModel:
                 visit_sd = pm.Data("visit_pooling_sd", opts.visit_pooling_sd)
                 zv = pm.Normal("effect_visit_innovation", 0.0, 1.0,
                                dims=("endpoint", "visit_step"))
-                walk = pt.concatenate(
-                    [pt.zeros((n_e, 1)), pt.cumsum(visit_sd * np.sqrt(dt[1:]) * zv, axis=1)],
-                    axis=1,
-                )
+                walk = running_sum(visit_sd * np.sqrt(dt[1:]) * zv)
                 deviation = walk - walk[:, ref][:, None]
             else:
                 deviation = pt.zeros((n_e, 1))
-            effect_std = pt.concatenate(
-                [pt.zeros((n_e, 1)), theta[:, None] + deviation], axis=1
-            )
+            effect_std = prepend_zero(theta[:, None] + deviation)
             units = scale[:, None]
             effect = pm.Deterministic(
                 "effect", (sign[:, None] * units) * effect_std, dims=("endpoint", "visit")

@@ -58,6 +58,7 @@ import pymc as pm
 import pytensor.tensor as pt
 import xarray as xr
 
+from bayes_scot.builders._graph import running_sum
 from bayes_scot.conventions import CREDIBLE_LEVEL
 from bayes_scot.errors import EvidenceError
 from bayes_scot.evidence import (
@@ -734,9 +735,7 @@ class SurvivalModel:
             level_z = pm.Normal("baseline_level_z", 0.0, 1.0, dims=("trial", "transition"))
             walk_z = pm.Normal("baseline_walk_z", 0.0, 1.0, dims=("trial", "transition", "step"))
             steps = smooth_sd * walk_z
-            walk = pt.concatenate(
-                [pt.zeros((n_trials, len(TRANSITIONS), 1)), pt.cumsum(steps, axis=-1)], axis=-1
-            )
+            walk = running_sum(steps)
             log_h0 = base_mean[None, :, None] + base_sd * level_z[:, :, None] + walk
 
             # Treatment effects: common log HR, transition and interval deviations.
@@ -801,9 +800,13 @@ class SurvivalModel:
         pairs = [(0.0, float(t)) for t in times] + [(float(a), float(b)) for a, b in spans]
         # One closed-form table serves every term: state probabilities at each time
         # (from 0) and transition matrices over each span, for all trials and arms.
-        table = _pt_transition_table(hazard, edges, pairs)
-        states = _pt_transition_matrices(*table)[..., : len(times), 0, :]  # (trial, arm, T, 3)
-        spanned = _pt_transition_matrices(*(p[..., len(times):] for p in table))
+        p00, p01, p11 = _pt_transition_table(hazard, edges, pairs)
+        n_times = len(times)
+        stay, fail = p00[..., :n_times], p01[..., :n_times]
+        states = pt.stack([stay, fail, 1.0 - stay - fail], axis=-1)  # (trial, arm, T, 3)
+        spanned = _pt_transition_matrices(
+            p00[..., n_times:], p01[..., n_times:], p11[..., n_times:]
+        )  # (trial, arm, span, 3, 3)
         index = {t: i for i, t in enumerate(times)}
         span_index = {span: i for i, span in enumerate(spans)}
         for number, term in enumerate(self._terms):

@@ -44,7 +44,8 @@ class DeterministicsFunction:
         import pytensor
         import pytensor.tensor as pt
         from pytensor.compile.mode import Mode
-        from pytensor.graph.replace import vectorize_graph
+        from pytensor.compile.ops import ViewOp
+        from pytensor.graph.replace import graph_replace, vectorize_graph
 
         self.model = model
         self.names = tuple(d.name for d in model.deterministics)
@@ -56,9 +57,16 @@ class DeterministicsFunction:
             pt.tensor(name=f"{rv.name}_draws", dtype=rv.dtype, shape=(None,) * (rv.ndim + 1))
             for rv in model.free_RVs
         ]
-        outputs = vectorize_graph(
-            list(model.deterministics), replace=dict(zip(model.free_RVs, batched, strict=True))
-        )
+        # pm.Deterministic wraps its value in an identity (ViewOp); vectorised, each
+        # identity would loop over the draws in Python, so the graph skips them.
+        unwrap = {
+            d: d.owner.inputs[0]
+            for d in model.deterministics
+            if d.owner is not None and isinstance(d.owner.op, ViewOp)
+        }
+        core = graph_replace([unwrap.get(d, d) for d in model.deterministics], unwrap,
+                             strict=False)
+        outputs = vectorize_graph(core, replace=dict(zip(model.free_RVs, batched, strict=True)))
         # The Python linker without rewrites runs each node as one NumPy call on the
         # whole batch; rewrites would fuse nodes into n-ary scalar loops, slow in Python.
         self._fn = pytensor.function(
