@@ -127,8 +127,9 @@ def recovery_fits():
     model = LongitudinalModel(first, options=options)
     compiled = compile_model(model.model, key=model.structure_key)
     # Visit vectors make the covariance nearly singular as the correlation nears 1; a
-    # higher target acceptance keeps the sampler out of divergences there.
-    settings = SamplerSettings(draws=600, tune=600, chains=2, target_accept=0.95)
+    # high target acceptance keeps the sampler out of divergences there (at 0.95 one of
+    # the three simulated trials gave 1 divergent transition in 1200 draws).
+    settings = SamplerSettings(draws=600, tune=600, chains=2, target_accept=0.98)
     fits = {
         seed: compiled.sample(model.evidence_data(simulate_trial(seed)), settings=settings,
                               seed=SEED)
