@@ -335,6 +335,30 @@ class _LogpFunction:
         return getattr(self._original, name)
 
 
+@contextmanager
+def _numba_optimisation(level: int = 1) -> Iterator[None]:
+    """Compile with LLVM optimisation ``level`` (unless ``NUMBA_OPT`` is set), then restore.
+
+    The kernels of these log densities are short loops over small arrays: at -O1 numba
+    compiles them in a little more than half the time of its default -O3, and the
+    sampler runs as fast (``benchmarks/README.md``). A ``NUMBA_OPT`` environment
+    variable is respected.
+    """
+    import os
+
+    from numba.core import config
+
+    if "NUMBA_OPT" in os.environ:
+        yield
+        return
+    previous = config.OPT
+    config.OPT = type(previous)(level)
+    try:
+        yield
+    finally:
+        config.OPT = previous
+
+
 @lru_cache(maxsize=1)
 def _register_contiguous_constants() -> None:
     """Make every constant of a numba-compiled graph C-contiguous (registered once).
@@ -392,7 +416,7 @@ def compile_nutpie_numba(model: pm.Model, *, var_names: Sequence[str]) -> Any:
         thin = _LogpFunction(logp_fn_pt, _cached_logp_callback(logp_fn_pt, n_dim))
         return (n_dim, n_expanded, thin, *rest)
 
-    with _NUTPIE_LOCK:
+    with _NUTPIE_LOCK, _numba_optimisation():
         nutpie_pymc._make_functions = make_functions
         try:
             return nutpie.compile_pymc_model(model, backend="numba", var_names=list(var_names))

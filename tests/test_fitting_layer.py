@@ -253,3 +253,16 @@ def test_pymc_fallback_agrees_with_nutpie(toy_compiled, toy_fit):
     # Two samplers, 600 draws each: posterior means agree within ~4 Monte Carlo SEs
     # (posterior SD of the effect is about 0.5, ESS several hundred: MCSE about 0.03).
     assert abs(float(a["effect"].mean()) - float(b["effect"].mean())) < 0.15
+
+
+def test_numba_optimisation_level_is_scoped_and_respects_the_environment(monkeypatch):
+    from numba.core import config
+
+    before = int(config.OPT)
+    monkeypatch.delenv("NUMBA_OPT", raising=False)
+    with _compat._numba_optimisation(1):
+        assert int(config.OPT) == 1
+    assert int(config.OPT) == before
+    monkeypatch.setenv("NUMBA_OPT", "2")
+    with _compat._numba_optimisation(1):
+        assert int(config.OPT) == before  # an explicit NUMBA_OPT is left alone
