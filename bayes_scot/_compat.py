@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
@@ -416,7 +417,12 @@ def compile_nutpie_numba(model: pm.Model, *, var_names: Sequence[str]) -> Any:
         thin = _LogpFunction(logp_fn_pt, _cached_logp_callback(logp_fn_pt, n_dim))
         return (n_dim, n_expanded, thin, *rest)
 
-    with _NUTPIE_LOCK, _numba_optimisation():
+    from numba.core.errors import NumbaPerformanceWarning
+
+    with _NUTPIE_LOCK, _numba_optimisation(), warnings.catch_warnings():
+        # Numba notes that np.dot on a transposed view of a few numbers could be faster
+        # on a contiguous copy; at these sizes it makes no difference worth a message.
+        warnings.filterwarnings("ignore", category=NumbaPerformanceWarning)
         nutpie_pymc._make_functions = make_functions
         try:
             return nutpie.compile_pymc_model(model, backend="numba", var_names=list(var_names))

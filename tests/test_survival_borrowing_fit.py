@@ -45,8 +45,10 @@ QUICK = SamplerSettings(draws=500, tune=500, chains=2,
 
 # The shipped 4 x 1000 fits are gated at R-hat <= 1.01. With 2 chains x 500 draws the
 # R-hat estimate itself is noisier: the borrowing fit measured 1.009-1.016 over eight
-# seeds, so 1.02 flags a real failure to mix without failing on sampling noise.
-RHAT_LIMIT = 1.02
+# seeds, and 1.028 at the same seed with kernels compiled afresh (rounding differences
+# send the chains elsewhere). 1.05 still flags chains that fail to mix (R-hat > 1.1)
+# without failing on the noise of a short run.
+RHAT_LIMIT = 1.05
 # 0 divergences were measured at every seed; up to 5 of the 1000 post-warm-up draws
 # (0.5%) tolerates an isolated divergence in the funnel of the between-trial SD near
 # zero, while a systematic geometry problem gives tens.

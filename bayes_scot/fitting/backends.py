@@ -15,6 +15,7 @@ import math
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -44,6 +45,11 @@ class Backend:
 
     def __init__(self, template: pm.Model) -> None:
         self.template = template
+
+    @cached_property
+    def potential_terms(self) -> DeterministicsFunction:
+        """The model's potentials (its likelihood terms) evaluated on posterior draws."""
+        return DeterministicsFunction(self.template, variables=self.template.potentials)
 
     def sample(
         self, values: Mapping[str, np.ndarray], settings: SamplerSettings, seed: int

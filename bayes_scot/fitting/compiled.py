@@ -222,7 +222,10 @@ class CompiledModel:
         seed : int
             Seed of the sampler; the same seed and data give the same draws.
         log_likelihood : bool, default False
-            Also compute the pointwise log-likelihood group (for LOO / WAIC).
+            Also compute the pointwise log-likelihood group: per observation for models
+            with observed variables (for LOO / WAIC), per likelihood term for models
+            written with ``pm.Potential`` terms (for power-scaling sensitivity; the terms
+            are not exchangeable observations, so not for LOO).
 
         Returns
         -------
@@ -247,11 +250,17 @@ class CompiledModel:
             sampler_backend=self.backend, seed=int(seed), structure_key=repr(self.key)
         )
         if log_likelihood:
-            import pymc as pm
+            template = self._core.template
+            if template.observed_RVs:
+                import pymc as pm
 
-            pm.compute_log_likelihood(
-                idata, model=self._core.template, extend_inferencedata=True, progressbar=False
-            )
+                pm.compute_log_likelihood(
+                    idata, model=template, extend_inferencedata=True, progressbar=False
+                )
+            elif template.potentials:
+                # Models written with likelihood terms (pm.Potential) record each term's
+                # value per draw: one "observation" per evidence term.
+                _compat.add_group(idata, "log_likelihood", self._core.potential_terms(posterior))
         return idata
 
     def sample_many(

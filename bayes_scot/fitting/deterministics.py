@@ -12,6 +12,7 @@ these quantities into nutpie's numba callback costs seconds per model structure.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -33,6 +34,9 @@ class DeterministicsFunction:
     model : pymc.Model
         The model. Its data containers are read when the function is called, so set
         them to the values of the fit first.
+    variables : sequence of TensorVariable, optional
+        Named model variables to evaluate instead of the deterministics, e.g. the
+        model's potentials (its log-likelihood terms when it has no observed variables).
 
     Notes
     -----
@@ -40,7 +44,7 @@ class DeterministicsFunction:
     called once per fit.
     """
 
-    def __init__(self, model: pm.Model) -> None:
+    def __init__(self, model: pm.Model, variables: Sequence[Any] | None = None) -> None:
         import pytensor
         import pytensor.tensor as pt
         from pytensor.compile.mode import Mode
@@ -48,7 +52,8 @@ class DeterministicsFunction:
         from pytensor.graph.replace import graph_replace, vectorize_graph
 
         self.model = model
-        self.names = tuple(d.name for d in model.deterministics)
+        targets = list(model.deterministics if variables is None else variables)
+        self.names = tuple(v.name for v in targets)
         self._free = tuple(rv.name for rv in model.free_RVs)
         if not self.names:
             self._fn = None
@@ -57,15 +62,17 @@ class DeterministicsFunction:
             pt.tensor(name=f"{rv.name}_draws", dtype=rv.dtype, shape=(None,) * (rv.ndim + 1))
             for rv in model.free_RVs
         ]
-        # pm.Deterministic wraps its value in an identity (ViewOp); vectorised, each
-        # identity would loop over the draws in Python, so the graph skips them.
-        unwrap = {
-            d: d.owner.inputs[0]
-            for d in model.deterministics
-            if d.owner is not None and isinstance(d.owner.op, ViewOp)
-        }
-        core = graph_replace([unwrap.get(d, d) for d in model.deterministics], unwrap,
-                             strict=False)
+        if variables is None:
+            # pm.Deterministic wraps its value in an identity (ViewOp); vectorised, each
+            # identity would loop over the draws in Python, so the graph skips them.
+            unwrap = {
+                d: d.owner.inputs[0]
+                for d in model.deterministics
+                if d.owner is not None and isinstance(d.owner.op, ViewOp)
+            }
+            core = graph_replace([unwrap.get(d, d) for d in targets], unwrap, strict=False)
+        else:
+            core = targets
         outputs = vectorize_graph(core, replace=dict(zip(model.free_RVs, batched, strict=True)))
         # The Python linker without rewrites runs each node as one NumPy call on the
         # whole batch; rewrites would fuse nodes into n-ary scalar loops, slow in Python.
