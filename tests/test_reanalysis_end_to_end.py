@@ -109,3 +109,12 @@ def test_cli_report_writes_the_four_artefacts(tmp_path: Path,
     err = capsys.readouterr().err
     assert "bayes-scot: survival [1/1] reference" in err
     assert f"wrote {out}" in err
+
+
+def test_power_scaling_covers_every_family_likelihood(result: Reanalysis) -> None:
+    """Every family's reference fit has a likelihood column, survival term by term."""
+    sensitivity = result.power_scaling()
+    for family in ("survival", "longitudinal"):
+        rows = sensitivity[sensitivity["family"] == family]
+        assert len(rows) > 0
+        assert rows["likelihood_sensitivity"].notna().all(), family
