@@ -453,7 +453,8 @@ class AnalysisSpec:
             ``seed``; ``priors`` (a sequence of names, or a mapping of new names to
             ``(mean, sd)`` explicit priors, applied to every family); ``population``
             (of the primary trial, and of every family whose options name one);
-            ``families`` (a subset of family names, in order);
+            ``families`` (a subset of family names, in order; the ``[joint]`` estimands
+            of endpoints no kept family reports are dropped);
             ``title``. ``None`` values are ignored.
 
         Returns
@@ -498,8 +499,17 @@ class AnalysisSpec:
                         f"families must name some of {', '.join(f.family for f in spec.families)}",
                         file=where, field="families",
                     )
+                kept = tuple(spec.family(n) for n in names)
+                # A joint estimand stays when a kept family reports its endpoint (a
+                # family without an endpoint list reports all of its own).
+                joint = tuple(
+                    key for key in spec.joint.estimands
+                    if any(not f.endpoints or key.split(":", 1)[0] in f.endpoints
+                           for f in kept)
+                )
                 spec = dataclasses.replace(
-                    spec, families=tuple(spec.family(n) for n in names)
+                    spec, families=kept,
+                    joint=dataclasses.replace(spec.joint, estimands=joint),
                 )
             else:
                 raise SpecError(

@@ -335,3 +335,9 @@ def test_shipped_survival_fits_tune_for_500_steps() -> None:
     spec = load_spec("scot_itt")
     assert spec.family("survival").sampler_settings(spec.sampler).tune == 500
     assert spec.family("longitudinal").sampler_settings(spec.sampler).tune == spec.sampler.tune
+
+
+def test_family_subset_drops_joint_estimands_of_other_families() -> None:
+    spec = load_spec("scot_itt").with_overrides(families=["survival"])
+    assert [f.family for f in spec.families] == ["survival"]
+    assert spec.joint.estimands == ("efs:survival_difference_54", "os:survival_difference_54")
