@@ -64,11 +64,6 @@ WIDTH_RATIO_LIMIT = 1.05
 
 
 @pytest.fixture(scope="module")
-def scot_all():
-    return load_trial("scot", population="all")
-
-
-@pytest.fixture(scope="module")
 def borrowed(scot_all):
     trials = [scot_all, load_trial("astis", population="all"),
               load_trial("assist", population="all")]

@@ -33,11 +33,6 @@ SEED = 20180104
 
 
 @pytest.fixture(scope="session")
-def scot_all():
-    return load_trial("scot", population="all")
-
-
-@pytest.fixture(scope="session")
 def itt_model(scot_all):
     return SurvivalModel(scot_all)
 

@@ -25,11 +25,6 @@ PYTHON_MODE = "FAST_COMPILE"  # Python implementations: no C or numba compilatio
 
 
 @pytest.fixture(scope="module")
-def scot_all():
-    return load_trial("scot", population="all")
-
-
-@pytest.fixture(scope="module")
 def itt(scot_all):
     return SurvivalModel(scot_all)
 
