@@ -275,14 +275,20 @@ def _as_pointer() -> Any:
 def _cached_logp_callback(logp_fn_pt: Any, n_dim: int) -> Any:
     """Return a thin numba function computing ``(logp, grad)`` through a cached C callback.
 
-    Falls back to PyTensor's own compiled function when it has no cache key or reads
-    other than exactly one shared variable.
+    Falls back to PyTensor's own compiled function when it has no cache key, reads other
+    than exactly one shared variable, or PyTensor lacks the cache internals used here.
     """
     import numba
     from numba import types
-    from pytensor.link.numba.cache import CACHED_SRC_FUNCTIONS, compile_numba_function_src
 
     jit_fn = logp_fn_pt.vm.jit_fn
+    try:
+        from pytensor.link.numba.cache import (
+            CACHED_SRC_FUNCTIONS,
+            compile_numba_function_src,
+        )
+    except ImportError:  # pragma: no cover - other PyTensor versions
+        return jit_fn
     py_func = getattr(jit_fn, "py_func", None)
     key = CACHED_SRC_FUNCTIONS.get(py_func) if py_func is not None else None
     shared = logp_fn_pt.get_shared()
