@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import sys
+import types
+from collections.abc import Callable, Mapping
+from typing import Any
+
 import pytest
 
 from bayes_scot.data import load_trial
@@ -12,3 +17,32 @@ from bayes_scot.evidence import Trial
 def scot_all() -> Trial:
     """SCOT with every population's evidence (the survival builder selects one)."""
     return load_trial("scot", population="all")
+
+
+@pytest.fixture
+def install_stand_in_families(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    """Return a function that swaps the model families for stand-in classes.
+
+    The stand-ins build no PyMC model: ``compile_model`` returns ``compiled`` and
+    ``diagnose`` returns ``diagnostics``, so the reanalysis runner is tested on its own.
+    """
+    import bayes_scot.fitting
+    import bayes_scot.reanalysis as reanalysis_module
+    import bayes_scot.spec as spec_module
+
+    def install(classes: Mapping[str, type], options: type, compiled: Any,
+                diagnostics: Any) -> None:
+        module = types.ModuleType("stand_in_families")
+        for cls in (options, *classes.values()):
+            setattr(module, cls.__name__, cls)
+        monkeypatch.setitem(sys.modules, module.__name__, module)
+        families = {name: (module.__name__, cls.__name__, options.__name__)
+                    for name, cls in classes.items()}
+        monkeypatch.setattr(spec_module, "FAMILIES", families)
+        monkeypatch.setattr(reanalysis_module, "FAMILIES", families)
+        monkeypatch.setattr(bayes_scot.fitting, "compile_model",
+                            lambda model, backend, key: compiled)
+        monkeypatch.setattr(bayes_scot.fitting, "diagnose",
+                            lambda idata, var_names=None: diagnostics)
+
+    return install

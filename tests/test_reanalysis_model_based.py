@@ -11,7 +11,6 @@ which the composite builder's own tests check.
 from __future__ import annotations
 
 import dataclasses
-import sys
 import types
 from collections.abc import Mapping
 from pathlib import Path
@@ -23,9 +22,6 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-import bayes_scot.fitting
-import bayes_scot.reanalysis as reanalysis_module
-import bayes_scot.spec as spec_module
 from bayes_scot.data import load_external, load_trial
 from bayes_scot.errors import SpecError
 from bayes_scot.fitting import Diagnostics
@@ -119,21 +115,10 @@ CONVERGED = Diagnostics(rhat_max=1.0, ess_bulk_min=1000.0, divergences=0)
 
 
 @pytest.fixture
-def stand_in(monkeypatch: pytest.MonkeyPatch) -> None:
-    module = types.ModuleType("stand_in_families")
-    for cls in (StandInOptions, SurvivalStandIn, LongitudinalStandIn, CompositeStandIn):
-        setattr(module, cls.__name__, cls)
-    monkeypatch.setitem(sys.modules, "stand_in_families", module)
-    families = {
-        "survival": ("stand_in_families", "SurvivalStandIn", "StandInOptions"),
-        "longitudinal": ("stand_in_families", "LongitudinalStandIn", "StandInOptions"),
-        "composite": ("stand_in_families", "CompositeStandIn", "StandInOptions"),
-    }
-    monkeypatch.setattr(spec_module, "FAMILIES", families)
-    monkeypatch.setattr(reanalysis_module, "FAMILIES", families)
-    monkeypatch.setattr(bayes_scot.fitting, "compile_model",
-                        lambda model, backend, key: StandInCompiled())
-    monkeypatch.setattr(bayes_scot.fitting, "diagnose", lambda idata, var_names=None: CONVERGED)
+def stand_in(install_stand_in_families: Any) -> None:
+    families = {"survival": SurvivalStandIn, "longitudinal": LongitudinalStandIn,
+                "composite": CompositeStandIn}
+    install_stand_in_families(families, StandInOptions, StandInCompiled(), CONVERGED)
 
 
 SPEC = """\

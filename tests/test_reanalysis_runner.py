@@ -9,7 +9,6 @@ specifications, priors, seeds, MCIDs and progress, not any statistics.
 from __future__ import annotations
 
 import dataclasses
-import sys
 import types
 from collections.abc import Mapping
 from pathlib import Path
@@ -20,9 +19,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import bayes_scot.fitting
-import bayes_scot.reanalysis as reanalysis_module
-import bayes_scot.spec as spec_module
 from bayes_scot.errors import SpecError
 from bayes_scot.fitting import Diagnostics
 from bayes_scot.reanalysis import reanalyse
@@ -88,17 +84,9 @@ CONVERGED = Diagnostics(rhat_max=1.0, ess_bulk_min=1000.0, divergences=0)
 
 
 @pytest.fixture
-def stand_in(monkeypatch: pytest.MonkeyPatch) -> None:
-    module = types.ModuleType("stand_in_builders")
-    module.StandInModel = StandInModel  # type: ignore[attr-defined]
-    module.StandInOptions = StandInOptions  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "stand_in_builders", module)
-    families = {"survival": ("stand_in_builders", "StandInModel", "StandInOptions")}
-    monkeypatch.setattr(spec_module, "FAMILIES", families)
-    monkeypatch.setattr(reanalysis_module, "FAMILIES", families)
-    monkeypatch.setattr(bayes_scot.fitting, "compile_model",
-                        lambda model, backend, key: StandInCompiled())
-    monkeypatch.setattr(bayes_scot.fitting, "diagnose", lambda idata, var_names=None: CONVERGED)
+def stand_in(install_stand_in_families: Any) -> None:
+    install_stand_in_families({"survival": StandInModel}, StandInOptions, StandInCompiled(),
+                              CONVERGED)
 
 
 SPEC = """\
