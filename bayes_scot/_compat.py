@@ -14,17 +14,22 @@ the two generations disagree:
 * nutpie's numba compilation goes through :func:`compile_nutpie_numba`, which keeps the
   compiled log density in PyTensor's on-disk cache (it relies on nutpie 0.16 and
   PyTensor 2.3x internals, and falls back to nutpie's own path when they do not apply).
+* JAX is configured once (:func:`jax_runtime`), PyTensor graphs become JAX functions
+  through :func:`jax_function`, and BlackJAX's window adaptation and NUTS kernel are
+  driven by :func:`blackjax_nuts_chain`.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
-from types import SimpleNamespace
+from pathlib import Path
+from types import ModuleType, SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -38,13 +43,18 @@ __all__ = [
     "PYMC_MAJOR",
     "InferenceDataLike",
     "add_group",
+    "blackjax_nuts_chain",
     "compile_nutpie_numba",
     "data_names",
     "data_values",
     "ess_bulk",
     "get_group",
+    "graph_inputs",
     "group_names",
     "has_group",
+    "inference_data",
+    "jax_function",
+    "jax_runtime",
     "pymc_sample",
     "quiet_pymc",
     "rhat",
@@ -117,6 +127,15 @@ def add_group(idata: InferenceDataLike, name: str, dataset: xr.Dataset) -> None:
             idata.add_groups({name: dataset})
         return
     idata[name] = dataset  # pragma: no cover - ArviZ 1.x
+
+
+def inference_data(**groups: xr.Dataset) -> InferenceDataLike:
+    """Return a new posterior container holding ``groups`` (name -> dataset)."""
+    if ARVIZ_MAJOR < 1:
+        import arviz as az
+
+        return az.InferenceData(**groups)  # type: ignore[arg-type]
+    return xr.DataTree.from_dict(groups)  # pragma: no cover - ArviZ 1.x
 
 
 # -- convergence diagnostics ----------------------------------------------------------------
@@ -224,11 +243,20 @@ def pymc_sample(
     seed: int,
     progressbar: bool,
 ) -> InferenceDataLike:
-    """PyMC's own sampler with a prepared step method, returning the posterior container."""
+    """PyMC's own sampler with a prepared step method, returning the posterior container.
+
+    Chains run in worker processes. Once JAX has started its threads in this process
+    (the ``blackjax`` backend), forking would risk a deadlock, so the workers are then
+    started by a fork server instead.
+    """
+    import sys
+
     import pymc as pm
 
+    mp_ctx = "forkserver" if "jax" in sys.modules and cores > 1 else None
     with quiet_pymc(not progressbar):
         return pm.sample(
+            mp_ctx=mp_ctx,
             draws=draws,
             tune=tune,
             chains=chains,
@@ -434,3 +462,159 @@ def compile_nutpie_numba(model: pm.Model, *, var_names: Sequence[str]) -> Any:
             return nutpie.compile_pymc_model(model, backend="numba", var_names=list(var_names))
         finally:
             nutpie_pymc._make_functions = original
+
+
+# -- JAX and BlackJAX -----------------------------------------------------------------------
+_JAX_LOCK = threading.Lock()
+
+
+def jax_runtime() -> ModuleType:
+    """Import JAX, configured once per process for PyMC models on the CPU.
+
+    * 64-bit floats (``jax_enable_x64``): PyTensor graphs are float64.
+    * One CPU device per core (``jax_num_cpu_devices``), so that independent chains can
+      run in parallel. This is possible only before JAX's first computation in the
+      process; afterwards JAX keeps the devices it has.
+    * An on-disk compilation cache under PyTensor's ``base_compiledir`` (unless one is
+      configured already), so that a later process loads compiled samplers instead of
+      compiling them again.
+
+    Returns
+    -------
+    module
+        The ``jax`` module.
+    """
+    import jax
+
+    with _JAX_LOCK:
+        if getattr(jax_runtime, "_configured", False):
+            return jax
+        jax.config.update("jax_enable_x64", True)
+        config: Any = jax.config
+        try:
+            if config.jax_num_cpu_devices in (-1, None):
+                config.update("jax_num_cpu_devices", os.cpu_count() or 1)
+        except (AttributeError, RuntimeError):  # older JAX, or computations already ran
+            pass
+        if not config.jax_compilation_cache_dir:
+            import pytensor
+
+            cache = Path(pytensor.config.base_compiledir) / "jax"
+            jax.config.update("jax_compilation_cache_dir", str(cache))
+        jax_runtime._configured = True  # type: ignore[attr-defined]
+    return jax
+
+
+def graph_inputs(outputs: Sequence[Any]) -> list[Any]:
+    """Return the leaves (inputs, constants, shared variables) of the graph of ``outputs``."""
+    import importlib
+
+    try:
+        traversal = importlib.import_module("pytensor.graph.traversal")
+    except ImportError:  # pragma: no cover - PyTensor before 2.32
+        traversal = importlib.import_module("pytensor.graph.basic")
+    return list(traversal.graph_inputs(list(outputs)))
+
+
+def jax_function(inputs: Sequence[Any], outputs: Sequence[Any]) -> Any:
+    """Compile a PyTensor graph into a (traceable) JAX function.
+
+    The graph is rewritten with PyTensor's JAX rewrites and translated by its JAX
+    dispatcher. Inputs should have static shapes, so that every shape in the graph is a
+    constant: JAX cannot trace shapes that depend on values.
+
+    Parameters
+    ----------
+    inputs, outputs : sequence of TensorVariable
+        The graph's inputs (no shared variables may remain among its leaves) and outputs.
+
+    Returns
+    -------
+    callable
+        ``f(*inputs) -> tuple of outputs``, to be traced by :func:`jax.jit`.
+    """
+    from pytensor.compile.mode import JAX
+    from pytensor.graph import FunctionGraph
+    from pytensor.link.jax.dispatch import jax_funcify
+
+    jax_runtime()
+    fgraph = FunctionGraph(inputs=list(inputs), outputs=list(outputs), clone=True)
+    # With static input shapes, PyTensor 2.38's local_subtensor_of_expand_dims proposes a
+    # replacement of the wrong static shape; the rewriter rejects it and logs a traceback.
+    JAX.excluding("local_subtensor_of_expand_dims").optimizer.rewrite(fgraph)
+    with warnings.catch_warnings():
+        # Parameter checks (sigma > 0) are dropped under tracing: the sampler works on the
+        # unconstrained scale, where they hold by construction.
+        warnings.filterwarnings("ignore", message="Skipping .* Op", category=UserWarning)
+        return jax_funcify(fgraph)
+
+
+def blackjax_nuts_chain(
+    logdensity: Any,
+    key: Any,
+    position: Any,
+    *,
+    tune: int,
+    draws: int,
+    target_accept: float,
+    max_treedepth: int,
+) -> tuple[Any, Any]:
+    """One NUTS chain with BlackJAX: Stan's window adaptation, then ``draws`` draws.
+
+    Traceable: meant to be vectorised (:func:`jax.vmap`) over chains and compiled.
+
+    Parameters
+    ----------
+    logdensity : callable
+        Log density of the unconstrained position (a list of arrays).
+    key : jax.Array
+        PRNG key of the chain.
+    position : list of jax.Array
+        Initial position.
+    tune, draws : int
+        Adaptation steps (at least 1) and kept draws.
+    target_accept : float
+        Target mean acceptance probability of the step-size adaptation.
+    max_treedepth : int
+        Largest number of trajectory doublings.
+
+    Returns
+    -------
+    trace : dict of str to jax.Array
+        Per draw: ``position`` (list of arrays), ``lp``, ``diverging``, ``n_steps``,
+        ``tree_depth``, ``acceptance_rate`` and ``energy``.
+    step_size : jax.Array
+        The adapted step size.
+
+    References
+    ----------
+    .. [1] Cabezas A et al. BlackJAX: composable Bayesian inference in JAX. 2024.
+       arXiv:2402.10797.
+    .. [2] Stan Development Team. Stan Reference Manual: HMC algorithm parameters
+       (windowed adaptation).
+    """
+    import blackjax
+
+    jax = jax_runtime()
+    warmup_key, sample_key = jax.random.split(key)
+    adaptation = blackjax.window_adaptation(
+        blackjax.nuts, logdensity, target_acceptance_rate=target_accept,
+        max_num_doublings=max_treedepth,
+    )
+    (state, parameters), _ = adaptation.run(warmup_key, position, num_steps=tune)
+    kernel = blackjax.nuts(logdensity, **parameters).step
+
+    def one_draw(state: Any, draw_key: Any) -> tuple[Any, dict[str, Any]]:
+        state, info = kernel(draw_key, state)
+        return state, {
+            "position": state.position,
+            "lp": state.logdensity,
+            "diverging": info.is_divergent,
+            "n_steps": info.num_integration_steps,
+            "tree_depth": info.num_trajectory_expansions,
+            "acceptance_rate": info.acceptance_rate,
+            "energy": info.energy,
+        }
+
+    _, trace = jax.lax.scan(one_draw, state, jax.random.split(sample_key, draws))
+    return trace, parameters["step_size"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import types
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import pytest
@@ -19,12 +19,28 @@ def scot_all() -> Trial:
     return load_trial("scot", population="all")
 
 
+class _SequentialFits:
+    """A stand-in compiled model that samples one data set after another."""
+
+    batches = False
+
+    def __init__(self, compiled: Any) -> None:
+        self.compiled = compiled
+
+    def iter_samples(self, datasets: Mapping[str, Any], *, settings: Any, seed: int,
+                     log_likelihood: Any = False) -> Iterator[tuple[str, Any]]:
+        for name, data in datasets.items():
+            yield name, self.compiled.sample(data, settings=settings, seed=seed)
+
+
 @pytest.fixture
 def install_stand_in_families(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
     """Return a function that swaps the model families for stand-in classes.
 
-    The stand-ins build no PyMC model: ``compile_model`` returns ``compiled`` and
-    ``diagnose`` returns ``diagnostics``, so the reanalysis runner is tested on its own.
+    The stand-ins build no PyMC model: ``compile_model`` returns ``compiled`` (an object
+    with ``sample(data, *, settings, seed, log_likelihood)``, given the rest of the
+    :class:`~bayes_scot.fitting.CompiledModel` interface here) and ``diagnose`` returns
+    ``diagnostics``, so the reanalysis runner is tested on its own.
     """
     import bayes_scot.fitting
     import bayes_scot.reanalysis as reanalysis_module
@@ -41,7 +57,7 @@ def install_stand_in_families(monkeypatch: pytest.MonkeyPatch) -> Callable[..., 
         monkeypatch.setattr(spec_module, "FAMILIES", families)
         monkeypatch.setattr(reanalysis_module, "FAMILIES", families)
         monkeypatch.setattr(bayes_scot.fitting, "compile_model",
-                            lambda model, backend, key: compiled)
+                            lambda model, backend, key: _SequentialFits(compiled))
         monkeypatch.setattr(bayes_scot.fitting, "diagnose",
                             lambda idata, var_names=None: diagnostics)
 

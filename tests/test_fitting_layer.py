@@ -47,15 +47,15 @@ def _toy_model(events=(10, 20)) -> pm.Model:
 # -- fast ---------------------------------------------------------------------------------
 def test_settings_defaults_match_the_documented_interface():
     s = SamplerSettings()
-    assert (s.draws, s.tune, s.chains, s.target_accept, s.backend, s.progressbar) == (
-        1000, 1000, 4, 0.9, "nutpie", False
-    )
+    assert (s.draws, s.tune, s.chains, s.target_accept, s.backend, s.max_treedepth,
+            s.progressbar) == (1000, 1000, 4, 0.9, "nutpie", 10, False)
     assert 1 <= s.n_cores <= 4
 
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"draws": 0}, {"chains": -1}, {"target_accept": 1.0}, {"backend": "stan"}, {"cores": 0}],
+    [{"draws": 0}, {"chains": -1}, {"target_accept": 1.0}, {"backend": "stan"}, {"cores": 0},
+     {"max_treedepth": 0}, {"max_treedepth": 21}, {"max_treedepth": 5.0}],
 )
 def test_settings_reject_bad_values(kwargs):
     with pytest.raises(ValueError):  # noqa: PT011 - each case has its own message

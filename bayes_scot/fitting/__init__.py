@@ -4,11 +4,14 @@
 * :func:`compile_model` -> :class:`CompiledModel`, cached per model structure for the
   process; :meth:`CompiledModel.sample` sets data containers (evidence and prior
   hyperparameters) without recompiling and returns ArviZ ``InferenceData`` with the
-  model's named dims.
+  model's named dims; :meth:`CompiledModel.sample_many` fits a whole prior grid.
 * :func:`diagnose` -> :class:`Diagnostics` (R-hat, bulk ESS, divergences).
 
-The default backend is nutpie (numba); PyMC's NUTS is the fallback. The choice was made
-on measurements of the SCOT survival model (``benchmarks/README.md``).
+The default backend is nutpie (numba). ``blackjax`` compiles the whole sampler with JAX,
+in seconds rather than nutpie's minute of numba compilation on a new machine, and samples
+a prior grid as one vectorised batch; the shipped specs use it for the survival model.
+PyMC's NUTS is the fallback. The choices were made on measurements of the SCOT models
+(``benchmarks/README.md``).
 
 Examples
 --------

@@ -4,8 +4,10 @@ Each backend compiles a model once (the expensive step: graph rewriting and code
 generation) and then samples it for any values of the model's data containers. This is
 what lets a 13-prior grid, or a set of recovery fits on simulated data, share one
 compilation. :class:`NutpieBackend` (numba-compiled log density driven by nutpie's Rust
-NUTS) is the default; :class:`PymcBackend` (PyMC's own NUTS with a C-compiled log density)
-is the fallback. The choice is made by :class:`~bayes_scot.fitting.SamplerSettings` and
+NUTS) is the default; :class:`~bayes_scot.fitting.blackjax_backend.BlackjaxBackend`
+compiles the whole sampler with JAX and runs many fits (a prior grid) as one vectorised
+batch; :class:`PymcBackend` (PyMC's own NUTS with a C-compiled log density) is the
+fallback. The choice is made by :class:`~bayes_scot.fitting.SamplerSettings` and
 measured in ``benchmarks/bench_survival.py``.
 """
 
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -22,7 +24,7 @@ import numpy as np
 
 from bayes_scot import _compat
 from bayes_scot.fitting.deterministics import DeterministicsFunction
-from bayes_scot.fitting.settings import SamplerSettings
+from bayes_scot.fitting.settings import BACKENDS, SamplerSettings
 
 if TYPE_CHECKING:  # pragma: no cover
     import pymc as pm
@@ -42,6 +44,9 @@ class Backend:
     """
 
     name: str = ""
+    batches: bool = False
+    """Whether :meth:`sample_batch` runs all its fits together (the first posterior is
+    yielded when all are done)."""
 
     def __init__(self, template: pm.Model) -> None:
         self.template = template
@@ -54,8 +59,23 @@ class Backend:
     def sample(
         self, values: Mapping[str, np.ndarray], settings: SamplerSettings, seed: int
     ) -> Any:
-        """Sample with the data containers set to ``values``; return the posterior."""
+        """Sample with the data containers set to ``values``; return the posterior.
+
+        The template's data containers must already hold ``values``.
+        """
         raise NotImplementedError
+
+    def sample_batch(
+        self, datasets: Sequence[Mapping[str, np.ndarray]], settings: SamplerSettings, seed: int
+    ) -> Iterator[Any]:
+        """Sample once per set of data values, each with ``seed``; yield the posteriors.
+
+        One fit after another (each is yielded when done), unless the backend runs them
+        together (:attr:`batches`).
+        """
+        for values in datasets:
+            _compat.set_data(self.template, values)
+            yield self.sample(values, settings, seed)
 
 
 @dataclass(frozen=True)
@@ -90,6 +110,8 @@ class DataPack:
     ----------
     model : pymc.Model
         A copy of ``model`` whose containers are slices of :attr:`NAME`.
+    shared : pytensor.compile.SharedVariable
+        The packed vector, as read by :attr:`model`.
     """
 
     NAME = "packed_data"
@@ -110,6 +132,7 @@ class DataPack:
         self.slots: tuple[_Slot, ...] = tuple(slots)
         self._size = start
         packed = pytensor.shared(self.pack(_compat.data_values(model)), name=self.NAME)
+        self.shared = packed
         replacements = []
         for var, slot in zip(containers, self.slots, strict=True):
             view = packed[slot.start : slot.stop].reshape(slot.shape)
@@ -118,6 +141,11 @@ class DataPack:
             replacements.append((var, view))
         fgraph.replace_all(replacements, import_missing=True)
         self.model = model_from_fgraph(fgraph, mutate_fgraph=True)
+
+    @property
+    def size(self) -> int:
+        """Length of the packed vector."""
+        return self._size
 
     def pack(self, values: Mapping[str, np.ndarray]) -> np.ndarray:
         """Concatenate the containers' ``values`` (by name) into the packed vector."""
@@ -173,6 +201,7 @@ class NutpieBackend(Backend):
             cores=settings.n_cores,
             seed=int(seed),
             target_accept=settings.target_accept,
+            maxdepth=settings.max_treedepth,
             progress_bar=settings.progressbar,
             save_warmup=False,
         )
@@ -196,22 +225,26 @@ class PymcBackend(Backend):
 
     def __init__(self, template: pm.Model) -> None:
         super().__init__(template)
-        self._steps: dict[float, Any] = {}
-        self._step(SamplerSettings().target_accept)
+        self._steps: dict[tuple[float, int], Any] = {}
+        default = SamplerSettings()
+        self._step(default.target_accept, default.max_treedepth)
 
-    def _step(self, target_accept: float) -> Any:
-        if target_accept not in self._steps:
+    def _step(self, target_accept: float, max_treedepth: int) -> Any:
+        key = (target_accept, max_treedepth)
+        if key not in self._steps:
             import pymc as pm
 
             with self.template:
-                self._steps[target_accept] = pm.NUTS(target_accept=target_accept)
-        return self._steps[target_accept]
+                self._steps[key] = pm.NUTS(
+                    target_accept=target_accept, max_treedepth=max_treedepth
+                )
+        return self._steps[key]
 
     def sample(  # noqa: D102
         self, values: Mapping[str, np.ndarray], settings: SamplerSettings, seed: int
     ) -> Any:
         _compat.set_data(self.template, values)
-        step = self._step(settings.target_accept)
+        step = self._step(settings.target_accept, settings.max_treedepth)
         with warnings.catch_warnings():
             # PyMC's own convergence checks are off (diagnose() does them); the remaining
             # notice about the number of chains is irrelevant to our settings.
@@ -232,6 +265,10 @@ def make_backend(name: str, template: pm.Model) -> Backend:
     """Compile ``template`` for the backend called ``name``."""
     if name == "nutpie":
         return NutpieBackend(template)
+    if name == "blackjax":
+        from bayes_scot.fitting.blackjax_backend import BlackjaxBackend
+
+        return BlackjaxBackend(template)
     if name == "pymc":
         return PymcBackend(template)
-    raise ValueError(f"unknown sampler backend {name!r}; choose 'nutpie' or 'pymc'")
+    raise ValueError(f"unknown sampler backend {name!r}; choose one of {BACKENDS}")

@@ -13,7 +13,7 @@ hyperparameters, are set afresh before every fit; nothing is recompiled when the
 from __future__ import annotations
 
 import threading
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Collection, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -99,7 +99,7 @@ def compile_model(
     model : pymc.Model
         The model; its evidence and prior hyperparameters should be data containers
         (``pm.Data``) so that one compilation serves every fit.
-    backend : {"nutpie", "pymc"}, default "nutpie"
+    backend : {"nutpie", "blackjax", "pymc"}, default "nutpie"
         Sampler the model is compiled for.
     key : hashable, optional
         Structure key. Models passed with equal keys must have the same structure
@@ -180,6 +180,11 @@ class CompiledModel:
         return self._core.name
 
     @property
+    def batches(self) -> bool:
+        """Whether this backend samples many data sets as one batch (``blackjax``)."""
+        return self._core.batches
+
+    @property
     def data_names(self) -> tuple[str, ...]:
         """Names of the data containers that :meth:`sample` can set."""
         return tuple(_compat.data_names(self.model))
@@ -236,32 +241,9 @@ class CompiledModel:
             ``log_likelihood`` when asked. Attributes ``sampler_backend``, ``seed`` and
             ``structure_key`` record how it was made.
         """
-        if settings.backend != self.backend:
-            other = compile_model(self.model, backend=settings.backend, key=self.key)
-            return other.sample(data, settings=settings, seed=seed, log_likelihood=log_likelihood)
-        values = self._values(data)
-        _compat.set_data(self.model, values)
-        if self._core.template is not self.model:
-            _compat.set_data(self._core.template, values)
-        idata = self._core.sample(values, settings, seed)
-        _compat.add_group(idata, "constant_data", self._constant_data(values))
-        posterior = _compat.get_group(idata, "posterior")
-        posterior.attrs.update(
-            sampler_backend=self.backend, seed=int(seed), structure_key=repr(self.key)
-        )
-        if log_likelihood:
-            template = self._core.template
-            if template.observed_RVs:
-                import pymc as pm
-
-                pm.compute_log_likelihood(
-                    idata, model=template, extend_inferencedata=True, progressbar=False
-                )
-            elif template.potentials:
-                # Models written with likelihood terms (pm.Potential) record each term's
-                # value per draw: one "observation" per evidence term.
-                _compat.add_group(idata, "log_likelihood", self._core.potential_terms(posterior))
-        return idata
+        return self.sample_many(
+            {"fit": data or {}}, settings=settings, seed=seed, log_likelihood=log_likelihood
+        )["fit"]
 
     def sample_many(
         self,
@@ -269,6 +251,7 @@ class CompiledModel:
         *,
         settings: SamplerSettings = _DEFAULT_SETTINGS,
         seed: int,
+        log_likelihood: bool | Collection[str] = False,
     ) -> dict[str, Any]:
         """Sample once per named set of data values, on one compilation.
 
@@ -276,19 +259,78 @@ class CompiledModel:
         ----------
         datasets : mapping of str to mapping
             E.g. prior name -> the prior's data values (``builder.prior_data(prior)``).
+            Containers a set does not name keep the bound model's current values.
         settings : SamplerSettings, optional
         seed : int
             Every fit uses this seed, so that the fits differ only by their data.
+        log_likelihood : bool or collection of str, default False
+            Compute the pointwise log-likelihood group (see :meth:`sample`) for every fit,
+            or only for the fits named.
 
         Returns
         -------
         dict of str to arviz.InferenceData
-            In the order of ``datasets``.
+            In the order of ``datasets``, as :meth:`sample` returns them. The bound
+            model's containers are left at the values of the last set.
         """
-        return {
-            name: self.sample(values, settings=settings, seed=seed)
-            for name, values in datasets.items()
-        }
+        return dict(
+            self.iter_samples(datasets, settings=settings, seed=seed,
+                              log_likelihood=log_likelihood)
+        )
+
+    def iter_samples(
+        self,
+        datasets: Mapping[str, Mapping[str, ArrayLike]],
+        *,
+        settings: SamplerSettings = _DEFAULT_SETTINGS,
+        seed: int,
+        log_likelihood: bool | Collection[str] = False,
+    ) -> Iterator[tuple[str, Any]]:
+        """Like :meth:`sample_many`, yielding ``(name, posterior)`` as each fit is ready.
+
+        Backends that run the fits as one batch (:attr:`batches`) yield the first
+        posterior when all are sampled; the others yield each fit when it is done, which
+        lets a caller report progress.
+        """
+        if settings.backend != self.backend:
+            other = compile_model(self.model, backend=settings.backend, key=self.key)
+            yield from other.iter_samples(
+                datasets, settings=settings, seed=seed, log_likelihood=log_likelihood
+            )
+            return
+        names = list(datasets)
+        values = [self._values(datasets[name]) for name in names]
+        wanted = set(names) if log_likelihood is True else set(log_likelihood or ())
+        fits = self._core.sample_batch(values, settings, seed)
+        for name, fit_values, idata in zip(names, values, fits, strict=True):
+            self._finish(idata, fit_values, seed=seed, log_likelihood=name in wanted)
+            yield name, idata
+
+    def _finish(
+        self, idata: Any, values: Mapping[str, np.ndarray], *, seed: int, log_likelihood: bool
+    ) -> None:
+        """Record the fit's data and provenance; add the log-likelihood group if asked."""
+        _compat.set_data(self.model, values)
+        template = self._core.template
+        if template is not self.model:
+            _compat.set_data(template, values)
+        _compat.add_group(idata, "constant_data", self._constant_data(values))
+        posterior = _compat.get_group(idata, "posterior")
+        posterior.attrs.update(
+            sampler_backend=self.backend, seed=int(seed), structure_key=repr(self.key)
+        )
+        if not log_likelihood:
+            return
+        if template.observed_RVs:
+            import pymc as pm
+
+            pm.compute_log_likelihood(
+                idata, model=template, extend_inferencedata=True, progressbar=False
+            )
+        elif template.potentials:
+            # Models written with likelihood terms (pm.Potential) record each term's
+            # value per draw: one "observation" per evidence term.
+            _compat.add_group(idata, "log_likelihood", self._core.potential_terms(posterior))
 
     def posterior_predictive(
         self, idata: Any, *, seed: int, var_names: Iterable[str] | None = None

@@ -37,6 +37,10 @@ class DeterministicsFunction:
     variables : sequence of TensorVariable, optional
         Named model variables to evaluate instead of the deterministics, e.g. the
         model's potentials (its log-likelihood terms when it has no observed variables).
+    inputs : sequence of TensorVariable, optional
+        The variables whose draws the function is given, by name; default the model's
+        free variables. A sampler that works on the unconstrained scale passes the
+        model's value variables and asks for the free variables (their back-transforms).
 
     Notes
     -----
@@ -44,7 +48,13 @@ class DeterministicsFunction:
     called once per fit.
     """
 
-    def __init__(self, model: pm.Model, variables: Sequence[Any] | None = None) -> None:
+    def __init__(
+        self,
+        model: pm.Model,
+        variables: Sequence[Any] | None = None,
+        *,
+        inputs: Sequence[Any] | None = None,
+    ) -> None:
         import pytensor
         import pytensor.tensor as pt
         from pytensor.compile.mode import Mode
@@ -54,13 +64,14 @@ class DeterministicsFunction:
         self.model = model
         targets = list(model.deterministics if variables is None else variables)
         self.names = tuple(v.name for v in targets)
-        self._free = tuple(rv.name for rv in model.free_RVs)
+        given = list(model.free_RVs if inputs is None else inputs)
+        self._free = tuple(v.name for v in given)
         if not self.names:
             self._fn = None
             return
         batched = [
-            pt.tensor(name=f"{rv.name}_draws", dtype=rv.dtype, shape=(None,) * (rv.ndim + 1))
-            for rv in model.free_RVs
+            pt.tensor(name=f"{v.name}_draws", dtype=v.dtype, shape=(None,) * (v.ndim + 1))
+            for v in given
         ]
         if variables is None:
             # pm.Deterministic wraps its value in an identity (ViewOp); vectorised, each
@@ -73,7 +84,7 @@ class DeterministicsFunction:
             core = graph_replace([unwrap.get(d, d) for d in targets], unwrap, strict=False)
         else:
             core = targets
-        outputs = vectorize_graph(core, replace=dict(zip(model.free_RVs, batched, strict=True)))
+        outputs = vectorize_graph(core, replace=dict(zip(given, batched, strict=True)))
         # The Python linker without rewrites runs each node as one NumPy call on the
         # whole batch; rewrites would fuse nodes into n-ary scalar loops, slow in Python.
         self._fn = pytensor.function(
@@ -86,7 +97,8 @@ class DeterministicsFunction:
         Parameters
         ----------
         posterior : xarray.Dataset
-            Draws of the free variables, with dims ``(chain, draw, ...)``.
+            Draws of the input variables (default the free variables), with dims
+            ``(chain, draw, ...)``.
 
         Returns
         -------

@@ -6,11 +6,14 @@ import os
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["BACKENDS", "SamplerSettings"]
+__all__ = ["BACKENDS", "BackendName", "SamplerSettings"]
 
-BACKENDS: tuple[str, ...] = ("nutpie", "pymc")
-"""Sampler backends: ``nutpie`` (numba-compiled NUTS, the default) and ``pymc`` (PyMC's
-own NUTS, the fallback)."""
+BACKENDS: tuple[str, ...] = ("nutpie", "blackjax", "pymc")
+"""Sampler backends: ``nutpie`` (numba-compiled NUTS, the default), ``blackjax`` (the
+whole sampler compiled by JAX; many fits run as one vectorised batch) and ``pymc``
+(PyMC's own NUTS, the fallback)."""
+
+BackendName = Literal["nutpie", "blackjax", "pymc"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -29,8 +32,14 @@ class SamplerSettings:
         Target mean acceptance probability of the step-size adaptation. Higher values
         take smaller steps, which removes divergences in curved posteriors at the cost of
         longer trajectories.
-    backend : {"nutpie", "pymc"}, default "nutpie"
+    backend : {"nutpie", "blackjax", "pymc"}, default "nutpie"
         Which sampler runs the chains (see :mod:`bayes_scot.fitting`).
+    max_treedepth : int, default 10
+        Largest number of trajectory doublings of NUTS (at most
+        ``2**max_treedepth - 1`` leapfrog steps per draw). A lower cap keeps
+        the sampler valid but makes each draw cheaper and, when it truncates trajectories,
+        less efficient; it matters for vectorised chains (``blackjax``), which all wait for
+        the longest trajectory of the batch.
     progressbar : bool, default False
         Show a progress indicator while sampling (useful for long fits in a notebook or
         terminal).
@@ -42,7 +51,8 @@ class SamplerSettings:
     tune: int = 1000
     chains: int = 4
     target_accept: float = 0.9
-    backend: Literal["nutpie", "pymc"] = "nutpie"
+    backend: BackendName = "nutpie"
+    max_treedepth: int = 10
     progressbar: bool = False
     cores: int | None = None
 
@@ -55,6 +65,11 @@ class SamplerSettings:
             raise ValueError("draws and chains must be at least 1")
         if not 0.0 < self.target_accept < 1.0:
             raise ValueError(f"target_accept must be in (0, 1), not {self.target_accept!r}")
+        treedepth = self.max_treedepth
+        if not isinstance(treedepth, int) or isinstance(treedepth, bool) or not (
+            1 <= treedepth <= 20
+        ):
+            raise ValueError(f"max_treedepth must be a whole number in [1, 20], not {treedepth!r}")
         if self.backend not in BACKENDS:
             raise ValueError(f"backend must be one of {BACKENDS}, not {self.backend!r}")
         if self.cores is not None and (not isinstance(self.cores, int) or self.cores < 1):

@@ -1,0 +1,256 @@
+"""BlackJAX's NUTS, compiled whole by JAX, running many fits as one vectorised batch.
+
+nutpie compiles the log density with numba, one kernel per node of the graph, which costs
+about a minute per model structure on a machine that has not compiled it before. Here the
+log density is translated to JAX (PyTensor's JAX dispatcher) and the whole sampler, Stan's
+windowed adaptation followed by the draws, is compiled by XLA as one program, in a few
+seconds.
+
+That program is vectorised over chains (:func:`jax.vmap`) and split over the CPU's cores
+(:func:`jax.pmap`, one device per core; :func:`bayes_scot._compat.jax_runtime`). The
+data containers are packed into one vector (:class:`~bayes_scot.fitting.backends.DataPack`)
+that enters the program as an argument, so one compiled program samples any data of the
+model's shapes, and several data sets, such as the 13 priors of a grid, are sampled
+together: every (data set, chain) pair is one row of the batch. Vectorised chains advance
+in lockstep, each iteration lasting as long as the longest trajectory in the batch;
+:attr:`~bayes_scot.fitting.SamplerSettings.max_treedepth` bounds that wait.
+
+The same seed gives the same draws for the same batch. A data set's draws depend only on
+the seed and its data, not on the other data sets in the batch, up to floating-point
+rounding of the vectorised arithmetic.
+
+References
+----------
+.. [1] Cabezas A et al. BlackJAX: composable Bayesian inference in JAX. 2024.
+   arXiv:2402.10797.
+.. [2] Hoffman MD, Gelman A. The No-U-Turn sampler. J Mach Learn Res 2014;15:1593-623.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import xarray as xr
+
+from bayes_scot import _compat
+from bayes_scot.fitting.backends import Backend, DataPack
+from bayes_scot.fitting.deterministics import DeterministicsFunction
+from bayes_scot.fitting.settings import SamplerSettings
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pymc as pm
+
+__all__ = ["BlackjaxBackend"]
+
+_JITTER = 1.0
+"""Half-width of the uniform jitter added to the model's initial point (unconstrained
+scale) to start each chain, as PyMC's ``jitter+adapt_diag`` does."""
+
+_INIT_ATTEMPTS = 20
+"""Jittered starting points tried per chain before giving up on a finite log density."""
+
+
+class BlackjaxBackend(Backend):
+    """BlackJAX NUTS on a JAX-compiled log density; a batch of fits is one XLA program.
+
+    Parameters
+    ----------
+    template : pymc.Model
+        The model compiled. Every data container becomes an argument of the compiled
+        program; every other shared variable (dimension lengths) is a constant.
+
+    Notes
+    -----
+    JAX compiles one program per combination of tuning steps, draws, target acceptance,
+    tree depth and batch size; it keeps them for the process and, through its on-disk
+    cache, for later processes.
+    """
+
+    name = "blackjax"
+    batches = True
+
+    def __init__(self, template: pm.Model) -> None:
+        import pytensor.tensor as pt
+        from pytensor.compile.sharedvalue import SharedVariable
+        from pytensor.graph.replace import graph_replace
+
+        super().__init__(template)
+        self._pack = DataPack(template)
+        packed = self._pack.model
+        point = packed.initial_point()
+        values = list(packed.value_vars)
+        self._value_names = tuple(v.name for v in values)
+        self._initial = tuple(np.asarray(point[v.name], dtype=v.dtype) for v in values)
+        # Static shapes make every shape in the graph a constant, which JAX requires.
+        static = [
+            pt.tensor(name=v.name, dtype=v.dtype, shape=x.shape)
+            for v, x in zip(values, self._initial, strict=True)
+        ]
+        data = pt.tensor(name=DataPack.NAME, dtype="float64", shape=(self._pack.size,))
+        logp = packed.logp()
+        replace: dict[Any, Any] = dict(zip(values, static, strict=True))
+        for var in _compat.graph_inputs([logp]):
+            if isinstance(var, SharedVariable):
+                replace[var] = data if var is self._pack.shared else pt.constant(
+                    var.get_value(), name=var.name
+                )
+        self._logp = _compat.jax_function([*static, data], graph_replace([logp], replace))
+        constrained = []
+        for rv in packed.free_RVs:
+            value = packed.rvs_to_values[rv]
+            transform = packed.rvs_to_transforms.get(rv)
+            if transform is not None:
+                value = transform.backward(value, *rv.owner.inputs)
+                value.name = rv.name
+            constrained.append(value)
+        self._constrain = DeterministicsFunction(packed, variables=constrained, inputs=values)
+        self._deterministics = DeterministicsFunction(template)
+        self._programs: dict[tuple[Any, ...], Any] = {}
+        self._batch_logp: Any = None
+
+    # -- compiled programs ------------------------------------------------------------------
+    def _program(self, settings: SamplerSettings, devices: int) -> Any:
+        key = (settings.tune, settings.draws, settings.target_accept,
+               settings.max_treedepth, devices)
+        if key not in self._programs:
+            jax = _compat.jax_runtime()
+            logp = self._logp
+
+            def chain(data: Any, chain_key: Any, position: Any) -> Any:
+                def logdensity(position: Any) -> Any:
+                    return logp(*position, data)[0]
+
+                return _compat.blackjax_nuts_chain(
+                    logdensity, chain_key, position, tune=settings.tune,
+                    draws=settings.draws, target_accept=settings.target_accept,
+                    max_treedepth=settings.max_treedepth,
+                )
+
+            batched = jax.vmap(chain)
+            self._programs[key] = jax.pmap(batched) if devices > 1 else jax.jit(batched)
+        return self._programs[key]
+
+    def _log_densities(self, data: np.ndarray, positions: Sequence[np.ndarray]) -> np.ndarray:
+        """Log density of each row's starting point under that row's data."""
+        if self._batch_logp is None:
+            jax = _compat.jax_runtime()
+            logp = self._logp
+            self._batch_logp = jax.jit(jax.vmap(lambda d, p: logp(*p, d)[0]))
+        return np.asarray(self._batch_logp(data, list(positions)))
+
+    def _starting_points(self, data: np.ndarray, chains: int, seed: int) -> list[np.ndarray]:
+        """Jittered initial points, one per row of ``data``, with finite log density.
+
+        Rows of the same chain number share a starting point, so that a data set's chains
+        start where they would if it were sampled alone.
+        """
+        rng = np.random.default_rng(seed)
+        n_sets = data.shape[0] // chains
+        points = [np.empty((data.shape[0], *x.shape)) for x in self._initial]
+        pending = np.ones(data.shape[0], dtype=bool)
+        for _ in range(_INIT_ATTEMPTS):
+            jitter = [x + rng.uniform(-_JITTER, _JITTER, (chains, *x.shape))
+                      for x in self._initial]
+            for point, draw in zip(points, jitter, strict=True):
+                tiled = np.tile(draw, (n_sets,) + (1,) * (draw.ndim - 1))
+                point[pending] = tiled[pending]
+            pending &= ~np.isfinite(self._log_densities(data, points))
+            if not pending.any():
+                return points
+        raise RuntimeError(
+            f"no finite log density at {_INIT_ATTEMPTS} jittered starting points for "
+            f"{int(pending.sum())} chain(s); check the model's data and priors"
+        )
+
+    # -- sampling ---------------------------------------------------------------------------
+    def sample(  # noqa: D102
+        self, values: Mapping[str, np.ndarray], settings: SamplerSettings, seed: int
+    ) -> Any:
+        return next(iter(self.sample_batch([values], settings, seed)))
+
+    def sample_batch(  # noqa: D102
+        self, datasets: Sequence[Mapping[str, np.ndarray]], settings: SamplerSettings, seed: int
+    ) -> Iterator[Any]:
+        if settings.tune < 1:
+            raise ValueError(
+                "the blackjax backend adapts its step size and mass matrix while tuning; "
+                "tune must be at least 1"
+            )
+        jax = _compat.jax_runtime()
+        chains, n_sets = settings.chains, len(datasets)
+        rows = n_sets * chains
+        data = np.repeat(np.stack([self._pack.pack(v) for v in datasets]), chains, axis=0)
+        keys = np.tile(np.asarray(jax.random.split(jax.random.PRNGKey(seed), chains)),
+                       (n_sets, 1))
+        positions = self._starting_points(data, chains, seed)
+        devices = max(1, min(jax.local_device_count(), settings.cores or rows, rows))
+        padded = -(-rows // devices) * devices
+
+        def split(array: np.ndarray) -> np.ndarray:
+            if padded > rows:  # every device gets the same number of rows
+                array = np.concatenate([array, np.repeat(array[-1:], padded - rows, axis=0)])
+            if devices == 1:
+                return array
+            return array.reshape(devices, padded // devices, *array.shape[1:])
+
+        program = self._program(settings, devices)
+        started = time.perf_counter()
+        if settings.progressbar:
+            print(f"blackjax: {n_sets} data set(s) x {chains} chains, {settings.tune} tuning "
+                  f"+ {settings.draws} draws, on {devices} device(s)...",
+                  file=sys.stderr, flush=True)
+        trace, step_size = program(split(data), split(keys), [split(p) for p in positions])
+        trace, step_size = jax.device_get((trace, step_size))
+        if settings.progressbar:
+            print(f"blackjax: sampled in {time.perf_counter() - started:.1f} s",
+                  file=sys.stderr, flush=True)
+
+        def per_set(array: Any) -> np.ndarray:
+            array = np.asarray(array).reshape(padded, *np.shape(array)[(devices > 1) + 1:])
+            return array[:rows].reshape(n_sets, chains, *array.shape[1:])
+
+        positions_out = [per_set(p) for p in trace.pop("position")]
+        stats = {name: per_set(value) for name, value in trace.items()}
+        step_sizes = per_set(step_size)
+        for i, values in enumerate(datasets):
+            _compat.set_data(self.template, values)
+            self._pack.shared.set_value(self._pack.pack(values))
+            yield self._inference_data(
+                [p[i] for p in positions_out], {k: v[i] for k, v in stats.items()},
+                step_sizes[i], settings,
+            )
+
+    def _inference_data(
+        self,
+        positions: Sequence[np.ndarray],
+        stats: Mapping[str, np.ndarray],
+        step_size: np.ndarray,
+        settings: SamplerSettings,
+    ) -> Any:
+        """Posterior (constrained free variables and deterministics) and sample stats."""
+        coords = {"chain": np.arange(settings.chains), "draw": np.arange(settings.draws)}
+        unconstrained = xr.Dataset(
+            {
+                name: (("chain", "draw", *(f"{name}_dim_{k}" for k in range(p.ndim - 2))), p)
+                for name, p in zip(self._value_names, positions, strict=True)
+            },
+            coords=coords,
+        )
+        posterior = self._constrain(unconstrained)
+        derived = self._deterministics(posterior)
+        for name in derived.data_vars:
+            posterior[name] = derived[name]
+        sample_stats = xr.Dataset(
+            {
+                **{name: (("chain", "draw"), value) for name, value in stats.items()},
+                "step_size": (("chain", "draw"),
+                              np.repeat(step_size[:, None], settings.draws, axis=1)),
+            },
+            coords=coords,
+        )
+        sample_stats["diverging"] = sample_stats["diverging"].astype(bool)
+        return _compat.inference_data(posterior=posterior, sample_stats=sample_stats)
