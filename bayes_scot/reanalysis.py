@@ -58,6 +58,8 @@ PROVENANCE_PACKAGES: tuple[str, ...] = (
     "pytensor",
     "arviz",
     "nutpie",
+    "jax",
+    "blackjax",
     "numpy",
     "pandas",
     "scipy",
@@ -173,6 +175,7 @@ class _Runner:
                 chains=sampler.chains,
                 target_accept=sampler.target_accept,
                 backend=sampler.backend,
+                max_treedepth=sampler.max_treedepth,
             )
             builder, fam_fits, seconds = self.run_family(family, trials, settings)
             builders[family.family] = builder
@@ -248,14 +251,23 @@ class _Runner:
         # The fit's gate checks the free parameters; every reported estimand (a function
         # of them) is checked on its own draws by the table.
         free = sorted(rv.name for rv in builder.model.free_RVs) or None
+        if compiled.batches and len(prior_sets) > 1:
+            self.say(f"bayes-scot: {family.family}: sampling {len(prior_sets)} priors as one "
+                     f"batch ({settings.backend})")
+        posteriors = compiled.iter_samples(
+            {name: builder.prior_data(priors) for name, priors in prior_sets.items()},
+            settings=settings, seed=spec.seed, log_likelihood=[spec.reference_prior],
+        )
         fits = []
-        for i, (name, priors) in enumerate(prior_sets.items(), start=1):
-            t0 = time.perf_counter()
+        t0 = time.perf_counter()
+        batch_share = None
+        for i, (name, idata) in enumerate(posteriors, start=1):
+            if compiled.batches and batch_share is None:
+                # The batch sampled every prior at once: each prior's time is its share.
+                batch_share = (time.perf_counter() - t0) / len(prior_sets)
+                t0 = time.perf_counter()
+            priors = prior_sets[name]
             reference = name == spec.reference_prior
-            idata = compiled.sample(
-                builder.prior_data(priors), settings=settings, seed=spec.seed,
-                log_likelihood=reference,
-            )
             with warnings.catch_warnings():
                 # R-hat of an element that never varies (S(0) = 1) divides 0 by 0;
                 # diagnose() skips those elements, so the warning carries no news.
@@ -267,7 +279,8 @@ class _Runner:
                 if family.selects(e.endpoint, e.estimand)
             )
             reproduce = builder.reproduce(idata) if reference else None
-            seconds = time.perf_counter() - t0
+            seconds = (batch_share or 0.0) + time.perf_counter() - t0
+            t0 = time.perf_counter()
             fits.append(PriorFit(
                 family=family.family, prior=name, estimands=estimands,
                 diagnostics=diagnostics, effect_priors=priors, idata=idata,

@@ -33,6 +33,7 @@ from typing import Any, Literal
 
 from bayes_scot.conventions import DEFAULT_SEED
 from bayes_scot.errors import EvidenceError, SpecError
+from bayes_scot.fitting.settings import BACKENDS
 from bayes_scot.stats.priors import DEFAULT_GRID_NAMES, EffectPrior, prior_grid
 
 __all__ = [
@@ -108,7 +109,8 @@ class SamplerSpec:
     tune: int = 1000
     chains: int = 4
     target_accept: float = 0.9
-    backend: Literal["nutpie", "pymc"] = "nutpie"
+    backend: Literal["nutpie", "blackjax", "pymc"] = "nutpie"
+    max_treedepth: int = 10
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -448,7 +450,8 @@ class AnalysisSpec:
         Parameters
         ----------
         **overrides
-            ``draws``, ``tune``, ``chains``, ``target_accept``, ``backend`` (sampler, for
+            ``draws``, ``tune``, ``chains``, ``target_accept``, ``backend``,
+            ``max_treedepth`` (sampler, for
             every family: they also replace the families' own ``[<family>.sampler]``);
             ``seed``; ``priors`` (a sequence of names, or a mapping of new names to
             ``(mean, sd)`` explicit priors, applied to every family); ``population``
@@ -468,7 +471,7 @@ class AnalysisSpec:
         """
         spec = self
         where = f"{self.path or self.name} (override)"
-        sampler_keys = {"draws", "tune", "chains", "target_accept", "backend"}
+        sampler_keys = {"draws", "tune", "chains", "target_accept", "backend", "max_treedepth"}
         sampler_changes = {}
         for key, value in overrides.items():
             if value is None:
@@ -765,10 +768,15 @@ def _read_sampler(
     if not 0.0 < target_accept < 1.0:
         raise SpecError(f"must be in (0, 1), not {target_accept!r}", file=file,
                         field=f"{where}.target_accept")
-    backend = _check_choice(table.get("backend", base.backend), ("nutpie", "pymc"), file,
+    backend = _check_choice(table.get("backend", base.backend), BACKENDS, file,
                             f"{where}.backend")
+    max_treedepth = _check_int(table.get("max_treedepth", base.max_treedepth), file,
+                               f"{where}.max_treedepth", 1)
+    if max_treedepth > 20:
+        raise SpecError(f"must be at most 20, not {max_treedepth!r}", file=file,
+                        field=f"{where}.max_treedepth")
     return SamplerSpec(draws=draws, tune=tune, chains=chains, target_accept=target_accept,
-                       backend=backend)  # type: ignore[arg-type]
+                       backend=backend, max_treedepth=max_treedepth)  # type: ignore[arg-type]
 
 
 def _read_family(

@@ -323,7 +323,10 @@ def test_explicit_override_beats_family_sampler(tmp_path: Path) -> None:
     ("table", "field"),
     [("tune = -1", "survival.sampler.tune"), ("target_accept = 1.5",
                                               "survival.sampler.target_accept"),
-     ("warmup = 10", "survival.sampler")],
+     ("warmup = 10", "survival.sampler"),
+     ("max_treedepth = 0", "survival.sampler.max_treedepth"),
+     ("max_treedepth = 21", "survival.sampler.max_treedepth"),
+     ('backend = "numpyro"', "survival.sampler.backend")],
 )
 def test_bad_family_sampler_names_its_key(tmp_path: Path, table: str, field: str) -> None:
     with pytest.raises(SpecError) as err:
@@ -331,10 +334,21 @@ def test_bad_family_sampler_names_its_key(tmp_path: Path, table: str, field: str
     assert err.value.field.startswith(field)
 
 
-def test_shipped_survival_fits_tune_for_500_steps() -> None:
-    spec = load_spec("scot_itt")
-    assert spec.family("survival").sampler_settings(spec.sampler).tune == 500
-    assert spec.family("longitudinal").sampler_settings(spec.sampler).tune == spec.sampler.tune
+@pytest.mark.parametrize("name", ["scot_itt", "scot_pp"])
+def test_shipped_survival_grid_runs_as_one_blackjax_batch(name: str) -> None:
+    spec = load_spec(name)
+    survival = spec.family("survival").sampler_settings(spec.sampler)
+    assert (survival.backend, survival.tune, survival.target_accept,
+            survival.max_treedepth) == ("blackjax", 500, 0.97, 5)
+    longitudinal = spec.family("longitudinal").sampler_settings(spec.sampler)
+    assert longitudinal == spec.sampler
+
+
+def test_backend_override_keeps_the_family_tree_depth(tmp_path: Path) -> None:
+    text = MINIMAL + '\n[survival.sampler]\nbackend = "blackjax"\nmax_treedepth = 6\n'
+    spec = load_spec(write(tmp_path, text)).with_overrides(backend="nutpie")
+    survival = spec.family("survival").sampler_settings(spec.sampler)
+    assert (survival.backend, survival.max_treedepth) == ("nutpie", 6)
 
 
 def test_family_subset_drops_joint_estimands_of_other_families() -> None:

@@ -1,7 +1,8 @@
 """Fits of the SCOT survival model: reproduce the paper, diagnostics, recovery, speed rules.
 
 Session fixtures compile each model structure once (intention to treat, per protocol) and
-fit the shipped analyses once (4 chains x 1000 draws); every other fit reuses those
+fit the shipped analyses once: the whole 13-prior grid at the sampler settings of the
+shipped specs (4 chains x 1000 draws, one BlackJAX batch). Every other fit reuses those
 compilations. The simulated trials of the recovery test are labelled as simulated and
 never shipped.
 """
@@ -19,13 +20,22 @@ from bayes_scot.builders.survival import SurvivalModel, SurvivalOptions
 from bayes_scot.data import load_trial
 from bayes_scot.evidence import LandmarkEvents
 from bayes_scot.fitting import SamplerSettings, cache_info, compile_model, diagnose
+from bayes_scot.spec import load_spec
 from bayes_scot.stats.illness_death import simulate_illness_death, state_probabilities
 
 pytestmark = pytest.mark.slow
 
 TARGET_ACCEPT = SurvivalModel.recommended_target_accept
-# 4 chains x 1000 draws, as the shipped analyses
-SHIPPED = SamplerSettings(target_accept=TARGET_ACCEPT)
+
+
+def _shipped(name: str) -> SamplerSettings:
+    """The survival family's sampler settings in the shipped spec ``name``."""
+    spec = load_spec(name)
+    return SamplerSettings(
+        **dataclasses.asdict(spec.family("survival").sampler_settings(spec.sampler))
+    )
+
+
 # Recovery and rule checks: 2 chains x 500 draws give a bulk ESS of several hundred for
 # the EFS difference, enough to place a 90% interval to within about +-0.02.
 QUICK = SamplerSettings(draws=500, tune=500, chains=2, target_accept=TARGET_ACCEPT)
@@ -42,10 +52,20 @@ def itt_compiled(itt_model):
     return compile_model(itt_model.model, key=itt_model.structure_key)
 
 
+def _grid_fits(model, compiled, spec_name):
+    grid = model.prior_grid()
+    return compiled.sample_many({name: model.prior_data(prior) for name, prior in grid.items()},
+                                settings=_shipped(spec_name), seed=SEED)
+
+
 @pytest.fixture(scope="session")
-def itt_fit(itt_model, itt_compiled):
-    return itt_compiled.sample(itt_model.prior_data(itt_model.prior_grid()["reference"]),
-                               settings=SHIPPED, seed=SEED)
+def itt_grid(itt_model, itt_compiled):
+    return _grid_fits(itt_model, itt_compiled, "scot_itt")
+
+
+@pytest.fixture(scope="session")
+def itt_fit(itt_grid):
+    return itt_grid["reference"]
 
 
 @pytest.fixture(scope="session")
@@ -54,10 +74,14 @@ def pp_model(scot_all):
 
 
 @pytest.fixture(scope="session")
-def pp_fit(pp_model):
-    compiled = compile_model(pp_model.model, key=pp_model.structure_key)
-    return compiled.sample(pp_model.prior_data(pp_model.prior_grid()["reference"]),
-                           settings=SHIPPED, seed=SEED)
+def pp_grid(pp_model):
+    return _grid_fits(pp_model, compile_model(pp_model.model, key=pp_model.structure_key),
+                      "scot_pp")
+
+
+@pytest.fixture(scope="session")
+def pp_fit(pp_grid):
+    return pp_grid["reference"]
 
 
 def _row(table, entry, arm):
@@ -87,19 +111,34 @@ def test_pp_fit_reproduces_72_month_kaplan_meier(pp_model, pp_fit):
     assert not table.query("used")["outside"].any()
 
 
-@pytest.mark.parametrize("fit", ["itt_fit", "pp_fit"])
-def test_shipped_fits_converge(fit, request):
-    idata = request.getfixturevalue(fit)
-    checks = diagnose(idata)
-    assert checks.rhat_max <= 1.01, checks
-    assert checks.ess_bulk_min >= 400, checks
-    assert checks.divergences == 0, checks
+@pytest.mark.parametrize("grid", ["itt_grid", "pp_grid"])
+def test_every_shipped_fit_of_the_grid_converges(grid, request):
+    fits = request.getfixturevalue(grid)
+    assert len(fits) == 13
+    for name, idata in fits.items():
+        assert _compat.get_group(idata, "posterior").attrs["sampler_backend"] == "blackjax"
+        checks = diagnose(idata)
+        assert checks.rhat_max <= 1.01, (name, checks)
+        assert checks.ess_bulk_min >= 400, (name, checks)
+        assert checks.divergences == 0, (name, checks)
 
 
-@pytest.mark.parametrize("fit", ["itt_fit", "pp_fit"])
-def test_overall_survival_never_below_event_free_in_any_draw(fit, request):
-    posterior = _compat.get_group(request.getfixturevalue(fit), "posterior")
-    assert np.all(posterior["survival_os"].values >= posterior["survival_efs"].values)
+@pytest.mark.parametrize("grid", ["itt_grid", "pp_grid"])
+def test_overall_survival_never_below_event_free_in_any_draw(grid, request):
+    for idata in request.getfixturevalue(grid).values():
+        posterior = _compat.get_group(idata, "posterior")
+        assert np.all(posterior["survival_os"].values >= posterior["survival_efs"].values)
+
+
+def test_the_grid_orders_the_common_effect_by_prior(itt_grid):
+    """Within one batch, each prior's data reach its own fit.
+
+    The common log hazard ratio is pulled towards 0 by a strong skeptical prior and below
+    the reference by a strong optimistic one (the data favour HSCT).
+    """
+    mean = {name: float(_compat.get_group(idata, "posterior")["log_hr"].mean())
+            for name, idata in itt_grid.items()}
+    assert mean["optimistic_strong"] < mean["reference"] < mean["skeptical_strong"] <= 0.05
 
 
 def test_hsct_benefit_direction(itt_model, itt_fit):

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bayes_scot.cli import Subparsers
+from bayes_scot.fitting.settings import BACKENDS
 
 __all__ = ["register", "run"]
 
@@ -83,7 +84,7 @@ def register(subparsers: Subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--priors", type=_names, metavar="A,B",
                         help="comma-separated prior names to run, e.g. "
                              "reference,skeptical_moderate (default: the whole grid)")
-    parser.add_argument("--backend", choices=("nutpie", "pymc"),
+    parser.add_argument("--backend", choices=BACKENDS,
                         help="sampler backend (default: the specification's)")
     parser.add_argument("--no-figures", action="store_true",
                         help="write the report without figures")
