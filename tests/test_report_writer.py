@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,6 +93,20 @@ def test_markdown_escapes_html(report_dir: Path) -> None:
     text = (report_dir / "report.md").read_text(encoding="utf-8")
     assert "<script>" not in text
     assert "](figures/superiority.png)" in text
+
+
+def test_markdown_provenance_keeps_one_item_per_line(tmp_path: Path) -> None:
+    """A family's own sampler settings end the sampler item; the next item starts anew."""
+    base = simulated_reanalysis()
+    family = FamilySpec(family="survival", sampler={"backend": "blackjax", "max_treedepth": 5})
+    spec = dataclasses.replace(base.spec, families=(family,))
+    out = write_report(Reanalysis(spec=spec, fits=base.fits, provenance=base.provenance),
+                       tmp_path / "report")
+    lines = (out / "report.md").read_text(encoding="utf-8").splitlines()
+    sampler = next(line for line in lines if line.startswith("- Sampler:"))
+    assert "tree depth at most 10" in sampler
+    assert sampler.endswith("survival: backend blackjax, max_treedepth 5.")
+    assert any(line.startswith("- Input data scot:") for line in lines)
 
 
 def test_summary_schema(report_dir: Path) -> None:
