@@ -251,7 +251,7 @@ class CompiledModel:
         *,
         settings: SamplerSettings = _DEFAULT_SETTINGS,
         seed: int,
-        log_likelihood: bool | Collection[str] = False,
+        log_likelihood: bool | str | Collection[str] = False,
     ) -> dict[str, Any]:
         """Sample once per named set of data values, on one compilation.
 
@@ -263,9 +263,9 @@ class CompiledModel:
         settings : SamplerSettings, optional
         seed : int
             Every fit uses this seed, so that the fits differ only by their data.
-        log_likelihood : bool or collection of str, default False
+        log_likelihood : bool, str or collection of str, default False
             Compute the pointwise log-likelihood group (see :meth:`sample`) for every fit,
-            or only for the fits named.
+            or only for the fit(s) named.
 
         Returns
         -------
@@ -284,7 +284,7 @@ class CompiledModel:
         *,
         settings: SamplerSettings = _DEFAULT_SETTINGS,
         seed: int,
-        log_likelihood: bool | Collection[str] = False,
+        log_likelihood: bool | str | Collection[str] = False,
     ) -> Iterator[tuple[str, Any]]:
         """Like :meth:`sample_many`, yielding ``(name, posterior)`` as each fit is ready.
 
@@ -300,6 +300,8 @@ class CompiledModel:
             return
         names = list(datasets)
         values = [self._values(datasets[name]) for name in names]
+        if isinstance(log_likelihood, str):  # one name, not a collection of letters
+            log_likelihood = [log_likelihood]
         wanted = set(names) if log_likelihood is True else set(log_likelihood or ())
         fits = self._core.sample_batch(values, settings, seed)
         for name, fit_values, idata in zip(names, values, fits, strict=True):
