@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
@@ -249,8 +250,6 @@ def pymc_sample(
     (the ``blackjax`` backend), forking would risk a deadlock, so the workers are then
     started by a fork server instead.
     """
-    import sys
-
     import pymc as pm
 
     mp_ctx = "forkserver" if "jax" in sys.modules and cores > 1 else None
@@ -379,8 +378,6 @@ def _numba_optimisation(level: int = 1) -> Iterator[None]:
     sampler runs as fast (``benchmarks/README.md``). A ``NUMBA_OPT`` environment
     variable is respected.
     """
-    import os
-
     from numba.core import config
 
     if "NUMBA_OPT" in os.environ:

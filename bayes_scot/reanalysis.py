@@ -36,6 +36,7 @@ from bayes_scot import _compat
 from bayes_scot.conventions import CREDIBLE_LEVEL
 from bayes_scot.errors import EvidenceError, SpecError
 from bayes_scot.evidence import Trial
+from bayes_scot.fitting.settings import SamplerSettings
 from bayes_scot.results import (
     PriorFit,
     joint_probabilities,
@@ -159,24 +160,16 @@ class _Runner:
             self.progress(line)
 
     def run(self) -> Reanalysis:
-        from bayes_scot.fitting import SamplerSettings
-
         spec = self.spec
         started = time.perf_counter()
         trials = {t.name: self.load_trial(i) for i, t in enumerate(spec.trials)}
         fits: list[PriorFit] = []
         builders: dict[str, Any] = {}
         timings: dict[str, float] = {}
+        # Every family's settings are checked before the first model is built.
+        settings_by_family = {f.family: self.sampler_settings(f) for f in spec.families}
         for family in spec.families:
-            sampler = family.sampler_settings(spec.sampler)
-            settings = SamplerSettings(
-                draws=sampler.draws,
-                tune=sampler.tune,
-                chains=sampler.chains,
-                target_accept=sampler.target_accept,
-                backend=sampler.backend,
-                max_treedepth=sampler.max_treedepth,
-            )
+            settings = settings_by_family[family.family]
             builder, fam_fits, seconds = self.run_family(family, trials, settings)
             builders[family.family] = builder
             timings[family.family] = seconds
@@ -210,6 +203,20 @@ class _Runner:
                     + ", ".join(sorted(known)),
                     file=self.spec.path or self.spec.name, field=f"joint.estimands[{i}]",
                 )
+
+    def sampler_settings(self, family: FamilySpec) -> SamplerSettings:
+        """Return the family's sampler settings.
+
+        Raises
+        ------
+        SpecError
+            For a combination the sampler refuses, naming the family's sampler table.
+        """
+        try:
+            return family.sampler_settings(self.spec.sampler).to_settings()
+        except ValueError as err:
+            raise SpecError(str(err), file=self.spec.path or self.spec.name,
+                            field=f"{family.family}.sampler") from None
 
     def load_trial(self, index: int) -> Trial:
         from bayes_scot.data import load_trial

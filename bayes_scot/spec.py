@@ -33,7 +33,7 @@ from typing import Any, Literal
 
 from bayes_scot.conventions import DEFAULT_SEED
 from bayes_scot.errors import EvidenceError, SpecError
-from bayes_scot.fitting.settings import BACKENDS
+from bayes_scot.fitting.settings import BACKENDS, BackendName, SamplerSettings
 from bayes_scot.stats.priors import DEFAULT_GRID_NAMES, EffectPrior, prior_grid
 
 __all__ = [
@@ -109,8 +109,18 @@ class SamplerSpec:
     tune: int = 1000
     chains: int = 4
     target_accept: float = 0.9
-    backend: Literal["nutpie", "blackjax", "pymc"] = "nutpie"
+    backend: BackendName = "nutpie"
     max_treedepth: int = 10
+
+    def to_settings(self, **changes: Any) -> SamplerSettings:
+        """Return these settings as :class:`~bayes_scot.fitting.SamplerSettings`.
+
+        Parameters
+        ----------
+        **changes
+            Fields to replace, e.g. ``backend="nutpie"`` or ``progressbar=True``.
+        """
+        return SamplerSettings(**{**dataclasses.asdict(self), **changes})
 
 
 @dataclass(frozen=True, kw_only=True)

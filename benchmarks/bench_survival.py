@@ -39,14 +39,11 @@ SEED = 20180104
 
 def _settings(backend: str):
     """The shipped survival sampler settings, on ``backend``."""
-    import dataclasses
-
-    from bayes_scot.fitting import SamplerSettings
     from bayes_scot.spec import load_spec
 
     spec = load_spec("scot_itt")
     s = spec.family("survival").sampler_settings(spec.sampler)
-    return SamplerSettings(**{**dataclasses.asdict(s), "backend": backend})
+    return s.to_settings(backend=backend)
 
 
 def _model(population: str):

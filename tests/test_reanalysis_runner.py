@@ -187,6 +187,17 @@ def test_unknown_population(stand_in: None, spec_file: Path) -> None:
         reanalyse(spec_file, progress=False, priors=["reference"], population="mars")
 
 
+def test_sampler_settings_the_backend_refuses_name_the_family(
+    stand_in: None, spec_file: Path
+) -> None:
+    """BlackJAX needs tuning steps: tune = 0 fails before any model is built."""
+    StandInModel.built = 0
+    spec_file.write_text(SPEC + '\n[survival.sampler]\nbackend = "blackjax"\ntune = 0\n')
+    with pytest.raises(SpecError, match=r"survival\.sampler.*tune must be at least 1"):
+        reanalyse(spec_file, progress=False)
+    assert StandInModel.built == 0
+
+
 def test_explicit_prior_override(stand_in: None, spec_file: Path) -> None:
     result = reanalyse(spec_file, progress=False, priors={"sceptic": (0.0, 0.05)})
     assert result.priors == ("sceptic",)

@@ -30,8 +30,6 @@ survival difference at 54 months 0.941 (0.884-0.969); of the OS difference 0.852
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pytest
 
@@ -174,7 +172,7 @@ def test_shipped_borrowing_grid_passes_the_gate(borrowed):
     grid = borrowed.prior_grid()
     fits = compiled.sample_many(
         {name: borrowed.prior_data(prior) for name, prior in grid.items()},
-        settings=SamplerSettings(**dataclasses.asdict(settings)), seed=spec.seed,
+        settings=settings.to_settings(), seed=spec.seed,
     )
     free = [rv.name for rv in borrowed.model.free_RVs]
     for name, idata in fits.items():

@@ -31,9 +31,7 @@ TARGET_ACCEPT = SurvivalModel.recommended_target_accept
 def _shipped(name: str) -> SamplerSettings:
     """The survival family's sampler settings in the shipped spec ``name``."""
     spec = load_spec(name)
-    return SamplerSettings(
-        **dataclasses.asdict(spec.family("survival").sampler_settings(spec.sampler))
-    )
+    return spec.family("survival").sampler_settings(spec.sampler).to_settings()
 
 
 # Recovery and rule checks: 2 chains x 500 draws give a bulk ESS of several hundred for

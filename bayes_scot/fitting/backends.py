@@ -205,10 +205,7 @@ class NutpieBackend(Backend):
             progress_bar=settings.progressbar,
             save_warmup=False,
         )
-        posterior = _compat.get_group(idata, "posterior")
-        derived = self._deterministics(posterior)
-        for name in derived.data_vars:
-            posterior[name] = derived[name]
+        self._deterministics.add_to(_compat.get_group(idata, "posterior"))
         return idata
 
 
@@ -243,7 +240,6 @@ class PymcBackend(Backend):
     def sample(  # noqa: D102
         self, values: Mapping[str, np.ndarray], settings: SamplerSettings, seed: int
     ) -> Any:
-        _compat.set_data(self.template, values)
         step = self._step(settings.target_accept, settings.max_treedepth)
         with warnings.catch_warnings():
             # PyMC's own convergence checks are off (diagnose() does them); the remaining

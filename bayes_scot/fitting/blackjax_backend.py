@@ -175,11 +175,6 @@ class BlackjaxBackend(Backend):
     def sample_batch(  # noqa: D102
         self, datasets: Sequence[Mapping[str, np.ndarray]], settings: SamplerSettings, seed: int
     ) -> Iterator[Any]:
-        if settings.tune < 1:
-            raise ValueError(
-                "the blackjax backend adapts its step size and mass matrix while tuning; "
-                "tune must be at least 1"
-            )
         jax = _compat.jax_runtime()
         chains, n_sets = settings.chains, len(datasets)
         rows = n_sets * chains
@@ -240,10 +235,7 @@ class BlackjaxBackend(Backend):
             },
             coords=coords,
         )
-        posterior = self._constrain(unconstrained)
-        derived = self._deterministics(posterior)
-        for name in derived.data_vars:
-            posterior[name] = derived[name]
+        posterior = self._deterministics.add_to(self._constrain(unconstrained))
         sample_stats = xr.Dataset(
             {
                 **{name: (("chain", "draw"), value) for name, value in stats.items()},

@@ -311,11 +311,15 @@ class CompiledModel:
     def _finish(
         self, idata: Any, values: Mapping[str, np.ndarray], *, seed: int, log_likelihood: bool
     ) -> None:
-        """Record the fit's data and provenance; add the log-likelihood group if asked."""
-        _compat.set_data(self.model, values)
+        """Record the fit's data and provenance; add the log-likelihood group if asked.
+
+        The backend has set the template's containers to ``values`` before yielding the
+        fit; the bound model (which may be another object of the same structure) is set
+        here.
+        """
         template = self._core.template
         if template is not self.model:
-            _compat.set_data(template, values)
+            _compat.set_data(self.model, values)
         _compat.add_group(idata, "constant_data", self._constant_data(values))
         posterior = _compat.get_group(idata, "posterior")
         posterior.attrs.update(

@@ -91,6 +91,13 @@ class DeterministicsFunction:
             batched, outputs, mode=Mode(linker="py", optimizer="None"), on_unused_input="ignore"
         )
 
+    def add_to(self, posterior: xr.Dataset) -> xr.Dataset:
+        """Add the quantities to ``posterior`` in place and return it."""
+        derived = self(posterior)
+        for name in derived.data_vars:
+            posterior[name] = derived[name]
+        return posterior
+
     def __call__(self, posterior: xr.Dataset) -> xr.Dataset:
         """Return the deterministics for every draw of ``posterior``.
 

@@ -72,6 +72,11 @@ class SamplerSettings:
             raise ValueError(f"max_treedepth must be a whole number in [1, 20], not {treedepth!r}")
         if self.backend not in BACKENDS:
             raise ValueError(f"backend must be one of {BACKENDS}, not {self.backend!r}")
+        if self.backend == "blackjax" and self.tune < 1:
+            raise ValueError(
+                "the blackjax backend adapts its step size and mass matrix while tuning; "
+                "tune must be at least 1"
+            )
         if self.cores is not None and (not isinstance(self.cores, int) or self.cores < 1):
             raise ValueError(f"cores must be a positive whole number, not {self.cores!r}")
 
