@@ -22,7 +22,8 @@ from bayes_scot.fitting import (
     compile_model,
     diagnose,
 )
-from bayes_scot.fitting.backends import DataPack
+from bayes_scot.fitting.backends import Backend, DataPack
+from bayes_scot.fitting.compiled import CompiledModel as _Bound
 from bayes_scot.fitting.deterministics import DeterministicsFunction
 
 FAST = SamplerSettings(draws=300, tune=300, chains=2)
@@ -158,6 +159,42 @@ def test_deterministics_for_all_draws_equal_draw_by_draw_values():
         np.testing.assert_allclose(derived["p"].values[chain, draw], expected, rtol=1e-14)
 
 
+class _RecordingBackend(Backend):
+    """Samples nothing: records the data each fit saw, returns one draw of zeros."""
+
+    name = "nutpie"
+
+    def __init__(self, template):
+        super().__init__(template)
+        self.seen = []
+
+    def sample(self, values, settings, seed):
+        self.seen.append({k: np.array(v) for k, v in _compat.data_values(self.template).items()})
+        return az.from_dict(posterior={"baseline": np.zeros((1, 1)), "effect": np.zeros((1, 1))})
+
+
+def test_a_fit_never_inherits_the_data_of_an_earlier_fit():
+    """Containers a fit does not name take the built values, not the previous fit's."""
+    model = _toy_model()
+    bound = _Bound(model, _RecordingBackend(model))
+    first = bound.sample({"effect_prior_sd": 0.0001, "events": [0, 0]}, seed=1)
+    second = bound.sample(seed=1)  # names nothing: the model as built
+    third = bound.sample({"effect_prior_mean": 2.0}, seed=1)
+    seen = bound._core.seen
+    assert seen[0]["effect_prior_sd"] == 0.0001
+    assert seen[0]["events"].tolist() == [0, 0]
+    for fit, values in ((second, seen[1]), (third, seen[2])):
+        constants = _compat.get_group(fit, "constant_data")
+        assert values["effect_prior_sd"] == 1.0
+        assert constants["effect_prior_sd"] == 1.0
+        assert values["events"].tolist() == [10, 20]
+        assert constants["events"].values.tolist() == [10, 20]
+    assert seen[2]["effect_prior_mean"] == 2.0
+    assert _compat.get_group(first, "constant_data")["effect_prior_sd"] == 0.0001
+    # The bound model shows the last fit's values, as pymc.set_data would.
+    assert float(model["effect_prior_mean"].get_value()) == 2.0
+
+
 # -- slow ---------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def toy_compiled() -> CompiledModel:
@@ -212,6 +249,20 @@ def test_changing_prior_and_data_does_not_recompile(toy_compiled, toy_fit):
     assert p[0] > 0.6
     assert p[1] < 0.3
     assert cache_info().compilations == before
+
+
+@pytest.mark.slow
+def test_a_fit_after_a_tight_prior_gets_the_built_prior(toy_compiled, toy_fit):
+    """A fit naming no prior after one with N(2, 0.05) uses the model's own N(0, 1)."""
+    toy_compiled.sample({"effect_prior_mean": 2.0, "effect_prior_sd": 0.05},
+                        settings=FAST, seed=11)
+    after = toy_compiled.sample(settings=FAST, seed=11)
+    constants = _compat.get_group(after, "constant_data")
+    assert float(constants["effect_prior_mean"]) == 0.0
+    assert float(constants["effect_prior_sd"]) == 1.0
+    # Same seed, same data as the first fit: the same draws, bit for bit.
+    np.testing.assert_array_equal(_compat.get_group(after, "posterior")["effect"].values,
+                                  _compat.get_group(toy_fit, "posterior")["effect"].values)
 
 
 @pytest.mark.slow

@@ -8,11 +8,14 @@ Without a key, a compilation is shared only by the same model object.
 
 A model's data containers (``pm.Data``), which hold both the evidence and the prior
 hyperparameters, are set afresh before every fit; nothing is recompiled when they change.
+Every fit sets all of them: a container the fit does not name takes the value the model
+was built with (its value when first compiled), never the value of an earlier fit.
 """
 
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Collection, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -62,6 +65,21 @@ class _Cache:
 
 _CACHE = _Cache()
 
+_BUILT_DATA: weakref.WeakKeyDictionary[Any, dict[str, np.ndarray]] = (
+    weakref.WeakKeyDictionary()
+)
+"""Each bound model's data-container values as built, recorded when first compiled."""
+
+
+def _built_data(model: pm.Model) -> dict[str, np.ndarray]:
+    """Return the data values ``model`` was built with (recorded on first sight)."""
+    with _CACHE.lock:
+        values = _BUILT_DATA.get(model)
+        if values is None:
+            values = {k: v.copy() for k, v in _compat.data_values(model).items()}
+            _BUILT_DATA[model] = values
+    return values
+
 
 def cache_info() -> CacheInfo:
     """Return the compile cache's counters (tests use them to prove nothing recompiled).
@@ -110,8 +128,9 @@ def compile_model(
     Returns
     -------
     CompiledModel
-        Bound to ``model``: sampling uses ``model``'s current data values, overridden
-        by any values passed to :meth:`CompiledModel.sample`.
+        Bound to ``model``: sampling uses the data values ``model`` was built with (its
+        values when first compiled), overridden by any values passed to
+        :meth:`CompiledModel.sample`.
 
     Raises
     ------
@@ -126,6 +145,7 @@ def compile_model(
         ("model-object", id(model)) if key is None else ("structure", key),
     )
     signature = _signature(model)
+    _built_data(model)
     with _CACHE.lock:
         cached = _CACHE.entries.get(cache_key)
         if cached is not None:
@@ -190,7 +210,8 @@ class CompiledModel:
         return tuple(_compat.data_names(self.model))
 
     def _values(self, data: Mapping[str, ArrayLike] | None) -> dict[str, np.ndarray]:
-        values = _compat.data_values(self.model)
+        """All of a fit's data: the model's built values, overridden by ``data``."""
+        values = {k: v.copy() for k, v in _built_data(self.model).items()}
         for name, value in (data or {}).items():
             if name not in values:
                 raise KeyError(
@@ -219,8 +240,9 @@ class CompiledModel:
         ----------
         data : mapping of str to array_like, optional
             New values of data containers (evidence or prior hyperparameters), by name.
-            Containers not named keep the bound model's current values. The bound model's
-            containers are updated to the values used, as :func:`pymc.set_data` would.
+            Containers not named take the values the bound model was built with, never
+            those of an earlier fit. The bound model's containers are updated to the
+            values used, as :func:`pymc.set_data` would.
         settings : SamplerSettings, optional
             Draws, tuning, chains, target acceptance, backend, progress indicator. A
             backend other than this model's compiles (once) for that backend.
@@ -259,7 +281,8 @@ class CompiledModel:
         ----------
         datasets : mapping of str to mapping
             E.g. prior name -> the prior's data values (``builder.prior_data(prior)``).
-            Containers a set does not name keep the bound model's current values.
+            Containers a set does not name take the values the bound model was built
+            with.
         settings : SamplerSettings, optional
         seed : int
             Every fit uses this seed, so that the fits differ only by their data.
