@@ -31,6 +31,7 @@ LAYER_RANK: dict[str, int] = {
     "report": 8,
     "reanalysis": 8,
     "cli": 8,
+    "calibration": 8,
 }
 
 #: Layers that must stay importable without PyMC/PyTensor/nutpie.
