@@ -6,10 +6,15 @@ figure beside it.
 
 from __future__ import annotations
 
-__all__ = ["CREDIBLE_LEVEL", "DEFAULT_SEED"]
+__all__ = ["CREDIBLE_LEVEL", "DEFAULT_SEED", "MAX_SEED"]
 
 CREDIBLE_LEVEL: float = 0.95
 """Probability mass of every central credible interval the package reports."""
 
 DEFAULT_SEED: int = 20180104
 """Seed used when a specification gives none (the SCOT publication date, 4 January 2018)."""
+
+MAX_SEED: int = 2**32 - 1
+"""Largest seed accepted (seeds are whole numbers in ``[0, 2**32 - 1]``): every sampler
+backend takes a seed of 32 bits, and a larger one would overflow there, after the model
+is compiled."""

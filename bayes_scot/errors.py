@@ -7,7 +7,48 @@ is (file, entry, field), so that the command-line interface can print one line a
 
 from __future__ import annotations
 
-__all__ = ["EvidenceError", "SpecError"]
+import re
+
+__all__ = ["EvidenceError", "SpecError", "one_line"]
+
+#: Characters that would break a one-line message or act on a terminal: C0 and C1 control
+#: characters (newline, carriage return, escape, ...), Unicode line and paragraph
+#: separators, and bidirectional-text overrides.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _shown(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _NAMED:
+        return _NAMED[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def one_line(text: object) -> str:
+    r"""Return ``str(text)`` with every control character shown as an escape.
+
+    Newlines, carriage returns, terminal escape sequences (ANSI ``\x1b[...``) and other
+    control or line-separating characters in a file name, an entry id or a value are
+    written as ``\n``, ``\r``, ``\x1b``, ``\u2028``: a message stays one line and
+    nothing in it acts on the terminal. Applying it twice changes nothing more.
+
+    Parameters
+    ----------
+    text : object
+        Anything; converted with ``str``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> one_line("id\nvalid")
+    'id\\nvalid'
+    """
+    return _UNSAFE.sub(_shown, str(text))
 
 
 class EvidenceError(ValueError):
@@ -28,7 +69,8 @@ class EvidenceError(ValueError):
     -----
     ``str(error)`` gives one line of the form
     ``"<file>: entry '<entry>': field '<field>': <message>"``, leaving out the parts that
-    are unknown. The parts are also kept as attributes so that a caller that knows more
+    are unknown, with control characters shown escaped (:func:`one_line`). The parts are
+    also kept as attributes so that a caller that knows more
     (a loader that knows the file) can add it with :meth:`located`.
     """
 
@@ -55,7 +97,7 @@ class EvidenceError(ValueError):
         if self.field:
             parts.append(f"field '{self.field}'")
         parts.append(self.message)
-        return ": ".join(parts)
+        return one_line(": ".join(parts))
 
     def located(
         self,

@@ -220,10 +220,13 @@ class _Runner:
 
     def load_trial(self, index: int) -> Trial:
         from bayes_scot.data import load_trial
+        from bayes_scot.stats.reconstruction import check_curves
 
         t = self.spec.trials[index]
         try:
-            return load_trial(t.path or t.name, population=t.population)
+            trial = load_trial(t.path or t.name, population=t.population)
+            check_curves(trial)  # the survival model's rules, before any model is built
+            return trial
         except SpecError:
             raise
         except EvidenceError as err:

@@ -31,9 +31,15 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
-from bayes_scot.conventions import DEFAULT_SEED
+from bayes_scot.conventions import DEFAULT_SEED, MAX_SEED
 from bayes_scot.errors import EvidenceError, SpecError
-from bayes_scot.fitting.settings import BACKENDS, BackendName, SamplerSettings
+from bayes_scot.files import read_input
+from bayes_scot.fitting.settings import (
+    BACKENDS,
+    BackendName,
+    SamplerSettings,
+    sampler_size_problem,
+)
 from bayes_scot.stats.priors import DEFAULT_GRID_NAMES, EffectPrior, prior_grid
 
 __all__ = [
@@ -489,7 +495,8 @@ class AnalysisSpec:
             if key in sampler_keys:
                 sampler_changes[key] = value
             elif key == "seed":
-                spec = dataclasses.replace(spec, seed=_check_int(value, where, "seed", 0))
+                spec = dataclasses.replace(spec, seed=_check_int(value, where, "seed", 0,
+                                                                  maximum=MAX_SEED))
             elif key == "title":
                 spec = dataclasses.replace(spec, title=_check_str(value, where, "title"))
             elif key == "priors":
@@ -580,15 +587,22 @@ def spec_path(name_or_path: str | Path | None = None) -> Path:
         packaged = _packaged() / f"{text}.toml"
         if packaged.is_file():
             return Path(str(packaged))
-        if not candidate.exists():
+        if not _exists(candidate, text):
             raise SpecError(
                 f"no such specification; shipped: {', '.join(list_specs())}, or give a path "
                 "to a .toml file",
                 file=text,
             )
-    if not candidate.is_file():
+    if not _exists(candidate, text):
         raise SpecError("specification file not found", file=text)
-    return candidate
+    return candidate  # a folder, device or FIFO is refused when read (read_input)
+
+
+def _exists(path: Path, text: str) -> bool:
+    try:
+        return path.exists()
+    except (OSError, ValueError) as err:  # an embedded NUL byte, an overlong name
+        raise SpecError(f"not a usable path ({err})", file=text) from None
 
 
 def load_spec(name_or_path: str | Path | None = None) -> AnalysisSpec:
@@ -621,9 +635,9 @@ def load_spec(name_or_path: str | Path | None = None) -> AnalysisSpec:
     path = spec_path(name_or_path)
     where = str(name_or_path) if name_or_path is not None else f"{DEFAULT_SPEC} (shipped)"
     try:
-        raw = path.read_bytes()
-    except OSError as err:
-        raise SpecError(f"cannot read: {err.strerror}", file=where) from None
+        raw = read_input(path, what="specification file")
+    except EvidenceError as err:
+        raise SpecError(err.message, file=where) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -632,6 +646,8 @@ def load_spec(name_or_path: str | Path | None = None) -> AnalysisSpec:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise SpecError(f"invalid TOML: {err}", file=where) from None
+    except RecursionError:
+        raise SpecError("invalid TOML: tables or arrays nested too deeply", file=where) from None
     return _read_spec(data, file=where, base=path.parent, text=text, path=str(path))
 
 
@@ -647,7 +663,8 @@ def _read_spec(
     name = _check_str(_required(analysis, "name", file, "analysis"), file, "analysis.name")
     title = _check_str(analysis.get("title", name), file, "analysis.title")
     description = _check_str(analysis.get("description", ""), file, "analysis.description")
-    seed = _check_int(analysis.get("seed", DEFAULT_SEED), file, "analysis.seed", 0)
+    seed = _check_int(analysis.get("seed", DEFAULT_SEED), file, "analysis.seed", 0,
+                      maximum=MAX_SEED)
 
     trials = _read_trials(data.get("trials"), file, base)
     trial_names = [t.name for t in trials]
@@ -785,6 +802,9 @@ def _read_sampler(
     if max_treedepth > 20:
         raise SpecError(f"must be at most 20, not {max_treedepth!r}", file=file,
                         field=f"{where}.max_treedepth")
+    problem = sampler_size_problem(draws, tune, chains)
+    if problem is not None:
+        raise SpecError(problem[1], file=file, field=f"{where}.{problem[0]}")
     return SamplerSpec(draws=draws, tune=tune, chains=chains, target_accept=target_accept,
                        backend=backend, max_treedepth=max_treedepth)  # type: ignore[arg-type]
 
@@ -1026,11 +1046,15 @@ def _check_bool(value: Any, file: str, where: str) -> bool:
     return value
 
 
-def _check_int(value: Any, file: str, where: str, minimum: int) -> int:
+def _check_int(value: Any, file: str, where: str, minimum: int,
+               maximum: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise SpecError(f"must be a whole number, not {_type(value)}", file=file, field=where)
     if value < minimum:
         raise SpecError(f"must be at least {minimum}, not {value}", file=file, field=where)
+    if maximum is not None and value > maximum:
+        shown = f"{value}" if value.bit_length() < 64 else f"about 2**{value.bit_length() - 1}"
+        raise SpecError(f"must be at most {maximum}, not {shown}", file=file, field=where)
     return value
 
 

@@ -83,8 +83,8 @@ def test_existing_output_survives_a_failed_run(capsys, inputs):
     assert out.read_text() == "time,event\n1,1\n"
 
 
-def test_missing_output_directory(capsys, inputs):
+def test_missing_output_directory_is_created(capsys, inputs):
     curve, risk, folder = inputs
-    assert main(["reconstruct", str(curve), str(risk), "--out",
-                 str(folder / "nowhere" / "ipd.csv")]) == 2
-    assert "output directory does not exist" in capsys.readouterr().err
+    out = folder / "new" / "ipd.csv"
+    assert main(["reconstruct", str(curve), str(risk), "--out", str(out)]) == 0
+    assert out.read_text().startswith("time,event")

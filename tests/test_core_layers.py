@@ -18,6 +18,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "bayes_scot"
 LAYER_RANK: dict[str, int] = {
     "errors": 0,
     "conventions": 0,
+    "files": 0,
     "evidence": 1,
     "data": 2,
     "stats": 3,
@@ -35,7 +36,7 @@ LAYER_RANK: dict[str, int] = {
 }
 
 #: Layers that must stay importable without PyMC/PyTensor/nutpie.
-PYMC_FREE = {"errors", "conventions", "evidence", "data", "stats", "results"}
+PYMC_FREE = {"errors", "conventions", "files", "evidence", "data", "stats", "results"}
 PYMC_MODULES = {"pymc", "pytensor", "nutpie"}
 
 

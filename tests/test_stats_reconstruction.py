@@ -318,7 +318,7 @@ def test_read_csv_errors_name_the_file(tmp_path, content, match):
 
 
 def test_read_csv_missing_file_and_fractional_risk(tmp_path):
-    with pytest.raises(EvidenceError, match="no such"):
+    with pytest.raises(EvidenceError, match="not found"):
         read_curve_csv(tmp_path / "missing.csv")
     path = tmp_path / "risk.csv"
     path.write_text("0,10\n1,9.5\n")

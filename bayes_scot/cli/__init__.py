@@ -33,7 +33,9 @@ SUBCOMMANDS: tuple[str, ...] = ("report", "validate", "effect", "reconstruct")
 
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser with every available subcommand."""
-    parser = argparse.ArgumentParser(
+    from bayes_scot.cli.arguments import OneLineParser
+
+    parser = OneLineParser(
         prog="bayes-scot",
         description=(
             "Bayesian reanalysis of randomised trials from published arm-level data. "
@@ -64,8 +66,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 on success, 2 on bad input or usage, 1 on an unexpected failure.
+        0 on success, 2 on bad input or usage (also a file the system refuses to read or
+        write, such as a full disk), 1 on an unexpected failure (a bug: one line, or the
+        traceback when the environment variable ``BAYES_SCOT_TRACEBACK`` is set).
     """
+    from bayes_scot.cli.arguments import print_error
+
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
@@ -74,17 +80,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except EvidenceError as err:
-        print(f"bayes-scot {args.command}: error: {err}", file=sys.stderr)
+        print_error(args.command, err)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print(f"bayes-scot {args.command}: interrupted", file=sys.stderr)
-        return 130
     except BrokenPipeError:
         # The reader closed the pipe (e.g. `bayes-scot effect ... | head`): stop quietly,
         # and point stdout at devnull so the interpreter's final flush does not complain.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 141
+    except OSError as err:
+        where = f" ({err.filename!r})" if err.filename else ""
+        print_error(args.command, f"{err.strerror or err}{where}")
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print(f"bayes-scot {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # a bug: still one line unless the traceback is asked for
+        if os.environ.get("BAYES_SCOT_TRACEBACK"):
+            raise
+        print_error(args.command, f"internal error, please report it: "
+                                  f"{type(err).__name__}: {err}")
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

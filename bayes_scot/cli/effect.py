@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from bayes_scot.cli import Subparsers
+from bayes_scot.cli.arguments import finite_number, positive_number
 from bayes_scot.conventions import CREDIBLE_LEVEL
 from bayes_scot.errors import EvidenceError
 from bayes_scot.stats.normal_normal import reanalyse_effect
@@ -53,9 +54,11 @@ def parse_prior(text: str) -> tuple[str, tuple[float, float]]:
     if not sep or not name.strip() or len(parts) != 2:
         raise argparse.ArgumentTypeError(f"expected NAME=MEAN,SD, not {text!r}")
     try:
-        mean, sd = float(parts[0]), float(parts[1])
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: MEAN and SD must be numbers") from None
+        mean, sd = finite_number(parts[0]), positive_number(parts[1])
+    except argparse.ArgumentTypeError as err:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: MEAN must be a finite number and SD a positive one ({err})"
+        ) from None
     return name.strip(), (mean, sd)
 
 
@@ -74,27 +77,27 @@ def register(subparsers: Subparsers) -> argparse.ArgumentParser:
         ),
     )
     measure = parser.add_mutually_exclusive_group(required=True)
-    measure.add_argument("--hr", type=float, metavar="HR", help="reported hazard ratio")
-    measure.add_argument("--rr", type=float, metavar="RR", help="reported risk ratio")
-    measure.add_argument("--or", dest="odds_ratio", type=float, metavar="OR",
+    measure.add_argument("--hr", type=positive_number, metavar="HR", help="reported hazard ratio")
+    measure.add_argument("--rr", type=positive_number, metavar="RR", help="reported risk ratio")
+    measure.add_argument("--or", dest="odds_ratio", type=positive_number, metavar="OR",
                          help="reported odds ratio")
-    measure.add_argument("--md", type=float, metavar="MD",
+    measure.add_argument("--md", type=finite_number, metavar="MD",
                          help="reported mean difference, experimental minus control")
-    parser.add_argument("--lower", type=float, help="lower confidence limit")
-    parser.add_argument("--upper", type=float, help="upper confidence limit")
-    parser.add_argument("--level", type=float, default=0.95,
+    parser.add_argument("--lower", type=finite_number, help="lower confidence limit")
+    parser.add_argument("--upper", type=finite_number, help="upper confidence limit")
+    parser.add_argument("--level", type=finite_number, default=0.95,
                         help="confidence level of the interval (default 0.95)")
-    parser.add_argument("--p-value", type=float, dest="p_value",
+    parser.add_argument("--p-value", type=finite_number, dest="p_value",
                         help="two-sided p-value, used when no interval is given")
-    parser.add_argument("--se", type=float,
+    parser.add_argument("--se", type=positive_number,
                         help="standard error on the log scale (ratios) or natural scale (MD)")
-    parser.add_argument("--mcid", type=float,
+    parser.add_argument("--mcid", type=positive_number,
                         help="minimal clinically important effect: a ratio such as 0.8, or "
                              "a positive magnitude for MD")
     parser.add_argument("--benefit", choices=("lower", "higher"),
                         help="which direction favours the experimental arm (default for "
                              "ratios: lower; required for MD)")
-    parser.add_argument("--design", type=float, dest="design_effect",
+    parser.add_argument("--design", type=finite_number, dest="design_effect",
                         help="hoped-for effect that centres the optimistic priors (ratio "
                              "default 2/3; MD default: the MCID)")
     parser.add_argument("--prior", action="append", type=parse_prior, default=None,
@@ -160,9 +163,24 @@ def _json(table: pd.DataFrame) -> str:
     return json.dumps({"likelihood": likelihood, "priors": rows}, indent=2)
 
 
+def _check_one_source(args: argparse.Namespace) -> None:
+    """Refuse several sources of the standard error instead of silently preferring one."""
+    given = [name for name, present in (
+        ("--lower/--upper", args.lower is not None or args.upper is not None),
+        ("--se", args.se is not None),
+        ("--p-value", args.p_value is not None),
+    ) if present]
+    if len(given) > 1:
+        raise EvidenceError(
+            f"give one of a confidence interval, --se or --p-value, not {' and '.join(given)}",
+            field=given[1].lstrip("-"),
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     """Reanalyse the effect given on the command line and print the table; return 0."""
     measure, estimate = _measure(args)
+    _check_one_source(args)
     priors = dict(args.prior) if args.prior else None
     table = reanalyse_effect(
         estimate, args.lower, args.upper, measure=measure, level=args.level, priors=priors,

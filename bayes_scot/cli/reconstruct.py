@@ -19,14 +19,26 @@ import tempfile
 from pathlib import Path
 
 from bayes_scot.cli import Subparsers
-from bayes_scot.errors import EvidenceError
+from bayes_scot.cli.arguments import finite_number, output_file, print_warning, whole_number
+from bayes_scot.errors import EvidenceError, one_line
+from bayes_scot.files import check_output_file
 from bayes_scot.stats.reconstruction import (
     read_curve_csv,
     read_risk_table_csv,
     reconstruct_curve,
 )
 
-__all__ = ["register", "run", "write_atomically"]
+__all__ = ["register", "run", "tolerance", "write_atomically"]
+
+
+def tolerance(text: str) -> float:
+    """Parse a noise tolerance on the survival scale: a number in [0, 0.5)."""
+    value = finite_number(text)
+    if not 0.0 <= value < 0.5:
+        raise argparse.ArgumentTypeError(
+            f"must be in [0, 0.5) on the survival scale, not {text!r}"
+        )
+    return value
 
 
 def register(subparsers: Subparsers) -> argparse.ArgumentParser:
@@ -45,13 +57,13 @@ def register(subparsers: Subparsers) -> argparse.ArgumentParser:
     )
     parser.add_argument("curve", metavar="CURVE.csv", help="digitised curve: time, survival")
     parser.add_argument("risk", metavar="RISK.csv", help="risk table: time, number at risk")
-    parser.add_argument("--total-events", type=int, dest="total_events",
+    parser.add_argument("--total-events", type=whole_number(0), dest="total_events",
                         help="total number of events, when reported")
-    parser.add_argument("--out", required=True, metavar="IPD.csv",
+    parser.add_argument("--out", required=True, type=output_file, metavar="IPD.csv",
                         help="where to write the patient-level data")
     parser.add_argument("--scale", choices=("auto", "proportion", "percent"), default="auto",
                         help="scale of the survival column (default: auto-detect)")
-    parser.add_argument("--noise-tolerance", type=float, default=0.03,
+    parser.add_argument("--noise-tolerance", type=tolerance, default=0.03,
                         dest="noise_tolerance",
                         help="largest digitisation error cleaned silently, on the survival "
                              "scale (default 0.03)")
@@ -69,16 +81,22 @@ def write_atomically(text: str, path: str | os.PathLike[str]) -> None:
     text : str
         File contents.
     path : str or path-like
-        Destination; its directory must exist.
+        Destination: a regular file (replaced) or a new path; missing folders above it
+        are created.
+
+    Raises
+    ------
+    EvidenceError
+        If ``path`` is a folder, device or FIFO, or cannot be written
+        (:func:`~bayes_scot.files.check_output_file`). A device node is never replaced.
     """
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    if not directory.is_dir():
-        raise EvidenceError("the output directory does not exist", file=str(target))
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    target = check_output_file(path, what="patient-level data file")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
+        check_output_file(path, what="patient-level data file")  # still not a device
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -99,7 +117,9 @@ def run(args: argparse.Namespace) -> int:
             raise
         raise err.located(file=str(args.curve)) from None
     write_atomically(result.ipd.to_csv(index=False, lineterminator="\n"), args.out)
-    print(f"{args.out}: {result.summary()}")
+    print(one_line(f"{args.out}: {result.summary()}"))
+    if result.quality_warning:
+        print_warning("reconstruct", f"{args.curve}: {result.quality_warning}")
     if args.verbose:
         for line in (*result.cleaning, *result.adjustments):
             print(f"  {line}")

@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
-from collections.abc import Callable
-from pathlib import Path
 
 from bayes_scot.cli import Subparsers
+from bayes_scot.cli.arguments import chains, iterations, output_folder, seed
 from bayes_scot.fitting.settings import BACKENDS
 
 __all__ = ["register", "run"]
@@ -28,29 +27,11 @@ examples:
   bayes-scot report scot_pp --out pp-report --priors reference,skeptical_moderate
   bayes-scot report my_analysis.toml --out quick --draws 300 --chains 2 --quiet
 
-exit status: 0 on success, 2 for a bad specification, trial file or output folder
-(one line on standard error), 1 for an unexpected failure."""
+limits: --seed 0 to 4294967295 (2**32 - 1); --chains at most 64; --draws and --tune at
+most 100,000 per chain; chains x draws at most 400,000 (what fits in memory).
 
-
-def _whole_number(minimum: int) -> Callable[[str], int]:
-    """Return an argparse ``type`` accepting whole numbers of at least ``minimum``."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"must be a whole number, not {text!r}"
-            ) from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}, not {value}")
-        return value
-
-    return parse
-
-
-_positive_int = _whole_number(1)
-_seed = _whole_number(0)
+exit status: 0 on success, 2 for a bad specification, trial file, option or output folder
+(one line on standard error, before any model is built), 1 for an unexpected failure."""
 
 
 def _names(text: str) -> list[str]:
@@ -71,15 +52,15 @@ def register(subparsers: Subparsers) -> argparse.ArgumentParser:
     )
     parser.add_argument("spec", nargs="?", default=None, metavar="SPEC",
                         help="specification name or TOML path (default: scot_itt)")
-    parser.add_argument("--out", "-o", required=True, type=Path, metavar="DIR",
+    parser.add_argument("--out", "-o", required=True, type=output_folder, metavar="DIR",
                         help="report folder to create (an earlier report there is replaced)")
-    parser.add_argument("--draws", type=_positive_int, metavar="N",
+    parser.add_argument("--draws", type=iterations, metavar="N",
                         help="posterior draws per chain (default: the specification's)")
-    parser.add_argument("--tune", type=_positive_int, metavar="N",
+    parser.add_argument("--tune", type=iterations, metavar="N",
                         help="tuning iterations per chain (default: the specification's)")
-    parser.add_argument("--chains", type=_positive_int, metavar="N",
+    parser.add_argument("--chains", type=chains, metavar="N",
                         help="number of chains (default: the specification's)")
-    parser.add_argument("--seed", type=_seed, metavar="N",
+    parser.add_argument("--seed", type=seed, metavar="N",
                         help="random seed of every fit (default: the specification's)")
     parser.add_argument("--priors", type=_names, metavar="A,B",
                         help="comma-separated prior names to run, e.g. "

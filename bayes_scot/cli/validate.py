@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 
 from bayes_scot.cli import Subparsers
+from bayes_scot.cli.arguments import print_warning
 from bayes_scot.data import SHIPPED_TRIALS, load_trial
+from bayes_scot.errors import one_line
 from bayes_scot.evidence import Trial
 
 __all__ = ["register", "run", "summary_line"]
@@ -60,7 +62,18 @@ def summary_line(trial: Trial, *, label: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Validate ``args.path`` and print the summary line; return the exit code 0."""
+    """Validate ``args.path`` and print the summary line; return the exit code 0.
+
+    Digitised curves are reconstructed as the survival model would
+    (:func:`~bayes_scot.stats.reconstruction.check_curves`); one that reproduces its curve
+    poorly gets a warning line on standard error.
+    """
+    from bayes_scot.stats.reconstruction import check_curves
+
     trial = load_trial(args.path, population="all")
-    print(summary_line(trial, label=str(args.path)))
+    reconstructions = check_curves(trial)
+    print(one_line(summary_line(trial, label=str(args.path))))
+    for entry, result in reconstructions.items():
+        if result.quality_warning:
+            print_warning("validate", f"{args.path}: entry {entry!r}: {result.quality_warning}")
     return 0

@@ -36,7 +36,9 @@ from bayes_scot.evidence import (
     Trial,
     validate_entries,
 )
+from bayes_scot.evidence.endpoints import check_redeclared
 from bayes_scot.evidence.entries import entry_fields
+from bayes_scot.files import read_input
 
 __all__ = [
     "EXTERNAL_FILE",
@@ -268,15 +270,10 @@ class _TrialReader:
         )
 
     def _read_bytes(self) -> bytes:
-        if not self.path.exists():
-            raise EvidenceError("file not found")
-        if self.path.is_dir():
-            raise EvidenceError("is a folder, not a trial file")
         try:
-            raw = self.path.read_bytes()
-        except OSError as err:
-            raise EvidenceError(f"cannot read the file ({err.strerror or err})") from None
-        return raw
+            return read_input(self.path, what="trial file")
+        except EvidenceError as err:
+            raise EvidenceError(err.message) from None  # the caller adds the file
 
     def _parse(self, raw: bytes) -> dict[str, Any]:
         if b"\x00" in raw:
@@ -294,6 +291,8 @@ class _TrialReader:
             document = tomllib.loads(text)
         except tomllib.TOMLDecodeError as err:
             raise EvidenceError(f"invalid TOML: {err}") from None
+        except RecursionError:
+            raise EvidenceError("invalid TOML: tables or arrays nested too deeply") from None
         if not document:
             raise EvidenceError("the file holds only comments; it needs [trial], [arms] "
                                 "and [populations] tables")
@@ -356,6 +355,7 @@ class _TrialReader:
                 _require_str(spec[key], f"{where}.{key}")
             try:
                 endpoints[name] = Endpoint(name=name, **spec)
+                check_redeclared(endpoints[name])
             except EvidenceError as err:
                 raise EvidenceError(err.message, field=f"{where}.{err.field}") from None
         return endpoints
@@ -522,19 +522,22 @@ def _is_required(f: dataclasses.Field[Any]) -> bool:
 
 
 def _type_name(value: Any) -> str:
-    return {dict: "table", list: "array", str: "string", bool: "boolean", int: "integer",
-            float: "number"}.get(type(value), type(value).__name__)
+    """Name a TOML value's type with its article: "an array", "a table", "NaN"."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN (not a number)" if math.isnan(value) else f"{value} (infinite)"
+    return {dict: "a table", list: "an array", str: "a string", bool: "a boolean",
+            int: "an integer", float: "a number"}.get(type(value), type(value).__name__)
 
 
 def _require_table(value: Any, where: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise EvidenceError(f"must be a table, not a {_type_name(value)}", field=where)
+        raise EvidenceError(f"must be a table, not {_type_name(value)}", field=where)
     return value
 
 
 def _require_str(value: Any, where: str, *, allow_empty: bool = False) -> str:
     if not isinstance(value, str):
-        raise EvidenceError(f"must be a string, not a {_type_name(value)}", field=where)
+        raise EvidenceError(f"must be a string, not {_type_name(value)}", field=where)
     if not allow_empty and not value.strip():
         raise EvidenceError("must not be empty", field=where)
     return value
@@ -573,23 +576,23 @@ def _convert(value: Any, annotation: str, name: str) -> Any:
         table = _require_table(value, name)
         for arm, number in table.items():
             if not _is_number(number):
-                raise EvidenceError(f"must be a number, not a {_type_name(number)}",
+                raise EvidenceError(f"must be a finite number, not {_type_name(number)}",
                                     field=f"{name}.{arm}")
         return dict(table)
     if base.startswith("tuple["):
         if not isinstance(value, list):
-            raise EvidenceError(f"must be an array of numbers, not a {_type_name(value)}",
+            raise EvidenceError(f"must be an array of numbers, not {_type_name(value)}",
                                 field=name)
         for i, number in enumerate(value):
             if not _is_number(number):
-                raise EvidenceError(f"must be a number, not a {_type_name(number)}",
+                raise EvidenceError(f"must be a finite number, not {_type_name(number)}",
                                     field=f"{name}[{i}]")
         if base == "tuple[float, ...]" or base == "tuple[float, float]":
             return tuple(float(v) for v in value)
         return tuple(value)
     if base in ("float", "int"):
         if not _is_number(value):
-            raise EvidenceError(f"must be a number, not a {_type_name(value)}", field=name)
+            raise EvidenceError(f"must be a finite number, not {_type_name(value)}", field=name)
         return float(value) if base == "float" else value
     if base == "str" or base.startswith("Literal["):
         return _require_str(value, name, allow_empty=name in ("assumption", "comparator"))
@@ -603,21 +606,20 @@ def _check_survival_scale(mapping: Any, name: str) -> None:
     for key, value in items:
         if _is_number(value) and value > 1:
             where = f"{name}.{key}" if isinstance(mapping, dict) else f"{name}[{key}]"
+            hint = f"; write {value:g}% as {value / 100:g}" if 2 <= value <= 100 else ""
             raise EvidenceError(
-                f"is {value:g}, but survival is a proportion in [0, 1]; "
-                f"write {value:g}% as {value / 100:g}",
-                field=where,
+                f"is {value:g}, but survival is a proportion in [0, 1]{hint}", field=where
             )
 
 
 def _read_two_column_csv(path: Path, key: str) -> tuple[list[float], list[float]]:
     """Read a two-column CSV with a header row (time and value) into two lists."""
-    if not path.is_file():
-        raise EvidenceError(f"file not found: {path}", field=key)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as err:
-        raise EvidenceError(f"cannot read {path} ({err})", field=key) from None
+        text = read_input(path, what="CSV file").decode("utf-8-sig")
+    except EvidenceError as err:
+        raise EvidenceError(f"{str(path)!r}: {err.message}", field=key) from None
+    except UnicodeDecodeError:
+        raise EvidenceError(f"{str(path)!r}: not UTF-8 text", field=key) from None
     rows = [row for row in csv.reader(text.splitlines()) if row and any(c.strip() for c in row)]
     if len(rows) < 2:
         raise EvidenceError(f"{path} needs a header row and at least one data row", field=key)

@@ -11,7 +11,7 @@ from typing import Literal
 
 from bayes_scot.errors import EvidenceError
 
-__all__ = ["ENDPOINTS", "Endpoint", "get_endpoint"]
+__all__ = ["ENDPOINTS", "Endpoint", "check_redeclared", "get_endpoint"]
 
 EndpointKind = Literal["time_to_event", "continuous", "binary", "composite"]
 
@@ -186,3 +186,34 @@ def get_endpoint(name: str, extra: dict[str, Endpoint] | None = None) -> Endpoin
             "(declare a new one in the file's [endpoints] table)",
             field="endpoint",
         ) from None
+
+
+def check_redeclared(endpoint: Endpoint) -> None:
+    """Refuse a file's declaration that changes what a built-in endpoint is.
+
+    A trial file may declare a built-in endpoint again (to give its own label or unit),
+    but not with another kind or direction: every model and report reads ``efs`` as a
+    time-to-event endpoint where higher survival is better.
+
+    Parameters
+    ----------
+    endpoint : Endpoint
+        The file's declaration.
+
+    Raises
+    ------
+    EvidenceError
+        If a built-in endpoint of that name has another ``kind`` or ``better``, naming the
+        field.
+    """
+    builtin = ENDPOINTS.get(endpoint.name)
+    if builtin is None:
+        return
+    for name in ("kind", "better"):
+        if getattr(endpoint, name) != getattr(builtin, name):
+            raise EvidenceError(
+                f"{endpoint.name!r} is a built-in endpoint with {name} = "
+                f"{getattr(builtin, name)!r}; it cannot be redeclared with "
+                f"{name} = {getattr(endpoint, name)!r} (declare a new name instead)",
+                field=name,
+            )

@@ -25,6 +25,7 @@ from bayes_scot.evidence.source import Source
 
 __all__ = [
     "ENTRY_KINDS",
+    "MAX_TIME_MONTHS",
     "POOLED",
     "DigitisedCurve",
     "EffectEstimate",
@@ -45,6 +46,10 @@ POOLED = "pooled"
 """Pseudo-arm name for a value reported for both arms together (e.g. a pooled baseline)."""
 
 ArmMap = Mapping[str, float]
+
+MAX_TIME_MONTHS: float = 1200.0
+"""Latest time an entry may report, in months (100 years): a larger time is a typing or
+unit error, and would put a model's time grid beyond any follow-up."""
 
 
 def _is_number(x: Any) -> bool:
@@ -151,6 +156,17 @@ class Entry:
             raise self._fail(name, "is required")
         if not _is_number(value) or value < 0:
             raise self._fail(name, f"must be a non-negative number of months, not {value!r}")
+        self._check_time_range(name, (value,), indexed=False)
+
+    def _check_time_range(self, name: str, values: tuple[float, ...], *,
+                          indexed: bool = True) -> None:
+        for i, value in enumerate(values):
+            if value > MAX_TIME_MONTHS:
+                where = f"{name}[{i}]" if indexed else name
+                raise self._fail(
+                    where, f"{value:g} months is beyond {MAX_TIME_MONTHS:g} months (100 "
+                    "years); times are in months"
+                )
 
     def _check_level(self) -> None:
         level = getattr(self, "level", 0.95)
@@ -409,6 +425,7 @@ class ReportedRatio(Entry):
                 raise self._fail("window_months", "must be [start, end] in months")
             if not 0 <= window[0] < window[1]:
                 raise self._fail("window_months", f"start must be below end, got {list(window)}")
+            self._check_time_range("window_months", window)
             object.__setattr__(self, "window_months", (float(window[0]), float(window[1])))
         if self.estimand not in ("cumulative", "interval"):
             raise self._fail("estimand", "must be 'cumulative' or 'interval'")
@@ -479,6 +496,8 @@ class DigitisedCurve(Entry):
             raise self._fail("n_risk", "risk_times and n_risk must have the same length")
         if min(self.times) < 0:
             raise self._fail("times", "times must be non-negative")
+        self._check_time_range("times", self.times)
+        self._check_time_range("risk_times", self.risk_times)
         for i, s in enumerate(self.survival):
             if not 0.0 <= s <= 1.0:
                 raise self._fail(f"survival[{i}]", f"must be in [0, 1], not {s!r}")
@@ -651,6 +670,7 @@ class SlopeSummary(Entry):
                 or window[0] >= window[1]
             ):
                 raise self._fail("window_months", "must be [start, end] in months, start < end")
+            self._check_time_range("window_months", window)
             object.__setattr__(self, "window_months", (float(window[0]), float(window[1])))
 
     @property

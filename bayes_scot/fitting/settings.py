@@ -6,7 +6,15 @@ import os
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["BACKENDS", "BackendName", "SamplerSettings"]
+__all__ = [
+    "BACKENDS",
+    "MAX_CHAINS",
+    "MAX_ITERATIONS",
+    "MAX_STORED_DRAWS",
+    "BackendName",
+    "SamplerSettings",
+    "sampler_size_problem",
+]
 
 BACKENDS: tuple[str, ...] = ("nutpie", "blackjax", "pymc")
 """Sampler backends: ``nutpie`` (numba-compiled NUTS, the default), ``blackjax`` (the
@@ -14,6 +22,47 @@ whole sampler compiled by JAX; many fits run as one vectorised batch) and ``pymc
 (PyMC's own NUTS, the fallback)."""
 
 BackendName = Literal["nutpie", "blackjax", "pymc"]
+
+MAX_CHAINS: int = 64
+"""Most chains of one fit. Chains run side by side (one per core, or vectorised on one
+device); 4 suffice for R-hat, and more than 64 only exhaust memory."""
+
+MAX_ITERATIONS: int = 100_000
+"""Most draws, and most tuning iterations, per chain."""
+
+MAX_STORED_DRAWS: int = 400_000
+"""Most draws kept per fit, chains times draws (100 times the default 4 x 1000). Every
+kept draw stores every free variable and deterministic of the model: the survival model
+stores about 1,200 values per draw, so 400,000 draws are about 4 GB per prior, the most a
+report may hold in memory."""
+
+
+def sampler_size_problem(draws: int, tune: int, chains: int) -> tuple[str, str] | None:
+    """Return ``(setting, message)`` when a fit of this size is beyond the stated bounds.
+
+    Parameters
+    ----------
+    draws, tune, chains : int
+        Draws and tuning iterations per chain, and the number of chains.
+
+    Returns
+    -------
+    tuple of str or None
+        The setting at fault (``"draws"``, ``"tune"`` or ``"chains"``) and why, or
+        ``None`` when the size is within :data:`MAX_CHAINS`, :data:`MAX_ITERATIONS` and
+        :data:`MAX_STORED_DRAWS`.
+    """
+    if chains > MAX_CHAINS:
+        return "chains", f"must be at most {MAX_CHAINS}, not {chains}"
+    for name, value in (("draws", draws), ("tune", tune)):
+        if value > MAX_ITERATIONS:
+            return name, f"must be at most {MAX_ITERATIONS:,} per chain, not {value:,}"
+    if draws * chains > MAX_STORED_DRAWS:
+        return "draws", (
+            f"{chains} chains x {draws:,} draws keep {draws * chains:,} draws per fit; "
+            f"at most {MAX_STORED_DRAWS:,} fit in memory"
+        )
+    return None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,6 +112,9 @@ class SamplerSettings:
                 raise ValueError(f"{name} must be a non-negative whole number, not {value!r}")
         if self.draws < 1 or self.chains < 1:
             raise ValueError("draws and chains must be at least 1")
+        problem = sampler_size_problem(self.draws, self.tune, self.chains)
+        if problem is not None:
+            raise ValueError(f"{problem[0]} {problem[1]}")
         if not 0.0 < self.target_accept < 1.0:
             raise ValueError(f"target_accept must be in (0, 1), not {self.target_accept!r}")
         treedepth = self.max_treedepth

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bayes_scot.errors import EvidenceError
+from bayes_scot.files import check_output_folder, read_input
 from bayes_scot.report.figures import draw_figures
 from bayes_scot.report.render import context, render_html, render_markdown
 from bayes_scot.report.summary import summary
@@ -37,19 +38,20 @@ def check_target(out: Path) -> None:
     Raises
     ------
     EvidenceError
-        If ``out`` is a file, or a folder holding anything but an earlier report.
+        If ``out`` is a file, device or FIFO, lies under a file, sits in a folder that is
+        not writable (:func:`~bayes_scot.files.check_output_folder`), or is a folder
+        holding anything but an earlier report.
     """
+    check_output_folder(out, what="report folder")
     if not out.exists():
         return
-    if not out.is_dir():
-        raise EvidenceError("exists and is not a folder", file=str(out))
     entries = {p.name for p in out.iterdir()}
     if not entries:
         return
     previous = out / "summary.json"
     try:
-        is_report = "schema_version" in json.loads(previous.read_text(encoding="utf-8"))
-    except (OSError, ValueError, TypeError):
+        is_report = "schema_version" in json.loads(read_input(previous, what="summary"))
+    except (ValueError, TypeError):  # EvidenceError is a ValueError
         is_report = False
     if not is_report or not entries <= set(REPORT_FILES):
         raise EvidenceError(

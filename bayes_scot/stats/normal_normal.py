@@ -14,6 +14,7 @@ al. (EOLIA, JAMA 2018) and Zampieri et al. (ANDROMEDA-SHOCK, AJRCCM 2020).
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -95,6 +96,15 @@ class NormalLikelihood:
         return self.measure in RATIO_MEASURES
 
 
+def _check_precision(se: float) -> None:
+    """Refuse a standard error so small that its precision, ``1 / se**2``, overflows."""
+    if se * se < sys.float_info.min:
+        raise EvidenceError(
+            f"{se:g} is too small to compute with (its square underflows to 0); a standard "
+            f"error must be at least {math.sqrt(sys.float_info.min):.0e}", field="se",
+        )
+
+
 def _check_measure(measure: str) -> str:
     if measure not in MEASURES:
         raise EvidenceError(f"must be one of {', '.join(MEASURES)}, not {measure!r}",
@@ -173,6 +183,7 @@ def reported_likelihood(
         s = float(se)
         if not math.isfinite(s) or s <= 0:
             raise EvidenceError(f"must be positive, not {se!r}", field="se")
+        _check_precision(s)
         return NormalLikelihood(theta, s, measure, "se")
     if p_value is not None:
         return NormalLikelihood(theta, se_from_p(value, p_value, log=is_ratio), measure,
@@ -207,6 +218,7 @@ def normal_posterior(
         raise EvidenceError("prior SDs must be positive and finite", field="prior_sd")
     if not math.isfinite(se) or se <= 0:
         raise EvidenceError(f"must be positive, not {se!r}", field="se")
+    _check_precision(se)
     w0 = 1.0 / s0**2
     w1 = 1.0 / se**2
     var = 1.0 / (w0 + w1)
@@ -271,8 +283,11 @@ def _difference_threshold(value: float, benefit: Benefit, name: str) -> float:
         magnitude = float(value)
     except (TypeError, ValueError):
         raise EvidenceError(f"must be a number, not {value!r}", field=name) from None
-    if not math.isfinite(magnitude) or magnitude == 0:
-        raise EvidenceError(f"must be a non-zero finite number, not {value!r}", field=name)
+    if not math.isfinite(magnitude) or magnitude <= 0:
+        raise EvidenceError(
+            f"must be a positive magnitude, not {value!r} (benefit gives the direction)",
+            field=name,
+        )
     return -abs(magnitude) if benefit == "lower" else abs(magnitude)
 
 

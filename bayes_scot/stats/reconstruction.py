@@ -30,7 +30,6 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from os import PathLike
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -38,11 +37,15 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from bayes_scot.errors import EvidenceError
+from bayes_scot.evidence import Trial
 from bayes_scot.evidence.entries import DigitisedCurve
+from bayes_scot.files import read_input
 from bayes_scot.stats.kaplan_meier import CleanedCurve, clean_curve, kaplan_meier
 
 __all__ = [
+    "POOR_MAX_ABS_DS",
     "Reconstruction",
+    "check_curves",
     "read_curve_csv",
     "read_risk_table_csv",
     "reconstruct_curve",
@@ -52,6 +55,12 @@ __all__ = [
 
 MAX_ITERATIONS = 1000
 """Upper bound on the censoring adjustments per interval (convergence takes a handful)."""
+
+
+POOR_MAX_ABS_DS = 0.05
+"""Largest |dS| between the reconstructed and the digitised curve accepted without a
+warning: above the digitisation noise the cleaning tolerates by default (0.03), a sign
+that the curve and its risk table disagree (a wrong arm, a mistyped risk-table row)."""
 
 
 def _risk_tolerance(n_start: int) -> float:
@@ -121,6 +130,23 @@ class Reconstruction:
             "cleaning": list(self.cleaning),
             "adjustments": list(self.adjustments),
         }
+
+    @property
+    def quality_warning(self) -> str | None:
+        """A one-line warning when the reconstruction reproduces the curve poorly.
+
+        Returns
+        -------
+        str or None
+            E.g. ``"the reconstruction reproduces the curve poorly: max |dS| = 0.115,
+            above 0.05; check the risk table and the arm"``, or ``None`` when
+            ``max_abs_ds`` is at most :data:`POOR_MAX_ABS_DS`.
+        """
+        if self.max_abs_ds <= POOR_MAX_ABS_DS:
+            return None
+        return (f"the reconstruction reproduces the curve poorly: max |dS| = "
+                f"{self.max_abs_ds:.3f}, above {POOR_MAX_ABS_DS:g}; check that the risk "
+                "table belongs to this curve and arm")
 
     def summary(self) -> str:
         """Describe the accuracy in one line."""
@@ -610,16 +636,46 @@ def reconstruct_entry(entry: DigitisedCurve, **options: Any) -> Reconstruction:
     return result
 
 
+def check_curves(trial: Trial) -> dict[str, Reconstruction]:
+    """Reconstruct every digitised curve of a trial, as a model would, to check them.
+
+    ``bayes-scot validate`` and :func:`bayes_scot.reanalyse` call this before any model is
+    built, so a curve that rises by more than digitisation noise, or a risk table that
+    does not start at time 0 or contradicts its curve, is refused by the same rules as in
+    the survival model, naming the file and the entry.
+
+    Parameters
+    ----------
+    trial : Trial
+        A loaded trial (any population).
+
+    Returns
+    -------
+    dict of str to Reconstruction
+        By entry id; :attr:`Reconstruction.quality_warning` says which reproduce their
+        curve poorly.
+
+    Raises
+    ------
+    EvidenceError
+        As :func:`reconstruct_entry`, naming the trial file and the entry.
+    """
+    checked = {}
+    for entry in trial.entries:
+        if isinstance(entry, DigitisedCurve):
+            try:
+                checked[entry.id] = reconstruct_entry(entry)
+            except EvidenceError as err:
+                raise err.located(file=trial.path or trial.name) from None
+    return checked
+
+
 def _read_two_columns(path: str | PathLike[str], what: str) -> np.ndarray:
     file = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise EvidenceError(f"no such {what} file", file=file) from None
+        text = read_input(path, what=f"{what} file").decode("utf-8-sig")
     except UnicodeDecodeError:
         raise EvidenceError(f"the {what} file is not UTF-8 text", file=file) from None
-    except OSError as err:
-        raise EvidenceError(f"cannot read the {what} file: {err.strerror}", file=file) from None
     lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
     if not lines:
         raise EvidenceError(f"the {what} file is empty", file=file)
@@ -641,9 +697,10 @@ def _read_two_columns(path: str | PathLike[str], what: str) -> np.ndarray:
     values = []
     for number, row in enumerate(rows, start=1):
         cells = [c for c in row if c.strip()]
-        if len(cells) < 2:
-            raise EvidenceError(f"line {number} has {len(cells)} column(s); expected 2",
-                                file=file)
+        if len(cells) != 2:
+            second = "survival" if what == "curve" else "number at risk"
+            raise EvidenceError(f"line {number} has {len(cells)} column(s); expected 2 "
+                                f"(time and {second})", file=file)
         try:
             values.append((parse(cells[0]), parse(cells[1])))
         except ValueError:
@@ -667,7 +724,7 @@ def read_curve_csv(path: str | PathLike[str]) -> tuple[np.ndarray, np.ndarray]:
     path : str or path-like
         A text file with one point per line, ``x, y``; comma, semicolon (with decimal
         commas), tab or space separated; an optional header line; lines starting with
-        ``#`` are ignored. Extra columns are ignored.
+        ``#`` are ignored. A line with more or fewer than two values is an error.
 
     Returns
     -------
