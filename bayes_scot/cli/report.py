@@ -28,7 +28,7 @@ examples:
   bayes-scot report my_analysis.toml --out quick --draws 300 --chains 2 --quiet
 
 limits: --seed 0 to 4294967295 (2**32 - 1); --chains at most 64; --draws and --tune at
-most 100,000 per chain; chains x draws at most 400,000 (what fits in memory).
+most 100,000 per chain; chains x draws at most 100,000 (what fits in memory).
 
 exit status: 0 on success, 2 for a bad specification, trial file, option or output folder
 (one line on standard error, before any model is built), 1 for an unexpected failure."""

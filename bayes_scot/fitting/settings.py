@@ -30,11 +30,12 @@ device); 4 suffice for R-hat, and more than 64 only exhaust memory."""
 MAX_ITERATIONS: int = 100_000
 """Most draws, and most tuning iterations, per chain."""
 
-MAX_STORED_DRAWS: int = 400_000
-"""Most draws kept per fit, chains times draws (100 times the default 4 x 1000). Every
-kept draw stores every free variable and deterministic of the model: the survival model
-stores about 1,200 values per draw, so 400,000 draws are about 4 GB per prior, the most a
-report may hold in memory."""
+MAX_STORED_DRAWS: int = 100_000
+"""Most draws kept per fit, chains times draws (25 times the default 4 x 1000). Every
+kept draw stores every free variable and deterministic of the model: SCOT's survival
+model stores 374 values per draw (35 free, 339 deterministic), so 100,000 draws take
+about 0.3 GB per prior and 4 GB for a grid of 13 priors, which a report holds in memory
+together."""
 
 
 def sampler_size_problem(draws: int, tune: int, chains: int) -> tuple[str, str] | None:

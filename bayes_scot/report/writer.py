@@ -7,6 +7,7 @@ previous report (if any) untouched and no temporary directory behind.
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import shutil
@@ -21,7 +22,7 @@ from bayes_scot.report.figures import draw_figures
 from bayes_scot.report.render import context, render_html, render_markdown
 from bayes_scot.report.summary import summary
 
-__all__ = ["REPORT_FILES", "check_target", "write_report"]
+__all__ = ["REPORT_FILES", "check_target", "clean_leftovers", "write_report"]
 
 REPORT_FILES: tuple[str, ...] = ("index.html", "report.md", "summary.json", "figures")
 """What a report folder holds: the HTML page, the Markdown, the JSON summary and the
@@ -102,12 +103,15 @@ def write_report(reanalysis: Any, out_dir: str | os.PathLike[str], *,
     -----
     Everything is written into a temporary folder next to ``out_dir`` and renamed into
     place at the end. On any error the temporary folder is removed and ``out_dir`` is
-    left as it was.
+    left as it was. A run killed outright (SIGKILL, power loss) cannot clean up: the next
+    run to the same folder removes what it left (:func:`clean_leftovers`).
     """
     out = Path(out_dir).expanduser().absolute()
     check_target(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    clean_leftovers(out)
+    staging = Path(tempfile.mkdtemp(prefix=f"{_hidden_prefix(out)}{os.getpid()}.",
+                                    suffix=".partial", dir=out.parent))
     try:
         staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; a report is not
         drawn, notes = draw_figures(reanalysis) if figures else ([], ["figures not drawn"])
@@ -132,12 +136,65 @@ def write_report(reanalysis: Any, out_dir: str | os.PathLike[str], *,
     return out
 
 
+def _hidden_prefix(out: Path) -> str:
+    return f".{out.name}."
+
+
+def _owner_alive(name: str, prefix: str) -> bool:
+    """Whether the process whose id follows ``prefix`` in ``name`` is still running."""
+    pid_text = name[len(prefix):].split(".", 1)[0]
+    if not pid_text.isdigit():
+        return False  # not written by this version: no owner to wait for
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # another user's process (or an id beyond the system's): leave it
+    return True
+
+
+def clean_leftovers(out: Path) -> list[Path]:
+    """Remove what killed runs left beside ``out``; restore a report caught mid-replace.
+
+    A report is assembled in ``.<name>.<pid>.<random>.partial`` and an earlier report is
+    moved to ``.<name>.<pid>.<random>.old`` for the instant of the swap. A process killed
+    with SIGKILL leaves these behind. Folders whose process no longer runs are removed;
+    when ``out`` itself is missing, the newest ``.old`` of such a run is the previous
+    report and is renamed back first.
+
+    Parameters
+    ----------
+    out : pathlib.Path
+        The report folder (absolute).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The folders removed.
+    """
+    prefix = _hidden_prefix(out)
+    stale = sorted(
+        (p for p in out.parent.glob(f"{glob.escape(prefix)}*")
+         if p.suffix in (".partial", ".old") and p.is_dir() and not p.is_symlink()
+         and not _owner_alive(p.name, prefix)),
+        key=lambda p: p.stat().st_mtime,
+    )
+    retired = [p for p in stale if p.suffix == ".old"]
+    if retired and not out.exists():
+        retired[-1].rename(out)
+        stale.remove(retired[-1])
+    for path in stale:
+        shutil.rmtree(path, ignore_errors=True)
+    return stale
+
+
 def _replace(staging: Path, out: Path) -> None:
     """Move ``staging`` to ``out``, replacing an earlier report in one rename each."""
     if not out.exists():
         staging.rename(out)
         return
-    retired = out.parent / f".{out.name}.{uuid.uuid4().hex[:8]}.old"
+    retired = out.parent / f"{_hidden_prefix(out)}{os.getpid()}.{uuid.uuid4().hex[:8]}.old"
     out.rename(retired)
     try:
         staging.rename(out)
