@@ -70,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         write, such as a full disk), 1 on an unexpected failure (a bug: one line, or the
         traceback when the environment variable ``BAYES_SCOT_TRACEBACK`` is set).
     """
-    from bayes_scot.cli.arguments import print_error
+    from bayes_scot.cli.arguments import print_error, terminate_cleanly
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -78,7 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_BAD_INPUT
     try:
-        return int(args.func(args))
+        with terminate_cleanly():
+            return int(args.func(args))
     except EvidenceError as err:
         print_error(args.command, err)
         return EXIT_BAD_INPUT

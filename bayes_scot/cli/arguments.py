@@ -10,9 +10,11 @@ any input is read or any model is built.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NoReturn
 
@@ -32,6 +34,7 @@ __all__ = [
     "print_error",
     "print_warning",
     "seed",
+    "terminate_cleanly",
     "whole_number",
 ]
 
@@ -135,3 +138,28 @@ def print_error(command: str | None, message: object) -> None:
 def print_warning(command: str, message: object) -> None:
     """Print ``bayes-scot <command>: warning: <message>`` as one escaped line."""
     print(one_line(f"bayes-scot {command}: warning: {message}"), file=sys.stderr)
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+@contextlib.contextmanager
+def terminate_cleanly() -> Iterator[None]:
+    """Turn SIGTERM into :class:`SystemExit` while the block runs, then restore it.
+
+    Python's default SIGTERM action ends the process at once, skipping the clean-up of a
+    report folder being written; as an exception, the writer removes its temporary folder
+    and leaves the previous report as it was. (SIGKILL cannot be caught: the next run to
+    the same folder removes what it leaves, see
+    :func:`bayes_scot.report.writer.clean_leftovers`.)
+    """
+    try:
+        previous = signal.signal(signal.SIGTERM, _terminated)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -20,7 +20,7 @@ from bayes_scot.results import ESS_BULK_MIN, RHAT_MAX
 
 __all__ = ["SCHEMA_VERSION", "jsonable", "records", "summary"]
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 """Version of the ``summary.json`` schema (``major.minor``)."""
 
 
@@ -118,6 +118,7 @@ def summary(reanalysis: Any, *, figures: Sequence[Mapping[str, str]] = (),
     """
     provenance = dict(reanalysis.provenance)
     table = reanalysis.table()
+    diagnostics = reanalysis.diagnostics()
     return {
         "schema_version": SCHEMA_VERSION,
         "created": provenance.get("created"),
@@ -136,10 +137,21 @@ def summary(reanalysis: Any, *, figures: Sequence[Mapping[str, str]] = (),
         "assumptions": list(reanalysis.assumptions),
         "table": records(table),
         "joint_probabilities": records(reanalysis.joint_probabilities()),
-        "diagnostics": records(reanalysis.diagnostics()),
+        "diagnostics": records(diagnostics.drop(columns="seconds", errors="ignore")),
         "reproduce": records(reanalysis.reproduce()),
         "power_scaling": records(reanalysis.power_scaling()),
-        "timings_seconds": jsonable(provenance.get("seconds", {})),
+        "timings_seconds": _timings(provenance, diagnostics),
         "figures": [dict(f) for f in figures],
         "notes": list(notes),
     }
+
+
+def _timings(provenance: Mapping[str, Any], diagnostics: Any) -> dict[str, Any]:
+    """Every wall time of the run in one group: per family, in total, and per fit.
+
+    Two reports of one specification and seed differ only here and in ``created``.
+    """
+    timings = dict(jsonable(provenance.get("seconds", {})))
+    if "seconds" in diagnostics:
+        timings["fits"] = records(diagnostics[["family", "prior", "seconds"]])
+    return timings
