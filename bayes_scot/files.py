@@ -214,7 +214,7 @@ def check_output_folder(path: str | os.PathLike[str], *, what: str = "output fol
     Returns
     -------
     pathlib.Path
-        The absolute path.
+        The folder's absolute path (not created yet).
 
     Raises
     ------
