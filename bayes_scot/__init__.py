@@ -30,6 +30,8 @@ _LAZY: dict[str, str] = {
     "reanalyse_effect": "bayes_scot.stats.normal_normal",
     "win_statistics": "bayes_scot.stats.win",
     "reanalyse": "bayes_scot.reanalysis",
+    "calibrate": "bayes_scot.calibration",
+    "operating_characteristics": "bayes_scot.calibration",
     "Reanalysis": "bayes_scot.reanalysis",
 }
 
@@ -40,9 +42,11 @@ __all__ = [
     "SpecError",
     "Trial",
     "__version__",
+    "calibrate",
     "list_trials",
     "load_external",
     "load_trial",
+    "operating_characteristics",
     "reanalyse",
     "reanalyse_effect",
     "reconstruct_ipd",
@@ -50,6 +54,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
+    from bayes_scot.calibration import calibrate, operating_characteristics
     from bayes_scot.data import list_trials, load_external, load_trial
     from bayes_scot.evidence import Source, Trial
     from bayes_scot.reanalysis import Reanalysis, reanalyse

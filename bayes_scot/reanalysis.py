@@ -51,7 +51,7 @@ from bayes_scot.spec import FAMILIES, AnalysisSpec, FamilySpec, load_spec
 from bayes_scot.stats.estimands import EstimandDraws
 
 __all__ = ["MODEL_BASED_EVIDENCE", "MODEL_BASED_ROUTE", "PROVENANCE_PACKAGES", "Reanalysis",
-           "reanalyse"]
+           "build_family", "reanalyse"]
 
 PROVENANCE_PACKAGES: tuple[str, ...] = (
     "bayes_scot",
@@ -148,6 +148,28 @@ def reanalyse(
     return _Runner(spec, report).run()
 
 
+def build_family(spec: AnalysisSpec, family: str) -> tuple[Any, SamplerSettings]:
+    """Build one family's model as :func:`reanalyse` does, with its sampler settings.
+
+    Parameters
+    ----------
+    spec : AnalysisSpec
+    family : str
+        ``"survival"``, ``"longitudinal"`` or ``"composite"``; must be in the spec.
+
+    Returns
+    -------
+    builder : object
+        The family's model builder.
+    settings : SamplerSettings
+    """
+    runner = _Runner(spec, None)
+    chosen = spec.family(family)
+    trials = {t.name: runner.load_trial(i) for i, t in enumerate(spec.trials)
+              if t.name in chosen.trials}
+    return runner.build(chosen, trials), runner.sampler_settings(chosen)
+
+
 class _Runner:
     """Fits every family of a specification under every prior of its grid."""
 
@@ -241,15 +263,8 @@ class _Runner:
         from bayes_scot.fitting import compile_model, diagnose
 
         spec = self.spec
-        module_name, builder_name, _options = FAMILIES[family.family]
-        builder_class = getattr(importlib.import_module(module_name), builder_name)
-        selected = [self.family_trial(trials[name], family) for name in family.trials]
         started = time.perf_counter()
-        kwargs: dict[str, Any] = {"options": self.options(family, selected[0])}
-        if family.external:
-            sources = [self.external_source(name) for name in family.external]
-            kwargs["external"] = sources[0] if len(sources) == 1 else sources
-        builder = builder_class(selected[0] if len(selected) == 1 else selected, **kwargs)
+        builder = self.build(family, trials)
         compiled = compile_model(
             builder.model, backend=settings.backend, key=getattr(builder, "structure_key", None)
         )
@@ -303,6 +318,17 @@ class _Runner:
                 f"{diagnostics.divergences} divergences: {verdict}"
             )
         return builder, fits, time.perf_counter() - started
+
+    def build(self, family: FamilySpec, trials: Mapping[str, Trial]) -> Any:
+        """Build one family's model on its trials and external evidence."""
+        module_name, builder_name, _options = FAMILIES[family.family]
+        builder_class = getattr(importlib.import_module(module_name), builder_name)
+        selected = [self.family_trial(trials[name], family) for name in family.trials]
+        kwargs: dict[str, Any] = {"options": self.options(family, selected[0])}
+        if family.external:
+            sources = [self.external_source(name) for name in family.external]
+            kwargs["external"] = sources[0] if len(sources) == 1 else sources
+        return builder_class(selected[0] if len(selected) == 1 else selected, **kwargs)
 
     def model_based_grcs(
         self, builders: Mapping[str, Any], fits: Sequence[PriorFit], trials: Mapping[str, Trial]

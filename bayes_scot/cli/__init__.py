@@ -28,7 +28,9 @@ EXIT_BAD_INPUT = 2
 """Exit code for bad input (an invalid trial file, spec or curve), as for usage errors."""
 
 #: Subcommand modules, in the order ``--help`` lists them.
-SUBCOMMANDS: tuple[str, ...] = ("report", "validate", "effect", "reconstruct")
+SUBCOMMANDS: tuple[str, ...] = (
+    "report", "validate", "effect", "reconstruct", "calibrate", "oc",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

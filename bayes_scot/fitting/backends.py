@@ -24,12 +24,42 @@ import numpy as np
 
 from bayes_scot import _compat
 from bayes_scot.fitting.deterministics import DeterministicsFunction
+from bayes_scot.fitting.diagnostics import Diagnostics
 from bayes_scot.fitting.settings import BACKENDS, SamplerSettings
 
 if TYPE_CHECKING:  # pragma: no cover
     import pymc as pm
 
-__all__ = ["Backend", "DataPack", "NutpieBackend", "PymcBackend", "make_backend"]
+__all__ = ["Backend", "BatchDraws", "DataPack", "NutpieBackend", "PymcBackend", "make_backend"]
+
+
+@dataclass(frozen=True)
+class BatchDraws:
+    """Draws and diagnostics of a batch of fits, as arrays (simulation mode).
+
+    Attributes
+    ----------
+    draws : dict of str to numpy.ndarray
+        Per variable, shape ``(fit, chain, draw, ...)``.
+    rhat_max, ess_bulk_min : numpy.ndarray, shape (fit,)
+        Worst rank-normalised R-hat and bulk ESS over every free variable's elements.
+    divergences : numpy.ndarray of int, shape (fit,)
+        Divergent transitions after tuning, summed over chains.
+    """
+
+    draws: dict[str, np.ndarray]
+    rhat_max: np.ndarray
+    ess_bulk_min: np.ndarray
+    divergences: np.ndarray
+
+    @property
+    def passed(self) -> np.ndarray:
+        """Per fit, the gate of :class:`bayes_scot.fitting.Diagnostics`."""
+        return (
+            (self.rhat_max <= Diagnostics.RHAT_LIMIT)
+            & (self.ess_bulk_min >= Diagnostics.ESS_BULK_LIMIT)
+            & (self.divergences == 0)
+        )
 
 
 class Backend:

@@ -37,7 +37,8 @@ import numpy as np
 import xarray as xr
 
 from bayes_scot import _compat
-from bayes_scot.fitting.backends import Backend, DataPack
+from bayes_scot.fitting.backends import Backend, BatchDraws, DataPack
+from bayes_scot.fitting.batch_diagnostics import batch_ess_bulk, batch_rhat
 from bayes_scot.fitting.deterministics import DeterministicsFunction
 from bayes_scot.fitting.settings import SamplerSettings
 
@@ -175,6 +176,89 @@ class BlackjaxBackend(Backend):
     def sample_batch(  # noqa: D102
         self, datasets: Sequence[Mapping[str, np.ndarray]], settings: SamplerSettings, seed: int
     ) -> Iterator[Any]:
+        positions_out, stats, step_sizes = self._run(datasets, settings, seed)
+        for i, values in enumerate(datasets):
+            _compat.set_data(self.template, values)
+            self._pack.shared.set_value(self._pack.pack(values))
+            yield self._inference_data(
+                [p[i] for p in positions_out], {k: v[i] for k, v in stats.items()},
+                step_sizes[i], settings,
+            )
+
+    def sample_arrays(
+        self,
+        datasets: Sequence[Mapping[str, np.ndarray]],
+        settings: SamplerSettings,
+        seed: int,
+        var_names: Sequence[str],
+    ) -> BatchDraws:
+        """Sample a batch and return draws and diagnostics as arrays, without InferenceData.
+
+        Parameters
+        ----------
+        datasets, settings, seed
+            As :meth:`sample_batch`.
+        var_names : sequence of str
+            Free variables (constrained scale) and deterministics to return. The
+            deterministics are computed for the whole batch at once with the first data
+            set's values, so they must not depend on data that differ between the sets
+            (true of prior hyperparameters shared by a calibration study).
+
+        Returns
+        -------
+        BatchDraws
+        """
+        positions_out, stats, _ = self._run(datasets, settings, seed)
+        n_sets, chains = len(datasets), settings.chains
+        # Diagnostics of every free variable on the sampler's (unconstrained) scale:
+        # rank-normalised R-hat and ESS are unchanged by monotone back-transforms.
+        flat = np.concatenate(
+            [p.reshape(n_sets, chains, settings.draws, -1) for p in positions_out], axis=-1
+        )
+        flat = np.moveaxis(flat, -1, 1)  # (set, element, chain, draw)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rhat = batch_rhat(flat)
+            ess = batch_ess_bulk(flat)
+        varying = np.isfinite(rhat)
+        rhat_max = np.where(varying.any(axis=1),
+                            np.nanmax(np.where(varying, rhat, -np.inf), axis=1), np.nan)
+        ess_min = np.where(varying.any(axis=1),
+                           np.nanmin(np.where(varying, ess, np.inf), axis=1), np.nan)
+        divergences = stats["diverging"].reshape(n_sets, -1).sum(axis=1).astype(int)
+        self._pack.shared.set_value(self._pack.pack(datasets[0]))
+        _compat.set_data(self.template, datasets[0])
+        draws = self._batch_variables(positions_out, var_names, n_sets * chains)
+        return BatchDraws(
+            draws={k: v.reshape(n_sets, chains, *v.shape[1:]) for k, v in draws.items()},
+            rhat_max=rhat_max, ess_bulk_min=ess_min, divergences=divergences,
+        )
+
+    def _batch_variables(
+        self, positions: Sequence[np.ndarray], var_names: Sequence[str], rows: int
+    ) -> dict[str, np.ndarray]:
+        """Constrained free variables and deterministics, (set x chain) folded into rows."""
+        coords = {"chain": np.arange(rows)}
+        unconstrained = xr.Dataset(
+            {
+                name: (("chain", "draw", *(f"{name}_dim_{k}" for k in range(p.ndim - 3))),
+                       p.reshape(rows, *p.shape[2:]))
+                for name, p in zip(self._value_names, positions, strict=True)
+            },
+            coords=coords,
+        )
+        free = self._constrain(unconstrained)
+        wanted = [v for v in var_names if v not in free.data_vars]
+        if wanted:
+            free = self._deterministics.add_to(free)
+        missing = [v for v in var_names if v not in free.data_vars]
+        if missing:
+            raise KeyError(f"{missing} are neither free variables nor deterministics")
+        return {name: np.asarray(free[name].values) for name in var_names}
+
+    def _run(
+        self, datasets: Sequence[Mapping[str, np.ndarray]], settings: SamplerSettings, seed: int
+    ) -> tuple[list[np.ndarray], dict[str, np.ndarray], np.ndarray]:
+        """Run the batch; positions, sample stats and step sizes as (set, chain, ...)."""
         jax = _compat.jax_runtime()
         chains, n_sets = settings.chains, len(datasets)
         rows = n_sets * chains
@@ -210,14 +294,7 @@ class BlackjaxBackend(Backend):
 
         positions_out = [per_set(p) for p in trace.pop("position")]
         stats = {name: per_set(value) for name, value in trace.items()}
-        step_sizes = per_set(step_size)
-        for i, values in enumerate(datasets):
-            _compat.set_data(self.template, values)
-            self._pack.shared.set_value(self._pack.pack(values))
-            yield self._inference_data(
-                [p[i] for p in positions_out], {k: v[i] for k, v in stats.items()},
-                step_sizes[i], settings,
-            )
+        return positions_out, stats, per_set(step_size)
 
     def _inference_data(
         self,

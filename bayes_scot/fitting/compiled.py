@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Collection, Hashable, Iterable, Iterator, Mapping
+from collections.abc import Collection, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +24,7 @@ import numpy as np
 import xarray as xr
 
 from bayes_scot import _compat
-from bayes_scot.fitting.backends import Backend, make_backend
+from bayes_scot.fitting.backends import Backend, BatchDraws, make_backend
 from bayes_scot.fitting.settings import BACKENDS, SamplerSettings
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -330,6 +330,45 @@ class CompiledModel:
         for name, fit_values, idata in zip(names, values, fits, strict=True):
             self._finish(idata, fit_values, seed=seed, log_likelihood=name in wanted)
             yield name, idata
+
+    def sample_arrays(
+        self,
+        datasets: Sequence[Mapping[str, ArrayLike]],
+        *,
+        settings: SamplerSettings,
+        seed: int,
+        var_names: Sequence[str],
+    ) -> BatchDraws:
+        """Sample many data sets as one batch and return arrays only (simulation mode).
+
+        No ``InferenceData`` is built: the draws of ``var_names`` and each fit's R-hat,
+        bulk ESS and divergences are computed vectorised over the batch
+        (:mod:`bayes_scot.fitting.batch_diagnostics`), which is what a calibration study
+        of thousands of fits needs.
+
+        Parameters
+        ----------
+        datasets : sequence of mapping
+            Data values per fit; containers a set does not name take the built values.
+        settings : SamplerSettings
+            Must select the ``blackjax`` backend (the one that batches).
+        seed : int
+        var_names : sequence of str
+            Free variables and deterministics to return (deterministics must not depend
+            on data that differ between the sets).
+
+        Returns
+        -------
+        BatchDraws
+        """
+        if settings.backend != "blackjax":
+            raise ValueError("simulation mode samples with the blackjax backend")
+        if settings.backend != self.backend:
+            other = compile_model(self.model, backend=settings.backend, key=self.key)
+            return other.sample_arrays(datasets, settings=settings, seed=seed,
+                                       var_names=var_names)
+        values = [self._values(d) for d in datasets]
+        return self._core.sample_arrays(values, settings, seed, var_names)  # type: ignore[attr-defined]
 
     def _finish(
         self, idata: Any, values: Mapping[str, np.ndarray], *, seed: int, log_likelihood: bool

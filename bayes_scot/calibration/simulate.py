@@ -1,0 +1,381 @@
+"""Simulated trials for every model family: parameters from the prior, data from the model.
+
+A simulator turns a built model (a builder of :mod:`bayes_scot.builders`) into a source of
+simulated data sets of exactly the shapes of the trial's evidence, at the trial's design
+(arm sizes, landmarks, visits), so that every simulated trial is one more data set of the
+same compiled model.
+
+* Families whose likelihood is written with observed variables (composite, longitudinal)
+  are simulated by PyMC's prior predictive sampling: each observed variable's draw
+  replaces its data container.
+* The survival model's likelihood is a set of terms on counts (``pm.Potential``); its
+  data are simulated patient by patient from the illness-death process with the drawn
+  transition hazards (:func:`bayes_scot.stats.illness_death.simulate_paths`), then
+  summarised as the evidence is: state counts at a landmark, counts at a later landmark
+  of the same patients, deaths by an earlier time among the deaths by a landmark. The
+  counts enter the likelihood with no censoring before the landmark, as the evidence
+  does, so the simulated patients are not censored either. A published "at least k
+  deaths by t" becomes the simulated trial's exact count, which the likelihood reads as
+  a lower bound (it uses less than the simulated data hold; the ranks show whether that
+  matters).
+
+Quantities whose ranks are checked: every scalar free parameter, and for the survival
+model the HSCT-minus-CYC differences in event-free and overall survival at the
+estimand times the model's curves hold.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from bayes_scot.errors import SpecError
+
+__all__ = ["Quantity", "Simulator", "make_simulator"]
+
+_SURVIVAL_KINDS = {"landmark_states", "landmark_events", "interval_states",
+                   "interval_events", "deaths_by_time"}
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A scalar quantity whose rank is checked, computed from named model variables.
+
+    Attributes
+    ----------
+    name : str
+    variables : tuple of str
+        Model variables it needs.
+    compute : callable
+        ``compute(arrays) -> array``: from a mapping of variable draws with any leading
+        axes to the quantity with the same leading axes.
+    benefit : {"lower", "higher"} or None
+        Direction that favours the experimental arm, for P(superior); None for a
+        nuisance parameter.
+    mcid : float or None
+        Clinically important threshold on the same scale, for P(superior by the MCID).
+    """
+
+    name: str
+    variables: tuple[str, ...]
+    compute: Callable[[Mapping[str, np.ndarray]], np.ndarray]
+    benefit: str | None = None
+    mcid: float | None = None
+
+
+def _scalar(name: str, **kwargs: Any) -> Quantity:
+    return Quantity(name, (name,), lambda a: np.asarray(a[name]), **kwargs)
+
+
+class Simulator:
+    """Draws parameters from the prior and simulated data sets from the model.
+
+    Parameters
+    ----------
+    builder : object
+        A built model family (``SurvivalModel``, ``LongitudinalModel``,
+        ``CompositeModel``).
+    family : str
+        The family's name in the spec.
+    """
+
+    def __init__(self, builder: Any, family: str) -> None:
+        self.builder = builder
+        self.family = family
+        model = builder.model
+        scalars = [rv.name for rv in model.free_RVs if rv.type.ndim == 0]
+        effect = self._effect()
+        self.quantities: tuple[Quantity, ...] = tuple(
+            self._scalar_quantity(n, effect) for n in scalars
+        ) + self._derived()
+
+    # -- what is checked ---------------------------------------------------------------
+    def _effect(self) -> dict[str, Any]:
+        return {}
+
+    def _scalar_quantity(self, name: str, effect: Mapping[str, Any]) -> Quantity:
+        if effect and effect.get("variable") == name:
+            return _scalar(name, benefit=effect["benefit"], mcid=effect.get("mcid"))
+        return _scalar(name)
+
+    def _derived(self) -> tuple[Quantity, ...]:
+        return ()
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        """Model variables the quantities need."""
+        return tuple(dict.fromkeys(v for q in self.quantities for v in q.variables))
+
+    @property
+    def headline(self) -> Quantity:
+        """The effect quantity the decision rule reads."""
+        return next(q for q in self.quantities if q.benefit is not None)
+
+    # -- simulation ----------------------------------------------------------------------
+    def prior_draws(
+        self, prior_data: Mapping[str, np.ndarray], n: int, seed: int, extra: tuple[str, ...]
+    ) -> dict[str, np.ndarray]:
+        """Draw ``n`` sets of the model's variables from the prior (prior predictive)."""
+        import pymc as pm
+
+        from bayes_scot import _compat
+
+        model = self.builder.model
+        _compat.set_data(model, prior_data)
+        names = list(dict.fromkeys([*self.variables, *extra]))
+        with warnings.catch_warnings(), _compat.quiet_pymc():
+            # The survival likelihood is a set of potentials, which prior predictive
+            # sampling leaves out: exactly what a draw from the prior needs.
+            warnings.filterwarnings("ignore", ".*Potential.*", UserWarning)
+            draws = pm.sample_prior_predictive(
+                draws=n, model=model, var_names=names, random_seed=seed,
+                return_inferencedata=False,
+            )
+        return {name: np.asarray(draws[name]) for name in names}
+
+    def simulate(
+        self, prior_data: Mapping[str, np.ndarray], n: int, seed: int
+    ) -> tuple[dict[str, np.ndarray], list[dict[str, np.ndarray]]]:
+        """Simulate ``n`` trials under the prior.
+
+        Parameters
+        ----------
+        prior_data : mapping
+            The prior's data values (``builder.prior_data(prior)``).
+        n : int
+        seed : int
+
+        Returns
+        -------
+        truth : dict of str to numpy.ndarray
+            Per quantity, the ``n`` true values.
+        datasets : list of dict
+            Per trial, the data values of the compiled model (prior and simulated
+            evidence).
+        """
+        raise NotImplementedError
+
+
+class ObservedSimulator(Simulator):
+    """Families with observed variables: prior predictive draws replace their data."""
+
+    def __init__(self, builder: Any, family: str) -> None:
+        super().__init__(builder, family)
+        model = builder.model
+        self.observed = {rv.name: model.rvs_to_values[rv].name for rv in model.observed_RVs}
+        self.fixed: dict[str, np.ndarray] = {}
+        options = getattr(builder, "options", None)
+        from bayes_scot import _compat
+
+        data = _compat.data_values(model)
+        if "external_weight" in data:
+            if getattr(options, "external_method", "power") != "power":
+                raise SpecError(
+                    "calibration needs the power prior for external evidence: its zero "
+                    "weight leaves the external estimates out of the simulated trials",
+                    field=f"{family}.options.external_method",
+                )
+            # External estimates are discounted prior information, not data the model
+            # generates: calibration fits the trial's own evidence.
+            self.fixed["external_weight"] = np.zeros_like(data["external_weight"])
+
+    def _effect(self) -> dict[str, Any]:
+        names = {rv.name for rv in self.builder.model.free_RVs if rv.type.ndim == 0}
+        for candidate in ("net_benefit", "log_win_odds", "pooled_effect"):
+            if candidate in names:
+                return {"variable": candidate, "benefit": "higher"}
+        return {}
+
+    def simulate(
+        self, prior_data: Mapping[str, np.ndarray], n: int, seed: int
+    ) -> tuple[dict[str, np.ndarray], list[dict[str, np.ndarray]]]:
+        draws = self.prior_draws(prior_data, n, seed, tuple(self.observed))
+        truth = {q.name: q.compute(draws).reshape(n) for q in self.quantities}
+        datasets = [
+            {**prior_data, **self.fixed,
+             **{data: draws[rv][i] for rv, data in self.observed.items()}}
+            for i in range(n)
+        ]
+        return truth, datasets
+
+
+class SurvivalSimulator(Simulator):
+    """The illness-death model: patients simulated from the drawn transition hazards."""
+
+    def __init__(self, builder: Any, family: str) -> None:
+        terms = builder._terms  # the evidence plan: what each likelihood term reads
+        unknown = sorted({t.kind for t in terms} - _SURVIVAL_KINDS)
+        if unknown:
+            raise SpecError(
+                f"calibration cannot simulate the evidence kinds {unknown} yet; "
+                f"it simulates {sorted(_SURVIVAL_KINDS)}",
+                field=f"{family}.trials",
+            )
+        if len(builder.trials) > 1:
+            raise SpecError("calibration simulates one trial at a time; this family "
+                            "borrows from several", field=f"{family}.trials")
+        self.terms = terms
+        super().__init__(builder, family)
+
+    def _effect(self) -> dict[str, Any]:
+        return {"variable": "log_hr", "benefit": "lower",
+                "mcid": float(np.log(self.builder.options.hazard_ratio_margin))}
+
+    def _derived(self) -> tuple[Quantity, ...]:
+        # The survival differences at the last estimand time the evidence reaches.
+        months = list(self.builder.curve_months)
+        last = max(max(t.times) for t in self.terms)
+        times = [t for t in self.builder.options.estimand_times_months
+                 if t in months and t <= last]
+        if not times:
+            return ()
+        j = months.index(max(times))
+        out = []
+        for endpoint in ("efs", "os"):
+            var = f"survival_{endpoint}"
+
+            def difference(a: Mapping[str, np.ndarray], var: str = var) -> np.ndarray:
+                curve = np.asarray(a[var])[..., 0, :, j]  # target trial; (..., arm)
+                return curve[..., 0] - curve[..., 1]
+
+            out.append(Quantity(f"{endpoint}_difference_{max(times):g}", (var,), difference))
+        return tuple(out)
+
+    def simulate(
+        self, prior_data: Mapping[str, np.ndarray], n: int, seed: int
+    ) -> tuple[dict[str, np.ndarray], list[dict[str, np.ndarray]]]:
+        draws = self.prior_draws(prior_data, n, seed, ("hazard",))
+        truth = {q.name: q.compute(draws).reshape(n) for q in self.quantities}
+        hazards = np.asarray(draws["hazard"])[:, 0]  # (n, arm, interval, transition)
+        rng = np.random.default_rng([seed, 1])
+        return truth, self.datasets_from_hazards(hazards, prior_data, rng)
+
+    def datasets_at_effect(
+        self, hazard_ratio: float, n: int, rng: np.random.Generator,
+        design: Mapping[str, Any] | None = None,
+    ) -> list[dict[str, np.ndarray]]:
+        """Trials simulated with a true hazard ratio on every transition.
+
+        The control arm's hazards are the model's baseline hazards (the prior means of
+        its log hazards per transition, constant over time) unless ``design`` gives
+        ``baseline_hazards`` (per month, one per transition); the experimental arm's are
+        those times ``hazard_ratio``. Arm sizes and landmarks are the trial's.
+
+        Parameters
+        ----------
+        hazard_ratio : float
+        n : int
+        rng : numpy.random.Generator
+        design : mapping, optional
+
+        Returns
+        -------
+        list of dict
+            Evidence data values only (no prior hyperparameters).
+        """
+        o = self.builder.options
+        base = (design or {}).get("baseline_hazards")
+        h0 = np.exp(np.asarray(o.baseline_log_hazard_mean, dtype=float)) if base is None \
+            else np.asarray(base, dtype=float)
+        k = len(o.interval_boundaries_months) - 1
+        control = np.broadcast_to(h0, (k, 3))
+        hazards = np.broadcast_to(np.stack([control * hazard_ratio, control]), (n, 2, k, 3))
+        return self.datasets_from_hazards(np.array(hazards), {}, rng)
+
+    def datasets_from_hazards(
+        self, hazards: np.ndarray, prior_data: Mapping[str, np.ndarray],
+        rng: np.random.Generator,
+    ) -> list[dict[str, np.ndarray]]:
+        """Simulate the target trial's evidence for each set of hazards.
+
+        Parameters
+        ----------
+        hazards : numpy.ndarray, shape (n, arm, interval, transition)
+            Hazards per month, arms in the model's order.
+        prior_data : mapping
+        rng : numpy.random.Generator
+
+        Returns
+        -------
+        list of dict
+        """
+        from bayes_scot.likelihood import survival as lik
+        from bayes_scot.stats.illness_death import simulate_paths
+
+        b = self.builder
+        edges = np.asarray(b.options.interval_boundaries_months, dtype=float)
+        trial = b.trials[0]
+        sizes = [trial.n(arm) for arm in b.arms]
+        horizon = max(max(t.times) for t in self.terms) + 1.0
+        paths = [simulate_paths(hazards[:, a], edges, n_arm, rng, horizon)
+                 for a, n_arm in enumerate(sizes)]
+
+        def counts(t: float) -> np.ndarray:
+            """State counts (event-free, alive after failure, dead), shape (n, arm, 3)."""
+            out = []
+            for p in paths:
+                exited = p["efs_event"] & (p["efs_months"] <= t)
+                dead = np.nan_to_num(p["death_months"], nan=np.inf) <= t
+                out.append(np.stack([(~exited).sum(-1), (exited & ~dead).sum(-1),
+                                     dead.sum(-1)], axis=-1))
+            return np.stack(out, axis=1).astype(float)
+
+        values: dict[str, np.ndarray] = {}
+        for number, term in enumerate(self.terms):
+            prefix = f"{trial.name}_{number}_{term.kind}"
+            if term.kind == "landmark_states":
+                values[f"{prefix}_counts"] = counts(term.times[0])
+            elif term.kind == "landmark_events":
+                c = counts(term.times[0])
+                events = c[..., 1] + c[..., 2] if term.extra["endpoint"] == "efs" else c[..., 2]
+                values[f"{prefix}_counts"] = np.stack([c.sum(-1), events], axis=-1)
+            elif term.kind == "interval_states":
+                start, end = counts(term.times[0]), counts(term.times[1])
+                values[f"{prefix}_start"], values[f"{prefix}_end"] = start, end
+                values[f"{prefix}_log_coefficients"] = lik.interval_states_log_coefficients(
+                    start, end, max_count=b.max_count)
+            elif term.kind == "interval_events":
+                c0, c1 = counts(term.times[0]), counts(term.times[1])
+                if term.extra["endpoint"] == "efs":
+                    at_risk, events = c0[..., 0], c0[..., 0] - c1[..., 0]
+                else:
+                    at_risk = c0[..., 0] + c0[..., 1]
+                    events = c1[..., 2] - c0[..., 2]
+                values[f"{prefix}_at_risk"], values[f"{prefix}_events"] = at_risk, events
+            else:  # deaths_by_time: deaths by the landmark, those by the earlier time
+                deaths, by_t = counts(term.times[1])[..., 2], counts(term.times[0])[..., 2]
+                values[f"{prefix}_deaths"], values[f"{prefix}_at_least"] = deaths, by_t
+                values[f"{prefix}_log_coefficients"] = lik.deaths_by_time_log_coefficients(
+                    deaths, by_t, max_count=b.max_count)
+        n = hazards.shape[0]
+        return [{**prior_data, **{k: v[i] for k, v in values.items()}} for i in range(n)]
+
+
+def make_simulator(builder: Any, family: str) -> Simulator:
+    """Return the simulator of a built family.
+
+    Parameters
+    ----------
+    builder : object
+        ``SurvivalModel``, ``LongitudinalModel`` or ``CompositeModel``.
+    family : str
+
+    Returns
+    -------
+    Simulator
+
+    Raises
+    ------
+    SpecError
+        If the family holds evidence the simulator cannot generate.
+    """
+    if type(builder).__name__ == "SurvivalModel":
+        return SurvivalSimulator(builder, family)
+    if not builder.model.observed_RVs:
+        raise SpecError(f"the {family} model has no observed variables to simulate",
+                        field=family)
+    return ObservedSimulator(builder, family)

@@ -1,0 +1,44 @@
+"""``bayes-scot calibrate`` and ``bayes-scot oc``: bad requests fail before any fitting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bayes_scot.cli import main
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["calibrate", "--prior", "nonsense"], "no prior named ['nonsense']"),
+        (["oc", "--priors", "reference,nonsense"], "no prior named ['nonsense']"),
+        (["calibrate", "missing.toml"], "missing.toml"),
+    ],
+)
+def test_bad_requests_exit_2_with_one_line(
+    argv: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([*argv, "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("argv", [["oc", "--hazard-ratios", "1,-0.5"],
+                                  ["oc", "--threshold", "1.5"],
+                                  ["calibrate", "--simulations", "0"]])
+def test_usage_errors_exit_2(argv: list[str], tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main([*argv, "--out", str(tmp_path / "out")])
+    assert exit_info.value.code == 2
+
+
+def test_subcommands_are_listed(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert "calibrate" in out
+    assert "oc" in out
