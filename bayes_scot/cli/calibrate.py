@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
-from pathlib import Path
 
 from bayes_scot.cli import Subparsers
-from bayes_scot.cli.report import _positive_int, _seed
+from bayes_scot.cli.arguments import iterations, output_folder, seed, whole_number
+
+_positive_int = whole_number(1)
 
 __all__ = ["add_study_options", "register", "run", "study_arguments"]
 
@@ -35,7 +36,7 @@ def add_study_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by ``calibrate`` and ``oc``: size, sampler, Dask, store."""
     parser.add_argument("spec", nargs="?", default=None, metavar="SPEC",
                         help="specification name or TOML path (default: scot_itt)")
-    parser.add_argument("--out", "-o", required=True, type=Path, metavar="DIR",
+    parser.add_argument("--out", "-o", required=True, type=output_folder, metavar="DIR",
                         help="study folder: Parquet store and report")
     parser.add_argument("--family", default="survival",
                         choices=("survival", "longitudinal", "composite"),
@@ -44,13 +45,13 @@ def add_study_options(parser: argparse.ArgumentParser) -> None:
                         help="simulated trials (default: 100)")
     parser.add_argument("--chunk-size", type=_positive_int, metavar="N",
                         help="simulated trials per batch and Dask task (default: up to 50)")
-    parser.add_argument("--draws", type=_positive_int, metavar="N",
+    parser.add_argument("--draws", type=iterations, metavar="N",
                         help="posterior draws per chain (default: the specification's)")
-    parser.add_argument("--tune", type=_positive_int, metavar="N",
+    parser.add_argument("--tune", type=iterations, metavar="N",
                         help="tuning iterations per chain (default: the specification's)")
-    parser.add_argument("--seed", type=_seed, metavar="N",
+    parser.add_argument("--seed", type=seed, metavar="N",
                         help="seed of the study (default: the specification's)")
-    parser.add_argument("--workers", type=_seed, default=None, metavar="N",
+    parser.add_argument("--workers", type=whole_number(0), default=None, metavar="N",
                         help="LocalCluster worker processes (default 1; 0 runs in this "
                              "process)")
     parser.add_argument("--scheduler", metavar="ADDRESS",

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from bayes_scot.cli import Subparsers
+from bayes_scot.cli.arguments import finite_number, positive_number
 from bayes_scot.cli.calibrate import add_study_options, study_arguments
 from bayes_scot.cli.report import _names
 
@@ -29,20 +30,11 @@ standard error), 1 for an unexpected failure."""
 
 
 def _ratios(text: str) -> list[float]:
-    try:
-        values = [float(v) for v in _names(text)]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"give positive numbers, not {text!r}") from None
-    if any(not v > 0 for v in values):
-        raise argparse.ArgumentTypeError(f"hazard ratios must be positive, not {text!r}")
-    return values
+    return [positive_number(v) for v in _names(text)]
 
 
 def _probability(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number, not {text!r}") from None
+    value = finite_number(text)
     if not 0.0 < value < 1.0:
         raise argparse.ArgumentTypeError(f"must be between 0 and 1, not {text!r}")
     return value
