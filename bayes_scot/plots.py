@@ -57,6 +57,8 @@ __all__ = [
     "ARM_LABELS",
     "PRIOR_FAMILY_COLOURS",
     "arm_colour",
+    "plot_benefit_curve",
+    "plot_headline",
     "plot_prior_posterior",
     "plot_prior_sensitivity",
     "plot_superiority",
@@ -982,3 +984,307 @@ def _endpoint_title(endpoint: str) -> str:
 
 def _wrap(text: str, width: int) -> str:
     return "\n".join(textwrap.wrap(text, width)) or text
+
+
+# -- headline: the answer under every prior ---------------------------------------------
+def _display_scale(row: Mapping[str, Any]) -> tuple[float, str, bool]:
+    """Return ``(factor, axis label, log axis)`` for an estimand's values in a figure.
+
+    Differences of proportions are drawn in percentage points, ratios on a log axis, other
+    quantities in their own unit (the rules of :mod:`bayes_scot.report.numbers`).
+    """
+    from bayes_scot.report.numbers import estimate_rule
+
+    kind, _decimals, _signed = estimate_rule(row)
+    if kind == "pp":
+        return 100.0, "difference (percentage points)", False
+    if kind == "percent":
+        return 100.0, "per cent", False
+    if kind == "ratio":
+        estimand = str(row.get("estimand", ""))
+        name = "hazard ratio" if "hazard" in estimand else "ratio"
+        return 1.0, f"{name} (log scale)", True
+    unit = str(row.get("unit") or "")
+    return 1.0, f"difference ({unit})" if unit else "difference", False
+
+
+#: Ticks of a ratio axis: round values a reader can find on a log scale.
+_RATIO_TICKS: tuple[float, ...] = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0,
+                                   10.0)
+
+
+class _RatioLocator(mticker.Locator):
+    """Round ratio ticks (:data:`_RATIO_TICKS`) inside the view (its ends if none are)."""
+
+    def __call__(self) -> Sequence[float]:
+        low, high = sorted(self.axis.get_view_interval()) if self.axis else (0.1, 10.0)
+        inside = [t for t in _RATIO_TICKS if low <= t <= high]
+        return inside or [low, high]
+
+    def tick_values(self, vmin: float, vmax: float) -> Sequence[float]:
+        return [t for t in _RATIO_TICKS if min(vmin, vmax) <= t <= max(vmin, vmax)]
+
+
+def _ratio_axis(ax: Axes) -> None:
+    """Put a ratio axis on the log scale with round ticks."""
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(_RatioLocator())
+    ax.xaxis.set_minor_locator(mticker.NullLocator())
+    ax.xaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:g}"))
+
+
+def _mcid_line(ax: Axes, x: float) -> None:
+    """Draw the MCID as a dotted line, named by a tick on the top edge of the panel."""
+    ax.axvline(x, color="#009e73", linestyle=":", linewidth=1.1, zorder=0)
+    top = ax.secondary_xaxis("top")
+    top.xaxis.set_major_locator(mticker.FixedLocator([x]))
+    top.xaxis.set_major_formatter(mticker.FixedFormatter(["MCID"]))
+    top.xaxis.set_minor_locator(mticker.NullLocator())
+    top.tick_params(length=2, labelsize=7, labelcolor="#009e73", color="#009e73", pad=1)
+    top.spines["top"].set_visible(False)
+
+
+def _favours(ax: Axes, *, superior: str, experimental: str, control: str) -> None:
+    """Write "favours <arm>" under each end of an effect axis."""
+    left, right = ((experimental, control) if superior == "lower" else (control, experimental))
+    for x, ha, text in ((0.0, "left", f"← favours {left}"), (1.0, "right",
+                                                              f"favours {right} →")):
+        ax.annotate(text, xy=(x, 0.0), xycoords="axes fraction", xytext=(0, -30),
+                    textcoords="offset points", ha=ha, va="top", fontsize=7.5,
+                    color="#444444")
+
+
+def _headline_forest(ax: Axes, rows: pd.DataFrame, *, experimental: str,
+                     control: str) -> None:
+    first = rows.iloc[0].to_dict()
+    factor, xlabel, log = _display_scale(first)
+    positions = np.arange(len(rows))[::-1]
+    has_prior = "prior_median" in rows.columns and rows["prior_median"].notna().any()
+    for y, (prior, row) in zip(positions, rows.iterrows(), strict=True):
+        colour = _prior_colour(str(prior))
+        lo, med, hi = (float(row[c]) * factor for c in ("lower", "median", "upper"))
+        ax.plot([lo, hi], [y, y], color=colour, linewidth=1.3, solid_capstyle="butt")
+        flagged = bool(row.get("flagged", False))
+        ax.plot([med], [y], marker="o", markersize=4, color=colour, linestyle="none",
+                markerfacecolor="white" if flagged else colour)
+        if has_prior and pd.notna(row.get("prior_median")):
+            start = float(row["prior_median"]) * factor
+            ax.plot([start], [y], marker="D", markersize=3.2, color="#888888",
+                    markerfacecolor="white", linestyle="none")
+            ax.annotate("", xy=(med, y), xytext=(start, y),
+                        arrowprops={"arrowstyle": "->", "color": "#888888",
+                                    "linewidth": 0.7, "shrinkA": 2, "shrinkB": 3})
+    null = float(first.get("null", 0.0)) * factor
+    ax.axvline(null, color="#777777", linestyle="--", linewidth=0.8, zorder=0)
+    if log:
+        _ratio_axis(ax)
+    mcid = first.get("mcid")
+    if mcid is not None and pd.notna(mcid):
+        _mcid_line(ax, float(mcid) * factor)
+    ax.set_xlabel(xlabel, labelpad=2)
+    _favours(ax, superior=str(first.get("superior", "higher")), experimental=experimental,
+             control=control)
+    ax.set_ylim(-0.7, len(rows) - 0.3)
+    ax.grid(axis="y", visible=False)
+
+
+def _headline_probabilities(ax: Axes, rows: pd.DataFrame) -> None:
+    positions = np.arange(len(rows))[::-1]
+    has_prior = "prior_p_superior" in rows.columns and rows["prior_p_superior"].notna().any()
+    for y, (prior, row) in zip(positions, rows.iterrows(), strict=True):
+        colour = _prior_colour(str(prior))
+        p = float(row["p_superior"])
+        if has_prior and pd.notna(row.get("prior_p_superior")):
+            start = float(row["prior_p_superior"])
+            ax.plot([start], [y], marker="o", markersize=4, color="#888888",
+                    markerfacecolor="white", linestyle="none")
+            ax.annotate("", xy=(p, y), xytext=(start, y),
+                        arrowprops={"arrowstyle": "->", "color": "#888888",
+                                    "linewidth": 0.7, "shrinkA": 2, "shrinkB": 3})
+        ax.plot([p], [y], marker="o", markersize=4.5, color=colour, linestyle="none")
+        if pd.notna(row.get("p_mcid")):
+            ax.plot([float(row["p_mcid"])], [y], marker="s", markersize=3.8, color=colour,
+                    markerfacecolor="white", linestyle="none")
+    ax.axvline(0.95, color="#bbbbbb", linestyle=":", linewidth=0.9, zorder=0)
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_xticks([0.0, 0.25, 0.5, 0.75, 0.95], ["0", "0.25", "0.5", "0.75", "0.95"])
+    ax.set_xlabel("posterior probability", labelpad=2)
+    ax.set_ylim(-0.7, len(rows) - 0.3)
+    ax.grid(axis="y", visible=False)
+
+
+def plot_headline(
+    table: pd.DataFrame,
+    *,
+    estimands: Sequence[tuple[str, str]],
+    priors: Sequence[str] | None = None,
+    experimental: str = "experimental",
+    control: str = "control",
+    ncols: int = 3,
+) -> Figure:
+    """Draw the answer in one figure: each headline estimand under every prior.
+
+    One column per headline estimand. The upper panel shows the effect on the field's
+    scale (a hazard ratio on a log axis, a survival difference in percentage points):
+    the posterior median and central credible interval under each prior (one row per
+    prior), the dashed line of no difference, the dotted MCID line, and which side
+    favours which arm; when the table has ``prior_median``, a grey diamond marks the
+    prior median and an arrow leads to the posterior median. The lower panel shows
+    P(superior) (filled circle) and P(> MCID) (open square) under each prior; when the
+    table has ``prior_p_superior``, an open grey circle and an arrow show how far the
+    data moved it.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :meth:`bayes_scot.Reanalysis.table` (columns ``endpoint, estimand, prior,
+        median, lower, upper, p_superior, p_mcid, null, superior, mcid, unit``; ``label``,
+        ``flagged``, ``prior_median``, ``prior_p_superior`` when present).
+    estimands : sequence of (endpoint, estimand)
+        The headline estimands, in order.
+    priors : sequence of str, optional
+        Priors to show, in this order (default: all, in table order).
+    experimental, control : str
+        Arm labels for the "favours" sides.
+    ncols : int, default 3
+        Estimands per row of panels.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If a column is missing, or an estimand has no rows.
+    """
+    if not estimands:
+        raise ValueError("plot_headline: no headline estimands")
+    if ncols < 1:
+        raise ValueError(f"plot_headline: ncols must be at least 1, not {ncols}")
+    df = _select_table(table, priors=priors, endpoints=None, estimands=None,
+                       what="plot_headline")
+    for column in ("null", "superior", "p_mcid", "mcid", "unit"):
+        if column not in df.columns:
+            raise ValueError(f"plot_headline: table is missing the column {column!r}")
+    prior_order = list(priors) if priors is not None else list(dict.fromkeys(df["prior"]))
+    panels = []
+    for endpoint, estimand in estimands:
+        rows = df[(df["endpoint"] == endpoint) & (df["estimand"] == estimand)]
+        if rows.empty:
+            raise ValueError(f"plot_headline: no rows for {endpoint}:{estimand}")
+        panels.append(rows.set_index("prior").reindex(prior_order).dropna(subset=["median"]))
+    ncols = min(ncols, len(panels))
+    nrows = math.ceil(len(panels) / ncols)
+    height = 0.15 * len(prior_order) + 1.0
+    with _styled():
+        fig = Figure(figsize=(3.5 * ncols + 1.2, 2 * nrows * height + 0.7),
+                     layout="constrained")
+        axes = fig.subplots(2 * nrows, ncols, squeeze=False)
+        for i, rows in enumerate(panels):
+            r, c = divmod(i, ncols)
+            top, bottom = axes[2 * r, c], axes[2 * r + 1, c]
+            _headline_forest(top, rows, experimental=experimental, control=control)
+            _headline_probabilities(bottom, rows)
+            label = rows["label"].iloc[0] if "label" in rows.columns else ""
+            key = f"{rows['endpoint'].iloc[0]}: {rows['estimand'].iloc[0]}"
+            top.set_title(_wrap(str(label) if label else key, 44), loc="left")
+            for ax in (top, bottom):
+                positions = np.arange(len(rows))[::-1]
+                labels = [str(p) for p in rows.index] if c == 0 else []
+                ax.set_yticks(positions, labels)
+        for i in range(len(panels), nrows * ncols):
+            r, c = divmod(i, ncols)
+            axes[2 * r, c].set_visible(False)
+            axes[2 * r + 1, c].set_visible(False)
+        handles = [Line2D([], [], color=colour, marker="o", linewidth=1.3, label=family)
+                   for family, colour in _families_present(prior_order).items()]
+        handles += [
+            Line2D([], [], color="#444444", marker="o", linestyle="none", label="P(superior)"),
+            Line2D([], [], color="#444444", marker="s", markerfacecolor="white",
+                   linestyle="none", label="P(> MCID)"),
+            Line2D([], [], color="#009e73", linestyle=":", label="MCID"),
+        ]
+        if any("prior_median" in p.columns and p["prior_median"].notna().any()
+               for p in panels):
+            handles.append(Line2D([], [], color="#888888", marker="D", markerfacecolor="white",
+                                  linestyle="none", label="prior → posterior"))
+        fig.legend(handles=handles, loc="outside lower center",
+                   ncols=min(len(handles), 5))
+    return fig
+
+
+def plot_benefit_curve(
+    curves: pd.DataFrame,
+    *,
+    null: float,
+    superior: str,
+    mcid: float | None = None,
+    label: str = "",
+    unit_row: Mapping[str, Any] | None = None,
+    experimental: str = "experimental",
+    control: str = "control",
+) -> Figure:
+    """P(benefit beyond x) for every threshold x, one line per prior.
+
+    Parameters
+    ----------
+    curves : pandas.DataFrame
+        Columns ``prior, threshold, probability`` (from
+        :meth:`bayes_scot.Reanalysis.benefit_curve`): for each threshold the posterior
+        probability that the effect lies beyond it on the superior side.
+    null : float
+        Value of no difference.
+    superior : {"higher", "lower"}
+        Which side of a threshold is a benefit.
+    mcid : float, optional
+        The clinically important threshold, drawn as a dotted line.
+    label : str, optional
+        Title (the estimand's label).
+    unit_row : mapping, optional
+        A table row of the estimand, for its display scale (percentage points, log axis).
+    experimental, control : str
+        Arm labels for the "favours" sides.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If a column is missing or a probability lies outside [0, 1].
+    """
+    df = _check_frame(curves, ("prior", "threshold", "probability"),
+                      "plot_benefit_curve: curves", numeric=("threshold", "probability"))
+    if df.empty:
+        raise ValueError("plot_benefit_curve: curves has no rows")
+    p = df["probability"].astype(float)
+    if ((p < 0) | (p > 1)).any():
+        raise ValueError("plot_benefit_curve: probabilities must lie in [0, 1]")
+    if superior not in ("higher", "lower"):
+        raise ValueError(f"plot_benefit_curve: superior must be 'higher' or 'lower', "
+                         f"not {superior!r}")
+    row = dict(unit_row or {"null": null})
+    factor, xlabel, log = _display_scale(row)
+    with _styled():
+        fig = Figure(figsize=(6.0, 3.4), layout="constrained")
+        ax = fig.add_subplot()
+        for prior, rows in df.groupby("prior", sort=False):
+            ax.plot(rows["threshold"].astype(float) * factor, rows["probability"],
+                    color=_prior_colour(str(prior)), linewidth=1.8 if prior == "reference"
+                    else 1.1, label=str(prior))
+        ax.axvline(null * factor, color="#777777", linestyle="--", linewidth=0.8, zorder=0)
+        if log:
+            _ratio_axis(ax)
+        if mcid is not None and math.isfinite(mcid):
+            _mcid_line(ax, mcid * factor)
+        ax.set_ylim(0.0, 1.0)
+        side = "below" if superior == "lower" else "above"
+        ax.set_ylabel(f"P(effect {side} x)")
+        ax.set_xlabel(f"threshold x: {xlabel}", labelpad=2)
+        _favours(ax, superior=superior, experimental=experimental, control=control)
+        ax.legend(loc="best", fontsize=7)
+        if label:
+            ax.set_title(_wrap(label, 70), loc="left")
+    return fig

@@ -30,14 +30,16 @@ def test_code_span_text() -> None:
 @pytest.mark.parametrize(
     ("value", "expected"),
     [(0.123456, "0.123"), (12345.6, "12,346"), (float("nan"), "–"), (None, "–"), (3, "3"),
-     (True, "yes"), (0.0, "0"), (-0.0002021, "-0.000202")],
+     (True, "yes"), (0.0, "0"), (-0.0002021, "0.000"), (5.42e-05, "0.000"), (2.345, "2.35"),
+     (45.0, "45")],
 )
 def test_numbers(value: object, expected: str) -> None:
     assert _number(value) == expected
 
 
 def test_probabilities_keep_three_decimals() -> None:
-    assert _probability(0.9999) == "1.000"
+    assert _probability(0.9999) == "> 0.999"
+    assert _probability(0.95) == "0.950"
     assert _probability(float("nan")) == "–"
 
 

@@ -83,7 +83,8 @@ def test_writes_every_artefact(report_dir: Path) -> None:
 
 def test_html_escapes_user_text_and_embeds_figures(report_dir: Path) -> None:
     page = (report_dir / "index.html").read_text(encoding="utf-8")
-    assert "<script>" not in page
+    assert "<script>alert" not in page
+    assert page.count("<script") == 1  # the report's own table filter, nothing else
     assert "&lt;script&gt;alert(" in page
     assert "data:image/png;base64," in page
     assert 'src="figures/' not in page  # self-contained: no link to a file

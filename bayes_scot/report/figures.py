@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from bayes_scot import _compat
+from bayes_scot.conventions import CREDIBLE_LEVEL
 
 __all__ = ["RenderedFigure", "draw_figures"]
 
@@ -96,6 +97,20 @@ def _published(reanalysis: Any, family: str) -> Any:
 def _jobs(reanalysis: Any, plots: Any) -> Iterator[tuple[str, str, str, Callable[[], Any]]]:
     table = reanalysis.table()
     priors = list(reanalysis.priors)
+    if hasattr(plots, "plot_headline"):
+        from bayes_scot.report.headline import arm_labels, headline_keys
+
+        keys = headline_keys(reanalysis, table)
+        experimental, control = arm_labels(reanalysis)
+        if keys:
+            yield ("headline", f"P({experimental} superior) under every prior",
+                   f"Top: posterior median and {CREDIBLE_LEVEL:.0%} credible interval of each "
+                   "headline estimand under each prior (grey diamond and arrow: from the "
+                   "prior median, when known), the dashed line of no difference and the "
+                   "dotted MCID. Bottom: P(superior) (dot) and P(> MCID) (square) under "
+                   "each prior (open grey circle: under the prior alone, when known).",
+                   partial(plots.plot_headline, table, estimands=keys, priors=priors,
+                           experimental=experimental, control=control))
     if hasattr(plots, "plot_superiority"):
         forest, which = _forest_rows(table, reanalysis.spec.joint.estimands)
         yield ("superiority", "Posterior estimates and P(HSCT superior) under every prior",

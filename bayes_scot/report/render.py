@@ -19,31 +19,27 @@ import jinja2
 import pandas as pd
 
 from bayes_scot.conventions import CREDIBLE_LEVEL
+from bayes_scot.report import headline, numbers
 from bayes_scot.report.figures import RenderedFigure
 from bayes_scot.results import ESS_BULK_MIN, RHAT_MAX
 
 __all__ = ["context", "environment", "render_html", "render_markdown", "summary_html"]
 
 
-def _number(value: Any, digits: int = 3) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return str(value)
-    value = float(value)
-    if value == 0:
-        return "0"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.{digits}g}"
+def _number(value: Any, digits: int | None = None) -> str:
+    """Write a number of no known kind (counts, published values): :func:`numbers.generic`."""
+    return numbers.generic(value)
 
 
 def _probability(value: Any) -> str:
+    return numbers.probability(value)
+
+
+def _blank(value: Any) -> str:
+    """Text of a value, empty for a missing one (``None`` or NaN)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    return f"{float(value):.3f}"
+        return ""
+    return str(value)
 
 
 def _code(value: Any) -> str:
@@ -73,6 +69,10 @@ def environment() -> jinja2.Environment:
     )
     env.filters["num"] = _number
     env.filters["prob"] = _probability
+    env.filters["est"] = numbers.estimate
+    env.filters["rhat"] = numbers.rhat
+    env.filters["count"] = numbers.count
+    env.filters["blank"] = _blank
     env.filters["md"] = _md
     env.filters["code"] = _code
     return env
@@ -80,6 +80,16 @@ def environment() -> jinja2.Environment:
 
 def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return frame.to_dict(orient="records") if not frame.empty else []
+
+
+def _optional(table: pd.DataFrame, *columns: str) -> bool:
+    """Whether the table has every column, with at least one value."""
+    return all(c in table.columns and table[c].notna().any() for c in columns)
+
+
+def _figure(f: RenderedFigure) -> dict[str, Any]:
+    return {"name": f.name, "title": f.title, "caption": f.caption, "file": f.file,
+            "data_uri": "data:image/png;base64," + base64.b64encode(f.png).decode("ascii")}
 
 
 def context(
@@ -99,12 +109,20 @@ def context(
     Returns
     -------
     dict
-        Plain values and lists of row dictionaries; no formatting is done here.
+        Plain values and lists of row dictionaries; numbers are formatted by the
+        templates' filters (:mod:`bayes_scot.report.numbers`), except the headline's
+        sentences and compact tables (:mod:`bayes_scot.report.headline`).
     """
     table = reanalysis.table()
     reference = reanalysis.reference_prior
     main = table[table["prior"] == reference] if len(table) else table
     provenance = dict(reanalysis.provenance)
+    priors = list(reanalysis.priors)
+    keys = headline.headline_keys(reanalysis, table) if len(table) else []
+    prior_rows = headline.priors_frame(reanalysis)
+    experimental, control = headline.arm_labels(reanalysis)
+    tipping = getattr(reanalysis, "tipping_points", None)
+    rendered = [_figure(f) for f in figures]
     return {
         "spec": reanalysis.spec,
         "provenance": provenance,
@@ -114,22 +132,50 @@ def context(
         "rhat_max": RHAT_MAX,
         "ess_bulk_min": ESS_BULK_MIN,
         "reference": reference,
-        "priors": list(reanalysis.priors),
+        "priors": priors,
+        "arms": {"experimental": experimental, "control": control},
+        "headline_keys": [f"{e}:{k}" for e, k in keys],
+        "headline_short": _short_keys(keys),
+        "headline_labels": [
+            str(table[(table["endpoint"] == e) & (table["estimand"] == k)]["label"].iloc[0])
+            for e, k in keys
+        ],
+        "headline_text": headline.paragraphs(reanalysis, table, keys) if keys else [],
+        "headline_figure": next((f for f in rendered if f["name"] == "headline"), None),
+        "prior_summary": headline.compact_priors(prior_rows, priors, table, keys),
+        "prior_rows": _rows(prior_rows),
+        "prior_columns": [c for c in prior_rows.columns if c != "label"],
+        "has_prior_columns": _optional(table, "prior_median", "prior_p_superior"),
+        "has_drivers": _optional(table, "drivers"),
+        "has_extrapolated": "extrapolated" in table.columns,
         "main_rows": _rows(main),
         "all_rows": _rows(table),
         "flagged_rows": _rows(table[table["flagged"]]) if len(table) else [],
-        "joint_rows": _rows(reanalysis.joint_probabilities()),
+        "joint": headline.compact_joint(reanalysis.joint_probabilities()),
+        "tipping_rows": _rows(tipping()) if callable(tipping) else [],
         "diagnostic_rows": _rows(reanalysis.diagnostics()),
         "reproduce_rows": _rows(reanalysis.reproduce()),
         "psens_rows": _rows(reanalysis.power_scaling()),
-        "assumptions": list(reanalysis.assumptions),
-        "figures": [
-            {"name": f.name, "title": f.title, "caption": f.caption, "file": f.file,
-             "data_uri": "data:image/png;base64," + base64.b64encode(f.png).decode("ascii")}
-            for f in figures
-        ],
+        "assumptions": _distinct(reanalysis.assumptions),
+        "figures": [f for f in rendered if f["name"] != "headline"],
         "notes": list(notes),
     }
+
+
+def _short_keys(keys: Sequence[tuple[str, str]]) -> list[str]:
+    """Column labels of the headline estimands: the endpoint when it names one estimand."""
+    endpoints = [e for e, _ in keys]
+    return [e.upper() if endpoints.count(e) == 1 else f"{e.upper()} {k}" for e, k in keys]
+
+
+def _distinct(assumptions: Sequence[str]) -> list[str]:
+    """Each assumption once, even when several sources state it ("scot: X", "survival: X")."""
+    seen: dict[str, str] = {}
+    for a in assumptions:
+        text = a.split(": ", 1)[1] if ": " in a else a
+        text = text.split("': ", 1)[1] if text.startswith("entry '") and "': " in text else text
+        seen.setdefault(" ".join(text.split()), a)
+    return list(seen.values())
 
 
 def render_html(ctx: dict[str, Any]) -> str:

@@ -1,0 +1,177 @@
+"""How every number of a report is written: fixed decimals per quantity, no exponents.
+
+A reader compares numbers down a column, so each kind of quantity has one format,
+whatever its value:
+
+============================  ===============================  ==================
+quantity                      rule                             example
+============================  ===============================  ==================
+probability                   3 decimals; ``> 0.999`` and      ``0.953``
+                              ``< 0.001`` at the extremes
+difference of proportions     percentage points, 1 decimal,    ``+12.3 pp``
+(survival difference)         signed
+proportion of one arm         per cent, 1 decimal              ``63.2%``
+ratio (HR, win ratio)         2 decimals                       ``0.71``
+months (RMST difference)      1 decimal, signed                ``+4.2``
+HAQ-DI points                 2 decimals, signed               ``-0.35``
+other scores, % predicted     1 decimal, signed                ``+4.5``
+composite differences         3 decimals, signed               ``+0.120``
+R-hat                         2 decimals                       ``1.00``
+ESS, counts                   whole numbers, thousands comma   ``1,502``
+============================  ===============================  ==================
+
+:func:`estimate` picks the rule from a table row's ``unit``, ``null`` and ``endpoint``;
+the same rule writes the median, both interval limits and the MCID of the row. No rule
+writes scientific notation.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "ENDPOINT_DECIMALS",
+    "count",
+    "estimate",
+    "estimate_rule",
+    "generic",
+    "probability",
+    "rhat",
+    "unit_label",
+]
+
+ENDPOINT_DECIMALS: Mapping[str, int] = {"haq_di": 2}
+"""Endpoints whose scores need more than one decimal (HAQ-DI runs from 0 to 3)."""
+
+DASH = "–"
+
+
+def _missing(value: Any) -> bool:
+    if value is None:
+        return True
+    try:
+        return math.isnan(float(value))
+    except (TypeError, ValueError):
+        return True
+
+
+def probability(value: Any) -> str:
+    """Write a probability with 3 decimals (``> 0.999``, ``< 0.001`` at the extremes)."""
+    if _missing(value):
+        return DASH
+    p = float(value)
+    if p > 0.9995:
+        return "> 0.999"
+    if p < 0.0005:
+        return "< 0.001"
+    return f"{p:.3f}"
+
+
+def rhat(value: Any) -> str:
+    """Write R-hat with 2 decimals."""
+    return DASH if _missing(value) else f"{float(value):.2f}"
+
+
+def count(value: Any) -> str:
+    """Write a count or an ESS as a whole number with a thousands comma."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return DASH if _missing(value) else f"{round(float(value)):,d}"
+
+
+def generic(value: Any) -> str:
+    """Write a number whose kind is not known: whole numbers as such, else by magnitude.
+
+    Whole numbers are written without decimals, others with 2 decimals from 1 up, 3
+    below 1 and none from 1000 up; never in scientific notation.
+    """
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if _missing(value):
+        return DASH
+    x = float(value)
+    if x.is_integer():
+        return f"{x:,.0f}"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    decimals = 2 if abs(x) >= 1 else 3
+    return f"{0.0 if round(x, decimals) == 0 else x:.{decimals}f}"
+
+
+def estimate_rule(row: Mapping[str, Any]) -> tuple[str, int, bool]:
+    """Return ``(kind, decimals, signed)`` of the estimand in a table row.
+
+    Parameters
+    ----------
+    row : mapping
+        A row of :meth:`bayes_scot.Reanalysis.table` (``unit``, ``null``, ``endpoint``,
+        ``estimand``).
+
+    Returns
+    -------
+    kind : {"pp", "percent", "ratio", "number"}
+    decimals : int
+    signed : bool
+        Whether a ``+`` is written before positive values (differences).
+    """
+    unit = str(row.get("unit") or "")
+    raw: Any = row.get("null")
+    null = float("nan") if _missing(raw) else float(raw)
+    estimand = str(row.get("estimand") or "")
+    if unit in ("probability", "proportion"):
+        return ("percent", 1, False) if math.isnan(null) else ("pp", 1, True)
+    if unit == "ratio" or null == 1.0 or "ratio" in estimand or "odds" in estimand:
+        return "ratio", 2, False
+    if unit == "months":
+        return "number", 1, True
+    if unit:
+        return "number", ENDPOINT_DECIMALS.get(str(row.get("endpoint")), 1), True
+    return "number", 3, null == 0.0
+
+
+def estimate(value: Any, row: Mapping[str, Any], *, unit: bool = False) -> str:
+    """Write a value of a row's estimand (median, interval limit or MCID) by its rule.
+
+    Parameters
+    ----------
+    value : float
+    row : mapping
+        The table row (see :func:`estimate_rule`).
+    unit : bool, default False
+        Append the unit (``pp``, ``%`` or the row's unit).
+
+    Returns
+    -------
+    str
+    """
+    if _missing(value):
+        return DASH
+    kind, decimals, signed = estimate_rule(row)
+    x = float(value)
+    if kind in ("pp", "percent"):
+        x *= 100.0
+    if round(x, decimals) == 0:
+        x = 0.0  # no "-0.0"
+    text = f"{x:+.{decimals}f}" if signed and x != 0 else f"{x:.{decimals}f}"
+    if not unit:
+        return text
+    if kind == "pp":
+        return f"{text} pp"
+    if kind == "percent":
+        return f"{text}%"
+    suffix = str(row.get("unit") or "")
+    return f"{text} {suffix}" if suffix and kind == "number" else text
+
+
+def unit_label(row: Mapping[str, Any]) -> str:
+    """Name the unit a row's values are written in ("percentage points", "ratio", ...)."""
+    kind, _decimals, _signed = estimate_rule(row)
+    if kind == "pp":
+        return "percentage points"
+    if kind == "percent":
+        return "per cent"
+    if kind == "ratio":
+        return "ratio"
+    return str(row.get("unit") or "")

@@ -1,0 +1,177 @@
+"""The report leads with the answer: headline figure, sentences, priors, then details."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.text import Text
+from test_report_writer import simulated_reanalysis
+
+from bayes_scot import plots
+from bayes_scot.reanalysis import Reanalysis
+from bayes_scot.report import write_report
+from bayes_scot.report.headline import compact_joint, headline_keys
+
+
+class WithPriorColumns(Reanalysis):
+    """The simulated reanalysis with the optional prior, attribution and tipping columns."""
+
+    def table(self, **kwargs):  # type: ignore[override]
+        table = super().table(**kwargs)
+        table["prior_median"] = np.where(table["null"] == 1.0, 1.0, 0.0)
+        table["prior_p_superior"] = 0.5
+        table["prior_p_mcid"] = 0.3
+        table["drivers"] = "trial 71%, prior 29%"
+        table["extrapolated"] = table["estimand"] == "hazard_ratio"
+        return table
+
+    def tipping_points(self) -> pd.DataFrame:
+        return pd.DataFrame({"family": ["survival"], "endpoint": ["efs"],
+                             "estimand": ["survival_difference_54"], "threshold": [0.95],
+                             "external_weight": [np.nan], "skeptical_sd": [0.25]})
+
+
+def _with_prior_columns() -> WithPriorColumns:
+    base = simulated_reanalysis()
+    return WithPriorColumns(spec=base.spec, fits=base.fits, provenance=base.provenance)
+
+
+@pytest.fixture(scope="module")
+def plain(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_report(simulated_reanalysis(), tmp_path_factory.mktemp("plain") / "r")
+
+
+@pytest.fixture(scope="module")
+def extended(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_report(_with_prior_columns(), tmp_path_factory.mktemp("ext") / "r")
+
+
+def _positions(text: str, *marks: str) -> list[int]:
+    return [text.index(m) for m in marks]
+
+
+def test_html_leads_with_the_answer(plain: Path) -> None:
+    page = (plain / "index.html").read_text(encoding="utf-8")
+    order = _positions(page, 'id="headline"', 'id="prior-table"', 'id="headline-text"',
+                       'id="details"', 'id="reference-table"', 'id="full-results-table"')
+    assert order == sorted(order)
+    # long tables fold away and can be filtered
+    assert '<details id="full-table">' in page
+    assert 'data-filter="full-results-table"' in page
+
+
+def test_markdown_keeps_the_same_order(plain: Path) -> None:
+    text = (plain / "report.md").read_text(encoding="utf-8")
+    order = _positions(text, "](figures/headline.png)", "**OS hazard ratio.**",
+                       "## The priors", "## Details", "### Results under the reference prior",
+                       "### Every estimand under every prior")
+    assert order == sorted(order)
+
+
+def test_each_headline_estimand_has_a_paragraph_in_words(plain: Path) -> None:
+    text = (plain / "report.md").read_text(encoding="utf-8")
+    paragraph = next(line for line in text.splitlines() if line.startswith("**OS hazard"))
+    assert "posterior median is 0.55" in paragraph
+    assert "probability that the experimental arm is superior is 0.976" in paragraph
+    assert "Across the 2 priors" in paragraph
+    survival = next(line for line in text.splitlines() if line.startswith("**EFS difference"))
+    assert "+20.4 pp" in survival  # percentage points, not a proportion
+    assert "falls below 0.95 under 1 of 2 priors (skeptical_strong)" in survival
+
+
+def test_priors_are_stated_near_the_top(plain: Path) -> None:
+    text = (plain / "report.md").read_text(encoding="utf-8")
+    top = text[: text.index("## Details")]
+    assert "| skeptical_strong | centred on no effect; 5% probability" in top
+
+
+def test_joint_probabilities_are_one_row_per_prior(plain: Path) -> None:
+    text = (plain / "report.md").read_text(encoding="utf-8")
+    section = text[text.index("### Joint probabilities"):text.index("### Every prior")]
+    assert "| Prior | any of 2 | all 2 |" in section
+    assert section.count("joint posterior draws") == 1  # the basis once, not per row
+
+
+def test_compact_joint_table_lookup() -> None:
+    joint = pd.DataFrame({"prior": ["a", "a", "b", "b"], "threshold": "null",
+                          "event": ["any", "all"] * 2, "k": [1, 2, 1, 2], "n": 2,
+                          "probability": [0.99, 0.9, 0.98, 0.8], "basis": "same",
+                          "estimands": "x, y"})
+    compact = compact_joint(joint)
+    assert compact["columns"] == ["any of 2", "all 2"]
+    assert compact["rows"][1] == {"prior": "b", "values": ["0.980", "0.800"]}
+    assert compact["bases"] == ["same"]
+
+
+def test_headline_falls_back_to_one_estimand_per_endpoint() -> None:
+    base = simulated_reanalysis()
+    spec = base.spec.__class__(**{**base.spec.__dict__,
+                                  "joint": base.spec.joint.__class__(estimands=())})
+    r = Reanalysis(spec=spec, fits=base.fits)
+    assert headline_keys(r, r.table()) == [("efs", "survival_difference_54"),
+                                           ("os", "hazard_ratio")]
+
+
+def test_prior_columns_attribution_and_tipping_points_are_shown(extended: Path) -> None:
+    page = (extended / "index.html").read_text(encoding="utf-8")
+    assert "Prior P(sup.)" in page
+    assert "Prior median" in page
+    assert "trial 71%, prior 29%" in page
+    assert 'id="tipping-table"' in page
+    assert "extrapolated" in page
+    text = (extended / "report.md").read_text(encoding="utf-8")
+    assert "The reference prior alone gives P(superior) 0.500; the data move it to" in text
+    assert "a sceptical prior of SD 0.25" in text
+    assert "| Prior | What it says | Prior P(sup.) EFS | Prior P(sup.) OS |" in text
+
+
+def test_plain_report_has_no_prior_columns(plain: Path) -> None:
+    page = (plain / "index.html").read_text(encoding="utf-8")
+    assert "Prior median" not in page
+    assert 'id="tipping-table"' not in page
+
+
+def _overlapping_texts(fig) -> list[tuple[str, str]]:
+    """Pairs of drawn texts whose boxes overlap (tick labels: only the ticks drawn)."""
+    FigureCanvasAgg(fig)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    tick_labels, drawn = set(), []
+    for ax in fig.findobj(lambda a: hasattr(a, "xaxis") and hasattr(a, "yaxis")):
+        for axis in (ax.xaxis, ax.yaxis):
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                tick_labels |= {id(tick.label1), id(tick.label2)}
+            drawn += [t.label1 for t in axis._update_ticks()] + [
+                t.label2 for t in axis._update_ticks()]
+    texts = [t for t in fig.findobj(Text) if id(t) not in tick_labels] + drawn
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in texts
+             if t.get_visible() and t.get_text().strip()]
+    return [(a, b) for i, (a, p) in enumerate(boxes) for b, q in boxes[i + 1:]
+            if p.overlaps(q)]
+
+
+def test_headline_figure_has_no_overprinted_text() -> None:
+    table = _with_prior_columns().table()
+    fig = plots.plot_headline(table, estimands=[("efs", "survival_difference_54"),
+                                                ("os", "hazard_ratio")],
+                              experimental="HSCT", control="CYC")
+    assert _overlapping_texts(fig) == []
+    texts = {t.get_text() for t in fig.findobj(Text)}
+    assert {"← favours CYC", "favours HSCT →", "← favours HSCT", "favours CYC →"} <= texts
+    assert "hazard ratio (log scale)" in texts
+    assert "difference (percentage points)" in texts
+    assert "MCID" in texts
+    ratio_axis = next(a for a in fig.axes if a.get_xlabel() == "hazard ratio (log scale)")
+    assert ratio_axis.get_xscale() == "log"
+
+
+def test_headline_figure_rejects_missing_estimands() -> None:
+    table = simulated_reanalysis().table()
+    with pytest.raises(ValueError, match="no rows for efs:nothing"):
+        plots.plot_headline(table, estimands=[("efs", "nothing")])
+    with pytest.raises(ValueError, match="no headline estimands"):
+        plots.plot_headline(table, estimands=[])
