@@ -681,6 +681,74 @@ class Reanalysis:
             self.fits, keys, threshold=threshold or self.spec.joint.threshold
         )
 
+    def probability(self, estimand: str, *, above: float | None = None,
+                    below: float | None = None, prior: str | None = None) -> float:
+        """Posterior probability that an estimand lies above and/or below thresholds.
+
+        Parameters
+        ----------
+        estimand : str
+            ``"endpoint:estimand"`` (``"efs:hazard_ratio_24_54"``), or the estimand's
+            name when one endpoint has it.
+        above, below : float, optional
+            Thresholds on the estimand's reported scale (a hazard ratio, a survival
+            difference as a proportion); with both, the probability of the interval.
+        prior : str, optional
+            Default: the reference prior.
+
+        Returns
+        -------
+        float
+
+        Raises
+        ------
+        KeyError
+            For an unknown or ambiguous estimand, or an unknown prior.
+        ValueError
+            Without a threshold, or with ``above >= below``.
+
+        Examples
+        --------
+        >>> fit.probability("efs:hazard_ratio_24_54", below=0.7)  # doctest: +SKIP
+        >>> fit.probability("os:survival_difference_54", above=0.0, below=0.1,
+        ...                 prior="skeptical_moderate")  # doctest: +SKIP
+        """
+        from bayes_scot.results.probability import find_estimand, interval_probability
+
+        draws = find_estimand(self.fits, estimand, prior or self.reference_prior)
+        return interval_probability(draws.draws, above=above, below=below)
+
+    def benefit_curve(self, estimand: str, *, priors: Sequence[str] | None = None,
+                      ) -> pd.DataFrame:
+        """P(benefit beyond x) for every threshold x, under each prior.
+
+        Parameters
+        ----------
+        estimand : str
+            As in :meth:`probability`.
+        priors : sequence of str, optional
+            Default: every prior of the run.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``prior, threshold, probability``
+            (:func:`bayes_scot.results.probability.benefit_curve`).
+        """
+        from bayes_scot.results.probability import benefit_curve, find_estimand
+
+        if priors is not None:
+            return benefit_curve({p: find_estimand(self.fits, estimand, p) for p in priors})
+        draws = {}
+        for p in self.priors:  # an estimand of the reference fit only is drawn alone
+            try:
+                draws[p] = find_estimand(self.fits, estimand, p)
+            except KeyError:
+                continue
+        if not draws:
+            find_estimand(self.fits, estimand, self.reference_prior)  # raises, saying why
+        return benefit_curve(draws)
+
     def reproduce(self) -> pd.DataFrame:
         """Every published number beside its posterior predictive (reference fits).
 

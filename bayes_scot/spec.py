@@ -469,8 +469,11 @@ class AnalysisSpec:
             ``draws``, ``tune``, ``chains``, ``target_accept``, ``backend``,
             ``max_treedepth`` (sampler, for
             every family: they also replace the families' own ``[<family>.sampler]``);
-            ``seed``; ``priors`` (a sequence of names, or a mapping of new names to
-            ``(mean, sd)`` explicit priors, applied to every family); ``population``
+            ``seed``; ``priors`` (a sequence of names, or explicit priors: a mapping of
+            family names to mappings of new names to priors, or of new names to priors
+            when one family runs; a prior is ``(mean, sd)`` on the family's scale or a
+            ratio statement such as ``"HR 0.8 with 5% below 0.5"``; see
+            :mod:`bayes_scot.prior_overrides`); ``population``
             (of the primary trial, and of every family whose options name one);
             ``families`` (a subset of family names, in order; the ``[joint]`` estimands
             of endpoints no kept family reports are dropped);
@@ -962,28 +965,9 @@ def _override_priors(spec: AnalysisSpec, value: Any, where: str) -> AnalysisSpec
     if isinstance(value, str):
         value = [v.strip() for v in value.split(",") if v.strip()]
     if isinstance(value, Mapping):
-        families = []
-        for f in spec.families:
-            custom = dict(f.custom_priors)
-            for name, pair in value.items():
-                if isinstance(pair, CustomPrior):
-                    custom[name] = pair
-                    continue
-                try:
-                    mean, sd = (float(x) for x in pair)
-                except (TypeError, ValueError):
-                    raise SpecError("explicit priors are (mean, sd) pairs", file=where,
-                                    field=f"priors.{name}") from None
-                if not (math.isfinite(mean) and math.isfinite(sd) and sd > 0):
-                    raise SpecError("needs a finite mean and a positive sd", file=where,
-                                    field=f"priors.{name}")
-                custom[name] = CustomPrior(mean=mean, sd=sd)
-            families.append(dataclasses.replace(f, custom_priors=custom))
-        names = tuple(value)
-        return dataclasses.replace(
-            spec, families=tuple(families), priors=names,
-            reference_prior=spec.reference_prior if spec.reference_prior in names else names[0],
-        )
+        from bayes_scot.prior_overrides import override_priors
+
+        return override_priors(spec, value, where)
     names = tuple(_check_str_list(list(value), where, "priors"))
     if not names:
         raise SpecError("must name at least one prior", file=where, field="priors")

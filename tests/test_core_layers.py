@@ -28,6 +28,7 @@ LAYER_RANK: dict[str, int] = {
     "_compat": 6,
     "results": 7,
     "spec": 8,
+    "prior_overrides": 8,
     "plots": 8,
     "report": 8,
     "reanalysis": 8,

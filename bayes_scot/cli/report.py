@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
+from typing import Any
 
 from bayes_scot.cli import Subparsers
 from bayes_scot.cli.arguments import chains, iterations, output_folder, seed
+from bayes_scot.errors import SpecError
 from bayes_scot.fitting.settings import BACKENDS
 
 __all__ = ["register", "run"]
@@ -41,6 +43,17 @@ def _names(text: str) -> list[str]:
     return names
 
 
+def _explicit_prior(text: str) -> tuple[str, str, str]:
+    from bayes_scot.prior_overrides import parse_cli_prior
+
+    try:
+        ((family, priors),) = parse_cli_prior([text]).items()
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    ((name, prior),) = priors.items()
+    return family, name, prior
+
+
 def register(subparsers: Subparsers) -> argparse.ArgumentParser:
     """Add the ``report`` subcommand (see :data:`bayes_scot.cli.Subparsers`)."""
     parser = subparsers.add_parser(
@@ -65,6 +78,12 @@ def register(subparsers: Subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--priors", type=_names, metavar="A,B",
                         help="comma-separated prior names to run, e.g. "
                              "reference,skeptical_moderate (default: the whole grid)")
+    parser.add_argument("--prior", action="append", type=_explicit_prior, default=[],
+                        metavar="FAMILY.NAME=PRIOR",
+                        help="run under an explicit prior instead of the grid (repeat for "
+                             "each family and prior): 'MEAN,SD' on the family's scale or "
+                             "a ratio statement, e.g. survival.hopeful='HR 0.8 with 5%% "
+                             "below 0.5'")
     parser.add_argument("--backend", choices=BACKENDS,
                         help="sampler backend (default: the specification's)")
     parser.add_argument("--no-figures", action="store_true",
@@ -96,9 +115,17 @@ def run(args: argparse.Namespace) -> int:
     from bayes_scot.report.writer import check_target
     from bayes_scot.spec import load_spec
 
+    priors: Any = args.priors
+    if args.prior:
+        if args.priors:
+            raise SpecError("give --priors (grid names) or --prior (explicit priors), not "
+                            "both", file="command line", field="priors")
+        priors = {}
+        for family, name, prior in args.prior:
+            priors.setdefault(family, {})[name] = prior
     spec = load_spec(args.spec).with_overrides(
         draws=args.draws, tune=args.tune, chains=args.chains, seed=args.seed,
-        priors=args.priors, backend=args.backend,
+        priors=priors, backend=args.backend,
     )
     check_target(args.out.expanduser().absolute())
     result = reanalyse(spec, progress=not args.quiet)

@@ -111,6 +111,8 @@ def _jobs(reanalysis: Any, plots: Any) -> Iterator[tuple[str, str, str, Callable
                    "each prior (open grey circle: under the prior alone, when known).",
                    partial(plots.plot_headline, table, estimands=keys, priors=priors,
                            experimental=experimental, control=control))
+        yield from _benefit_jobs(reanalysis, plots, table, keys,
+                                 experimental=experimental, control=control)
     if hasattr(plots, "plot_superiority"):
         forest, which = _forest_rows(table, reanalysis.spec.joint.estimands)
         yield ("superiority", "Posterior estimates and P(HSCT superior) under every prior",
@@ -168,6 +170,40 @@ def _jobs(reanalysis: Any, plots: Any) -> Iterator[tuple[str, str, str, Callable
                                                   if extra else "") + ".",
                        partial(plots.plot_prior_posterior, prior, draws,
                                label=f"{parameter} ({family} effect parameter)", null=0.0))
+
+
+#: Priors drawn in a "P(benefit > x)" figure (those of the run): one per family of priors.
+BENEFIT_PRIORS: tuple[str, ...] = ("reference", "skeptical_moderate", "optimistic_moderate",
+                                   "pessimistic_moderate")
+
+
+def _benefit_jobs(reanalysis: Any, plots: Any, table: Any, keys: Any, *, experimental: str,
+                  control: str) -> Iterator[tuple[str, str, str, Callable[[], Any]]]:
+    if not hasattr(plots, "plot_benefit_curve"):
+        return
+    chosen = [p for p in BENEFIT_PRIORS if p in reanalysis.priors] or [
+        reanalysis.reference_prior]
+    for endpoint, estimand in keys:
+        rows = table[(table["endpoint"] == endpoint) & (table["estimand"] == estimand)]
+        row = rows.iloc[0].to_dict()
+        side = "below" if row["superior"] == "lower" else "above"
+        priors = [p for p in chosen if p in set(rows["prior"])]
+        yield (f"benefit_{_slug(endpoint)}_{_slug(estimand)}",
+               f"P(benefit beyond x) for every x: {row['label']}",
+               f"The posterior probability that the estimand lies {side} each threshold x, "
+               f"under the priors {', '.join(priors)}; the dashed line is no difference, "
+               "the dotted line the MCID. Read off any threshold a reader cares about.",
+               partial(_benefit_figure, reanalysis, plots, f"{endpoint}:{estimand}", row,
+                       priors, experimental, control))
+
+
+def _benefit_figure(reanalysis: Any, plots: Any, key: str, row: dict[str, Any],
+                    priors: list[str], experimental: str, control: str) -> Any:
+    mcid = row.get("mcid")
+    return plots.plot_benefit_curve(
+        reanalysis.benefit_curve(key, priors=priors), null=float(row["null"]),
+        superior=row["superior"], mcid=None if mcid is None or np.isnan(mcid) else float(mcid),
+        label=str(row["label"]), unit_row=row, experimental=experimental, control=control)
 
 
 def draw_figures(reanalysis: Any) -> tuple[list[RenderedFigure], list[str]]:
