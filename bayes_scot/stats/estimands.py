@@ -47,6 +47,10 @@ class EstimandDraws:
     evidence : str, optional
         What drove the estimate: ``"trial"``, ``"external"``, ``"prior only"`` or a
         combination such as ``"trial + external"``.
+    extrapolated : bool, default False
+        Whether the estimand lies beyond the data of its endpoint (after the last datum,
+        or at times the data do not reach), so that its posterior rests on the model's
+        assumptions and the prior more than on evidence about that time.
     """
 
     endpoint: str
@@ -60,6 +64,7 @@ class EstimandDraws:
     unit: str = ""
     evidence: str = "trial"
     attrs: dict[str, object] = field(default_factory=dict)
+    extrapolated: bool = False
 
     def __post_init__(self) -> None:
         draws = np.asarray(self.draws, dtype=float)
