@@ -265,7 +265,9 @@ class _Runner:
         spec = self.spec
         started = time.perf_counter()
         builder = self.build(family, trials)
-        compiled = compile_model(
+        # A family with an exact posterior (the composite's direct route) needs no MCMC.
+        exact = getattr(builder, "exact_sampler", None)
+        compiled = exact() if exact is not None else compile_model(
             builder.model, backend=settings.backend, key=getattr(builder, "structure_key", None)
         )
         self.say(f"bayes-scot: {family.family}: model built and compiled in "

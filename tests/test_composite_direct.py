@@ -15,6 +15,7 @@ from bayes_scot.conventions import CREDIBLE_LEVEL
 from bayes_scot.data import load_trial
 from bayes_scot.errors import EvidenceError
 from bayes_scot.evidence import PairwiseSummary, Source
+from bayes_scot.fitting import SamplerSettings, diagnose
 from bayes_scot.stats.priors import EffectPrior
 from bayes_scot.stats.win import (
     direct_estimands,
@@ -288,3 +289,66 @@ def test_closed_form_posterior_helper_matches_builder(itt54, scot) -> None:
     built = CompositeModel(scot).closed_form(CompositeModel(scot).default_priors()["reference"])
     assert direct.mean == pytest.approx(built.mean)
     assert direct.sd == pytest.approx(built.sd)
+
+
+# -- exact posterior without MCMC ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["reference", "skeptical_strong", "pessimistic_strong",
+                                  "optimistic_weak"])
+def test_exact_sampler_is_the_conjugate_formula(scot, name) -> None:
+    """The direct route's reported posterior is N(m1, s1^2) of the normal-normal update."""
+    model = CompositeModel(scot)
+    prior = model.default_priors()[name]
+    settings = SamplerSettings(chains=4, draws=1000)
+    idata = model.exact_sampler().sample(model.prior_data(prior), settings=settings,
+                                         seed=SEED, log_likelihood=True)
+    y, se = model.observation.estimate, model.observation.se
+    precision = 1 / prior.sd**2 + 1 / se**2
+    m1, s1 = (prior.mean / prior.sd**2 + y / se**2) / precision, precision**-0.5
+    posterior = idata.posterior
+    assert posterior.attrs["exact_mean"] == pytest.approx(m1, rel=1e-12)
+    assert posterior.attrs["exact_sd"] == pytest.approx(s1, rel=1e-12)
+    assert posterior.attrs["sampler_backend"] == "closed_form"
+    draws = posterior["net_benefit"].to_numpy()
+    assert draws.shape == (4, 1000)
+    # The draws are the posterior's quantiles at (i + 1/2)/4000: a tail probability is
+    # exact within 1/4000, and a quantile q within one grid spacing,
+    # s1 / (4000 phi(z_q)) (0.0043 s1 at 2.5%, 0.0006 s1 at the median).
+    p = stats.norm.cdf(m1 / s1)
+    estimands = {e.estimand: e for e in model.estimands(idata)}
+    nb = estimands["net_benefit_54"]
+    assert nb.p_superior() == pytest.approx(p, abs=1 / 4000)
+    assert nb.attrs["exact_p_superior"] == pytest.approx(p, rel=1e-12)
+    alpha = (1 - CREDIBLE_LEVEL) / 2
+    for q in (alpha, 0.5, 1 - alpha):
+        z = stats.norm.ppf(q)
+        assert np.quantile(draws, q) == pytest.approx(m1 + s1 * z,
+                                                      abs=s1 / (4000 * stats.norm.pdf(z)))
+    odds = estimands["win_odds_54"].draws
+    assert np.median(odds) == pytest.approx((1 + m1) / (1 - m1), rel=1e-3)
+    # The prior group holds the prior's quantiles; the log-likelihood is the normal's.
+    assert np.mean(idata.prior["net_benefit"].to_numpy()) == pytest.approx(prior.mean,
+                                                                           abs=1e-9)
+    np.testing.assert_allclose(idata.log_likelihood["grcs_observed"].to_numpy(),
+                               stats.norm.logpdf(y, loc=draws, scale=se), rtol=1e-12)
+    checks = diagnose(idata)
+    assert checks.passed
+    assert checks.divergences == 0
+
+
+def test_exact_sampler_is_deterministic_and_checks_its_data(scot) -> None:
+    model = CompositeModel(scot)
+    sampler = model.exact_sampler()
+    grid = model.default_priors()
+    fits = sampler.sample_many({n: model.prior_data(grid[n]) for n in ("reference",
+                                                                       "neutral_strong")},
+                               seed=3)
+    again = sampler.sample(model.prior_data(grid["reference"]), seed=3)
+    np.testing.assert_array_equal(fits["reference"].posterior["net_benefit"].to_numpy(),
+                                  again.posterior["net_benefit"].to_numpy())
+    assert not sampler.batches
+    assert float(fits["neutral_strong"].constant_data["net_benefit_prior_sd"]) == \
+        grid["neutral_strong"].sd
+    with pytest.raises(KeyError, match="not data containers"):
+        sampler.sample({"net_benefit_prior_median": 0.0}, seed=3)

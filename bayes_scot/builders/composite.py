@@ -8,9 +8,10 @@ Direct route, :class:`CompositeModel`
     The published summary (66.6% of 1404 pairs favoured HSCT, P = 0.01) enters as one
     normal observation of the net benefit (or log win odds) with its SE derived from the
     p-value (:func:`bayes_scot.stats.win.pairwise_effect`); a normal prior from the named
-    grid gives a normal posterior. The closed form (:meth:`CompositeModel.closed_form`)
-    and the PyMC model (one compilation for the whole grid; prior hyperparameters are
-    ``pm.Data``) agree.
+    grid gives a normal posterior, in closed form (:meth:`CompositeModel.closed_form`).
+    A reanalysis reports it exactly, without MCMC (:class:`ClosedFormSampler`); the PyMC
+    model (one compilation for the whole grid; prior hyperparameters are ``pm.Data``)
+    agrees with it and serves posterior-predictive checks.
 
 Model-based route, :func:`model_based_grcs` and :func:`grcs_from_posteriors`
     Posterior draws of the illness-death transition hazards (survival model) and of the
@@ -23,7 +24,7 @@ Model-based route, :func:`model_based_grcs` and :func:`grcs_from_posteriors`
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -31,6 +32,8 @@ import numpy as np
 import pandas as pd
 import pymc as pm
 import xarray as xr
+from scipy.special import ndtri
+from scipy.stats import norm
 
 from bayes_scot.conventions import CREDIBLE_LEVEL, DEFAULT_SEED
 from bayes_scot.errors import EvidenceError
@@ -39,6 +42,7 @@ from bayes_scot.evidence.trial import ALL_POPULATIONS
 from bayes_scot.likelihood.composite import pairwise_summary
 from bayes_scot.stats.estimands import EstimandDraws
 from bayes_scot.stats.illness_death import TRANSITIONS, simulate_paths
+from bayes_scot.stats.normal_normal import normal_posterior
 from bayes_scot.stats.priors import EffectPrior, prior_grid
 from bayes_scot.stats.win import (
     SCALES,
@@ -55,6 +59,7 @@ from bayes_scot.stats.win import (
 __all__ = [
     "CONTINUOUS_LEVELS",
     "GRCS_LEVELS",
+    "ClosedFormSampler",
     "CompositeModel",
     "CompositeOptions",
     "GrcsPrediction",
@@ -337,6 +342,16 @@ class CompositeModel:
             ["prior", "estimand", "median", "lower", "upper", "p_superior"]
         ]
 
+    def exact_sampler(self) -> ClosedFormSampler:
+        """Return the exact posterior of every prior, with a compiled model's interface.
+
+        Returns
+        -------
+        ClosedFormSampler
+            Used by :func:`bayes_scot.reanalyse` in place of MCMC.
+        """
+        return ClosedFormSampler(self)
+
     # -- posterior --------------------------------------------------------------------
     def _effect_draws(self, idata: Any) -> np.ndarray:
         posterior = idata.posterior if hasattr(idata, "posterior") else idata["posterior"]
@@ -382,7 +397,8 @@ class CompositeModel:
                     superior=superior,
                     evidence="trial",
                     attrs={"route": "direct", "entry": self.entry.id,
-                           "population": self.population, "scale": self.options.scale},
+                           "population": self.population, "scale": self.options.scale,
+                           **_closed_form_attrs(idata)},
                 )
             )
         return out
@@ -421,6 +437,141 @@ class CompositeModel:
             self.arms[1]: 100.0 * (1.0 - a - tie / 2.0),
         }
         return _reproduce_rows(self.trial.name, self.entry, percent)
+
+
+class ClosedFormSampler:
+    r"""The direct route's exact posterior, returned like a sampled one (no MCMC).
+
+    The prior :math:`N(m_0, s_0^2)` and the observation :math:`\hat\theta \sim
+    N(\theta, \mathrm{SE}^2)` give the posterior :math:`N(m_1, s_1^2)` with
+    :math:`s_1^{-2} = s_0^{-2} + \mathrm{SE}^{-2}` and :math:`m_1 = s_1^2 (m_0 / s_0^2 +
+    \hat\theta / \mathrm{SE}^2)`. Its "draws" are the posterior's quantiles at the
+    probabilities :math:`(i + 1/2)/N`, :math:`i = 0, \dots, N - 1`, in an order shuffled by
+    the seed: every summary computed from them is exact up to the grid's resolution
+    (a tail probability within :math:`1/N`, e.g. 0.00025 for 4 x 1000 draws), and the
+    exact values are kept in the posterior's attributes and each estimand's ``attrs``
+    (``exact_mean``, ``exact_sd``, ``exact_p_superior``).
+
+    Parameters
+    ----------
+    builder : CompositeModel
+
+    Notes
+    -----
+    Has the interface of :class:`bayes_scot.fitting.CompiledModel` that a reanalysis
+    uses (:meth:`sample`, :meth:`sample_many`, :meth:`iter_samples`, :attr:`batches`,
+    :attr:`backend`). Each fit holds the groups ``posterior`` (the effect, win
+    probability and win odds), ``prior`` (the prior's quantiles, built the same way),
+    ``sample_stats`` (no divergences), ``constant_data`` (the prior and the
+    observation), ``observed_data`` and, when asked, ``log_likelihood``.
+    """
+
+    backend = "closed_form"
+    batches = False
+
+    def __init__(self, builder: CompositeModel) -> None:
+        self.builder = builder
+
+    def sample(self, data: Mapping[str, Any] | None = None, *, settings: Any = None,
+               seed: int, log_likelihood: bool = False) -> Any:
+        """Return the exact posterior for one set of data values (see the class)."""
+        return self.sample_many({"fit": data or {}}, settings=settings, seed=seed,
+                                log_likelihood=log_likelihood)["fit"]
+
+    def sample_many(self, datasets: Mapping[str, Mapping[str, Any]], *, settings: Any = None,
+                    seed: int, log_likelihood: bool | str | Sequence[str] = False,
+                    ) -> dict[str, Any]:
+        """Return the exact posterior for every named set of data values."""
+        return dict(self.iter_samples(datasets, settings=settings, seed=seed,
+                                      log_likelihood=log_likelihood))
+
+    def iter_samples(self, datasets: Mapping[str, Mapping[str, Any]], *, settings: Any = None,
+                     seed: int, log_likelihood: bool | str | Sequence[str] = False,
+                     ) -> Iterator[tuple[str, Any]]:
+        """Yield ``(name, posterior)`` per set of data values, as a compiled model does.
+
+        Parameters
+        ----------
+        datasets : mapping of str to mapping
+            Data values by container name (:meth:`CompositeModel.prior_data`); the
+            containers not named keep the built model's values.
+        settings : SamplerSettings, optional
+            Its ``chains`` and ``draws`` set the number of quantiles (default 4 x 1000).
+        seed : int
+            Seeds the order of the quantiles.
+        log_likelihood : bool, str or sequence of str
+            Fits (all, or by name) that get the ``log_likelihood`` group.
+        """
+        chains = getattr(settings, "chains", 4)
+        draws = getattr(settings, "draws", 1000)
+        wanted = {log_likelihood} if isinstance(log_likelihood, str) else (
+            set(datasets) if log_likelihood is True else set(log_likelihood or ()))
+        built = {v.name: np.asarray(v.get_value()) for v in self.builder.model.data_vars}
+        for name, data in datasets.items():
+            unknown = set(data) - set(built)
+            if unknown:
+                raise KeyError(f"{sorted(unknown)} are not data containers of the model; "
+                               f"known: {sorted(built)}")
+            values = {**built, **{k: np.asarray(v, dtype=float) for k, v in data.items()}}
+            yield name, self._fit(values, chains, draws, seed, name in wanted)
+
+    def _fit(self, values: Mapping[str, np.ndarray], chains: int, draws: int, seed: int,
+             log_likelihood: bool) -> Any:
+        from bayes_scot import _compat
+
+        scale = self.builder.options.scale
+        m0 = float(values[f"{scale}_prior_mean"])
+        s0 = float(values[f"{scale}_prior_sd"])
+        estimate, se = float(values["grcs_estimate"]), float(values["grcs_se"])
+        mean, sd = normal_posterior(m0, s0, estimate, se)
+        m1, s1 = float(mean), float(sd)
+        rng = np.random.default_rng(seed)
+        posterior = self._dataset(_normal_quantiles(m1, s1, chains, draws, rng))
+        posterior.attrs.update(sampler_backend=self.backend, seed=int(seed),
+                               exact_mean=m1, exact_sd=s1,
+                               exact_p_superior=float(norm.cdf(m1 / s1)))
+        prior = self._dataset(_normal_quantiles(m0, s0, chains, draws, rng))
+        prior.attrs.update(exact_mean=m0, exact_sd=s0,
+                           exact_p_superior=float(norm.cdf(m0 / s0)))
+        groups = {
+            "posterior": posterior,
+            "prior": prior,
+            "sample_stats": xr.Dataset({"diverging": (("chain", "draw"),
+                                                      np.zeros((chains, draws), bool))}),
+            "constant_data": xr.Dataset({k: ((), np.asarray(v)) for k, v in values.items()}),
+            "observed_data": xr.Dataset({"grcs_observed": ((), np.asarray(estimate))}),
+        }
+        if log_likelihood:
+            theta = posterior[scale].to_numpy()
+            groups["log_likelihood"] = xr.Dataset({"grcs_observed": (
+                ("chain", "draw"), norm.logpdf(estimate, loc=theta, scale=se))})
+        return _compat.inference_data(**groups)
+
+    def _dataset(self, theta: np.ndarray) -> xr.Dataset:
+        a = direct_estimands(theta, scale=self.builder.options.scale)["win_probability"]
+        chains, draws = theta.shape
+        return xr.Dataset(
+            {self.builder.options.scale: (("chain", "draw"), theta),
+             "win_probability": (("chain", "draw"), a),
+             "win_odds": (("chain", "draw"), a / (1.0 - a))},
+            coords={"chain": np.arange(chains), "draw": np.arange(draws)},
+        )
+
+
+def _normal_quantiles(mean: float, sd: float, chains: int, draws: int,
+                      rng: np.random.Generator) -> np.ndarray:
+    """Quantiles of N(mean, sd^2) at (i + 1/2)/N, shuffled, shape (chains, draws)."""
+    n = chains * draws
+    u = (rng.permutation(n) + 0.5) / n
+    return (mean + sd * ndtri(u)).reshape(chains, draws)
+
+
+def _closed_form_attrs(idata: Any) -> dict[str, float]:
+    """Return the exact posterior summaries a closed-form fit records, if any."""
+    posterior = idata.posterior if hasattr(idata, "posterior") else idata["posterior"]
+    attrs = getattr(posterior, "attrs", {})
+    return {k: float(attrs[k]) for k in ("exact_mean", "exact_sd", "exact_p_superior")
+            if k in attrs}
 
 
 def _grcs_entry(trial: Trial, time_months: float, population: str) -> PairwiseSummary:
