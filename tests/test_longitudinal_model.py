@@ -13,6 +13,7 @@ from scipy.special import ndtr
 
 from bayes_scot.builders.longitudinal import (
     EVIDENCE_LABELS,
+    NO_DATA,
     LongitudinalModel,
     LongitudinalOptions,
     while_alive_net_benefit,
@@ -90,10 +91,10 @@ def test_shipped_scot_attribution_says_what_drove_each_endpoint(shipped):
     assert shipped.attribution == {
         "haq_di": "external",  # Maltez 2021 at 12 months (discounted)
         "sf36_pcs": "external",  # Maltez 2021 at 12 months (discounted)
-        "sf36_mcs": "borrowed + prior",  # nothing usable on MCS
+        "sf36_mcs": "prior only",  # nothing usable on MCS
         "mrss": "external",  # French ASTIS sub-cohort at 60 months
         "fvc": "trial",  # SCOT per-protocol FVC slopes
-        "dlco": "borrowed + prior",  # only baselines: no treatment-effect evidence
+        "dlco": "prior only",  # only baselines: no treatment-effect evidence
     }
     assert set(shipped.attribution.values()) <= set(EVIDENCE_LABELS)
 
@@ -103,7 +104,34 @@ def test_attribution_without_external_evidence_or_borrowing(scot):
     assert alone.attribution["fvc"] == "trial"
     assert alone.attribution["haq_di"] == "prior only"
     pooled = LongitudinalModel(scot)
-    assert pooled.attribution["haq_di"] == "borrowed + prior"
+    assert pooled.attribution["haq_di"] == "prior only"  # no borrowing into no-data endpoints
+    assert pooled.pooled_endpoints == ("fvc",)
+    borrowing = LongitudinalModel(
+        scot, options=LongitudinalOptions(borrow_into_endpoints_without_data=True))
+    assert borrowing.attribution["haq_di"] == NO_DATA
+    assert set(borrowing.pooled_endpoints) == set(borrowing.options.endpoints)
+
+
+def test_endpoints_without_data_stay_out_of_the_hierarchy_by_default(shipped, scot, external):
+    assert shipped.pooled_endpoints == ("haq_di", "sf36_pcs", "mrss", "fvc")
+    rows = {(e.endpoint, e.estimand): e
+            for e in shipped.estimands(_Idata(fake_posterior(shipped)))}
+    for endpoint in ("sf36_mcs", "dlco"):
+        row = rows[(endpoint, "change_difference_54")]
+        assert row.evidence == "prior only"
+        assert row.attrs["no_data"]
+        assert row.extrapolated
+    assert not rows[("fvc", "change_difference_54")].attrs["no_data"]
+    # Asked for, the no-data endpoints borrow, and their rows say they are predictions.
+    borrowing = LongitudinalModel(scot, external=external, options=LongitudinalOptions(
+        borrow_into_endpoints_without_data=True))
+    assert set(borrowing.pooled_endpoints) == set(borrowing.options.endpoints)
+    assert borrowing.structure_key != shipped.structure_key
+    predicted = {(e.endpoint, e.estimand): e
+                 for e in borrowing.estimands(_Idata(fake_posterior(borrowing)))}
+    dlco = predicted[("dlco", "change_difference_54")]
+    assert dlco.evidence == NO_DATA
+    assert dlco.attrs["no_data"]
 
 
 def test_user_added_visit_numbers_are_used_and_relabel_with_no_code_change(scot, external):
@@ -245,17 +273,65 @@ def test_estimand_directions_follow_the_endpoint(shipped):
     assert fvc.p_superior() < 0.01
     assert fvc.evidence == "trial"
     assert "survivor average" in haq.label
-    assert "Maltez" not in haq.evidence
     assert "maltez_haq_di_12 weight 0.5" in haq.attrs[
         "evidence_detail"]
     assert ("fvc", "slope_difference_0_54") in found
     assert found[("dlco", "change_difference_54")].mcid is None
 
 
+def test_external_rows_state_weight_and_time_and_are_flagged_when_carried(shipped):
+    rows = {(e.endpoint, e.estimand): e
+            for e in shipped.estimands(_Idata(fake_posterior(shipped)))}
+    at_12 = rows[("haq_di", "change_difference_12")]
+    assert at_12.evidence == (
+        "external: Maltez N et al, non-randomised cohort, at 12 months, weight 0.5")
+    assert not at_12.extrapolated
+    at_54 = rows[("haq_di", "change_difference_54")]
+    assert at_54.evidence == at_12.evidence + "; carried to 54 months"
+    assert at_54.extrapolated
+    assert rows[("haq_di", "slope_difference_0_54")].evidence.endswith(
+        "; carried over 0-54 months")
+    # The French ASTIS mRSS change at 60 months is taken at the 54-month visit and
+    # carried back to earlier visits.
+    mrss_54 = rows[("mrss", "change_difference_54")]
+    assert "at 60 months (taken at 54), weight 0.5" in mrss_54.evidence
+    assert not mrss_54.extrapolated
+    assert rows[("mrss", "change_difference_12")].extrapolated
+    # SCOT's FVC slopes span 0-54 months: nothing is extrapolated.
+    assert not any(rows[("fvc", e)].extrapolated for e in ("change_difference_6",
+                                                            "change_difference_54",
+                                                            "slope_difference_0_54"))
+    assert rows[("fvc", "change_difference_54")].evidence == "trial"
+
+
+def test_effect_shape_follows_the_evidence(shipped, scot, external):
+    # SCOT's only FVC data are slopes: a linear effect; the rest a random walk.
+    assert shipped.effect_shapes == {"haq_di": "random_walk", "sf36_pcs": "random_walk",
+                                     "sf36_mcs": "random_walk", "mrss": "random_walk",
+                                     "fvc": "linear", "dlco": "random_walk"}
+    assert "fvc" not in shipped.model.coords["walk_endpoint"]
+    step = LongitudinalModel(scot, external=external,
+                             options=LongitudinalOptions(effect_shape="step"))
+    assert set(step.effect_shapes.values()) == {"step"}
+    assert "effect_visit_innovation" not in step.model.named_vars
+    walk = LongitudinalModel(scot, external=external,
+                             options=LongitudinalOptions(effect_shape={"fvc": "random_walk"}))
+    assert walk.effect_shapes["fvc"] == "random_walk"
+    assert walk.structure_key != shipped.structure_key
+    for shapes, field in (({"fvc": "quadratic"}, "effect_shape.fvc"),
+                          ({"fev1": "linear"}, "effect_shape"), (3, "effect_shape")):
+        with pytest.raises(SpecError) as err:
+            LongitudinalOptions(effect_shape=shapes)
+        assert err.value.field == field
+
+
 def test_reproduce_lists_every_used_number(shipped):
     table = shipped.reproduce(_Idata(fake_posterior(shipped)))
     used = shipped.evidence_table().query("used")
-    assert len(table) == len(used)
+    assert len(table) == len(used) + 1  # and the FVC slopes' published contrast
+    contrast = table[table["statistic"] == "slope_difference"].iloc[0]
+    assert contrast["published"] == pytest.approx(4.47)
+    assert contrast["entry"] == "pp_fvc_slope"
     assert {"trial", "entry", "published", "median", "lower", "upper", "outside"} <= set(
         table.columns)
     slope = table[(table["entry"] == "pp_fvc_slope") & (table["arm"] == "hsct")].iloc[0]
@@ -270,7 +346,7 @@ def test_reproduce_lists_every_used_number(shipped):
 def test_borrowing_table_shows_shrinkage(shipped):
     table = shipped.borrowing(_Idata(fake_posterior(shipped))).set_index("endpoint")
     assert np.isinf(table.loc["dlco", "direct_se"])
-    assert table.loc["dlco", "shrinkage_median"] == 1.0
+    assert table.loc["dlco", "shrinkage_median"] == 0.0  # outside the hierarchy
     assert 0 < table.loc["fvc", "shrinkage_median"] < 1
 
 

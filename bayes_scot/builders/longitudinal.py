@@ -16,13 +16,17 @@ For endpoint :math:`e`, arm :math:`a` and visit :math:`t_v` (months, baseline fi
 * treatment effect :math:`\delta_e(t_v) = s_e\,\sigma_e\,d_e(t_v)`, with :math:`s_e = +1`
   when higher is better and :math:`-1` when lower is better, :math:`\sigma_e` the
   endpoint's between-patient SD, and :math:`d_e` the standardised, direction-aligned
-  effect (positive favours the experimental arm). :math:`d_e(0) = 0`;
-  :math:`d_e(t_v) = \theta_e + \omega_e(t_v)` after baseline, where :math:`\omega_e` is a
-  random walk over visits pinned to zero at the reference visit (54 months): visits are
-  partially pooled towards :math:`\theta_e`;
-* across endpoints, :math:`\theta_e \sim N(\bar\theta, \tau^2)`, :math:`\bar\theta` carrying
-  the named prior (:meth:`LongitudinalModel.prior_data`); :math:`\tau` measures how much the
-  endpoints borrow from each other (:meth:`LongitudinalModel.borrowing`);
+  effect (positive favours the experimental arm). :math:`d_e(0) = 0`; after baseline its
+  shape over time follows the evidence (``LongitudinalOptions.effect_shape``): linear,
+  :math:`d_e(t_v) = \theta_e t_v / t_r`, for an endpoint whose only data are slopes;
+  otherwise :math:`d_e(t_v) = \theta_e + \omega_e(t_v)`, where :math:`\omega_e` is a
+  random walk over visits pinned to zero at the reference visit :math:`t_r` (54 months):
+  visits are partially pooled towards :math:`\theta_e`;
+* across the endpoints with evidence of their own, :math:`\theta_e \sim N(\bar\theta,
+  \tau^2)`, :math:`\bar\theta` carrying the named prior
+  (:meth:`LongitudinalModel.prior_data`); :math:`\tau` measures how much the endpoints
+  borrow from each other (:meth:`LongitudinalModel.borrowing`). An endpoint without
+  evidence of its own takes the named prior directly, so its posterior is its prior;
 * HSCT (experimental) change :math:`= c_e + \delta_e`; CYC (control) change :math:`= c_e`.
 
 The estimand is a survivor average: reported means are means among patients alive and
@@ -32,10 +36,13 @@ while-alive composite (death ranked worst) as a sensitivity estimand.
 Evidence attribution
 --------------------
 Every estimand says what drove it (``EstimandDraws.evidence``): ``"trial"``,
-``"external"``, ``"trial + external"``, ``"borrowed + prior"`` (no evidence of its own on
-the treatment effect, only what the endpoint hierarchy borrows from other endpoints) or
-``"prior only"``. The labels are computed from the evidence actually used, so adding
-per-visit numbers to a trial file changes them with no code change.
+``"external"``, ``"trial + external"``, ``"prior only"`` (no evidence of its own on the
+treatment effect) or, when such an endpoint is asked to borrow,
+``"predicted from other endpoints (no data)"``; external evidence is named with its
+design, time and weight, and a row at a time the evidence does not reach says "carried
+to ..." and is flagged ``extrapolated``. The labels are computed from the evidence
+actually used, so adding per-visit numbers to a trial file changes them with no code
+change.
 """
 
 from __future__ import annotations
@@ -94,10 +101,17 @@ EVIDENCE_LABELS: tuple[str, ...] = (
     "trial",
     "external",
     "trial + external",
-    "borrowed + prior",
+    "predicted from other endpoints (no data)",
     "prior only",
 )
-"""Possible values of ``EstimandDraws.evidence`` for this model family."""
+"""What drives an endpoint's effect (``LongitudinalModel.attribution``): the category
+each ``EstimandDraws.evidence`` text of this model family starts with."""
+
+EFFECT_SHAPES: tuple[str, ...] = ("auto", "linear", "step", "random_walk")
+"""Values of ``LongitudinalOptions.effect_shape``."""
+
+NO_DATA = "predicted from other endpoints (no data)"
+"""Evidence of an endpoint that has no data of its own but borrows from the others."""
 
 SURVIVOR_AVERAGE = (
     "survivor average: mean among patients alive and measured at the visit, as reported"
@@ -141,6 +155,16 @@ class LongitudinalOptions:
         SD with which the treatment effect varies between visits around its value at the
         reference visit, in endpoint SDs per square-root year (a random walk). Smaller
         values pool visits more. Fixed like ``trajectory_sd`` and varied the same way.
+        Used by endpoints whose effect shape is ``random_walk``.
+    effect_shape : str or mapping of str to str, default "auto"
+        How the treatment effect moves over time, for every endpoint or per endpoint
+        (endpoints not named take ``"auto"``): ``linear`` (zero at baseline, growing
+        in proportion to time, :math:`\theta_e` at the reference visit: a difference
+        in slopes); ``step`` (:math:`\theta_e` at every follow-up visit);
+        ``random_walk`` (:math:`\theta_e` plus a random walk over visits pinned to zero
+        at the reference visit); ``auto`` chooses ``linear`` for an endpoint whose
+        only evidence on the treatment effect is slopes (SCOT's FVC) and
+        ``random_walk`` otherwise.
     correlation : {"ar1", "cs"}, default "ar1"
         Within-patient correlation of visit means: AR(1) per year or compound symmetry.
     rho_prior : tuple of float, default (7, 3)
@@ -164,6 +188,13 @@ class LongitudinalOptions:
     borrow_across_endpoints : bool, default True
         Partially pool the endpoint effects on the standardised scale. When False, each
         endpoint's effect gets the named prior on its own.
+    borrow_into_endpoints_without_data : bool, default False
+        Whether endpoints with no evidence of their own on the treatment effect (neither
+        trial nor external; SCOT's SF-36 MCS and DLCO) join the endpoint hierarchy.
+        When False, such an endpoint's effect gets the named prior on its own, so its
+        posterior is its prior (evidence ``"prior only"``). When True, its rows are
+        predictions from the other endpoints (evidence ``"predicted from other
+        endpoints (no data)"``), never evidence about the endpoint itself.
     endpoint_pooling_sd : float, default 0.5
         Half-normal prior scale of :math:`\tau`, the between-endpoint SD of standardised
         effects (a data container: changeable without recompiling).
@@ -188,6 +219,7 @@ class LongitudinalOptions:
     control_slope_sd: float = 0.5
     trajectory_sd: float = 0.25
     visit_pooling_sd: float = 0.25
+    effect_shape: str | Mapping[str, str] = "auto"
     correlation: Literal["ar1", "cs"] = "ar1"
     rho_prior: tuple[float, float] = (7.0, 3.0)
     rho_sensitivity: tuple[float, ...] = (0.3, 0.5, 0.7, 0.9)
@@ -197,6 +229,7 @@ class LongitudinalOptions:
     external_vague_sd: float = 2.0
     external_time_tolerance_months: float = 6.0
     borrow_across_endpoints: bool = True
+    borrow_into_endpoints_without_data: bool = False
     endpoint_pooling_sd: float = 0.5
     reference_prior_sd: float = 1.0
     baseline_prior_sd: float = 100.0
@@ -231,6 +264,23 @@ class LongitudinalOptions:
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise SpecError(f"must be one of {list(allowed)}", field=name)
+        shapes = self.effect_shape
+        if isinstance(shapes, str):
+            shapes = dict.fromkeys(endpoints, shapes)
+        elif isinstance(shapes, Mapping):
+            unknown = sorted(set(shapes) - set(endpoints))
+            if unknown:
+                raise SpecError(f"{unknown} are not modelled endpoints {list(endpoints)}",
+                                field="effect_shape")
+            shapes = {e: shapes.get(e, "auto") for e in endpoints}
+        else:
+            raise SpecError("give one shape or a table of shapes by endpoint",
+                            field="effect_shape")
+        for e, shape in shapes.items():
+            if shape not in EFFECT_SHAPES:
+                raise SpecError(f"must be one of {list(EFFECT_SHAPES)}, not {shape!r}",
+                                field=f"effect_shape.{e}")
+        object.__setattr__(self, "effect_shape", MappingProxyType(shapes))
         for name in (
             "control_slope_sd", "trajectory_sd", "visit_pooling_sd", "external_vague_sd",
             "endpoint_pooling_sd", "reference_prior_sd", "baseline_prior_sd",
@@ -324,6 +374,13 @@ class EvidenceTerm:
         Whether it speaks to a between-arm difference (directly, or as one arm of a pair).
     note : str
         How it enters, or why it does not.
+    design : str
+        External evidence: what kind of study it is (e.g. "non-randomised cohort").
+    model_time_months : float or None
+        The visit the number is attributed to in the model (an external estimate
+        shortly after the last visit is attributed to the last visit).
+    window_months : tuple of float or None
+        A slope's window (start, end) in months.
     """
 
     source: Literal["trial", "external"]
@@ -341,6 +398,17 @@ class EvidenceTerm:
     weight: float | None = None
     informs_effect: bool = False
     note: str = ""
+    design: str = ""
+    model_time_months: float | None = None
+    window_months: tuple[float, float] | None = None
+
+    @property
+    def span(self) -> tuple[float, float] | None:
+        """Months of the effect over which the number speaks (a slope's window, or a visit)."""
+        if self.window_months is not None:
+            return self.window_months
+        t = self.time_months if self.model_time_months is None else self.model_time_months
+        return None if t is None else (float(t), float(t))
 
 
 @dataclass
@@ -463,13 +531,14 @@ def _plan_trial(trial: Trial, options: LongitudinalOptions, layout: _Layout) -> 
 
     def term(entry: Any, arm: str | None, statistic: str, value: float, se: float | None,
              *, used: bool, note: str, group: str = "", time: float | None = None,
-             informs: bool = False) -> EvidenceTerm:
+             informs: bool = False,
+             window: tuple[float, float] | None = None) -> EvidenceTerm:
         return EvidenceTerm(
             source="trial", study=trial.name, entry=entry.id, endpoint=entry.endpoint,
             population=entry.population, arm=arm,
             time_months=entry.time if time is None else time, statistic=statistic,
             published=float(value), se=se, used=used, group=group, note=note,
-            informs_effect=informs,
+            informs_effect=informs, window_months=window,
         )
 
     for endpoint in options.endpoints:
@@ -606,7 +675,8 @@ def _plan_trial(trial: Trial, options: LongitudinalOptions, layout: _Layout) -> 
                                           strict=True):
                     independent.append(_Row(
                         term(entry, arm, "slope_per_year", value, se, used=True,
-                             group="trial_summaries", time=window[1], note=note, informs=True),
+                             group="trial_summaries", time=window[1], note=note, informs=True,
+                             window=window),
                         layout.slope(endpoint, arm, window),
                     ))
             elif observed.difference is not None:
@@ -616,7 +686,7 @@ def _plan_trial(trial: Trial, options: LongitudinalOptions, layout: _Layout) -> 
                 independent.append(_Row(
                     term(entry, None, "slope_difference", observed.difference,
                          observed.difference_se, used=True, group="trial_summaries",
-                         time=window[1], note=note, informs=True),
+                         time=window[1], note=note, informs=True, window=window),
                     coefficients,
                 ))
     return _Plan(independent, vectors, meta, [], unused)
@@ -630,15 +700,33 @@ def _external_sources(external: Any) -> list[Any]:
     return [external]
 
 
-def _external_entries(external: Any) -> list[tuple[Any, str, str]]:
-    """External entries with the names of their source's experimental and control arms."""
-    entries: list[tuple[Any, str, str]] = []
+def _external_entries(external: Any) -> list[tuple[Any, str, str, str]]:
+    """External entries with their source's experimental and control arms and its design."""
+    entries: list[tuple[Any, str, str, str]] = []
     for source in _external_sources(external):
         experimental = getattr(source, "experimental", "hsct")
         control = getattr(source, "control", "control")
         for kind in ("effect_estimates", "visit_summaries"):
-            entries.extend((e, experimental, control) for e in source.evidence(kind))
+            entries.extend((e, experimental, control, _design_of(source, e))
+                           for e in source.evidence(kind))
     return entries
+
+
+_DESIGNS: Mapping[str, str] = MappingProxyType({
+    "observational": "non-randomised cohort",
+    "single_arm": "single-arm cohort",
+    "randomised": "randomised comparison",
+})
+
+
+def _design_of(source: Any, entry: Any) -> str:
+    """Describe in words what kind of study an external number comes from."""
+    if isinstance(entry, EffectEstimate):
+        return _DESIGNS.get(entry.design, entry.design)
+    populations = getattr(source, "populations", {})
+    population = populations.get(entry.population)
+    label = getattr(population, "label", entry.population)
+    return f"{getattr(source, 'name', 'external').upper()} {label}"
 
 
 def _plan_external(
@@ -648,7 +736,7 @@ def _plan_external(
     last = float(layout.visits[-1])
     rows: list[_Row] = []
     unused: list[EvidenceTerm] = []
-    for entry, source_experimental, source_control in _external_entries(external):
+    for entry, source_experimental, source_control, design in _external_entries(external):
         if entry.endpoint not in options.endpoints:
             continue
         weight = options.weight_for(entry.id)
@@ -730,8 +818,10 @@ def _plan_external(
         else:
             coefficients = layout.change(entry.endpoint, arm, t_model)
         rows.append(_Row(
-            _external_term(entry, arm, statistic, value, se, weight, used=True,
-                           group="external_evidence", note=note, informs=arm is None),
+            replace(_external_term(entry, arm, statistic, value, se, weight, used=True,
+                                   group="external_evidence", note=note,
+                                   informs=arm is None),
+                    design=design, model_time_months=t_model),
             coefficients,
         ))
     return rows, unused
@@ -746,6 +836,22 @@ def _external_term(entry: Any, arm: str | None, statistic: str, value: float,
         published=float(value), se=se, used=used, group=group, weight=weight,
         informs_effect=informs, note=note,
     )
+
+
+def _effect_shapes(plan: _Plan, options: LongitudinalOptions) -> dict[str, str]:
+    """Resolve ``auto`` effect shapes: ``linear`` where the only effect evidence is slopes."""
+    statistics: dict[str, set[str]] = defaultdict(set)
+    for term in plan.terms():
+        if term.used and (term.informs_effect or term.source == "external"):
+            statistics[term.endpoint].add(term.statistic)
+    slopes = {"slope_per_year", "slope_difference"}
+    shapes = {}
+    for e, shape in options.effect_shape.items():  # type: ignore[union-attr]
+        if shape == "auto":
+            only_slopes = bool(statistics[e]) and statistics[e] <= slopes
+            shape = "linear" if only_slopes else "random_walk"
+        shapes[e] = shape
+    return shapes
 
 
 def _attribution(plan: _Plan, endpoints: Sequence[str], experimental: str, control: str,
@@ -772,7 +878,7 @@ def _attribution(plan: _Plan, endpoints: Sequence[str], experimental: str, contr
         elif sources:
             labels[e] = next(iter(sources))
         elif borrowing and any(direct[o] for o in endpoints if o != e):
-            labels[e] = "borrowed + prior"
+            labels[e] = NO_DATA
         else:
             labels[e] = "prior only"
     return labels
@@ -811,6 +917,13 @@ class LongitudinalModel:
     mcids : dict of str to float or None
     attribution : dict of str to str
         What drives each endpoint's treatment effect (:data:`EVIDENCE_LABELS`).
+    effect_shapes : dict of str to str
+        Each endpoint's effect shape over time (``linear``, ``step`` or ``random_walk``),
+        ``options.effect_shape`` with ``auto`` resolved from the evidence.
+    pooled_endpoints : tuple of str
+        Endpoints whose effects are partially pooled (empty without borrowing). An
+        endpoint without evidence of its own is left out unless
+        ``options.borrow_into_endpoints_without_data``.
     structure_key : tuple
         Identifies the model's structure for :func:`bayes_scot.fitting.compile_model`.
 
@@ -861,10 +974,17 @@ class LongitudinalModel:
         self._plan = self._make_plan(trial)
         self.attribution = _attribution(
             self._plan, self.options.endpoints, *self.arms,
-            borrowing=self.options.borrow_across_endpoints,
+            borrowing=(self.options.borrow_across_endpoints
+                       and self.options.borrow_into_endpoints_without_data),
+        )
+        self.effect_shapes = _effect_shapes(self._plan, self.options)
+        self.pooled_endpoints: tuple[str, ...] = tuple(
+            e for e in self.options.endpoints
+            if self.options.borrow_across_endpoints and self.attribution[e] != "prior only"
         )
         self.structure_key: tuple[Any, ...] = (
-            "longitudinal", self.options.structure(), self.arms, self._plan.structure()
+            "longitudinal", self.options.structure(), self.arms, self._plan.structure(),
+            tuple(self.effect_shapes.items()), self.pooled_endpoints,
         )
         self.model = self._build()
 
@@ -950,7 +1070,7 @@ class LongitudinalModel:
         opts, layout, plan = self.options, self._layout, self._plan
         endpoints = list(opts.endpoints)
         visits = np.asarray(opts.visits_months, dtype=float)
-        n_e, n_v = len(endpoints), visits.size
+        n_e = len(endpoints)
         dt = np.diff(visits) / 12.0
         post = visits[1:]
         ref = int(np.flatnonzero(post == opts.reference_visit_months)[0])
@@ -987,31 +1107,8 @@ class LongitudinalModel:
                               dims=("endpoint", "interval"))
                 control_std = running_sum(spread * np.sqrt(dt) * z)
 
-            # Standardised, direction-aligned treatment effect at the reference visit.
-            if opts.borrow_across_endpoints:
-                prior_mean = pm.Data(f"{_EFFECT}_prior_mean", 0.0)
-                prior_sd = pm.Data(f"{_EFFECT}_prior_sd", opts.reference_prior_sd)
-                pooling_scale = pm.Data("endpoint_pooling_prior_sd", opts.endpoint_pooling_sd)
-                pooled = pm.Normal("pooled_effect", prior_mean, prior_sd)
-                tau = pm.HalfNormal("endpoint_pooling_sd", sigma=pooling_scale)
-                raw = pm.Normal("endpoint_effect_deviation", 0.0, 1.0, dims="endpoint")
-                theta = pm.Deterministic(_EFFECT, pooled + tau * raw, dims="endpoint")
-            else:
-                prior_mean = pm.Data(f"{_EFFECT}_prior_mean", np.zeros(n_e), dims="endpoint")
-                prior_sd = pm.Data(f"{_EFFECT}_prior_sd",
-                                   np.full(n_e, opts.reference_prior_sd), dims="endpoint")
-                theta = pm.Normal(_EFFECT, prior_mean, prior_sd, dims="endpoint")
-
-            # Visits partially pooled towards the reference-visit effect by a random walk.
-            if n_v > 2:
-                visit_sd = pm.Data("visit_pooling_sd", opts.visit_pooling_sd)
-                zv = pm.Normal("effect_visit_innovation", 0.0, 1.0,
-                               dims=("endpoint", "visit_step"))
-                walk = running_sum(visit_sd * np.sqrt(dt[1:]) * zv)
-                deviation = walk - walk[:, ref][:, None]
-            else:
-                deviation = pt.zeros((n_e, 1))
-            effect_std = prepend_zero(theta[:, None] + deviation)
+            theta = self._effect_at_reference(n_e)
+            effect_std = prepend_zero(self._effect_over_time(theta, post, ref, dt))
             units = scale[:, None]
             effect = pm.Deterministic(
                 "effect", (sign[:, None] * units) * effect_std, dims=("endpoint", "visit")
@@ -1082,6 +1179,52 @@ class LongitudinalModel:
                     vague_se=opts.external_vague_sd * scale[which],
                 )
         return model
+
+    def _effect_at_reference(self, n_e: int) -> pt.TensorVariable:
+        """Standardised, direction-aligned treatment effect at the reference visit."""
+        opts = self.options
+        if not opts.borrow_across_endpoints:
+            prior_mean = pm.Data(f"{_EFFECT}_prior_mean", np.zeros(n_e), dims="endpoint")
+            prior_sd = pm.Data(f"{_EFFECT}_prior_sd",
+                               np.full(n_e, opts.reference_prior_sd), dims="endpoint")
+            return pm.Normal(_EFFECT, prior_mean, prior_sd, dims="endpoint")
+        prior_mean = pm.Data(f"{_EFFECT}_prior_mean", 0.0)
+        prior_sd = pm.Data(f"{_EFFECT}_prior_sd", opts.reference_prior_sd)
+        pooling_scale = pm.Data("endpoint_pooling_prior_sd", opts.endpoint_pooling_sd)
+        pooled = pm.Normal("pooled_effect", prior_mean, prior_sd)
+        tau = pm.HalfNormal("endpoint_pooling_sd", sigma=pooling_scale)
+        raw = pm.Normal("endpoint_effect_deviation", 0.0, 1.0, dims="endpoint")
+        # Endpoints outside the hierarchy (no evidence of their own) take the named
+        # prior on their own: theta_e = m0 + s0 * raw_e, so their posterior is the prior.
+        in_pool = np.array([e in self.pooled_endpoints for e in opts.endpoints], dtype=float)
+        own = prior_mean + prior_sd * raw
+        return pm.Deterministic(
+            _EFFECT, in_pool * (pooled + tau * raw) + (1.0 - in_pool) * own, dims="endpoint"
+        )
+
+    def _effect_over_time(self, theta: pt.TensorVariable, post: np.ndarray, ref: int,
+                          dt: np.ndarray) -> pt.TensorVariable:
+        """Return the standardised effect at each follow-up visit, in each endpoint's shape."""
+        endpoints = self.options.endpoints
+        shapes = [self.effect_shapes[e] for e in endpoints]
+        # linear: theta_e t / t_ref; step and random walk: theta_e at every visit.
+        profile = np.array([post / post[ref] if shape == "linear" else np.ones_like(post)
+                            for shape in shapes])
+        effect = theta[:, None] * profile
+        walking = [e for e, shape in zip(endpoints, shapes, strict=True)
+                   if shape == "random_walk"]
+        if post.size < 2 or not walking:
+            return effect
+        # A random walk over the follow-up visits, pinned to zero at the reference visit.
+        model = pm.modelcontext(None)
+        model.add_coord("walk_endpoint", walking)
+        visit_sd = pm.Data("visit_pooling_sd", self.options.visit_pooling_sd)
+        zv = pm.Normal("effect_visit_innovation", 0.0, 1.0,
+                       dims=("walk_endpoint", "visit_step"))
+        walk = running_sum(visit_sd * np.sqrt(dt[1:]) * zv)
+        deviation = walk - walk[:, ref][:, None]
+        select = np.array([[1.0 if e == w else 0.0 for w in walking] for e in endpoints])
+        return effect + pt.dot(select, deviation)
 
     # -- data for one compiled model -------------------------------------------------------
     def prior_data(self, prior: EffectPrior | Mapping[str, EffectPrior]) -> dict[str, np.ndarray]:
@@ -1238,13 +1381,12 @@ class LongitudinalModel:
             parts.append("external evidence (discounted, " + self.options.external_method
                          + "): " + ", ".join(f"{i} weight {w:g}" for i, w in external))
         label = self.attribution[endpoint]
-        if label in ("borrowed + prior", "prior only"):
+        if label in (NO_DATA, "prior only"):
             parts.append(f"no {self.trial.name.upper()} or external evidence on this "
                          "endpoint's treatment effect")
-        if self.options.borrow_across_endpoints:
-            donors = [e for e in self.options.endpoints
-                      if e != endpoint and self.attribution[e] not in ("prior only",
-                                                                       "borrowed + prior")]
+        if endpoint in self.pooled_endpoints:
+            donors = [e for e in self.pooled_endpoints
+                      if e != endpoint and self.attribution[e] != NO_DATA]
             if donors:
                 parts.append("borrows through the endpoint hierarchy from " + ", ".join(
                     f"{d} ({self.attribution[d]})" for d in donors))
@@ -1288,8 +1430,11 @@ class LongitudinalModel:
                                      if k in self._external_ids(name)},
                 "external_method": self.options.external_method,
                 "scale": self.scales[name],
+                "effect_shape": self.effect_shapes[name],
+                "no_data": self.attribution[name] in (NO_DATA, "prior only"),
             }
             for t in self.options.visits_months[1:]:
+                beyond = self._extrapolated(name, (t, t))
                 out.append(EstimandDraws(
                     estimand=f"change_difference_{t:g}",
                     label=(f"{endpoint.label} at {t:g} months: HSCT minus CYC difference "
@@ -1297,8 +1442,10 @@ class LongitudinalModel:
                     draws=effect.sel(endpoint=name, visit=t).values,
                     mcid=threshold, mcid_source=self.mcid_sources.get(name, ""),
                     endpoint=name, null=0.0, superior=better, unit=endpoint.unit,
-                    evidence=self.attribution[name], attrs=dict(attrs),
+                    evidence=self._evidence_text(name, f"to {t:g} months", beyond),
+                    attrs=dict(attrs), extrapolated=beyond,
                 ))
+            beyond = self._extrapolated(name, (0.0, ref))
             out.append(EstimandDraws(
                 estimand=f"slope_difference_0_{ref:g}",
                 label=(f"{endpoint.label}: HSCT minus CYC difference in slope over 0-{ref:g} "
@@ -1306,9 +1453,49 @@ class LongitudinalModel:
                 draws=slope_diff.sel(endpoint=name).values,
                 unit=f"{endpoint.unit} per year".strip(),
                 endpoint=name, null=0.0, superior=better,
-                evidence=self.attribution[name], attrs=dict(attrs),
+                evidence=self._evidence_text(name, f"over 0-{ref:g} months", beyond),
+                attrs=dict(attrs), extrapolated=beyond,
             ))
         return out
+
+    def _effect_terms(self, endpoint: str) -> list[EvidenceTerm]:
+        """Return the used numbers of ``endpoint`` that speak to its treatment effect."""
+        return [t for t in self._plan.terms() if t.used and t.endpoint == endpoint
+                and (t.informs_effect or t.source == "external")]
+
+    def _extrapolated(self, endpoint: str, times: tuple[float, float]) -> bool:
+        """Whether the months ``times`` reach outside the endpoint's effect evidence.
+
+        The evidence spans from its earliest to its latest time (a slope's window counts
+        whole); baseline, where the effect is zero by definition, is covered. An
+        endpoint without evidence of its own is extrapolated everywhere.
+        """
+        spans = [span for term in self._effect_terms(endpoint)
+                 if (span := term.span) is not None]
+        if not spans:
+            return True
+        first = min(lo for lo, _hi in spans)
+        last = max(hi for _lo, hi in spans)
+        return any(t > 0 and not first - 1e-9 <= t <= last + 1e-9 for t in times)
+
+    def _evidence_text(self, endpoint: str, where: str, extrapolated: bool) -> str:
+        """Describe what drove one estimand: evidence category, external weights and times.
+
+        E.g. "external: Maltez N et al, non-randomised cohort, at 12 months, weight 0.5;
+        carried to 54 months".
+        """
+        label = self.attribution[endpoint]
+        external = [t for t in self._effect_terms(endpoint) if t.source == "external"]
+        parts = []
+        for term in external:
+            when = f"at {term.time_months:g} months"
+            if term.model_time_months is not None and term.model_time_months != term.time_months:
+                when += f" (taken at {term.model_time_months:g})"
+            parts.append(f"{term.study}, {term.design}, {when}, weight {term.weight:g}")
+        text = label + (": " + "; ".join(parts) if parts else "")
+        if extrapolated and label not in (NO_DATA, "prior only"):
+            text += f"; carried {where}"
+        return text
 
     def _external_ids(self, endpoint: str) -> set[str]:
         return {r.term.entry for r in self._plan.external if r.term.endpoint == endpoint}
@@ -1329,6 +1516,9 @@ class LongitudinalModel:
             time_months, statistic, published, median, lower, upper, outside`` (central
             :data:`~bayes_scot.conventions.CREDIBLE_LEVEL` predictive interval; ``outside``
             when the published number falls outside it), plus ``source`` and ``weight``.
+            Arm slopes that entered as a pair are followed by their published contrast
+            (``statistic`` ``"slope_difference"``, ``arm`` empty), predicted as the
+            difference of the two arms' predictions.
 
         Notes
         -----
@@ -1349,10 +1539,14 @@ class LongitudinalModel:
         rng = np.random.default_rng(seed)
         predictive = means + rng.normal(size=means.shape) * se
         alpha = (1.0 - CREDIBLE_LEVEL) / 2.0
+        terms = [r.term for r in rows]
+        for i, j in _slope_pairs(terms, self.arms):
+            predictive = np.column_stack([predictive, predictive[:, i] - predictive[:, j]])
+            terms.append(replace(terms[i], arm=None, statistic="slope_difference",
+                                 published=terms[i].published - terms[j].published))
         lower, median, upper = np.quantile(predictive, [alpha, 0.5, 1.0 - alpha], axis=0)
         records = []
-        for i, row in enumerate(rows):
-            t = row.term
+        for i, t in enumerate(terms):
             records.append({
                 "trial": t.study, "entry": t.entry, "endpoint": t.endpoint,
                 "population": t.population, "arm": t.arm, "time_months": t.time_months,
@@ -1396,7 +1590,8 @@ class LongitudinalModel:
         contrast at visit :math:`t` or a slope contrast times the window's length, in
         endpoint SDs, with external terms' variances divided by their weights; the
         posterior of :math:`\tau` gives the interval. Without borrowing, every
-        shrinkage is 0.
+        shrinkage is 0, and so is that of an endpoint left out of the hierarchy
+        (:attr:`pooled_endpoints`).
         """
         posterior = _posterior(idata)
         alpha = (1.0 - CREDIBLE_LEVEL) / 2.0
@@ -1408,7 +1603,7 @@ class LongitudinalModel:
         for e in self.options.endpoints:
             s = self._direct_se(e)
             shrink = s**2 / (s**2 + tau**2) if np.isfinite(s) else np.ones_like(tau)
-            if not self.options.borrow_across_endpoints:
+            if e not in self.pooled_endpoints:
                 shrink = np.zeros_like(tau)
             lo, med, hi = np.quantile(shrink, [alpha, 0.5, 1 - alpha])
             records.append({
@@ -1458,6 +1653,15 @@ _REPRODUCE_COLUMNS = [
     "trial", "entry", "endpoint", "population", "arm", "time_months", "statistic",
     "published", "median", "lower", "upper", "outside", "source", "weight",
 ]
+
+
+def _slope_pairs(terms: Sequence[EvidenceTerm],
+                 arms: tuple[str, str]) -> list[tuple[int, int]]:
+    """Positions of (experimental, control) slopes of the same entry."""
+    where = {(t.entry, t.arm): i for i, t in enumerate(terms)
+             if t.statistic == "slope_per_year"}
+    return [(where[(entry, arms[0])], where[(entry, arms[1])])
+            for entry, arm in where if arm == arms[0] and (entry, arms[1]) in where]
 
 
 def _column(rows: Sequence[_Row], name: str) -> np.ndarray:
