@@ -352,3 +352,10 @@ def test_exact_sampler_is_deterministic_and_checks_its_data(scot) -> None:
         grid["neutral_strong"].sd
     with pytest.raises(KeyError, match="not data containers"):
         sampler.sample({"net_benefit_prior_median": 0.0}, seed=3)
+    # Replicates of the published summary feed the reproduce table like a sampler's.
+    predicted = sampler.posterior_predictive(again, seed=4)
+    replicate = predicted.posterior_predictive["grcs_observed"].to_numpy()
+    residual = replicate - again.posterior["net_benefit"].to_numpy()
+    # 4000 N(0, SE^2) residuals: their SD within 5% of the SE (about 4 Monte Carlo SEs).
+    assert np.std(residual) == pytest.approx(model.observation.se, rel=0.05)
+    assert list(model.reproduce(predicted)["published"]) == [66.6, 33.4]

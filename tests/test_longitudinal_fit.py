@@ -13,11 +13,14 @@ from bayes_scot.builders.longitudinal import LongitudinalModel, LongitudinalOpti
 from bayes_scot.data import load_external, load_trial
 from bayes_scot.evidence import Arm, Population, Source, Trial, VisitSummary
 from bayes_scot.fitting import SamplerSettings, compile_model, diagnose
+from bayes_scot.spec import load_spec
 from bayes_scot.stats.gls import least_squares_slope_weights
 
 pytestmark = pytest.mark.slow
 
 SEED = 20180104
+_SPEC = load_spec("scot_itt")
+SHIPPED_SETTINGS = _SPEC.family("longitudinal").sampler_settings(_SPEC.sampler).to_settings()
 
 # -- the shipped SCOT analysis -------------------------------------------------------------------
 
@@ -32,8 +35,8 @@ def scot_model():
 @pytest.fixture(scope="module")
 def scot_fit(scot_model):
     compiled = compile_model(scot_model.model, key=scot_model.structure_key)
-    # The package's default sampler settings (4 x 1000 draws), as a reanalysis runs them.
-    return compiled.sample(settings=SamplerSettings(), seed=SEED)
+    # The shipped specification's settings, as a reanalysis runs them.
+    return compiled.sample(settings=SHIPPED_SETTINGS, seed=SEED)
 
 
 def test_log_density_and_gradient_are_finite_at_the_initial_point(scot_model):
@@ -103,7 +106,7 @@ def test_an_endpoint_without_data_keeps_its_prior(scot_model):
     """DLCO has no evidence on the effect and does not borrow: posterior = prior.
 
     Under the optimistic-moderate prior (a non-zero mean, so the check is not about
-    symmetry), 4000 draws with ESS in the thousands: the mean is within 0.1 prior SDs
+    symmetry), 8000 draws with ESS in the thousands: the mean is within 0.1 prior SDs
     (about 5 Monte Carlo SEs) and the SD within 6% (the SD's relative Monte Carlo
     error is about 1.5%) of the prior's; P(superior) within 0.03 of the normal's.
     """
@@ -111,7 +114,7 @@ def test_an_endpoint_without_data_keeps_its_prior(scot_model):
 
     prior = scot_model.prior_grid()["optimistic_moderate"]
     compiled = compile_model(scot_model.model, key=scot_model.structure_key)
-    idata = compiled.sample(scot_model.prior_data(prior), settings=SamplerSettings(),
+    idata = compiled.sample(scot_model.prior_data(prior), settings=SHIPPED_SETTINGS,
                             seed=SEED)
     for endpoint in ("dlco", "sf36_mcs"):
         theta = idata.posterior["standardised_effect"].sel(endpoint=endpoint).values

@@ -515,6 +515,37 @@ class ClosedFormSampler:
             values = {**built, **{k: np.asarray(v, dtype=float) for k, v in data.items()}}
             yield name, self._fit(values, chains, draws, seed, name in wanted)
 
+    def posterior_predictive(self, idata: Any, *, seed: int,
+                             var_names: Sequence[str] | None = None) -> Any:
+        r"""Add replicates of the published summary to ``idata``.
+
+        :math:`\hat\theta^{rep} \sim N(\theta, \mathrm{SE}^2)` per posterior draw.
+
+        Parameters
+        ----------
+        idata : arviz.InferenceData
+            A fit from :meth:`sample`.
+        seed : int
+        var_names : sequence of str, optional
+            Only ``"grcs_observed"`` exists.
+
+        Returns
+        -------
+        arviz.InferenceData
+            ``idata`` with a ``posterior_predictive`` group.
+        """
+        from bayes_scot import _compat
+
+        unknown = set(var_names or ()) - {"grcs_observed"}
+        if unknown:
+            raise KeyError(f"{sorted(unknown)}: the only observed variable is 'grcs_observed'")
+        theta = _compat.get_group(idata, "posterior")[self.builder.options.scale]
+        se = float(_compat.get_group(idata, "constant_data")["grcs_se"])
+        noise = np.random.default_rng(seed).standard_normal(theta.shape)
+        replicate = xr.Dataset({"grcs_observed": theta.copy(data=theta.to_numpy() + se * noise)})
+        _compat.add_group(idata, "posterior_predictive", replicate)
+        return idata
+
     def _fit(self, values: Mapping[str, np.ndarray], chains: int, draws: int, seed: int,
              log_likelihood: bool) -> Any:
         from bayes_scot import _compat
