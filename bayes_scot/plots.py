@@ -158,6 +158,8 @@ def plot_superiority(
     endpoints: Sequence[str] | None = None,
     estimands: Sequence[str] | None = None,
     title: str | None = None,
+    experimental: str | None = None,
+    control: str | None = None,
 ) -> Figure:
     """Forest plot of every estimand under every prior, with P(superior) beside each row.
 
@@ -180,6 +182,10 @@ def plot_superiority(
         Keep only these endpoints or estimand names (default: all, in table order).
     title : str, optional
         Figure title.
+    experimental, control : str, optional
+        Arm labels: with both (and a ``superior`` column), each panel says which side
+        favours which arm. An ``mcid`` column adds the MCID line; a ``unit`` column puts
+        survival differences in percentage points.
 
     Returns
     -------
@@ -200,7 +206,7 @@ def plot_superiority(
                        what="plot_superiority")
     prior_order = list(dict.fromkeys(df["prior"]))
     panels = list(dict.fromkeys(zip(df["endpoint"], df["estimand"], strict=True)))
-    heights = [0.24 * len(prior_order) + 0.75 for _ in panels]
+    heights = [0.24 * len(prior_order) + 1.1 for _ in panels]
     with _styled():
         fig = Figure(figsize=(7.0, sum(heights) + 0.4), layout="constrained")
         axes = fig.subplots(len(panels), 1, squeeze=False,
@@ -209,35 +215,42 @@ def plot_superiority(
         for ax, (endpoint, estimand) in zip(axes, panels, strict=True):
             rows = df[(df["endpoint"] == endpoint) & (df["estimand"] == estimand)]
             rows = rows.set_index("prior").reindex(prior_order).dropna(subset=["median"])
-            any_flagged |= _forest_panel(ax, rows, endpoint=endpoint, estimand=estimand)
+            arms = (experimental, control) if experimental and control else None
+            any_flagged |= _forest_panel(ax, rows, endpoint=endpoint, estimand=estimand,
+                                         arms=arms)
         handles = [
             Line2D([], [], color=colour, marker="o", linewidth=1.4, label=family)
             for family, colour in _families_present(prior_order).items()
         ]
         handles.append(Line2D([], [], color="#777777", linestyle="--", linewidth=0.8,
                               label="no difference"))
+        handles.append(Line2D([], [], color="#444444", marker="o", linewidth=1.4,
+                              label=f"posterior median, {_INTERVAL_TEXT}"))
         if any_flagged:
             handles.append(Line2D([], [], color="#000000", marker="o", markerfacecolor="white",
                                   linestyle="none", label="† failed the diagnostics gate"))
         fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 4))
-        axes[-1].set_xlabel(f"posterior median and {_INTERVAL_TEXT}")
         if title:
             fig.suptitle(title)
     return fig
 
 
-def _forest_panel(ax: Axes, rows: pd.DataFrame, *, endpoint: str, estimand: str) -> bool:
+def _forest_panel(ax: Axes, rows: pd.DataFrame, *, endpoint: str, estimand: str,
+                  arms: tuple[str, str] | None = None) -> bool:
     """Draw one forest panel; return whether a row is flagged."""
     null = _null_value(rows, estimand)
+    first = {"null": null, "estimand": estimand, **rows.iloc[0].to_dict()}
+    factor, xlabel, _log = _display_scale(first) if "unit" in rows.columns else (1.0, "", False)
+    null *= factor
     positions = np.arange(len(rows))[::-1]
     flagged_any = False
     for y, (prior, row) in zip(positions, rows.iterrows(), strict=True):
         colour = _prior_colour(str(prior))
         flagged = bool(row.get("flagged", False)) if "flagged" in rows.columns else False
         flagged_any |= flagged
-        ax.plot([row["lower"], row["upper"]], [y, y], color=colour, linewidth=1.4,
-                solid_capstyle="butt")
-        ax.plot([row["median"]], [y], marker="o", markersize=4.5, color=colour,
+        ax.plot([row["lower"] * factor, row["upper"] * factor], [y, y], color=colour,
+                linewidth=1.4, solid_capstyle="butt")
+        ax.plot([row["median"] * factor], [y], marker="o", markersize=4.5, color=colour,
                 markerfacecolor="white" if flagged else colour, linestyle="none")
         text = f"{row['p_superior']:.2f}" + (" †" if flagged else "")
         ax.annotate(text, xy=(1.01, y), xycoords=("axes fraction", "data"),
@@ -247,10 +260,14 @@ def _forest_panel(ax: Axes, rows: pd.DataFrame, *, endpoint: str, estimand: str)
     ax.axvline(null, color="#777777", linestyle="--", linewidth=0.8, zorder=0)
     ratio = null == 1.0 and bool((rows["lower"] > 0).all())
     if ratio:
-        ax.set_xscale("log")
-        ax.xaxis.set_major_locator(mticker.LogLocator(base=10.0, subs=(1.0, 2.0, 5.0)))
-        ax.xaxis.set_minor_locator(mticker.NullLocator())
-        ax.xaxis.set_major_formatter(mticker.FuncFormatter(lambda value, _: f"{value:g}"))
+        _ratio_axis(ax)
+    mcid = first.get("mcid")
+    if mcid is not None and pd.notna(mcid):
+        _mcid_line(ax, float(mcid) * factor)
+    if xlabel:
+        ax.set_xlabel(xlabel, labelpad=2)
+    if arms is not None and "superior" in rows.columns:
+        _favours(ax, superior=str(first["superior"]), experimental=arms[0], control=arms[1])
     ax.set_yticks(positions, [str(p) for p in rows.index])
     ax.set_ylim(-0.7, len(rows) - 0.3)
     ax.grid(axis="y", visible=False)
@@ -335,9 +352,13 @@ def plot_prior_sensitivity(
         label = record.get("label")
         labels.setdefault(key, str(label) if isinstance(label, str) and label
                           else f"{key[0]}: {key[1]}")
+    # A label's detail after ";" is in the table; the row keeps the name, wrapped, and
+    # each row is as tall as its longest label so labels never overprint each other.
+    wrapped = {k: _wrap(labels[k].split(";", 1)[0], 52) for k in keys}
+    lines = max(w.count("\n") + 1 for w in wrapped.values())
     with _styled(grid=False):
         width = max(5.0, 0.55 * len(prior_order) + 3.8)
-        height = max(2.2, 0.34 * len(keys) + 1.6)
+        height = max(2.2, max(0.34, 0.14 * lines + 0.06) * len(keys) + 1.6)
         fig = Figure(figsize=(width, height), layout="constrained")
         ax = fig.add_subplot()
         image = ax.imshow(np.ma.masked_invalid(values), cmap=_PROBABILITY_CMAP, vmin=0.0,
@@ -350,9 +371,8 @@ def plot_prior_sensitivity(
                 ax.text(j, i, f"{values[i, j]:.2f}" + ("†" if flags[i, j] else ""),
                         ha="center", va="center", fontsize=7,
                         color="white" if dark else "black")
-        ax.set_xticks(range(len(prior_order)), prior_order, rotation=45, ha="right",
-                      rotation_mode="anchor")
-        ax.set_yticks(range(len(keys)), [_wrap(labels[k], 48) for k in keys])
+        ax.set_xticks(range(len(prior_order)), prior_order, rotation=90)
+        ax.set_yticks(range(len(keys)), [wrapped[k] for k in keys])
         ax.tick_params(length=0)
         for spine in ax.spines.values():
             spine.set_visible(False)
@@ -638,6 +658,7 @@ def plot_prior_posterior(
     null: float | None = 0.0,
     mcid: float | None = None,
     title: str | None = None,
+    ratio: bool = False,
 ) -> Figure:
     """Density of a treatment effect's prior beside its posterior.
 
@@ -662,6 +683,9 @@ def plot_prior_posterior(
         Minimal clinically important difference on the same scale, drawn dotted.
     title : str, optional
         Axes title.
+    ratio : bool, default False
+        The effect is a log ratio (a log hazard ratio): the axis is labelled with ratio
+        values (0.5, 1, 2) at their logarithms, so the reader reads hazard ratios.
 
     Returns
     -------
@@ -717,6 +741,11 @@ def plot_prior_posterior(
             ax.axvline(mcid, color="#333333", linestyle=":", linewidth=1.1, label="MCID")
         ax.set_xlim(grid[0], grid[-1])
         ax.set_ylim(bottom=0.0)
+        if ratio:
+            ticks = [math.log(t) for t in _ratio_ticks(math.exp(grid[0]), math.exp(grid[-1]))]
+            ax.xaxis.set_major_locator(mticker.FixedLocator(ticks))
+            ax.xaxis.set_major_formatter(
+                mticker.FuncFormatter(lambda v, _: f"{math.exp(v):.2g}"))
         ax.set_xlabel(label)
         ax.set_ylabel("density")
         fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=3)
@@ -1005,24 +1034,38 @@ def _display_scale(row: Mapping[str, Any]) -> tuple[float, str, bool]:
         name = "hazard ratio" if "hazard" in estimand else "ratio"
         return 1.0, f"{name} (log scale)", True
     unit = str(row.get("unit") or "")
-    return 1.0, f"difference ({unit})" if unit else "difference", False
+    if unit:
+        return 1.0, f"difference ({unit})", False
+    estimand = str(row.get("estimand", ""))
+    return 1.0, "net benefit" if "net_benefit" in estimand else "difference", False
 
 
 #: Ticks of a ratio axis: round values a reader can find on a log scale.
 _RATIO_TICKS: tuple[float, ...] = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0,
-                                   10.0)
+                                   10.0, 20.0)
+
+
+def _ratio_ticks(low: float, high: float, most: int = 8) -> list[float]:
+    """Round ratio values between ``low`` and ``high``, thinned to at most ``most``."""
+    low, high = sorted((low, high))
+    for candidates in (_RATIO_TICKS, (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0,
+                                      20.0, 50.0, 100.0), (0.001, 0.01, 0.1, 1.0, 10.0,
+                                                           100.0, 1000.0)):
+        inside = [t for t in candidates if low <= t <= high]
+        if len(inside) <= most:
+            return inside or [low, high]
+    return inside
 
 
 class _RatioLocator(mticker.Locator):
-    """Round ratio ticks (:data:`_RATIO_TICKS`) inside the view (its ends if none are)."""
+    """Round ratio ticks (:func:`_ratio_ticks`) inside the view (its ends if none are)."""
 
     def __call__(self) -> Sequence[float]:
-        low, high = sorted(self.axis.get_view_interval()) if self.axis else (0.1, 10.0)
-        inside = [t for t in _RATIO_TICKS if low <= t <= high]
-        return inside or [low, high]
+        low, high = self.axis.get_view_interval() if self.axis else (0.1, 10.0)
+        return _ratio_ticks(low, high)
 
     def tick_values(self, vmin: float, vmax: float) -> Sequence[float]:
-        return [t for t in _RATIO_TICKS if min(vmin, vmax) <= t <= max(vmin, vmax)]
+        return _ratio_ticks(vmin, vmax)
 
 
 def _ratio_axis(ax: Axes) -> None:
@@ -1178,7 +1221,7 @@ def plot_headline(
     nrows = math.ceil(len(panels) / ncols)
     height = 0.15 * len(prior_order) + 1.0
     with _styled():
-        fig = Figure(figsize=(3.5 * ncols + 1.2, 2 * nrows * height + 0.7),
+        fig = Figure(figsize=(2.7 * ncols + 1.2, 2 * nrows * height + 0.7),
                      layout="constrained")
         axes = fig.subplots(2 * nrows, ncols, squeeze=False)
         for i, rows in enumerate(panels):

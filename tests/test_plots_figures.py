@@ -9,6 +9,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import matplotlib
+import matplotlib.text
 
 matplotlib.use("Agg")
 
@@ -401,3 +402,44 @@ def test_win_statistics_rejects_other_objects_and_impossible_counts():
                           losses=np.array([0.0]), n_experimental=36, n_control=39)
     with pytest.raises(ValueError, match="at most the number of pairs"):
         plots.plot_win_statistics(bad)
+
+
+def test_heat_map_labels_never_overprint_with_long_labels():
+    from figure_checks import overlapping_texts
+
+    long = ("Model-based GRCS net benefit at 54 months, HSCT versus CYC; survival and "
+            "longitudinal draws paired, taken as independent")
+    rows = [{"endpoint": "grcs", "estimand": f"model_{name}_54", "prior": prior,
+             "label": f"{long} ({name})", "median": 0.1, "lower": 0.0, "upper": 0.2,
+             "p_superior": 0.9}
+            for name in ("net_benefit", "win_ratio", "win_odds", "p_win")
+            for prior in ("reference", "skeptical_strong", "optimistic_strong")]
+    fig = plots.plot_prior_sensitivity(pd.DataFrame(rows))
+    assert overlapping_texts(fig) == []
+
+
+def test_forest_plot_has_mcid_line_favours_sides_and_percentage_points():
+    from figure_checks import overlapping_texts
+
+    rows = pd.DataFrame([
+        {"endpoint": "efs", "estimand": "survival_difference_54", "prior": p,
+         "label": "EFS difference at 54 months", "median": 0.12, "lower": 0.01,
+         "upper": 0.25, "p_superior": 0.97, "null": 0.0, "superior": "higher",
+         "mcid": 0.1, "unit": "probability"} for p in ("reference", "skeptical_strong")])
+    fig = plots.plot_superiority(rows, experimental="HSCT", control="CYC")
+    assert overlapping_texts(fig) == []  # draws the figure, so tick labels exist
+    texts = {t.get_text() for t in fig.findobj(matplotlib.text.Text)}
+    assert {"MCID", "favours HSCT →", "← favours CYC"} <= texts
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "difference (percentage points)"
+    assert max(np.max(line.get_xdata()) for line in ax.get_lines()) == pytest.approx(25.0)
+
+
+def test_prior_posterior_on_the_ratio_scale_labels_hazard_ratios():
+    fig = plots.plot_prior_posterior((0.0, 1.0), (-0.5, 0.2), label="hazard ratio",
+                                     ratio=True)
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert "1" in labels
+    assert all(float(x) > 0 for x in labels if x)
+    assert np.isclose(ax.get_xticks(), np.log(0.5)).any()

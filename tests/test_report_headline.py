@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+from figure_checks import overlapping_texts
 from matplotlib.text import Text
 from test_report_writer import simulated_reanalysis
 
@@ -135,31 +135,12 @@ def test_plain_report_has_no_prior_columns(plain: Path) -> None:
     assert 'id="tipping-table"' not in page
 
 
-def _overlapping_texts(fig) -> list[tuple[str, str]]:
-    """Pairs of drawn texts whose boxes overlap (tick labels: only the ticks drawn)."""
-    FigureCanvasAgg(fig)
-    fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
-    tick_labels, drawn = set(), []
-    for ax in fig.findobj(lambda a: hasattr(a, "xaxis") and hasattr(a, "yaxis")):
-        for axis in (ax.xaxis, ax.yaxis):
-            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
-                tick_labels |= {id(tick.label1), id(tick.label2)}
-            drawn += [t.label1 for t in axis._update_ticks()] + [
-                t.label2 for t in axis._update_ticks()]
-    texts = [t for t in fig.findobj(Text) if id(t) not in tick_labels] + drawn
-    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in texts
-             if t.get_visible() and t.get_text().strip()]
-    return [(a, b) for i, (a, p) in enumerate(boxes) for b, q in boxes[i + 1:]
-            if p.overlaps(q)]
-
-
 def test_headline_figure_has_no_overprinted_text() -> None:
     table = _with_prior_columns().table()
     fig = plots.plot_headline(table, estimands=[("efs", "survival_difference_54"),
                                                 ("os", "hazard_ratio")],
                               experimental="HSCT", control="CYC")
-    assert _overlapping_texts(fig) == []
+    assert overlapping_texts(fig) == []
     texts = {t.get_text() for t in fig.findobj(Text)}
     assert {"← favours CYC", "favours HSCT →", "← favours HSCT", "favours CYC →"} <= texts
     assert "hazard ratio (log scale)" in texts

@@ -97,11 +97,11 @@ def _published(reanalysis: Any, family: str) -> Any:
 def _jobs(reanalysis: Any, plots: Any) -> Iterator[tuple[str, str, str, Callable[[], Any]]]:
     table = reanalysis.table()
     priors = list(reanalysis.priors)
-    if hasattr(plots, "plot_headline"):
-        from bayes_scot.report.headline import arm_labels, headline_keys
+    from bayes_scot.report.headline import arm_labels, headline_keys
 
+    experimental, control = arm_labels(reanalysis)
+    if hasattr(plots, "plot_headline"):
         keys = headline_keys(reanalysis, table)
-        experimental, control = arm_labels(reanalysis)
         if keys:
             yield ("headline", f"P({experimental} superior) under every prior",
                    f"Top: posterior median and {CREDIBLE_LEVEL:.0%} credible interval of each "
@@ -119,7 +119,8 @@ def _jobs(reanalysis: Any, plots: Any) -> Iterator[tuple[str, str, str, Callable
                f"Posterior median and central credible interval of {which} under each "
                "prior, with the probability that HSCT is superior; open markers and daggers "
                "mark results that fail the diagnostics gate.",
-               partial(plots.plot_superiority, forest, priors=priors))
+               partial(plots.plot_superiority, forest, priors=priors,
+                       experimental=experimental, control=control))
     if hasattr(plots, "plot_prior_sensitivity"):
         yield ("prior_sensitivity", "Prior sensitivity: P(HSCT superior) across the grid",
                "Each row is an estimand, each column a prior; a row of one colour is robust "
@@ -144,32 +145,52 @@ def _jobs(reanalysis: Any, plots: Any) -> Iterator[tuple[str, str, str, Callable
                    "the published visit summaries.",
                    partial(plots.plot_trajectories, curves, published=published))
     if hasattr(plots, "plot_prior_posterior"):
-        for family in reanalysis.families:
-            try:
-                fit = reanalysis.fit(family)
-            except KeyError:
+        yield from _prior_posterior_jobs(reanalysis, plots)
+
+
+#: Effect parameters in words: (what it is, whether it is a log ratio drawn as ratios).
+PARAMETER_WORDS: dict[str, tuple[str, bool]] = {
+    "log_hr": ("common hazard ratio (all transitions)", True),
+    "log_win_odds": ("win odds", True),
+    "net_benefit": ("net benefit, P(win) - P(loss)", False),
+    "standardised_effect": ("standardised effect (SD units)", False),
+}
+
+
+def _prior_posterior_jobs(reanalysis: Any,
+                          plots: Any) -> Iterator[tuple[str, str, str, Callable[[], Any]]]:
+    for family in reanalysis.families:
+        try:
+            fit = reanalysis.fit(family)
+        except KeyError:
+            continue
+        if fit.idata is None:
+            continue
+        posterior = _compat.get_group(fit.idata, "posterior")
+        for parameter, prior in fit.effect_priors.items():
+            if parameter not in posterior:
                 continue
-            if fit.idata is None:
-                continue
-            posterior = _compat.get_group(fit.idata, "posterior")
-            for parameter, prior in fit.effect_priors.items():
-                if parameter not in posterior:
-                    continue
-                values = posterior[parameter]
-                extra = [d for d in values.dims if d not in ("chain", "draw")]
-                if extra:
-                    # one panel per element would drown the report; the first element
-                    # stands for the shared prior placed on every element
-                    values = values.isel(dict.fromkeys(extra, 0))
-                draws = np.asarray(values).reshape(-1)
-                yield (f"prior_posterior_{_slug(family)}_{_slug(parameter)}",
-                       f"Prior and posterior of {parameter} ({family})",
-                       f"The {prior.label.lower() if prior.label else 'reference'} prior "
-                       f"(N({prior.mean:.3g}, {prior.sd:.3g}^2)) and the posterior of "
-                       f"{parameter} under it" + (f", first element of {', '.join(extra)}"
-                                                  if extra else "") + ".",
-                       partial(plots.plot_prior_posterior, prior, draws,
-                               label=f"{parameter} ({family} effect parameter)", null=0.0))
+            values = posterior[parameter]
+            extra = [d for d in values.dims if d not in ("chain", "draw")]
+            shown = ""
+            if extra:
+                # one panel per element would drown the report; the prior is the same on
+                # every element, so one element shows how far the data moved it
+                first = {d: values[d].values[0] if d in values.coords else 0 for d in extra}
+                values = values.isel(dict.fromkeys(extra, 0))
+                shown = "; the prior is the same on every " + ", ".join(extra) + ", shown for " \
+                    + ", ".join(f"{d} {v}" for d, v in first.items())
+            words, ratio = PARAMETER_WORDS.get(parameter, (parameter.replace("_", " "), False))
+            draws = np.asarray(values).reshape(-1)
+            name = prior.label or prior.name
+            scale = "log scale" if ratio else "its own scale"
+            yield (f"prior_posterior_{_slug(family)}_{_slug(parameter)}",
+                   f"Prior and posterior of the {words} ({family}), {name} prior",
+                   f"The {name} prior ({prior.statement}; N({prior.mean:.2f}, "
+                   f"{prior.sd:.2f}²) on the {scale}) and the posterior under it{shown}.",
+                   partial(plots.plot_prior_posterior, prior, draws,
+                           label=f"{words}" + (" (log scale)" if ratio else ""), null=0.0,
+                           ratio=ratio, title=f"{name} prior"))
 
 
 #: Priors drawn in a "P(benefit > x)" figure (those of the run): one per family of priors.

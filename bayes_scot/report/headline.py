@@ -121,8 +121,10 @@ def compact_priors(frame: pd.DataFrame, priors: Sequence[str],
     Returns
     -------
     list of dict
-        ``prior, label, statement, prior_p`` (a list of formatted prior probabilities,
-        one per headline estimand, empty without the column).
+        ``prior, label, statement`` (on the first family's effect parameter),
+        ``family`` (that family), ``more`` (how many other statements the other families'
+        parameters have), ``prior_p`` (formatted prior probabilities, one per headline
+        estimand, empty without the column).
     """
     has_prior_p = "prior_p_superior" in table.columns
     by_key = table.set_index(["endpoint", "estimand", "prior"]) if has_prior_p else None
@@ -139,9 +141,10 @@ def compact_priors(frame: pd.DataFrame, priors: Sequence[str],
                         by_key.loc[(endpoint, estimand, name), "prior_p_superior"]))
                 except KeyError:
                     prior_p.append(numbers.DASH)
+        family = str(mine["family"].iloc[0]) if "family" in mine.columns and len(mine) else ""
         rows.append({"prior": name, "label": label,
                      "statement": statements[0] if statements else "",
-                     "more": len(statements) - 1, "prior_p": prior_p})
+                     "family": family, "more": len(statements) - 1, "prior_p": prior_p})
     return rows
 
 
