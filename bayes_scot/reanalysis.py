@@ -36,15 +36,21 @@ from bayes_scot import _compat
 from bayes_scot.conventions import CREDIBLE_LEVEL
 from bayes_scot.errors import EvidenceError, SpecError
 from bayes_scot.evidence import Trial
+from bayes_scot.fitting.prior import prior_draws
 from bayes_scot.fitting.settings import SamplerSettings
+from bayes_scot.fitting.terms import likelihood_terms
 from bayes_scot.results import (
+    LikelihoodTerm,
     PriorFit,
     joint_probabilities,
     power_scaling_sensitivity,
+    priors_table,
     reproduce_table,
     sensitivity_grid,
+    shared_patients,
     superiority_table,
     survival_curves,
+    tipping_points,
     trajectories,
 )
 from bayes_scot.spec import FAMILIES, AnalysisSpec, FamilySpec, load_spec
@@ -301,17 +307,21 @@ class _Runner:
                 warnings.filterwarnings("ignore", "invalid value encountered",
                                         RuntimeWarning)
                 diagnostics = diagnose(idata, var_names=free)
-            estimands = tuple(
-                self.with_mcid(e) for e in builder.estimands(idata)
-                if family.selects(e.endpoint, e.estimand)
-            )
+            def chosen(draws: Sequence[EstimandDraws]) -> tuple[EstimandDraws, ...]:
+                return tuple(self.with_mcid(e) for e in draws
+                             if family.selects(e.endpoint, e.estimand))
+
+            estimands = chosen(builder.estimands(idata))
+            prior_estimands = chosen(prior_draws(builder, idata, seed=spec.seed))
+            terms = tuple(LikelihoodTerm(**t) for t in likelihood_terms(builder, idata))
             reproduce = builder.reproduce(idata) if reference else None
             seconds = (batch_share or 0.0) + time.perf_counter() - t0
             t0 = time.perf_counter()
             fits.append(PriorFit(
                 family=family.family, prior=name, estimands=estimands,
                 diagnostics=diagnostics, effect_priors=priors, idata=idata,
-                reproduce=reproduce, seconds=seconds,
+                reproduce=reproduce, seconds=seconds, prior_estimands=prior_estimands,
+                likelihood_terms=terms,
             ))
             verdict = "ok" if diagnostics.passed else "FLAGGED"
             self.say(
@@ -672,7 +682,8 @@ class Reanalysis:
         pandas.DataFrame
             Columns :data:`bayes_scot.results.JOINT_COLUMNS`; empty when no set is
             chosen. ``basis`` names the independence assumption when the estimands come
-            from fits that share no parameters.
+            from fits that share no parameters, and the patients such fits share;
+            ``lower_bound`` and ``upper_bound`` then hold whatever the dependence.
         """
         from bayes_scot.results import JOINT_COLUMNS
 
@@ -680,7 +691,8 @@ class Reanalysis:
         if not keys:
             return pd.DataFrame(columns=list(JOINT_COLUMNS))
         return joint_probabilities(
-            self.fits, keys, threshold=threshold or self.spec.joint.threshold
+            self.fits, keys, threshold=threshold or self.spec.joint.threshold,
+            shared=shared_patients(self._trials_by_family()),
         )
 
     def probability(self, estimand: str, *, above: float | None = None,
@@ -750,6 +762,40 @@ class Reanalysis:
         if not draws:
             find_estimand(self.fits, estimand, self.reference_prior)  # raises, saying why
         return benefit_curve(draws)
+
+    def _trials_by_family(self) -> dict[str, list[str]]:
+        """Each family's trials, labelled ``"scot (itt)"``, as the joint rows state them."""
+        out: dict[str, list[str]] = {}
+        for f in self.spec.families:
+            if f.family in self.families:
+                out[f.family] = [
+                    f"{name} ({self.trials[name].population})" if name in self.trials
+                    else name for name in f.trials
+                ]
+        return out
+
+    def priors_table(self) -> pd.DataFrame:
+        """Every prior: statement, distribution, parameter, implied prior probabilities.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns :data:`bayes_scot.results.PRIORS_COLUMNS`, one row per family,
+            prior and headline estimand (the ``[joint]`` set) of that family.
+        """
+        return priors_table(self.fits, self.spec.joint.estimands)
+
+    def tipping_points(self) -> pd.DataFrame:
+        """Sceptical prior SD and external weight at which P(superior) falls below 0.95, 0.90.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns :data:`bayes_scot.results.TIPPING_COLUMNS`, per headline estimand
+            (the ``[joint]`` set) and threshold, from the reference fits.
+        """
+        return tipping_points(self.fits, self.spec.joint.estimands,
+                              reference_prior=self.reference_prior)
 
     def reproduce(self) -> pd.DataFrame:
         """Every published number beside its posterior predictive (reference fits).

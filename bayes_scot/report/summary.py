@@ -20,7 +20,7 @@ from bayes_scot.results import ESS_BULK_MIN, RHAT_MAX
 
 __all__ = ["SCHEMA_VERSION", "jsonable", "records", "summary"]
 
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.4"
 """Version of the ``summary.json`` schema (``major.minor``)."""
 
 
@@ -95,6 +95,12 @@ def _spec(reanalysis: Any) -> dict[str, Any]:
     }
 
 
+def _optional(reanalysis: Any, method: str) -> list[dict[str, Any]]:
+    """Return the records of a table method, empty when a stand-in reanalysis lacks it."""
+    table = getattr(reanalysis, method, None)
+    return records(table()) if callable(table) else []
+
+
 def summary(reanalysis: Any, *, figures: Sequence[Mapping[str, str]] = (),
             notes: Sequence[str] = ()) -> dict[str, Any]:
     """Build the ``summary.json`` document of a reanalysis.
@@ -140,6 +146,8 @@ def summary(reanalysis: Any, *, figures: Sequence[Mapping[str, str]] = (),
         "diagnostics": records(diagnostics.drop(columns="seconds", errors="ignore")),
         "reproduce": records(reanalysis.reproduce()),
         "power_scaling": records(reanalysis.power_scaling()),
+        "priors": _optional(reanalysis, "priors_table"),
+        "tipping_points": _optional(reanalysis, "tipping_points"),
         "timings_seconds": _timings(provenance, diagnostics),
         "figures": [dict(f) for f in figures],
         "notes": list(notes),

@@ -9,9 +9,20 @@ simulated draws:
 * :func:`joint_probabilities`: P(superior on all, at least k, any of a set of estimands);
 * :func:`reproduce_table`: published numbers beside their posterior predictive;
 * :func:`sensitivity_grid` and :func:`power_scaling_sensitivity`: prior sensitivity;
+* :func:`attribute`: each row's shares of trial, external evidence, borrowing and prior;
+* :func:`priors_table`: every prior with its implied prior probabilities on the
+  headline estimands; :func:`tipping_points`: the sceptical prior and external weight at
+  which P(superior) falls below 0.95 and 0.90;
 * :func:`survival_curves` and :func:`trajectories`: posterior curves for figures.
 """
 
+from bayes_scot.results.attribution import (
+    KHAT_MAX,
+    SHARE_COLUMNS,
+    Attribution,
+    LikelihoodTerm,
+    attribute,
+)
 from bayes_scot.results.curves import (
     CURVE_COLUMNS,
     summarise_curve,
@@ -22,9 +33,12 @@ from bayes_scot.results.fits import ESS_BULK_MIN, RHAT_MAX, DiagnosticsLike, Pri
 from bayes_scot.results.joint import (
     JOINT_COLUMNS,
     count_distribution,
+    frechet_bounds,
     joint_probabilities,
     parse_estimand_key,
+    shared_patients,
 )
+from bayes_scot.results.priors import PRIORS_COLUMNS, priors_table
 from bayes_scot.results.reproduce import (
     BUILDER_REPRODUCE_COLUMNS,
     REPRODUCE_COLUMNS,
@@ -38,29 +52,42 @@ from bayes_scot.results.sensitivity import (
     sensitivity_grid,
 )
 from bayes_scot.results.table import TABLE_COLUMNS, superiority_table
+from bayes_scot.results.tipping import THRESHOLDS, TIPPING_COLUMNS, tipping_points
 
 __all__ = [
     "BUILDER_REPRODUCE_COLUMNS",
     "CURVE_COLUMNS",
     "ESS_BULK_MIN",
     "JOINT_COLUMNS",
+    "KHAT_MAX",
+    "PRIORS_COLUMNS",
     "PSENS_COLUMNS",
     "PSENS_THRESHOLD",
     "REPRODUCE_COLUMNS",
     "RHAT_MAX",
+    "SHARE_COLUMNS",
     "TABLE_COLUMNS",
+    "THRESHOLDS",
+    "TIPPING_COLUMNS",
+    "Attribution",
     "DiagnosticsLike",
+    "LikelihoodTerm",
     "PriorFit",
+    "attribute",
     "count_distribution",
     "effect_log_prior",
     "flag_reasons",
+    "frechet_bounds",
     "joint_probabilities",
     "parse_estimand_key",
     "power_scaling_sensitivity",
+    "priors_table",
     "reproduce_table",
     "sensitivity_grid",
+    "shared_patients",
     "summarise_curve",
     "superiority_table",
     "survival_curves",
+    "tipping_points",
     "trajectories",
 ]

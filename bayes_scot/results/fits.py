@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
+from bayes_scot.results.attribution import LikelihoodTerm
 from bayes_scot.stats.estimands import EstimandDraws
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -139,6 +140,13 @@ class PriorFit:
         How the draws were obtained, where that matters for joint probabilities (for
         instance draws of separate posteriors paired by index); repeated in their
         ``basis``.
+    prior_estimands : tuple of EstimandDraws, optional
+        Draws of the same estimands under the prior alone (the model's free variables
+        forward-sampled with this fit's prior hyperparameters, no evidence); empty when
+        they were not drawn (e.g. the model-based route, computed from other fits).
+    likelihood_terms : tuple of LikelihoodTerm, optional
+        Each likelihood term at every posterior draw, labelled with its source, for
+        attribution and tipping points (:mod:`bayes_scot.results.attribution`).
     """
 
     family: str
@@ -151,9 +159,13 @@ class PriorFit:
     seconds: float = float("nan")
     route: str = ""
     notes: tuple[str, ...] = ()
+    prior_estimands: tuple[EstimandDraws, ...] = ()
+    likelihood_terms: tuple[LikelihoodTerm, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "estimands", tuple(self.estimands))
+        object.__setattr__(self, "prior_estimands", tuple(self.prior_estimands))
+        object.__setattr__(self, "likelihood_terms", tuple(self.likelihood_terms))
         object.__setattr__(self, "notes", tuple(self.notes))
         object.__setattr__(self, "effect_priors", MappingProxyType(dict(self.effect_priors)))
         seen: set[tuple[str, str]] = set()
@@ -197,3 +209,10 @@ class PriorFit:
             if e.endpoint == endpoint and e.estimand == estimand:
                 return e
         raise KeyError(f"{self.family} fit has no estimand {estimand!r} of endpoint {endpoint!r}")
+
+    def prior_estimand(self, endpoint: str, estimand: str) -> EstimandDraws | None:
+        """Return the prior draws of one estimand, or ``None`` when none were drawn."""
+        for e in self.prior_estimands:
+            if e.endpoint == endpoint and e.estimand == estimand:
+                return e
+        return None

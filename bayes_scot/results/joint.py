@@ -8,12 +8,15 @@ holds. Fits of different model families share no parameters; across them the num
 estimands on which the experimental arm is superior is the sum of independent counts,
 whose distribution is the convolution of each fit's. That independence is an assumption
 about the posterior (the fits saw disjoint evidence), and every row says whether it was
-used.
+used. Where the fits are not independent (two fits of the same patients: the composite
+GRCS starts from the same deaths and EFS events as the survival fit), the product is
+only an approximation, so every row across fits also gives the bounds that hold whatever
+the dependence (:func:`frechet_bounds`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Literal
 
 import numpy as np
@@ -22,7 +25,14 @@ import pandas as pd
 from bayes_scot.results.fits import PriorFit
 from bayes_scot.stats.estimands import EstimandDraws
 
-__all__ = ["JOINT_COLUMNS", "count_distribution", "joint_probabilities", "parse_estimand_key"]
+__all__ = [
+    "JOINT_COLUMNS",
+    "count_distribution",
+    "frechet_bounds",
+    "joint_probabilities",
+    "parse_estimand_key",
+    "shared_patients",
+]
 
 JOINT_COLUMNS: tuple[str, ...] = (
     "prior",
@@ -31,6 +41,8 @@ JOINT_COLUMNS: tuple[str, ...] = (
     "k",
     "n",
     "probability",
+    "lower_bound",
+    "upper_bound",
     "basis",
     "estimands",
 )
@@ -110,11 +122,83 @@ def count_distribution(indicators: Sequence[np.ndarray]) -> np.ndarray:
     return pmf
 
 
+def frechet_bounds(marginals: Sequence[float], k: int) -> tuple[float, float]:
+    r"""Bounds on P(at least ``k`` of ``n`` events) that hold for any dependence.
+
+    Parameters
+    ----------
+    marginals : sequence of float
+        The events' marginal probabilities :math:`p_1, \dots, p_n`.
+    k : int
+        ``1 <= k <= n``.
+
+    Returns
+    -------
+    tuple of float
+        ``(lower, upper)``. For all ``n`` events these are the Fréchet bounds
+        :math:`[\max(0, \sum p - (n - 1)), \min p]`; for any event
+        :math:`[\max p, \min(1, \sum p)]`; in between the bounds of Rüger,
+        :math:`[\max\{0, (\sum p - k + 1) / (n - k + 1)\}, \min\{1, \sum p / k\}]`.
+
+    Notes
+    -----
+    Each bound is attained by some joint distribution with these marginals (Fréchet
+    1951; Rüger 1978), so nothing tighter follows from the marginals alone.
+
+    References
+    ----------
+    .. [1] Fréchet M. Sur les tableaux de corrélation dont les marges sont données.
+       Ann Univ Lyon A 1951;14:53-77.
+    .. [2] Rüger B. Das maximale Signifikanzniveau des Tests "Lehne H0 ab, wenn k unter n
+       gegebenen Tests zur Ablehnung führen". Metrika 1978;25:171-178.
+    """
+    p = np.clip(np.asarray(marginals, dtype=float), 0.0, 1.0)
+    n = p.size
+    if not 1 <= k <= n:
+        raise ValueError(f"k must be between 1 and {n}, not {k}")
+    total = float(p.sum())
+    lower = max(0.0, (total - (k - 1)) / (n - k + 1))
+    upper = min(1.0, total / k)
+    if k == n:
+        upper = min(upper, float(p.min()))
+    if k == 1:
+        lower = max(lower, float(p.max()))
+    return lower, upper
+
+
+def shared_patients(trials: Mapping[str, Sequence[str]]) -> list[str]:
+    """State which fits share the patients of one trial.
+
+    Parameters
+    ----------
+    trials : mapping of str to sequence of str
+        Family -> the trials (labelled as the reader should see them, e.g.
+        ``"scot (itt)"``) its fit uses.
+
+    Returns
+    -------
+    list of str
+        One sentence per trial used by more than one family, e.g. ``"the survival and
+        composite fits both use the patients of scot (itt): their posteriors are not
+        independent"``.
+    """
+    users: dict[str, list[str]] = {}
+    for family, names in trials.items():
+        for name in names:
+            users.setdefault(name, []).append(family)
+    return [
+        f"the {', '.join(fams[:-1])} and {fams[-1]} fits both use the patients of {name}: "
+        "their posteriors are not independent"
+        for name, fams in users.items() if len(fams) > 1
+    ]
+
+
 def joint_probabilities(
     fits: Iterable[PriorFit],
     estimands: Sequence[str | Sequence[str]],
     *,
     threshold: Literal["null", "mcid"] = "null",
+    shared: Sequence[str] = (),
 ) -> pd.DataFrame:
     """P(experimental arm superior on all / at least k / any of a set of estimands).
 
@@ -128,15 +212,22 @@ def joint_probabilities(
         pairs.
     threshold : {"null", "mcid"}, default "null"
         Superior beyond the null value, or beyond each estimand's MCID.
+    shared : sequence of str, optional
+        Statements of the patients that fits share (e.g. "the survival and composite
+        fits both use SCOT's patients (itt)"), added to ``basis`` of rows across fits.
 
     Returns
     -------
     pandas.DataFrame
         Columns :data:`JOINT_COLUMNS`; per prior, one row per ``k = 1..n``. ``event`` is
         ``"any"`` for ``k = 1``, ``"all"`` for ``k = n`` and ``"at_least"`` between (with
-        one estimand the single row is ``"all"``). ``basis`` says whether the probability
-        comes from joint draws of one fit or assumes independence across fits that share
-        no parameters, followed by the notes of the fits used
+        one estimand the single row is ``"all"``). Across fits, ``probability`` is the
+        product (convolution) under independence and ``lower_bound``, ``upper_bound``
+        the bounds that hold whatever the dependence (:func:`frechet_bounds`); within
+        one fit the bounds are NaN, as the joint draws need none. ``basis`` says
+        whether the probability comes from joint draws of one fit or assumes
+        independence across fits that share no parameters (and which patients they
+        share), followed by the notes of the fits used
         (:attr:`~bayes_scot.results.PriorFit.notes`). A fit with a ``route`` is a group
         of its own.
 
@@ -161,6 +252,7 @@ def joint_probabilities(
     for prior, prior_fits in by_prior.items():
         groups: dict[str, list[np.ndarray]] = {}
         notes: list[str] = []
+        marginals: list[float] = []
         for key in keys:
             found = [
                 (f, e)
@@ -174,7 +266,9 @@ def joint_probabilities(
                 )
             fit, e = found[0]
             group = f"{fit.family} ({fit.route})" if fit.route else fit.family
-            groups.setdefault(group, []).append(_superior(e, threshold))
+            indicator = _superior(e, threshold)
+            groups.setdefault(group, []).append(indicator)
+            marginals.append(float(indicator.mean()))
             notes.extend(fit.notes)
         pmf = count_distribution([np.vstack(g) for g in groups.values()])
         n = len(keys)
@@ -182,13 +276,16 @@ def joint_probabilities(
             basis = f"joint posterior draws of the {next(iter(groups))} fit"
         else:
             basis = (
-                "joint draws within each fit; independence assumed across the "
-                + ", ".join(groups)
-                + " fits, which share no parameters"
+                "joint draws within each fit; product across the " + ", ".join(groups)
+                + " fits, which share no parameters (independence assumed); the bounds "
+                "hold whatever the dependence"
             )
+            notes = [*shared, *notes]
         basis = "; ".join([basis, *dict.fromkeys(notes)])
         for k in range(1, n + 1):
             event = "all" if k == n else ("any" if k == 1 else "at_least")
+            lower, upper = (frechet_bounds(marginals, k) if len(groups) > 1
+                            else (float("nan"), float("nan")))
             rows.append(
                 {
                     "prior": prior,
@@ -197,6 +294,8 @@ def joint_probabilities(
                     "k": k,
                     "n": n,
                     "probability": float(pmf[k:].sum()),
+                    "lower_bound": lower,
+                    "upper_bound": upper,
                     "basis": basis,
                     "estimands": label,
                 }

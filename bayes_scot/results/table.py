@@ -11,9 +11,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 
 from bayes_scot.conventions import CREDIBLE_LEVEL
+from bayes_scot.results.attribution import SHARE_COLUMNS, attribute
 from bayes_scot.results.fits import PriorFit, flag_reasons
 from bayes_scot.stats.estimands import summarise_draws
 
@@ -31,6 +33,9 @@ TABLE_COLUMNS: tuple[str, ...] = (
     "p_superior",
     "p_mcid",
     "p_harm",
+    "prior_median",
+    "prior_p_superior",
+    "prior_p_mcid",
     "null",
     "superior",
     "mcid",
@@ -40,6 +45,7 @@ TABLE_COLUMNS: tuple[str, ...] = (
     "ess_bulk",
     "divergences",
     "evidence",
+    *SHARE_COLUMNS,
     "flagged",
     "flag_reason",
 )
@@ -75,7 +81,11 @@ def superiority_table(
         estimand's own; ``divergences`` the fit's. ``flagged`` is True when the
         estimand or its fit fails the diagnostics gate
         (:func:`~bayes_scot.results.fits.flag_reasons`), with the reasons in
-        ``flag_reason``.
+        ``flag_reason``. ``prior_median``, ``prior_p_superior`` and ``prior_p_mcid``
+        are the same summaries of the estimand's prior draws (NaN when the fit drew
+        none); ``share_trial``, ``share_external``, ``share_borrowing`` and
+        ``share_prior`` split the posterior among its sources and sum to one, with
+        ``drivers`` in words (:func:`~bayes_scot.results.attribution.attribute`).
 
     Notes
     -----
@@ -109,6 +119,8 @@ def superiority_table(
             )
             descriptive = math.isnan(e.null)
             nan = float("nan")
+            prior = f.prior_estimand(e.endpoint, e.estimand)
+            shares = attribute(e, prior, f.likelihood_terms)
             rows.append(
                 {
                     "family": f.family,
@@ -122,6 +134,10 @@ def superiority_table(
                     "p_superior": nan if descriptive else s.p_superior,
                     "p_mcid": nan if descriptive else s.p_mcid,
                     "p_harm": nan if descriptive else s.p_harm,
+                    "prior_median": nan if prior is None else float(np.nanmedian(prior.draws)),
+                    "prior_p_superior": nan if descriptive or prior is None
+                    else prior.p_superior(),
+                    "prior_p_mcid": nan if descriptive or prior is None else prior.p_mcid(),
                     "null": float(e.null),
                     "superior": e.superior,
                     "mcid": float("nan") if e.mcid is None else float(e.mcid),
@@ -131,6 +147,11 @@ def superiority_table(
                     "ess_bulk": s.ess_bulk,
                     "divergences": divergences,
                     "evidence": e.evidence,
+                    "share_trial": shares.share_trial,
+                    "share_external": shares.share_external,
+                    "share_borrowing": shares.share_borrowing,
+                    "share_prior": shares.share_prior,
+                    "drivers": shares.drivers,
                     "flagged": bool(reasons),
                     "flag_reason": "; ".join(reasons),
                     "_order": (

@@ -1,0 +1,83 @@
+"""Every prior of a reanalysis, and what it implies on the estimands the report shows.
+
+A named prior is stated on a model parameter ("5% probability that the hazard ratio is
+below 0.8" on the common log hazard ratio), but the report shows estimands that are
+functions of many parameters. :func:`priors_table` puts each prior's statement beside its
+implied prior P(superior) and P(superior by the MCID) on each headline estimand, from the
+prior draws of the same model (:attr:`~bayes_scot.results.PriorFit.prior_estimands`), so
+a reader sees whether the statement holds on what is reported.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+import pandas as pd
+
+from bayes_scot.results.fits import PriorFit
+from bayes_scot.results.joint import parse_estimand_key
+
+__all__ = ["PRIORS_COLUMNS", "priors_table"]
+
+PRIORS_COLUMNS: tuple[str, ...] = (
+    "family",
+    "prior",
+    "statement",
+    "distribution",
+    "parameter",
+    "endpoint",
+    "estimand",
+    "prior_p_superior",
+    "prior_p_mcid",
+)
+"""Columns of :func:`priors_table`, in order (documented in ``docs/report-schema.md``)."""
+
+
+def priors_table(
+    fits: Iterable[PriorFit], headline: Sequence[str | Sequence[str]] = ()
+) -> pd.DataFrame:
+    """One row per family, prior, effect parameter and headline estimand of that family.
+
+    Parameters
+    ----------
+    fits : iterable of PriorFit
+        Fits with ``effect_priors`` (fits without, such as a model-based route, are
+        skipped).
+    headline : sequence of str or pairs, optional
+        ``"endpoint:estimand"`` keys; a family with none of them gets one row per prior
+        and parameter with NaN probabilities.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`PRIORS_COLUMNS`: ``distribution`` is e.g. ``"Normal(0, 0.205)"``
+        on ``parameter``; ``prior_p_superior`` and ``prior_p_mcid`` are the share of the
+        estimand's prior draws beyond its null and its MCID (NaN without prior draws or
+        an MCID).
+    """
+    keys = [parse_estimand_key(k) for k in headline]
+    rows = []
+    for fit in fits:
+        if fit.route or not fit.effect_priors:
+            continue
+        own = [(a, b) for a, b in keys
+               if any((e.endpoint, e.estimand) == (a, b) for e in fit.estimands)]
+        for parameter, prior in fit.effect_priors.items():
+            base = {
+                "family": fit.family,
+                "prior": fit.prior,
+                "statement": str(getattr(prior, "statement", "")),
+                "distribution": f"Normal({float(prior.mean):.4g}, {float(prior.sd):.4g})",
+                "parameter": parameter,
+            }
+            for endpoint, estimand in own or [("", "")]:
+                draws = fit.prior_estimand(endpoint, estimand) if endpoint else None
+                p_superior = p_mcid = float("nan")
+                if draws is not None and not math.isnan(draws.null):
+                    p_superior, p_mcid = draws.p_superior(), draws.p_mcid()
+                rows.append({
+                    **base, "endpoint": endpoint, "estimand": estimand,
+                    "prior_p_superior": p_superior, "prior_p_mcid": p_mcid,
+                })
+    return pd.DataFrame(rows, columns=list(PRIORS_COLUMNS))

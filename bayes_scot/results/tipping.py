@@ -1,0 +1,182 @@
+r"""Tipping points: what it would take for P(superior) to fall below 0.95 or 0.90.
+
+For each headline estimand of a reference fit, two questions are answered by
+importance reweighting of its posterior draws (Pareto-smoothed, Vehtari et al. 2024),
+without refitting:
+
+* **Sceptical prior strength.** Replace the reference prior on the treatment-effect
+  parameter :math:`\theta` by a sceptical :math:`N(0, \sigma^2)`: the log weight of a
+  draw is :math:`\log N(\theta; 0, \sigma^2) - \log N(\theta; m_0, s_0^2)`. The tipping
+  SD is the largest :math:`\sigma` (the weakest sceptical prior) at which P(superior)
+  falls below the threshold.
+* **External-evidence weight.** External evidence enters as a power prior, its
+  log-likelihood :math:`\ell` multiplied by :math:`a_0`; weight :math:`a` instead gives
+  the log weight :math:`(a / a_0 - 1)\, a_0 \ell`. The tipping weight is the largest
+  :math:`a \le a_0` at which P(superior) falls below the threshold.
+
+Both are searched on a grid refined by linear interpolation, and reported as NaN with a
+note when the reweighting is unreliable at the tipping point (:math:`\hat k > 0.7`),
+when the probability is already below the threshold, or when it never falls below it
+on the searched range. In a normal-normal model both have closed forms, against which
+the tests check them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Iterable, Sequence
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+
+from bayes_scot.results.attribution import KHAT_MAX, psis_log_weights
+from bayes_scot.results.fits import PriorFit
+from bayes_scot.results.joint import parse_estimand_key
+from bayes_scot.results.sensitivity import effect_log_prior
+from bayes_scot.stats.estimands import EstimandDraws
+
+__all__ = ["THRESHOLDS", "TIPPING_COLUMNS", "tipping_points"]
+
+THRESHOLDS: tuple[float, ...] = (0.95, 0.90)
+"""The P(superior) thresholds whose tipping points are reported."""
+
+TIPPING_COLUMNS: tuple[str, ...] = (
+    "family",
+    "endpoint",
+    "estimand",
+    "threshold",
+    "external_weight",
+    "skeptical_sd",
+    "p_superior",
+    "current_weight",
+    "note",
+)
+"""Columns of :func:`tipping_points`, in order (documented in ``docs/report-schema.md``)."""
+
+SD_GRID_POINTS = 120
+"""Points of the log-spaced grid of sceptical SDs, from 1/200 of the reference SD up."""
+
+
+def _superior(e: EstimandDraws) -> np.ndarray:
+    x = np.asarray(e.draws, dtype=float).ravel()
+    return x > e.null if e.superior == "higher" else x < e.null
+
+
+def _curve(
+    values: np.ndarray,
+    log_ratio: Callable[[float], np.ndarray],
+    indicator: np.ndarray,
+    lowest: float,
+) -> list[tuple[float, float, float]]:
+    """``(value, P(superior), k-hat)`` along ``values`` until P falls below ``lowest``."""
+    curve = []
+    for v in values:
+        lw, khat = psis_log_weights(log_ratio(float(v)))
+        p = float(np.exp(lw)[indicator].sum())
+        curve.append((float(v), p, khat))
+        if p < lowest:
+            break
+    return curve
+
+
+def _crossing(curve: list[tuple[float, float, float]], threshold: float, what: str,
+              ) -> tuple[float, str]:
+    """Interpolate where the curve first falls below ``threshold``; NaN and why if not."""
+    for i, (v, p, khat) in enumerate(curve):
+        if p >= threshold:
+            continue
+        if khat > KHAT_MAX:
+            return math.nan, f"{what}: not estimable (k-hat {khat:.2f} > {KHAT_MAX:g})"
+        if i == 0:
+            return math.nan, f"{what}: already below {threshold:g}"
+        v0, p0, _ = curve[i - 1]
+        return v0 + (p0 - threshold) / (p0 - p) * (v - v0), ""
+    first, last = curve[0][0], curve[-1][0]
+    return math.nan, f"{what}: never below {threshold:g} between {first:.3g} and {last:.3g}"
+
+
+def _sceptical(fit: PriorFit, e: EstimandDraws, thresholds: Sequence[float],
+               ) -> list[tuple[float, str]]:
+    if fit.idata is None or not fit.effect_priors:
+        return [(math.nan, "no effect prior to replace")] * len(thresholds)
+    reference = effect_log_prior(fit).to_numpy().ravel()
+    scale = max(float(p.sd) for p in fit.effect_priors.values())
+    grid = np.geomspace(scale, scale / 200.0, SD_GRID_POINTS)
+
+    def log_ratio(sd: float) -> np.ndarray:
+        sceptical = dataclasses.replace(fit, effect_priors={
+            name: SimpleNamespace(mean=0.0, sd=sd) for name in fit.effect_priors})
+        return effect_log_prior(sceptical).to_numpy().ravel() - reference
+
+    curve = _curve(grid, log_ratio, _superior(e), min(thresholds))
+    return [_crossing(curve, t, "sceptical SD") for t in thresholds]
+
+
+def _external(fit: PriorFit, e: EstimandDraws, thresholds: Sequence[float],
+              ) -> tuple[float, list[tuple[float, str]]]:
+    terms = [t for t in fit.likelihood_terms if t.role(e.endpoint) == "external"]
+    a0 = max((t.weight for t in terms if not math.isnan(t.weight)), default=math.nan)
+    why = ""
+    if not terms:
+        why = "no external evidence"
+    elif e.attrs.get("external_method", "power") != "power":
+        why = "external evidence is not a power prior"
+    elif not a0 > 0:
+        why = "external weight is zero"
+    if why:
+        return a0, [(math.nan, why)] * len(thresholds)
+    loglik = np.sum([np.asarray(t.draws, dtype=float).ravel() for t in terms], axis=0)
+    curve = _curve(np.linspace(a0, 0.0, 101), lambda a: (a / a0 - 1.0) * loglik,
+                   _superior(e), min(thresholds))
+    return a0, [_crossing(curve, t, "external weight") for t in thresholds]
+
+
+def tipping_points(
+    fits: Iterable[PriorFit],
+    headline: Sequence[str | Sequence[str]],
+    *,
+    reference_prior: str,
+    thresholds: Sequence[float] = THRESHOLDS,
+) -> pd.DataFrame:
+    """Sceptical prior SD and external weight at which P(superior) falls below each threshold.
+
+    Parameters
+    ----------
+    fits : iterable of PriorFit
+        The reference fits are used (those under ``reference_prior``, without a route).
+    headline : sequence of str or pairs
+        ``"endpoint:estimand"`` keys.
+    reference_prior : str
+    thresholds : sequence of float, default :data:`THRESHOLDS`
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`TIPPING_COLUMNS`, one row per headline estimand and threshold.
+        ``skeptical_sd`` is on the effect parameter's scale (the log hazard ratio, the
+        standardised effect, the log win odds); ``external_weight`` is the power-prior
+        weight, ``current_weight`` the fitted one; ``note`` says why a value is NaN.
+    """
+    fits = [f for f in fits if f.prior == reference_prior and not f.route]
+    rows = []
+    for key in headline:
+        endpoint, estimand = parse_estimand_key(key)
+        found = [(f, e) for f in fits for e in f.estimands
+                 if (e.endpoint, e.estimand) == (endpoint, estimand)]
+        if not found:
+            continue
+        fit, e = found[0]
+        sceptical = _sceptical(fit, e, thresholds)
+        a0, external = _external(fit, e, thresholds)
+        for threshold, (sd, sd_note), (weight, weight_note) in zip(
+            thresholds, sceptical, external, strict=True
+        ):
+            rows.append({
+                "family": fit.family, "endpoint": endpoint, "estimand": estimand,
+                "threshold": float(threshold), "external_weight": weight,
+                "skeptical_sd": sd, "p_superior": e.p_superior(), "current_weight": a0,
+                "note": "; ".join(n for n in (sd_note, weight_note) if n),
+            })
+    return pd.DataFrame(rows, columns=list(TIPPING_COLUMNS))

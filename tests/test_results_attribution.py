@@ -1,0 +1,167 @@
+"""Attribution shares, the priors table and prior columns: exact against closed forms.
+
+Every test here draws from a conjugate normal model whose posterior is known exactly:
+a prior N(0, s0^2) on an effect theta and two independent normal observations (a trial
+estimate and an external estimate). The posterior precision is the sum of the prior's
+and the sources' precisions, so the shares of the posterior are those precisions over
+the total.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from bayes_scot.results import (
+    LikelihoodTerm,
+    PriorFit,
+    attribute,
+    priors_table,
+    superiority_table,
+)
+from bayes_scot.results.attribution import psis_log_weights, robust_variance
+from bayes_scot.stats.estimands import EstimandDraws
+from bayes_scot.stats.priors import EffectPrior
+
+# Prior SD, then (estimate, SE) of the trial and of the external source.
+S0, TRIAL, EXTERNAL = 1.0, (0.5, 0.4), (0.2, 0.6)
+DRAWS = (4, 25_000)
+
+
+@dataclass(frozen=True)
+class Diag:
+    rhat_max: float = 1.0
+    ess_bulk_min: float = 4000.0
+    divergences: int = 0
+
+
+def _draws(mean: float, sd: float, seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).normal(mean, sd, DRAWS)
+
+
+def est(draws: np.ndarray, endpoint: str = "x") -> EstimandDraws:
+    return EstimandDraws(endpoint=endpoint, estimand="effect", label="effect", draws=draws,
+                         null=0.0, superior="higher", mcid=0.3)
+
+
+def conjugate(sources: list[tuple[str, tuple[float, float]]], endpoint: str = "x",
+              ) -> tuple[EstimandDraws, EstimandDraws, list[LikelihoodTerm], dict[str, float]]:
+    """Posterior, prior, likelihood terms and exact shares of the conjugate model."""
+    precisions = {"prior": S0**-2} | {role: se**-2 for role, (_, se) in sources}
+    total = sum(precisions.values())
+    mean = sum(y * se**-2 for _, (y, se) in sources) / total
+    post = _draws(mean, total**-0.5, seed=1)
+    terms = [
+        LikelihoodTerm(name=role, source="external" if role == "external" else "trial",
+                       endpoints=frozenset({endpoint}) if role != "borrowing"
+                       else frozenset({"other"}),
+                       draws=-0.5 * ((y - post) / se) ** 2, weight=1.0)
+        for role, (y, se) in sources
+    ]
+    exact = {role: p / total for role, p in precisions.items()}
+    return est(post, endpoint), est(_draws(0.0, S0, seed=2), endpoint), terms, exact
+
+
+# Tolerance: the robust variance of 100 000 normal draws has a relative SE of about
+# 0.8% (IQR-based scale: 1.36 / sqrt(n) per SD, doubled for the variance), and each share
+# is a ratio of two such estimates (or a PSIS-weighted one); 0.015 absolute is over
+# three SEs of shares of size 0.1-0.6.
+TOL = 0.015
+
+
+def test_shares_are_exact_in_a_conjugate_normal_model_with_two_sources() -> None:
+    post, prior, terms, exact = conjugate([("trial", TRIAL), ("external", EXTERNAL)])
+    a = attribute(post, prior, terms)
+    assert a.share_prior == pytest.approx(exact["prior"], abs=TOL)
+    assert a.share_trial == pytest.approx(exact["trial"], abs=TOL)
+    assert a.share_external == pytest.approx(exact["external"], abs=TOL)
+    assert a.share_borrowing == 0.0
+    assert a.share_trial + a.share_external + a.share_borrowing + a.share_prior == (
+        pytest.approx(1.0, abs=1e-12))
+    assert a.khat < 0.7
+    assert a.drivers.startswith("trial 6") and "external" in a.drivers
+
+
+def test_a_term_on_another_endpoint_counts_as_borrowing() -> None:
+    post, prior, terms, exact = conjugate([("trial", TRIAL), ("borrowing", EXTERNAL)])
+    a = attribute(post, prior, terms)
+    assert a.share_borrowing == pytest.approx(exact["borrowing"], abs=TOL)
+    assert a.share_external == 0.0
+
+
+def test_dropping_a_source_moves_the_shares_the_right_way() -> None:
+    both = attribute(*conjugate([("trial", TRIAL), ("external", EXTERNAL)])[:3])
+    trial_only = attribute(*conjugate([("trial", TRIAL)])[:3])
+    assert trial_only.share_external == 0.0
+    assert trial_only.share_trial > both.share_trial
+    assert trial_only.share_prior > both.share_prior
+    # One source takes the whole data share: 1 - prior share exactly.
+    assert trial_only.share_trial == pytest.approx(1.0 - trial_only.share_prior, abs=1e-12)
+
+
+def test_a_posterior_that_is_its_prior_says_so() -> None:
+    prior = est(_draws(0.0, S0, seed=2))
+    a = attribute(est(_draws(0.0, S0, seed=3)), prior, [])
+    assert a.share_prior > 0.95
+    assert a.drivers.startswith("mostly prior")
+
+
+def test_without_prior_draws_nothing_is_claimed() -> None:
+    a = attribute(est(_draws(0.0, 1.0, seed=1)), None, [])
+    assert np.isnan(a.share_prior) and a.drivers == ""
+
+
+def test_unreliable_leave_out_weights_are_not_estimable() -> None:
+    # A source far more informative than the posterior's spread allows to remove: its
+    # leave-out weights have a Pareto k-hat far above 0.7.
+    post, prior, terms, _ = conjugate([("trial", (0.5, 0.02)), ("external", EXTERNAL)])
+    a = attribute(post, prior, terms)
+    assert a.khat > 0.7
+    assert np.isnan(a.share_trial) and not np.isnan(a.share_prior)
+    assert "not estimable" in a.drivers
+
+
+def test_weighted_robust_variance_and_psis_match_reweighting_exactly() -> None:
+    # N(0, 1) draws reweighted by exp(-x^2 / 2) are N(0, 1/2): variance 0.5.
+    x = _draws(0.0, 1.0, seed=4)
+    lw, khat = psis_log_weights(-0.5 * x**2)
+    assert khat < 0.7
+    assert robust_variance(x, lw) == pytest.approx(0.5, rel=0.03)
+    assert robust_variance(x) == pytest.approx(1.0, rel=0.03)
+
+
+def _fit(prior_sd: float) -> PriorFit:
+    post, _, terms, _ = conjugate([("trial", TRIAL)])
+    prior = est(_draws(0.0, prior_sd, seed=5))
+    statement = f"N(0, {prior_sd})"
+    return PriorFit(
+        family="toy", prior=f"sd{prior_sd}", estimands=(post,), diagnostics=Diag(),
+        effect_priors={"theta": EffectPrior(name=f"sd{prior_sd}", family="neutral",
+                                            strength="moderate", mean=0.0, sd=prior_sd,
+                                            statement=statement)},
+        prior_estimands=(prior,), likelihood_terms=tuple(terms),
+    )
+
+
+def test_table_prior_columns_are_the_prior_draws_summaries() -> None:
+    table = superiority_table([_fit(0.5)])
+    row = table.iloc[0]
+    # Prior N(0, 0.5): P(> 0) = 1/2, P(> 0.3) = 1 - Phi(0.6) = 0.2743; with 100 000
+    # draws the Monte Carlo SE is below 0.0016, so 0.01 is over six SEs.
+    assert row.prior_p_superior == pytest.approx(0.5, abs=0.01)
+    assert row.prior_p_mcid == pytest.approx(0.2743, abs=0.01)
+    assert abs(row.prior_median) < 0.01
+    shares = row[["share_trial", "share_external", "share_borrowing", "share_prior"]]
+    assert float(shares.sum()) == pytest.approx(1.0)
+
+
+def test_priors_table_states_each_prior_and_its_implied_probabilities() -> None:
+    table = priors_table([_fit(0.5), _fit(2.0)], ["x:effect"])
+    assert list(table.prior) == ["sd0.5", "sd2.0"]
+    assert list(table.distribution) == ["Normal(0, 0.5)", "Normal(0, 2)"]
+    assert set(table.parameter) == {"theta"}
+    # P(> 0.3) under N(0, 2): 1 - Phi(0.15) = 0.4404.
+    assert table.prior_p_mcid.tolist() == pytest.approx([0.2743, 0.4404], abs=0.01)
+    assert table.statement.tolist() == ["N(0, 0.5)", "N(0, 2.0)"]

@@ -1,0 +1,152 @@
+"""Tipping points and Fréchet bounds against their closed forms.
+
+The tipping points come from importance reweighting of posterior draws; in a
+normal-normal model the sceptical SD and the external weight at which P(superior)
+reaches a threshold solve closed-form equations, which the tests solve with scipy.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+import xarray as xr
+from scipy import optimize, stats
+
+from bayes_scot import _compat
+from bayes_scot.results import (
+    LikelihoodTerm,
+    PriorFit,
+    frechet_bounds,
+    joint_probabilities,
+    shared_patients,
+    tipping_points,
+)
+from bayes_scot.stats.estimands import EstimandDraws
+from bayes_scot.stats.priors import EffectPrior
+
+DRAWS = (4, 10_000)
+REFERENCE_SD = 1.0
+
+
+@dataclass(frozen=True)
+class Diag:
+    rhat_max: float = 1.0
+    ess_bulk_min: float = 4000.0
+    divergences: int = 0
+
+
+def p_superior(sources: list[tuple[float, float]], prior_sd: float) -> float:
+    """Exact P(theta > 0) under N(0, prior_sd^2) and normal observations (y, se)."""
+    precision = prior_sd**-2 + sum(se**-2 for _, se in sources)
+    mean = sum(y * se**-2 for y, se in sources) / precision
+    return float(stats.norm.cdf(mean * np.sqrt(precision)))
+
+
+def fit(sources: list[tuple[float, float]], external: tuple[float, float, float] | None = None,
+        ) -> PriorFit:
+    """Reference fit of the normal-normal model: exact posterior draws of theta."""
+    weighted = list(sources)
+    if external is not None:
+        y, se, a0 = external
+        weighted.append((y, se / np.sqrt(a0)))  # a power prior inflates the SE
+    precision = REFERENCE_SD**-2 + sum(se**-2 for _, se in weighted)
+    mean = sum(y * se**-2 for y, se in weighted) / precision
+    theta = np.random.default_rng(7).normal(mean, precision**-0.5, DRAWS)
+    posterior = xr.Dataset({"theta": (("chain", "draw"), theta)},
+                           coords={"chain": np.arange(DRAWS[0]), "draw": np.arange(DRAWS[1])})
+    terms = ()
+    if external is not None:
+        y, se, a0 = external
+        terms = (LikelihoodTerm(name="external", source="external",
+                                endpoints=frozenset({"x"}), weight=a0,
+                                draws=a0 * stats.norm.logpdf(y, theta, se)),)
+    return PriorFit(
+        family="toy", prior="reference", diagnostics=Diag(),
+        estimands=(EstimandDraws(endpoint="x", estimand="theta", label="theta", draws=theta,
+                                 null=0.0, superior="higher"),),
+        effect_priors={"theta": EffectPrior(name="reference", family="reference",
+                                            strength="", mean=0.0, sd=REFERENCE_SD,
+                                            statement="vague")},
+        idata=_compat.inference_data(posterior=posterior), likelihood_terms=terms,
+    )
+
+
+# Tolerance: the draws are independent, so P(superior) from 40 000 reweighted draws has a
+# Monte Carlo SE of about 0.0015 at P = 0.95 (importance weights cost under half the
+# sample here). Near the tipping points dP/dsd is 0.55 (threshold 0.95) and 1.4 (0.90),
+# and dP/da is 0.12, so 0.01 in the SD and 0.04 in the weight are over three SEs.
+def test_sceptical_sd_matches_the_closed_form() -> None:
+    data = [(0.5, 0.2)]
+    table = tipping_points([fit(data)], ["x:theta"], reference_prior="reference")
+    assert list(table.threshold) == [0.95, 0.90]
+    for row in table.itertuples():
+        exact = optimize.brentq(lambda s, t=row.threshold: p_superior(data, s) - t, 0.01, 1.0)
+        assert row.skeptical_sd == pytest.approx(exact, abs=0.01)
+    assert np.isnan(table.external_weight).all()
+    assert table.note.str.contains("no external evidence").all()
+
+
+def test_external_weight_matches_the_closed_form() -> None:
+    data, (y, se, a0) = [(0.3, 0.25)], (0.4, 0.2, 0.5)
+    table = tipping_points([fit(data, (y, se, a0))], ["x:theta"],
+                           reference_prior="reference", thresholds=(0.95,))
+    row = table.iloc[0]
+
+    def p(a: float) -> float:
+        return p_superior([*data, (y, se / np.sqrt(a))], REFERENCE_SD) if a > 0 else (
+            p_superior(data, REFERENCE_SD))
+
+    assert p(a0) > 0.95 > p(0.0)  # the crossing is inside (0, a0)
+    exact = optimize.brentq(lambda a: p(a) - 0.95, 1e-6, a0)
+    assert row.external_weight == pytest.approx(exact, abs=0.04)
+    assert row.current_weight == a0
+
+
+def test_a_probability_already_below_the_threshold_says_so() -> None:
+    table = tipping_points([fit([(0.1, 0.3)])], ["x:theta"], reference_prior="reference")
+    assert np.isnan(table.skeptical_sd).all()
+    assert table.note.str.contains("already below").all()
+
+
+@pytest.mark.parametrize("p", [(0.9, 0.8, 0.95), (0.3, 0.6), (0.5, 0.5, 0.5, 0.99)])
+def test_frechet_bounds_are_attained_by_extreme_dependence(p: tuple[float, ...]) -> None:
+    n = len(p)
+    for k in range(1, n + 1):
+        lower, upper = frechet_bounds(p, k)
+        assert 0.0 <= lower <= upper <= 1.0
+        if k == n:
+            assert (lower, upper) == pytest.approx((max(0.0, sum(p) - (n - 1)), min(p)))
+        if k == 1:
+            assert (lower, upper) == pytest.approx((max(p), min(1.0, sum(p))))
+        # Independence lies inside the bounds.
+        indep = sum(
+            np.prod([pi if s else 1 - pi for pi, s in zip(p, subset, strict=True)])
+            for subset in itertools.product([0, 1], repeat=n) if sum(subset) >= k
+        )
+        assert lower - 1e-12 <= indep <= upper + 1e-12
+
+
+def test_joint_rows_across_fits_carry_bounds_and_shared_patients() -> None:
+    rng = np.random.default_rng(3)
+
+    def one(family: str, endpoint: str) -> PriorFit:
+        return PriorFit(family=family, prior="reference", diagnostics=Diag(), estimands=(
+            EstimandDraws(endpoint=endpoint, estimand="d", label=endpoint, null=0.0,
+                          superior="higher", draws=rng.normal(1.0, 1.0, (2, 5000))),))
+
+    shared = shared_patients({"survival": ["scot (itt)"], "composite": ["scot (itt)"]})
+    assert shared == ["the survival and composite fits both use the patients of scot (itt): "
+                      "their posteriors are not independent"]
+    table = joint_probabilities([one("survival", "a"), one("composite", "b")],
+                                ["a:d", "b:d"], shared=shared)
+    marginals = [0.8413, 0.8413]  # P(N(1, 1) > 0)
+    all_row = table[table.event == "all"].iloc[0]
+    # Fréchet: [2 p - 1, p]; 10 000 draws per marginal, SE 0.004, so 0.015 is 3.7 SEs.
+    assert all_row.lower_bound == pytest.approx(2 * marginals[0] - 1, abs=0.015)
+    assert all_row.upper_bound == pytest.approx(marginals[0], abs=0.015)
+    assert "patients of scot (itt)" in all_row.basis
+    within = joint_probabilities([one("survival", "a")], ["a:d"])
+    assert within.lower_bound.isna().all()
