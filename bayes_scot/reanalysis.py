@@ -47,7 +47,6 @@ from bayes_scot.results import (
     priors_table,
     reproduce_table,
     sensitivity_grid,
-    shared_patients,
     superiority_table,
     survival_curves,
     tipping_points,
@@ -692,7 +691,7 @@ class Reanalysis:
             return pd.DataFrame(columns=list(JOINT_COLUMNS))
         return joint_probabilities(
             self.fits, keys, threshold=threshold or self.spec.joint.threshold,
-            shared=shared_patients(self._trials_by_family()),
+            trials=self._trials_by_family(),
         )
 
     def probability(self, estimand: str, *, above: float | None = None,

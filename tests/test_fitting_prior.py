@@ -39,7 +39,8 @@ def test_survival_prior_of_the_common_hazard_ratio_holds_its_statement() -> None
     assert exact == pytest.approx(0.05, abs=1e-3)
     assert common.p_mcid() == pytest.approx(exact, abs=0.015)
     assert common.p_superior() == pytest.approx(0.5, abs=0.025)
-    assert draws.sizes["chain"] == CHAINS and draws.sizes["draw"] == DRAWS
+    assert draws.sizes["chain"] == CHAINS
+    assert draws.sizes["draw"] == DRAWS
 
 
 @pytest.mark.slow

@@ -21,7 +21,7 @@ from bayes_scot.results import (
     priors_table,
     superiority_table,
 )
-from bayes_scot.results.attribution import psis_log_weights, robust_variance
+from bayes_scot.results.attribution import robust_variance
 from bayes_scot.stats.estimands import EstimandDraws
 from bayes_scot.stats.priors import EffectPrior
 
@@ -65,9 +65,10 @@ def conjugate(sources: list[tuple[str, tuple[float, float]]], endpoint: str = "x
 
 
 # Tolerance: the robust variance of 100 000 normal draws has a relative SE of about
-# 0.8% (IQR-based scale: 1.36 / sqrt(n) per SD, doubled for the variance), and each share
-# is a ratio of two such estimates (or a PSIS-weighted one); 0.015 absolute is over
-# three SEs of shares of size 0.1-0.6.
+# 0.8% (IQR-based scale: 1.36 / sqrt(n) per SD, doubled for the variance), so the prior's
+# share (a ratio of two) has a relative SE near 1.2%; the covariance estimates of the
+# sources' precisions have relative SEs below 2%. 0.015 absolute is over three SEs of
+# shares of size 0.1-0.6.
 TOL = 0.015
 
 
@@ -80,8 +81,8 @@ def test_shares_are_exact_in_a_conjugate_normal_model_with_two_sources() -> None
     assert a.share_borrowing == 0.0
     assert a.share_trial + a.share_external + a.share_borrowing + a.share_prior == (
         pytest.approx(1.0, abs=1e-12))
-    assert a.khat < 0.7
-    assert a.drivers.startswith("trial 6") and "external" in a.drivers
+    assert a.drivers.startswith("trial 6")
+    assert "external" in a.drivers
 
 
 def test_a_term_on_another_endpoint_counts_as_borrowing() -> None:
@@ -110,26 +111,30 @@ def test_a_posterior_that_is_its_prior_says_so() -> None:
 
 def test_without_prior_draws_nothing_is_claimed() -> None:
     a = attribute(est(_draws(0.0, 1.0, seed=1)), None, [])
-    assert np.isnan(a.share_prior) and a.drivers == ""
+    assert np.isnan(a.share_prior)
+    assert a.drivers == ""
 
 
-def test_unreliable_leave_out_weights_are_not_estimable() -> None:
-    # A source far more informative than the posterior's spread allows to remove: its
-    # leave-out weights have a Pareto k-hat far above 0.7.
-    post, prior, terms, _ = conjugate([("trial", (0.5, 0.02)), ("external", EXTERNAL)])
+def test_a_dominant_source_is_still_attributed() -> None:
+    # A trial far more informative than the prior and the external source: leaving it
+    # out by importance sampling would fail (k-hat far above 0.7); power-scaling does not.
+    post, prior, terms, exact = conjugate([("trial", (0.5, 0.05)), ("external", EXTERNAL)])
     a = attribute(post, prior, terms)
-    assert a.khat > 0.7
-    assert np.isnan(a.share_trial) and not np.isnan(a.share_prior)
-    assert "not estimable" in a.drivers
+    assert a.share_trial == pytest.approx(exact["trial"], abs=TOL)
+    assert a.share_external == pytest.approx(exact["external"], abs=TOL)
 
 
-def test_weighted_robust_variance_and_psis_match_reweighting_exactly() -> None:
-    # N(0, 1) draws reweighted by exp(-x^2 / 2) are N(0, 1/2): variance 0.5.
-    x = _draws(0.0, 1.0, seed=4)
-    lw, khat = psis_log_weights(-0.5 * x**2)
-    assert khat < 0.7
-    assert robust_variance(x, lw) == pytest.approx(0.5, rel=0.03)
-    assert robust_variance(x) == pytest.approx(1.0, rel=0.03)
+def test_ratios_are_attributed_on_the_log_scale() -> None:
+    post, prior, terms, exact = conjugate([("trial", TRIAL), ("external", EXTERNAL)])
+    ratio = [EstimandDraws(endpoint="x", estimand="hr", label="hr", null=1.0,
+                           superior="lower", draws=np.exp(e.draws)) for e in (post, prior)]
+    a = attribute(ratio[0], ratio[1], terms)
+    assert a.share_prior == pytest.approx(exact["prior"], abs=TOL)
+    assert a.share_trial == pytest.approx(exact["trial"], abs=TOL)
+
+
+def test_robust_variance_is_the_variance_of_a_normal() -> None:
+    assert robust_variance(_draws(0.0, 2.0, seed=4)) == pytest.approx(4.0, rel=0.03)
 
 
 def _fit(prior_sd: float) -> PriorFit:

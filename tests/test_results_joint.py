@@ -41,7 +41,7 @@ def test_within_one_fit_uses_joint_draws() -> None:
     table = joint_probabilities([one_fit()], ["a:d", "b:d", ("c", "d")])
     assert list(table.event) == ["any", "at_least", "all"]
     assert list(table.probability) == [7 / 8, 5 / 8, 3 / 8]
-    assert table.basis.str.startswith("joint posterior draws").all()
+    assert table.basis.str.startswith("joint draws of the survival fit").all()
 
 
 def test_across_fits_assumes_independence_and_says_so() -> None:
@@ -55,7 +55,7 @@ def test_across_fits_assumes_independence_and_says_so() -> None:
     pmf_ab = np.array([1, 3, 4]) / 8
     pmf = np.convolve(pmf_ab, [0.5, 0.5])
     assert table.probability.tolist() == pytest.approx([pmf[1:].sum(), pmf[2:].sum(), pmf[3]])
-    assert table.basis.str.contains("independence assumed").all()
+    assert table.basis.str.contains("taken as independent").all()
 
 
 def test_each_prior_separately() -> None:

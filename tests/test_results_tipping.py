@@ -137,16 +137,20 @@ def test_joint_rows_across_fits_carry_bounds_and_shared_patients() -> None:
             EstimandDraws(endpoint=endpoint, estimand="d", label=endpoint, null=0.0,
                           superior="higher", draws=rng.normal(1.0, 1.0, (2, 5000))),))
 
-    shared = shared_patients({"survival": ["scot (itt)"], "composite": ["scot (itt)"]})
-    assert shared == ["the survival and composite fits both use the patients of scot (itt): "
-                      "their posteriors are not independent"]
+    trials = {"survival": ["scot (itt)"], "composite": ["scot (itt)"],
+              "longitudinal": ["scot (pp)"]}
+    assert shared_patients(trials, ["survival", "composite"]) == (
+        "survival and composite share the patients of scot (itt)")
+    assert shared_patients(trials, ["survival", "longitudinal"]) == ""
     table = joint_probabilities([one("survival", "a"), one("composite", "b")],
-                                ["a:d", "b:d"], shared=shared)
+                                ["a:d", "b:d"], trials=trials)
     marginals = [0.8413, 0.8413]  # P(N(1, 1) > 0)
     all_row = table[table.event == "all"].iloc[0]
     # Fréchet: [2 p - 1, p]; 10 000 draws per marginal, SE 0.004, so 0.015 is 3.7 SEs.
     assert all_row.lower_bound == pytest.approx(2 * marginals[0] - 1, abs=0.015)
     assert all_row.upper_bound == pytest.approx(marginals[0], abs=0.015)
-    assert "patients of scot (itt)" in all_row.basis
+    assert all_row.basis == ("product of the survival, composite fits (taken as "
+                             "independent); not independent: survival and composite share "
+                             "the patients of scot (itt)")
     within = joint_probabilities([one("survival", "a")], ["a:d"])
     assert within.lower_bound.isna().all()

@@ -32,11 +32,11 @@ from bayes_scot.fitting.deterministics import DeterministicsFunction
 if TYPE_CHECKING:  # pragma: no cover
     import pymc as pm
 
-__all__ = ["TermRecord", "likelihood_terms"]
+__all__ = ["likelihood_terms"]
 
+# One term: {"name", "source", "endpoints", "draws", "weight"}, the fields of
+# bayes_scot.results.attribution.LikelihoodTerm.
 TermRecord = dict[str, Any]
-"""``{"name", "source", "endpoints", "draws", "weight"}``, the fields of
-:class:`bayes_scot.results.attribution.LikelihoodTerm`."""
 
 _EVALUATORS: weakref.WeakKeyDictionary[Any, DeterministicsFunction] = (
     weakref.WeakKeyDictionary()
@@ -102,8 +102,10 @@ def likelihood_terms(builder: Any, idata: Any) -> list[TermRecord]:
     Returns
     -------
     list of dict
-        One :data:`TermRecord` per term (per element where the element's own entry, and
-        so its endpoint, is known); empty for a builder without a PyMC model.
+        One record per term, with the fields of
+        :class:`bayes_scot.results.attribution.LikelihoodTerm` (per element where the
+        element's own entry, and so its endpoint, is known); empty for a builder without
+        a PyMC model.
     """
     import pymc as pm
 

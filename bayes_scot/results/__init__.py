@@ -17,7 +17,6 @@ simulated draws:
 """
 
 from bayes_scot.results.attribution import (
-    KHAT_MAX,
     SHARE_COLUMNS,
     Attribution,
     LikelihoodTerm,
@@ -52,7 +51,7 @@ from bayes_scot.results.sensitivity import (
     sensitivity_grid,
 )
 from bayes_scot.results.table import TABLE_COLUMNS, superiority_table
-from bayes_scot.results.tipping import THRESHOLDS, TIPPING_COLUMNS, tipping_points
+from bayes_scot.results.tipping import KHAT_MAX, THRESHOLDS, TIPPING_COLUMNS, tipping_points
 
 __all__ = [
     "BUILDER_REPRODUCE_COLUMNS",

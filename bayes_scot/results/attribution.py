@@ -11,31 +11,41 @@ Every row of the superiority table is split into four shares that sum to one:
   which in a conjugate normal model is the prior precision over the posterior precision,
   :math:`\lambda_0 / (\lambda_0 + \sum_j \lambda_j)`;
 * the **data's share**, :math:`1 - s_\text{prior}`, is split among the sources of
-  evidence by the precision each adds: leaving source :math:`j` out of the posterior
-  (Pareto-smoothed importance sampling with log weights :math:`-\ell_j`, the source's
-  log-likelihood at each draw) gives :math:`\operatorname{Var}_{-j}(\psi)` and
+  evidence by the precision each adds. Raising source :math:`j`'s likelihood to a power
+  :math:`\alpha_j` (power-scaling, Kallioinen et al. 2024) changes the posterior
+  precision at the rate
 
   .. math::
-     \hat\lambda_j = \max\{0, 1/\operatorname{Var}_\text{post}
-     - 1/\operatorname{Var}_{-j}\}, \qquad
-     s_j = (1 - s_\text{prior})\, \hat\lambda_j / \textstyle\sum_k \hat\lambda_k,
+     \hat\lambda_j = \frac{\partial}{\partial \alpha_j}
+     \frac{1}{\operatorname{Var}(\psi)}\Big|_{\alpha = 1}
+     = -\frac{\operatorname{Cov}\{(\psi - \bar\psi)^2, \ell_j\}}{\operatorname{Var}(\psi)^2},
+     \qquad
+     s_j = (1 - s_\text{prior})\, \frac{\max(0, \hat\lambda_j)}
+     {\textstyle\sum_k \max(0, \hat\lambda_k)},
 
-  which is exact in the conjugate normal model (:math:`\hat\lambda_j = \lambda_j`).
+  where :math:`\ell_j` is the source's log-likelihood at each posterior draw (the
+  derivative of a posterior expectation under power-scaling is its covariance with
+  :math:`\ell_j`). In a conjugate normal model the posterior precision is
+  :math:`\lambda_0 + \sum_j \alpha_j \lambda_j`, so :math:`\hat\lambda_j = \lambda_j`
+  exactly and the shares are :math:`\lambda_j / (\lambda_0 + \sum_k \lambda_k)`.
+  Elsewhere it is the local (first-order) precision of each source at the fitted
+  posterior: no importance weights are needed, so it never fails as leaving a whole
+  source out can (Pareto :math:`\hat k > 0.7` for a source that dominates).
 
 The sources, for a row of endpoint :math:`e`: **trial** (the target trial's own evidence
 on :math:`e`), **external** (discounted external evidence on :math:`e`) and
 **borrowing** (evidence on other endpoints, or from other trials, that reaches :math:`e`
-only through the model's hierarchy). Variances are robust, :math:`(\mathrm{IQR}/1.349)^2`,
-equal to the variance for a normal distribution and finite for the heavy-tailed prior of
-a ratio. When leaving a source out is unreliable (Pareto :math:`\hat k > 0.7`, Vehtari
-et al. 2024) the split of the data's share is not estimable and the data shares are NaN;
-the prior's share is still reported.
+only through the model's hierarchy). The prior's
+share uses robust variances, :math:`(\mathrm{IQR}/1.349)^2`, equal to the variance for a
+normal distribution and finite for heavy-tailed prior draws; ratios (hazard ratios, win
+ratios) are measured on the log scale, where their posteriors are close to normal. When
+no source has a positive estimated precision (Monte Carlo noise in a posterior that is
+all prior) the split of the data's share is not estimable and the data shares are NaN.
 """
 
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -45,18 +55,13 @@ import numpy as np
 from bayes_scot.stats.estimands import EstimandDraws
 
 __all__ = [
-    "KHAT_MAX",
     "SHARE_COLUMNS",
     "SOURCES",
     "Attribution",
     "LikelihoodTerm",
     "attribute",
-    "psis_log_weights",
     "robust_variance",
 ]
-
-KHAT_MAX: float = 0.7
-"""Largest Pareto k-hat at which importance reweighting is trusted (Vehtari et al. 2024)."""
 
 SOURCES: tuple[str, ...] = ("trial", "external", "borrowing")
 """The sources of evidence a row's data share is split among, in column order."""
@@ -116,61 +121,18 @@ class Attribution:
     share_borrowing: float
     share_prior: float
     drivers: str
-    khat: float = float("nan")
 
 
-def robust_variance(values: np.ndarray, log_weights: np.ndarray | None = None) -> float:
+def robust_variance(values: np.ndarray) -> float:
     r"""Squared interquartile range over :math:`1.349^2` (the variance for a normal).
 
     Parameters
     ----------
     values : numpy.ndarray
-        Draws (any shape; flattened). Non-finite draws count in the quantiles.
-    log_weights : numpy.ndarray, optional
-        Normalised or unnormalised log importance weights of the draws.
+        Draws (any shape; flattened; NaN left out).
     """
-    x = np.asarray(values, dtype=float).ravel()
-    if log_weights is None:
-        q1, q3 = np.nanquantile(x, [0.25, 0.75])
-    else:
-        w = np.exp(np.asarray(log_weights, dtype=float).ravel() - np.max(log_weights))
-        keep = ~np.isnan(x)
-        x, w = x[keep], w[keep]
-        order = np.argsort(x)
-        ws = w[order]
-        midpoints = (np.cumsum(ws) - ws / 2.0) / ws.sum()
-        q1, q3 = np.interp([0.25, 0.75], midpoints, x[order])
+    q1, q3 = np.nanquantile(np.asarray(values, dtype=float).ravel(), [0.25, 0.75])
     return float(((q3 - q1) / _IQR_TO_SD) ** 2)
-
-
-def psis_log_weights(log_ratios: np.ndarray) -> tuple[np.ndarray, float]:
-    """Pareto-smoothed importance log weights and their k-hat (ArviZ ``psislw``).
-
-    Parameters
-    ----------
-    log_ratios : numpy.ndarray
-        Log importance ratios, shape ``(chain, draw)`` or flat.
-
-    Returns
-    -------
-    tuple of numpy.ndarray and float
-        Normalised log weights (flat) and the Pareto shape estimate k-hat.
-
-    References
-    ----------
-    .. [1] Vehtari A, Simpson D, Gelman A, Yao Y, Gabry J. Pareto smoothed importance
-       sampling. JMLR 2024;25(72):1-58.
-    """
-    import arviz as az
-
-    flat = np.asarray(log_ratios, dtype=float).ravel()
-    if np.ptp(flat) == 0.0:
-        return np.full(flat.size, -math.log(flat.size)), 0.0
-    with warnings.catch_warnings():
-        # k-hat is returned and judged by the caller; ArviZ's own warning adds nothing.
-        warnings.simplefilter("ignore")
-        lw, khat = az.psislw(flat - flat.max(), reff=1.0)
-    return np.asarray(lw), float(khat)
 
 
 def attribute(
@@ -188,19 +150,19 @@ def attribute(
         Its prior draws (same model, same prior hyperparameters, no evidence). Without
         them every share is NaN.
     terms : sequence of LikelihoodTerm
-        The fit's likelihood terms at the posterior draws. Without any, the data share
-        is not split.
+        The fit's likelihood terms at the posterior draws (the same draws, in the same
+        order, as ``posterior``). Without any, the data share is not split.
 
     Returns
     -------
     Attribution
-        ``khat`` is the largest Pareto k-hat of the leave-one-source-out weights.
     """
     nan = float("nan")
     if prior is None:
         return Attribution(nan, nan, nan, nan, "")
-    var_post = robust_variance(posterior.draws)
-    var_prior = robust_variance(prior.draws)
+    x, x_prior = _scale(posterior), _scale(prior)
+    var_post = robust_variance(x)
+    var_prior = robust_variance(x_prior)
     share_prior = min(1.0, var_post / var_prior) if var_prior > 0 else nan
     if math.isnan(share_prior):
         return Attribution(nan, nan, nan, nan, "")
@@ -212,36 +174,40 @@ def attribute(
         by_role[role] = by_role.get(role, 0.0) + np.asarray(t.draws, dtype=float)
         if role == "external" and not math.isnan(t.weight):
             weights.setdefault(role, []).append(t.weight)
-    varying = {r: v for r, v in by_role.items() if np.ptp(v) > 0.0}
+    varying = {r: v.ravel() for r, v in by_role.items() if np.ptp(v) > 0.0}
     shares = dict.fromkeys(SOURCES, 0.0)
-    khat = nan
     if len(varying) == 1:
         shares[next(iter(varying))] = data
     elif varying:
-        precision: dict[str, float] = {}
-        khat = 0.0
-        for role, loglik in varying.items():
-            lw, k = psis_log_weights(-loglik)
-            khat = max(khat, k)
-            var_without = robust_variance(posterior.draws, lw)
-            precision[role] = max(0.0, 1.0 / var_post - 1.0 / var_without)
+        deviation = (x - x.mean()) ** 2
+        variance = deviation.mean()
+        precision = {
+            role: max(0.0, -float(np.cov(deviation, loglik)[0, 1]) / variance**2)
+            for role, loglik in varying.items()
+        }
         total = sum(precision.values())
-        if khat > KHAT_MAX or total <= 0.0:
-            shares = dict.fromkeys(SOURCES, nan)
-        else:
+        if total > 0.0:
             shares.update({r: data * p / total for r, p in precision.items()})
+        else:
+            shares = dict.fromkeys(SOURCES, nan)
     elif data > 0.0:
         shares = dict.fromkeys(SOURCES, nan)
-    drivers = _drivers(shares, share_prior, khat, weights.get("external", []))
+    drivers = _drivers(shares, share_prior, weights.get("external", []))
     return Attribution(shares["trial"], shares["external"], shares["borrowing"],
-                       share_prior, drivers, khat)
+                       share_prior, drivers)
 
 
-def _drivers(shares: dict[str, float], share_prior: float, khat: float,
-             weights: Iterable[float]) -> str:
+def _scale(e: EstimandDraws) -> np.ndarray:
+    """Return the estimand's draws, on the log scale for a ratio (null 1, positive draws)."""
+    x = np.asarray(e.draws, dtype=float).ravel()
+    if e.null == 1.0 and np.all(x > 0.0):
+        return np.log(x)
+    return x
+
+
+def _drivers(shares: dict[str, float], share_prior: float, weights: Iterable[float]) -> str:
     if any(math.isnan(v) for v in shares.values()):
-        why = f" (k-hat {khat:.2f} > {KHAT_MAX:g})" if khat > KHAT_MAX else ""
-        text = f"prior {share_prior:.0%}; the data's split is not estimable{why}"
+        text = f"prior {share_prior:.0%}; the data's split is not estimable"
     else:
         parts = []
         for role in SOURCES:

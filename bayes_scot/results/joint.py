@@ -166,31 +166,33 @@ def frechet_bounds(marginals: Sequence[float], k: int) -> tuple[float, float]:
     return lower, upper
 
 
-def shared_patients(trials: Mapping[str, Sequence[str]]) -> list[str]:
-    """State which fits share the patients of one trial.
+def shared_patients(trials: Mapping[str, Sequence[str]], families: Iterable[str]) -> str:
+    """Name the trials whose patients two or more of ``families`` share.
 
     Parameters
     ----------
     trials : mapping of str to sequence of str
-        Family -> the trials (labelled as the reader should see them, e.g.
-        ``"scot (itt)"``) its fit uses.
+        Family -> the trials its fit uses, labelled as the reader should see them
+        (``"scot (itt)"``).
+    families : iterable of str
+        The families whose fits are combined.
 
     Returns
     -------
-    list of str
-        One sentence per trial used by more than one family, e.g. ``"the survival and
-        composite fits both use the patients of scot (itt): their posteriors are not
-        independent"``.
+    str
+        E.g. ``"survival and composite share the patients of scot (itt)"``; empty when
+        they share none.
     """
+    chosen = [f for f in dict.fromkeys(families) if f in trials]
     users: dict[str, list[str]] = {}
-    for family, names in trials.items():
-        for name in names:
+    for family in chosen:
+        for name in trials[family]:
             users.setdefault(name, []).append(family)
-    return [
-        f"the {', '.join(fams[:-1])} and {fams[-1]} fits both use the patients of {name}: "
-        "their posteriors are not independent"
-        for name, fams in users.items() if len(fams) > 1
-    ]
+    shared = [(name, fams) for name, fams in users.items() if len(fams) > 1]
+    return "; ".join(
+        f"{', '.join(fams[:-1])} and {fams[-1]} share the patients of {name}"
+        for name, fams in shared
+    )
 
 
 def joint_probabilities(
@@ -198,7 +200,7 @@ def joint_probabilities(
     estimands: Sequence[str | Sequence[str]],
     *,
     threshold: Literal["null", "mcid"] = "null",
-    shared: Sequence[str] = (),
+    trials: Mapping[str, Sequence[str]] | None = None,
 ) -> pd.DataFrame:
     """P(experimental arm superior on all / at least k / any of a set of estimands).
 
@@ -212,9 +214,9 @@ def joint_probabilities(
         pairs.
     threshold : {"null", "mcid"}, default "null"
         Superior beyond the null value, or beyond each estimand's MCID.
-    shared : sequence of str, optional
-        Statements of the patients that fits share (e.g. "the survival and composite
-        fits both use SCOT's patients (itt)"), added to ``basis`` of rows across fits.
+    trials : mapping of str to sequence of str, optional
+        Family -> the trials its fit uses; rows across fits then name the patients the
+        fits share (:func:`shared_patients`).
 
     Returns
     -------
@@ -273,14 +275,12 @@ def joint_probabilities(
         pmf = count_distribution([np.vstack(g) for g in groups.values()])
         n = len(keys)
         if len(groups) == 1:
-            basis = f"joint posterior draws of the {next(iter(groups))} fit"
+            basis = f"joint draws of the {next(iter(groups))} fit"
         else:
-            basis = (
-                "joint draws within each fit; product across the " + ", ".join(groups)
-                + " fits, which share no parameters (independence assumed); the bounds "
-                "hold whatever the dependence"
-            )
-            notes = [*shared, *notes]
+            basis = "product of the " + ", ".join(groups) + " fits (taken as independent)"
+            shared = shared_patients(trials or {}, (g.split(" (")[0] for g in groups))
+            if shared:
+                basis += f"; not independent: {shared}"
         basis = "; ".join([basis, *dict.fromkeys(notes)])
         for k in range(1, n + 1):
             event = "all" if k == n else ("any" if k == 1 else "at_least")

@@ -25,19 +25,19 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 
-from bayes_scot.results.attribution import KHAT_MAX, psis_log_weights
 from bayes_scot.results.fits import PriorFit
 from bayes_scot.results.joint import parse_estimand_key
 from bayes_scot.results.sensitivity import effect_log_prior
 from bayes_scot.stats.estimands import EstimandDraws
 
-__all__ = ["THRESHOLDS", "TIPPING_COLUMNS", "tipping_points"]
+__all__ = ["KHAT_MAX", "THRESHOLDS", "TIPPING_COLUMNS", "psis_log_weights", "tipping_points"]
 
 THRESHOLDS: tuple[float, ...] = (0.95, 0.90)
 """The P(superior) thresholds whose tipping points are reported."""
@@ -55,8 +55,41 @@ TIPPING_COLUMNS: tuple[str, ...] = (
 )
 """Columns of :func:`tipping_points`, in order (documented in ``docs/report-schema.md``)."""
 
+KHAT_MAX: float = 0.7
+"""Largest Pareto k-hat at which importance reweighting is trusted (Vehtari et al. 2024)."""
+
 SD_GRID_POINTS = 120
 """Points of the log-spaced grid of sceptical SDs, from 1/200 of the reference SD up."""
+
+
+def psis_log_weights(log_ratios: np.ndarray) -> tuple[np.ndarray, float]:
+    """Pareto-smoothed importance log weights and their k-hat (ArviZ ``psislw``).
+
+    Parameters
+    ----------
+    log_ratios : numpy.ndarray
+        Log importance ratios, shape ``(chain, draw)`` or flat.
+
+    Returns
+    -------
+    tuple of numpy.ndarray and float
+        Normalised log weights (flat) and the Pareto shape estimate k-hat.
+
+    References
+    ----------
+    .. [1] Vehtari A, Simpson D, Gelman A, Yao Y, Gabry J. Pareto smoothed importance
+       sampling. JMLR 2024;25(72):1-58.
+    """
+    import arviz as az
+
+    flat = np.asarray(log_ratios, dtype=float).ravel()
+    if np.ptp(flat) == 0.0:
+        return np.full(flat.size, -math.log(flat.size)), 0.0
+    with warnings.catch_warnings():
+        # k-hat is returned and judged by the caller; ArviZ's own warning adds nothing.
+        warnings.simplefilter("ignore")
+        lw, khat = az.psislw(flat - flat.max(), reff=1.0)
+    return np.asarray(lw), float(khat)
 
 
 def _superior(e: EstimandDraws) -> np.ndarray:
@@ -70,13 +103,17 @@ def _curve(
     indicator: np.ndarray,
     lowest: float,
 ) -> list[tuple[float, float, float]]:
-    """``(value, P(superior), k-hat)`` along ``values`` until P falls below ``lowest``."""
+    """``(value, P(superior), k-hat)`` along ``values``.
+
+    Stops where P falls below ``lowest`` or the weights become unreliable (k-hat above
+    :data:`KHAT_MAX`): beyond that point nothing can be said from these draws.
+    """
     curve = []
     for v in values:
         lw, khat = psis_log_weights(log_ratio(float(v)))
         p = float(np.exp(lw)[indicator].sum())
         curve.append((float(v), p, khat))
-        if p < lowest:
+        if p < lowest or khat > KHAT_MAX:
             break
     return curve
 
@@ -85,10 +122,12 @@ def _crossing(curve: list[tuple[float, float, float]], threshold: float, what: s
               ) -> tuple[float, str]:
     """Interpolate where the curve first falls below ``threshold``; NaN and why if not."""
     for i, (v, p, khat) in enumerate(curve):
+        if khat > KHAT_MAX:
+            return math.nan, (f"{what}: P(superior) stays above {threshold:g} down to "
+                              f"{curve[max(i - 1, 0)][0]:.3g}; beyond, the draws cannot "
+                              f"tell (k-hat {khat:.2f} > {KHAT_MAX:g})")
         if p >= threshold:
             continue
-        if khat > KHAT_MAX:
-            return math.nan, f"{what}: not estimable (k-hat {khat:.2f} > {KHAT_MAX:g})"
         if i == 0:
             return math.nan, f"{what}: already below {threshold:g}"
         v0, p0, _ = curve[i - 1]
