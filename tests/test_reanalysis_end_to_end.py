@@ -58,10 +58,33 @@ def test_spec_selection_keeps_contrasts_only(result: Reanalysis) -> None:
 def test_joint_probabilities_label_independence(result: Reanalysis) -> None:
     joint = result.joint_probabilities()
     assert set(joint["event"]) == {"any", "at_least", "all"}
-    assert joint["basis"].str.contains("independence assumed").all()
+    assert joint["basis"].str.contains("taken as independent").all()
+    assert joint["basis"].str.contains("share the patients of scot").all()
+    assert (joint["lower_bound"] <= joint["upper_bound"]).all()
     all_rows = joint[joint["event"] == "all"].set_index("prior")["probability"]
     any_rows = joint[joint["event"] == "any"].set_index("prior")["probability"]
     assert (all_rows <= any_rows).all()
+
+
+def test_prior_beside_posterior_attribution_priors_and_tipping_points(
+    result: Reanalysis,
+) -> None:
+    table = result.table()
+    fitted = table[table["evidence"] != MODEL_BASED_EVIDENCE]
+    assert fitted["prior_p_superior"].between(0, 1).all()
+    assert fitted["share_prior"].between(0, 1).all()
+    split = fitted.dropna(subset=["share_trial"])
+    shares = split[["share_trial", "share_external", "share_borrowing", "share_prior"]]
+    assert shares.sum(axis=1).to_numpy() == pytest.approx(1.0)
+    assert (split["drivers"] != "").all()
+    for family in ("survival", "longitudinal", "composite"):
+        assert "prior" in result.posterior(family).groups()
+    priors = result.priors_table()
+    assert set(priors["prior"]) == {"reference", "skeptical_strong"}
+    assert priors["statement"].str.len().gt(0).all()
+    tipping = result.tipping_points()
+    assert len(tipping) == 2 * len(result.spec.joint.estimands)
+    assert (tipping["skeptical_sd"].notna() | tipping["note"].ne("")).all()
 
 
 def test_reproduce_and_diagnostics(result: Reanalysis) -> None:
