@@ -41,7 +41,7 @@ def test_within_one_fit_uses_joint_draws() -> None:
     table = joint_probabilities([one_fit()], ["a:d", "b:d", ("c", "d")])
     assert list(table.event) == ["any", "at_least", "all"]
     assert list(table.probability) == [7 / 8, 5 / 8, 3 / 8]
-    assert table.basis.str.startswith("joint draws of the survival fit").all()
+    assert table.basis.str.startswith("joint posterior draws of the survival fit").all()
 
 
 def test_across_fits_assumes_independence_and_says_so() -> None:

@@ -275,7 +275,7 @@ def joint_probabilities(
         pmf = count_distribution([np.vstack(g) for g in groups.values()])
         n = len(keys)
         if len(groups) == 1:
-            basis = f"joint draws of the {next(iter(groups))} fit"
+            basis = f"joint posterior draws of the {next(iter(groups))} fit"
         else:
             basis = "product of the " + ", ".join(groups) + " fits (taken as independent)"
             shared = shared_patients(trials or {}, (g.split(" (")[0] for g in groups))

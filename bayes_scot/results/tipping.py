@@ -193,7 +193,9 @@ def tipping_points(
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`TIPPING_COLUMNS`, one row per headline estimand and threshold.
+        Columns :data:`TIPPING_COLUMNS`, one row per headline estimand and threshold
+        (none for an estimand whose fit kept neither its posterior nor its likelihood
+        terms).
         ``skeptical_sd`` is on the effect parameter's scale (the log hazard ratio, the
         standardised effect, the log win odds); ``external_weight`` is the power-prior
         weight, ``current_weight`` the fitted one; ``note`` says why a value is NaN.
@@ -207,6 +209,8 @@ def tipping_points(
         if not found:
             continue
         fit, e = found[0]
+        if (fit.idata is None or not fit.effect_priors) and not fit.likelihood_terms:
+            continue  # no draws to reweight: nothing to say
         sceptical = _sceptical(fit, e, thresholds)
         a0, external = _external(fit, e, thresholds)
         for threshold, (sd, sd_note), (weight, weight_note) in zip(
