@@ -972,9 +972,12 @@ class Reanalysis:
         if callable(method):
             return method(idata)
         if family == "survival":
+            builder = self.builders.get(family)
+            target = getattr(builder, "target", None)
             return survival_curves(_compat.get_group(idata, "posterior"),
-                                   variables=_SURVIVAL_CURVES,
-                                   trial=self._primary_trial(family))
+                                   variables=getattr(builder, "curve_variables",
+                                                     _SURVIVAL_CURVES),
+                                   trial=target.name if target else self._primary_trial(family))
         if family == "longitudinal":
             return trajectories(_compat.get_group(idata, "posterior"))
         return pd.DataFrame()

@@ -63,7 +63,7 @@ DEFAULT_SPEC = "scot_itt"
 
 FAMILIES: Mapping[str, tuple[str, str, str]] = MappingProxyType(
     {
-        "survival": ("bayes_scot.builders.survival", "SurvivalModel", "SurvivalOptions"),
+        "survival": ("bayes_scot.builders.survival", "survival_model", "SurvivalOptions"),
         "longitudinal": (
             "bayes_scot.builders.longitudinal",
             "LongitudinalModel",

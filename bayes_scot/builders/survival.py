@@ -44,6 +44,7 @@ How each kind of evidence enters, and why no patient counts twice, is in
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 import math
@@ -86,6 +87,9 @@ __all__ = [
     "SurvivalModel",
     "SurvivalOptions",
     "borrowing_table",
+    "hazard_ratio_prior_data",
+    "hazard_ratio_prior_grid",
+    "survival_model",
 ]
 
 DEFAULT_BOUNDARIES: tuple[float, ...] = (0.0, 3.0, 12.0, 24.0, 54.0, 72.0)
@@ -109,9 +113,12 @@ class SurvivalOptions:
 
     Parameters
     ----------
-    interval_boundaries_months : tuple of float
+    interval_boundaries_months : tuple of float, optional
         Interval grid, starting at 0; hazards are constant within an interval and the last
-        interval's hazards continue beyond its end.
+        interval's hazards continue beyond its end. Unset: the illness-death model uses
+        :data:`DEFAULT_BOUNDARIES`; the one-endpoint model
+        (:class:`~bayes_scot.builders.piecewise_exponential.PiecewiseExponentialModel`)
+        takes it from the trial's follow-up.
     population : str, default "itt"
         The analysis population. One fit uses one population; summaries of another
         population (per-protocol beside intention-to-treat) never enter it.
@@ -154,15 +161,30 @@ class SurvivalOptions:
         default; review).
     margin_source : str
         Where the margins come from.
-    estimand_times_months : tuple of float, default (12, 24, 48, 54, 72)
-    rmst_horizons_months : tuple of float, default (54, 72)
+    estimand_times_months : tuple of float, optional
+        Unset: (12, 24, 48, 54, 72) for the illness-death model, round times up to the
+        last datum for the one-endpoint model. Times beyond the last datum are reported
+        as extrapolation.
+    rmst_horizons_months : tuple of float, optional
+        Unset: (54, 72) for the illness-death model, the last estimand time for the
+        one-endpoint model.
     reported_ratios : {"when_no_counts", "none"}, default "when_no_counts"
         A reported cumulative hazard ratio enters only for a trial that reports no
         landmark counts of that endpoint in the population (the counts already hold those
         patients); ``"none"`` leaves every ratio out.
+    model : {"auto", "illness_death", "piecewise_exponential"}, default "auto"
+        Which survival model runs: ``"auto"`` chooses from the evidence (EFS and OS of the
+        same patients: the illness-death model; one time-to-event endpoint: the
+        one-endpoint piecewise-exponential model), see :func:`survival_model`.
+    endpoint : str, optional
+        The endpoint of the one-endpoint model, when the trial reports several.
+    effect_structure : {"per_transition", "common", "independent"}, default "per_transition"
+        How the one-endpoint model's log hazard ratio varies over intervals:
+        partially pooled around the endpoint-level one (default), or ``"common"``
+        (proportional hazards).
     """
 
-    interval_boundaries_months: tuple[float, ...] = DEFAULT_BOUNDARIES
+    interval_boundaries_months: tuple[float, ...] | None = None
     population: str = "itt"
     baseline_log_hazard_mean: tuple[float, float, float] = (
         math.log(0.005), math.log(0.003), math.log(0.02),
@@ -179,18 +201,33 @@ class SurvivalOptions:
     hazard_ratio_margin: float = 0.8
     survival_margin: float = 0.10
     margin_source: str = PACKAGE_DEFAULT
-    estimand_times_months: tuple[float, ...] = (12.0, 24.0, 48.0, 54.0, 72.0)
-    rmst_horizons_months: tuple[float, ...] = (54.0, 72.0)
+    estimand_times_months: tuple[float, ...] | None = None
+    rmst_horizons_months: tuple[float, ...] | None = None
     reported_ratios: Literal["when_no_counts", "none"] = "when_no_counts"
+    model: Literal["auto", "illness_death", "piecewise_exponential"] = "auto"
+    endpoint: str | None = None
+    effect_structure: Literal["per_transition", "common", "independent"] = "per_transition"
 
     def __post_init__(self) -> None:
-        edges = tuple(float(b) for b in self.interval_boundaries_months)
-        if len(edges) < 2 or edges[0] != 0.0 or any(b <= a for a, b in itertools.pairwise(edges)):
-            raise EvidenceError(
-                f"must start at 0 and increase, got {list(edges)}",
-                field="interval_boundaries_months",
-            )
-        object.__setattr__(self, "interval_boundaries_months", edges)
+        if self.interval_boundaries_months is not None:
+            edges = tuple(float(b) for b in self.interval_boundaries_months)
+            if len(edges) < 2 or edges[0] != 0.0 or any(
+                b <= a for a, b in itertools.pairwise(edges)
+            ):
+                raise EvidenceError(
+                    f"must start at 0 and increase, got {list(edges)}",
+                    field="interval_boundaries_months",
+                )
+            object.__setattr__(self, "interval_boundaries_months", edges)
+        for name, allowed in (
+            ("model", ("auto", "illness_death", "piecewise_exponential")),
+            ("effect_structure", ("per_transition", "common", "independent")),
+        ):
+            if getattr(self, name) not in allowed:
+                raise EvidenceError(
+                    f"must be one of {', '.join(map(repr, allowed))}, not "
+                    f"{getattr(self, name)!r}", field=name,
+                )
         if len(self.baseline_log_hazard_mean) != len(TRANSITIONS):
             raise EvidenceError("needs one value per transition", field="baseline_log_hazard_mean")
         for name in (
@@ -213,6 +250,8 @@ class SurvivalOptions:
         if self.reported_ratios not in ("when_no_counts", "none"):
             raise EvidenceError("must be 'when_no_counts' or 'none'", field="reported_ratios")
         for name in ("estimand_times_months", "rmst_horizons_months"):
+            if getattr(self, name) is None:
+                continue
             values = tuple(float(t) for t in getattr(self, name))
             if any(t <= 0 for t in values):
                 raise EvidenceError("times must be positive", field=name)
@@ -221,8 +260,128 @@ class SurvivalOptions:
     @property
     def interval_labels(self) -> tuple[str, ...]:
         """Interval names such as ``"0-3"``, ``"54-72"`` (months)."""
-        edges = self.interval_boundaries_months
+        edges = self.interval_boundaries_months or DEFAULT_BOUNDARIES
         return tuple(f"{a:g}-{b:g}" for a, b in itertools.pairwise(edges))
+
+    def with_illness_death_defaults(self) -> SurvivalOptions:
+        """Return these options with the illness-death model's defaults for unset fields."""
+        return dataclasses.replace(
+            self,
+            interval_boundaries_months=self.interval_boundaries_months or DEFAULT_BOUNDARIES,
+            estimand_times_months=self.estimand_times_months or (12.0, 24.0, 48.0, 54.0, 72.0),
+            rmst_horizons_months=self.rmst_horizons_months or (54.0, 72.0),
+        )
+
+
+def hazard_ratio_prior_grid(options: SurvivalOptions) -> dict[str, EffectPrior]:
+    """Return the named grid of 13 priors on a log hazard ratio, from the design values.
+
+    Parameters
+    ----------
+    options : SurvivalOptions
+
+    Returns
+    -------
+    dict of str to EffectPrior
+        From :func:`bayes_scot.stats.priors.prior_grid` with the options' design hazard
+        ratio, margin and reference SD; a lower log hazard ratio favours the experimental
+        arm.
+    """
+    return prior_grid(
+        design_effect=math.log(options.design_hazard_ratio),
+        benefit="lower",
+        reference_sd=options.reference_sd,
+        mcid=math.log(options.hazard_ratio_margin),
+        measure="HR",
+    )
+
+
+def hazard_ratio_prior_data(
+    prior: EffectPrior | Mapping[str, EffectPrior], effect_parameters: Sequence[str]
+) -> dict[str, np.ndarray]:
+    """Values of the data containers of a prior on the log hazard ratio ``log_hr``.
+
+    Parameters
+    ----------
+    prior : EffectPrior or mapping of str to EffectPrior
+        A prior on the log hazard ratio, or a mapping ``{"log_hr": prior}``.
+    effect_parameters : sequence of str
+        The model's effect parameters (to name them in the error).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``{"log_hr_prior_mean": ..., "log_hr_prior_sd": ...}``.
+    """
+    if isinstance(prior, Mapping):
+        unknown = set(prior) - set(effect_parameters)
+        if unknown:
+            raise EvidenceError(
+                f"no effect parameter named {sorted(unknown)}; this model has "
+                f"{list(effect_parameters)}",
+                field="prior",
+            )
+        prior = prior["log_hr"]
+    return {
+        "log_hr_prior_mean": np.asarray(prior.mean, dtype=float),
+        "log_hr_prior_sd": np.asarray(prior.sd, dtype=float),
+    }
+
+
+def survival_model(
+    trials: Trial | Sequence[Trial], *, options: SurvivalOptions | None = None
+) -> SurvivalModel | Any:
+    """Build the survival model the evidence calls for.
+
+    Parameters
+    ----------
+    trials : Trial or sequence of Trial
+        The target trial first (see :class:`SurvivalModel`).
+    options : SurvivalOptions, optional
+        ``options.model`` may force a model; ``"auto"`` (default) decides from the
+        target trial's time-to-event evidence in ``options.population``.
+
+    Returns
+    -------
+    SurvivalModel or PiecewiseExponentialModel
+        The illness-death model (:class:`SurvivalModel`) when the target trial reports
+        both EFS and OS (the same patients' two endpoints); otherwise the one-endpoint
+        model (:class:`~bayes_scot.builders.piecewise_exponential.PiecewiseExponentialModel`)
+        of its single time-to-event endpoint (or ``options.endpoint``). The model's
+        assumptions and evidence log name the model that ran.
+
+    Raises
+    ------
+    EvidenceError
+        When the trial reports no usable time-to-event evidence (one line), or the
+        one-endpoint model is asked to borrow from other trials.
+    """
+    from bayes_scot.builders.piecewise_exponential import (
+        PiecewiseExponentialModel,
+        survival_endpoints,
+    )
+
+    options = options or SurvivalOptions()
+    all_trials = (trials,) if isinstance(trials, Trial) else tuple(trials)
+    if not all_trials:
+        raise EvidenceError("a survival model needs at least one trial", field="trials")
+    target = all_trials[0]
+    view = (target if target.population == options.population
+            or options.population not in target.populations
+            else target.with_population(options.population))
+    found = survival_endpoints(view)
+    choice = options.model
+    if choice == "auto":
+        both = {_EFS, _OS} <= set(found) and options.endpoint is None
+        choice = "illness_death" if both else "piecewise_exponential"
+    if choice == "illness_death":
+        return SurvivalModel(all_trials, options=options)
+    if len(all_trials) > 1:
+        raise EvidenceError(
+            "the one-endpoint survival model fits one trial; borrowing from other trials "
+            "needs EFS and OS (the illness-death model)", field="trials",
+        )
+    return PiecewiseExponentialModel(target, options=options)
 
 
 # -- the evidence plan ----------------------------------------------------------------------
@@ -324,6 +483,9 @@ class SurvivalModel:
     """
 
     effect_parameters: tuple[str, ...] = ("log_hr",)
+    model_name = "illness-death model (event-free, alive after organ failure, dead)"
+    curve_variables: Mapping[str, str] = {_EFS: "survival_efs", _OS: "survival_os"}
+    """Endpoint -> posterior variable holding S(t) by arm (``Reanalysis.curves``)."""
 
     recommended_target_accept: float = 0.95
     """NUTS target acceptance for fits of this model. At the package default of 0.9 the
@@ -334,7 +496,7 @@ class SurvivalModel:
     def __init__(
         self, trials: Trial | Sequence[Trial], *, options: SurvivalOptions | None = None
     ) -> None:
-        self.options = options or SurvivalOptions()
+        self.options = (options or SurvivalOptions()).with_illness_death_defaults()
         all_trials = (trials,) if isinstance(trials, Trial) else tuple(trials)
         if not all_trials:
             raise EvidenceError("a survival model needs at least one trial", field="trials")
@@ -344,6 +506,15 @@ class SurvivalModel:
         self.target = self.trials[0]
         self.arms = (self.target.experimental, self.target.control)
         self._terms = self._plan()
+        if not any(term.trial == 0 for term in self._terms):
+            raise EvidenceError(
+                f"trial {self.target.name!r} has no usable EFS or OS evidence in population "
+                f"{self.options.population!r}", file=self.target.path, field="survival",
+            )
+        self.last_datum = max(
+            (max(term.times) for term in self._terms if term.trial == 0 and term.times),
+            default=self.horizon,
+        )
         self.max_count = int(
             max(
                 max(int(t.n(a, self.options.population)) for a in (t.experimental, t.control))
@@ -366,7 +537,12 @@ class SurvivalModel:
     @property
     def horizon(self) -> float:
         """Last boundary of the interval grid, in months."""
-        return float(self.options.interval_boundaries_months[-1])
+        return float(self.boundaries[-1])
+
+    @property
+    def boundaries(self) -> tuple[float, ...]:
+        """The interval grid in months (the options' or :data:`DEFAULT_BOUNDARIES`)."""
+        return self.options.interval_boundaries_months or DEFAULT_BOUNDARIES
 
     @property
     def evidence_log(self) -> pd.DataFrame:
@@ -693,7 +869,7 @@ class SurvivalModel:
         else:
             se = float(se_from_p(log_hr, float(cast(float, r.p_value))))
         cuts = np.unique(np.concatenate(
-            [[0.0], [b for b in self.options.interval_boundaries_months if 0 < b < end], [end]]
+            [[0.0], [b for b in self.boundaries if 0 < b < end], [end]]
         ))
         return _Term("reported_ratio", s, (r.id,),
                      {"log_estimate": np.array(log_hr), "se": np.array(se), "n": n},
@@ -904,14 +1080,7 @@ class SurvivalModel:
             hazard ratio, margin and reference SD; a lower log hazard ratio favours the
             experimental arm.
         """
-        o = self.options
-        return prior_grid(
-            design_effect=math.log(o.design_hazard_ratio),
-            benefit="lower",
-            reference_sd=o.reference_sd,
-            mcid=math.log(o.hazard_ratio_margin),
-            measure="HR",
-        )
+        return hazard_ratio_prior_grid(self.options)
 
     def prior_data(
         self, prior: EffectPrior | Mapping[str, EffectPrior]
@@ -928,19 +1097,7 @@ class SurvivalModel:
         dict of str to numpy.ndarray
             ``{"log_hr_prior_mean": ..., "log_hr_prior_sd": ...}``.
         """
-        if isinstance(prior, Mapping):
-            unknown = set(prior) - set(self.effect_parameters)
-            if unknown:
-                raise EvidenceError(
-                    f"no effect parameter named {sorted(unknown)}; this model has "
-                    f"{list(self.effect_parameters)}",
-                    field="prior",
-                )
-            prior = prior["log_hr"]
-        return {
-            "log_hr_prior_mean": np.asarray(prior.mean, dtype=float),
-            "log_hr_prior_sd": np.asarray(prior.sd, dtype=float),
-        }
+        return hazard_ratio_prior_data(prior, self.effect_parameters)
 
     # -- outputs ----------------------------------------------------------------------------
     def transition_hazards(self, idata: Any, trial: str | None = None) -> xr.DataArray:
@@ -966,7 +1123,7 @@ class SurvivalModel:
         out = hazard.transpose("chain", "draw", "arm", "transition", "interval")
         out = out.drop_vars("trial", errors="ignore")
         out.attrs = {
-            "boundaries_months": tuple(self.options.interval_boundaries_months),
+            "boundaries_months": tuple(self.boundaries),
             "transitions": TRANSITIONS,
             "units": "per month",
             "population": self.options.population,
@@ -1002,11 +1159,11 @@ class SurvivalModel:
 
         o = self.options
         exp_arm, ctl_arm = self.arms
-        label_exp, label_ctl = exp_arm.upper(), ctl_arm.upper()
+        label_exp, label_ctl = exp_arm, ctl_arm
         hazards = self._hazard_array(idata)
         edges = np.asarray(o.interval_boundaries_months)
         evidence = "trial" if len(self.trials) == 1 else "trial + " + ", ".join(
-            t.name.upper() for t in self.trials[1:]
+            t.name for t in self.trials[1:]
         )
         base_attrs = {
             "trial": self.target.name,
@@ -1020,13 +1177,13 @@ class SurvivalModel:
         curves: dict[Literal["efs", "os"], np.ndarray] = {
             "efs": probs[..., 0], "os": probs[..., 0] + probs[..., 1],
         }
-        names = {_EFS: "EFS", _OS: "OS"}
+        names = {_EFS: self.target.endpoint(_EFS).label, _OS: self.target.endpoint(_OS).label}
         for endpoint, surv in curves.items():
             for j, t in enumerate(times):
                 for a, arm in enumerate(self.arms):
                     out.append(EstimandDraws(
                         endpoint=endpoint, estimand=f"survival_{arm}_{t:g}",
-                        label=f"{names[endpoint]} at {t:g} months, {arm.upper()}",
+                        label=f"{names[endpoint]} at {t:g} months, {arm}",
                         draws=surv[:, :, a, j], null=float("nan"), superior="higher",
                         unit="probability", evidence=evidence,
                         attrs={**base_attrs, "arm": arm, "contrast": False, "time_months": t},
@@ -1039,7 +1196,7 @@ class SurvivalModel:
                     evidence=evidence,
                     attrs={**base_attrs, "contrast": True, "time_months": t},
                 ))  # fmt: skip
-            for tau in o.rmst_horizons_months:
+            for tau in o.rmst_horizons_months or ():
                 rmst = restricted_mean_survival(hazards, edges, tau, endpoint=endpoint)
                 out.append(EstimandDraws(
                     endpoint=endpoint, estimand=f"rmst_difference_{tau:g}",
@@ -1076,11 +1233,31 @@ class SurvivalModel:
             mcid_source=o.margin_source, unit="ratio", evidence=evidence,
             attrs={**base_attrs, "contrast": True, "parameter": "log_hr"},
         ))  # fmt: skip
-        return out
+        return [self._mark_extrapolation(e) for e in out]
+
+    def _mark_extrapolation(self, e: EstimandDraws) -> EstimandDraws:
+        """Flag an estimand that lies beyond the target trial's last datum."""
+        last = self.last_datum
+        time = e.attrs.get("time_months")
+        interval = e.attrs.get("interval")
+        beyond = bool((time is not None and float(cast(float, time)) > last + 1e-9) or (
+            interval is not None and float(str(interval).split("-")[0]) >= last
+        ))
+        from bayes_scot.builders.piecewise_exponential import _estimand
+
+        fields = {f.name: getattr(e, f.name) for f in dataclasses.fields(e)}
+        fields.pop("extrapolated", None)
+        fields["attrs"] = {**e.attrs, "extrapolated": beyond}
+        if beyond:
+            fields["label"] = f"{e.label} (extrapolated beyond the last datum at {last:g} months)"
+            fields["evidence"] = f"{e.evidence}, extrapolated beyond {last:g} months"
+        return _estimand(extrapolated=beyond, **fields)
 
     def assumptions(self) -> tuple[str, ...]:
         """Assumptions of the evidence this fit uses (from the trial files and the model)."""
         notes = [
+            f"Model: {self.model_name} of EFS and OS; intervals "
+            f"{', '.join(self.options.interval_labels)} months.",
             "Landmark counts among those randomised assume no censoring before the landmark.",
         ]
         used = set(self.evidence_log.query("used")["entry"])

@@ -56,6 +56,7 @@ __all__ = [
     "interval_states_log_coefficients",
     "landmark_events",
     "landmark_states",
+    "piecewise_exponential",
     "pseudo_patients",
     "reported_ratio",
     "survival_estimate",
@@ -535,3 +536,33 @@ def pseudo_patients(
     """
     events = pt.as_tensor_variable(events)
     return pt.sum(events * log_density + (1.0 - events) * log_survival)
+
+
+def piecewise_exponential(
+    events: TensorLike, exposure: TensorLike, log_hazard: TensorLike
+) -> TensorVariable:
+    r"""Patients' events and exposure per interval under piecewise-constant hazards.
+
+    Parameters
+    ----------
+    events : tensor_like
+        Events per interval (and arm).
+    exposure : tensor_like
+        Time at risk per interval (and arm), in the hazards' unit.
+    log_hazard : tensor_like
+        Model log hazard per interval (and arm), same shape.
+
+    Returns
+    -------
+    TensorVariable
+        :math:`\sum_k d_k \log h_k - h_k E_k`.
+
+    Notes
+    -----
+    The exact log-likelihood of individual event and censoring times (up to a constant)
+    under a piecewise-exponential model: the events and exposure per interval are its
+    sufficient statistics (Friedman 1982), so reconstructed patients (Guyot et al. 2012)
+    need not enter one by one.
+    """
+    log_hazard = pt.as_tensor_variable(log_hazard)
+    return pt.sum(events * log_hazard - pt.exp(log_hazard) * exposure)

@@ -1,0 +1,213 @@
+"""The one-endpoint survival model: which model runs, evidence routes, grids, labels.
+
+No MCMC: posterior-shaped inputs are prior draws of the model's own variables
+(``pm.draw`` with Python implementations). The trials are public patient-level data
+reduced to published summaries (tests/_published.py).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import arviz as az
+import numpy as np
+import pymc as pm
+import pytest
+
+from bayes_scot.builders.piecewise_exponential import (
+    PiecewiseExponentialModel,
+    _rmst,
+    default_times,
+)
+from bayes_scot.builders.survival import SurvivalModel, SurvivalOptions, survival_model
+from bayes_scot.errors import EvidenceError
+from bayes_scot.evidence import ReportedRatio, SurvivalEstimate
+import _published as published
+
+PYTHON_MODE = "FAST_COMPILE"
+
+
+@pytest.fixture(scope="module")
+def rossi():
+    return published.rossi()
+
+
+@pytest.fixture(scope="module")
+def gbsg2():
+    return published.gbsg2()
+
+
+def _prior_idata(model: PiecewiseExponentialModel):
+    names = ["hazard", "log_hr", "log_hazard_ratio", "survival"]
+    draws = pm.draw([model.model[n] for n in names], draws=100, random_seed=3,
+                    mode=PYTHON_MODE)
+    posterior = {n: d.reshape(2, 50, *d.shape[1:]) for n, d in zip(names, draws, strict=True)}
+    dims = {n: list(model.model.named_vars_to_dims.get(n, ())) for n in names}
+    coords = {k: list(v) for k, v in model.model.coords.items()}
+    return az.from_dict(posterior=posterior, dims=dims, coords=coords)
+
+
+def test_efs_and_os_keep_the_illness_death_model(scot_all):
+    model = survival_model(scot_all)
+    assert isinstance(model, SurvivalModel)
+    assert model.assumptions()[0].startswith("Model: illness-death model")
+
+
+def test_one_declared_endpoint_gets_the_one_endpoint_model(rossi):
+    model = survival_model(published.landmark_counts(rossi, [3.0, 6.0, 9.0, 11.9]))
+    assert isinstance(model, PiecewiseExponentialModel)
+    assert model.endpoint == "arrest_free"
+    assert "piecewise-exponential" in model.assumptions()[0]
+    estimands = model.estimands(_prior_idata(model))
+    assert {e.endpoint for e in estimands} == {"arrest_free"}
+    headline = next(e for e in estimands if e.estimand == "hazard_ratio_common")
+    # Labels come from the trial: the declared endpoint's label and the arms as written.
+    assert headline.label.startswith("Arrest-free survival hazard ratio")
+    assert "aid vs no_aid" in headline.label
+    assert not any("EFS" in e.label or "HSCT" in e.label for e in estimands)
+
+
+def test_a_single_endpoint_of_scot_uses_the_one_endpoint_model(scot_all):
+    only_os = dataclasses.replace(
+        scot_all, entries=tuple(e for e in scot_all.entries if e.endpoint != "efs")
+    )
+    model = survival_model(only_os)
+    assert isinstance(model, PiecewiseExponentialModel)
+    assert model.endpoint == "os"
+    assert {e.endpoint for e in model.estimands(_prior_idata(model))} == {"os"}
+
+
+def test_no_survival_evidence_is_a_one_line_error(rossi):
+    trial = published.landmark_counts(rossi, [6.0])
+    empty = dataclasses.replace(trial, entries=())
+    with pytest.raises(EvidenceError, match="no time-to-event evidence") as err:
+        survival_model(empty)
+    assert "\n" not in str(err.value)
+
+
+def test_a_family_without_usable_evidence_is_an_error(rossi):
+    trial = published.landmark_counts(rossi, [6.0])
+    odds = ReportedRatio(id="or", endpoint="arrest_free", population="itt",
+                         source=published.SOURCE, measure="OR", estimate=0.7, lower=0.5,
+                         upper=0.98)
+    with pytest.raises(EvidenceError, match="no usable evidence") as err:
+        PiecewiseExponentialModel(dataclasses.replace(trial, entries=(odds,)))
+    assert "\n" not in str(err.value)
+
+
+def test_landmark_series_enter_as_conditional_counts(rossi):
+    model = survival_model(published.landmark_counts(rossi, [3.0, 6.0, 11.9]))
+    terms = model._planned.terms
+    assert [t[3]["times"] for t in terms] == [(0.0, 3.0), (3.0, 6.0), (6.0, 11.9)]
+    # The second term's at-risk count is n minus the events by 3 months.
+    events3 = terms[0][2]["events"]
+    np.testing.assert_array_equal(terms[1][2]["n"], model.n - events3)
+    assert model.evidence_log["used"].all()
+
+
+def test_every_km_estimate_of_a_series_enters(gbsg2):
+    model = survival_model(published.km_estimates(gbsg2, [12.0, 24.0, 36.0, 48.0, 60.0]))
+    log = model.evidence_log
+    assert log["used"].all() and set(log["term"]) == {"survival_estimates"}
+    sizes = np.array([t[2]["effective_n"] for t in model._planned.terms])
+    # Conditional terms: each later estimate carries only the information it adds, which
+    # is less than the patients still at risk (and never more than n).
+    assert np.all(sizes > 0) and np.all(sizes <= model.n)
+    assert np.all(np.diff(sizes[:, 1]) < 0)
+
+
+def test_a_single_km_estimate_of_one_endpoint_builds(gbsg2):
+    trial = published.km_estimates(gbsg2, [36.0], with_ci=True)
+    model = survival_model(trial)
+    assert model.estimand_times == (36.0,)
+    assert model.last_datum == 36.0
+
+
+def test_grids_come_from_the_follow_up(gbsg2):
+    model = survival_model(published.digitised_curves(gbsg2, [0, 12, 24, 36, 48, 60, 72]))
+    assert model.edges[0] == 0.0 and model.edges[-1] == pytest.approx(87.4)
+    assert len(model.edges) == 7  # six intervals with about equal numbers of events
+    assert model.weights == pytest.approx(np.full(6, 1 / 6), abs=0.02)
+    assert model.estimand_times == (24.0, 48.0, 72.0)
+    assert max(model.estimand_times) <= model.last_datum
+    assert model.rmst_horizons == (72.0,)
+    assert default_times(11.9) == (3.0, 6.0, 9.0)
+    assert default_times(0.5) == (0.5,)
+
+
+def test_estimands_beyond_the_last_datum_are_labelled_extrapolation(rossi):
+    trial = published.landmark_counts(rossi, [6.0, 11.9])
+    options = SurvivalOptions(estimand_times_months=(6.0, 24.0))
+    model = survival_model(trial, options=options)
+    rows = {e.estimand: e for e in model.estimands(_prior_idata(model))}
+    assert rows["survival_difference_24"].attrs["extrapolated"] is True
+    assert "extrapolated" in rows["survival_difference_24"].label
+    assert rows["survival_difference_6"].attrs["extrapolated"] is False
+    assert rows["survival_difference_6"].evidence == "trial"
+
+
+def test_scot_rows_beyond_its_itt_data_are_extrapolation(scot_all):
+    model = SurvivalModel(scot_all)
+    assert model.last_datum == 54.0
+    names = ["hazard", "trial_log_hr", "survival_efs", "survival_os"]
+    draws = pm.draw([model.model[n] for n in names], draws=40, random_seed=1,
+                    mode=PYTHON_MODE)
+    posterior = {n: d.reshape(2, 20, *d.shape[1:]) for n, d in zip(names, draws, strict=True)}
+    idata = az.from_dict(posterior=posterior,
+                         dims={n: list(model.model.named_vars_to_dims[n]) for n in names},
+                         coords={k: list(v) for k, v in model.model.coords.items()})
+    rows = {(e.endpoint, e.estimand): e for e in model.estimands(idata)}
+    assert rows[("os", "survival_difference_72")].attrs["extrapolated"] is True
+    assert rows[("efs", "hazard_ratio_54_72")].attrs["extrapolated"] is True
+    assert rows[("efs", "survival_difference_54")].attrs["extrapolated"] is False
+    assert rows[("efs", "hazard_ratio_common")].evidence == "trial"
+
+
+def test_headline_is_the_event_weighted_mean_of_interval_effects(gbsg2):
+    model = survival_model(published.km_estimates(gbsg2, [12.0, 24.0, 36.0, 48.0, 60.0]))
+    posterior = _prior_idata(model).posterior
+    beta = posterior["log_hazard_ratio"].to_numpy()
+    mu = posterior["log_hr"].to_numpy()
+    np.testing.assert_allclose(beta @ model.weights, mu, atol=1e-10)
+
+
+def test_common_structure_has_proportional_hazards(gbsg2):
+    trial = published.km_estimates(gbsg2, [12.0, 24.0, 36.0])
+    model = survival_model(trial, options=SurvivalOptions(effect_structure="common"))
+    assert "interval_effect_z" not in model.model.named_vars
+    beta = _prior_idata(model).posterior["log_hazard_ratio"].to_numpy()
+    np.testing.assert_allclose(beta, beta[..., :1] * np.ones(beta.shape[-1]))
+
+
+def test_baseline_prior_is_scaled_from_the_trial(rossi, gbsg2):
+    fast = survival_model(published.landmark_counts(rossi, [11.9]))
+    pooled = 1.0 - sum(fast._planned.terms[0][2]["events"]) / sum(fast.n)
+    assert fast.baseline_mean == pytest.approx(math.log(-math.log(pooled) / 11.9))
+    slow = survival_model(published.km_estimates(gbsg2, [60.0]))
+    assert slow.baseline_mean < fast.baseline_mean  # GBSG-2's hazard is lower
+
+
+def test_rmst_closed_form():
+    hazards = np.array([[0.1, 0.2]])
+    edges = np.array([0.0, 2.0, 5.0])
+    # Constant hazard 0.1 to 2, then 0.2: integrate S numerically.
+    grid = np.linspace(0.0, 4.0, 400_001)
+    s = np.exp(-np.where(grid < 2, 0.1 * grid, 0.2 + 0.2 * (grid - 2)))
+    assert _rmst(hazards, edges, 4.0)[0] == pytest.approx(np.trapezoid(s, grid), rel=1e-8)
+
+
+def test_reported_ratio_alone_gives_only_the_hazard_ratio(gbsg2):
+    model = survival_model(published.reported_hr(gbsg2))
+    rows = model.estimands(_prior_idata(model))
+    assert [e.estimand for e in rows] == ["hazard_ratio_common"]
+
+
+def test_reproduce_predicts_every_published_summary(gbsg2):
+    trial = published.km_estimates(gbsg2, [12.0, 36.0])
+    model = survival_model(trial)
+    table = model.reproduce(_prior_idata(model))
+    assert len(table) == 4 and set(table["statistic"]) == {"survival"}
+    assert table["used"].all()
+    assert not any(isinstance(e, SurvivalEstimate) and e.endpoint != "recurrence_free"
+                   for e in trial.entries)
