@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from pathlib import Path
 
+import _published as published
 import arviz as az
 import numpy as np
 import pymc as pm
@@ -23,7 +25,6 @@ from bayes_scot.builders.piecewise_exponential import (
 from bayes_scot.builders.survival import SurvivalModel, SurvivalOptions, survival_model
 from bayes_scot.errors import EvidenceError
 from bayes_scot.evidence import ReportedRatio, SurvivalEstimate
-import _published as published
 
 PYTHON_MODE = "FAST_COMPILE"
 
@@ -109,11 +110,13 @@ def test_landmark_series_enter_as_conditional_counts(rossi):
 def test_every_km_estimate_of_a_series_enters(gbsg2):
     model = survival_model(published.km_estimates(gbsg2, [12.0, 24.0, 36.0, 48.0, 60.0]))
     log = model.evidence_log
-    assert log["used"].all() and set(log["term"]) == {"survival_estimates"}
+    assert log["used"].all()
+    assert set(log["term"]) == {"survival_estimates"}
     sizes = np.array([t[2]["effective_n"] for t in model._planned.terms])
     # Conditional terms: each later estimate carries only the information it adds, which
     # is less than the patients still at risk (and never more than n).
-    assert np.all(sizes > 0) and np.all(sizes <= model.n)
+    assert np.all(sizes > 0)
+    assert np.all(sizes <= model.n)
     assert np.all(np.diff(sizes[:, 1]) < 0)
 
 
@@ -126,7 +129,8 @@ def test_a_single_km_estimate_of_one_endpoint_builds(gbsg2):
 
 def test_grids_come_from_the_follow_up(gbsg2):
     model = survival_model(published.digitised_curves(gbsg2, [0, 12, 24, 36, 48, 60, 72]))
-    assert model.edges[0] == 0.0 and model.edges[-1] == pytest.approx(87.4)
+    assert model.edges[0] == 0.0
+    assert model.edges[-1] == pytest.approx(87.4)
     assert len(model.edges) == 7  # six intervals with about equal numbers of events
     assert model.weights == pytest.approx(np.full(6, 1 / 6), abs=0.02)
     assert model.estimand_times == (24.0, 48.0, 72.0)
@@ -207,7 +211,46 @@ def test_reproduce_predicts_every_published_summary(gbsg2):
     trial = published.km_estimates(gbsg2, [12.0, 36.0])
     model = survival_model(trial)
     table = model.reproduce(_prior_idata(model))
-    assert len(table) == 4 and set(table["statistic"]) == {"survival"}
+    assert len(table) == 4
+    assert set(table["statistic"]) == {"survival"}
     assert table["used"].all()
     assert not any(isinstance(e, SurvivalEstimate) and e.endpoint != "recurrence_free"
                    for e in trial.entries)
+
+
+EXAMPLE = Path(__file__).parent.parent / "examples" / "one_endpoint"
+
+
+def test_example_trial_file_converts_weeks_to_months():
+    from bayes_scot.data import load_trial
+
+    trial = load_trial(EXAMPLE / "rossi_1980.toml", population="itt")
+    assert trial.name == "rossi"
+    assert trial.time_unit == "weeks"
+    ratio = next(e for e in trial.entries if e.id == "cox_hr")
+    assert ratio.window_months == pytest.approx((0.0, 52 * 7 * 12 / 365.25))
+    curve = next(e for e in trial.entries if e.id == "curve_aid")
+    assert curve.risk_times[1] == pytest.approx(8 * 7 * 12 / 365.25)
+    model = survival_model(trial)
+    assert model.last_datum == pytest.approx(12.0)
+    assert any("in weeks, converted to months" in a for a in model.assumptions())
+    log = model.evidence_log.set_index("entry")
+    assert log.loc["curve_aid", "used"]
+    assert log.loc["curve_no_aid", "used"]
+    assert not log.loc["cox_hr", "used"]  # the curves hold the same patients
+
+
+def test_a_trial_without_survival_evidence_exits_2(tmp_path, capsys):
+    from bayes_scot.cli import main
+
+    text = (EXAMPLE / "rossi_1980.toml").read_text()
+    text = text[: text.index("[[km_curves]]")]
+    (tmp_path / "empty.toml").write_text(text)
+    spec = (EXAMPLE / "one_endpoint.toml").read_text().replace("rossi_1980.toml",
+                                                               "empty.toml")
+    (tmp_path / "spec.toml").write_text(spec)
+    code = main(["report", str(tmp_path / "spec.toml"), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(err) == 1
+    assert "no time-to-event evidence" in err[0]

@@ -677,6 +677,9 @@ class PiecewiseExponentialModel:
             f"intervals {', '.join(self.interval_labels)} months; the headline hazard ratio "
             "is the event-weighted average over these intervals.",
         ]
+        from bayes_scot.builders.survival import time_unit_notes
+
+        notes += time_unit_notes(self.trials)
         if any(kind == "landmark" for kind, *_ in self._planned.terms):
             notes.append("Landmark counts among those randomised assume no censoring before "
                          "the landmark.")

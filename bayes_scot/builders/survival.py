@@ -273,6 +273,17 @@ class SurvivalOptions:
         )
 
 
+def time_unit_notes(trials: Iterable[Trial]) -> list[str]:
+    """Return one line per trial whose file gave its times in another unit than months."""
+    from bayes_scot.data.loader import TIME_UNITS
+
+    return [
+        f"Times in {t.name}'s file are in {t.time_unit}, converted to months when it was "
+        f"loaded (1 {t.time_unit.removesuffix('s')} = {TIME_UNITS[t.time_unit]:.4g} months)."
+        for t in trials if t.time_unit != "months"
+    ]
+
+
 def hazard_ratio_prior_grid(options: SurvivalOptions) -> dict[str, EffectPrior]:
     """Return the named grid of 13 priors on a log hazard ratio, from the design values.
 
@@ -1259,6 +1270,7 @@ class SurvivalModel:
             f"Model: {self.model_name} of EFS and OS; intervals "
             f"{', '.join(self.options.interval_labels)} months.",
             "Landmark counts among those randomised assume no censoring before the landmark.",
+            *time_unit_notes(self.trials),
         ]
         used = set(self.evidence_log.query("used")["entry"])
         for trial in self.trials:

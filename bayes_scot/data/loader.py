@@ -65,7 +65,12 @@ SHIPPED_TRIALS: tuple[str, ...] = ("scot", "astis", "assist")
 
 #: Keys allowed in each fixed table of a trial file, with whether they are required.
 _TRIAL_KEYS = {"name": True, "title": True, "citation": True, "registration": False,
-               "design": False}
+               "design": False, "time_unit": False}
+
+#: Months per unit of a trial file's ``time_unit`` (a year of 365.25 days, 12 months).
+TIME_UNITS: dict[str, float] = {"days": 12.0 / 365.25, "weeks": 7.0 * 12.0 / 365.25,
+                                "months": 1.0, "years": 12.0}
+_TIME_FIELDS = ("time_months", "window_months", "times", "risk_times")
 _ARM_KEYS = {"label": True, "role": True, "regimen": False}
 _POPULATION_KEYS = {"label": True, "n": True, "definition": False, "source": False}
 _SOURCE_TABLE_KEYS = {"citation": True}
@@ -220,6 +225,20 @@ def _is_external_file(path: Path) -> bool:
         return False
 
 
+def _in_months(entry: Entry, factor: float) -> Entry:
+    """Return the entry with every time converted to months (``factor`` months per unit)."""
+    if factor == 1.0:
+        return entry
+    changes: dict[str, Any] = {}
+    for name in _TIME_FIELDS:
+        value = getattr(entry, name, None)
+        if isinstance(value, tuple):
+            changes[name] = tuple(float(v) * factor for v in value)
+        elif value is not None:
+            changes[name] = float(value) * factor
+    return dataclasses.replace(entry, **changes)
+
+
 # -- the reader -----------------------------------------------------------------------
 class _TrialReader:
     """Turn one file's TOML document into a Trial; one instance per read."""
@@ -248,6 +267,11 @@ class _TrialReader:
         for kind, items in document.items():  # file order
             if kind in ENTRY_KINDS:
                 entries.extend(self._entries(kind, items))
+        unit = meta.get("time_unit", "months")
+        if unit not in TIME_UNITS:
+            raise EvidenceError(f"must be one of {', '.join(TIME_UNITS)}, not {unit!r}",
+                                field="trial.time_unit")
+        entries = [_in_months(e, TIME_UNITS[unit]) for e in entries]
         validate_entries(
             entries,
             arms=[a.name for a in arms],
@@ -264,6 +288,7 @@ class _TrialReader:
             populations=populations,
             entries=tuple(entries),
             endpoints=endpoints,
+            time_unit=unit,
             population=ALL_POPULATIONS,
             path=self.file,
             content_hash=hashlib.sha256(raw).hexdigest(),

@@ -132,6 +132,9 @@ class Trial:
         The file the trial was read from.
     content_hash : str, optional
         SHA-256 of the file's bytes, recorded in reports.
+    time_unit : str, default "months"
+        The unit of the file's times (``days``, ``weeks``, ``months`` or ``years``); every
+        time of the entries is converted to months when the file is loaded.
     """
 
     name: str
@@ -146,6 +149,7 @@ class Trial:
     design: str = ""
     path: str | None = None
     content_hash: str | None = None
+    time_unit: str = "months"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "populations", MappingProxyType(dict(self.populations)))
