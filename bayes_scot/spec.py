@@ -46,6 +46,7 @@ __all__ = [
     "DEFAULT_SPEC",
     "FAMILIES",
     "AnalysisSpec",
+    "CalibrationSpec",
     "CustomPrior",
     "FamilySpec",
     "JointSpec",
@@ -376,6 +377,34 @@ class JointSpec:
 
 
 @dataclass(frozen=True, kw_only=True)
+class CalibrationSpec:
+    """Defaults of ``bayes-scot calibrate`` and ``bayes-scot oc`` for this analysis.
+
+    Parameters
+    ----------
+    scheduler : str, default ""
+        Address of a Dask scheduler (``tcp://host:8786``); empty for a LocalCluster.
+    workers : int, optional
+        LocalCluster worker processes.
+    simulations : int, optional
+        Simulated trials (per true effect for operating characteristics).
+    hazard_ratios : tuple of float
+        True hazard ratios of the operating characteristics.
+    priors : tuple of str
+        Priors the operating characteristics are computed under.
+    threshold : float, optional
+        Superiority is declared when the posterior probability exceeds it.
+    """
+
+    scheduler: str = ""
+    workers: int | None = None
+    simulations: int | None = None
+    hazard_ratios: tuple[float, ...] = ()
+    priors: tuple[str, ...] = ()
+    threshold: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class AnalysisSpec:
     """A complete analysis specification (see ``docs/spec-format.md``).
 
@@ -420,6 +449,7 @@ class AnalysisSpec:
     mcids: tuple[McidOverride, ...] = ()
     joint: JointSpec = JointSpec()
     sampler: SamplerSpec = SamplerSpec()
+    calibration: CalibrationSpec = CalibrationSpec()
     path: str = ""
     text: str = ""
 
@@ -659,7 +689,8 @@ def _read_spec(
 ) -> AnalysisSpec:
     if not data:
         raise SpecError("the specification is empty", file=file)
-    allowed = {"analysis", "trials", "sampler", "priors", "mcids", "joint", *FAMILIES}
+    allowed = {"analysis", "trials", "sampler", "priors", "mcids", "joint", "calibration",
+               *FAMILIES}
     _no_unknown(data, allowed, file, "")
     analysis = _table(data, "analysis", file, required=True)
     _no_unknown(analysis, {"name", "title", "description", "seed"}, file, "analysis")
@@ -731,8 +762,40 @@ def _read_spec(
         mcids=mcids,
         joint=JointSpec(estimands=tuple(joint_estimands), threshold=threshold),  # type: ignore[arg-type]
         sampler=sampler,
+        calibration=_read_calibration(_table(data, "calibration", file), file, grid),
         path=path,
         text=text,
+    )
+
+
+def _read_calibration(table: Mapping[str, Any], file: str, grid: list[str]) -> CalibrationSpec:
+    keys = {"scheduler", "workers", "simulations", "hazard_ratios", "priors", "threshold"}
+    _no_unknown(table, keys, file, "calibration")
+    where = "calibration."
+    ratios = table.get("hazard_ratios", [])
+    if not isinstance(ratios, list):
+        raise SpecError("must be an array of numbers", file=file, field=where + "hazard_ratios")
+    for i, r in enumerate(ratios):
+        if _check_float(r, file, f"{where}hazard_ratios[{i}]") <= 0:
+            raise SpecError("must be positive", file=file, field=f"{where}hazard_ratios[{i}]")
+    priors = _check_str_list(table.get("priors", []), file, where + "priors")
+    for i, name in enumerate(priors):
+        if name not in grid:
+            raise SpecError(f"{name!r} is not in priors.grid", file=file,
+                            field=f"{where}priors[{i}]")
+    threshold = table.get("threshold")
+    if threshold is not None and not 0.0 < _check_float(threshold, file,
+                                                         where + "threshold") < 1.0:
+        raise SpecError("must be between 0 and 1", file=file, field=where + "threshold")
+    return CalibrationSpec(
+        scheduler=_check_str(table.get("scheduler", ""), file, where + "scheduler"),
+        workers=None if "workers" not in table else _check_int(
+            table["workers"], file, where + "workers", 0),
+        simulations=None if "simulations" not in table else _check_int(
+            table["simulations"], file, where + "simulations", 1),
+        hazard_ratios=tuple(float(r) for r in ratios),
+        priors=tuple(priors),
+        threshold=None if threshold is None else float(threshold),
     )
 
 

@@ -42,3 +42,18 @@ def test_subcommands_are_listed(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "calibrate" in out
     assert "oc" in out
+
+
+def test_where_chunks_run_comes_from_arguments_then_the_spec() -> None:
+    import dataclasses
+
+    from bayes_scot.calibration.api import _cluster
+    from bayes_scot.spec import load_spec
+
+    spec = load_spec("scot_design")
+    assert _cluster(spec, None, None) == {"workers": 1, "scheduler": None}
+    assert _cluster(spec, 0, None) == {"workers": 0, "scheduler": None}
+    on_cluster = dataclasses.replace(
+        spec, calibration=dataclasses.replace(spec.calibration, scheduler="tcp://h:8786"))
+    assert _cluster(on_cluster, None, None) == {"workers": None, "scheduler": "tcp://h:8786"}
+    assert _cluster(on_cluster, None, "tcp://other:1")["scheduler"] == "tcp://other:1"

@@ -38,7 +38,7 @@ def write(tmp_path: Path, text: str, name: str = "spec.toml") -> Path:
 
 
 # -- shipped specifications --------------------------------------------------------------
-@pytest.mark.parametrize("name", ["scot_itt", "scot_pp", "scot_borrowing"])
+@pytest.mark.parametrize("name", ["scot_itt", "scot_pp", "scot_borrowing", "scot_design"])
 def test_shipped_spec_is_the_models_file(name: str) -> None:
     """The spec installed with the package is byte-identical to models/<name>.toml."""
     shipped = spec_path(name)
@@ -355,3 +355,33 @@ def test_family_subset_drops_joint_estimands_of_other_families() -> None:
     spec = load_spec("scot_itt").with_overrides(families=["survival"])
     assert [f.family for f in spec.families] == ["survival"]
     assert spec.joint.estimands == ("efs:survival_difference_54", "os:survival_difference_54")
+
+
+def test_calibration_table_of_the_design_spec() -> None:
+    c = load_spec("scot_design").calibration
+    assert c.hazard_ratios == (1.0, 0.8, 0.6, 0.5)
+    assert c.priors == ("reference", "skeptical_moderate", "optimistic_moderate")
+    assert c.threshold == 0.95
+    assert load_spec("scot_itt").calibration.scheduler == ""
+
+
+@pytest.mark.parametrize(
+    ("table", "field"),
+    [
+        ('hazard_ratios = [1.0, -0.5]', "calibration.hazard_ratios[1]"),
+        ('priors = ["nonsense"]', "calibration.priors[0]"),
+        ("threshold = 1.5", "calibration.threshold"),
+        ("workers = -1", "calibration.workers"),
+        ('unknown = 1', "calibration"),
+    ],
+)
+def test_bad_calibration_table_names_the_field(tmp_path: Path, table: str,
+                                               field: str) -> None:
+    text = (REPO / "models" / "scot_design.toml").read_text(encoding="utf-8")
+    head, _, rest = text.partition("[calibration]\n")
+    text = f"{head}[calibration]\n{table}\n\n{rest[rest.index('[survival]'):]}"
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SpecError) as info:
+        load_spec(path)
+    assert field in str(info.value)

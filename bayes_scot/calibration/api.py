@@ -65,16 +65,19 @@ def _progress(progress: bool | Callable[[str], None]) -> Callable[[str], None] |
     return progress or None
 
 
+def _load(spec: str | os.PathLike[str] | None) -> tuple[str, Any]:
+    from bayes_scot.spec import load_spec, spec_path
+
+    path = str(spec_path(None if spec is None else str(spec)))
+    return path, load_spec(path)
+
+
 def _plan(
-    spec: str | os.PathLike[str] | None, family: str, mode: str, *, simulations: int,
+    path: str, loaded: Any, family: str, mode: str, *, simulations: int,
     chunk_size: int | None, seed: int | None, draws: int | None, tune: int | None,
     **fields: Any,
 ) -> StudyPlan:
     """Check the request against the spec and make the plan (before any fitting)."""
-    from bayes_scot.spec import load_spec, spec_path
-
-    path = str(spec_path(None if spec is None else str(spec)))
-    loaded = load_spec(path)
     try:
         chosen = loaded.family(family)
     except KeyError:
@@ -107,6 +110,15 @@ def _plan(
         settings={f.name: getattr(settings, f.name) for f in dataclasses.fields(settings)},
         **fields,
     )
+
+
+def _cluster(loaded: Any, workers: int | None, scheduler: str | None) -> dict[str, Any]:
+    """Where the chunks run: arguments, else the spec's ``[calibration]``, else 1 worker."""
+    c = loaded.calibration
+    scheduler = scheduler or c.scheduler or None
+    if workers is None and scheduler is None:
+        workers = 1 if c.workers is None else c.workers
+    return {"workers": workers, "scheduler": scheduler}
 
 
 def _run(plan: StudyPlan, out: str | os.PathLike[str] | None, **kwargs: Any) -> pd.DataFrame:
@@ -207,7 +219,7 @@ def calibrate(
     spec: str | os.PathLike[str] | None = None,
     *,
     family: str = "survival",
-    simulations: int = 100,
+    simulations: int | None = None,
     prior: str = "reference",
     chunk_size: int | None = None,
     seed: int | None = None,
@@ -215,7 +227,7 @@ def calibrate(
     tune: int | None = None,
     rank_draws: int = 99,
     out: str | os.PathLike[str] | None = None,
-    workers: int | None = 0,
+    workers: int | None = None,
     scheduler: str | None = None,
     resume: bool = False,
     progress: bool | Callable[[str], None] = False,
@@ -227,8 +239,8 @@ def calibrate(
     spec : path or str, optional
         Analysis spec (path or shipped name); default the SCOT spec.
     family : {"survival", "longitudinal", "composite"}, default "survival"
-    simulations : int, default 100
-        Simulated trials.
+    simulations : int, optional
+        Simulated trials; default the spec's ``[calibration]`` value, else 100.
     prior : str, default "reference"
         Named prior of the family's grid: parameters are drawn from it and fitted under it.
     chunk_size : int, optional
@@ -242,11 +254,12 @@ def calibrate(
     out : path, optional
         Study folder for the Parquet store (and, with :meth:`Calibration.write_report`,
         the report); default a temporary folder.
-    workers : int, optional, default 0
-        0: this process. ``n``: a LocalCluster of ``n`` worker processes. None: one
-        worker, or the cluster's when ``scheduler`` is given.
+    workers : int, optional
+        0: this process. ``n``: a LocalCluster of ``n`` worker processes. Default the
+        spec's ``[calibration]`` ``workers``, else one worker (none when a scheduler is
+        given).
     scheduler : str, optional
-        Address of a Dask scheduler.
+        Address of a Dask scheduler; default the spec's ``[calibration]`` ``scheduler``.
     resume : bool, default False
         Continue a study in ``out`` without redoing its finished chunks.
     progress : bool or callable, default False
@@ -263,14 +276,17 @@ def calibrate(
     """
     if rank_draws < 1:
         raise SpecError("must be positive", field="rank_draws")
-    plan = _plan(spec, family, "sbc", simulations=simulations, chunk_size=chunk_size,
-                 seed=seed, draws=draws, tune=tune, prior=prior, rank_draws=rank_draws)
+    path, loaded = _load(spec)
+    plan = _plan(path, loaded, family, "sbc",
+                 simulations=simulations or loaded.calibration.simulations or 100,
+                 chunk_size=chunk_size, seed=seed, draws=draws, tune=tune, prior=prior,
+                 rank_draws=rank_draws)
     draws_total = plan.settings["draws"] * plan.settings["chains"]
     if rank_draws > draws_total:
         raise SpecError(f"must be at most the posterior draws ({draws_total})",
                         field="rank_draws")
-    rows = _run(plan, out, workers=workers, scheduler=scheduler, resume=resume,
-                progress=_progress(progress))
+    rows = _run(plan, out, resume=resume, progress=_progress(progress),
+                **_cluster(loaded, workers, scheduler))
     quantities = [c.removesuffix("_rank") for c in rows.columns if c.endswith("_rank")]
     results = [uniformity(rows[f"{q}_rank"].to_numpy(), rank_draws, quantity=q)
                for q in quantities]
@@ -347,17 +363,17 @@ def operating_characteristics(
     spec: str | os.PathLike[str] | None = None,
     *,
     family: str = "survival",
-    effects: Sequence[float] = DEFAULT_EFFECTS,
-    priors: Sequence[str] = DEFAULT_OC_PRIORS,
-    threshold: float = 0.95,
-    simulations: int = 100,
+    effects: Sequence[float] | None = None,
+    priors: Sequence[str] | None = None,
+    threshold: float | None = None,
+    simulations: int | None = None,
     baseline_hazards: Sequence[float] | None = None,
     chunk_size: int | None = None,
     seed: int | None = None,
     draws: int | None = None,
     tune: int | None = None,
     out: str | os.PathLike[str] | None = None,
-    workers: int | None = 0,
+    workers: int | None = None,
     scheduler: str | None = None,
     resume: bool = False,
     progress: bool | Callable[[str], None] = False,
@@ -370,13 +386,17 @@ def operating_characteristics(
         Analysis spec; default the SCOT spec.
     family : str, default "survival"
         The survival model (the family with a design simulator).
-    effects : sequence of float, default (1.0, 0.8, 0.6, 0.5)
-        True hazard ratios, applied to every transition.
-    priors : sequence of str
+    effects : sequence of float, optional
+        True hazard ratios, applied to every transition; default the spec's
+        ``[calibration]`` ``hazard_ratios``, else (1.0, 0.8, 0.6, 0.5).
+    priors : sequence of str, optional
         Named priors of the family's grid; every simulated trial is fitted under each.
-    threshold : float, default 0.95
-    simulations : int, default 100
-        Simulated trials per true effect.
+        Default the spec's ``[calibration]`` ``priors``, else reference, moderate
+        skeptical and moderate optimistic.
+    threshold : float, optional
+        Default the spec's ``[calibration]`` value, else 0.95.
+    simulations : int, optional
+        Simulated trials per true effect; default the spec's, else 100.
     baseline_hazards : sequence of float, optional
         Control-arm hazards per month of the three transitions (organ failure, death
         while event-free, death after failure); default the model's baseline hazards.
@@ -387,18 +407,20 @@ def operating_characteristics(
     -------
     OperatingCharacteristics
     """
+    path, loaded = _load(spec)
+    c = loaded.calibration
+    threshold = threshold or c.threshold or 0.95
     if not 0.0 < threshold < 1.0:
         raise SpecError(f"must be in (0, 1), not {threshold!r}", field="threshold")
-    effects = tuple(float(e) for e in effects)
-    if not effects or any(not (math.isfinite(e) and e > 0) for e in effects):
+    effects = tuple(float(e) for e in (effects or c.hazard_ratios or DEFAULT_EFFECTS))
+    if any(not (math.isfinite(e) and e > 0) for e in effects):
         raise SpecError("true hazard ratios must be positive numbers", field="effects")
-    if not priors:
-        raise SpecError("name at least one prior", field="priors")
+    priors = tuple(priors or c.priors or DEFAULT_OC_PRIORS)
     extra = {} if baseline_hazards is None else {
         "baseline_hazards": [float(h) for h in baseline_hazards]}
-    plan = _plan(spec, family, "oc", simulations=simulations, chunk_size=chunk_size,
-                 seed=seed, draws=draws, tune=tune, priors=tuple(priors), effects=effects,
-                 threshold=float(threshold), extra=extra)
-    rows = _run(plan, out, workers=workers, scheduler=scheduler, resume=resume,
-                progress=_progress(progress))
+    plan = _plan(path, loaded, family, "oc", simulations=simulations or c.simulations or 100,
+                 chunk_size=chunk_size, seed=seed, draws=draws, tune=tune, priors=priors,
+                 effects=effects, threshold=float(threshold), extra=extra)
+    rows = _run(plan, out, resume=resume, progress=_progress(progress),
+                **_cluster(loaded, workers, scheduler))
     return OperatingCharacteristics(plan, rows)

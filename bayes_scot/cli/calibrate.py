@@ -41,8 +41,8 @@ def add_study_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--family", default="survival",
                         choices=("survival", "longitudinal", "composite"),
                         help="model family (default: survival)")
-    parser.add_argument("--simulations", type=_positive_int, default=100, metavar="N",
-                        help="simulated trials (default: 100)")
+    parser.add_argument("--simulations", type=_positive_int, metavar="N",
+                        help="simulated trials (default: the spec's [calibration], else 100)")
     parser.add_argument("--chunk-size", type=_positive_int, metavar="N",
                         help="simulated trials per batch and Dask task (default: up to 50)")
     parser.add_argument("--draws", type=iterations, metavar="N",
@@ -52,10 +52,11 @@ def add_study_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=seed, metavar="N",
                         help="seed of the study (default: the specification's)")
     parser.add_argument("--workers", type=whole_number(0), default=None, metavar="N",
-                        help="LocalCluster worker processes (default 1; 0 runs in this "
-                             "process)")
+                        help="LocalCluster worker processes (default: the spec's, else 1; "
+                             "0 runs in this process)")
     parser.add_argument("--scheduler", metavar="ADDRESS",
-                        help="address of a running Dask scheduler, e.g. tcp://host:8786")
+                        help="address of a running Dask scheduler, e.g. tcp://host:8786 "
+                             "(default: the spec's [calibration] scheduler)")
     parser.add_argument("--resume", action="store_true",
                         help="continue the study in DIR without redoing finished chunks")
     parser.add_argument("--quiet", "-q", action="store_true",
@@ -70,7 +71,7 @@ def study_arguments(args: argparse.Namespace) -> dict[str, object]:
         "family": args.family, "simulations": args.simulations,
         "chunk_size": args.chunk_size, "seed": args.seed, "draws": args.draws,
         "tune": args.tune, "out": args.out,
-        "workers": 1 if args.workers is None and args.scheduler is None else args.workers,
+        "workers": args.workers,
         "scheduler": args.scheduler, "resume": args.resume, "progress": not args.quiet,
     }
 

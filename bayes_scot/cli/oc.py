@@ -48,13 +48,15 @@ def register(subparsers: Subparsers) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_study_options(parser)
-    parser.add_argument("--hazard-ratios", type=_ratios, default=[1.0, 0.8, 0.6, 0.5],
-                        metavar="A,B", help="true hazard ratios (default: 1,0.8,0.6,0.5)")
-    parser.add_argument("--priors", type=_names,
-                        default=["reference", "skeptical_moderate", "optimistic_moderate"],
-                        metavar="A,B", help="named priors each trial is fitted under")
-    parser.add_argument("--threshold", type=_probability, default=0.95, metavar="P",
-                        help="declare superiority when P(superior) exceeds it (0.95)")
+    parser.add_argument("--hazard-ratios", type=_ratios, metavar="A,B",
+                        help="true hazard ratios (default: the spec's [calibration], "
+                             "else 1,0.8,0.6,0.5)")
+    parser.add_argument("--priors", type=_names, metavar="A,B",
+                        help="named priors each trial is fitted under (default: the "
+                             "spec's, else reference,skeptical_moderate,optimistic_moderate)")
+    parser.add_argument("--threshold", type=_probability, metavar="P",
+                        help="declare superiority when P(superior) exceeds it (default: "
+                             "the spec's, else 0.95)")
     parser.set_defaults(func=run)
     return parser
 

@@ -58,6 +58,7 @@ LAYER_ORDER: tuple[str, ...] = (
     "plots",
     "report",
     "cli",
+    "calibration",
 )
 
 #: Titles of the provenance tables, per entry kind.
