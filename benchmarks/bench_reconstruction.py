@@ -24,8 +24,10 @@ import sys
 import time
 from collections.abc import Callable
 
+from pathlib import Path
+
 import numpy as np
-from lifelines.datasets import load_gbsg2, load_rossi
+import pandas as pd
 
 from bayes_scot.stats.kaplan_meier import kaplan_meier
 from bayes_scot.stats.normal_normal import reanalyse_effect
@@ -51,13 +53,17 @@ def digitise(time_: np.ndarray, event: np.ndarray, step: float):
     return t, s, risk_times, km.number_at_risk(risk_times), int(event.sum())
 
 
+#: Copies of lifelines' GBSG2 and Rossi data sets (tests/data/README.md gives sources).
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
+
+
 def real_cases():
-    gbsg2 = load_gbsg2()
+    gbsg2 = pd.read_csv(DATA / "gbsg2.csv")
     gbsg2["years"] = gbsg2["time"] / 365.25
     for arm, sub in gbsg2.groupby("horTh"):
         yield (f"GBSG2 horTh={arm}, yearly", sub["years"].to_numpy(float),
                sub["cens"].to_numpy(int), 1.0)
-    rossi = load_rossi()
+    rossi = pd.read_csv(DATA / "rossi.csv")
     for arm, sub in rossi.groupby("fin"):
         yield (f"Rossi fin={arm}, 13-weekly", sub["week"].to_numpy(float),
                sub["arrest"].to_numpy(int), 13.0)

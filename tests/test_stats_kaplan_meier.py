@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from lifelines import KaplanMeierFitter
-from lifelines.datasets import load_gbsg2
 
 from bayes_scot.errors import EvidenceError
+from survival_reference import cox_log_hr, load
+
 from bayes_scot.stats.kaplan_meier import (
     clean_curve,
     isotonic_decreasing,
@@ -19,20 +19,35 @@ from bayes_scot.stats.kaplan_meier import (
 
 
 def test_kaplan_meier_matches_lifelines_on_gbsg2():
-    # lifelines is the reference implementation; GBSG2 (686 patients, ties and censoring)
-    data = load_gbsg2()
+    # lifelines' KaplanMeierFitter is the reference; its event table and survival on GBSG2
+    # (686 patients, ties and censoring) are stored in tests/data
+    data = load("gbsg2")
+    ref = load("gbsg2_kaplan_meier_lifelines").set_index("time")
     km = kaplan_meier(data["time"], data["cens"])
-    ref = KaplanMeierFitter().fit(data["time"], data["cens"])
-    table = ref.event_table.loc[km.times]
-    np.testing.assert_allclose(km.survival, ref.survival_function_.loc[km.times].to_numpy()
-                               .ravel(), rtol=1e-12)
-    np.testing.assert_array_equal(km.n_risk, table["at_risk"].to_numpy())
-    np.testing.assert_array_equal(km.events, table["observed"].to_numpy())
-    np.testing.assert_array_equal(km.censored, table["censored"].to_numpy())
-    assert km.median() == pytest.approx(ref.median_survival_time_)
+    np.testing.assert_array_equal(km.times, ref.index.to_numpy(dtype=float))
+    np.testing.assert_allclose(km.survival, ref["survival"].to_numpy(), rtol=1e-12)
+    np.testing.assert_array_equal(km.n_risk, ref["at_risk"].to_numpy())
+    np.testing.assert_array_equal(km.events, ref["observed"].to_numpy())
+    np.testing.assert_array_equal(km.censored, ref["censored"].to_numpy())
+    assert km.median() == pytest.approx(1807.0)  # lifelines' median_survival_time_
     grid = np.array([0.0, 365.25, 730.5, 1500.0, 3000.0])
-    np.testing.assert_allclose(km.at(grid), ref.survival_function_at_times(grid).to_numpy(),
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        km.at(grid), [1.0, 0.9155581042858468, 0.7462306262700644, 0.5513612845190439,
+                      0.34275848992946983], rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("name", "time", "event", "group", "experimental", "lifelines_log_hr"),
+    [("gbsg2", "time", "cens", "horTh", "yes", -0.36400922103888034),
+     ("rossi", "week", "arrest", "fin", 1, -0.36906912021486304),
+     ("waltons", "T", "E", "group", "miR-137", 2.0525352098615732)],
+)
+def test_reference_cox_model_matches_lifelines(name, time, event, group, experimental,
+                                               lifelines_log_hr):
+    # the tests' Cox model (Efron ties) against lifelines' CoxPHFitter estimates
+    data = load(name)
+    x = (data[group] == experimental).astype(float)
+    assert cox_log_hr(data[time], data[event], x) == pytest.approx(lifelines_log_hr, abs=1e-6)
 
 
 def test_kaplan_meier_hand_example():
@@ -146,7 +161,7 @@ def test_km_interval_summary_matches_true_events_on_gbsg2():
     # With yearly values from the real GBSG2 curve, the Williamson/Parmar formula
     # recovers each year's events to within a few patients (it assumes censoring spread
     # evenly over the year): tolerance 10% of the year's events or 3, whichever is larger.
-    data = load_gbsg2()
+    data = load("gbsg2")
     km = kaplan_meier(data["time"], data["cens"])
     years = np.arange(0, 6) * 365.25
     table = km_interval_summary(years, km.at(years), km.number_at_risk(years))

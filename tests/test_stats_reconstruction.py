@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from lifelines import CoxPHFitter
-from lifelines.datasets import load_gbsg2, load_rossi, load_waltons
+
+from survival_reference import cox_log_hr as reference_cox_log_hr
+from survival_reference import load
 
 from bayes_scot.errors import EvidenceError
 from bayes_scot.evidence import Source
@@ -66,9 +67,8 @@ def reconstruct_trial(data, time, event, group, *, step, noise=0.0, **options):
 
 
 def cox_log_hr(frame, experimental):
-    df = pd.DataFrame({"time": frame["time"], "event": frame["event"],
-                       "x": (frame["arm"] == experimental).astype(float)})
-    return float(CoxPHFitter().fit(df, "time", "event").params_["x"])
+    return reference_cox_log_hr(frame["time"], frame["event"],
+                                (frame["arm"] == experimental).astype(float))
 
 
 def check_targets(results, truth, pseudo, experimental, *, events_rel=EVENTS_REL,
@@ -86,7 +86,7 @@ def check_targets(results, truth, pseudo, experimental, *, events_rel=EVENTS_REL
 
 @pytest.fixture(scope="module")
 def gbsg2():
-    data = load_gbsg2()
+    data = load("gbsg2")
     data["years"] = data["time"] / 365.25
     return data
 
@@ -120,7 +120,7 @@ def test_rossi_quarterly_risk_table_is_exact():
     # Rossi recidivism (432 released prisoners, financial aid yes/no, 114 arrests within
     # 52 weeks, censoring only at week 52): no censoring inside the curve, so the
     # reconstruction must be exact.
-    results, truth, pseudo = reconstruct_trial(load_rossi(), "week", "arrest", "fin",
+    results, truth, pseudo = reconstruct_trial(load("rossi"), "week", "arrest", "fin",
                                                step=13.0)
     check_targets(results, truth, pseudo, 1)
     for result in results.values():
@@ -135,7 +135,7 @@ def test_waltons_reconstruction():
     # inside it is not identified: the events target is relaxed to 5% here (Guyot et al.
     # report events errors of this size when censoring is concentrated); max |dS| and the
     # hazard ratio meet the usual targets.
-    results, truth, pseudo = reconstruct_trial(load_waltons(), "T", "E", "group", step=10.0)
+    results, truth, pseudo = reconstruct_trial(load("waltons"), "T", "E", "group", step=10.0)
     check_targets(results, truth, pseudo, "miR-137", events_rel=0.05)
     control = results["control"]
     assert control.adjustments  # the shortfall is reported, not hidden

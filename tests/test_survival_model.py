@@ -246,10 +246,9 @@ def test_borrowing_table_compares_the_target_trial(itt, scot_astis):
 
 def _simulated_curve_trial():
     """A simulated two-arm trial reported only as digitised EFS curves (not real data)."""
-    from lifelines import KaplanMeierFitter
-
     from bayes_scot.evidence import Arm, DigitisedCurve, Population, Source, Trial
     from bayes_scot.stats.illness_death import simulate_illness_death
+    from bayes_scot.stats.kaplan_meier import kaplan_meier
 
     source = Source(citation="Simulated for tests", locator="tests", tag="derived",
                     note="simulated illness-death patients; not trial data")
@@ -259,14 +258,13 @@ def _simulated_curve_trial():
     for arm, scale in (("hsct", 0.5), ("cyc", 1.0)):
         hazards = np.tile([0.008, 0.005, 0.02], (5, 1)) * scale
         sim = simulate_illness_death(hazards, edges, 60, rng, horizon=72.0)
-        km = KaplanMeierFitter().fit(sim["efs_months"], sim["efs_event"])
-        table = km.survival_function_
+        km = kaplan_meier(sim["efs_months"], sim["efs_event"])
         risk_times = (0.0, 12.0, 24.0, 36.0, 48.0, 60.0)
         n_risk = tuple(int((sim["efs_months"] >= t).sum()) for t in risk_times)
         entries.append(DigitisedCurve(
             id=f"efs_curve_{arm}", endpoint="efs", population="itt", source=source, arm=arm,
-            times=tuple(table.index.to_numpy(dtype=float)),
-            survival=tuple(table.iloc[:, 0].to_numpy(dtype=float)),
+            times=(0.0, *km.times.tolist()),
+            survival=(1.0, *km.survival.tolist()),
             risk_times=risk_times, n_risk=n_risk,
             total_events=int(sim["efs_event"].sum()),
         ))
