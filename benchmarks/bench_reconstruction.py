@@ -23,7 +23,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-
 from pathlib import Path
 
 import numpy as np

@@ -6,10 +6,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from bayes_scot.errors import EvidenceError
 from survival_reference import cox_log_hr, load
 
+from bayes_scot.errors import EvidenceError
 from bayes_scot.stats.kaplan_meier import (
     clean_curve,
     isotonic_decreasing,

@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from survival_reference import cox_log_hr as reference_cox_log_hr
 from survival_reference import load
 
