@@ -50,6 +50,28 @@ def test_every_family_and_prior_is_in_the_table(result: Reanalysis) -> None:
     assert ("grcs", "model_net_benefit_54") in keys
 
 
+def test_composite_direct_route_is_exact_and_longitudinal_rows_say_what_drove_them(
+    result: Reanalysis,
+) -> None:
+    from scipy.stats import norm
+
+    from bayes_scot.builders.composite import CompositeModel
+
+    table = result.table().set_index(["endpoint", "estimand", "prior"])
+    model = CompositeModel(result.trials["scot"])
+    for prior in ("reference", "skeptical_strong"):
+        exact = model.closed_form(model.default_priors()[prior])
+        row = table.loc[("grcs", "net_benefit_54", prior)]
+        # 2 x 150 quantiles of the exact posterior: P within 1/300 of Phi(m1 / s1).
+        assert row["p_superior"] == pytest.approx(norm.cdf(exact.mean / exact.sd),
+                                                  abs=1 / 300)
+        assert row["median"] == pytest.approx(exact.mean, abs=0.01 * exact.sd)
+    assert table.loc[("sf36_mcs", "change_difference_54", "reference"),
+                     "evidence"] == "prior only"
+    haq = table.loc[("haq_di", "change_difference_54", "reference"), "evidence"]
+    assert "at 12 months, weight 0.5; carried to 54 months" in haq
+
+
 def test_spec_selection_keeps_contrasts_only(result: Reanalysis) -> None:
     survival = result.table().query("family == 'survival'")
     assert not survival["estimand"].str.startswith("survival_hsct").any()
