@@ -29,6 +29,8 @@ Each fit is one compile and 4 chains x 1000 draws with BlackJAX (seed fixed).
 
 from __future__ import annotations
 
+import math
+
 import _published as published
 import numpy as np
 import pytest
@@ -68,7 +70,7 @@ def fits():
         idata = compiled.sample(model.prior_data(model.prior_grid()["reference"]),
                                 settings=SETTINGS, seed=SEED)
         free = sorted(rv.name for rv in model.model.free_RVs)
-        out[name] = (data, model, idata, diagnose(idata, var_names=free))
+        out[name] = (data, model, idata, diagnose(idata, var_names=free), compiled)
     return out
 
 
@@ -83,7 +85,7 @@ def test_fit_passes_the_gate(fits, route):
 
 @pytest.mark.parametrize("route", ROUTES)
 def test_hazard_ratio_agrees_with_patient_level_cox(fits, route):
-    data, model, idata, _ = fits[route]
+    data, model, idata, *_ = fits[route]
     b, se = data.cox()
     headline = next(e for e in model.estimands(idata) if e.estimand == "hazard_ratio_common")
     log_hr = np.log(headline.draws.ravel())
@@ -95,7 +97,7 @@ def test_hazard_ratio_agrees_with_patient_level_cox(fits, route):
 
 @pytest.mark.parametrize("route", [r for r in ROUTES if "HR" not in r])
 def test_survival_difference_at_the_horizon_agrees_with_kaplan_meier(fits, route):
-    data, model, idata, _ = fits[route]
+    data, model, idata, *_ = fits[route]
     horizon = model.estimand_times[-1]
     rows = {e.estimand: e for e in model.estimands(idata)}
     draws = rows[f"survival_difference_{horizon:g}"].draws.ravel()
@@ -103,3 +105,30 @@ def test_survival_difference_at_the_horizon_agrees_with_kaplan_meier(fits, route
     lower, median, upper = np.quantile(draws, [0.025, 0.5, 0.975])
     assert abs(median - (km[0] - km[1])) < 0.05
     assert lower < km[0] - km[1] < upper
+
+
+def test_informative_priors_move_the_hazard_ratio_as_a_normal_update(fits):
+    """Skeptical, optimistic and pessimistic priors on the endpoint-level log HR.
+
+    The closed-form answer is the normal-normal update of the patient-level Cox estimate
+    (b, se) with the same prior N(m, s^2): precision-weighted mean, SD
+    (1/se^2 + 1/s^2)^-1/2. The tolerances are those of the reference-prior comparison.
+    """
+    data, model, _, _, compiled = fits["gbsg2 KM with numbers at risk"]
+    grid = model.prior_grid()
+    names = ["skeptical_strong", "optimistic_moderate", "pessimistic_weak"]
+    posteriors = compiled.sample_many({n: model.prior_data(grid[n]) for n in names},
+                                      settings=SETTINGS, seed=SEED)
+    b, se = data.cox()
+    free = sorted(rv.name for rv in model.model.free_RVs)
+    for name in names:
+        idata = posteriors[name]
+        assert diagnose(idata, var_names=free).passed
+        prior = grid[name]
+        precision = 1 / se**2 + 1 / prior.sd**2
+        mean = (b / se**2 + prior.mean / prior.sd**2) / precision
+        headline = next(e for e in model.estimands(idata)
+                        if e.estimand == "hazard_ratio_common")
+        log_hr = np.log(headline.draws.ravel())
+        assert abs(np.median(log_hr) - mean) < 0.10
+        assert abs(headline.p_superior() - norm.cdf(-mean * math.sqrt(precision))) < 0.05

@@ -178,10 +178,11 @@ class SurvivalOptions:
         one-endpoint piecewise-exponential model), see :func:`survival_model`.
     endpoint : str, optional
         The endpoint of the one-endpoint model, when the trial reports several.
-    effect_structure : {"per_transition", "common", "independent"}, default "per_transition"
-        How the one-endpoint model's log hazard ratio varies over intervals:
-        partially pooled around the endpoint-level one (default), or ``"common"``
-        (proportional hazards).
+    effect_structure : {"per_transition", "common"}, default "per_transition"
+        How the log hazard ratio varies: partially pooled deviations by transition and
+        interval (illness-death) or by interval (one endpoint) around the common one
+        (default), or ``"common"``: one log hazard ratio for every transition and
+        interval (proportional hazards).
     """
 
     interval_boundaries_months: tuple[float, ...] | None = None
@@ -206,7 +207,7 @@ class SurvivalOptions:
     reported_ratios: Literal["when_no_counts", "none"] = "when_no_counts"
     model: Literal["auto", "illness_death", "piecewise_exponential"] = "auto"
     endpoint: str | None = None
-    effect_structure: Literal["per_transition", "common", "independent"] = "per_transition"
+    effect_structure: Literal["per_transition", "common"] = "per_transition"
 
     def __post_init__(self) -> None:
         if self.interval_boundaries_months is not None:
@@ -221,7 +222,7 @@ class SurvivalOptions:
             object.__setattr__(self, "interval_boundaries_months", edges)
         for name, allowed in (
             ("model", ("auto", "illness_death", "piecewise_exponential")),
-            ("effect_structure", ("per_transition", "common", "independent")),
+            ("effect_structure", ("per_transition", "common")),
         ):
             if getattr(self, name) not in allowed:
                 raise EvidenceError(
@@ -915,8 +916,6 @@ class SurvivalModel:
             )
             base_sd = pm.Data("baseline_prior_sd", o.baseline_log_hazard_sd)
             smooth_sd = pm.Data("baseline_smoothing_sd", o.baseline_smoothing_sd)
-            pool_scale = pm.Data("effect_pooling_scale", o.effect_pooling_scale)
-            transition_sd = pm.Data("transition_effect_sd", o.transition_effect_sd)
 
             # Control-arm log hazards: a random walk over intervals, per trial and transition.
             level_z = pm.Normal("baseline_level_z", 0.0, 1.0, dims=("trial", "transition"))
@@ -947,13 +946,17 @@ class SurvivalModel:
                         gamma = pm.Deterministic("regimen_effect", gamma_z * regimen_sd)
                         trial_effect = trial_effect + gamma * regimen
             pm.Deterministic("trial_log_hr", trial_effect, dims="trial")
-            nu_z = pm.Normal("transition_effect_z", 0.0, 1.0, dims="transition")
-            nu = transition_sd * nu_z
-            pool_raw = pm.HalfNormal("effect_pooling_raw", 1.0)
-            pool_sd = pm.Deterministic("effect_pooling_sd", pool_raw * pool_scale)
-            delta_z = pm.Normal("interval_effect_z", 0.0, 1.0, dims=("transition", "interval"))
-            delta = pool_sd * delta_z
-            beta = trial_effect[:, None, None] + nu[None, :, None] + delta[None, :, :]
+            beta = trial_effect[:, None, None] + pt.zeros((len(TRANSITIONS), n_int))[None]
+            if o.effect_structure != "common":
+                pool_scale = pm.Data("effect_pooling_scale", o.effect_pooling_scale)
+                transition_sd = pm.Data("transition_effect_sd", o.transition_effect_sd)
+                nu_z = pm.Normal("transition_effect_z", 0.0, 1.0, dims="transition")
+                nu = transition_sd * nu_z
+                pool_raw = pm.HalfNormal("effect_pooling_raw", 1.0)
+                pool_sd = pm.Deterministic("effect_pooling_sd", pool_raw * pool_scale)
+                delta_z = pm.Normal("interval_effect_z", 0.0, 1.0,
+                                    dims=("transition", "interval"))
+                beta = beta + nu[None, :, None] + (pool_sd * delta_z)[None, :, :]
             pm.Deterministic(
                 "log_hazard_ratio", beta, dims=("trial", "transition", "interval")
             )
@@ -1072,11 +1075,13 @@ class SurvivalModel:
             for t in self._terms
         )
         o = self.options
-        structure = (
+        structure: tuple[Any, ...] = (
             "SurvivalModel", tuple(t.name for t in self.trials), self.arms,
             o.interval_boundaries_months, o.borrowing if len(self.trials) > 1 else "",
             self.max_count, tuple(self.curve_months), layout,
         )  # fmt: skip
+        if o.effect_structure == "common":
+            structure += ("common effect",)
         digest = hashlib.sha256(repr(structure).encode()).hexdigest()[:16]
         return ("SurvivalModel", digest)
 
