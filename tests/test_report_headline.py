@@ -159,3 +159,18 @@ def test_headline_figure_rejects_missing_estimands() -> None:
         plots.plot_headline(table, estimands=[("efs", "nothing")])
     with pytest.raises(ValueError, match="no headline estimands"):
         plots.plot_headline(table, estimands=[])
+
+
+def test_result_objects_have_short_reprs_and_html_views() -> None:
+    fit = simulated_reanalysis().fit("survival")
+    text = repr(fit)
+    assert text.startswith("<PriorFit survival under 'reference': 2 estimands")
+    assert "array" not in text
+    assert len(text) < 200
+    page = fit._repr_html_()
+    assert "&lt;script&gt;" in page
+    assert "<script>" not in page
+    assert "<table>" in page
+    e = fit.estimands[1]
+    assert repr(e).startswith("<EstimandDraws os:hazard_ratio (OS hazard ratio): 4 chains")
+    assert "P(superior)" in e._repr_html_()

@@ -178,6 +178,36 @@ class PriorFit:
                 )
             seen.add(key)
 
+    def __repr__(self) -> str:
+        route = f" ({self.route})" if self.route else ""
+        d = self.diagnostics
+        return (f"<PriorFit {self.family}{route} under {self.prior!r}: "
+                f"{len(self.estimands)} estimands; R-hat {float(d.rhat_max):.3f}, "
+                f"ESS {float(d.ess_bulk_min):.0f}, {int(d.divergences)} divergences: "
+                f"{'passed' if self.passed else 'FLAGGED'}>")
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        from bayes_scot.stats.estimands import summarise_draws
+
+        rows = []
+        for e in self.estimands:
+            s = summarise_draws(e)
+            rows.append(f"<tr><td>{escape(e.endpoint)}</td><td>{escape(e.label)}</td>"
+                        f"<td>{s.median:.4g}</td><td>{s.lower:.4g} to {s.upper:.4g}</td>"
+                        f"<td>{s.p_superior:.3f}</td><td>{escape(e.evidence)}</td></tr>")
+        d = self.diagnostics
+        route = f" ({escape(self.route)})" if self.route else ""
+        return (f"<div><b>{escape(self.family)}{route}</b> under prior "
+                f"<code>{escape(self.prior)}</code>: max R-hat {float(d.rhat_max):.2f}, "
+                f"min bulk ESS {float(d.ess_bulk_min):,.0f}, {int(d.divergences)} "
+                f"divergences: <b>{'passed' if self.passed else 'failed'}</b> the "
+                "diagnostics gate. <code>.idata</code> holds the posterior."
+                "<table><tr><th>Endpoint</th><th>Estimand</th><th>Median</th>"
+                "<th>Credible interval</th><th>P(superior)</th><th>Evidence</th></tr>"
+                + "".join(rows) + "</table></div>")
+
     @property
     def passed(self) -> bool:
         """Whether the fit as a whole passes the diagnostics gate."""

@@ -9,6 +9,7 @@ flip hidden in a model.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -75,6 +76,27 @@ class EstimandDraws:
         object.__setattr__(self, "draws", draws)
         if self.superior not in ("higher", "lower"):
             raise ValueError(f"superior must be 'higher' or 'lower', not {self.superior!r}")
+
+    def __repr__(self) -> str:
+        chains, draws = self.draws.shape
+        return (f"<EstimandDraws {self.endpoint}:{self.estimand} ({self.label}): "
+                f"{chains} chains x {draws} draws, median {np.median(self.draws):.4g}, "
+                f"P(superior) {self.p_superior():.3f}, evidence {self.evidence}>")
+
+    def _repr_html_(self) -> str:
+        s = summarise_draws(self)
+        cells = [("Median", f"{s.median:.4g}"),
+                 (f"{CREDIBLE_LEVEL:.0%} CrI", f"{s.lower:.4g} to {s.upper:.4g}"),
+                 ("P(superior)", f"{s.p_superior:.3f}"),
+                 ("P(&gt; MCID)", "–" if np.isnan(s.p_mcid) else f"{s.p_mcid:.3f}"),
+                 ("R-hat", "–" if np.isnan(s.rhat) else f"{s.rhat:.2f}"),
+                 ("ESS", f"{s.ess_bulk:,.0f}"), ("Evidence", html.escape(self.evidence))]
+        head = "".join(f"<th>{k}</th>" for k, _ in cells)
+        body = "".join(f"<td>{v}</td>" for _, v in cells)
+        return (f"<div><b>{html.escape(self.label)}</b> <code>{html.escape(self.endpoint)}:"
+                f"{html.escape(self.estimand)}</code> ({self.superior} is better; "
+                f"{self.draws.shape[0]} chains &times; {self.draws.shape[1]} draws)"
+                f"<table><tr>{head}</tr><tr>{body}</tr></table></div>")
 
     def p_superior(self) -> float:
         """Posterior probability that the experimental arm is superior (beyond ``null``)."""
