@@ -1231,7 +1231,10 @@ def plot_headline(
             _headline_probabilities(bottom, rows)
             label = rows["label"].iloc[0] if "label" in rows.columns else ""
             key = f"{rows['endpoint'].iloc[0]}: {rows['estimand'].iloc[0]}"
-            top.set_title(_wrap(str(label) if label else key, 44), loc="left")
+            title = _wrap(str(label) if label else key, 34).split("\n")
+            if len(title) > 3:  # the rest of a long label is in the table
+                title = [*title[:2], title[2].rstrip(",;") + " ..."]
+            top.set_title("\n".join(title), loc="left")
             for ax in (top, bottom):
                 positions = np.arange(len(rows))[::-1]
                 labels = [str(p) for p in rows.index] if c == 0 else []

@@ -118,7 +118,7 @@ def test_headline_falls_back_to_one_estimand_per_endpoint() -> None:
 
 def test_prior_columns_attribution_and_tipping_points_are_shown(extended: Path) -> None:
     page = (extended / "index.html").read_text(encoding="utf-8")
-    assert "Prior P(sup.)" in page
+    assert "P(superior) under the prior alone" in page
     assert "Prior median" in page
     assert "trial 71%, prior 29%" in page
     assert 'id="tipping-table"' in page
