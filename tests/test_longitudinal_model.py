@@ -347,6 +347,9 @@ def test_borrowing_table_shows_shrinkage(shipped):
     table = shipped.borrowing(_Idata(fake_posterior(shipped))).set_index("endpoint")
     assert np.isinf(table.loc["dlco", "direct_se"])
     assert table.loc["dlco", "shrinkage_median"] == 0.0  # outside the hierarchy
+    assert not table.loc["dlco", "in_hierarchy"]
+    assert table.loc["fvc", "in_hierarchy"]
+    assert table.loc["fvc", "effect_shape"] == "linear"
     assert 0 < table.loc["fvc", "shrinkage_median"] < 1
 
 

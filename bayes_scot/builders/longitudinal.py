@@ -1575,10 +1575,12 @@ class LongitudinalModel:
         Returns
         -------
         pandas.DataFrame
-            One row per endpoint: ``evidence`` (attribution), ``direct_se`` (the
-            standardised standard error of the endpoint's own evidence on its effect,
-            ``inf`` when it has none), ``tau_median`` (the between-endpoint SD),
-            ``shrinkage_median``, ``shrinkage_lower``, ``shrinkage_upper``.
+            One row per endpoint: ``evidence`` (attribution), ``effect_shape``,
+            ``in_hierarchy`` (whether the endpoint is in :attr:`pooled_endpoints`),
+            ``direct_se`` (the standardised standard error of the endpoint's own
+            evidence on its effect, ``inf`` when it has none), ``tau_median`` (the
+            between-endpoint SD), ``shrinkage_median``, ``shrinkage_lower``,
+            ``shrinkage_upper``.
 
         Notes
         -----
@@ -1607,7 +1609,9 @@ class LongitudinalModel:
                 shrink = np.zeros_like(tau)
             lo, med, hi = np.quantile(shrink, [alpha, 0.5, 1 - alpha])
             records.append({
-                "endpoint": e, "evidence": self.attribution[e], "direct_se": s,
+                "endpoint": e, "evidence": self.attribution[e],
+                "effect_shape": self.effect_shapes[e],
+                "in_hierarchy": e in self.pooled_endpoints, "direct_se": s,
                 "tau_median": float(np.median(tau)), "shrinkage_median": med,
                 "shrinkage_lower": lo, "shrinkage_upper": hi,
             })
