@@ -591,6 +591,7 @@ def plot_trajectories(
             ax.set_title(_trajectory_title(endpoint), loc="left")
             ax.set_xlabel("months since randomisation")
             ax.set_ylabel(_trajectory_axis_label(endpoint, sub))
+            _keep_within_scale(ax, endpoint, sub)
         handles: list[Any] = [
             Line2D([], [], color=arm_colour(a, arms=arms), linewidth=1.5, marker="o",
                    markersize=3, label=ARM_LABELS.get(a, a))
@@ -606,6 +607,37 @@ def plot_trajectories(
         if title:
             fig.suptitle(title)
     return fig
+
+
+#: The range of each bounded score (levels; a change from baseline spans minus the
+#: width to plus the width). FVC and DLCO in % predicted have no upper bound.
+SCORE_RANGES: Mapping[str, tuple[float, float]] = {
+    "haq_di": (0.0, 3.0),
+    "sf36_pcs": (0.0, 100.0),
+    "sf36_mcs": (0.0, 100.0),
+    "mrss": (0.0, 51.0),
+}
+
+
+def _keep_within_scale(ax: Axes, endpoint: str, rows: pd.DataFrame) -> None:
+    """Limit the y axis to the score's range and say so when a band runs beyond it.
+
+    A band wider than the scale itself comes from the prior, not from data: the panel is
+    cut at the scale's limits and labelled "prior-driven".
+    """
+    if endpoint not in SCORE_RANGES:
+        return
+    low, high = SCORE_RANGES[endpoint]
+    change = "statistic" in rows.columns and (rows["statistic"] == "change").all()
+    if change:
+        low, high = low - high, high - low
+    if rows["lower"].min() >= low and rows["upper"].max() <= high:
+        return
+    pad = 0.03 * (high - low)
+    ax.set_ylim(max(ax.get_ylim()[0], low - pad), min(ax.get_ylim()[1], high + pad))
+    ax.annotate("bands cut at the scale's limits:\nprior-driven beyond the data",
+                xy=(0.02, 0.02), xycoords="axes fraction", ha="left", va="bottom",
+                fontsize=7, color="#b35900")
 
 
 def _published_visits(

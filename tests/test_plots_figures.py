@@ -443,3 +443,19 @@ def test_prior_posterior_on_the_ratio_scale_labels_hazard_ratios():
     assert "1" in labels
     assert all(float(x) > 0 for x in labels if x)
     assert np.isclose(ax.get_xticks(), np.log(0.5)).any()
+
+
+def test_trajectory_bands_beyond_the_scale_are_cut_and_labelled_prior_driven():
+    rows = pd.DataFrame([
+        {"endpoint": "haq_di", "arm": arm, "time_months": t, "median": 0.0,
+         "lower": -3.7, "upper": 3.0, "statistic": "change"}
+        for arm in ("hsct", "cyc") for t in (0.0, 12.0, 54.0)])
+    fig = plots.plot_trajectories(rows)
+    ax = fig.axes[0]
+    low, high = ax.get_ylim()
+    assert low >= -3.0 - 0.2
+    assert high <= 3.0 + 0.2
+    assert any("prior-driven" in t.get_text() for t in ax.texts)
+    inside = rows.assign(lower=-0.5, upper=0.5)
+    assert not any("prior-driven" in t.get_text()
+                   for t in plots.plot_trajectories(inside).axes[0].texts)

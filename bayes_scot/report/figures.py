@@ -142,7 +142,9 @@ def _jobs(reanalysis: Any, plots: Any) -> Iterator[tuple[str, str, str, Callable
         else:
             yield ("trajectories", "Trajectories of the continuous endpoints",
                    "Posterior arm trajectories with credible bands (reference prior), beside "
-                   "the published visit summaries.",
+                   "the published visit summaries (diamonds) where the trial reports them; a "
+                   "band cut at the score's limits is wider than the scale itself, which "
+                   "only the prior makes it.",
                    partial(plots.plot_trajectories, curves, published=published))
     if hasattr(plots, "plot_prior_posterior"):
         yield from _prior_posterior_jobs(reanalysis, plots)
