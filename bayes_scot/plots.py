@@ -59,6 +59,7 @@ __all__ = [
     "arm_colour",
     "plot_benefit_curve",
     "plot_headline",
+    "plot_predictive_check",
     "plot_prior_posterior",
     "plot_prior_sensitivity",
     "plot_superiority",
@@ -248,10 +249,8 @@ def _forest_panel(ax: Axes, rows: pd.DataFrame, *, endpoint: str, estimand: str,
         colour = _prior_colour(str(prior))
         flagged = bool(row.get("flagged", False)) if "flagged" in rows.columns else False
         flagged_any |= flagged
-        ax.plot([row["lower"] * factor, row["upper"] * factor], [y, y], color=colour,
-                linewidth=1.4, solid_capstyle="butt")
-        ax.plot([row["median"] * factor], [y], marker="o", markersize=4.5, color=colour,
-                markerfacecolor="white" if flagged else colour, linestyle="none")
+        _interval(ax, y, *(float(row[c]) * factor for c in ("lower", "median", "upper")),
+                  colour=colour, flagged=flagged)
         text = f"{row['p_superior']:.2f}" + (" †" if flagged else "")
         ax.annotate(text, xy=(1.01, y), xycoords=("axes fraction", "data"),
                     va="center", ha="left", fontsize=8)
@@ -276,6 +275,14 @@ def _forest_panel(ax: Axes, rows: pd.DataFrame, *, endpoint: str, estimand: str,
     # Leave room at the right of the title for the P(superior) column header.
     ax.set_title(_wrap(title, 66), loc="left")
     return flagged_any
+
+
+def _interval(ax: Axes, y: float, lower: float, median: float, upper: float, *,
+              colour: str, flagged: bool) -> None:
+    """Draw one forest row: the credible interval and the median (open when flagged)."""
+    ax.plot([lower, upper], [y, y], color=colour, linewidth=1.4, solid_capstyle="butt")
+    ax.plot([median], [y], marker="o", markersize=4.5, color=colour,
+            markerfacecolor="white" if flagged else colour, linestyle="none")
 
 
 def _null_value(rows: pd.DataFrame, estimand: str) -> float:
@@ -1138,10 +1145,7 @@ def _headline_forest(ax: Axes, rows: pd.DataFrame, *, experimental: str,
     for y, (prior, row) in zip(positions, rows.iterrows(), strict=True):
         colour = _prior_colour(str(prior))
         lo, med, hi = (float(row[c]) * factor for c in ("lower", "median", "upper"))
-        ax.plot([lo, hi], [y, y], color=colour, linewidth=1.3, solid_capstyle="butt")
-        flagged = bool(row.get("flagged", False))
-        ax.plot([med], [y], marker="o", markersize=4, color=colour, linestyle="none",
-                markerfacecolor="white" if flagged else colour)
+        _interval(ax, y, lo, med, hi, colour=colour, flagged=bool(row.get("flagged", False)))
         if has_prior and pd.notna(row.get("prior_median")):
             start = float(row["prior_median"]) * factor
             ax.plot([start], [y], marker="D", markersize=3.2, color="#888888",
@@ -1365,4 +1369,73 @@ def plot_benefit_curve(
         ax.legend(loc="best", fontsize=7)
         if label:
             ax.set_title(_wrap(label, 70), loc="left")
+    return fig
+
+
+def plot_predictive_check(reproduce: pd.DataFrame, *, title: str | None = None) -> Figure:
+    """Posterior predictive check: where each published number falls in its interval.
+
+    Each published number is one row, grouped by endpoint. Its predictive interval (the
+    central :data:`~bayes_scot.conventions.CREDIBLE_LEVEL` interval of the same summary
+    predicted by the model) is scaled to run from -1 to +1 with the median at 0, so
+    numbers of every kind (counts, proportions, means, ratios) share one axis; the dot is
+    the published number on that scale. Dots outside the band (drawn as crosses) are
+    numbers the model does not reproduce.
+
+    Parameters
+    ----------
+    reproduce : pandas.DataFrame
+        :meth:`bayes_scot.Reanalysis.reproduce` (columns ``endpoint, arm, time_months,
+        statistic, published, median, lower, upper, outside``; ``trial`` when present).
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If a column is missing or no row has a predictive interval.
+    """
+    df = _check_frame(reproduce, ("endpoint", "arm", "time_months", "statistic",
+                                  "published", "median", "lower", "upper", "outside"),
+                      "plot_predictive_check: reproduce")
+    numeric = df[["published", "median", "lower", "upper"]].apply(pd.to_numeric,
+                                                                    errors="coerce")
+    df = df.assign(**numeric)[numeric.notna().all(axis=1).to_numpy()]
+    if df.empty:
+        raise ValueError("plot_predictive_check: no published number has an interval")
+    median = df["median"].astype(float)
+    half_up = (df["upper"] - median).where(df["upper"] > median, np.nan)
+    half_down = (median - df["lower"]).where(median > df["lower"], np.nan)
+    above = df["published"] >= median
+    scale = half_up.where(above, half_down).fillna(1.0)
+    position = ((df["published"] - median) / scale).clip(-3.0, 3.0)
+    df = df.assign(position=position.to_numpy()).sort_values(["endpoint", "time_months"],
+                                                              kind="stable")
+    labels = [
+        f"{r.endpoint} {'' if pd.isna(r.arm) else r.arm} {r.time_months:g} mo {r.statistic}"
+        for r in df.itertuples()
+    ]
+    with _styled():
+        fig = Figure(figsize=(6.4, 0.19 * len(df) + 1.3), layout="constrained")
+        ax = fig.add_subplot()
+        y = np.arange(len(df))[::-1]
+        ax.axvspan(-1.0, 1.0, color="#0072b2", alpha=0.12, linewidth=0)
+        ax.axvline(0.0, color="#0072b2", linewidth=0.8)
+        outside = df["outside"].astype(bool).to_numpy()
+        ax.plot(df["position"][~outside], y[~outside], marker="o", linestyle="none",
+                markersize=4, color="#000000", label="published, inside its interval")
+        ax.plot(df["position"][outside], y[outside], marker="X", linestyle="none",
+                markersize=6, color="#d55e00", label="published, outside its interval")
+        ax.set_yticks(y, labels, fontsize=6.5)
+        ax.set_ylim(-0.8, len(df) - 0.2)
+        ax.set_xlim(-3.2, 3.2)
+        ax.set_xticks([-3, -1, 0, 1, 3], ["≤ -3", "lower", "median", "upper", "≥ 3"])
+        ax.set_xlabel(f"published number within its {CREDIBLE_LEVEL:.0%} predictive interval")
+        ax.grid(axis="y", visible=False)
+        fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=2)
+        if title:
+            ax.set_title(title, loc="left")
     return fig

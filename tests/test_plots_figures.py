@@ -459,3 +459,25 @@ def test_trajectory_bands_beyond_the_scale_are_cut_and_labelled_prior_driven():
     inside = rows.assign(lower=-0.5, upper=0.5)
     assert not any("prior-driven" in t.get_text()
                    for t in plots.plot_trajectories(inside).axes[0].texts)
+
+
+def test_predictive_check_places_each_number_in_its_interval():
+    from figure_checks import overlapping_texts
+
+    rows = pd.DataFrame([
+        # inside: halfway between the median and the upper end -> +0.5
+        {"endpoint": "efs", "arm": "hsct", "time_months": 54.0, "statistic": "events",
+         "published": 12.0, "median": 10.0, "lower": 4.0, "upper": 14.0, "outside": False},
+        # outside, below: beyond the lower end by half the lower half-width -> -1.5
+        {"endpoint": "haq_di", "arm": None, "time_months": 12.0,
+         "statistic": "change_difference", "published": -0.9, "median": -0.3,
+         "lower": -0.7, "upper": 0.1, "outside": True},
+    ])
+    fig = plots.plot_predictive_check(rows)
+    ax = fig.axes[0]
+    inside, outside = ax.get_lines()[1:3]
+    assert list(inside.get_xdata()) == pytest.approx([0.5])
+    assert list(outside.get_xdata()) == pytest.approx([-1.5])
+    assert overlapping_texts(fig) == []
+    with pytest.raises(ValueError, match="no published number has an interval"):
+        plots.plot_predictive_check(rows.assign(median=np.nan))

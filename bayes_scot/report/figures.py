@@ -126,6 +126,16 @@ def _jobs(reanalysis: Any, plots: Any) -> Iterator[tuple[str, str, str, Callable
                "Each row is an estimand, each column a prior; a row of one colour is robust "
                "to the prior.",
                partial(plots.plot_prior_sensitivity, table, priors=priors))
+    reproduced = reanalysis.reproduce()
+    if hasattr(plots, "plot_predictive_check") and len(reproduced):
+        reference = reproduced[reproduced["prior"] == reanalysis.reference_prior] \
+            if "prior" in reproduced.columns else reproduced
+        yield ("predictive_check", "Posterior predictive check of every published number",
+               "Each published number the models used or predict, placed in the central "
+               f"{CREDIBLE_LEVEL:.0%} posterior predictive interval of the same summary "
+               "(reference prior), scaled from -1 (its lower end) through 0 (median) to +1 "
+               "(upper end); crosses mark numbers outside it.",
+               partial(plots.plot_predictive_check, reference))
     curves_by_kind = {"survival": "plot_survival", "longitudinal": "plot_trajectories"}
     for family, function in curves_by_kind.items():
         if family not in reanalysis.families or not hasattr(plots, function):
