@@ -255,6 +255,19 @@ def test_adapter_reads_labelled_draws_in_any_dim_order(scot, realistic) -> None:
     assert labelled.entry is not None
     assert labelled.entry.id == "itt_grcs_54"
     assert labelled.trial_name == "scot"
+    # Outcome draws from a longer posterior (40 draws per chain against the hazards' 20)
+    # are thinned to 20 evenly spaced draws of each chain, paired with the hazards by index.
+    longer = np.concatenate([means, means[:, ::-1] + 0.5], axis=1)
+    keep = np.linspace(0, 39, 20).round().astype(int)
+    thinned = grcs_from_posteriors(
+        hazards, xr.DataArray(longer, dims=("chain", "draw", "arm", "endpoint"),
+                              coords={"arm": ["hsct", "cyc"],
+                                      "endpoint": list(CONTINUOUS_LEVELS)}),
+        {"fvc": 15.0, "haq_di": 0.7, "mrss": 9.5}, trial=scot, options=options,
+    )
+    expected = model_based_grcs(h, BOUNDARIES, longer[:, keep], sds, n_trial=(36, 39),
+                                options=options)
+    np.testing.assert_array_equal(thinned.population.wins, expected.population.wins)
 
 
 def test_adapter_reports_missing_pieces(scot, realistic) -> None:

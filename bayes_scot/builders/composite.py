@@ -1128,7 +1128,8 @@ def grcs_from_posteriors(
         (months, from 0) in ``attrs["boundaries_months"]`` (or ``attrs["boundaries"]``),
         as returned by :meth:`bayes_scot.builders.survival.SurvivalModel.transition_hazards`.
     outcome_means : xarray.DataArray
-        Dims ``arm, endpoint`` and optionally ``chain, draw`` (matching the hazards), in
+        Dims ``arm, endpoint`` and optionally ``chain, draw`` (the hazards' chains and at
+        least their draws per chain; more draws are thinned to evenly spaced ones), in
         any order: means at the horizon of the endpoints ``fvc``, ``haq_di`` and ``mrss``
         among patients event-free then, e.g. the longitudinal model's posterior
         ``level`` at the 54-month visit, ``idata.posterior["level"].sel(visit=54)``.
@@ -1212,6 +1213,12 @@ def _outcome_array(
     if "chain" in array.dims or "draw" in array.dims:
         selected = _labelled(array, name, ("chain", "draw", "arm", "endpoint"),
                              {"arm": arms, "endpoint": list(CONTINUOUS_LEVELS)})
+        chains, draws = selected.sizes["chain"], selected.sizes["draw"]
+        if chains == shape[0] and draws > shape[1]:
+            # A longer posterior (the longitudinal fit samples more draws per chain) is
+            # thinned to evenly spaced draws of each chain, pairing them by index.
+            keep = np.linspace(0, draws - 1, shape[1]).round().astype(int)
+            selected = selected.isel(draw=keep)
         if (selected.sizes["chain"], selected.sizes["draw"]) != shape:
             raise EvidenceError(
                 f"has (chain, draw) = ({selected.sizes['chain']}, {selected.sizes['draw']}) "
