@@ -32,6 +32,7 @@ A prior and a posterior for a log hazard ratio, both normal:
 from __future__ import annotations
 
 import math
+import re
 import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -58,6 +59,7 @@ __all__ = [
     "PRIOR_FAMILY_COLOURS",
     "arm_colour",
     "plot_benefit_curve",
+    "plot_hazard_ratio_over_time",
     "plot_headline",
     "plot_predictive_check",
     "plot_prior_posterior",
@@ -1438,4 +1440,87 @@ def plot_predictive_check(reproduce: pd.DataFrame, *, title: str | None = None) 
         fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=2)
         if title:
             ax.set_title(title, loc="left")
+    return fig
+
+
+_INTERVAL_HR = re.compile(r"^hazard_ratio_(\d+(?:\.\d+)?)_(\d+(?:\.\d+)?)$")
+
+
+def plot_hazard_ratio_over_time(
+    table: pd.DataFrame,
+    *,
+    prior: str = "reference",
+    experimental: str = "experimental",
+    control: str = "control",
+) -> Figure:
+    """Hazard ratio by time interval, one panel per endpoint: how the effect changes.
+
+    Each interval's hazard ratio (estimands ``hazard_ratio_<start>_<end>``) is drawn as
+    a step at its posterior median with its credible band, on a log axis, beside the line
+    of no difference and the MCID. Intervals beyond the last datum of their endpoint (the
+    ``extrapolated`` column) are drawn hatched: the model, not the data, gives them.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :meth:`bayes_scot.Reanalysis.table`.
+    prior : str, default "reference"
+    experimental, control : str
+        Arm labels for the "favours" sides.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If the table has no interval hazard ratio under ``prior``.
+    """
+    df = _check_frame(table, ("endpoint", "estimand", "prior", "median", "lower", "upper"),
+                      "plot_hazard_ratio_over_time: table")
+    df = df[(df["prior"] == prior) & df["estimand"].str.match(_INTERVAL_HR.pattern)]
+    if df.empty:
+        raise ValueError(f"plot_hazard_ratio_over_time: no interval hazard ratio under "
+                         f"prior {prior!r}")
+    endpoints = list(dict.fromkeys(df["endpoint"]))
+    with _styled():
+        fig = Figure(figsize=(3.4 * len(endpoints) + 0.6, 3.2), layout="constrained")
+        axes = fig.subplots(1, len(endpoints), squeeze=False, sharey=True)[0]
+        for ax, endpoint in zip(axes, endpoints, strict=True):
+            rows = df[df["endpoint"] == endpoint]
+            for r in rows.to_dict("records"):
+                match = _INTERVAL_HR.match(r["estimand"])
+                assert match is not None
+                start, end = float(match[1]), float(match[2])
+                guessed = bool(r.get("extrapolated", False))
+                ax.fill_between([start, end], r["lower"], r["upper"], color="#0072b2",
+                                alpha=0.10 if guessed else _BAND_ALPHA, linewidth=0,
+                                hatch="///" if guessed else None)
+                ax.plot([start, end], [r["median"]] * 2, color="#0072b2", linewidth=1.8,
+                        linestyle=":" if guessed else "-")
+            ax.axhline(1.0, color="#777777", linestyle="--", linewidth=0.8)
+            mcid = rows["mcid"].dropna() if "mcid" in rows.columns else pd.Series([], float)
+            if len(mcid):
+                ax.axhline(float(mcid.iloc[0]), color="#009e73", linestyle=":", linewidth=1.1)
+            ax.set_yscale("log")
+            ax.yaxis.set_major_locator(_RatioLocator())
+            ax.yaxis.set_minor_locator(mticker.NullLocator())
+            ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:g}"))
+            ax.set_title(_endpoint_title(endpoint), loc="left")
+            ax.set_xlabel("months since randomisation")
+        axes[0].set_ylabel(f"hazard ratio, {experimental} vs {control} (log scale)")
+        axes[-1].annotate(f"favours {control} ↑", xy=(1.0, 1.0), xycoords="axes fraction",
+                          xytext=(4, 0), textcoords="offset points", ha="left", va="top",
+                          fontsize=7.5, color="#444444", rotation=90)
+        axes[-1].annotate(f"favours {experimental} ↓", xy=(1.0, 0.0),
+                          xycoords="axes fraction", xytext=(4, 0), textcoords="offset points",
+                          ha="left", va="bottom", fontsize=7.5, color="#444444", rotation=90)
+        handles: list[Any] = [Line2D([], [], color="#0072b2", linewidth=1.8,
+                                     label=f"posterior median, {_INTERVAL_TEXT}"),
+                              Line2D([], [], color="#009e73", linestyle=":", label="MCID")]
+        if "extrapolated" in df.columns and df["extrapolated"].astype(bool).any():
+            handles.append(Patch(facecolor="white", edgecolor="#0072b2", hatch="///",
+                                 label="beyond the last datum (extrapolated)"))
+        fig.legend(handles=handles, loc="outside lower center", ncols=len(handles))
     return fig

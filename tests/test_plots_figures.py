@@ -481,3 +481,21 @@ def test_predictive_check_places_each_number_in_its_interval():
     assert overlapping_texts(fig) == []
     with pytest.raises(ValueError, match="no published number has an interval"):
         plots.plot_predictive_check(rows.assign(median=np.nan))
+
+
+def test_hazard_ratio_over_time_steps_by_interval_on_a_log_axis():
+    rows = pd.DataFrame([
+        {"endpoint": e, "estimand": f"hazard_ratio_{a}_{b}", "prior": "reference",
+         "median": 0.5, "lower": 0.2, "upper": 1.3, "mcid": 0.8, "extrapolated": b > 54}
+        for e in ("efs", "os") for a, b in ((0, 3), (3, 12), (12, 54), (54, 72))]
+        + [{"endpoint": "efs", "estimand": "hazard_ratio_common", "prior": "reference",
+            "median": 0.5, "lower": 0.2, "upper": 1.3, "mcid": 0.8, "extrapolated": False}])
+    fig = plots.plot_hazard_ratio_over_time(rows, experimental="HSCT", control="CYC")
+    efs = fig.axes[0]
+    assert efs.get_yscale() == "log"
+    steps = [line for line in efs.get_lines() if to_hex(line.get_color()) == "#0072b2"]
+    assert sorted(tuple(float(x) for x in line.get_xdata()) for line in steps) == [
+        (0.0, 3.0), (3.0, 12.0), (12.0, 54.0), (54.0, 72.0)]  # the common HR is not a step
+    assert any("extrapolated" in t.get_text() for t in fig.legends[0].get_texts())
+    with pytest.raises(ValueError, match="no interval hazard ratio"):
+        plots.plot_hazard_ratio_over_time(rows, prior="skeptical_strong")

@@ -144,6 +144,14 @@ def _jobs(reanalysis: Any, plots: Any) -> Iterator[tuple[str, str, str, Callable
         if curves.empty:
             continue
         published = _published(reanalysis, family)
+        if family == "survival" and hasattr(plots, "plot_hazard_ratio_over_time"):
+            yield ("hazard_ratio_over_time", "Hazard ratio over time",
+                   "The hazard ratio of each time interval (reference prior): posterior "
+                   "median and credible band on a log axis; hatched intervals lie beyond "
+                   "the last datum of their endpoint.",
+                   partial(plots.plot_hazard_ratio_over_time, table,
+                           prior=reanalysis.reference_prior, experimental=experimental,
+                           control=control))
         if family == "survival":
             yield ("survival", "Survival by arm",
                    "Posterior median survival by arm with credible bands (reference prior), "
