@@ -53,7 +53,7 @@ from bayes_scot.results import (
     trajectories,
 )
 from bayes_scot.spec import FAMILIES, AnalysisSpec, FamilySpec, load_spec
-from bayes_scot.stats.estimands import EstimandDraws
+from bayes_scot.stats.estimands import EstimandDraws, mcid_problem
 
 __all__ = ["MODEL_BASED_EVIDENCE", "MODEL_BASED_ROUTE", "PROVENANCE_PACKAGES", "Reanalysis",
            "build_family", "reanalyse"]
@@ -494,6 +494,11 @@ class _Runner:
         override = self.spec.mcid_for(e.endpoint, e.estimand)
         if override is None:
             return e
+        problem = mcid_problem(override.value, null=e.null, superior=e.superior)
+        if problem:
+            raise SpecError(f"for {e.endpoint}:{e.estimand}: {problem}",
+                            file=self.spec.path or self.spec.name,
+                            field=f"mcids.{override.pattern}.value")
         return dataclasses.replace(e, mcid=override.value, mcid_source=override.source)
 
 

@@ -40,6 +40,7 @@ from bayes_scot.fitting.settings import (
     SamplerSettings,
     sampler_size_problem,
 )
+from bayes_scot.stats.estimands import mcid_problem
 from bayes_scot.stats.priors import DEFAULT_GRID_NAMES, EffectPrior, prior_grid
 
 __all__ = [
@@ -748,6 +749,12 @@ def _read_spec(
         if not (sep and endpoint and estimand):
             raise SpecError(f"{key!r} is not of the form 'endpoint:estimand'", file=file,
                             field=f"joint.estimands[{i}]")
+        if not any(f.selects(endpoint, estimand) for f in families):
+            raise SpecError(
+                f"{key!r} is not reported by any family: " + "; ".join(
+                    f"{f.family} reports {_selection(f)}" for f in families
+                ), file=file, field=f"joint.estimands[{i}]",
+            )
     threshold = _check_choice(joint_table.get("threshold", "null"), ("null", "mcid"), file,
                               "joint.threshold")
     return AnalysisSpec(
@@ -971,6 +978,45 @@ def _read_scale(table: Mapping[str, Any], file: str, where: str) -> PriorScale:
     return scale
 
 
+def _selection(family: FamilySpec) -> str:
+    """Describe what a family reports: its endpoints and estimand patterns."""
+    endpoints = ", ".join(family.endpoints) if family.endpoints else "all its endpoints"
+    estimands = ", ".join(family.estimands) if family.estimands else "all estimands"
+    return f"{endpoints} ({estimands})"
+
+
+#: Null value and side of superiority of the estimands the shipped families report, by
+#: the start of their name; ``None`` takes the side from the endpoint's ``better``.
+#: MCID overrides are checked against them when the specification is read; the runner
+#: checks every estimand's own null and side again (``_Runner.with_mcid``).
+_ESTIMAND_SIDES: tuple[tuple[str, float, str | None], ...] = (
+    ("survival_difference_", 0.0, "higher"),
+    ("rmst_difference_", 0.0, "higher"),
+    ("hazard_ratio_", 1.0, "lower"),
+    ("change_difference_", 0.0, None),
+    ("slope_difference_", 0.0, None),
+    ("while_alive_net_benefit_", 0.0, "higher"),
+    ("net_benefit_", 0.0, "higher"),
+    ("model_net_benefit_", 0.0, "higher"),
+    ("win_probability_", 0.5, "higher"),
+    ("win_odds_", 1.0, "higher"),
+    ("win_ratio_", 1.0, "higher"),
+)
+
+
+def _mcid_side(endpoint: str, estimand: str) -> tuple[float, str] | None:
+    """Null and superior side of the estimands a pattern names, when they are known."""
+    from bayes_scot.evidence.endpoints import ENDPOINTS
+
+    for prefix, null, side in _ESTIMAND_SIDES:
+        if estimand.startswith(prefix):
+            if side is not None:
+                return null, side
+            known = ENDPOINTS.get(endpoint)
+            return (null, known.better) if known is not None else None
+    return None
+
+
 def _read_mcids(table: Mapping[str, Any], file: str) -> tuple[McidOverride, ...]:
     overrides = []
     for pattern, value in table.items():
@@ -981,9 +1027,14 @@ def _read_mcids(table: Mapping[str, Any], file: str) -> tuple[McidOverride, ...]
                             "\"efs:survival_difference_*\"", file=file, field=where)
         t = _as_table(value, file, where)
         _no_unknown(t, {"value", "source"}, file, where)
+        mcid = _check_float(_required(t, "value", file, where), file, f"{where}.value")
+        side = _mcid_side(endpoint, estimand)
+        problem = None if side is None else mcid_problem(mcid, null=side[0], superior=side[1])
+        if problem:
+            raise SpecError(problem, file=file, field=f"{where}.value")
         overrides.append(McidOverride(
             pattern=pattern,
-            value=_check_float(_required(t, "value", file, where), file, f"{where}.value"),
+            value=mcid,
             source=_check_str(_required(t, "source", file, where), file, f"{where}.source"),
         ))
     return tuple(overrides)
@@ -1109,7 +1160,8 @@ def _check_float(value: Any, file: str, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise SpecError(f"must be a number, not {_type(value)}", file=file, field=where)
     if not math.isfinite(value):
-        raise SpecError(f"must be finite, not {value!r}", file=file, field=where)
+        shown = "NaN (not a number)" if math.isnan(value) else f"{value} (infinite)"
+        raise SpecError(f"must be a finite number, not {shown}", file=file, field=where)
     return float(value)
 
 

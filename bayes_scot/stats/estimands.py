@@ -10,6 +10,7 @@ flip hidden in a model.
 from __future__ import annotations
 
 import html
+import math
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -17,7 +18,7 @@ import numpy as np
 
 from bayes_scot.conventions import CREDIBLE_LEVEL
 
-__all__ = ["EstimandDraws", "EstimandSummary", "summarise_draws"]
+__all__ = ["EstimandDraws", "EstimandSummary", "mcid_problem", "summarise_draws"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -112,6 +113,40 @@ class EstimandDraws:
         """Posterior probability that the experimental arm is inferior (other side of null)."""
         other: Literal["higher", "lower"] = "lower" if self.superior == "higher" else "higher"
         return _tail(self.draws, self.null, other)
+
+
+def mcid_problem(value: float, *, null: float, superior: str) -> str | None:
+    """Say why an MCID cannot be a threshold of superiority, or return ``None``.
+
+    An MCID is a threshold on the estimand's own scale beyond the null, on the side that
+    means superiority: above 0 for a survival difference, below 1 for a hazard ratio,
+    below 0 for a difference in a score where lower is better. On the other side,
+    ``p_mcid`` would exceed ``p_superior``, which no reader expects.
+
+    Parameters
+    ----------
+    value : float
+        The MCID.
+    null : float
+        The estimand's value of no difference.
+    superior : {"higher", "lower"}
+        Which side of ``null`` is superior.
+
+    Returns
+    -------
+    str or None
+        The reason in plain words, or ``None`` when ``value`` is usable.
+    """
+    if not math.isfinite(value):
+        return f"must be a finite number, not {value!r}"
+    if not math.isfinite(null):
+        return "this estimand has no null value (an arm's own survival), so no MCID"
+    beyond = value > null if superior == "higher" else value < null
+    if not beyond:
+        side = "above" if superior == "higher" else "below"
+        return (f"{value:g} is not beyond the null ({null:g}) on the side of superiority; "
+                f"an MCID here lies {side} {null:g}")
+    return None
 
 
 def _tail(draws: np.ndarray, threshold: float, side: str) -> float:
