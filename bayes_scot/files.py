@@ -15,6 +15,11 @@ in one line:
   creating and removing a file there, so a read-only mount or a path under a regular file
   (``notes.txt/report``) is found before the work, not after it.
 
+TOML text is parsed by :func:`parse_toml`, which bounds the nesting of tables and arrays:
+Python's TOML parser recurses once per level, and a file nested thousands deep would
+otherwise exhaust the stack (or, where a library has raised the recursion limit, crash
+the interpreter).
+
 Like :mod:`bayes_scot.errors`, this module is importable from every layer.
 """
 
@@ -23,8 +28,11 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import sys
 import tempfile
+import tomllib
 from pathlib import Path
+from typing import Any
 
 from bayes_scot.errors import EvidenceError
 
@@ -32,6 +40,7 @@ __all__ = [
     "MAX_INPUT_BYTES",
     "check_output_file",
     "check_output_folder",
+    "parse_toml",
     "read_input",
 ]
 
@@ -233,3 +242,46 @@ def check_output_folder(path: str | os.PathLike[str], *, what: str = "output fol
         raise EvidenceError(f"exists and is {_kind(mode)}, not a folder", file=target)
     _probe_writable(_nearest_existing(out, target, what), target, what)
     return out
+
+
+#: Stack frames the TOML parser may use beyond the caller's: about 100 levels of nested
+#: tables or arrays (files in the documented formats nest at most 4).
+_TOML_FRAMES = 400
+
+
+def _stack_depth() -> int:
+    frame, depth = sys._getframe(), 0
+    while frame is not None:
+        frame, depth = frame.f_back, depth + 1  # type: ignore[assignment]
+    return depth
+
+
+def parse_toml(text: str) -> dict[str, Any]:
+    """Parse TOML text, refusing nesting deeper than about 100 levels.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    dict
+
+    Raises
+    ------
+    EvidenceError
+        ``"invalid TOML: ..."`` for a syntax error (with its line and column) or for
+        tables or arrays nested too deeply; the caller adds the file.
+    """
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(_stack_depth() + _TOML_FRAMES)
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise EvidenceError(f"invalid TOML: {err}") from None
+    except RecursionError:
+        raise EvidenceError(
+            "invalid TOML: tables or arrays nested too deeply (more than about 100 levels)"
+        ) from None
+    finally:
+        sys.setrecursionlimit(limit)

@@ -21,7 +21,6 @@ import fnmatch
 import hashlib
 import importlib
 import math
-import tomllib
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -33,7 +32,7 @@ from typing import Any, Literal
 
 from bayes_scot.conventions import DEFAULT_SEED, MAX_SEED
 from bayes_scot.errors import EvidenceError, SpecError
-from bayes_scot.files import read_input
+from bayes_scot.files import parse_toml, read_input
 from bayes_scot.fitting.settings import (
     BACKENDS,
     BackendName,
@@ -677,11 +676,9 @@ def load_spec(name_or_path: str | Path | None = None) -> AnalysisSpec:
     except UnicodeDecodeError:
         raise SpecError("not a UTF-8 text file", file=where) from None
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise SpecError(f"invalid TOML: {err}", file=where) from None
-    except RecursionError:
-        raise SpecError("invalid TOML: tables or arrays nested too deeply", file=where) from None
+        data = parse_toml(text)
+    except EvidenceError as err:
+        raise SpecError(err.message, file=where) from None
     return _read_spec(data, file=where, base=path.parent, text=text, path=str(path))
 
 

@@ -17,7 +17,6 @@ import difflib
 import hashlib
 import math
 import os
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -38,7 +37,7 @@ from bayes_scot.evidence import (
 )
 from bayes_scot.evidence.endpoints import check_redeclared
 from bayes_scot.evidence.entries import entry_fields
-from bayes_scot.files import read_input
+from bayes_scot.files import parse_toml, read_input
 
 __all__ = [
     "EXTERNAL_FILE",
@@ -312,12 +311,7 @@ class _TrialReader:
             ) from None
         if not text.strip():
             raise EvidenceError("the file is empty")
-        try:
-            document = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as err:
-            raise EvidenceError(f"invalid TOML: {err}") from None
-        except RecursionError:
-            raise EvidenceError("invalid TOML: tables or arrays nested too deeply") from None
+        document = parse_toml(text)
         if not document:
             raise EvidenceError("the file holds only comments; it needs [trial], [arms] "
                                 "and [populations] tables")
