@@ -47,11 +47,12 @@ def _settings(backend: str):
 
 
 def _model(population: str):
-    from bayes_scot.builders.survival import SurvivalModel, SurvivalOptions
+    from bayes_scot.builders.survival import SurvivalModel
     from bayes_scot.data import load_trial
+    from bayes_scot.spec import load_spec
 
-    return SurvivalModel(load_trial("scot", population="all"),
-                         options=SurvivalOptions(population=population))
+    options = load_spec(f"scot_{population}").family("survival").options_object()
+    return SurvivalModel(load_trial("scot", population="all"), options=options)
 
 
 def _fit(compiled, model, backend: str, priors: list[str]) -> None:

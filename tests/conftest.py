@@ -62,3 +62,16 @@ def install_stand_in_families(monkeypatch: pytest.MonkeyPatch) -> Callable[..., 
                             lambda idata, var_names=None: diagnostics)
 
     return install
+
+
+@pytest.fixture(scope="session")
+def scot_survival() -> dict[str, Any]:
+    """The survival options of the shipped SCOT analyses, by population.
+
+    The shipped specs set SCOT's interval grid, estimand times and baseline hazards; a
+    model built without options takes them from the trial's follow-up instead.
+    """
+    from bayes_scot.spec import load_spec
+
+    return {population: load_spec(f"scot_{population}").family("survival").options_object()
+            for population in ("itt", "pp")}

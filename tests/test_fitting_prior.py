@@ -26,8 +26,10 @@ CHAINS, DRAWS = 4, 2000
 @pytest.mark.slow
 def test_survival_prior_of_the_common_hazard_ratio_holds_its_statement() -> None:
     from bayes_scot.builders.survival import SurvivalModel
+    from bayes_scot.spec import load_spec
 
-    builder = SurvivalModel(load_trial("scot", population="itt"))
+    options = load_spec("scot_itt").family("survival").options_object()
+    builder = SurvivalModel(load_trial("scot", population="itt"), options=options)
     sampler = PriorSampler(builder.model)
     prior = builder.prior_grid()["skeptical_strong"]
     draws = sampler.sample(builder.prior_data(prior), chains=CHAINS, draws=DRAWS, seed=3)

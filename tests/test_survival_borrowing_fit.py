@@ -30,11 +30,13 @@ survival difference at 54 months 0.941 (0.884-0.969); of the OS difference 0.852
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from bayes_scot import _compat
-from bayes_scot.builders.survival import SurvivalModel, SurvivalOptions, borrowing_table
+from bayes_scot.builders.survival import SurvivalModel, borrowing_table
 from bayes_scot.data import load_trial
 from bayes_scot.fitting import SamplerSettings, compile_model, diagnose
 from bayes_scot.spec import load_spec
@@ -67,15 +69,16 @@ WIDTH_RATIO_LIMIT = 1.05
 
 
 @pytest.fixture(scope="module")
-def borrowed(scot_all):
+def borrowed(scot_all, scot_survival):
     trials = [scot_all, load_trial("astis", population="all"),
               load_trial("assist", population="all")]
-    return SurvivalModel(trials, options=SurvivalOptions(borrowing="exchangeable"))
+    return SurvivalModel(trials, options=dataclasses.replace(scot_survival["itt"],
+                                                             borrowing="exchangeable"))
 
 
 @pytest.fixture(scope="module")
-def alone(scot_all):
-    return SurvivalModel(scot_all)
+def alone(scot_all, scot_survival):
+    return SurvivalModel(scot_all, options=scot_survival["itt"])
 
 
 def _fit(model):

@@ -16,7 +16,7 @@ import pytensor
 import pytest
 
 from bayes_scot import _compat
-from bayes_scot.builders.survival import SurvivalModel, SurvivalOptions
+from bayes_scot.builders.survival import SurvivalModel
 from bayes_scot.data import load_trial
 from bayes_scot.evidence import LandmarkEvents
 from bayes_scot.fitting import SamplerSettings, cache_info, compile_model, diagnose
@@ -41,8 +41,8 @@ SEED = 20180104
 
 
 @pytest.fixture(scope="session")
-def itt_model(scot_all):
-    return SurvivalModel(scot_all)
+def itt_model(scot_all, scot_survival):
+    return SurvivalModel(scot_all, options=scot_survival["itt"])
 
 
 @pytest.fixture(scope="session")
@@ -67,8 +67,8 @@ def itt_fit(itt_grid):
 
 
 @pytest.fixture(scope="session")
-def pp_model(scot_all):
-    return SurvivalModel(scot_all, options=SurvivalOptions(population="pp"))
+def pp_model(scot_all, scot_survival):
+    return SurvivalModel(scot_all, options=scot_survival["pp"])
 
 
 @pytest.fixture(scope="session")
@@ -205,7 +205,8 @@ def test_recovery_of_efs_difference_at_54_months(itt_model, itt_compiled):
     before = cache_info().compilations
     inside = []
     for seed in (1, 2, 3):
-        simulated = SurvivalModel(_simulated_trial(scot_itt, np.random.default_rng(seed)))
+        simulated = SurvivalModel(_simulated_trial(scot_itt, np.random.default_rng(seed)),
+                                  options=itt_model.options)
         assert simulated.structure_key == itt_model.structure_key
         compiled = compile_model(simulated.model, key=simulated.structure_key)
         idata = compiled.sample(settings=QUICK, seed=seed)

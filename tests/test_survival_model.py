@@ -6,6 +6,7 @@ variables (``pm.draw`` with the Python backend), so these tests compile nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 
@@ -25,13 +26,13 @@ PYTHON_MODE = "FAST_COMPILE"  # Python implementations: no C or numba compilatio
 
 
 @pytest.fixture(scope="module")
-def itt(scot_all):
-    return SurvivalModel(scot_all)
+def itt(scot_all, scot_survival):
+    return SurvivalModel(scot_all, options=scot_survival["itt"])
 
 
 @pytest.fixture(scope="module")
-def pp(scot_all):
-    return SurvivalModel(scot_all, options=SurvivalOptions(population="pp"))
+def pp(scot_all, scot_survival):
+    return SurvivalModel(scot_all, options=scot_survival["pp"])
 
 
 @pytest.fixture(scope="module")
@@ -135,8 +136,9 @@ def test_prior_hyperparameters_are_data(itt):
         itt.prior_data({"log_hr_efs": grid["reference"]})
 
 
-def test_structure_key_ignores_data_but_not_layout(scot_all, itt, pp):
-    assert SurvivalModel(scot_all).structure_key == itt.structure_key
+def test_structure_key_ignores_data_but_not_layout(scot_all, scot_survival, itt, pp):
+    assert SurvivalModel(scot_all, options=scot_survival["itt"]).structure_key == \
+        itt.structure_key
     assert pp.structure_key != itt.structure_key
 
 
@@ -194,11 +196,11 @@ def test_reproduce_lists_every_published_survival_number(prior_idata, itt):
 
 
 @pytest.fixture(scope="module")
-def scot_astis(scot_all):
+def scot_astis(scot_all, scot_survival):
     astis = load_trial("astis", population="all")
     assist = load_trial("assist", population="all")
     return SurvivalModel([scot_all, astis, assist],
-                         options=SurvivalOptions(borrowing="regimen"))
+                         options=dataclasses.replace(scot_survival["itt"], borrowing="regimen"))
 
 
 def test_borrowing_model_uses_astis_counts_not_its_ratios(scot_astis):
@@ -277,8 +279,11 @@ def _simulated_curve_trial():
     )
 
 
+CURVE_OPTIONS = SurvivalOptions(interval_boundaries_months=(0.0, 3.0, 12.0, 24.0, 54.0, 72.0))
+
+
 def test_digitised_curves_enter_as_pseudo_patients():
-    model = SurvivalModel(_simulated_curve_trial())
+    model = SurvivalModel(_simulated_curve_trial(), options=CURVE_OPTIONS)
     uses = _uses(model)
     assert uses["efs_curve_hsct"] == (True, "pseudo_patients")
     assert uses["efs_curve_cyc"] == (True, "pseudo_patients")
@@ -291,7 +296,7 @@ def test_digitised_curves_enter_as_pseudo_patients():
 
 def test_pseudo_patient_likelihood_matches_numpy(itt):
     """The EFS pseudo-patient term equals sum(d log h + log S) from the NumPy closed form."""
-    model = SurvivalModel(_simulated_curve_trial())
+    model = SurvivalModel(_simulated_curve_trial(), options=CURVE_OPTIONS)
     point = model.model.initial_point()
     outputs = model.model.replace_rvs_by_values(
         [model.model["hazard"], model.model["simulated_0_pseudo_patients"]]
@@ -341,3 +346,22 @@ def test_transition_table_is_the_product_of_interval_matrices(equal_rates):
             expected = (product[0, 0], product[0, 1], product[1, 1])
             got = tuple(entry[arm, p] for entry in table)
             np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
+
+
+def test_default_grid_comes_from_the_follow_up(scot_all):
+    """Unset, the grid, estimand times and baseline come from SCOT's own ITT data."""
+    model = SurvivalModel(scot_all)
+    assert model.options.interval_boundaries_months == (0.0, 48.0, 54.0)
+    assert model.options.estimand_times_months == (48.0, 54.0)
+    assert model.options.rmst_horizons_months == (54.0,)
+    # EFS events by 54 months: 10 of 36 and 20 of 39 randomised (NEJM Table 2).
+    crude = -math.log(1.0 - (10 + 20) / 75) / 54.0
+    expected = np.log(np.asarray((0.005, 0.003, 0.02)) * crude / 0.008)
+    np.testing.assert_allclose(model.options.baseline_log_hazard_mean, expected)
+
+
+def test_a_single_interval_builds():
+    model = SurvivalModel(_simulated_curve_trial())
+    assert len(model.options.interval_boundaries_months) == 2
+    point = model.model.initial_point()
+    assert np.isfinite(model.model.compile_logp(mode=PYTHON_MODE)(point))

@@ -151,8 +151,8 @@ def test_estimands_beyond_the_last_datum_are_labelled_extrapolation(rossi):
     assert rows["survival_difference_6"].evidence == "trial"
 
 
-def test_scot_rows_beyond_its_itt_data_are_extrapolation(scot_all):
-    model = SurvivalModel(scot_all)
+def test_scot_rows_beyond_its_itt_data_are_extrapolation(scot_all, scot_survival):
+    model = SurvivalModel(scot_all, options=scot_survival["itt"])
     assert model.last_datum == 54.0
     names = ["hazard", "trial_log_hr", "survival_efs", "survival_os"]
     draws = pm.draw([model.model[n] for n in names], draws=40, random_seed=1,

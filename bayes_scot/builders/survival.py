@@ -82,6 +82,7 @@ from bayes_scot.stats.illness_death import (
 from bayes_scot.stats.priors import EffectPrior, prior_grid
 
 __all__ = [
+    "BASELINE_HAZARDS",
     "DEFAULT_BOUNDARIES",
     "PACKAGE_DEFAULT",
     "SurvivalModel",
@@ -93,8 +94,8 @@ __all__ = [
 ]
 
 DEFAULT_BOUNDARIES: tuple[float, ...] = (0.0, 3.0, 12.0, 24.0, 54.0, 72.0)
-"""Default interval grid in months: the transplant period, the first year, the second
-year, to SCOT's primary landmark, to the end of SCOT's follow-up."""
+"""SCOT's interval grid in months (set by the shipped specs): the transplant period, the
+first year, the second year, to SCOT's primary landmark, to the end of SCOT's follow-up."""
 
 PACKAGE_DEFAULT = "package default; review"
 """Source label of margins and design values that no publication fixes."""
@@ -115,17 +116,17 @@ class SurvivalOptions:
     ----------
     interval_boundaries_months : tuple of float, optional
         Interval grid, starting at 0; hazards are constant within an interval and the last
-        interval's hazards continue beyond its end. Unset: the illness-death model uses
-        :data:`DEFAULT_BOUNDARIES`; the one-endpoint model
-        (:class:`~bayes_scot.builders.piecewise_exponential.PiecewiseExponentialModel`)
-        takes it from the trial's follow-up.
+        interval's hazards continue beyond its end. Unset: taken from the trial's
+        follow-up (:meth:`with_follow_up`; for the one-endpoint model,
+        :class:`~bayes_scot.builders.piecewise_exponential.PiecewiseExponentialModel`).
     population : str, default "itt"
         The analysis population. One fit uses one population; summaries of another
         population (per-protocol beside intention-to-treat) never enter it.
-    baseline_log_hazard_mean : tuple of float
+    baseline_log_hazard_mean : tuple of float, optional
         Prior means of the control arm's log hazards per month in the first interval, per
-        transition (organ failure, death while event-free, death after organ failure):
-        about 0.5%, 0.3% and 2% per month.
+        transition (organ failure, death while event-free, death after organ failure).
+        Unset: :data:`BASELINE_HAZARDS` (0.5%, 0.3% and 2% per month) scaled by the
+        trial's own pooled crude EFS hazard over their sum (:func:`follow_up`).
     baseline_log_hazard_sd : float, default 1.5
         Prior SD around those means (a factor of about 20 either way at 95%).
     baseline_smoothing_sd : float, default 0.4
@@ -162,12 +163,11 @@ class SurvivalOptions:
     margin_source : str
         Where the margins come from.
     estimand_times_months : tuple of float, optional
-        Unset: (12, 24, 48, 54, 72) for the illness-death model, round times up to the
-        last datum for the one-endpoint model. Times beyond the last datum are reported
+        Unset: the times the trial reports data at (round times up to the last datum
+        for digitised curves of one endpoint). Times beyond the last datum are reported
         as extrapolation.
     rmst_horizons_months : tuple of float, optional
-        Unset: (54, 72) for the illness-death model, the last estimand time for the
-        one-endpoint model.
+        Unset: the last estimand time.
     reported_ratios : {"when_no_counts", "none"}, default "when_no_counts"
         A reported cumulative hazard ratio enters only for a trial that reports no
         landmark counts of that endpoint in the population (the counts already hold those
@@ -187,9 +187,7 @@ class SurvivalOptions:
 
     interval_boundaries_months: tuple[float, ...] | None = None
     population: str = "itt"
-    baseline_log_hazard_mean: tuple[float, float, float] = (
-        math.log(0.005), math.log(0.003), math.log(0.02),
-    )  # fmt: skip
+    baseline_log_hazard_mean: tuple[float, float, float] | None = None
     baseline_log_hazard_sd: float = 1.5
     baseline_smoothing_sd: float = 0.4
     effect_pooling_scale: float = 0.5
@@ -229,7 +227,9 @@ class SurvivalOptions:
                     f"must be one of {', '.join(map(repr, allowed))}, not "
                     f"{getattr(self, name)!r}", field=name,
                 )
-        if len(self.baseline_log_hazard_mean) != len(TRANSITIONS):
+        if self.baseline_log_hazard_mean is not None and len(
+            self.baseline_log_hazard_mean
+        ) != len(TRANSITIONS):
             raise EvidenceError("needs one value per transition", field="baseline_log_hazard_mean")
         for name in (
             "baseline_log_hazard_sd", "baseline_smoothing_sd", "effect_pooling_scale",
@@ -264,14 +264,91 @@ class SurvivalOptions:
         edges = self.interval_boundaries_months or DEFAULT_BOUNDARIES
         return tuple(f"{a:g}-{b:g}" for a, b in itertools.pairwise(edges))
 
-    def with_illness_death_defaults(self) -> SurvivalOptions:
-        """Return these options with the illness-death model's defaults for unset fields."""
+    def with_follow_up(self, trial: Trial) -> SurvivalOptions:
+        """Return these options with every unset grid and baseline taken from the trial.
+
+        Parameters
+        ----------
+        trial : Trial
+            The target trial in the analysis population.
+
+        Returns
+        -------
+        SurvivalOptions
+            Unset intervals: 0 and the times at which the trial reports EFS or OS;
+            estimand times: those times; RMST horizon: the last of them; baseline log
+            hazards: :data:`BASELINE_HAZARDS` scaled to the trial's pooled crude EFS
+            hazard (see :func:`follow_up`).
+        """
+        times, efs = follow_up(trial)
+        baseline = self.baseline_log_hazard_mean
+        if baseline is None:
+            scale = 1.0
+            if efs is not None:
+                t, s = efs
+                crude = -math.log(min(max(s, 1e-3), 1.0 - 1e-3)) / t
+                scale = crude / (BASELINE_HAZARDS[0] + BASELINE_HAZARDS[1])
+            baseline = tuple(math.log(h * scale) for h in BASELINE_HAZARDS)  # type: ignore[assignment]
         return dataclasses.replace(
             self,
-            interval_boundaries_months=self.interval_boundaries_months or DEFAULT_BOUNDARIES,
-            estimand_times_months=self.estimand_times_months or (12.0, 24.0, 48.0, 54.0, 72.0),
-            rmst_horizons_months=self.rmst_horizons_months or (54.0, 72.0),
+            interval_boundaries_months=self.interval_boundaries_months or (0.0, *times),
+            estimand_times_months=self.estimand_times_months or times,
+            rmst_horizons_months=self.rmst_horizons_months or times[-1:],
+            baseline_log_hazard_mean=baseline,
         )
+
+
+BASELINE_HAZARDS: tuple[float, float, float] = (0.005, 0.003, 0.02)
+"""Relative sizes of the three control-arm hazards per month (organ failure, death while
+event-free, death after organ failure), from SCOT's design; an unset baseline prior keeps
+their proportions and takes its level from the trial's own EFS data."""
+
+
+def follow_up(trial: Trial) -> tuple[tuple[float, ...], tuple[float, float] | None]:
+    """Return the times a trial reports EFS or OS at, and its pooled EFS at the last one.
+
+    Parameters
+    ----------
+    trial : Trial
+        One population view.
+
+    Returns
+    -------
+    times : tuple of float
+        Sorted times (months) of landmark counts, survival estimates, hazard-ratio
+        windows and digitised curves' last points of EFS or OS.
+    efs : (float, float) or None
+        ``(t, S)``: the pooled EFS (both arms, from the last landmark count or the mean of
+        the last survival estimate), the scale of the baseline hazards; ``None`` without
+        EFS counts or estimates.
+
+    Raises
+    ------
+    EvidenceError
+        When the trial reports no EFS or OS at any time.
+    """
+    times: set[float] = set()
+    efs: tuple[float, float] | None = None
+    for e in sorted(trial.entries, key=lambda x: x.time or 0.0):
+        if e.endpoint not in (_EFS, _OS):
+            continue
+        if isinstance(e, LandmarkEvents | SurvivalEstimate):
+            times.add(float(e.time_months))
+            if e.endpoint == _EFS and isinstance(e, LandmarkEvents):
+                efs = (float(e.time_months), 1.0 - sum(e.events.values()) / sum(e.n.values()))
+            elif e.endpoint == _EFS and isinstance(e, SurvivalEstimate):
+                efs = (float(e.time_months), float(np.mean(list(e.survival.values()))))
+        elif isinstance(e, ReportedRatio) and e.window_months is not None:
+            times.add(float(e.window_months[1]))
+        elif isinstance(e, DigitisedCurve):
+            times.add(float(max(e.times)))
+    if not times:
+        raise EvidenceError(
+            f"trial {trial.name!r} reports EFS and OS at no time; set the survival "
+            "options interval_boundaries_months and estimand_times_months",
+            file=trial.path, field="survival",
+        )
+    return tuple(sorted(times)), efs
 
 
 def time_unit_notes(trials: Iterable[Trial]) -> list[str]:
@@ -508,13 +585,14 @@ class SurvivalModel:
     def __init__(
         self, trials: Trial | Sequence[Trial], *, options: SurvivalOptions | None = None
     ) -> None:
-        self.options = (options or SurvivalOptions()).with_illness_death_defaults()
+        self.options = options or SurvivalOptions()
         all_trials = (trials,) if isinstance(trials, Trial) else tuple(trials)
         if not all_trials:
             raise EvidenceError("a survival model needs at least one trial", field="trials")
         self._all_trials = all_trials
         self._uses: list[_Use] = []
         self.trials = self._select_trials(all_trials)
+        self.options = self.options.with_follow_up(self.trials[0])
         self.target = self.trials[0]
         self.arms = (self.target.experimental, self.target.control)
         self._terms = self._plan()
@@ -919,10 +997,13 @@ class SurvivalModel:
 
             # Control-arm log hazards: a random walk over intervals, per trial and transition.
             level_z = pm.Normal("baseline_level_z", 0.0, 1.0, dims=("trial", "transition"))
-            walk_z = pm.Normal("baseline_walk_z", 0.0, 1.0, dims=("trial", "transition", "step"))
-            steps = smooth_sd * walk_z
-            walk = running_sum(steps)
-            log_h0 = base_mean[None, :, None] + base_sd * level_z[:, :, None] + walk
+            log_h0 = base_mean[None, :, None] + base_sd * level_z[:, :, None]
+            if len(edges) > 2:  # one interval has no walk
+                walk_z = pm.Normal("baseline_walk_z", 0.0, 1.0,
+                                   dims=("trial", "transition", "step"))
+                log_h0 = log_h0 + running_sum(smooth_sd * walk_z)
+            else:
+                log_h0 = pt.repeat(log_h0, 1, axis=2)
 
             # Treatment effects: common log HR, transition and interval deviations.
             if several and o.borrowing == "none":
