@@ -502,15 +502,23 @@ def jax_runtime() -> ModuleType:
     return jax
 
 
-def graph_inputs(outputs: Sequence[Any]) -> list[Any]:
-    """Return the leaves (inputs, constants, shared variables) of the graph of ``outputs``."""
+def _traversal() -> ModuleType:
     import importlib
 
     try:
-        traversal = importlib.import_module("pytensor.graph.traversal")
+        return importlib.import_module("pytensor.graph.traversal")
     except ImportError:  # pragma: no cover - PyTensor before 2.32
-        traversal = importlib.import_module("pytensor.graph.basic")
-    return list(traversal.graph_inputs(list(outputs)))
+        return importlib.import_module("pytensor.graph.basic")
+
+
+def graph_inputs(outputs: Sequence[Any]) -> list[Any]:
+    """Return the leaves (inputs, constants, shared variables) of the graph of ``outputs``."""
+    return list(_traversal().graph_inputs(list(outputs)))
+
+
+def graph_ancestors(outputs: Sequence[Any]) -> set[Any]:
+    """Return every variable the graph of ``outputs`` is computed from (and themselves)."""
+    return set(_traversal().ancestors(list(outputs)))
 
 
 def jax_function(inputs: Sequence[Any], outputs: Sequence[Any]) -> Any:

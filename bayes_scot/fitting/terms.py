@@ -16,6 +16,10 @@ per model, like the deterministics) and labels each from the builder:
   ``evidence_table()`` (the longitudinal model) gives each element's endpoint from the
   entry it comes from, or each variable's from its evidence group; anything else is the
   target trial's evidence on every endpoint.
+
+A variable that sums terms of several endpoints into one value (the longitudinal model's
+discounted external estimates) is labelled with all of them, so for each of those
+endpoints it counts whole as that endpoint's external evidence.
 """
 
 from __future__ import annotations
