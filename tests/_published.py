@@ -1,11 +1,14 @@
 """Reduce public patient-level trial data to what a paper publishes (test helper).
 
-The patient-level data are the randomised trials lifelines ships (no download at run
-time): GBSG-2 (Schumacher et al. 1994; hormonal therapy yes/no, 686 women, times in days)
+The patient-level data are copies of the randomised trials lifelines ships, stored in
+``tests/data`` (no download at run time; ``tests/data/README.md`` gives their sources):
+GBSG-2 (Schumacher et al. 1994; hormonal therapy yes/no, 686 women, times in days)
 and the Rossi et al. (1980) recidivism experiment (financial aid yes/no, 432 released
 prisoners followed 52 weeks, times in weeks). Each function returns a :class:`Trial`
 holding one route of evidence, as a paper would print it, in months; the reference
-answers come from the same patients (lifelines' Cox and Kaplan-Meier fits).
+answers come from the same patients: the Cox model of ``survival_reference`` (Efron
+ties, checked against lifelines' estimates) and the package's Kaplan-Meier estimator
+(checked against lifelines' in ``test_stats_kaplan_meier``).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from survival_reference import cox_information, cox_log_hr, load
 
 from bayes_scot.evidence import (
     Arm,
@@ -27,6 +31,7 @@ from bayes_scot.evidence import (
     Trial,
 )
 from bayes_scot.evidence.endpoints import Endpoint
+from bayes_scot.stats.kaplan_meier import KaplanMeier, kaplan_meier
 
 DAYS_PER_MONTH = 365.25 / 12.0
 SOURCE = Source(citation="lifelines.datasets (public patient-level data)",
@@ -52,25 +57,24 @@ class PatientData:
 
     def cox(self) -> tuple[float, float]:
         """Patient-level Cox log hazard ratio (experimental vs control) and its SE."""
-        from lifelines import CoxPHFitter
+        time, event = self.frame["time"], self.frame["event"]
+        x = (self.frame["arm"] == self.arms[0]).astype(float)
+        beta = cox_log_hr(time, event, x)
+        return beta, 1.0 / math.sqrt(cox_information(beta, time, event, x))
 
-        data = pd.DataFrame({"time": self.frame["time"], "event": self.frame["event"],
-                             "x": (self.frame["arm"] == self.arms[0]).astype(float)})
-        fit = CoxPHFitter().fit(data, "time", "event")
-        return float(fit.params_["x"]), float(fit.standard_errors_["x"])
+    def km(self, arm: str) -> KaplanMeier:
+        d = self.arm(arm)
+        return kaplan_meier(d["time"], d["event"])
 
     def kaplan_meier(self, arm: str, times) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """KM survival, its 95% CI half-width on the probability scale, numbers at risk."""
-        from lifelines import KaplanMeierFitter
-
         d = self.arm(arm)
-        km = KaplanMeierFitter().fit(d["time"], d["event"])
+        km = self.km(arm)
         times = np.asarray(times, dtype=float)
-        s = km.survival_function_at_times(times).to_numpy()
+        s = km.at(times)
         # Greenwood SE on the probability scale.
-        table = km.event_table
-        at = table.index.to_numpy()
-        n_at, d_at = table["at_risk"].to_numpy(), table["observed"].to_numpy()
+        at = km.times
+        n_at, d_at = km.n_risk.astype(float), km.events.astype(float)
         with np.errstate(divide="ignore", invalid="ignore"):
             inc = np.where(n_at > d_at, d_at / (n_at * (n_at - d_at)), 0.0)
         green = np.array([inc[at <= t].sum() for t in times])
@@ -92,9 +96,7 @@ class PatientData:
 
 
 def gbsg2() -> PatientData:
-    from lifelines.datasets import load_gbsg2
-
-    df = load_gbsg2()
+    df = load("gbsg2")
     frame = pd.DataFrame({"time": df["time"] / DAYS_PER_MONTH, "event": df["cens"],
                           "arm": np.where(df["horTh"] == "yes", "tamoxifen", "no_tamoxifen")})
     endpoint = Endpoint(name="recurrence_free", label="Recurrence-free survival",
@@ -103,9 +105,7 @@ def gbsg2() -> PatientData:
 
 
 def rossi() -> PatientData:
-    from lifelines.datasets import load_rossi
-
-    df = load_rossi()
+    df = load("rossi")
     frame = pd.DataFrame({"time": df["week"] * 7.0 / DAYS_PER_MONTH, "event": df["arrest"],
                           "arm": np.where(df["fin"] == 1, "aid", "no_aid")})
     endpoint = Endpoint(name="arrest_free", label="Arrest-free survival",
@@ -145,14 +145,13 @@ def km_estimates(data: PatientData, times, *, with_ci: bool = False) -> Trial:
 
 def digitised_curves(data: PatientData, risk_times) -> Trial:
     """Each arm's KM step curve (its corners) with the risk table and total events."""
-    from lifelines import KaplanMeierFitter
-
     entries = []
     for a in data.arms:
         d = data.arm(a)
-        sf = KaplanMeierFitter().fit(d["time"], d["event"]).survival_function_
-        t = sf.index.to_numpy(dtype=float)
-        s = sf.iloc[:, 0].to_numpy(dtype=float)
+        km = data.km(a)
+        # The step curve from (0, 1), as a published figure draws it.
+        t = np.concatenate([[0.0], km.times[km.times > 0]])
+        s = np.concatenate([[1.0], km.survival[km.times > 0]])
         # The corners a digitiser clicks: the level before and after each drop.
         times = np.repeat(t, 2)[1:]
         surv = np.repeat(s, 2)[:-1]

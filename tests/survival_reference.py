@@ -41,6 +41,12 @@ def _efron_score(beta: float, time: np.ndarray, event: np.ndarray,
     return score, information
 
 
+def cox_information(beta: float, time, event, x) -> float:
+    """Observed information of the Efron partial likelihood at ``beta`` (1 / SE squared)."""
+    time, event, x = (np.asarray(v, dtype=float) for v in (time, event, x))
+    return _efron_score(beta, time, event.astype(int), x)[1]
+
+
 def cox_log_hr(time, event, x) -> float:
     """Log hazard ratio of a binary covariate ``x`` (Cox model, Efron ties)."""
     time, event, x = (np.asarray(v, dtype=float) for v in (time, event, x))
