@@ -44,7 +44,7 @@ def install_stand_in_families(monkeypatch: pytest.MonkeyPatch) -> Callable[..., 
     """
     import bayes_scot.fitting
     import bayes_scot.reanalysis as reanalysis_module
-    import bayes_scot.spec as spec_module
+    import bayes_scot.spec.records as spec_module
 
     def install(classes: Mapping[str, type], options: type, compiled: Any,
                 diagnostics: Any) -> None:

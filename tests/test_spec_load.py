@@ -9,7 +9,7 @@ from typing import Literal
 
 import pytest
 
-import bayes_scot.spec as spec_module
+import bayes_scot.spec.records as spec_module
 from bayes_scot.errors import EvidenceError, SpecError
 from bayes_scot.spec import AnalysisSpec, list_specs, load_spec, spec_path
 from bayes_scot.stats.priors import DEFAULT_GRID_NAMES
@@ -259,7 +259,7 @@ class FakeOptions:
 
 @pytest.fixture
 def fake_options(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(spec_module, "_options_class", lambda family: FakeOptions)
+    monkeypatch.setattr(spec_module, "options_class", lambda family: FakeOptions)
 
 
 def with_options(body: str) -> str:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bayes_scot.errors import SpecError
-from bayes_scot.prior_overrides import parse_cli_prior
 from bayes_scot.spec import load_spec
+from bayes_scot.spec.overrides import parse_cli_prior
 from bayes_scot.stats.priors import ratio_prior, sd_from_tail
 
 

@@ -44,7 +44,7 @@ def _names(text: str) -> list[str]:
 
 
 def _explicit_prior(text: str) -> tuple[str, str, str]:
-    from bayes_scot.prior_overrides import parse_cli_prior
+    from bayes_scot.spec.overrides import parse_cli_prior
 
     try:
         ((family, priors),) = parse_cli_prior([text]).items()

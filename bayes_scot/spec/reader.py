@@ -1,586 +1,48 @@
-"""Analysis specifications: the statistical analysis plan as data.
-
-A specification is a TOML file that says, before any model is run, what the reanalysis
-is: which trials and population, which model families with which options, which endpoints
-and estimands are reported, the named prior grid and the scale of every prior, MCIDs,
-which estimands enter joint probabilities, sampler settings and the seed. The format is
-documented in ``docs/spec-format.md``; the shipped specifications (``scot_itt``, the
-default, ``scot_pp`` and ``scot_borrowing``) are commented examples of every key.
+"""Read an analysis specification (TOML) into an :class:`~bayes_scot.spec.AnalysisSpec`.
 
 :func:`load_spec` reads and checks a file strictly: an unknown key, a value of the wrong
 type, a missing trial file or an unknown option raises :class:`~bayes_scot.errors.SpecError`
-naming the file and the key, in one line. The result is a frozen :class:`AnalysisSpec`;
-:meth:`AnalysisSpec.with_overrides` returns a modified copy (fewer draws, another seed,
-a subset of the priors) without touching the file.
+naming the file and the key, in one line.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
-import hashlib
 import importlib
 import math
 import types
 import typing
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, Literal
 
 from bayes_scot.conventions import DEFAULT_SEED, MAX_SEED
 from bayes_scot.errors import EvidenceError, SpecError
 from bayes_scot.files import parse_toml, read_input
-from bayes_scot.fitting.settings import (
-    BACKENDS,
-    BackendName,
-    SamplerSettings,
-    sampler_size_problem,
+from bayes_scot.fitting.settings import BACKENDS, sampler_size_problem
+from bayes_scot.spec import records
+from bayes_scot.spec.records import (
+    DEFAULT_SPEC,
+    AnalysisSpec,
+    CalibrationSpec,
+    CustomPrior,
+    FamilySpec,
+    JointSpec,
+    McidOverride,
+    PriorScale,
+    SamplerSpec,
+    TrialSpec,
 )
 from bayes_scot.stats.estimands import mcid_problem
-from bayes_scot.stats.priors import DEFAULT_GRID_NAMES, EffectPrior, prior_grid
+from bayes_scot.stats.priors import DEFAULT_GRID_NAMES
 
-__all__ = [
-    "DEFAULT_SPEC",
-    "FAMILIES",
-    "AnalysisSpec",
-    "CalibrationSpec",
-    "CustomPrior",
-    "FamilySpec",
-    "JointSpec",
-    "McidOverride",
-    "PriorScale",
-    "SamplerSpec",
-    "TrialSpec",
-    "list_specs",
-    "load_spec",
-    "spec_path",
-]
+__all__ = ["list_specs", "load_spec", "spec_path"]
 
-DEFAULT_SPEC = "scot_itt"
-"""Name of the specification run when none is given (SCOT, intention to treat)."""
-
-FAMILIES: Mapping[str, tuple[str, str, str]] = MappingProxyType(
-    {
-        "survival": ("bayes_scot.builders.survival", "survival_model", "SurvivalOptions"),
-        "longitudinal": (
-            "bayes_scot.builders.longitudinal",
-            "LongitudinalModel",
-            "LongitudinalOptions",
-        ),
-        "composite": ("bayes_scot.builders.composite", "CompositeModel", "CompositeOptions"),
-    }
-)
-"""Model families a specification can run: name -> (module, builder class, options class).
-
-A family's ``[<family>.options]`` table maps one-to-one onto its options dataclass.
-"""
 
 def _packaged() -> Any:
     """Return the folder of specifications installed with the package."""
     return resources.files("bayes_scot") / "specs"
-
-
-# -- records ----------------------------------------------------------------------------
-@dataclass(frozen=True, kw_only=True)
-class TrialSpec:
-    """One trial of the analysis.
-
-    Parameters
-    ----------
-    name : str
-        The trial's short name (``"scot"``); a shipped trial when ``path`` is empty.
-    path : str, optional
-        A trial file in the documented format, resolved relative to the specification.
-    population : str, default "itt"
-        Analysis population of the trial's evidence that the models use.
-    assumptions : tuple of str
-        Assumptions the analysis makes about this trial's evidence that the paper does
-        not state (e.g. about the population of a Kaplan-Meier estimate). Reports show
-        them.
-    """
-
-    name: str
-    path: str = ""
-    population: str = "itt"
-    assumptions: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, kw_only=True)
-class SamplerSpec:
-    """Sampler settings (see :class:`bayes_scot.fitting.SamplerSettings`)."""
-
-    draws: int = 1000
-    tune: int = 1000
-    chains: int = 4
-    target_accept: float = 0.9
-    backend: BackendName = "nutpie"
-    max_treedepth: int = 10
-
-    def to_settings(self, **changes: Any) -> SamplerSettings:
-        """Return these settings as :class:`~bayes_scot.fitting.SamplerSettings`.
-
-        Parameters
-        ----------
-        **changes
-            Fields to replace, e.g. ``backend="nutpie"`` or ``progressbar=True``.
-        """
-        return SamplerSettings(**{**dataclasses.asdict(self), **changes})
-
-
-@dataclass(frozen=True, kw_only=True)
-class CustomPrior:
-    """An explicit normal prior ``N(mean, sd)`` on a family's effect parameter(s)."""
-
-    mean: float
-    sd: float
-    statement: str = ""
-    label: str = ""
-
-
-@dataclass(frozen=True, kw_only=True)
-class PriorScale:
-    """How the named grid is scaled for one treatment-effect parameter.
-
-    The fields are the arguments of :func:`bayes_scot.stats.priors.prior_grid`, on the
-    parameter's own scale (a log hazard ratio, a mean difference in points).
-
-    Parameters
-    ----------
-    design_effect : float
-        The hoped-for effect (optimistic priors are centred on it).
-    benefit : {"lower", "higher"}
-        Which direction of the parameter favours the experimental arm.
-    reference_sd : float
-        SD of the weakly informative reference prior.
-    mcid : float, optional
-        Minimal clinically important effect; skeptical priors are defined from it.
-    measure : str, optional
-        ``"HR"`` (or another ratio) when the parameter is a log ratio.
-    neutral_limits : mapping of str to float, optional
-        Half-widths of the neutral priors' 95% ranges by strength.
-    """
-
-    design_effect: float
-    benefit: Literal["lower", "higher"]
-    reference_sd: float
-    mcid: float | None = None
-    measure: str = ""
-    neutral_limits: Mapping[str, float] | None = None
-
-    def grid(self) -> dict[str, EffectPrior]:
-        """Return the 13 named priors for this parameter (:func:`prior_grid`)."""
-        return prior_grid(
-            design_effect=self.design_effect,
-            benefit=self.benefit,
-            reference_sd=self.reference_sd,
-            mcid=self.mcid,
-            neutral_limits=None if self.neutral_limits is None else dict(self.neutral_limits),
-            measure=self.measure or None,
-        )
-
-
-@dataclass(frozen=True, kw_only=True)
-class FamilySpec:
-    """One model family of the analysis.
-
-    Parameters
-    ----------
-    family : {"survival", "longitudinal", "composite"}
-    trials : tuple of str
-        Names of the analysis's trials this family is fitted to (default: all).
-    endpoints : tuple of str
-        Endpoints whose estimands are reported (default: all the family reports).
-    estimands : tuple of str
-        Glob patterns on estimand identifiers (``"survival_difference_*"``) selecting the
-        estimands reported (default: all).
-    options : mapping
-        Fields of the family's options dataclass, checked against it on loading.
-    priors : PriorScale, optional
-        Scale of the named grid on every effect parameter of the family.
-    effect_priors : mapping of str to PriorScale
-        Per-parameter scales that replace ``priors`` for the named effect parameters.
-    custom_priors : mapping of str to CustomPrior
-        Explicit priors added to the family's grid under their names.
-    population : str, optional
-        Population of the trials' evidence for this family, when it differs from the
-        ``[[trials]]`` one (``"all"`` lets the builder take baselines from any population
-        and follow-up from one). Empty: each trial's own.
-    external : tuple of str
-        External evidence given to the family's builder, which uses it only as explicitly
-        discounted evidence, never as trial data: ``"external"`` for the shipped external
-        evidence (:func:`bayes_scot.data.load_external`), ``"<trial>:<population>"`` for
-        a population of a shipped trial (e.g. ``"astis:french_subcohort"``).
-    assumptions : tuple of str
-        Assumptions of this family's analysis that the papers do not state.
-    model_based : bool, default True
-        Composite family only: also compute the model-based GRCS from the reference fits
-        of the survival and longitudinal families (skipped when either is not run).
-    sampler : mapping
-        Sampler settings (``[<family>.sampler]``) that replace the analysis-wide
-        ``[sampler]`` ones for this family's fits; see :meth:`sampler_settings`.
-    """
-
-    family: str
-    trials: tuple[str, ...] = ()
-    endpoints: tuple[str, ...] = ()
-    estimands: tuple[str, ...] = ()
-    options: Mapping[str, Any] = field(default_factory=dict)
-    priors: PriorScale | None = None
-    effect_priors: Mapping[str, PriorScale] = field(default_factory=dict)
-    custom_priors: Mapping[str, CustomPrior] = field(default_factory=dict)
-    population: str = ""
-    external: tuple[str, ...] = ()
-    assumptions: tuple[str, ...] = ()
-    model_based: bool = True
-    sampler: Mapping[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        for name in ("options", "effect_priors", "custom_priors", "sampler"):
-            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
-
-    def sampler_settings(self, base: SamplerSpec) -> SamplerSpec:
-        """Return the analysis-wide sampler settings with this family's replacements.
-
-        Parameters
-        ----------
-        base : SamplerSpec
-            The ``[sampler]`` table of the analysis.
-
-        Returns
-        -------
-        SamplerSpec
-        """
-        return dataclasses.replace(base, **self.sampler) if self.sampler else base
-
-    def options_object(self) -> Any:
-        """Build the family's options dataclass from :attr:`options`.
-
-        Returns
-        -------
-        object
-            An instance of the family's options class (e.g. ``SurvivalOptions``).
-        """
-        return _options_class(self.family)(**self.options)
-
-    def selects(self, endpoint: str, estimand: str) -> bool:
-        """Whether an estimand is reported under :attr:`endpoints` and :attr:`estimands`."""
-        if self.endpoints and endpoint not in self.endpoints:
-            return False
-        if self.estimands:
-            return any(fnmatch.fnmatchcase(estimand, p) for p in self.estimands)
-        return True
-
-    def prior_sets(
-        self,
-        effect_parameters: Sequence[str],
-        names: Sequence[str],
-        defaults: Mapping[str, EffectPrior] | None = None,
-    ) -> dict[str, dict[str, EffectPrior]]:
-        """Return the priors of every named grid entry, for every effect parameter.
-
-        Parameters
-        ----------
-        effect_parameters : sequence of str
-            The builder's ``effect_parameters``.
-        names : sequence of str
-            Prior names, in order: grid names and this family's custom priors.
-        defaults : mapping of str to EffectPrior, optional
-            The builder's own named grid (e.g. ``CompositeModel.default_priors()``), used
-            for every effect parameter that the specification gives no scale.
-
-        Returns
-        -------
-        dict
-            ``prior name -> {effect parameter -> EffectPrior}``, in the order of
-            ``names``.
-
-        Raises
-        ------
-        SpecError
-            If a parameter has no prior scale or a name is neither a grid name nor a
-            custom prior of this family.
-        """
-        grids: dict[str, dict[str, EffectPrior]] = {}
-        for parameter in effect_parameters:
-            scale = self.effect_priors.get(parameter, self.priors)
-            if scale is not None:
-                grids[parameter] = scale.grid()
-            elif defaults is not None:
-                grids[parameter] = dict(defaults)
-            elif any(n not in self.custom_priors for n in names):
-                raise SpecError(
-                    f"no prior scale for effect parameter {parameter!r}: add "
-                    f"[{self.family}.priors] or [{self.family}.effect_priors.{parameter}]",
-                    field=f"{self.family}.priors",
-                )
-        result: dict[str, dict[str, EffectPrior]] = {}
-        for name in names:
-            if name in self.custom_priors:
-                c = self.custom_priors[name]
-                prior = EffectPrior(
-                    name=name, family="custom", strength="", mean=c.mean, sd=c.sd,
-                    statement=c.statement or f"specified: N({c.mean:g}, {c.sd:g}^2)",
-                    label=c.label or name,
-                )
-                result[name] = dict.fromkeys(effect_parameters, prior)
-            elif name in DEFAULT_GRID_NAMES and all(name in grids[p] for p in effect_parameters):
-                result[name] = {p: grids[p][name] for p in effect_parameters}
-            else:
-                raise SpecError(
-                    f"prior {name!r} is neither a grid prior ({', '.join(DEFAULT_GRID_NAMES)}) "
-                    f"nor a custom prior of the {self.family} family",
-                    field="priors.grid",
-                )
-        return result
-
-
-@dataclass(frozen=True, kw_only=True)
-class McidOverride:
-    """An MCID that replaces the model's for the estimands matching ``pattern``.
-
-    Parameters
-    ----------
-    pattern : str
-        ``"endpoint:estimand"`` with glob wildcards, e.g. ``"efs:survival_difference_*"``.
-    value : float
-        Threshold on the estimand's own scale.
-    source : str
-        Where the value comes from.
-    """
-
-    pattern: str
-    value: float
-    source: str
-
-    def matches(self, endpoint: str, estimand: str) -> bool:
-        """Whether the override applies to ``endpoint:estimand``."""
-        return fnmatch.fnmatchcase(f"{endpoint}:{estimand}", self.pattern)
-
-
-@dataclass(frozen=True, kw_only=True)
-class JointSpec:
-    """Estimands whose joint probability of superiority the report gives.
-
-    Parameters
-    ----------
-    estimands : tuple of str
-        ``"endpoint:estimand"`` keys.
-    threshold : {"null", "mcid"}, default "null"
-        Superiority beyond the null value or beyond each estimand's MCID.
-    """
-
-    estimands: tuple[str, ...] = ()
-    threshold: Literal["null", "mcid"] = "null"
-
-
-@dataclass(frozen=True, kw_only=True)
-class CalibrationSpec:
-    """Defaults of ``bayes-scot calibrate`` and ``bayes-scot oc`` for this analysis.
-
-    Parameters
-    ----------
-    scheduler : str, default ""
-        Address of a Dask scheduler (``tcp://host:8786``); empty for a LocalCluster.
-    workers : int, optional
-        LocalCluster worker processes.
-    simulations : int, optional
-        Simulated trials (per true effect for operating characteristics).
-    hazard_ratios : tuple of float
-        True hazard ratios of the operating characteristics.
-    priors : tuple of str
-        Priors the operating characteristics are computed under.
-    threshold : float, optional
-        Superiority is declared when the posterior probability exceeds it.
-    """
-
-    scheduler: str = ""
-    workers: int | None = None
-    simulations: int | None = None
-    hazard_ratios: tuple[float, ...] = ()
-    priors: tuple[str, ...] = ()
-    threshold: float | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class AnalysisSpec:
-    """A complete analysis specification (see ``docs/spec-format.md``).
-
-    Parameters
-    ----------
-    name : str
-        Identifier, e.g. ``"scot_itt"``.
-    title : str
-        Title shown in reports.
-    description : str
-        What the analysis is, in a few sentences.
-    seed : int
-        Seed of every fit.
-    trials : tuple of TrialSpec
-        The trials, the primary one first.
-    families : tuple of FamilySpec
-        Model families run, in report order.
-    priors : tuple of str
-        Names of the priors every family is fitted under, in order.
-    reference_prior : str
-        The prior of the reference fit (power-scaling sensitivity, reproduce-the-paper).
-    mcids : tuple of McidOverride
-        MCID overrides, the first match winning.
-    joint : JointSpec
-        Estimands of the joint probabilities.
-    sampler : SamplerSpec
-        Draws, tuning, chains, target acceptance, backend.
-    path : str
-        The file the specification was read from (empty for one built in code).
-    text : str
-        The file's text, as read.
-    """
-
-    name: str
-    title: str
-    description: str = ""
-    seed: int = DEFAULT_SEED
-    trials: tuple[TrialSpec, ...]
-    families: tuple[FamilySpec, ...]
-    priors: tuple[str, ...] = DEFAULT_GRID_NAMES
-    reference_prior: str = "reference"
-    mcids: tuple[McidOverride, ...] = ()
-    joint: JointSpec = JointSpec()
-    sampler: SamplerSpec = SamplerSpec()
-    calibration: CalibrationSpec = CalibrationSpec()
-    path: str = ""
-    text: str = ""
-
-    @property
-    def sha256(self) -> str:
-        """SHA-256 of the specification's text (of its repr when built in code)."""
-        return hashlib.sha256((self.text or repr(self)).encode("utf-8")).hexdigest()
-
-    @property
-    def assumptions(self) -> tuple[str, ...]:
-        """Every stated assumption, prefixed with its trial's or family's name."""
-        return tuple(
-            [f"{t.name}: {a}" for t in self.trials for a in t.assumptions]
-            + [f"{f.family}: {a}" for f in self.families for a in f.assumptions]
-        )
-
-    def family(self, name: str) -> FamilySpec:
-        """Return the :class:`FamilySpec` called ``name``.
-
-        Raises
-        ------
-        KeyError
-            If the analysis does not run that family.
-        """
-        for f in self.families:
-            if f.family == name:
-                return f
-        raise KeyError(f"the analysis {self.name!r} does not run the {name} family")
-
-    def trial(self, name: str) -> TrialSpec:
-        """Return the :class:`TrialSpec` called ``name``."""
-        for t in self.trials:
-            if t.name == name:
-                return t
-        raise KeyError(f"the analysis {self.name!r} has no trial {name!r}")
-
-    def mcid_for(self, endpoint: str, estimand: str) -> McidOverride | None:
-        """Return the first MCID override matching an estimand, if any."""
-        return next((m for m in self.mcids if m.matches(endpoint, estimand)), None)
-
-    def with_overrides(self, **overrides: Any) -> AnalysisSpec:
-        """Return a copy with some settings replaced.
-
-        Parameters
-        ----------
-        **overrides
-            ``draws``, ``tune``, ``chains``, ``target_accept``, ``backend``,
-            ``max_treedepth`` (sampler, for
-            every family: they also replace the families' own ``[<family>.sampler]``);
-            ``seed``; ``priors`` (a sequence of names, or explicit priors: a mapping of
-            family names to mappings of new names to priors, or of new names to priors
-            when one family runs; a prior is ``(mean, sd)`` on the family's scale or a
-            ratio statement such as ``"HR 0.8 with 5% below 0.5"``; see
-            :mod:`bayes_scot.prior_overrides`); ``population``
-            (of the primary trial, and of every family whose options name one);
-            ``families`` (a subset of family names, in order; the ``[joint]`` estimands
-            of endpoints no kept family reports are dropped);
-            ``title``. ``None`` values are ignored.
-
-        Returns
-        -------
-        AnalysisSpec
-
-        Raises
-        ------
-        SpecError
-            For an unknown override or a bad value, naming it.
-        """
-        spec = self
-        where = f"{self.path or self.name} (override)"
-        sampler_keys = {"draws", "tune", "chains", "target_accept", "backend", "max_treedepth"}
-        sampler_changes = {}
-        for key, value in overrides.items():
-            if value is None:
-                continue
-            if key in sampler_keys:
-                sampler_changes[key] = value
-            elif key == "seed":
-                spec = dataclasses.replace(spec, seed=_check_int(value, where, "seed", 0,
-                                                                  maximum=MAX_SEED))
-            elif key == "title":
-                spec = dataclasses.replace(spec, title=_check_str(value, where, "title"))
-            elif key == "priors":
-                spec = _override_priors(spec, value, where)
-            elif key == "population":
-                population = _check_str(value, where, "population")
-                first = dataclasses.replace(spec.trials[0], population=population)
-                families = tuple(
-                    dataclasses.replace(f, options={**f.options, "population": population})
-                    if "population" in f.options else f
-                    for f in spec.families
-                )
-                spec = dataclasses.replace(spec, trials=(first, *spec.trials[1:]),
-                                           families=families)
-            elif key == "families":
-                names = [value] if isinstance(value, str) else list(value)
-                unknown = [n for n in names if n not in {f.family for f in spec.families}]
-                if unknown or not names:
-                    raise SpecError(
-                        f"families must name some of {', '.join(f.family for f in spec.families)}",
-                        file=where, field="families",
-                    )
-                kept = tuple(spec.family(n) for n in names)
-                # A joint estimand stays when a kept family reports its endpoint (a
-                # family without an endpoint list reports all of its own).
-                joint = tuple(
-                    key for key in spec.joint.estimands
-                    if any(not f.endpoints or key.split(":", 1)[0] in f.endpoints
-                           for f in kept)
-                )
-                spec = dataclasses.replace(
-                    spec, families=kept,
-                    joint=dataclasses.replace(spec.joint, estimands=joint),
-                )
-            else:
-                raise SpecError(
-                    "unknown override; known: backend, chains, draws, families, population, "
-                    "priors, seed, target_accept, title, tune",
-                    file=where, field=key,
-                )
-        if sampler_changes:
-            spec = dataclasses.replace(
-                spec, sampler=_read_sampler(sampler_changes, where, base=spec.sampler)
-            )
-            # An explicit override applies to every family, replacing its own setting.
-            spec = dataclasses.replace(spec, families=tuple(
-                dataclasses.replace(f, sampler={k: v for k, v in f.sampler.items()
-                                                 if k not in sampler_changes})
-                for f in spec.families
-            ))
-        return spec
 
 
 # -- loading ----------------------------------------------------------------------------
@@ -688,7 +150,7 @@ def _read_spec(
     if not data:
         raise SpecError("the specification is empty", file=file)
     allowed = {"analysis", "trials", "sampler", "priors", "mcids", "joint", "calibration",
-               *FAMILIES}
+               *records.FAMILIES}
     _no_unknown(data, allowed, file, "")
     analysis = _table(data, "analysis", file, required=True)
     _no_unknown(analysis, {"name", "title", "description", "seed"}, file, "analysis")
@@ -718,14 +180,14 @@ def _read_spec(
                         field="priors.reference")
 
     families = []
-    for family in FAMILIES:
+    for family in records.FAMILIES:
         if family in data:
             spec = _read_family(family, _table(data, family, file), file, trial_names)
             if spec is not None:
                 families.append(spec)
     if not families:
         raise SpecError(
-            f"no model family to run: add a [{'], ['.join(FAMILIES)}] table",
+            f"no model family to run: add a [{'], ['.join(records.FAMILIES)}] table",
             file=file,
         )
     for f in families:
@@ -853,9 +315,10 @@ def _shipped_trials() -> tuple[str, ...] | None:
 
 def _read_sampler(
     table: Mapping[str, Any], file: str, *, where: str = "sampler",
-    base: SamplerSpec = SamplerSpec(),
+    base: SamplerSpec | None = None,
 ) -> SamplerSpec:
     """Read a sampler table; keys it does not set keep their value in ``base``."""
+    base = base if base is not None else SamplerSpec()
     _no_unknown(table, {f.name for f in dataclasses.fields(SamplerSpec)}, file, where)
     draws = _check_int(table.get("draws", base.draws), file, f"{where}.draws", 1)
     tune = _check_int(table.get("tune", base.tune), file, f"{where}.tune", 0)
@@ -1043,7 +506,7 @@ def _read_options(family: str, table: Mapping[str, Any], file: str) -> Mapping[s
     if not table:
         return {}
     try:
-        cls = _options_class(family)
+        cls = records.options_class(family)
     except ImportError:
         raise SpecError(f"the {family} model is not available in this installation",
                         file=file, field=family) from None
@@ -1066,31 +529,6 @@ def _read_options(family: str, table: Mapping[str, Any], file: str) -> Mapping[s
     return values
 
 
-def _options_class(family: str) -> type:
-    module, _builder, options = FAMILIES[family]
-    return getattr(importlib.import_module(module), options)
-
-
-# -- overrides --------------------------------------------------------------------------
-def _override_priors(spec: AnalysisSpec, value: Any, where: str) -> AnalysisSpec:
-    if isinstance(value, str):
-        value = [v.strip() for v in value.split(",") if v.strip()]
-    if isinstance(value, Mapping):
-        from bayes_scot.prior_overrides import override_priors
-
-        return override_priors(spec, value, where)
-    names = tuple(_check_str_list(list(value), where, "priors"))
-    if not names:
-        raise SpecError("must name at least one prior", file=where, field="priors")
-    for name in names:
-        for f in spec.families:
-            if name not in DEFAULT_GRID_NAMES and name not in f.custom_priors:
-                raise SpecError(
-                    f"unknown prior {name!r}; known: {', '.join(DEFAULT_GRID_NAMES)}",
-                    file=where, field="priors",
-                )
-    reference = spec.reference_prior if spec.reference_prior in names else names[0]
-    return dataclasses.replace(spec, priors=names, reference_prior=reference)
 
 
 # -- checking helpers -------------------------------------------------------------------

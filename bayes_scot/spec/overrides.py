@@ -31,15 +31,16 @@ import dataclasses
 import math
 import re
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from bayes_scot.conventions import MAX_SEED
 from bayes_scot.errors import EvidenceError, SpecError
-from bayes_scot.stats.priors import EffectPrior, ratio_prior
+from bayes_scot.spec.reader import _check_int, _check_str, _check_str_list, _read_sampler
+from bayes_scot.spec.records import AnalysisSpec, CustomPrior, FamilySpec
+from bayes_scot.stats.priors import DEFAULT_GRID_NAMES, EffectPrior, ratio_prior
 
-if TYPE_CHECKING:
-    from bayes_scot.spec import AnalysisSpec, CustomPrior, FamilySpec
-
-__all__ = ["RATIO_STATEMENT", "override_priors", "parse_cli_prior", "parse_prior",
+__all__ = ["RATIO_STATEMENT", "apply_overrides", "override_priors", "parse_cli_prior",
+           "parse_prior",
            "ratio_measure"]
 
 RATIO_STATEMENT = re.compile(
@@ -77,8 +78,6 @@ def parse_prior(value: Any, *, measure: str, where: str, field: str) -> CustomPr
     SpecError
         One line naming the prior, for anything that is not a valid prior.
     """
-    from bayes_scot.spec import CustomPrior
-
     if isinstance(value, CustomPrior):
         return value
     if isinstance(value, EffectPrior):
@@ -104,8 +103,6 @@ def parse_prior(value: Any, *, measure: str, where: str, field: str) -> CustomPr
 
 def _ratio(match: re.Match[str], text: str, *, measure: str, where: str,
            field: str) -> CustomPrior:
-    from bayes_scot.spec import CustomPrior
-
     if not measure:
         raise SpecError(f"{text!r} is a statement on a ratio scale, but this family's effect "
                         "parameter is not a log ratio: give (mean, sd) on its own scale",
@@ -192,3 +189,105 @@ def parse_cli_prior(items: Sequence[str]) -> dict[str, dict[str, str]]:
                              "survival.hopeful='HR 0.8 with 5% below 0.5'")
         out.setdefault(family, {})[name.strip()] = prior.strip()
     return out
+
+
+def _override_priors(spec: AnalysisSpec, value: Any, where: str) -> AnalysisSpec:
+    if isinstance(value, str):
+        value = [v.strip() for v in value.split(",") if v.strip()]
+    if isinstance(value, Mapping):
+        return override_priors(spec, value, where)
+    names = tuple(_check_str_list(list(value), where, "priors"))
+    if not names:
+        raise SpecError("must name at least one prior", file=where, field="priors")
+    for name in names:
+        for f in spec.families:
+            if name not in DEFAULT_GRID_NAMES and name not in f.custom_priors:
+                raise SpecError(
+                    f"unknown prior {name!r}; known: {', '.join(DEFAULT_GRID_NAMES)}",
+                    file=where, field="priors",
+                )
+    reference = spec.reference_prior if spec.reference_prior in names else names[0]
+    return dataclasses.replace(spec, priors=names, reference_prior=reference)
+
+
+def apply_overrides(spec: AnalysisSpec, overrides: Mapping[str, Any]) -> AnalysisSpec:
+    """Return ``spec`` with some settings replaced (:meth:`AnalysisSpec.with_overrides`).
+
+    Parameters
+    ----------
+    spec : AnalysisSpec
+    overrides : mapping
+        The keyword arguments of :meth:`~bayes_scot.spec.AnalysisSpec.with_overrides`.
+
+    Returns
+    -------
+    AnalysisSpec
+
+    Raises
+    ------
+    SpecError
+        For an unknown override or a bad value, naming it.
+    """
+    where = f"{spec.path or spec.name} (override)"
+    sampler_keys = {"draws", "tune", "chains", "target_accept", "backend", "max_treedepth"}
+    sampler_changes = {}
+    for key, value in overrides.items():
+        if value is None:
+            continue
+        if key in sampler_keys:
+            sampler_changes[key] = value
+        elif key == "seed":
+            spec = dataclasses.replace(spec, seed=_check_int(value, where, "seed", 0,
+                                                              maximum=MAX_SEED))
+        elif key == "title":
+            spec = dataclasses.replace(spec, title=_check_str(value, where, "title"))
+        elif key == "priors":
+            spec = _override_priors(spec, value, where)
+        elif key == "population":
+            population = _check_str(value, where, "population")
+            first = dataclasses.replace(spec.trials[0], population=population)
+            families = tuple(
+                dataclasses.replace(f, options={**f.options, "population": population})
+                if "population" in f.options else f
+                for f in spec.families
+            )
+            spec = dataclasses.replace(spec, trials=(first, *spec.trials[1:]),
+                                       families=families)
+        elif key == "families":
+            names = [value] if isinstance(value, str) else list(value)
+            unknown = [n for n in names if n not in {f.family for f in spec.families}]
+            if unknown or not names:
+                raise SpecError(
+                    f"families must name some of {', '.join(f.family for f in spec.families)}",
+                    file=where, field="families",
+                )
+            kept = tuple(spec.family(n) for n in names)
+            # A joint estimand stays when a kept family reports its endpoint (a
+            # family without an endpoint list reports all of its own).
+            joint = tuple(
+                key for key in spec.joint.estimands
+                if any(not f.endpoints or key.split(":", 1)[0] in f.endpoints
+                       for f in kept)
+            )
+            spec = dataclasses.replace(
+                spec, families=kept,
+                joint=dataclasses.replace(spec.joint, estimands=joint),
+            )
+        else:
+            raise SpecError(
+                "unknown override; known: backend, chains, draws, families, population, "
+                "priors, seed, target_accept, title, tune",
+                file=where, field=key,
+            )
+    if sampler_changes:
+        spec = dataclasses.replace(
+            spec, sampler=_read_sampler(sampler_changes, where, base=spec.sampler)
+        )
+        # An explicit override applies to every family, replacing its own setting.
+        spec = dataclasses.replace(spec, families=tuple(
+            dataclasses.replace(f, sampler={k: v for k, v in f.sampler.items()
+                                             if k not in sampler_changes})
+            for f in spec.families
+        ))
+    return spec
+
