@@ -236,6 +236,15 @@ class PiecewiseExponentialModel:
 
     # -- evidence ---------------------------------------------------------------------------
     @property
+    def likelihood_terms(self) -> tuple[tuple[str, tuple[str, ...], dict[str, Any],
+                                              dict[str, Any]], ...]:
+        """The likelihood terms in the order that numbers their data containers (read only).
+
+        Each is ``(kind, entries, data, extra)``.
+        """
+        return tuple(self._planned.terms)
+
+    @property
     def horizon(self) -> float:
         """Last boundary of the interval grid, in months."""
         return float(self.edges[-1])

@@ -625,6 +625,14 @@ class SurvivalModel:
 
     # -- evidence ---------------------------------------------------------------------------
     @property
+    def likelihood_terms(self) -> tuple[_Term, ...]:
+        """The likelihood terms in the order that numbers their data containers (read only).
+
+        Each has ``kind``, ``trial``, ``entries``, ``data``, ``times`` and ``extra``.
+        """
+        return tuple(self._terms)
+
+    @property
     def horizon(self) -> float:
         """Last boundary of the interval grid, in months."""
         return float(self.boundaries[-1])

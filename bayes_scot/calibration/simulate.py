@@ -207,7 +207,7 @@ class SurvivalSimulator(Simulator):
     """The illness-death model: patients simulated from the drawn transition hazards."""
 
     def __init__(self, builder: Any, family: str) -> None:
-        terms = builder._terms  # the evidence plan: what each likelihood term reads
+        terms = builder.likelihood_terms  # what each likelihood term reads
         unknown = sorted({t.kind for t in terms} - _SURVIVAL_KINDS)
         if unknown:
             raise SpecError(
