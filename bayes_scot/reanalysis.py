@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-import importlib
 import platform
 import sys
 import time
@@ -33,6 +32,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from bayes_scot import _compat
+from bayes_scot.builders.base import FAMILIES, ExactPosterior, ModelBuilder
 from bayes_scot.conventions import CREDIBLE_LEVEL
 from bayes_scot.errors import EvidenceError, SpecError
 from bayes_scot.evidence import Trial
@@ -52,7 +52,7 @@ from bayes_scot.results import (
     tipping_points,
     trajectories,
 )
-from bayes_scot.spec import FAMILIES, AnalysisSpec, FamilySpec, load_spec
+from bayes_scot.spec import AnalysisSpec, FamilySpec, load_spec
 from bayes_scot.stats.estimands import EstimandDraws, mcid_problem
 
 __all__ = ["MODEL_BASED_EVIDENCE", "MODEL_BASED_ROUTE", "PROVENANCE_PACKAGES", "Reanalysis",
@@ -271,14 +271,13 @@ class _Runner:
         started = time.perf_counter()
         builder = self.build(family, trials)
         # A family with an exact posterior (the composite's direct route) needs no MCMC.
-        exact = getattr(builder, "exact_sampler", None)
-        compiled = exact() if exact is not None else compile_model(
-            builder.model, backend=settings.backend, key=getattr(builder, "structure_key", None)
+        compiled = builder.exact_sampler() if isinstance(builder, ExactPosterior) else (
+            compile_model(builder.model, backend=settings.backend, key=builder.structure_key)
         )
         self.say(f"bayes-scot: {family.family}: model built and compiled in "
                  f"{time.perf_counter() - started:.1f} s")
         prior_sets = family.prior_sets(
-            tuple(builder.effect_parameters), spec.priors, defaults=_builder_grid(builder)
+            tuple(builder.effect_parameters), spec.priors, defaults=builder.prior_grid()
         )
         # The fit's gate checks the free parameters; every reported estimand (a function
         # of them) is checked on its own draws by the table.
@@ -330,16 +329,15 @@ class _Runner:
             )
         return builder, fits, time.perf_counter() - started
 
-    def build(self, family: FamilySpec, trials: Mapping[str, Trial]) -> Any:
+    def build(self, family: FamilySpec, trials: Mapping[str, Trial]) -> ModelBuilder:
         """Build one family's model on its trials and external evidence."""
-        module_name, builder_name, _options = FAMILIES[family.family]
-        builder_class = getattr(importlib.import_module(module_name), builder_name)
+        factory = FAMILIES[family.family].factory()
         selected = [self.family_trial(trials[name], family) for name in family.trials]
         kwargs: dict[str, Any] = {"options": self.options(family, selected[0])}
         if family.external:
             sources = [self.external_source(name) for name in family.external]
             kwargs["external"] = sources[0] if len(sources) == 1 else sources
-        return builder_class(selected[0] if len(selected) == 1 else selected, **kwargs)
+        return factory(selected[0] if len(selected) == 1 else selected, **kwargs)
 
     def model_based_grcs(
         self, builders: Mapping[str, Any], fits: Sequence[PriorFit], trials: Mapping[str, Trial]
@@ -500,15 +498,6 @@ class _Runner:
                             file=self.spec.path or self.spec.name,
                             field=f"mcids.{override.pattern}.value")
         return dataclasses.replace(e, mcid=override.value, mcid_source=override.source)
-
-
-def _builder_grid(builder: Any) -> Mapping[str, Any] | None:
-    """Return the builder's own named prior grid (used where the spec gives no scale)."""
-    for method in ("default_priors", "prior_grid"):
-        function = getattr(builder, method, None)
-        if callable(function):
-            return function()
-    return None
 
 
 def _version(package: str) -> str:

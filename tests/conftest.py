@@ -45,6 +45,7 @@ def install_stand_in_families(monkeypatch: pytest.MonkeyPatch) -> Callable[..., 
     import bayes_scot.fitting
     import bayes_scot.reanalysis as reanalysis_module
     import bayes_scot.spec.records as spec_module
+    from bayes_scot.builders.base import Family
 
     def install(classes: Mapping[str, type], options: type, compiled: Any,
                 diagnostics: Any) -> None:
@@ -52,7 +53,7 @@ def install_stand_in_families(monkeypatch: pytest.MonkeyPatch) -> Callable[..., 
         for cls in (options, *classes.values()):
             setattr(module, cls.__name__, cls)
         monkeypatch.setitem(sys.modules, module.__name__, module)
-        families = {name: (module.__name__, cls.__name__, options.__name__)
+        families = {name: Family(module.__name__, cls.__name__, options.__name__)
                     for name, cls in classes.items()}
         monkeypatch.setattr(spec_module, "FAMILIES", families)
         monkeypatch.setattr(reanalysis_module, "FAMILIES", families)

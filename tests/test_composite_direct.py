@@ -219,7 +219,7 @@ def _fake_posterior(model: CompositeModel, prior: EffectPrior, n=(4, 5000)) -> a
 
 def test_prior_data_names_match_the_model(scot) -> None:
     model = CompositeModel(scot)
-    prior = model.default_priors()["skeptical_strong"]
+    prior = model.prior_grid()["skeptical_strong"]
     data = model.prior_data(prior)
     assert set(data) == {"net_benefit_prior_mean", "net_benefit_prior_sd"}
     assert data["net_benefit_prior_sd"] == pytest.approx(prior.sd)
@@ -244,7 +244,7 @@ def test_model_log_density_is_finite(scot) -> None:
 
 def test_estimands_from_draws_match_the_closed_form(scot) -> None:
     model = CompositeModel(scot)
-    prior = model.default_priors()["reference"]
+    prior = model.prior_grid()["reference"]
     estimands = {e.estimand: e for e in model.estimands(_fake_posterior(model, prior))}
     assert set(estimands) == {
         "net_benefit_54", "win_probability_54", "win_odds_54", "win_ratio_54"
@@ -266,7 +266,7 @@ def test_estimands_from_draws_match_the_closed_form(scot) -> None:
 
 def test_reproduce_sets_the_published_percentages_against_the_predictive(scot) -> None:
     model = CompositeModel(scot)
-    idata = _fake_posterior(model, model.default_priors()["reference"])
+    idata = _fake_posterior(model, model.prior_grid()["reference"])
     table = model.reproduce(idata)
     assert list(table.columns) == REPRODUCE_COLUMNS
     assert list(table["arm"]) == ["hsct", "cyc"]
@@ -286,7 +286,7 @@ def test_repr_names_the_entry(scot) -> None:
 def test_closed_form_posterior_helper_matches_builder(itt54, scot) -> None:
     effect = pairwise_effect(itt54, experimental="hsct", control="cyc")
     direct = pairwise_posterior(effect, 0.0, 0.5, prior="reference")
-    built = CompositeModel(scot).closed_form(CompositeModel(scot).default_priors()["reference"])
+    built = CompositeModel(scot).closed_form(CompositeModel(scot).prior_grid()["reference"])
     assert direct.mean == pytest.approx(built.mean)
     assert direct.sd == pytest.approx(built.sd)
 
@@ -299,7 +299,7 @@ def test_closed_form_posterior_helper_matches_builder(itt54, scot) -> None:
 def test_exact_sampler_is_the_conjugate_formula(scot, name) -> None:
     """The direct route's reported posterior is N(m1, s1^2) of the normal-normal update."""
     model = CompositeModel(scot)
-    prior = model.default_priors()[name]
+    prior = model.prior_grid()[name]
     settings = SamplerSettings(chains=4, draws=1000)
     idata = model.exact_sampler().sample(model.prior_data(prior), settings=settings,
                                          seed=SEED, log_likelihood=True)
@@ -340,7 +340,7 @@ def test_exact_sampler_is_the_conjugate_formula(scot, name) -> None:
 def test_exact_sampler_is_deterministic_and_checks_its_data(scot) -> None:
     model = CompositeModel(scot)
     sampler = model.exact_sampler()
-    grid = model.default_priors()
+    grid = model.prior_grid()
     fits = sampler.sample_many({n: model.prior_data(grid[n]) for n in ("reference",
                                                                        "neutral_strong")},
                                seed=3)

@@ -28,7 +28,7 @@ def fits():
     builder = CompositeModel(load_trial("scot"))
     compiled = compile_model(builder.model, key=builder.structure_key)
     compilations = cache_info().compilations
-    grid = builder.default_priors()
+    grid = builder.prior_grid()
     idatas = {
         name: compiled.sample(builder.prior_data(grid[name]), settings=SETTINGS, seed=SEED)
         for name in PRIORS
@@ -81,7 +81,7 @@ def test_reproduce_uses_the_models_posterior_predictive(fits) -> None:
     assert not table["outside"].any()
     # The replicate's spread: SD of the estimate's predictive is sqrt(sd1^2 + SE^2) on the
     # net-benefit scale, i.e. 50 sqrt(...) percentage points on the percentage scale.
-    exact = builder.closed_form(builder.default_priors()["reference"])
+    exact = builder.closed_form(builder.prior_grid()["reference"])
     half_width = 50 * 1.96 * math.sqrt(exact.sd**2 + builder.observation.se**2)
     observed = (table.loc[0, "upper"] - table.loc[0, "lower"]) / 2
     assert observed == pytest.approx(half_width, rel=0.05)

@@ -50,7 +50,7 @@ def test_composite_prior_group_and_estimands_follow_the_prior() -> None:
     from bayes_scot.builders.composite import CompositeModel
 
     builder = CompositeModel(load_trial("scot", population="itt"))
-    prior = builder.default_priors()["optimistic_moderate"]
+    prior = builder.prior_grid()["optimistic_moderate"]
     posterior = _compat.get_group(
         _compat.inference_data(posterior=PriorSampler(builder.model).sample(
             builder.prior_data(prior), chains=CHAINS, draws=DRAWS, seed=1)), "posterior")

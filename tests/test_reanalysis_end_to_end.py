@@ -60,7 +60,7 @@ def test_composite_direct_route_is_exact_and_longitudinal_rows_say_what_drove_th
     table = result.table().set_index(["endpoint", "estimand", "prior"])
     model = CompositeModel(result.trials["scot"])
     for prior in ("reference", "skeptical_strong"):
-        exact = model.closed_form(model.default_priors()[prior])
+        exact = model.closed_form(model.prior_grid()[prior])
         row = table.loc[("grcs", "net_benefit_54", prior)]
         # 2 x 150 quantiles of the exact posterior: P within 1/300 of Phi(m1 / s1).
         assert row["p_superior"] == pytest.approx(norm.cdf(exact.mean / exact.sd),

@@ -63,7 +63,7 @@ class StandIn:
     def reproduce(self, idata: Any) -> pd.DataFrame | None:
         return None
 
-    def default_priors(self) -> dict[str, Any]:
+    def prior_grid(self) -> dict[str, Any]:
         from bayes_scot.stats.priors import prior_grid
 
         return prior_grid(design_effect=0.2, benefit="higher", reference_sd=0.5)

@@ -64,7 +64,7 @@ class StandInModel:
             "arm": "hsct", "time_months": 54.0, "statistic": "events", "published": 10.0,
             "median": 10.0, "lower": 5.0, "upper": 15.0, "outside": False}])
 
-    def default_priors(self) -> dict[str, Any]:
+    def prior_grid(self) -> dict[str, Any]:
         from bayes_scot.stats.priors import prior_grid
 
         return prior_grid(design_effect=0.2, benefit="higher", reference_sd=0.5)

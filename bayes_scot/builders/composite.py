@@ -35,6 +35,7 @@ import xarray as xr
 from scipy.special import ndtri
 from scipy.stats import norm
 
+from bayes_scot.builders.base import EvidenceUse, evidence_log_frame
 from bayes_scot.conventions import CREDIBLE_LEVEL, DEFAULT_SEED
 from bayes_scot.errors import EvidenceError
 from bayes_scot.evidence import PairwiseSummary, Trial, get_endpoint
@@ -191,7 +192,7 @@ class CompositeModel:
     >>> model = CompositeModel(load_trial("scot"))
     >>> round(model.observation.estimate, 3), round(model.observation.se, 3)
     (0.332, 0.129)
-    >>> posterior = model.closed_form(model.default_priors()["reference"])
+    >>> posterior = model.closed_form(model.prior_grid()["reference"])
     >>> round(posterior.p_superior(), 3)
     0.994
     """
@@ -228,7 +229,7 @@ class CompositeModel:
         )
         self.effect_parameters: tuple[str, ...] = (self.options.scale,)
         self.structure_key: tuple[str, ...] = ("composite_direct", self.options.scale)
-        start = prior or self.default_priors()["reference"]
+        start = prior or self.prior_grid()["reference"]
         self.model = self._build(start)
 
     def __repr__(self) -> str:
@@ -257,7 +258,7 @@ class CompositeModel:
             pairwise_summary("grcs_observed", effect, estimate=estimate, se=se)
         return model
 
-    def default_priors(self) -> dict[str, EffectPrior]:
+    def prior_grid(self) -> dict[str, EffectPrior]:
         """Return the package's named grid of 13 priors on the effect parameter.
 
         Returns
@@ -273,6 +274,35 @@ class CompositeModel:
             reference_sd=self.options.effect_reference_sd,
             measure="WO" if self.options.scale == "log_win_odds" else None,
         )
+
+    def default_priors(self) -> dict[str, EffectPrior]:
+        """Return :meth:`prior_grid` (this method's former name)."""
+        return self.prior_grid()
+
+    @property
+    def evidence_log(self) -> pd.DataFrame:
+        """Every pairwise summary of the composite endpoint, and whether it is used.
+
+        Returns
+        -------
+        pandas.DataFrame
+            :func:`~bayes_scot.builders.base.evidence_log_frame` of one
+            :class:`~bayes_scot.builders.base.EvidenceUse` per entry.
+        """
+        uses = []
+        for e in self.trial.evidence(PairwiseSummary, endpoint=ENDPOINT):
+            if e.id == self.entry.id:
+                uses.append(EvidenceUse(
+                    trial=self.trial.name, entry=e.id, used=True, term="grcs_observed",
+                    note=f"{self.options.scale} {self.observation.estimate:.3f} "
+                         f"(SE {self.observation.se:.3f}, from {self.observation.se_method})",
+                ))
+                continue
+            why = (f"population {e.population!r}" if e.population != self.population
+                   else f"{e.time_months:g} months, not the analysed {self.options.time_months:g}")
+            uses.append(EvidenceUse(trial=self.trial.name, entry=e.id, used=False,
+                                    note=f"not analysed: {why}"))
+        return evidence_log_frame(uses)
 
     def prior_data(self, prior: EffectPrior | Mapping[str, EffectPrior]) -> dict[str, np.ndarray]:
         """Values of the model's prior data containers for ``prior``.
@@ -327,7 +357,7 @@ class CompositeModel:
         Parameters
         ----------
         priors : mapping of str to EffectPrior, optional
-            Default :meth:`default_priors`.
+            Default :meth:`prior_grid`.
         level : float, default :data:`~bayes_scot.conventions.CREDIBLE_LEVEL`
 
         Returns
@@ -336,7 +366,7 @@ class CompositeModel:
             Columns ``prior, estimand, median, lower, upper, p_superior``; ``p_superior``
             is the posterior probability that HSCT wins more often than it loses.
         """
-        priors = priors or self.default_priors()
+        priors = priors or self.prior_grid()
         frames = [self.closed_form(p).summary(level) for p in priors.values()]
         return pd.concat(frames).reset_index()[
             ["prior", "estimand", "median", "lower", "upper", "p_superior"]

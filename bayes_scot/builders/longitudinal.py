@@ -25,7 +25,7 @@ For endpoint :math:`e`, arm :math:`a` and visit :math:`t_v` (months, baseline fi
 * across the endpoints with evidence of their own, :math:`\theta_e \sim N(\bar\theta,
   \tau^2)`, :math:`\bar\theta` carrying the named prior
   (:meth:`LongitudinalModel.prior_data`); :math:`\tau` measures how much the endpoints
-  borrow from each other (:meth:`LongitudinalModel.borrowing`). An endpoint without
+  borrow from each other (:meth:`LongitudinalModel.endpoint_pooling`). An endpoint without
   evidence of its own takes the named prior directly, so its posterior is its prior;
 * HSCT (experimental) change :math:`= c_e + \delta_e`; CYC (control) change :math:`= c_e`.
 
@@ -62,6 +62,7 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from bayes_scot.builders._graph import prepend_zero, running_sum
+from bayes_scot.builders.base import EvidenceUse, evidence_log_frame
 from bayes_scot.conventions import CREDIBLE_LEVEL, DEFAULT_SEED
 from bayes_scot.errors import EvidenceError, SpecError
 from bayes_scot.evidence.entries import (
@@ -401,6 +402,13 @@ class EvidenceTerm:
     design: str = ""
     model_time_months: float | None = None
     window_months: tuple[float, float] | None = None
+
+    def use(self) -> EvidenceUse:
+        """Return the term as an evidence-log record (``group`` is its ``term``)."""
+        detail = {f.name: getattr(self, f.name) for f in fields(self)
+                  if f.name not in ("study", "entry", "used", "group", "note")}
+        return EvidenceUse(trial=self.study, entry=self.entry, used=self.used,
+                           term=self.group, note=self.note, detail=detail)
 
     @property
     def span(self) -> tuple[float, float] | None:
@@ -1008,8 +1016,21 @@ class LongitudinalModel:
         plan.unused.extend(external_unused)
         return plan
 
-    def evidence_table(self) -> pd.DataFrame:
+    @property
+    def evidence_log(self) -> pd.DataFrame:
         """Every published number considered, whether it is used, how, and with what weight.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per number, trial rows first:
+            :func:`~bayes_scot.builders.base.evidence_log_frame` of
+            :meth:`EvidenceTerm.use`.
+        """
+        return evidence_log_frame(term.use() for term in self._plan.terms())
+
+    def evidence_table(self) -> pd.DataFrame:
+        """Return :attr:`evidence_log` with the :class:`EvidenceTerm` field names.
 
         Returns
         -------
@@ -1566,7 +1587,15 @@ class LongitudinalModel:
         return np.concatenate([c, b], axis=1)
 
     def borrowing(self, idata: Any) -> pd.DataFrame:
-        r"""Tabulate how much each endpoint's effect borrows from the others.
+        """Return :meth:`endpoint_pooling` (this method's former name)."""
+        return self.endpoint_pooling(idata)
+
+    def endpoint_pooling(self, idata: Any) -> pd.DataFrame:
+        r"""Tabulate how much each endpoint's effect borrows from the other endpoints.
+
+        Borrowing here is across the endpoints of one trial (the hierarchy on the
+        standardised effect), not across trials as in
+        :func:`bayes_scot.builders.survival.borrowing_table`.
 
         Parameters
         ----------

@@ -128,12 +128,10 @@ def _context(spec: str, family: str, settings_items: tuple[tuple[str, Any], ...]
         raise SpecError(f"the spec does not run the {family} family",
                         file=str(spec), field="family") from None
     settings = SamplerSettings(**dict(settings_items))
-    compiled = compile_model(builder.model, backend=settings.backend,
-                             key=getattr(builder, "structure_key", None))
-    grid_method = getattr(builder, "prior_grid", None) or builder.default_priors
+    compiled = compile_model(builder.model, backend=settings.backend, key=builder.structure_key)
     chosen = loaded.family(family)
     grid = chosen.prior_sets(tuple(builder.effect_parameters), loaded.priors,
-                             defaults=grid_method())
+                             defaults=builder.prior_grid())
     return _Context(builder, compiled, make_simulator(builder, family), settings, grid)
 
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 import hashlib
-import importlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
+from bayes_scot.builders.base import FAMILIES
 from bayes_scot.conventions import DEFAULT_SEED
 from bayes_scot.errors import SpecError
 from bayes_scot.fitting.settings import BackendName, SamplerSettings
@@ -39,28 +39,9 @@ __all__ = [
 DEFAULT_SPEC = "scot_itt"
 """Name of the specification run when none is given (SCOT, intention to treat)."""
 
-FAMILIES: Mapping[str, tuple[str, str, str]] = MappingProxyType(
-    {
-        "survival": ("bayes_scot.builders.survival", "survival_model", "SurvivalOptions"),
-        "longitudinal": (
-            "bayes_scot.builders.longitudinal",
-            "LongitudinalModel",
-            "LongitudinalOptions",
-        ),
-        "composite": ("bayes_scot.builders.composite", "CompositeModel", "CompositeOptions"),
-    }
-)
-"""Model families a specification can run: name -> (module, builder class, options class).
-
-A family's ``[<family>.options]`` table maps one-to-one onto its options dataclass.
-"""
-
-
-
 def options_class(family: str) -> type:
     """Return the options dataclass of a model family (imported on first use)."""
-    module, _builder, options = FAMILIES[family]
-    return getattr(importlib.import_module(module), options)
+    return FAMILIES[family].options_class()
 
 
 
