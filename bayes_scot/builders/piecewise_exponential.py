@@ -77,6 +77,7 @@ from bayes_scot.evidence import (
 )
 from bayes_scot.likelihood import survival as lik
 from bayes_scot.stats.estimands import EstimandDraws
+from bayes_scot.stats.kaplan_meier import event_shares
 from bayes_scot.stats.priors import EffectPrior
 
 __all__ = ["PiecewiseExponentialModel", "default_times", "survival_endpoints"]
@@ -460,15 +461,8 @@ class PiecewiseExponentialModel:
             t = pooled.loc[pooled["event"] > 0, "time"].to_numpy(dtype=float)
             k = np.clip(np.searchsorted(edges, t, side="right") - 1, 0, len(edges) - 2)
             counts = np.bincount(k, minlength=len(edges) - 1).astype(float)
-        elif plan.pooled:
-            times = np.array([0.0] + [p[0] for p in plan.pooled])
-            log_s = np.log(np.clip([1.0] + [p[1] for p in plan.pooled], 1e-9, 1.0))
-            # Log-linear interpolation of the pooled survival at the boundaries; flat
-            # beyond the last datum (no events expected where nothing was observed).
-            at = np.exp(np.interp(edges, times, log_s))
-            counts = -np.diff(at)
         else:
-            counts = np.ones(len(edges) - 1)
+            return event_shares(edges, plan.pooled)
         if counts.sum() <= 0:
             counts = np.ones(len(edges) - 1)
         return counts / counts.sum()

@@ -6,31 +6,54 @@ for one trial or several. Event-free survival is the probability of the event-fr
 and overall survival the probability of being alive, so :math:`S_{OS}(t) \ge S_{EFS}(t)`
 in every posterior draw.
 
-Model (trial :math:`s`, transition :math:`j`, interval :math:`k`; control arm hazards
+Model (trial :math:`s`, transition :math:`j` = 01 organ failure, 02 death while
+event-free, 12 death after organ failure, interval :math:`k`; control arm hazards
 :math:`h^{(0)}`, experimental arm hazards :math:`h^{(1)}`):
 
 .. math::
 
     \log h^{(0)}_{sjk} &= m_j + \sigma_0 z_{sj} + \sum_{l=1}^{k} \sigma_{rw} w_{sjl}
         && \text{(random walk across intervals)} \\
-    \log h^{(1)}_{sjk} &= \log h^{(0)}_{sjk} + \beta_{sjk} \\
-    \beta_{sjk} &= \theta_s + \nu_j + \delta_{jk}
-        && \text{(log hazard ratio)} \\
+    h^{(1)}_{s,01,k} + h^{(1)}_{s,02,k} &= e^{\beta_{sk}}
+        \bigl(h^{(0)}_{s,01,k} + h^{(0)}_{s,02,k}\bigr)
+        && \text{(EFS: the hazard of leaving the event-free state)} \\
+    \operatorname{logit} \pi^{(1)}_{sk} &= \operatorname{logit} \pi^{(0)}_{sk} + \psi,
+        \quad \pi = \frac{h_{02}}{h_{01} + h_{02}}
+        && \text{(which event ends event-free survival)} \\
+    \beta_{sk} &= \theta_s + \tau_t \bigl(u_k - \textstyle\sum_l \omega_l u_l\bigr)
+        && \text{(EFS log hazard ratio in interval } k) \\
+    \log h^{(1)}_{s,12,k} &= \log h^{(0)}_{s,12,k} + \theta_s + \nu
+        + \tau_t \bigl(v_k - \textstyle\sum_l \omega_l v_l\bigr)
+        && \text{(death after organ failure)} \\
     \theta_s &= \mu + \gamma r_s + \tau \eta_s
         && \text{(trial effect; } r_s \text{ regimen indicator)} \\
     \mu &\sim N(\mu_0, s_0^2)
         && \text{(the prior grid)} \\
-    \nu_j \sim N(0, \sigma_\nu^2),\ \delta_{jk} &\sim N(0, \tau_t^2),\
-        \tau_t \sim HN(\cdot),\ \tau \sim HN(\cdot),\ z, w, \eta \sim N(0, 1),
+    \psi, \nu \sim N(0, \sigma_\nu^2),\ \sigma_\nu &\sim HN(s_\nu),\
+        \tau_t \sim HN(s_t),\ \tau \sim HN(\cdot),\ z, w, u, v, \eta \sim N(0, 1),
 
-with :math:`\sigma_0`, :math:`\sigma_{rw}` and :math:`\sigma_\nu` fixed (options).
+with :math:`\sigma_0` and :math:`\sigma_{rw}` fixed (options) and :math:`\omega_k` the
+expected share of the target trial's EFS events in interval :math:`k`
+(:func:`bayes_scot.stats.kaplan_meier.event_shares`, from its pooled EFS).
 
-The prior grid applies to :math:`\mu`, the log hazard ratio shared by all three
-transitions (organ failure, death while event-free, death after organ failure) under
-proportional hazards: "HSCT lowers the hazard of every kind of event by a factor
-:math:`e^\mu`". Transition deviations :math:`\nu_j` and interval deviations
-:math:`\delta_{jk}` are shrunk towards it, so the effect may differ by transition and may
-vary over time (early treatment-related deaths, later benefit) when the data say so.
+The prior grid applies to :math:`\mu`, and because the interval deviations sum to zero
+with the weights :math:`\omega`, :math:`\theta_s = \sum_k \omega_k \beta_{sk}` *is* the
+event-weighted average log hazard ratio of event-free survival over follow-up: the
+quantity a Cox model of EFS estimates, reported as the EFS ``hazard_ratio_common``. So a
+named prior's statement ("5% probability that the hazard ratio is below 0.8") holds on
+that reported estimand exactly, and a sceptical prior shrinks the overall EFS effect the
+data see rather than a part the deviations can route around. The transition deviations
+(:math:`\psi`: HSCT changes which event ends EFS; :math:`\nu`: HSCT changes the death
+hazard after organ failure) have a hierarchical SD :math:`\sigma_\nu` (half-normal, scale
+``transition_effect_scale``); the interval deviations one, :math:`\tau_t` (scale
+``effect_pooling_scale``). ``effect_structure`` chooses between this partially pooled
+structure (``"per_transition"``), proportional hazards with one effect for every
+transition (``"common"``: :math:`\psi = \nu = \tau_t = 0`), and ``"independent"``
+effects (:math:`\psi \sim N(0, s_0^{\mathrm{ref}\,2})` unpooled, and death after organ
+failure its own log hazard ratio :math:`\lambda` with the named prior in place of
+:math:`\theta_s + \nu`). Overall survival has no parameter of its own: its hazard ratio
+and survival difference follow from all three transitions, and their prior
+probabilities are shown beside the posterior ones.
 
 Every parameterisation is non-centred; every prior hyperparameter and every evidence
 value is a data container, so the whole prior grid and any refit on data of the same
@@ -79,6 +102,7 @@ from bayes_scot.stats.illness_death import (
     restricted_mean_survival,
     state_probabilities,
 )
+from bayes_scot.stats.kaplan_meier import event_shares
 from bayes_scot.stats.priors import EffectPrior, prior_grid
 
 __all__ = [
@@ -137,8 +161,11 @@ class SurvivalOptions:
     effect_pooling_scale : float, default 0.5
         Half-normal scale of :math:`\\tau_t`, the SD of the interval deviations of the log
         hazard ratio: the shrinkage towards proportional hazards.
-    transition_effect_sd : float, default 0.5
-        SD of the transition deviations of the log hazard ratio from the common one.
+    transition_effect_scale : float, default 0.5
+        Half-normal scale of :math:`\\sigma_\\nu`, the SD of the transition deviations of
+        the illness-death model (which event ends event-free survival, and the death
+        hazard after organ failure) from the EFS effect; its 95th percentile, 0.98, is a
+        factor of 2.7 on the hazard ratio.
     borrowing : {"exchangeable", "regimen", "none"}, default "exchangeable"
         With several trials: exchangeable trial effects around the common one;
         ``"regimen"`` adds a term for trials whose experimental regimen differs from the
@@ -178,11 +205,13 @@ class SurvivalOptions:
         one-endpoint piecewise-exponential model), see :func:`survival_model`.
     endpoint : str, optional
         The endpoint of the one-endpoint model, when the trial reports several.
-    effect_structure : {"per_transition", "common"}, default "per_transition"
+    effect_structure : {"per_transition", "common", "independent"}, default "per_transition"
         How the log hazard ratio varies: partially pooled deviations by transition and
-        interval (illness-death) or by interval (one endpoint) around the common one
-        (default), or ``"common"``: one log hazard ratio for every transition and
-        interval (proportional hazards).
+        interval (illness-death) or by interval (one endpoint) around the endpoint's
+        event-weighted average (default); ``"common"``: one log hazard ratio for every
+        transition and interval (proportional hazards); ``"independent"`` (illness-death
+        only): no pooling between transitions, death after organ failure with its own
+        log hazard ratio under the same named prior.
     """
 
     interval_boundaries_months: tuple[float, ...] | None = None
@@ -191,7 +220,7 @@ class SurvivalOptions:
     baseline_log_hazard_sd: float = 1.5
     baseline_smoothing_sd: float = 0.4
     effect_pooling_scale: float = 0.5
-    transition_effect_sd: float = 0.5
+    transition_effect_scale: float = 0.5
     borrowing: Literal["exchangeable", "regimen", "none"] = "exchangeable"
     heterogeneity_scale: float = 0.5
     regimen_effect_sd: float = 0.5
@@ -205,7 +234,7 @@ class SurvivalOptions:
     reported_ratios: Literal["when_no_counts", "none"] = "when_no_counts"
     model: Literal["auto", "illness_death", "piecewise_exponential"] = "auto"
     endpoint: str | None = None
-    effect_structure: Literal["per_transition", "common"] = "per_transition"
+    effect_structure: Literal["per_transition", "common", "independent"] = "per_transition"
 
     def __post_init__(self) -> None:
         if self.interval_boundaries_months is not None:
@@ -220,7 +249,7 @@ class SurvivalOptions:
             object.__setattr__(self, "interval_boundaries_months", edges)
         for name, allowed in (
             ("model", ("auto", "illness_death", "piecewise_exponential")),
-            ("effect_structure", ("per_transition", "common")),
+            ("effect_structure", ("per_transition", "common", "independent")),
         ):
             if getattr(self, name) not in allowed:
                 raise EvidenceError(
@@ -233,7 +262,7 @@ class SurvivalOptions:
             raise EvidenceError("needs one value per transition", field="baseline_log_hazard_mean")
         for name in (
             "baseline_log_hazard_sd", "baseline_smoothing_sd", "effect_pooling_scale",
-            "transition_effect_sd", "heterogeneity_scale", "regimen_effect_sd",
+            "transition_effect_scale", "heterogeneity_scale", "regimen_effect_sd",
             "reference_sd", "design_hazard_ratio", "hazard_ratio_margin",
         ):  # fmt: skip
             value = getattr(self, name)
@@ -473,6 +502,22 @@ def survival_model(
     return PiecewiseExponentialModel(target, options=options)
 
 
+def _pooled_survival(trial: Trial) -> list[tuple[float, float]]:
+    """Pooled (both arms) EFS points ``(t, S(t))`` of a trial, or OS points without EFS."""
+    points: dict[str, dict[float, float]] = {_EFS: {}, _OS: {}}
+    for e in trial.entries:
+        if e.endpoint not in points:
+            continue
+        if isinstance(e, LandmarkEvents):
+            points[e.endpoint][float(e.time_months)] = 1.0 - sum(e.events.values()) / sum(
+                e.n.values()
+            )
+        elif isinstance(e, SurvivalEstimate):
+            points[e.endpoint][float(e.time_months)] = float(np.mean(list(e.survival.values())))
+    chosen = points[_EFS] or points[_OS]
+    return sorted(chosen.items())
+
+
 # -- the evidence plan ----------------------------------------------------------------------
 @dataclass
 class _Term:
@@ -620,6 +665,11 @@ class SurvivalModel:
                 ]
             )
         )
+        self.event_weights = event_shares(
+            np.asarray(self.options.interval_boundaries_months), _pooled_survival(self.target)
+        )
+        if self.options.effect_structure == "independent":
+            self.effect_parameters = ("log_hr", "log_hr_after_failure")
         self.model = self._build()
         self.structure_key = self._structure_key()
 
@@ -983,7 +1033,7 @@ class SurvivalModel:
     def _build(self) -> pm.Model:
         o = self.options
         edges = np.asarray(o.interval_boundaries_months)
-        n_trials, n_int = len(self.trials), len(edges) - 1
+        n_int = len(edges) - 1
         coords = {
             "trial": [t.name for t in self.trials],
             "arm": list(self.arms),
@@ -991,9 +1041,10 @@ class SurvivalModel:
             "transition": list(TRANSITIONS),
             "step": list(o.interval_labels[1:]),
             "month": self.curve_months.tolist(),
+            "hazard_line": ["event_free_exit", "death_after_failure"],
+            "deviation": ["event_split", "death_after_failure"],
         }
         reference = self.prior_grid()["reference"]
-        several = n_trials > 1
         with pm.Model(coords=coords) as model:
             prior_mean = pm.Data("log_hr_prior_mean", reference.mean)
             prior_sd = pm.Data("log_hr_prior_sd", reference.sd)
@@ -1013,43 +1064,18 @@ class SurvivalModel:
             else:
                 log_h0 = pt.repeat(log_h0, 1, axis=2)
 
-            # Treatment effects: common log HR, transition and interval deviations.
-            if several and o.borrowing == "none":
-                log_hr = pm.Normal("log_hr", prior_mean, prior_sd, dims="trial")
-                trial_effect = log_hr
-            else:
-                log_hr = pm.Normal("log_hr", prior_mean, prior_sd)
-                trial_effect = pt.ones(n_trials) * log_hr
-                if several:
-                    het_scale = pm.Data("heterogeneity_scale", o.heterogeneity_scale)
-                    tau_raw = pm.HalfNormal("heterogeneity_raw", 1.0)
-                    tau = pm.Deterministic("heterogeneity_sd", tau_raw * het_scale)
-                    eta_z = pm.Normal("trial_effect_z", 0.0, 1.0, dims="trial")
-                    # The first (target) trial anchors nothing special: all are exchangeable.
-                    trial_effect = trial_effect + tau * eta_z
-                    if o.borrowing == "regimen":
-                        regimen = pm.Data("regimen_indicator", self._regimen_indicator(),
-                                          dims="trial")
-                        regimen_sd = pm.Data("regimen_effect_sd", o.regimen_effect_sd)
-                        gamma_z = pm.Normal("regimen_effect_z", 0.0, 1.0)
-                        gamma = pm.Deterministic("regimen_effect", gamma_z * regimen_sd)
-                        trial_effect = trial_effect + gamma * regimen
+            # Treatment effects (module docstring): the EFS exit hazard's log HR around the
+            # trial effect, which event ends EFS, and the death hazard after organ failure.
+            log_hr, trial_effect = self._trial_effects(prior_mean, prior_sd)
             pm.Deterministic("trial_log_hr", trial_effect, dims="trial")
-            beta = trial_effect[:, None, None] + pt.zeros((len(TRANSITIONS), n_int))[None]
-            if o.effect_structure != "common":
-                pool_scale = pm.Data("effect_pooling_scale", o.effect_pooling_scale)
-                transition_sd = pm.Data("transition_effect_sd", o.transition_effect_sd)
-                nu_z = pm.Normal("transition_effect_z", 0.0, 1.0, dims="transition")
-                nu = transition_sd * nu_z
-                pool_raw = pm.HalfNormal("effect_pooling_raw", 1.0)
-                pool_sd = pm.Deterministic("effect_pooling_sd", pool_raw * pool_scale)
-                delta_z = pm.Normal("interval_effect_z", 0.0, 1.0,
-                                    dims=("transition", "interval"))
-                beta = beta + nu[None, :, None] + (pool_sd * delta_z)[None, :, :]
-            pm.Deterministic(
-                "log_hazard_ratio", beta, dims=("trial", "transition", "interval")
-            )
-            log_h = pt.stack([log_h0 + beta, log_h0], axis=1)  # (trial, arm, transition, k)
+            if o.effect_structure == "common":
+                beta = trial_effect[:, None, None] + pt.zeros((len(TRANSITIONS), n_int))[None]
+                log_h = pt.stack([log_h0 + beta, log_h0], axis=1)
+            else:
+                beta_efs, split, beta_after = self._effect_deviations(log_hr, trial_effect)
+                log_h = _pt_arm_log_hazards(log_h0, beta_efs, split, beta_after)
+            pm.Deterministic("log_hazard_ratio", log_h[:, 0] - log_h[:, 1],
+                             dims=("trial", "transition", "interval"))
             hazard_tk = pt.exp(log_h).transpose(0, 1, 3, 2)  # (trial, arm, interval, trans)
             hazard = pm.Deterministic(
                 "hazard", hazard_tk, dims=("trial", "arm", "interval", "transition")
@@ -1061,8 +1087,75 @@ class SurvivalModel:
                 "survival_os", curves[..., 0] + curves[..., 1], dims=("trial", "arm", "month")
             )
             self._add_likelihood(hazard, edges)
-        del n_int
         return model
+
+    def _trial_effects(
+        self, prior_mean: pt.TensorVariable, prior_sd: pt.TensorVariable
+    ) -> tuple[pt.TensorVariable, pt.TensorVariable]:
+        r"""Return the grid parameter :math:`\mu` and the trial effects :math:`\theta_s`."""
+        o = self.options
+        n_trials = len(self.trials)
+        if n_trials > 1 and o.borrowing == "none":
+            log_hr = pm.Normal("log_hr", prior_mean, prior_sd, dims="trial")
+            return log_hr, log_hr
+        log_hr = pm.Normal("log_hr", prior_mean, prior_sd)
+        trial_effect = pt.ones(n_trials) * log_hr
+        if n_trials == 1:
+            return log_hr, trial_effect
+        het_scale = pm.Data("heterogeneity_scale", o.heterogeneity_scale)
+        tau_raw = pm.HalfNormal("heterogeneity_raw", 1.0)
+        tau = pm.Deterministic("heterogeneity_sd", tau_raw * het_scale)
+        eta_z = pm.Normal("trial_effect_z", 0.0, 1.0, dims="trial")
+        # The first (target) trial anchors nothing special: all are exchangeable.
+        trial_effect = trial_effect + tau * eta_z
+        if o.borrowing == "regimen":
+            regimen = pm.Data("regimen_indicator", self._regimen_indicator(), dims="trial")
+            regimen_sd = pm.Data("regimen_effect_sd", o.regimen_effect_sd)
+            gamma_z = pm.Normal("regimen_effect_z", 0.0, 1.0)
+            gamma = pm.Deterministic("regimen_effect", gamma_z * regimen_sd)
+            trial_effect = trial_effect + gamma * regimen
+        return log_hr, trial_effect
+
+    def _effect_deviations(
+        self, log_hr: pt.TensorVariable, trial_effect: pt.TensorVariable
+    ) -> tuple[pt.TensorVariable, pt.TensorVariable, pt.TensorVariable]:
+        """Return the effects of the illness-death model's deviations around the trial's.
+
+        Returns the EFS log hazard ratios (trial, interval), the shift of the log odds
+        that death ends event-free survival, and the log hazard ratios of death after
+        organ failure (trial, interval).
+        """
+        o = self.options
+        weights = pm.Data("interval_event_share", self.event_weights, dims="interval")
+        pool_scale = pm.Data("effect_pooling_scale", o.effect_pooling_scale)
+        pool_sd = pm.Deterministic(
+            "effect_pooling_sd", pm.HalfNormal("effect_pooling_raw", 1.0) * pool_scale
+        )
+        u = pm.Normal("interval_effect_z", 0.0, 1.0, dims=("hazard_line", "interval"))
+        deviation = pool_sd * (u - pt.sum(weights[None, :] * u, axis=1, keepdims=True))
+        if o.effect_structure == "independent":
+            split_sd = pm.Data("transition_split_sd", o.reference_sd)
+            split = pm.Normal("transition_split_z", 0.0, 1.0) * split_sd
+            several_none = len(self.trials) > 1 and o.borrowing == "none"
+            after = pm.Normal(
+                "log_hr_after_failure",
+                pm.Data("log_hr_after_failure_prior_mean", 0.0),
+                pm.Data("log_hr_after_failure_prior_sd", o.reference_sd),
+                dims="trial" if several_none else None,
+            )
+            after_effect = after + (trial_effect - log_hr)  # the trial's deviation too
+        else:
+            scale = pm.Data("transition_effect_scale", o.transition_effect_scale)
+            sigma = pm.Deterministic(
+                "transition_effect_sd", pm.HalfNormal("transition_effect_raw", 1.0) * scale
+            )
+            z = pm.Normal("transition_effect_z", 0.0, 1.0, dims="deviation")
+            split = sigma * z[0]
+            after_effect = trial_effect + sigma * z[1]
+        split = pm.Deterministic("transition_split", split)
+        beta_efs = trial_effect[:, None] + deviation[0][None, :]
+        beta_after = after_effect[:, None] + deviation[1][None, :]
+        return beta_efs, split, beta_after
 
     def _regimen_indicator(self) -> np.ndarray:
         target_regimen = next(a.regimen for a in self.target.arms if a.role == "experimental")
@@ -1169,8 +1262,7 @@ class SurvivalModel:
             o.interval_boundaries_months, o.borrowing if len(self.trials) > 1 else "",
             self.max_count, tuple(self.curve_months), layout,
         )  # fmt: skip
-        if o.effect_structure == "common":
-            structure += ("common effect",)
+        structure += (o.effect_structure,)
         digest = hashlib.sha256(repr(structure).encode()).hexdigest()[:16]
         return ("SurvivalModel", digest)
 
@@ -1200,9 +1292,19 @@ class SurvivalModel:
         Returns
         -------
         dict of str to numpy.ndarray
-            ``{"log_hr_prior_mean": ..., "log_hr_prior_sd": ...}``.
+            ``{"log_hr_prior_mean": ..., "log_hr_prior_sd": ...}``, and with
+            ``effect_structure = "independent"`` the same for ``log_hr_after_failure``
+            (the prior of ``log_hr`` unless the mapping names one).
         """
-        return hazard_ratio_prior_data(prior, self.effect_parameters)
+        data = hazard_ratio_prior_data(prior, self.effect_parameters)
+        if "log_hr_after_failure" in self.effect_parameters:
+            after = prior
+            if isinstance(prior, Mapping):
+                after = prior.get("log_hr_after_failure", prior["log_hr"])
+            after_data = hazard_ratio_prior_data(cast(EffectPrior, after), ("log_hr",))
+            data.update({key.replace("log_hr", "log_hr_after_failure"): value
+                         for key, value in after_data.items()})
+        return data
 
     # -- outputs ----------------------------------------------------------------------------
     def transition_hazards(self, idata: Any, trial: str | None = None) -> xr.DataArray:
@@ -1332,7 +1434,7 @@ class SurvivalModel:
         common = posterior["trial_log_hr"].sel(trial=self.target.name).to_numpy()
         out.append(EstimandDraws(
             endpoint=_EFS, estimand="hazard_ratio_common",
-            label=(f"Common hazard ratio (all transitions, proportional part), "
+            label=(f"{names[_EFS]} hazard ratio, event-weighted average over follow-up, "
                    f"{label_exp} vs {label_ctl}"),
             draws=np.exp(common), null=1.0, superior="lower", mcid=o.hazard_ratio_margin,
             mcid_source=o.margin_source, unit="ratio", evidence=evidence,
@@ -1549,6 +1651,25 @@ def borrowing_table(
 
 
 # -- PyTensor kernels ---------------------------------------------------------------------
+def _pt_arm_log_hazards(log_h0, beta_efs, split, beta_after):
+    r"""Log hazards (trial, arm, transition, interval), experimental arm first.
+
+    The experimental arm's hazard of leaving the event-free state is the control arm's
+    times :math:`e^{\beta}`, shared between organ failure and death with log odds shifted
+    by ``split``; the hazard of death after organ failure is the control arm's times
+    :math:`e^{\beta_{12}}`. With ``split = 0`` and equal log HRs this is proportional
+    hazards on every transition.
+    """
+    lh01, lh02, lh12 = log_h0[:, 0], log_h0[:, 1], log_h0[:, 2]  # (trial, interval)
+    log_exit = pt.logaddexp(lh01, lh02) + beta_efs
+    logit_death = lh02 - lh01 + split
+    experimental = pt.stack(
+        [log_exit - pt.softplus(logit_death), log_exit - pt.softplus(-logit_death),
+         lh12 + beta_after], axis=1,
+    )  # fmt: skip
+    return pt.stack([experimental, log_h0], axis=1)
+
+
 def _pt_g(x: pt.TensorVariable) -> pt.TensorVariable:
     """``(1 - exp(-x)) / x`` with its series near 0 (safe gradients)."""
     small = pt.lt(pt.abs(x), 1e-5)

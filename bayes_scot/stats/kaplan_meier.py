@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +24,7 @@ __all__ = [
     "CleanedCurve",
     "KaplanMeier",
     "clean_curve",
+    "event_shares",
     "isotonic_decreasing",
     "kaplan_meier",
     "km_interval_summary",
@@ -416,3 +418,39 @@ def km_interval_summary(
         "effective_n": n[:-1] - c / 2.0,
         "exposure": (t[1:] - t[:-1]) * (n[:-1] + n[1:]) / 2.0,
     })
+
+
+def event_shares(
+    edges: np.ndarray, survival_points: Sequence[tuple[float, float]]
+) -> np.ndarray:
+    r"""Return the expected share of a trial's events per interval, from pooled survival.
+
+    Parameters
+    ----------
+    edges : numpy.ndarray
+        Interval boundaries (months), starting at 0 and increasing.
+    survival_points : sequence of (float, float)
+        ``(t, S(t))`` pairs of the pooled (both arms) survival the trial reports.
+
+    Returns
+    -------
+    numpy.ndarray
+        :math:`\omega_k = (S(t_{k-1}) - S(t_k)) / (1 - S(t_K))` with :math:`S` interpolated
+        log-linearly between the points (:math:`S(0) = 1`; constant hazard between
+        reported times) and flat beyond the last one (no events are expected where nothing
+        was observed); equal shares when the points imply no events at all. The weights
+        sum to one; an event-weighted mean of interval log hazard ratios with these weights
+        is what a Cox model's coefficient approximates under non-proportional hazards
+        (Xu and O'Quigley 2000, doi:10.1093/biostatistics/1.4.423).
+    """
+    edges = np.asarray(edges, dtype=float)
+    points = sorted((float(t), float(s)) for t, s in survival_points)
+    counts = np.zeros(len(edges) - 1)
+    if points:
+        times = np.array([0.0] + [t for t, _ in points])
+        log_s = np.log(np.clip([1.0] + [s for _, s in points], 1e-9, 1.0))
+        at = np.exp(np.interp(edges, times, log_s))
+        counts = -np.diff(at)
+    if not counts.sum() > 0:
+        counts = np.ones(len(edges) - 1)
+    return counts / counts.sum()
