@@ -119,3 +119,11 @@ def test_effect_structures_differ_in_their_parameters():
 def test_an_unknown_effect_structure_is_one_line():
     with pytest.raises(EvidenceError, match="effect_structure"):
         SurvivalOptions(effect_structure="exchangeable")  # type: ignore[arg-type]
+
+
+def test_independent_structure_needs_the_illness_death_model():
+    from bayes_scot.builders.piecewise_exponential import PiecewiseExponentialModel
+
+    with pytest.raises(EvidenceError, match="illness-death"):
+        PiecewiseExponentialModel(load_trial("scot", population="itt"), endpoint="efs",
+                                  options=SurvivalOptions(effect_structure="independent"))

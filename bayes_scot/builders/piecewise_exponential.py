@@ -191,6 +191,12 @@ class PiecewiseExponentialModel:
         from bayes_scot.builders.survival import SurvivalOptions
 
         self.options = options or SurvivalOptions()
+        if self.options.effect_structure == "independent":
+            raise EvidenceError(
+                "'independent' separates the transitions of the illness-death model; the "
+                "one-endpoint model has one: use 'per_transition' or 'common'",
+                file=trial.path, field="effect_structure",
+            )
         population = self.options.population
         self.target = trial.with_population(population) if trial.population != population \
             else trial
