@@ -43,7 +43,7 @@ def install_stand_in_families(monkeypatch: pytest.MonkeyPatch) -> Callable[..., 
     ``diagnostics``, so the reanalysis runner is tested on its own.
     """
     import bayes_scot.fitting
-    import bayes_scot.reanalysis as reanalysis_module
+    import bayes_scot.reanalysis.runner as reanalysis_module
     import bayes_scot.spec.records as spec_module
     from bayes_scot.builders.base import Family
 

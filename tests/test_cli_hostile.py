@@ -38,7 +38,7 @@ RAW_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 @pytest.fixture(autouse=True)
 def no_model_is_built(monkeypatch: pytest.MonkeyPatch) -> None:
     """Building a model fails the test: every case must be refused before."""
-    import bayes_scot.reanalysis as reanalysis
+    import bayes_scot.reanalysis.runner as reanalysis
 
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("a model was built for a hostile input")

@@ -1,0 +1,526 @@
+"""The results of a reanalysis: tables, probabilities, curves, the report.
+
+:class:`Reanalysis` holds every fit of an analysis specification and answers the
+questions a reader asks of them; :func:`bayes_scot.reanalyse` builds one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import cached_property
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal
+
+import pandas as pd
+
+from bayes_scot import _compat
+from bayes_scot.conventions import CREDIBLE_LEVEL
+from bayes_scot.evidence import Trial
+from bayes_scot.results import (
+    PriorFit,
+    joint_probabilities,
+    power_scaling_sensitivity,
+    priors_table,
+    reproduce_table,
+    sensitivity_grid,
+    superiority_table,
+    survival_curves,
+    tipping_points,
+    trajectories,
+)
+from bayes_scot.spec import AnalysisSpec
+
+__all__ = ["Reanalysis"]
+
+#: Posterior deterministics of the survival builder holding S(t) by arm, per endpoint.
+_SURVIVAL_CURVES: Mapping[str, str] = MappingProxyType(
+    {"efs": "survival_efs", "os": "survival_os"}
+)
+
+
+
+class Reanalysis:
+    """The results of an analysis specification run over its whole prior grid.
+
+    Build one with :func:`bayes_scot.reanalyse`. It can also be assembled from fits made
+    elsewhere (stored draws, simulations), which is how the tables are tested without
+    sampling.
+
+    Parameters
+    ----------
+    spec : AnalysisSpec
+        The specification that was run (with any overrides applied).
+    fits : sequence of PriorFit
+        One per model family and prior.
+    trials : mapping of str to Trial, optional
+        The trials the fits used, by name.
+    builders : mapping of str to object, optional
+        The model builder of each family (for curves and posterior predictive checks).
+    provenance : mapping, optional
+        Versions, seed, input-data and specification hashes, timings.
+
+    Notes
+    -----
+    Tables are computed on first use and cached; the object is otherwise immutable.
+    """
+
+    def __init__(
+        self,
+        *,
+        spec: AnalysisSpec,
+        fits: Sequence[PriorFit],
+        trials: Mapping[str, Trial] | None = None,
+        builders: Mapping[str, Any] | None = None,
+        provenance: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.spec = spec
+        self.fits: tuple[PriorFit, ...] = tuple(fits)
+        self.trials: Mapping[str, Trial] = MappingProxyType(dict(trials or {}))
+        self.builders: Mapping[str, Any] = MappingProxyType(dict(builders or {}))
+        self.provenance: Mapping[str, Any] = MappingProxyType(dict(provenance or {}))
+
+    # -- access -------------------------------------------------------------------------
+    @property
+    def families(self) -> tuple[str, ...]:
+        """Model families fitted, in specification order."""
+        return tuple(dict.fromkeys(f.family for f in self.fits))
+
+    @property
+    def priors(self) -> tuple[str, ...]:
+        """Priors fitted, in grid order."""
+        order = [p for p in self.spec.priors if any(f.prior == p for f in self.fits)]
+        extra = [f.prior for f in self.fits if f.prior not in order]
+        return tuple(dict.fromkeys(order + extra))
+
+    @property
+    def reference_prior(self) -> str:
+        """The prior of the reference fit."""
+        return self.spec.reference_prior
+
+    def fit(self, family: str, prior: str | None = None) -> PriorFit:
+        """Return the fit of one family under one prior (default: the reference prior).
+
+        Raises
+        ------
+        KeyError
+            If there is no such fit.
+        """
+        prior = prior or self.reference_prior
+        for f in self.fits:
+            if f.family == family and f.prior == prior:
+                return f
+        raise KeyError(f"no {family} fit under prior {prior!r}; families: "
+                       f"{', '.join(self.families)}; priors: {', '.join(self.priors)}")
+
+    def posterior(self, family: str, prior: str | None = None) -> Any:
+        """Return the posterior of one fit as ArviZ ``InferenceData``.
+
+        Parameters
+        ----------
+        family : str
+            ``"survival"``, ``"longitudinal"`` or ``"composite"``.
+        prior : str, optional
+            Default: the reference prior.
+
+        Returns
+        -------
+        arviz.InferenceData
+
+        Raises
+        ------
+        KeyError
+            If there is no such fit or it kept no posterior.
+        """
+        idata = self.fit(family, prior).idata
+        if idata is None:
+            raise KeyError(f"the {family} fit under {prior or self.reference_prior!r} "
+                           "kept no posterior")
+        return idata
+
+    # -- tables -------------------------------------------------------------------------
+    def table(self, *, level: float = CREDIBLE_LEVEL) -> pd.DataFrame:
+        """One row per endpoint, estimand and prior (see :func:`superiority_table`).
+
+        Parameters
+        ----------
+        level : float, default :data:`~bayes_scot.conventions.CREDIBLE_LEVEL`
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns :data:`bayes_scot.results.TABLE_COLUMNS`, including ``p_superior``,
+            ``p_mcid``, ``p_harm``, the diagnostics, ``evidence`` and ``flagged``.
+        """
+        if level == CREDIBLE_LEVEL:
+            return self._table.copy()
+        return superiority_table(self.fits, priors=self.priors, level=level)
+
+    @cached_property
+    def _table(self) -> pd.DataFrame:
+        return superiority_table(self.fits, priors=self.priors)
+
+    def joint_probabilities(
+        self,
+        estimands: Sequence[str | Sequence[str]] | None = None,
+        *,
+        threshold: Literal["null", "mcid"] | None = None,
+    ) -> pd.DataFrame:
+        """P(HSCT superior on all / at least k / any of a set of estimands), per prior.
+
+        Parameters
+        ----------
+        estimands : sequence of str, optional
+            ``"endpoint:estimand"`` keys; default the specification's ``[joint]`` set.
+        threshold : {"null", "mcid"}, optional
+            Default the specification's.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns :data:`bayes_scot.results.JOINT_COLUMNS`; empty when no set is
+            chosen. ``basis`` names the independence assumption when the estimands come
+            from fits that share no parameters, and the patients such fits share;
+            ``lower_bound`` and ``upper_bound`` then hold whatever the dependence.
+        """
+        from bayes_scot.results import JOINT_COLUMNS
+
+        keys = list(estimands) if estimands is not None else list(self.spec.joint.estimands)
+        if not keys:
+            return pd.DataFrame(columns=list(JOINT_COLUMNS))
+        return joint_probabilities(
+            self.fits, keys, threshold=threshold or self.spec.joint.threshold,
+            trials=self._trials_by_family(),
+        )
+
+    def probability(self, estimand: str, *, above: float | None = None,
+                    below: float | None = None, prior: str | None = None) -> float:
+        """Posterior probability that an estimand lies above and/or below thresholds.
+
+        Parameters
+        ----------
+        estimand : str
+            ``"endpoint:estimand"`` (``"efs:hazard_ratio_24_54"``), or the estimand's
+            name when one endpoint has it.
+        above, below : float, optional
+            Thresholds on the estimand's reported scale (a hazard ratio, a survival
+            difference as a proportion); with both, the probability of the interval.
+        prior : str, optional
+            Default: the reference prior.
+
+        Returns
+        -------
+        float
+
+        Raises
+        ------
+        KeyError
+            For an unknown or ambiguous estimand, or an unknown prior.
+        ValueError
+            Without a threshold, or with ``above >= below``.
+
+        Examples
+        --------
+        >>> fit.probability("efs:hazard_ratio_24_54", below=0.7)  # doctest: +SKIP
+        >>> fit.probability("os:survival_difference_54", above=0.0, below=0.1,
+        ...                 prior="skeptical_moderate")  # doctest: +SKIP
+        """
+        from bayes_scot.results.probability import find_estimand, interval_probability
+
+        draws = find_estimand(self.fits, estimand, prior or self.reference_prior)
+        return interval_probability(draws.draws, above=above, below=below)
+
+    def benefit_curve(self, estimand: str, *, priors: Sequence[str] | None = None,
+                      ) -> pd.DataFrame:
+        """P(benefit beyond x) for every threshold x, under each prior.
+
+        Parameters
+        ----------
+        estimand : str
+            As in :meth:`probability`.
+        priors : sequence of str, optional
+            Default: every prior of the run.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``prior, threshold, probability``
+            (:func:`bayes_scot.results.probability.benefit_curve`).
+        """
+        from bayes_scot.results.probability import benefit_curve, find_estimand
+
+        if priors is not None:
+            return benefit_curve({p: find_estimand(self.fits, estimand, p) for p in priors})
+        draws = {}
+        for p in self.priors:  # an estimand of the reference fit only is drawn alone
+            try:
+                draws[p] = find_estimand(self.fits, estimand, p)
+            except KeyError:
+                continue
+        if not draws:
+            find_estimand(self.fits, estimand, self.reference_prior)  # raises, saying why
+        return benefit_curve(draws)
+
+    def _trials_by_family(self) -> dict[str, list[str]]:
+        """Each family's trials, labelled ``"scot (itt)"``, as the joint rows state them."""
+        out: dict[str, list[str]] = {}
+        for f in self.spec.families:
+            if f.family in self.families:
+                out[f.family] = [
+                    f"{name} ({self.trials[name].population})" if name in self.trials
+                    else name for name in f.trials
+                ]
+        return out
+
+    def priors_table(self) -> pd.DataFrame:
+        """Every prior: statement, distribution, parameter, implied prior probabilities.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns :data:`bayes_scot.results.PRIORS_COLUMNS`, one row per family,
+            prior and headline estimand (the ``[joint]`` set) of that family.
+        """
+        return priors_table(self.fits, self.spec.joint.estimands)
+
+    def tipping_points(self) -> pd.DataFrame:
+        """Sceptical prior SD and external weight at which P(superior) falls below 0.95, 0.90.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns :data:`bayes_scot.results.TIPPING_COLUMNS`, per headline estimand
+            (the ``[joint]`` set) and threshold, from the reference fits.
+        """
+        return tipping_points(self.fits, self.spec.joint.estimands,
+                              reference_prior=self.reference_prior)
+
+    def reproduce(self) -> pd.DataFrame:
+        """Every published number beside its posterior predictive (reference fits).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns :data:`bayes_scot.results.REPRODUCE_COLUMNS`; ``outside`` flags a
+            published number outside the central interval.
+        """
+        return reproduce_table(self.fits)
+
+    def diagnostics(self) -> pd.DataFrame:
+        """Sampler diagnostics, one row per family and prior.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``family, prior, rhat_max, ess_bulk_min, divergences, passed,
+            seconds``.
+        """
+        return pd.DataFrame(
+            [
+                {
+                    "family": f"{f.family} ({f.route})" if f.route else f.family,
+                    "prior": f.prior,
+                    "rhat_max": float(f.diagnostics.rhat_max),
+                    "ess_bulk_min": float(f.diagnostics.ess_bulk_min),
+                    "divergences": int(f.diagnostics.divergences),
+                    "passed": f.passed,
+                    "seconds": float(f.seconds),
+                }
+                for f in self.fits
+            ],
+            columns=["family", "prior", "rhat_max", "ess_bulk_min", "divergences", "passed",
+                     "seconds"],
+        )
+
+    def sensitivity(self, value: str = "p_superior") -> pd.DataFrame:
+        """Spread one table column (default P(superior)) over the prior grid, one column per prior.
+
+        Returns
+        -------
+        pandas.DataFrame
+            See :func:`bayes_scot.results.sensitivity_grid`.
+        """
+        return sensitivity_grid(self._table, value=value)
+
+    def power_scaling(self) -> pd.DataFrame:
+        """Power-scaling sensitivity of the reference fit of every family.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``family`` and :data:`bayes_scot.results.PSENS_COLUMNS`. Families
+            whose reference fit kept no posterior are left out.
+        """
+        return self._power_scaling.copy()
+
+    @cached_property
+    def _power_scaling(self) -> pd.DataFrame:
+        from bayes_scot.results import PSENS_COLUMNS
+
+        frames = []
+        for family in self.families:
+            try:
+                fit = self.fit(family)
+            except KeyError:
+                continue
+            if fit.idata is None or not fit.effect_priors:
+                continue
+            frame = power_scaling_sensitivity(fit)
+            frame.insert(0, "family", family)
+            frames.append(frame)
+        if not frames:
+            return pd.DataFrame(columns=["family", *PSENS_COLUMNS])
+        return pd.concat(frames, ignore_index=True)
+
+    @property
+    def assumptions(self) -> tuple[str, ...]:
+        """Every assumption the results rest on, each prefixed with where it comes from.
+
+        The specification's (per trial and per family), then each family's: the builder's
+        own list when it keeps one (the evidence it used and the approximations it
+        made), else the assumptions recorded in the entries of the family's trials.
+        """
+        stated = list(self.spec.assumptions)
+        for family in self.families:
+            method = getattr(self.builders.get(family), "assumptions", None)
+            if callable(method):
+                stated.extend(f"{family}: {a}" for a in method())
+                continue
+            try:
+                names = self.spec.family(family).trials
+            except KeyError:
+                names = tuple(self.trials)
+            for name in names:
+                trial = self.trials.get(name)
+                for e in trial.entries if trial is not None else ():
+                    if getattr(e, "assumption", ""):
+                        stated.append(f"{name}: entry '{e.id}': {e.assumption}")
+        for f in self.fits:
+            if not f.route:
+                continue
+            stated.extend(f"{f.family} ({f.route}): {note}" for note in f.notes)
+            sources = next((e.attrs.get("outcome_sd_sources") for e in f.estimands), None)
+            if isinstance(sources, Mapping) and sources:
+                stated.append(
+                    f"{f.family} ({f.route}): between-patient SDs at the horizon from "
+                    + "; ".join(f"{k} {e}" for k, e in sources.items())
+                )
+        return tuple(dict.fromkeys(stated))
+
+    @property
+    def flagged(self) -> pd.DataFrame:
+        """Rows of the table that fail the diagnostics gate."""
+        table = self._table
+        return table[table["flagged"]].reset_index(drop=True)
+
+    # -- curves for figures -------------------------------------------------------------
+    def published(self, family: str | None = None) -> pd.DataFrame:
+        """Return the published numbers of the trials used (by one family), as tidy rows.
+
+        Returns
+        -------
+        pandas.DataFrame
+            :meth:`bayes_scot.Trial.to_frame` rows of the populations analysed, with a
+            ``trial`` column.
+        """
+        names = list(self.trials)
+        if family is not None:
+            try:
+                names = list(self.spec.family(family).trials)
+            except KeyError:
+                names = []
+        frames = []
+        for name in names:
+            trial = self.trials.get(name)
+            if trial is None:
+                continue
+            frame = trial.to_frame()
+            frame.insert(0, "trial", name)
+            frames.append(frame)
+        if not frames:
+            return pd.DataFrame()
+        return pd.concat(frames, ignore_index=True)
+
+    def curves(self, family: str, prior: str | None = None) -> pd.DataFrame:
+        """Posterior curves of one fit, as a tidy frame for the figures.
+
+        Survival fits give S(t) by arm for EFS and OS (the builder's ``survival_efs`` and
+        ``survival_os`` deterministics); longitudinal fits give each arm's change from
+        baseline over the visits (``change``). A builder with a ``curves(idata)`` method
+        is asked instead.
+
+        Parameters
+        ----------
+        family : str
+        prior : str, optional
+            Default: the reference prior.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``endpoint, arm, time_months, median, lower, upper`` (and
+            ``statistic`` for trajectories), at
+            :data:`~bayes_scot.conventions.CREDIBLE_LEVEL`; empty when the fit has no
+            curves.
+        """
+        try:
+            idata = self.posterior(family, prior)
+        except KeyError:
+            return pd.DataFrame()
+        method = getattr(self.builders.get(family), "curves", None)
+        if callable(method):
+            return method(idata)
+        if family == "survival":
+            builder = self.builders.get(family)
+            target = getattr(builder, "target", None)
+            return survival_curves(_compat.get_group(idata, "posterior"),
+                                   variables=getattr(builder, "curve_variables",
+                                                     _SURVIVAL_CURVES),
+                                   trial=target.name if target else self._primary_trial(family))
+        if family == "longitudinal":
+            return trajectories(_compat.get_group(idata, "posterior"))
+        return pd.DataFrame()
+
+    def _primary_trial(self, family: str) -> str | None:
+        try:
+            trials = self.spec.family(family).trials
+        except KeyError:
+            trials = ()
+        return trials[0] if trials else (self.spec.trials[0].name if self.spec.trials else None)
+
+    # -- output -------------------------------------------------------------------------
+    def write_report(self, out_dir: str | Path, *, figures: bool = True) -> Path:
+        """Write ``index.html``, ``report.md``, ``summary.json`` and figures to a folder.
+
+        Parameters
+        ----------
+        out_dir : str or path-like
+            The folder to create (replaced atomically if it exists).
+        figures : bool, default True
+            Draw the figures.
+
+        Returns
+        -------
+        pathlib.Path
+            The report folder.
+
+        See Also
+        --------
+        bayes_scot.report.write_report
+        """
+        from bayes_scot.report import write_report
+
+        return write_report(self, out_dir, figures=figures)
+
+    def __repr__(self) -> str:
+        flagged = int(self._table["flagged"].sum()) if len(self._table) else 0
+        return (
+            f"<Reanalysis {self.spec.name!r}: families {', '.join(self.families)}; "
+            f"{len(self.priors)} priors; {len(self._table)} rows, {flagged} flagged; "
+            f"seed {self.spec.seed}>"
+        )
+
+    def _repr_html_(self) -> str:
+        from bayes_scot.report.render import summary_html
+
+        return summary_html(self)

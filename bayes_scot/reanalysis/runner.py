@@ -1,0 +1,452 @@
+"""Run an analysis specification: every model family under the whole prior grid.
+
+:func:`reanalyse` reads a specification (the default one when none is given), loads the
+trials, builds each family's model once through the family registry
+(:data:`bayes_scot.builders.base.FAMILIES`), compiles it once, and samples it once per
+named prior by changing only the prior hyperparameters.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import time
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from bayes_scot import _compat
+from bayes_scot.builders.base import FAMILIES, ExactPosterior, ModelBuilder
+from bayes_scot.errors import EvidenceError, SpecError
+from bayes_scot.evidence import Trial
+from bayes_scot.fitting.prior import prior_draws
+from bayes_scot.fitting.settings import SamplerSettings
+from bayes_scot.fitting.terms import likelihood_terms
+from bayes_scot.reanalysis.provenance import provenance
+from bayes_scot.reanalysis.result import Reanalysis
+from bayes_scot.results import LikelihoodTerm, PriorFit
+from bayes_scot.spec import AnalysisSpec, FamilySpec, load_spec
+from bayes_scot.stats.estimands import EstimandDraws, mcid_problem
+
+__all__ = ["MODEL_BASED_EVIDENCE", "MODEL_BASED_ROUTE", "build_family", "reanalyse"]
+
+Progress = Callable[[str], None]
+
+MODEL_BASED_EVIDENCE = "model-based (survival + longitudinal)"
+"""Evidence attribution of the model-based GRCS estimands."""
+
+MODEL_BASED_ROUTE = "model-based"
+"""``PriorFit.route`` of the model-based GRCS fit."""
+
+_PAIRING_NOTE = (
+    "the model-based GRCS pairs the survival and longitudinal reference draws by index, "
+    "treating the two separately fitted posteriors as independent; it is computed from "
+    "them, so it is not independent of their own estimands"
+)
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def reanalyse(
+    spec: AnalysisSpec | str | Path | None = None,
+    *,
+    progress: bool | Progress = True,
+    **overrides: Any,
+) -> Reanalysis:
+    """Run an analysis specification and return its results.
+
+    Parameters
+    ----------
+    spec : AnalysisSpec, str or path-like, optional
+        A specification object, a shipped specification's name (``"scot_pp"``), a path to
+        a TOML file, or ``None`` for the default (SCOT intention to treat).
+    progress : bool or callable, default True
+        Print one line per compiled model and per fitted prior on standard error; a
+        callable receives the lines instead; ``False`` is silent.
+    **overrides
+        Changes to the specification for this run (see
+        :meth:`bayes_scot.spec.AnalysisSpec.with_overrides`): ``draws``, ``tune``,
+        ``chains``, ``target_accept``, ``backend``, ``seed``, ``priors`` (names, or a
+        mapping of names to explicit ``(mean, sd)`` priors), ``population``,
+        ``families``.
+
+    Returns
+    -------
+    Reanalysis
+
+    Raises
+    ------
+    SpecError
+        For a bad specification or override (one line naming the file and key).
+    EvidenceError
+        For a bad trial file.
+
+    Notes
+    -----
+    Each family's model is built and compiled once; the priors of the grid differ only
+    in data (the prior hyperparameters), so the compiled model is reused. Every fit uses
+    the specification's seed, so the same specification and seed give the same table.
+    The reference fit also records the pointwise log-likelihood, used for power-scaling
+    sensitivity, and the reproduce-the-paper frame. The diagnostics gate of a fit checks
+    its free parameters; the table checks every estimand's own draws as well.
+    """
+    if not isinstance(spec, AnalysisSpec):
+        spec = load_spec(spec)
+    spec = spec.with_overrides(**overrides)
+    report: Progress | None
+    if progress is True:
+        report = _stderr
+    elif progress is False:
+        report = None
+    else:
+        report = progress
+    return _Runner(spec, report).run()
+
+
+def build_family(spec: AnalysisSpec, family: str) -> tuple[Any, SamplerSettings]:
+    """Build one family's model as :func:`reanalyse` does, with its sampler settings.
+
+    Parameters
+    ----------
+    spec : AnalysisSpec
+    family : str
+        ``"survival"``, ``"longitudinal"`` or ``"composite"``; must be in the spec.
+
+    Returns
+    -------
+    builder : object
+        The family's model builder.
+    settings : SamplerSettings
+    """
+    runner = _Runner(spec, None)
+    chosen = spec.family(family)
+    trials = {t.name: runner.load_trial(i) for i, t in enumerate(spec.trials)
+              if t.name in chosen.trials}
+    return runner.build(chosen, trials), runner.sampler_settings(chosen)
+
+
+class _Runner:
+    """Fits every family of a specification under every prior of its grid."""
+
+    def __init__(self, spec: AnalysisSpec, progress: Progress | None) -> None:
+        self.spec = spec
+        self.progress = progress
+
+    def say(self, line: str) -> None:
+        if self.progress is not None:
+            self.progress(line)
+
+    def run(self) -> Reanalysis:
+        spec = self.spec
+        started = time.perf_counter()
+        trials = {t.name: self.load_trial(i) for i, t in enumerate(spec.trials)}
+        fits: list[PriorFit] = []
+        builders: dict[str, Any] = {}
+        timings: dict[str, float] = {}
+        # Every family's settings are checked before the first model is built.
+        settings_by_family = {f.family: self.sampler_settings(f) for f in spec.families}
+        for family in spec.families:
+            settings = settings_by_family[family.family]
+            builder, fam_fits, seconds = self.run_family(family, trials, settings)
+            builders[family.family] = builder
+            timings[family.family] = seconds
+            fits.extend(fam_fits)
+        model_based = self.model_based_grcs(builders, fits, trials)
+        if model_based is not None:
+            fits.append(model_based)
+        self.check_joint(fits)
+        total = time.perf_counter() - started
+        self.say(f"bayes-scot: {spec.name}: {len(fits)} fits in {total:.1f} s")
+        return Reanalysis(
+            spec=spec,
+            fits=fits,
+            trials=trials,
+            builders=builders,
+            provenance=provenance(spec, trials, timings | {"total": total}),
+        )
+
+    def check_joint(self, fits: Sequence[PriorFit]) -> None:
+        """Check that every ``[joint]`` estimand was reported under every prior."""
+        by_prior: dict[str, set[str]] = {}
+        for f in fits:
+            by_prior.setdefault(f.prior, set()).update(
+                f"{e.endpoint}:{e.estimand}" for e in f.estimands
+            )
+        known = set.intersection(*by_prior.values()) if by_prior else set()
+        for i, key in enumerate(self.spec.joint.estimands):
+            if key not in known:
+                raise SpecError(
+                    f"{key!r} is not an estimand of every fitted prior; known: "
+                    + ", ".join(sorted(known)),
+                    file=self.spec.path or self.spec.name, field=f"joint.estimands[{i}]",
+                )
+
+    def sampler_settings(self, family: FamilySpec) -> SamplerSettings:
+        """Return the family's sampler settings.
+
+        Raises
+        ------
+        SpecError
+            For a combination the sampler refuses, naming the family's sampler table.
+        """
+        try:
+            return family.sampler_settings(self.spec.sampler).to_settings()
+        except ValueError as err:
+            raise SpecError(str(err), file=self.spec.path or self.spec.name,
+                            field=f"{family.family}.sampler") from None
+
+    def load_trial(self, index: int) -> Trial:
+        from bayes_scot.data import load_trial
+        from bayes_scot.stats.reconstruction import check_curves
+
+        t = self.spec.trials[index]
+        try:
+            trial = load_trial(t.path or t.name, population=t.population)
+            check_curves(trial)  # the survival model's rules, before any model is built
+            return trial
+        except SpecError:
+            raise
+        except EvidenceError as err:
+            if err.field == "population":
+                raise SpecError(err.message, file=self.spec.path or self.spec.name,
+                                field=f"trials[{index}].population") from None
+            raise
+
+    def run_family(
+        self, family: FamilySpec, trials: Mapping[str, Trial], settings: Any
+    ) -> tuple[Any, list[PriorFit], float]:
+        from bayes_scot.fitting import compile_model, diagnose
+
+        spec = self.spec
+        started = time.perf_counter()
+        builder = self.build(family, trials)
+        # A family with an exact posterior (the composite's direct route) needs no MCMC.
+        compiled = builder.exact_sampler() if isinstance(builder, ExactPosterior) else (
+            compile_model(builder.model, backend=settings.backend, key=builder.structure_key)
+        )
+        self.say(f"bayes-scot: {family.family}: model built and compiled in "
+                 f"{time.perf_counter() - started:.1f} s")
+        prior_sets = family.prior_sets(
+            tuple(builder.effect_parameters), spec.priors, defaults=builder.prior_grid()
+        )
+        # The fit's gate checks the free parameters; every reported estimand (a function
+        # of them) is checked on its own draws by the table.
+        free = sorted(rv.name for rv in builder.model.free_RVs) or None
+        if compiled.batches and len(prior_sets) > 1:
+            self.say(f"bayes-scot: {family.family}: sampling {len(prior_sets)} priors as one "
+                     f"batch ({settings.backend})")
+        posteriors = compiled.iter_samples(
+            {name: builder.prior_data(priors) for name, priors in prior_sets.items()},
+            settings=settings, seed=spec.seed, log_likelihood=[spec.reference_prior],
+        )
+        fits = []
+        t0 = time.perf_counter()
+        batch_share = None
+        for i, (name, idata) in enumerate(posteriors, start=1):
+            if compiled.batches and batch_share is None:
+                # The batch sampled every prior at once: each prior's time is its share.
+                batch_share = (time.perf_counter() - t0) / len(prior_sets)
+                t0 = time.perf_counter()
+            priors = prior_sets[name]
+            reference = name == spec.reference_prior
+            with warnings.catch_warnings():
+                # R-hat of an element that never varies (S(0) = 1) divides 0 by 0;
+                # diagnose() skips those elements, so the warning carries no news.
+                warnings.filterwarnings("ignore", "invalid value encountered",
+                                        RuntimeWarning)
+                diagnostics = diagnose(idata, var_names=free)
+            def chosen(draws: Sequence[EstimandDraws]) -> tuple[EstimandDraws, ...]:
+                return tuple(self.with_mcid(e) for e in draws
+                             if family.selects(e.endpoint, e.estimand))
+
+            estimands = chosen(builder.estimands(idata))
+            prior_estimands = chosen(prior_draws(builder, idata, seed=spec.seed))
+            terms = tuple(LikelihoodTerm(**t) for t in likelihood_terms(builder, idata))
+            reproduce = builder.reproduce(idata) if reference else None
+            seconds = (batch_share or 0.0) + time.perf_counter() - t0
+            t0 = time.perf_counter()
+            fits.append(PriorFit(
+                family=family.family, prior=name, estimands=estimands,
+                diagnostics=diagnostics, effect_priors=priors, idata=idata,
+                reproduce=reproduce, seconds=seconds, prior_estimands=prior_estimands,
+                likelihood_terms=terms,
+            ))
+            verdict = "ok" if diagnostics.passed else "FLAGGED"
+            self.say(
+                f"bayes-scot: {family.family} [{i}/{len(prior_sets)}] {name}: {seconds:.1f} s, "
+                f"R-hat {diagnostics.rhat_max:.3f}, ESS {diagnostics.ess_bulk_min:.0f}, "
+                f"{diagnostics.divergences} divergences: {verdict}"
+            )
+        return builder, fits, time.perf_counter() - started
+
+    def build(self, family: FamilySpec, trials: Mapping[str, Trial]) -> ModelBuilder:
+        """Build one family's model on its trials and external evidence."""
+        factory = FAMILIES[family.family].factory()
+        selected = [self.family_trial(trials[name], family) for name in family.trials]
+        kwargs: dict[str, Any] = {"options": self.options(family, selected[0])}
+        if family.external:
+            sources = [self.external_source(name) for name in family.external]
+            kwargs["external"] = sources[0] if len(sources) == 1 else sources
+        return factory(selected[0] if len(selected) == 1 else selected, **kwargs)
+
+    def model_based_grcs(
+        self, builders: Mapping[str, Any], fits: Sequence[PriorFit], trials: Mapping[str, Trial]
+    ) -> PriorFit | None:
+        """Compute the model-based GRCS from the survival and longitudinal reference fits.
+
+        Returns ``None`` when the composite family turns it off or the analysis does not
+        run all of the survival, longitudinal and composite families.
+        """
+        from bayes_scot.builders.composite import GrcsSimulationOptions, grcs_from_posteriors
+        from bayes_scot.fitting import Diagnostics
+
+        spec = self.spec
+        if not {"survival", "longitudinal", "composite"} <= {f.family for f in spec.families}:
+            return None
+        family = spec.family("composite")
+        if not family.model_based:
+            return None
+        where = {"file": spec.path or spec.name, "field": "composite.model_based"}
+        started = time.perf_counter()
+        reference = spec.reference_prior
+        survival, longitudinal = (
+            next(f for f in fits if f.family == name and f.prior == reference and not f.route)
+            for name in ("survival", "longitudinal")
+        )
+        if survival.idata is None or longitudinal.idata is None:
+            return None
+        trial = trials[family.trials[0]]
+        horizon = float(builders["composite"].options.time_months)
+        options = GrcsSimulationOptions(horizon_months=horizon, seed=spec.seed)
+        sds, sources = self.outcome_sds(trial)
+        try:
+            means = _compat.get_group(longitudinal.idata, "posterior")["level"].sel(
+                visit=horizon
+            )
+        except KeyError:
+            raise SpecError(
+                f"the longitudinal posterior has no level at {horizon:g} months, the "
+                "composite horizon: add the visit or set model_based = false", **where,
+            ) from None
+        try:
+            prediction = grcs_from_posteriors(
+                builders["survival"].transition_hazards(survival.idata), means, sds,
+                trial=trial, options=options, evidence=MODEL_BASED_EVIDENCE,
+            )
+        except EvidenceError as err:
+            raise SpecError(f"model-based GRCS: {err.message}", **where) from None
+        attrs = {"pairing": _PAIRING_NOTE, "outcome_sds": dict(sds),
+                 "outcome_sd_sources": dict(sources), "prior": reference}
+        estimands = tuple(
+            self.with_mcid(dataclasses.replace(
+                e,
+                label=f"{e.label}; survival and longitudinal draws paired, taken as independent",
+                evidence=MODEL_BASED_EVIDENCE,
+                attrs={**e.attrs, **attrs},
+            ))
+            for e in prediction.estimands()
+            if family.selects(e.endpoint, e.estimand)
+        )
+        reproduce = prediction.reproduce().assign(statistic="percent_favourable_model_based")
+        a, b = survival.diagnostics, longitudinal.diagnostics
+        diagnostics = Diagnostics(
+            rhat_max=max(float(a.rhat_max), float(b.rhat_max)),
+            ess_bulk_min=min(float(a.ess_bulk_min), float(b.ess_bulk_min)),
+            divergences=int(a.divergences) + int(b.divergences),
+        )
+        seconds = time.perf_counter() - started
+        self.say(f"bayes-scot: composite ({MODEL_BASED_ROUTE}) {reference}: {seconds:.1f} s "
+                 "from the survival and longitudinal reference fits")
+        return PriorFit(
+            family="composite", prior=reference, estimands=estimands, diagnostics=diagnostics,
+            reproduce=reproduce, seconds=seconds, route=MODEL_BASED_ROUTE,
+            notes=(_PAIRING_NOTE,),
+        )
+
+    def outcome_sds(self, trial: Trial) -> tuple[dict[str, float], dict[str, str]]:
+        """Between-patient SDs of the GRCS's continuous levels, and where each comes from.
+
+        A pooled baseline SD reported by the trial (any population) comes first; the
+        external evidence's between-patient SD (``population_spread``) otherwise.
+        """
+        from bayes_scot.builders.composite import CONTINUOUS_LEVELS
+        from bayes_scot.data import load_external, load_trial
+        from bayes_scot.evidence import PopulationSpread, VisitSummary
+
+        source = self.spec.trial(trial.name)
+        everything = load_trial(source.path or source.name, population="all")
+        external = load_external()
+        sds: dict[str, float] = {}
+        sources: dict[str, str] = {}
+        for endpoint in CONTINUOUS_LEVELS:
+            pooled = [
+                e for e in everything.evidence(VisitSummary, endpoint=endpoint)
+                if e.time_months == 0 and e.statistic == "mean" and e.sd and "pooled" in e.sd
+            ]
+            spread = external.evidence(PopulationSpread, endpoint=endpoint)
+            if pooled:
+                sds[endpoint] = float(pooled[0].sd["pooled"])
+                sources[endpoint] = (f"{trial.name} entry '{pooled[0].id}' (pooled baseline SD, "
+                                     f"{pooled[0].population})")
+            elif spread:
+                sds[endpoint] = float(spread[0].sd)
+                sources[endpoint] = (f"external entry '{spread[0].id}' (between-patient SD, "
+                                     f"{spread[0].population})")
+            else:
+                raise SpecError(
+                    f"no between-patient SD of {endpoint} in the trial's pooled baselines or "
+                    "the external evidence: set model_based = false",
+                    file=self.spec.path or self.spec.name, field="composite.model_based",
+                )
+        return sds, sources
+
+    def family_trial(self, trial: Trial, family: FamilySpec) -> Trial:
+        """Return the trial in the family's population (reloaded when it names another)."""
+        if not family.population or family.population == trial.population:
+            return trial
+        from bayes_scot.data import load_trial
+
+        source = self.spec.trial(trial.name)
+        try:
+            return load_trial(source.path or source.name, population=family.population)
+        except EvidenceError as err:
+            raise SpecError(err.message, file=self.spec.path or self.spec.name,
+                            field=f"{family.family}.population") from None
+
+    def external_source(self, name: str) -> Any:
+        """Load one external-evidence source named in a family's ``external`` list."""
+        from bayes_scot.data import load_external, load_trial
+
+        if name == "external":
+            return load_external()
+        trial, _, population = name.partition(":")
+        return load_trial(trial, population=population)
+
+    def options(self, family: FamilySpec, primary: Trial) -> Any:
+        """Build a family's options; a ``population`` option follows the primary trial's."""
+        options: Any = family.options_object()
+        if not hasattr(options, "population"):
+            return options
+        if "population" not in family.options:
+            return dataclasses.replace(options, population=primary.population)
+        if options.population != primary.population:
+            raise SpecError(
+                f"{options.population!r} differs from the population of trial "
+                f"{primary.name!r} ({primary.population!r})",
+                file=self.spec.path or self.spec.name,
+                field=f"{family.family}.options.population",
+            )
+        return options
+
+    def with_mcid(self, e: EstimandDraws) -> EstimandDraws:
+        override = self.spec.mcid_for(e.endpoint, e.estimand)
+        if override is None:
+            return e
+        problem = mcid_problem(override.value, null=e.null, superior=e.superior)
+        if problem:
+            raise SpecError(f"for {e.endpoint}:{e.estimand}: {problem}",
+                            file=self.spec.path or self.spec.name,
+                            field=f"mcids.{override.pattern}.value")
+        return dataclasses.replace(e, mcid=override.value, mcid_source=override.source)
