@@ -32,7 +32,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from bayes_scot.builders.composite import (
+from bayes_scot.results.grcs import (
     GrcsSimulationOptions,
     grcs_hierarchy,
     model_based_grcs,
@@ -165,7 +165,8 @@ def main() -> None:
     record("model_based_grcs (predictive + population)",
            f"{draws} draws, {n_pop}/arm x 3 rho",
            timed(lambda: model_based_grcs(hazards, boundaries, means, sds,
-                                          n_trial=(36, 39), options=options), 1))
+                                          n_trial=(36, 39), arms=("hsct", "cyc"),
+                                          options=options), 1))
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:
             json.dump(rows, handle, indent=2)

@@ -12,7 +12,9 @@ import pytest
 import xarray as xr
 from scipy import stats
 
-from bayes_scot.builders.composite import (
+from bayes_scot.data import load_trial
+from bayes_scot.errors import EvidenceError
+from bayes_scot.results.grcs import (
     CONTINUOUS_LEVELS,
     GRCS_LEVELS,
     GrcsSimulationOptions,
@@ -20,14 +22,13 @@ from bayes_scot.builders.composite import (
     grcs_hierarchy,
     model_based_grcs,
 )
-from bayes_scot.data import load_trial
-from bayes_scot.errors import EvidenceError
 from bayes_scot.stats.illness_death import TRANSITIONS
 
 BOUNDARIES = np.array([0.0, 3.0, 12.0, 24.0, 54.0, 72.0])
 HORIZON = 54.0
 NO_TIES_BEYOND = 1e9  # a margin no simulated difference reaches: the level always ties
 NEGLIGIBLE = 1e-12  # a hazard per month whose events by 54 months have probability 5e-11
+ARMS = ("hsct", "cyc")  # SCOT's arms, (experimental, control)
 
 
 def _hazards(shape, exp_rates, ctl_rates) -> np.ndarray:
@@ -91,7 +92,7 @@ def test_event_free_patients_follow_the_hierarchical_normal_closed_form() -> Non
     sds = np.array([[15.0, 0.7, 9.5], [15.0, 0.7, 9.5]])
     shape = (1, 4)
     result = model_based_grcs(_hazards(shape, 0.0, 0.0), BOUNDARIES, means, sds,
-                              n_trial=(36, 39), options=options)
+                              n_trial=(36, 39), arms=ARMS, options=options)
     oriented = np.array([4.0, 0.2, 2.0])  # FVC higher better; HAQ-DI, mRSS lower better
     margins = np.array([5.0, 0.2, 4.0])
     scale = np.array([15.0, 0.7, 9.5]) * math.sqrt(2)
@@ -125,7 +126,7 @@ def test_time_to_event_levels_follow_the_exponential_closed_form(transition) -> 
     means = np.array([[75.0, 1.0, 15.0], [75.0, 1.0, 15.0]])
     sds = np.ones((2, 3))
     result = model_based_grcs(_hazards((1, 4), rates_e, rates_c), BOUNDARIES, means, sds,
-                              n_trial=(36, 39), options=options)
+                              n_trial=(36, 39), arms=ARMS, options=options)
     s_e, s_c = math.exp(-h_e * HORIZON), math.exp(-h_c * HORIZON)
     later = h_c * (1 - math.exp(-(h_e + h_c) * HORIZON)) / (h_e + h_c) - s_e * (1 - s_c)
     earlier = h_e * (1 - math.exp(-(h_e + h_c) * HORIZON)) / (h_e + h_c) - s_c * (1 - s_e)
@@ -149,7 +150,7 @@ def test_time_to_event_levels_follow_the_exponential_closed_form(transition) -> 
 def prediction(scot, realistic):
     h, means, sds = realistic
     entry = next(e for e in scot.evidence("pairwise") if e.time_months == 54)
-    return model_based_grcs(h, BOUNDARIES, means, sds, n_trial=(36, 39), entry=entry,
+    return model_based_grcs(h, BOUNDARIES, means, sds, n_trial=(36, 39), arms=ARMS, entry=entry,
                             trial_name="scot")
 
 
@@ -217,11 +218,11 @@ def test_same_seed_same_numbers(realistic) -> None:
     h, means, sds = realistic
     options = GrcsSimulationOptions(n_population=50, correlation_sensitivity=())
     first = model_based_grcs(h[:, :10], BOUNDARIES, means[:, :10], sds, n_trial=(36, 39),
-                             options=options)
+                             arms=ARMS, options=options)
     again = model_based_grcs(h[:, :10], BOUNDARIES, means[:, :10], sds, n_trial=(36, 39),
-                             options=options)
+                             arms=ARMS, options=options)
     other = model_based_grcs(h[:, :10], BOUNDARIES, means[:, :10], sds, n_trial=(36, 39),
-                             options=GrcsSimulationOptions(n_population=50, seed=1,
+                             arms=ARMS, options=GrcsSimulationOptions(n_population=50, seed=1,
                                                            correlation_sensitivity=()))
     np.testing.assert_array_equal(first.population.wins, again.population.wins)
     assert not np.array_equal(first.population.wins, other.population.wins)
@@ -249,7 +250,8 @@ def test_adapter_reads_labelled_draws_in_any_dim_order(scot, realistic) -> None:
         hazards, arm_means, {"fvc": 15.0, "haq_di": 0.7, "mrss": 9.5}, trial=scot,
         options=options,
     )
-    direct = model_based_grcs(h, BOUNDARIES, means, sds, n_trial=(36, 39), options=options)
+    direct = model_based_grcs(h, BOUNDARIES, means, sds, n_trial=(36, 39), arms=ARMS,
+                              options=options)
     np.testing.assert_array_equal(labelled.population.wins, direct.population.wins)
     np.testing.assert_array_equal(labelled.trial.losses, direct.trial.losses)
     assert labelled.entry is not None
@@ -265,7 +267,7 @@ def test_adapter_reads_labelled_draws_in_any_dim_order(scot, realistic) -> None:
                                       "endpoint": list(CONTINUOUS_LEVELS)}),
         {"fvc": 15.0, "haq_di": 0.7, "mrss": 9.5}, trial=scot, options=options,
     )
-    expected = model_based_grcs(h, BOUNDARIES, longer[:, keep], sds, n_trial=(36, 39),
+    expected = model_based_grcs(h, BOUNDARIES, longer[:, keep], sds, n_trial=(36, 39), arms=ARMS,
                                 options=options)
     np.testing.assert_array_equal(thinned.population.wins, expected.population.wins)
 
@@ -319,13 +321,13 @@ def test_options_reject_bad_margins_and_sizes() -> None:
 def test_shapes_are_checked(realistic) -> None:
     h, means, sds = realistic
     with pytest.raises(EvidenceError, match="hazards must have shape"):
-        model_based_grcs(h[0], BOUNDARIES, means, sds, n_trial=(36, 39))
+        model_based_grcs(h[0], BOUNDARIES, means, sds, n_trial=(36, 39), arms=ARMS)
     with pytest.raises(EvidenceError, match="means must have shape"):
-        model_based_grcs(h, BOUNDARIES, means[:, :3], sds, n_trial=(36, 39))
+        model_based_grcs(h, BOUNDARIES, means[:, :3], sds, n_trial=(36, 39), arms=ARMS)
     with pytest.raises(EvidenceError, match="positive"):
-        model_based_grcs(h, BOUNDARIES, means, -sds, n_trial=(36, 39))
+        model_based_grcs(h, BOUNDARIES, means, -sds, n_trial=(36, 39), arms=ARMS)
     prediction = model_based_grcs(h[:, :2], BOUNDARIES, means[:, :2], sds, n_trial=(5, 5),
-                                  options=GrcsSimulationOptions(n_population=5,
+                                  arms=ARMS, options=GrcsSimulationOptions(n_population=5,
                                                                 correlation_sensitivity=()))
     with pytest.raises(EvidenceError, match="no published pairwise summary"):
         prediction.reproduce()

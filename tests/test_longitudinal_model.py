@@ -16,11 +16,11 @@ from bayes_scot.builders.longitudinal import (
     NO_DATA,
     LongitudinalModel,
     LongitudinalOptions,
-    while_alive_net_benefit,
 )
 from bayes_scot.data import load_external, load_trial
 from bayes_scot.errors import EvidenceError, SpecError
 from bayes_scot.evidence import Source, VisitSummary
+from bayes_scot.results.while_alive import while_alive_net_benefit
 from bayes_scot.stats.priors import EffectPrior
 
 SIMULATED = Source(citation="Simulated numbers for tests", locator="tests", tag="reported")

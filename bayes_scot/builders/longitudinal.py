@@ -92,7 +92,6 @@ __all__ = [
     "EvidenceTerm",
     "LongitudinalModel",
     "LongitudinalOptions",
-    "while_alive_net_benefit",
 ]
 
 DEFAULT_ENDPOINTS: tuple[str, ...] = ("haq_di", "sf36_pcs", "sf36_mcs", "mrss", "fvc", "dlco")
@@ -1391,7 +1390,8 @@ class LongitudinalModel:
     def _evidence_label(self, endpoint: str) -> str:
         return self.attribution[endpoint]
 
-    def _evidence_detail(self, endpoint: str) -> str:
+    def evidence_detail(self, endpoint: str) -> str:
+        """Say in words which evidence drives an endpoint's treatment effect."""
         used = [t for t in self._plan.terms() if t.used and t.endpoint == endpoint]
         parts = []
         trial_ids = sorted({t.entry for t in used if t.source == "trial"})
@@ -1412,6 +1412,38 @@ class LongitudinalModel:
                 parts.append("borrows through the endpoint hierarchy from " + ", ".join(
                     f"{d} ({self.attribution[d]})" for d in donors))
         return "; ".join(parts) if parts else "prior only"
+
+    def change_at(self, idata: Any, endpoint: str, visit_months: float) -> np.ndarray:
+        """Posterior draws of each arm's mean change from baseline at a time.
+
+        Parameters
+        ----------
+        idata : arviz.InferenceData
+            Posterior of :attr:`model`.
+        endpoint : str
+            One of :attr:`endpoints`.
+        visit_months : float
+            A time within the visit grid (after baseline); between grid visits the
+            trajectory is interpolated as the likelihood interpolates it.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape ``(chain, draw, arm)``, arms in the order of :attr:`arms`.
+
+        Raises
+        ------
+        SpecError
+            For an endpoint that is not modelled or a time outside the grid.
+        """
+        if endpoint not in self.endpoints:
+            raise SpecError(f"{endpoint!r} is not modelled", field="endpoint")
+        t = float(visit_months)
+        if not 0 < t <= self._layout.visits[-1]:
+            raise SpecError(f"{t:g} months is outside the visit grid", field="visit_months")
+        change = _posterior(idata)["change"].sel(endpoint=endpoint, arm=list(self.arms))
+        return np.tensordot(change.transpose("chain", "draw", "arm", "visit").values,
+                            self._layout.interpolation(t), axes=([3], [0]))
 
     def estimands(self, idata: Any) -> list[EstimandDraws]:
         """HSCT-minus-CYC differences in change from baseline at every visit, and slopes.
@@ -1446,7 +1478,7 @@ class LongitudinalModel:
             threshold = None if mcid is None else endpoint.sign * mcid
             attrs = {
                 "estimand_population": SURVIVOR_AVERAGE,
-                "evidence_detail": self._evidence_detail(name),
+                "evidence_detail": self.evidence_detail(name),
                 "external_weights": {k: v for k, v in weights.items()
                                      if k in self._external_ids(name)},
                 "external_method": self.options.external_method,
@@ -1807,103 +1839,3 @@ def _resolve_mcids(options: LongitudinalOptions) -> tuple[dict[str, float | None
 
 
 # -- while-alive composite -------------------------------------------------------------------
-def while_alive_net_benefit(
-    model: LongitudinalModel,
-    idata: Any,
-    survival: Mapping[str, np.ndarray],
-    *,
-    endpoint: str,
-    visit_months: float,
-    sd: float | None = None,
-) -> EstimandDraws:
-    r"""While-alive composite at a visit, death ranked worst: the net benefit of HSCT.
-
-    Parameters
-    ----------
-    model : LongitudinalModel
-    idata : arviz.InferenceData
-        Posterior of ``model``.
-    survival : mapping of str to numpy.ndarray
-        Overall survival probability at ``visit_months`` per arm (``"hsct"``, ``"cyc"``),
-        each of shape ``(chain, draw)`` matching ``idata`` (from the survival model's
-        posterior). Fits are independent, so pairing draws by index samples their joint.
-    endpoint : str
-    visit_months : float
-        A time within the visit grid.
-    sd : float, optional
-        Between-patient SD of the endpoint's change among survivors (default: the
-        model's standardising SD for the endpoint).
-
-    Returns
-    -------
-    EstimandDraws
-        ``while_alive_net_benefit_<t>``: :math:`P(\text{win}) - P(\text{loss})` for a random
-        HSCT patient against a random CYC patient; null 0, superior ``"higher"``.
-
-    Notes
-    -----
-    A pair is compared on death first (alive beats dead; two deaths tie), then, both
-    alive, on the endpoint's change from baseline. With survival :math:`S_E, S_C` and
-    survivors' changes normal with means :math:`m_E, m_C` (the model's survivor averages)
-    and common SD :math:`\sigma`, :math:`q = \Phi(s (m_E - m_C) / (\sigma\sqrt{2}))` is the
-    probability that an HSCT survivor does better (``s`` = +1 when higher is better) and
-
-    .. math::
-        P(\text{win}) &= S_E (1 - S_C) + S_E S_C q, \\
-        P(\text{loss}) &= (1 - S_E) S_C + S_E S_C (1 - q).
-
-    Assumptions: survivors' changes are normal with a common SD, survival and the
-    endpoint are independent within an arm beyond the death ranking, and patients alive
-    but not measured resemble those measured. The survivor-average estimands of
-    :meth:`LongitudinalModel.estimands` drop the deaths; this one counts them, as the
-    GRCS does.
-
-    References
-    ----------
-    .. [1] Buyse M. Generalized pairwise comparisons of prioritized outcomes in the
-       two-group case. Stat Med 2010;29:3245-3257. doi:10.1002/sim.3923
-    .. [2] Finkelstein DM, Schoenfeld DA. Combining mortality and longitudinal measures in
-       clinical trials. Stat Med 1999;18:1341-1354.
-    """
-    from scipy.special import ndtr
-
-    experimental, control = model.arms
-    missing = {experimental, control} - set(survival)
-    if missing:
-        raise EvidenceError(f"survival draws missing for arms {sorted(missing)}",
-                            field="survival")
-    if endpoint not in model.endpoints:
-        raise SpecError(f"{endpoint!r} is not modelled", field="endpoint")
-    t = float(visit_months)
-    weights = model._layout.interpolation(t) if 0 < t <= model._layout.visits[-1] else None
-    if weights is None:
-        raise SpecError(f"{t:g} months is outside the visit grid", field="visit_months")
-    change = _posterior(idata)["change"].sel(endpoint=endpoint)
-    m = np.tensordot(change.transpose("chain", "draw", "arm", "visit").values, weights,
-                     axes=([3], [0]))  # (chain, draw, arm)
-    s_e = np.asarray(survival[experimental], dtype=float)
-    s_c = np.asarray(survival[control], dtype=float)
-    if s_e.shape != m.shape[:2] or s_c.shape != m.shape[:2]:
-        raise EvidenceError(
-            f"survival draws have shape {s_e.shape}/{s_c.shape}; the longitudinal posterior "
-            f"has {m.shape[:2]} (chain, draw)", field="survival",
-        )
-    if np.any((s_e < 0) | (s_e > 1) | (s_c < 0) | (s_c > 1)):
-        raise EvidenceError("survival probabilities must lie in [0, 1]", field="survival")
-    spread = model.scales[endpoint] if sd is None else float(sd)
-    better = model.endpoints[endpoint]
-    q = ndtr(better.sign * (m[..., 0] - m[..., 1]) / (spread * math.sqrt(2.0)))
-    win = s_e * (1 - s_c) + s_e * s_c * q
-    loss = (1 - s_e) * s_c + s_e * s_c * (1 - q)
-    return EstimandDraws(
-        endpoint=endpoint,
-        estimand=f"while_alive_net_benefit_{t:g}",
-        label=(f"{better.label} at {t:g} months, while alive (death ranked worst): net "
-               "benefit of HSCT over CYC, P(win) - P(loss)"),
-        draws=win - loss,
-        null=0.0,
-        superior="higher",
-        evidence=model.attribution[endpoint] + " + survival model",
-        attrs={"estimand_population": "all randomised, death ranked worst",
-               "sd": spread, "evidence_detail": model._evidence_detail(endpoint)},
-    )

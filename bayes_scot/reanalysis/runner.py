@@ -299,8 +299,8 @@ class _Runner:
         Returns ``None`` when the composite family turns it off or the analysis does not
         run all of the survival, longitudinal and composite families.
         """
-        from bayes_scot.builders.composite import GrcsSimulationOptions, grcs_from_posteriors
         from bayes_scot.fitting import Diagnostics
+        from bayes_scot.results.grcs import GrcsSimulationOptions, grcs_from_posteriors
 
         spec = self.spec
         if not {"survival", "longitudinal", "composite"} <= {f.family for f in spec.families}:
@@ -371,9 +371,9 @@ class _Runner:
         A pooled baseline SD reported by the trial (any population) comes first; the
         external evidence's between-patient SD (``population_spread``) otherwise.
         """
-        from bayes_scot.builders.composite import CONTINUOUS_LEVELS
         from bayes_scot.data import load_external, load_trial
         from bayes_scot.evidence import PopulationSpread, VisitSummary
+        from bayes_scot.results.grcs import CONTINUOUS_LEVELS
 
         source = self.spec.trial(trial.name)
         everything = load_trial(source.path or source.name, population="all")

@@ -13,7 +13,10 @@ simulated draws:
 * :func:`priors_table`: every prior with its implied prior probabilities on the
   headline estimands; :func:`tipping_points`: the sceptical prior and external weight at
   which P(superior) falls below 0.95 and 0.90;
-* :func:`survival_curves` and :func:`trajectories`: posterior curves for figures.
+* :func:`survival_curves` and :func:`trajectories`: posterior curves for figures;
+* estimands that read two families' posteriors: the model-based GRCS
+  (:mod:`~bayes_scot.results.grcs`) and the while-alive composite
+  (:func:`while_alive_net_benefit`).
 """
 
 from bayes_scot.results.attribution import (
@@ -29,6 +32,12 @@ from bayes_scot.results.curves import (
     trajectories,
 )
 from bayes_scot.results.fits import ESS_BULK_MIN, RHAT_MAX, DiagnosticsLike, PriorFit, flag_reasons
+from bayes_scot.results.grcs import (
+    GrcsPrediction,
+    GrcsSimulationOptions,
+    grcs_from_posteriors,
+    model_based_grcs,
+)
 from bayes_scot.results.joint import (
     JOINT_COLUMNS,
     count_distribution,
@@ -52,6 +61,7 @@ from bayes_scot.results.sensitivity import (
 )
 from bayes_scot.results.table import TABLE_COLUMNS, superiority_table
 from bayes_scot.results.tipping import KHAT_MAX, THRESHOLDS, TIPPING_COLUMNS, tipping_points
+from bayes_scot.results.while_alive import while_alive_net_benefit
 
 __all__ = [
     "BUILDER_REPRODUCE_COLUMNS",
@@ -70,6 +80,8 @@ __all__ = [
     "TIPPING_COLUMNS",
     "Attribution",
     "DiagnosticsLike",
+    "GrcsPrediction",
+    "GrcsSimulationOptions",
     "LikelihoodTerm",
     "PriorFit",
     "attribute",
@@ -77,7 +89,9 @@ __all__ = [
     "effect_log_prior",
     "flag_reasons",
     "frechet_bounds",
+    "grcs_from_posteriors",
     "joint_probabilities",
+    "model_based_grcs",
     "parse_estimand_key",
     "power_scaling_sensitivity",
     "priors_table",
@@ -89,4 +103,5 @@ __all__ = [
     "survival_curves",
     "tipping_points",
     "trajectories",
+    "while_alive_net_benefit",
 ]
