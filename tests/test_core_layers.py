@@ -19,6 +19,7 @@ LAYER_RANK: dict[str, int] = {
     "errors": 0,
     "conventions": 0,
     "files": 0,
+    "schema": 0,
     "evidence": 1,
     "data": 2,
     "stats": 3,
@@ -37,7 +38,7 @@ LAYER_RANK: dict[str, int] = {
 }
 
 #: Layers that must stay importable without PyMC/PyTensor/nutpie.
-PYMC_FREE = {"errors", "conventions", "files", "evidence", "data", "stats", "results"}
+PYMC_FREE = {"errors", "conventions", "files", "schema", "evidence", "data", "stats", "results"}
 PYMC_MODULES = {"pymc", "pytensor", "nutpie"}
 
 

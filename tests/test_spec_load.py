@@ -170,7 +170,7 @@ BAD = [
     ("reference not in grid", MINIMAL + '\n[priors]\ngrid = ["reference"]\n'
      'reference = "neutral_weak"\n', "priors.reference"),
     ("empty grid", MINIMAL + "\n[priors]\ngrid = []\n", "priors.grid"),
-    ("grid not strings", MINIMAL + "\n[priors]\ngrid = [1, 2]\n", "priors.grid"),
+    ("grid not strings", MINIMAL + "\n[priors]\ngrid = [1, 2]\n", "priors.grid[0]"),
     ("missing design effect", MINIMAL.replace("design_effect = -0.69\n", ""),
      "survival.priors.design_effect"),
     ("design effect on harm side",
@@ -282,11 +282,11 @@ def test_options_are_converted(tmp_path: Path, fake_options: None) -> None:
     ("body", "key"),
     [("interval_width = 3\n", "survival.options.interval_width"),
      ('interval_boundaries_months = "3, 12"\n', "survival.options.interval_boundaries_months"),
-     ('interval_boundaries_months = [3, "x"]\n', "survival.options.interval_boundaries_months"),
+     ('interval_boundaries_months = [3, "x"]\n', "survival.options.interval_boundaries_months[1]"),
      ('pooling = "full"\n', "survival.options.pooling"),
      ("chains_hint = 1.5\n", "survival.options.chains_hint"),
      ("heterogeneity_sd = -1\n", "survival.options.heterogeneity_sd"),
-     ('weights = { astis = "half" }\n', "survival.options.weights")],
+     ('weights = { astis = "half" }\n', "survival.options.weights.astis")],
 )
 def test_bad_options(tmp_path: Path, fake_options: None, body: str, key: str) -> None:
     path = write(tmp_path, with_options(body))

@@ -31,11 +31,14 @@ import dataclasses
 import math
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Annotated, Any
+
+from msgspec import Meta
 
 from bayes_scot.conventions import MAX_SEED
 from bayes_scot.errors import EvidenceError, SpecError
-from bayes_scot.spec.reader import _check_int, _check_str, _check_str_list, _read_sampler
+from bayes_scot.schema import convert
+from bayes_scot.spec.reader import read_sampler
 from bayes_scot.spec.records import AnalysisSpec, CustomPrior, FamilySpec
 from bayes_scot.stats.priors import DEFAULT_GRID_NAMES, EffectPrior, ratio_prior
 
@@ -191,12 +194,18 @@ def parse_cli_prior(items: Sequence[str]) -> dict[str, dict[str, str]]:
     return out
 
 
+def _checked(value: Any, shape: Any, where: str, field: str) -> Any:
+    """Check one override with the specification's checker (:mod:`bayes_scot.schema`)."""
+    return convert(value, shape, where="the overrides", error=SpecError, file=where,
+                   prefix=f"{field}.")
+
+
 def _override_priors(spec: AnalysisSpec, value: Any, where: str) -> AnalysisSpec:
     if isinstance(value, str):
         value = [v.strip() for v in value.split(",") if v.strip()]
     if isinstance(value, Mapping):
         return override_priors(spec, value, where)
-    names = tuple(_check_str_list(list(value), where, "priors"))
+    names = _checked(list(value), tuple[str, ...], where, "priors")
     if not names:
         raise SpecError("must name at least one prior", file=where, field="priors")
     for name in names:
@@ -237,14 +246,14 @@ def apply_overrides(spec: AnalysisSpec, overrides: Mapping[str, Any]) -> Analysi
         if key in sampler_keys:
             sampler_changes[key] = value
         elif key == "seed":
-            spec = dataclasses.replace(spec, seed=_check_int(value, where, "seed", 0,
-                                                              maximum=MAX_SEED))
+            seed = _checked(value, Annotated[int, Meta(ge=0, le=MAX_SEED)], where, "seed")
+            spec = dataclasses.replace(spec, seed=seed)
         elif key == "title":
-            spec = dataclasses.replace(spec, title=_check_str(value, where, "title"))
+            spec = dataclasses.replace(spec, title=_checked(value, str, where, "title"))
         elif key == "priors":
             spec = _override_priors(spec, value, where)
         elif key == "population":
-            population = _check_str(value, where, "population")
+            population = _checked(value, str, where, "population")
             first = dataclasses.replace(spec.trials[0], population=population)
             families = tuple(
                 dataclasses.replace(f, options={**f.options, "population": population})
@@ -281,7 +290,7 @@ def apply_overrides(spec: AnalysisSpec, overrides: Mapping[str, Any]) -> Analysi
             )
     if sampler_changes:
         spec = dataclasses.replace(
-            spec, sampler=_read_sampler(sampler_changes, where, base=spec.sampler)
+            spec, sampler=read_sampler(sampler_changes, where, base=spec.sampler)
         )
         # An explicit override applies to every family, replacing its own setting.
         spec = dataclasses.replace(spec, families=tuple(
