@@ -26,7 +26,7 @@ import re
 import sys
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
 import msgspec
@@ -120,13 +120,14 @@ def convert(
     try:
         return msgspec.convert(value, schema, strict=True)
     except msgspec.ValidationError as err:
-        message, field = _explain(str(err), value, schema, where, missing_hint)
+        message, field = _explain(str(err), value, schema, where, prefix, missing_hint)
         raise error(message, file=file, field=f"{prefix}{field}" if field else
                     prefix.rstrip(".") or None) from None
 
 
 def struct_from_dataclass(cls: type, *, replace: Mapping[Any, Any] | None = None,
-                          ) -> type[Table]:
+                          fields: Mapping[str, Any] | None = None,
+                          optional: Sequence[str] = ()) -> type[Table]:
     """Return a :class:`Table` with the ``__init__`` fields and annotated types of ``cls``.
 
     Parameters
@@ -136,6 +137,11 @@ def struct_from_dataclass(cls: type, *, replace: Mapping[Any, Any] | None = None
     replace : mapping, optional
         Types to check in place of others (``{int: Finite}`` accepts any finite number
         where the record itself checks that it is whole).
+    fields : mapping of str to type, optional
+        Types of single fields that replace their annotated (and replaced) types.
+    optional : sequence of str, optional
+        Fields that may be left out although the dataclass has no default for them
+        (their reader fills them in or says what is missing).
 
     Returns
     -------
@@ -143,15 +149,15 @@ def struct_from_dataclass(cls: type, *, replace: Mapping[Any, Any] | None = None
         Fields with a default are optional; the defaults themselves are not used.
     """
     hints = typing.get_type_hints(cls, include_extras=True)
-    fields = []
+    shape_fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
     for f in dataclasses.fields(cls):
         if not f.init:
             continue
-        hint = _replaced(hints[f.name], replace or {})
-        required = (f.default is dataclasses.MISSING
+        hint = (fields or {}).get(f.name, _replaced(hints[f.name], replace or {}))
+        required = (f.default is dataclasses.MISSING and f.name not in optional
                     and f.default_factory is dataclasses.MISSING)
-        fields.append((f.name, hint) if required else (f.name, hint | None, None))
-    shape: Any = msgspec.defstruct(cls.__name__, fields, bases=(Table,))
+        shape_fields.append((f.name, hint) if required else (f.name, hint | None, None))
+    shape: Any = msgspec.defstruct(cls.__name__, shape_fields, bases=(Table,), kw_only=True)
     return shape
 
 
@@ -174,7 +180,7 @@ _EXPECTED = {"str": "a string", "int": "a whole number", "float": "a number",
 _COMPARISONS = {">=": "at least", "<=": "at most", ">": "above", "<": "below"}
 
 
-def _explain(text: str, value: Any, schema: Any, where: str,
+def _explain(text: str, value: Any, schema: Any, where: str, prefix: str,
              missing_hint: str) -> tuple[str, str]:
     """Return (message, dotted field) for one msgspec validation message."""
     match = _MESSAGE.match(text)
@@ -186,13 +192,13 @@ def _explain(text: str, value: Any, schema: Any, where: str,
         key = unknown[1]
         allowed = [f.name for f in msgspec.structs.fields(_bare(hint))]
         close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-        table = _table_name(tokens, where)
+        table = _table_name(tokens, where, prefix)
         suggestion = (f"did you mean '{close[0]}'?" if close
                       else f"allowed in {table}: {', '.join(allowed)}")
         return f"unknown key in {table}; {suggestion}", _dotted([*tokens, key])
     missing = re.fullmatch(r"Object missing required field `(.*)`", what, re.DOTALL)
     if missing:
-        table = _table_name(tokens, where)
+        table = _table_name(tokens, where, prefix)
         return (f"missing required field in {table}{missing_hint}",
                 _dotted([*tokens, missing[1]]))
     return _wrong_value(what, found, hint), _dotted(tokens)
@@ -306,8 +312,8 @@ def _field_type(hint: Any, key: str) -> Any:
     return _args(hint)[-1]
 
 
-def _table_name(tokens: list[str | int], where: str) -> str:
-    return f"[{_dotted(tokens)}]" if tokens else where
+def _table_name(tokens: list[str | int], where: str, prefix: str) -> str:
+    return f"[{prefix}{_dotted(tokens)}]" if tokens else where
 
 
 def _dotted(tokens: list[str | int]) -> str:

@@ -134,7 +134,7 @@ def test_entries_must_be_an_array_of_tables(tmp_path):
 # -- fixed tables -----------------------------------------------------------------------------
 def test_unknown_key_in_trial_table(tmp_path):
     text = HEADER.replace('citation = "SIMULATED"', 'citation = "SIMULATED"\ncitaton = "x"')
-    rejects(write(tmp_path, text), field="citaton", match="did you mean 'citation'")
+    rejects(write(tmp_path, text), field="trial.citaton", match="did you mean 'citation'")
 
 
 def test_trial_name_must_be_a_string(tmp_path):
@@ -167,8 +167,8 @@ def test_population_size_below_one(tmp_path):
     [
         ("[arms.cyc]", "[arms.pooled]", "arms.pooled"),
         ("[populations.itt]", "[populations.all]", "populations.all"),
-        ('label = "Intention to treat"', 'label = "ITT"\nsize = 75', "size"),
-        ('citation = "SIMULATED publication"', 'citation = "x"\nyear = 2018', "year"),
+        ('label = "Intention to treat"', 'label = "ITT"\nsize = 75', "populations.itt.size"),
+        ('citation = "SIMULATED publication"', 'citation = "x"\nyear = 2018', "sources.main.year"),
         ('label = "CYC"', 'label = "CYC"\nregimen = 12', "arms.cyc.regimen"),
     ],
 )

@@ -1,7 +1,8 @@
 """Read a trial file (TOML) into a validated :class:`~bayes_scot.evidence.Trial`.
 
 The format is documented in ``docs/trial-file-format.md`` and shown by the shipped
-``template.toml``. Reading is strict: a misspelt key, a value of the wrong type, a missing
+``template.toml``. Reading is strict (every table's shape is checked by
+:mod:`bayes_scot.schema`, the checker the specification reader uses too): a misspelt key, a value of the wrong type, a missing
 field, bad TOML, an empty, binary or missing file, and every rule of the evidence layer
 raise :class:`~bayes_scot.errors.EvidenceError` naming the file, the entry (its ``id``, or
 ``table[index]`` when it has none) and the field. Nothing else escapes from
@@ -13,13 +14,15 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import difflib
 import hashlib
 import math
 import os
-from collections.abc import Mapping
+import typing
+from functools import cache
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from bayes_scot.errors import EvidenceError
 from bayes_scot.evidence import (
@@ -36,8 +39,8 @@ from bayes_scot.evidence import (
     validate_entries,
 )
 from bayes_scot.evidence.endpoints import check_redeclared
-from bayes_scot.evidence.entries import entry_fields
 from bayes_scot.files import parse_toml, read_input
+from bayes_scot.schema import Finite, NonEmpty, Table, convert, struct_from_dataclass
 
 __all__ = [
     "EXTERNAL_FILE",
@@ -62,20 +65,97 @@ TEMPLATE_FILE: Path = Path(__file__).resolve().parent / "template.toml"
 SHIPPED_TRIALS: tuple[str, ...] = ("scot", "astis", "assist")
 """Names of the shipped trials, in the order :func:`list_trials` gives them."""
 
-#: Keys allowed in each fixed table of a trial file, with whether they are required.
-_TRIAL_KEYS = {"name": True, "title": True, "citation": True, "registration": False,
-               "design": False, "time_unit": False}
 
 #: Months per unit of a trial file's ``time_unit`` (a year of 365.25 days, 12 months).
 TIME_UNITS: dict[str, float] = {"days": 12.0 / 365.25, "weeks": 7.0 * 12.0 / 365.25,
                                 "months": 1.0, "years": 12.0}
 _TIME_FIELDS = ("time_months", "window_months", "times", "risk_times")
-_ARM_KEYS = {"label": True, "role": True, "regimen": False}
-_POPULATION_KEYS = {"label": True, "n": True, "definition": False, "source": False}
-_SOURCE_TABLE_KEYS = {"citation": True}
-_SOURCE_KEYS = {"ref": False, "citation": False, "locator": True, "tag": True, "note": False}
-_ENDPOINT_KEYS = {"label": True, "kind": True, "better": True, "unit": False}
 _FIXED_TABLES = ("trial", "arms", "populations", "sources", "endpoints")
+
+
+# -- the shape of a trial file's tables (checked by bayes_scot.schema) ------------------
+class _TrialTable(Table):
+    name: NonEmpty
+    title: NonEmpty
+    citation: NonEmpty
+    registration: NonEmpty | None = None
+    design: NonEmpty | None = None
+    time_unit: NonEmpty | None = None
+
+
+class _ArmTable(Table):
+    label: NonEmpty
+    role: NonEmpty
+    regimen: NonEmpty | None = None
+
+
+class _PopulationTable(Table):
+    label: NonEmpty
+    n: dict[str, Any]
+    definition: str = ""
+    source: Any = None
+
+
+class _SourceTable(Table):
+    citation: NonEmpty
+
+
+class _Source(Table):
+    locator: NonEmpty
+    tag: NonEmpty
+    ref: NonEmpty | None = None
+    citation: NonEmpty | None = None
+    note: str = ""
+
+
+class _EndpointTable(Table):
+    label: NonEmpty
+    kind: NonEmpty
+    better: NonEmpty
+    unit: NonEmpty | None = None
+
+
+#: String fields that may be empty.
+_MAY_BE_EMPTY = ("assumption", "comparator")
+
+#: The curve's coordinates may come from ``curve_file`` and ``risk_file`` instead.
+_CURVE_COORDINATES = ("times", "survival", "risk_times", "n_risk")
+
+
+_ENTRY_SHAPES: dict[type[Entry], type[Table]] = {}
+
+
+def _entry_shape(cls: type[Entry]) -> type[Table]:
+    """Return the shape of one entry kind: its record's fields, numbers finite.
+
+    Whole-number fields are checked as finite numbers here and as whole by the record,
+    which is given the value as written.
+    """
+    if cls in _ENTRY_SHAPES:
+        return _ENTRY_SHAPES[cls]
+    hints = typing.get_type_hints(cls)
+    fields: dict[str, Any] = {name: NonEmpty for name, hint in hints.items()
+                              if hint is str and name not in _MAY_BE_EMPTY}
+    fields.update({name: Any for name, hint in hints.items() if hint is Source})
+    _ENTRY_SHAPES[cls] = struct_from_dataclass(
+        cls, replace={int: Finite, float: Finite}, fields=fields,
+        optional=_CURVE_COORDINATES if cls is DigitisedCurve else (),
+    )
+    return _ENTRY_SHAPES[cls]
+
+
+@cache
+def _document_shape() -> type[Table]:
+    """Return the top level's shape: the fixed tables and the entry kinds' arrays."""
+    fields = [(name, Any, None) for name in (*_FIXED_TABLES, *ENTRY_KINDS)]
+    shape: Any = msgspec.defstruct("TrialFile", fields, bases=(Table,), kw_only=True)
+    return shape
+
+
+def _written_as_is(hint: Any) -> bool:
+    """Whether a field's value goes to its record as written (whole numbers, arm maps)."""
+    text = str(hint)
+    return "int" in text or "Mapping" in text
 
 #: Kinds whose entries may carry the ``default`` source tag (package conventions such as
 #: an MCID without a disease-specific source). Every other entry is reported or derived.
@@ -252,8 +332,7 @@ class _TrialReader:
     def read(self) -> Trial:
         raw = self._read_bytes()
         document = self._parse(raw)
-        _check_keys(document, dict.fromkeys((*_FIXED_TABLES, *ENTRY_KINDS), False),
-                    where="top level", tables=True)
+        convert(document, _document_shape(), where="the top level of the file")
         for name in ("trial", "arms", "populations"):
             if name not in document:
                 raise EvidenceError(f"the file needs a [{name}] table", field=name)
@@ -319,31 +398,25 @@ class _TrialReader:
 
     # -- fixed tables -------------------------------------------------------------------
     def _trial_table(self, table: Any) -> dict[str, str]:
-        table = _require_table(table, "trial")
-        _check_keys(table, _TRIAL_KEYS, where="[trial]")
-        for key in table:
-            _require_str(table[key], f"trial.{key}")
+        convert(table, _TrialTable, where="[trial]", prefix="trial.")
         return dict(table)
 
     def _arms(self, table: Any) -> list[Arm]:
-        table = _require_table(table, "arms")
+        table = convert(table, dict[str, Any], where="[arms]", prefix="arms.")
         arms = []
         for name, spec in table.items():
             where = f"arms.{name}"
             if name == POOLED:
                 raise EvidenceError(f"'{POOLED}' is reserved for both arms together",
                                     field=where)
-            spec = _require_table(spec, where)
-            _check_keys(spec, _ARM_KEYS, where=f"[{where}]")
-            for key in spec:
-                _require_str(spec[key], f"{where}.{key}")
-            if spec["role"] not in ("experimental", "control"):
+            arm = convert(spec, _ArmTable, where=f"[{where}]", prefix=f"{where}.")
+            if arm.role not in ("experimental", "control"):
                 raise EvidenceError(
-                    f"role must be 'experimental' or 'control', not {spec['role']!r}",
+                    f"role must be 'experimental' or 'control', not {arm.role!r}",
                     field=f"{where}.role",
                 )
-            arms.append(Arm(name=name, label=spec["label"], role=spec["role"],
-                            regimen=spec.get("regimen", "")))
+            arms.append(Arm(name=name, label=arm.label, role=arm.role,
+                            regimen=arm.regimen or ""))
         roles = [a.role for a in arms]
         if roles.count("experimental") != 1 or roles.count("control") != 1:
             raise EvidenceError(
@@ -354,24 +427,16 @@ class _TrialReader:
         return sorted(arms, key=lambda a: a.role != "experimental")
 
     def _sources(self, table: Any) -> dict[str, str]:
-        table = _require_table(table, "sources")
-        sources = {}
-        for key, spec in table.items():
-            where = f"sources.{key}"
-            spec = _require_table(spec, where)
-            _check_keys(spec, _SOURCE_TABLE_KEYS, where=f"[{where}]")
-            sources[key] = _require_str(spec["citation"], f"{where}.citation")
-        return sources
+        checked = convert(table, dict[str, _SourceTable], where="[sources]",
+                          prefix="sources.")
+        return {key: spec.citation for key, spec in checked.items()}
 
     def _endpoints(self, table: Any) -> dict[str, Endpoint]:
-        table = _require_table(table, "endpoints")
+        table = convert(table, dict[str, Any], where="[endpoints]", prefix="endpoints.")
         endpoints = {}
         for name, spec in table.items():
             where = f"endpoints.{name}"
-            spec = _require_table(spec, where)
-            _check_keys(spec, _ENDPOINT_KEYS, where=f"[{where}]")
-            for key in spec:
-                _require_str(spec[key], f"{where}.{key}")
+            convert(spec, _EndpointTable, where=f"[{where}]", prefix=f"{where}.")
             try:
                 endpoints[name] = Endpoint(name=name, **spec)
                 check_redeclared(endpoints[name])
@@ -380,7 +445,7 @@ class _TrialReader:
         return endpoints
 
     def _populations(self, table: Any, arms: list[Arm]) -> dict[str, Population]:
-        table = _require_table(table, "populations")
+        table = convert(table, dict[str, Any], where="[populations]", prefix="populations.")
         if not table:
             raise EvidenceError("declare at least one population", field="populations")
         known = {a.name for a in arms} | {POOLED}
@@ -390,12 +455,9 @@ class _TrialReader:
             if name == ALL_POPULATIONS:
                 raise EvidenceError(f"'{ALL_POPULATIONS}' is reserved for every population",
                                     field=where)
-            spec = _require_table(spec, where)
-            _check_keys(spec, _POPULATION_KEYS, where=f"[{where}]")
-            label = _require_str(spec["label"], f"{where}.label")
-            definition = _require_str(spec.get("definition", ""), f"{where}.definition",
-                                      allow_empty=True)
-            counts = _require_table(spec["n"], f"{where}.n")
+            population = convert(spec, _PopulationTable, where=f"[{where}]",
+                                 prefix=f"{where}.")
+            counts = population.n
             for arm, count in counts.items():
                 if arm not in known:
                     raise EvidenceError(
@@ -409,8 +471,8 @@ class _TrialReader:
             if "source" in spec:
                 source = self._source(spec["source"], f"{where}.source", kind="populations")
             populations[name] = Population(
-                name=name, label=label, n={k: int(v) for k, v in counts.items()},
-                definition=definition, source=source,
+                name=name, label=population.label, n={k: int(v) for k, v in counts.items()},
+                definition=population.definition, source=source,
             )
         return populations
 
@@ -437,27 +499,23 @@ class _TrialReader:
 
     def _build_entry(self, kind: str, item: dict[str, Any]) -> Entry:
         cls = ENTRY_KINDS[kind]
-        fields = entry_fields(cls)
-        allowed = {name: _is_required(f) for name, f in fields.items()}
         if cls is DigitisedCurve:
-            allowed.update(dict.fromkeys(_CURVE_FILE_KEYS, False))
             item = self._read_curve_files(item)
-            allowed.update({"times": False, "survival": False, "risk_times": False,
-                            "n_risk": False})
-        _check_keys(item, allowed, where=f"[[{kind}]]",
-                    missing_hint=" (template.toml shows every kind of entry)")
+        checked = convert(item, _entry_shape(cls), where=f"[[{kind}]]",
+                          missing_hint=" (template.toml shows every kind of entry)")
+        hints = typing.get_type_hints(cls)
         values: dict[str, Any] = {}
         for name, value in item.items():
-            if name in _CURVE_FILE_KEYS:
-                continue
             if name == "source":
                 values[name] = self._source(value, "source", kind=kind)
+            elif _written_as_is(hints[name]):
+                values[name] = tuple(value) if isinstance(value, list) else value
             else:
-                values[name] = _convert(value, str(fields[name].type), name)
+                values[name] = getattr(checked, name)
         for name in _SURVIVAL_FIELDS.get(kind, ()):
             _check_survival_scale(values.get(name), name)
         if cls is DigitisedCurve:
-            for name in ("times", "survival", "risk_times", "n_risk"):
+            for name in _CURVE_COORDINATES:
                 if name not in values:
                     raise EvidenceError(
                         "is required (inline, or via curve_file / risk_file)", field=name
@@ -476,9 +534,7 @@ class _TrialReader:
                 "tag = \"reported\" }",
                 field=where,
             )
-        _check_keys(spec, _SOURCE_KEYS, where=where, prefix=f"{where}.")
-        for key, value in spec.items():
-            _require_str(value, f"{where}.{key}", allow_empty=key == "note")
+        convert(spec, _Source, where=f"[{where}]", prefix=f"{where}.")
         if ("ref" in spec) == ("citation" in spec):
             raise EvidenceError(
                 "give either ref (a key of the [sources] table) or citation, not both "
@@ -510,15 +566,17 @@ class _TrialReader:
             raise EvidenceError(err.message, field=field) from None
 
     def _read_curve_files(self, item: dict[str, Any]) -> dict[str, Any]:
-        item = dict(item)
+        """Return the entry with its CSV files read into coordinates (keys removed)."""
+        files = {k: v for k, v in item.items() if k in _CURVE_FILE_KEYS}
+        item = {k: v for k, v in item.items() if k not in _CURVE_FILE_KEYS}
         specs = {"curve_file": ("times", "survival"), "risk_file": ("risk_times", "n_risk")}
         for key, (time_name, value_name) in specs.items():
-            if key not in item:
+            if key not in files:
                 continue
             for name in (time_name, value_name):
                 if name in item:
                     raise EvidenceError(f"give {name} inline or {key}, not both", field=name)
-            relative = _require_str(item[key], key)
+            relative = convert(files[key], NonEmpty, where=key, prefix=f"{key}.")
             times, values = _read_two_column_csv(self.path.parent / relative, key)
             item[time_name] = times
             item[value_name] = values
@@ -534,88 +592,6 @@ def _is_number(value: Any) -> bool:
 
 def _is_whole(value: Any) -> bool:
     return _is_number(value) and float(value) == int(value)
-
-
-def _is_required(f: dataclasses.Field[Any]) -> bool:
-    return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-
-
-def _type_name(value: Any) -> str:
-    """Name a TOML value's type with its article: "an array", "a table", "NaN"."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return "NaN (not a number)" if math.isnan(value) else f"{value} (infinite)"
-    return {dict: "a table", list: "an array", str: "a string", bool: "a boolean",
-            int: "an integer", float: "a number"}.get(type(value), type(value).__name__)
-
-
-def _require_table(value: Any, where: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise EvidenceError(f"must be a table, not {_type_name(value)}", field=where)
-    return value
-
-
-def _require_str(value: Any, where: str, *, allow_empty: bool = False) -> str:
-    if not isinstance(value, str):
-        raise EvidenceError(f"must be a string, not {_type_name(value)}", field=where)
-    if not allow_empty and not value.strip():
-        raise EvidenceError("must not be empty", field=where)
-    return value
-
-
-def _check_keys(
-    table: Mapping[str, Any],
-    allowed: Mapping[str, bool],
-    *,
-    where: str,
-    tables: bool = False,
-    prefix: str = "",
-    missing_hint: str = "",
-) -> None:
-    """Reject unknown keys (with a suggestion) and report missing required ones."""
-    for key in table:
-        if key not in allowed:
-            close = difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.6)
-            hint = f"; did you mean '{close[0]}'?" if close else (
-                f"; allowed in {where}: {', '.join(allowed)}"
-            )
-            what = "table" if tables else "key"
-            raise EvidenceError(f"unknown {what} in {where}{hint}", field=f"{prefix}{key}")
-    for key, required in allowed.items():
-        if required and key not in table:
-            raise EvidenceError(f"missing required field in {where}{missing_hint}",
-                                field=f"{prefix}{key}")
-
-
-def _convert(value: Any, annotation: str, name: str) -> Any:
-    """Check a TOML value against a dataclass field's annotation; return the record value."""
-    base = annotation.removesuffix("| None").strip()
-    if base == "Source":  # handled by the caller
-        return value
-    if base == "ArmMap":
-        table = _require_table(value, name)
-        for arm, number in table.items():
-            if not _is_number(number):
-                raise EvidenceError(f"must be a finite number, not {_type_name(number)}",
-                                    field=f"{name}.{arm}")
-        return dict(table)
-    if base.startswith("tuple["):
-        if not isinstance(value, list):
-            raise EvidenceError(f"must be an array of numbers, not {_type_name(value)}",
-                                field=name)
-        for i, number in enumerate(value):
-            if not _is_number(number):
-                raise EvidenceError(f"must be a finite number, not {_type_name(number)}",
-                                    field=f"{name}[{i}]")
-        if base == "tuple[float, ...]" or base == "tuple[float, float]":
-            return tuple(float(v) for v in value)
-        return tuple(value)
-    if base in ("float", "int"):
-        if not _is_number(value):
-            raise EvidenceError(f"must be a finite number, not {_type_name(value)}", field=name)
-        return float(value) if base == "float" else value
-    if base == "str" or base.startswith("Literal["):
-        return _require_str(value, name, allow_empty=name in ("assumption", "comparator"))
-    raise EvidenceError(f"unsupported value for a field of type {annotation}", field=name)
 
 
 def _check_survival_scale(mapping: Any, name: str) -> None:

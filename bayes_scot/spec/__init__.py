@@ -17,34 +17,8 @@ default, ``scot_pp`` and ``scot_borrowing``) are commented examples of every key
   for one run) without touching the file.
 """
 
+from bayes_scot.spec import records
 from bayes_scot.spec.reader import list_specs, load_spec, spec_path
-from bayes_scot.spec.records import (
-    DEFAULT_SPEC,
-    FAMILIES,
-    AnalysisSpec,
-    CalibrationSpec,
-    CustomPrior,
-    FamilySpec,
-    JointSpec,
-    McidOverride,
-    PriorScale,
-    SamplerSpec,
-    TrialSpec,
-)
+from bayes_scot.spec.records import *  # noqa: F403 (the records are the package's names)
 
-__all__ = [
-    "DEFAULT_SPEC",
-    "FAMILIES",
-    "AnalysisSpec",
-    "CalibrationSpec",
-    "CustomPrior",
-    "FamilySpec",
-    "JointSpec",
-    "McidOverride",
-    "PriorScale",
-    "SamplerSpec",
-    "TrialSpec",
-    "list_specs",
-    "load_spec",
-    "spec_path",
-]
+__all__ = [*records.__all__, "list_specs", "load_spec", "spec_path"]

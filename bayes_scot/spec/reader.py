@@ -252,7 +252,7 @@ def _document_shape() -> type[Table]:
     ]
     fields += [(name, _Composite if name == "composite" else _Family, None)
                for name in records.FAMILIES]
-    shape: Any = msgspec.defstruct("Specification", fields, bases=(Table,))
+    shape: Any = msgspec.defstruct("Specification", fields, bases=(Table,), kw_only=True)
     return shape
 
 

@@ -33,7 +33,6 @@ __all__ = [
     "PriorScale",
     "SamplerSpec",
     "TrialSpec",
-    "options_class",
 ]
 
 DEFAULT_SPEC = "scot_itt"
