@@ -1,13 +1,13 @@
 """Read a trial file (TOML) into a validated :class:`~bayes_scot.evidence.Trial`.
 
 The format is documented in ``docs/trial-file-format.md`` and shown by the shipped
-``template.toml``. Reading is strict (every table's shape is checked by
-:mod:`bayes_scot.schema`, the checker the specification reader uses too): a misspelt key, a value of the wrong type, a missing
-field, bad TOML, an empty, binary or missing file, and every rule of the evidence layer
-raise :class:`~bayes_scot.errors.EvidenceError` naming the file, the entry (its ``id``, or
-``table[index]`` when it has none) and the field. Nothing else escapes from
-:func:`read_trial_file`: an unexpected failure is reported as an ``EvidenceError`` too, so
-the command line never shows a traceback.
+``template.toml``. Reading is strict, every table's shape checked by
+:mod:`bayes_scot.schema` (the checker of specifications too): a misspelt key, a value of
+the wrong type, a missing field, bad TOML, an empty, binary or missing file, and every
+rule of the evidence layer raise :class:`~bayes_scot.errors.EvidenceError` naming the
+file, the entry (its ``id``, or ``table[index]`` when it has none) and the field.
+Nothing else escapes from :func:`read_trial_file`: an unexpected failure is reported as
+an ``EvidenceError`` too, so the command line never shows a traceback.
 """
 
 from __future__ import annotations
