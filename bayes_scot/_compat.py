@@ -1,36 +1,35 @@
 """Version seam: every call that differs between PyMC 5 / ArviZ 0.x and PyMC 6 / ArviZ 1.x.
 
 The rest of the package calls these functions instead of the libraries directly wherever
-the two generations disagree:
+the two generations (or two PyTensor releases) disagree:
 
 * ArviZ 0.x returns :class:`arviz.InferenceData`; ArviZ 1.x returns an
   :class:`xarray.DataTree`. Groups are read with :func:`get_group` and added with
-  :func:`add_group`, so callers never touch either container's private API.
-* R-hat and bulk ESS live in ``arviz`` (0.x) or ``arviz_stats`` (1.x):
-  :func:`rhat` and :func:`ess_bulk` take an :class:`xarray.Dataset` of posterior draws.
+  :func:`add_group`, and containers made with :func:`inference_data`, so callers never
+  touch either container's own API.
+* R-hat, bulk ESS, Pareto-smoothed importance weights and power-scaling sensitivity live
+  in ``arviz`` (0.x) or ``arviz_stats`` (1.x): :func:`rhat`, :func:`ess_bulk` (a dataset
+  of draws), :func:`rhat_draws`, :func:`ess_bulk_draws` (one array of draws),
+  :func:`psislw` and :func:`psens`.
 * Data containers are changed with :func:`set_data` and listed with :func:`data_names`.
-* Posterior predictive sampling and PyMC's own NUTS are called through
-  :func:`sample_posterior_predictive` and :func:`pymc_sample`.
-* nutpie's numba compilation goes through :func:`compile_nutpie_numba`, which keeps the
-  compiled log density in PyTensor's on-disk cache (it relies on nutpie 0.16 and
-  PyTensor 2.3x internals, and falls back to nutpie's own path when they do not apply).
-* JAX is configured once (:func:`jax_runtime`), PyTensor graphs become JAX functions
-  through :func:`jax_function`, and BlackJAX's window adaptation and NUTS kernel are
-  driven by :func:`blackjax_nuts_chain`.
+* Posterior predictive sampling, pointwise log-likelihoods and PyMC's own NUTS are called
+  through :func:`sample_posterior_predictive`, :func:`compute_log_likelihood` and
+  :func:`pymc_sample`.
+* PyTensor's graph traversal moved module in 2.32: :func:`graph_inputs`,
+  :func:`graph_ancestors`.
+
+It imports nothing from the package and no PyMC, PyTensor or ArviZ at import time, so
+every layer may import it (like :mod:`bayes_scot.errors`). Compilation machinery (the
+numba cache, JAX set-up) lives in :mod:`bayes_scot.fitting`.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import sys
-import threading
-import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from functools import lru_cache
-from pathlib import Path
-from types import ModuleType, SimpleNamespace
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -44,21 +43,23 @@ __all__ = [
     "PYMC_MAJOR",
     "InferenceDataLike",
     "add_group",
-    "blackjax_nuts_chain",
-    "compile_nutpie_numba",
+    "compute_log_likelihood",
     "data_names",
     "data_values",
     "ess_bulk",
+    "ess_bulk_draws",
     "get_group",
+    "graph_ancestors",
     "graph_inputs",
     "group_names",
     "has_group",
     "inference_data",
-    "jax_function",
-    "jax_runtime",
+    "psens",
+    "psislw",
     "pymc_sample",
     "quiet_pymc",
     "rhat",
+    "rhat_draws",
     "sample_posterior_predictive",
     "set_data",
 ]
@@ -95,6 +96,8 @@ def group_names(idata: InferenceDataLike) -> list[str]:
     """Names of the groups held by ``idata`` (``posterior``, ``sample_stats``, ...)."""
     if hasattr(idata, "groups") and callable(idata.groups):
         return list(idata.groups())
+    if not hasattr(idata, "children") and isinstance(idata, Mapping):  # name -> dataset
+        return [str(name) for name in idata]
     return [str(name).lstrip("/") for name in getattr(idata, "children", {})]
 
 
@@ -112,6 +115,9 @@ def get_group(idata: InferenceDataLike, name: str) -> xr.Dataset:
         If the group is missing.
     """
     if not has_group(idata, name):
+        held = getattr(idata, name, None)  # an object holding its groups as attributes
+        if isinstance(held, xr.Dataset):
+            return held
         raise KeyError(f"the posterior has no {name!r} group; it has {group_names(idata)}")
     group = idata[name]
     if isinstance(group, xr.Dataset):
@@ -160,6 +166,73 @@ def ess_bulk(posterior: xr.Dataset) -> xr.Dataset:
     from arviz_stats import ess as _ess  # pragma: no cover - ArviZ 1.x
 
     return _ess(posterior, method="bulk")  # pragma: no cover
+
+
+def rhat_draws(draws: np.ndarray) -> float:
+    """Rank-normalised split R-hat of one quantity's draws, shape ``(chain, draw)``."""
+    if ARVIZ_MAJOR < 1:
+        import arviz as az
+
+        return float(az.rhat(np.asarray(draws), method="rank"))
+    from arviz_stats.base import array_stats  # pragma: no cover - ArviZ 1.x
+
+    return float(array_stats.rhat(np.asarray(draws), method="rank"))  # pragma: no cover
+
+
+def ess_bulk_draws(draws: np.ndarray) -> float:
+    """Bulk effective sample size of one quantity's draws, shape ``(chain, draw)``."""
+    if ARVIZ_MAJOR < 1:
+        import arviz as az
+
+        return float(az.ess(np.asarray(draws), method="bulk"))
+    from arviz_stats.base import array_stats  # pragma: no cover - ArviZ 1.x
+
+    return float(array_stats.ess(np.asarray(draws), method="bulk"))  # pragma: no cover
+
+
+def psislw(log_ratios: np.ndarray, reff: float = 1.0) -> tuple[np.ndarray, float]:
+    """Pareto-smoothed log importance weights of a flat vector and the shape estimate k-hat.
+
+    References
+    ----------
+    .. [1] Vehtari A, Simpson D, Gelman A, Yao Y, Gabry J. Pareto smoothed importance
+       sampling. JMLR 2024;25(72):1-58.
+    """
+    if ARVIZ_MAJOR < 1:
+        import arviz as az
+
+        lw, khat = az.psislw(np.asarray(log_ratios), reff=reff)
+        return np.asarray(lw), float(khat)
+    from arviz_stats.base import array_stats  # pragma: no cover - ArviZ 1.x
+
+    lw, khat = array_stats.psislw(np.asarray(log_ratios), r_eff=reff)  # pragma: no cover
+    return np.asarray(lw), float(khat)  # pragma: no cover
+
+
+def psens(idata: InferenceDataLike, *, component: str, delta: float) -> xr.Dataset:
+    """Power-scaling sensitivity of every posterior variable to ``component``.
+
+    Parameters
+    ----------
+    idata : InferenceDataLike
+        With ``posterior``, ``log_prior`` and (for the likelihood) ``log_likelihood``.
+    component : {"prior", "likelihood"}
+    delta : float
+        Power-scaling perturbation: the powers are ``1 - delta`` and ``1 + delta``.
+
+    References
+    ----------
+    .. [1] Kallioinen N, Paananen T, Bürkner P-C, Vehtari A. Detecting and diagnosing
+       prior and likelihood sensitivity with power-scaling. Statistics and Computing
+       2024;34:57. doi:10.1007/s11222-023-10366-5
+    """
+    if ARVIZ_MAJOR < 1:
+        import arviz as az
+
+        return az.psens(idata, component=component, delta=delta)
+    from arviz_stats import psense  # pragma: no cover - ArviZ 1.x
+
+    return psense(idata, group=component, alphas=(1 - delta, 1 + delta))  # pragma: no cover
 
 
 # -- PyMC models ----------------------------------------------------------------------------
@@ -233,6 +306,14 @@ def sample_posterior_predictive(
         )
 
 
+def compute_log_likelihood(idata: InferenceDataLike, model: pm.Model) -> None:
+    """Add the pointwise log-likelihood of ``model``'s observed variables to ``idata``."""
+    import pymc as pm
+
+    pm.compute_log_likelihood(idata, model=model, extend_inferencedata=True,
+                              progressbar=False)
+
+
 def pymc_sample(
     model: pm.Model,
     *,
@@ -270,238 +351,7 @@ def pymc_sample(
         )
 
 
-# -- nutpie's numba backend ---------------------------------------------------------------
-# nutpie 0.16 wraps PyTensor's numba-compiled log density in a C callback that numba
-# cannot cache ("dynamic globals"), and building that callback re-generates machine code
-# for the whole log density in every process: about 20 s for the survival model, even
-# when PyTensor's on-disk cache holds every kernel. Here the log density is first wrapped
-# in a small C callback of its own, which PyTensor's cache locator stores on disk under
-# the log density's cache key; nutpie's callback then calls it through a function
-# pointer, so only a few lines are compiled per process.
-
-_NUTPIE_LOCK = threading.Lock()
-
-
-@lru_cache(maxsize=1)
-def _as_pointer() -> Any:
-    """Return a numba intrinsic that turns an integer address into a ``void*``."""
-    from numba import types
-    from numba.core import cgutils
-    from numba.extending import intrinsic
-
-    @intrinsic
-    def as_pointer(typingctx: Any, address: Any) -> Any:
-        def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-            return builder.inttoptr(args[0], cgutils.voidptr_t)
-
-        return types.voidptr(address), codegen
-
-    return as_pointer
-
-
-def _cached_logp_callback(logp_fn_pt: Any, n_dim: int) -> Any:
-    """Return a thin numba function computing ``(logp, grad)`` through a cached C callback.
-
-    Falls back to PyTensor's own compiled function when it has no cache key, reads other
-    than exactly one shared variable, or PyTensor lacks the cache internals used here.
-    """
-    import numba
-    from numba import types
-
-    jit_fn = logp_fn_pt.vm.jit_fn
-    try:
-        from pytensor.link.numba.cache import (
-            CACHED_SRC_FUNCTIONS,
-            compile_numba_function_src,
-        )
-    except ImportError:  # pragma: no cover - other PyTensor versions
-        return jit_fn
-    py_func = getattr(jit_fn, "py_func", None)
-    key = CACHED_SRC_FUNCTIONS.get(py_func) if py_func is not None else None
-    shared = logp_fn_pt.get_shared()
-    if key is None or len(shared) != 1:
-        return jit_fn
-    size = int(np.asarray(shared[0].get_value()).size)
-    name = "bayes_scot_logp_callback"
-    source = (
-        f"def {name}(x_ptr, data_ptr, grad_ptr):\n"
-        f"    x = carray(x_ptr, ({n_dim},), float64)\n"
-        f"    data = carray(data_ptr, ({size},), float64)\n"
-        f"    grad = carray(grad_ptr, ({n_dim},), float64)\n"
-        f"    logp, dlogp = log_density(x, data)\n"
-        f"    grad[:] = dlogp\n"
-        f"    return logp[()]\n"
-    )
-    function = compile_numba_function_src(
-        source,
-        name,
-        global_env={
-            "__name__": __name__,  # the module numba records for the cached environment
-            "carray": numba.carray,
-            "float64": np.float64,
-            "log_density": jit_fn,
-        },
-        cache_key=f"{name}_{n_dim}_{size}_{key}",
-    )
-    callback = numba.cfunc(types.float64(types.voidptr, types.voidptr, types.voidptr),
-                           cache=True)(function)
-    as_pointer = _as_pointer()
-
-    @numba.njit
-    def logp_and_gradient(x: np.ndarray, data: np.ndarray) -> tuple[float, np.ndarray]:
-        grad = np.empty(n_dim)
-        value = callback(
-            as_pointer(x.ctypes.data), as_pointer(data.ctypes.data), as_pointer(grad.ctypes.data)
-        )
-        return value, grad
-
-    return logp_and_gradient
-
-
-class _LogpFunction:
-    """A compiled PyTensor function whose numba entry point is replaced."""
-
-    def __init__(self, original: Any, jit_fn: Any) -> None:
-        self._original = original
-        self.vm = SimpleNamespace(jit_fn=jit_fn)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._original, name)
-
-
-@contextmanager
-def _numba_optimisation(level: int = 1) -> Iterator[None]:
-    """Compile with LLVM optimisation ``level`` (unless ``NUMBA_OPT`` is set), then restore.
-
-    The kernels of these log densities are short loops over small arrays: at -O1 numba
-    compiles them in a little more than half the time of its default -O3, and the
-    sampler runs as fast (``benchmarks/README.md``). A ``NUMBA_OPT`` environment
-    variable is respected.
-    """
-    from numba.core import config
-
-    if "NUMBA_OPT" in os.environ:
-        yield
-        return
-    previous = config.OPT
-    config.OPT = type(previous)(level)
-    try:
-        yield
-    finally:
-        config.OPT = previous
-
-
-@lru_cache(maxsize=1)
-def _register_contiguous_constants() -> None:
-    """Make every constant of a numba-compiled graph C-contiguous (registered once).
-
-    Numba embeds contiguous constant arrays in the machine code but refers to any other
-    (a reversed view, say, which PyTensor's constant folding makes from the gradient of
-    a cumulative sum) by its address in this process. Code holding such an address
-    cannot be cached on disk, so one reversed constant would make every process compile
-    the whole log density again.
-    """
-    from pytensor.compile import optdb
-    from pytensor.graph.rewriting.basic import GraphRewriter
-    from pytensor.tensor import TensorConstant
-
-    class ContiguousConstants(GraphRewriter):
-        def apply(self, fgraph: Any) -> None:
-            for var in list(fgraph.variables):
-                if not isinstance(var, TensorConstant) or var.data.ndim == 0:
-                    continue
-                if var.data.flags.c_contiguous or var.data.flags.f_contiguous:
-                    continue
-                fgraph.replace(
-                    var,
-                    TensorConstant(var.type, np.ascontiguousarray(var.data), name=var.name),
-                    reason="contiguous_constants",
-                )
-
-    optdb.register("bayes_scot_contiguous_constants", ContiguousConstants(), "numba",
-                   position=100)
-
-
-def compile_nutpie_numba(model: pm.Model, *, var_names: Sequence[str]) -> Any:
-    """``nutpie.compile_pymc_model(model, backend="numba")`` with a cached log density.
-
-    Parameters
-    ----------
-    model : pymc.Model
-        The model to compile.
-    var_names : sequence of str
-        Variables nutpie stores for each draw.
-
-    Returns
-    -------
-    nutpie.compiled_pyfunc.CompiledPyMCModel
-        As nutpie returns it; its log-density callback calls the disk-cached one.
-    """
-    import nutpie
-    import nutpie.compile_pymc as nutpie_pymc
-
-    _register_contiguous_constants()
-    original = nutpie_pymc._make_functions
-
-    def make_functions(*args: Any, **kwargs: Any) -> Any:
-        n_dim, n_expanded, logp_fn_pt, *rest = original(*args, **kwargs)
-        thin = _LogpFunction(logp_fn_pt, _cached_logp_callback(logp_fn_pt, n_dim))
-        return (n_dim, n_expanded, thin, *rest)
-
-    from numba.core.errors import NumbaPerformanceWarning
-
-    with _NUTPIE_LOCK, _numba_optimisation(), warnings.catch_warnings():
-        # Numba notes that np.dot on a transposed view of a few numbers could be faster
-        # on a contiguous copy; at these sizes it makes no difference worth a message.
-        warnings.filterwarnings("ignore", category=NumbaPerformanceWarning)
-        nutpie_pymc._make_functions = make_functions
-        try:
-            return nutpie.compile_pymc_model(model, backend="numba", var_names=list(var_names))
-        finally:
-            nutpie_pymc._make_functions = original
-
-
-# -- JAX and BlackJAX -----------------------------------------------------------------------
-_JAX_LOCK = threading.Lock()
-
-
-def jax_runtime() -> ModuleType:
-    """Import JAX, configured once per process for PyMC models on the CPU.
-
-    * 64-bit floats (``jax_enable_x64``): PyTensor graphs are float64.
-    * One CPU device per core (``jax_num_cpu_devices``), so that independent chains can
-      run in parallel. This is possible only before JAX's first computation in the
-      process; afterwards JAX keeps the devices it has.
-    * An on-disk compilation cache under PyTensor's ``base_compiledir`` (unless one is
-      configured already), so that a later process loads compiled samplers instead of
-      compiling them again.
-
-    Returns
-    -------
-    module
-        The ``jax`` module.
-    """
-    import jax
-
-    with _JAX_LOCK:
-        if getattr(jax_runtime, "_configured", False):
-            return jax
-        jax.config.update("jax_enable_x64", True)
-        config: Any = jax.config
-        try:
-            if config.jax_num_cpu_devices in (-1, None):
-                config.update("jax_num_cpu_devices", os.cpu_count() or 1)
-        except (AttributeError, RuntimeError):  # older JAX, or computations already ran
-            pass
-        if not config.jax_compilation_cache_dir:
-            import pytensor
-
-            cache = Path(pytensor.config.base_compiledir) / "jax"
-            jax.config.update("jax_compilation_cache_dir", str(cache))
-        jax_runtime._configured = True  # type: ignore[attr-defined]
-    return jax
-
-
+# -- PyTensor graphs ------------------------------------------------------------------------
 def _traversal() -> ModuleType:
     import importlib
 
@@ -521,105 +371,3 @@ def graph_ancestors(outputs: Sequence[Any]) -> set[Any]:
     return set(_traversal().ancestors(list(outputs)))
 
 
-def jax_function(inputs: Sequence[Any], outputs: Sequence[Any]) -> Any:
-    """Compile a PyTensor graph into a (traceable) JAX function.
-
-    The graph is rewritten with PyTensor's JAX rewrites and translated by its JAX
-    dispatcher. Inputs should have static shapes, so that every shape in the graph is a
-    constant: JAX cannot trace shapes that depend on values.
-
-    Parameters
-    ----------
-    inputs, outputs : sequence of TensorVariable
-        The graph's inputs (no shared variables may remain among its leaves) and outputs.
-
-    Returns
-    -------
-    callable
-        ``f(*inputs) -> tuple of outputs``, to be traced by :func:`jax.jit`.
-    """
-    from pytensor.compile.mode import JAX
-    from pytensor.graph import FunctionGraph
-    from pytensor.link.jax.dispatch import jax_funcify
-
-    jax_runtime()
-    fgraph = FunctionGraph(inputs=list(inputs), outputs=list(outputs), clone=True)
-    # With static input shapes, PyTensor 2.38's local_subtensor_of_expand_dims proposes a
-    # replacement of the wrong static shape; the rewriter rejects it and logs a traceback.
-    JAX.excluding("local_subtensor_of_expand_dims").optimizer.rewrite(fgraph)
-    with warnings.catch_warnings():
-        # Parameter checks (sigma > 0) are dropped under tracing: the sampler works on the
-        # unconstrained scale, where they hold by construction.
-        warnings.filterwarnings("ignore", message="Skipping .* Op", category=UserWarning)
-        return jax_funcify(fgraph)
-
-
-def blackjax_nuts_chain(
-    logdensity: Any,
-    key: Any,
-    position: Any,
-    *,
-    tune: int,
-    draws: int,
-    target_accept: float,
-    max_treedepth: int,
-) -> tuple[Any, Any]:
-    """One NUTS chain with BlackJAX: Stan's window adaptation, then ``draws`` draws.
-
-    Traceable: meant to be vectorised (:func:`jax.vmap`) over chains and compiled.
-
-    Parameters
-    ----------
-    logdensity : callable
-        Log density of the unconstrained position (a list of arrays).
-    key : jax.Array
-        PRNG key of the chain.
-    position : list of jax.Array
-        Initial position.
-    tune, draws : int
-        Adaptation steps (at least 1) and kept draws.
-    target_accept : float
-        Target mean acceptance probability of the step-size adaptation.
-    max_treedepth : int
-        Largest number of trajectory doublings.
-
-    Returns
-    -------
-    trace : dict of str to jax.Array
-        Per draw: ``position`` (list of arrays), ``lp``, ``diverging``, ``n_steps``,
-        ``tree_depth``, ``acceptance_rate`` and ``energy``.
-    step_size : jax.Array
-        The adapted step size.
-
-    References
-    ----------
-    .. [1] Cabezas A et al. BlackJAX: composable Bayesian inference in JAX. 2024.
-       arXiv:2402.10797.
-    .. [2] Stan Development Team. Stan Reference Manual: HMC algorithm parameters
-       (windowed adaptation).
-    """
-    import blackjax
-
-    jax = jax_runtime()
-    warmup_key, sample_key = jax.random.split(key)
-    adaptation = blackjax.window_adaptation(
-        blackjax.nuts, logdensity, target_acceptance_rate=target_accept,
-        max_num_doublings=max_treedepth,
-    )
-    (state, parameters), _ = adaptation.run(warmup_key, position, num_steps=tune)
-    kernel = blackjax.nuts(logdensity, **parameters).step
-
-    def one_draw(state: Any, draw_key: Any) -> tuple[Any, dict[str, Any]]:
-        state, info = kernel(draw_key, state)
-        return state, {
-            "position": state.position,
-            "lp": state.logdensity,
-            "diverging": info.is_divergent,
-            "n_steps": info.num_integration_steps,
-            "tree_depth": info.num_trajectory_expansions,
-            "acceptance_rate": info.acceptance_rate,
-            "energy": info.energy,
-        }
-
-    _, trace = jax.lax.scan(one_draw, state, jax.random.split(sample_key, draws))
-    return trace, parameters["step_size"]

@@ -15,7 +15,7 @@ import pytest
 
 from bayes_scot import _compat
 from bayes_scot.fitting import SamplerSettings, cache_info, compile_model, diagnose
-from bayes_scot.fitting.blackjax_backend import BlackjaxBackend
+from bayes_scot.fitting.backends.blackjax import BlackjaxBackend
 
 pytestmark = pytest.mark.slow
 

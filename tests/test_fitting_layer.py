@@ -25,6 +25,7 @@ from bayes_scot.fitting import (
 from bayes_scot.fitting.backends import Backend, DataPack
 from bayes_scot.fitting.compiled import CompiledModel as _Bound
 from bayes_scot.fitting.deterministics import DeterministicsFunction
+from bayes_scot.fitting.numba_cache import numba_optimisation
 
 FAST = SamplerSettings(draws=300, tune=300, chains=2)
 
@@ -311,9 +312,9 @@ def test_numba_optimisation_level_is_scoped_and_respects_the_environment(monkeyp
 
     before = int(config.OPT)
     monkeypatch.delenv("NUMBA_OPT", raising=False)
-    with _compat._numba_optimisation(1):
+    with numba_optimisation(1):
         assert int(config.OPT) == 1
     assert int(config.OPT) == before
     monkeypatch.setenv("NUMBA_OPT", "2")
-    with _compat._numba_optimisation(1):
+    with numba_optimisation(1):
         assert int(config.OPT) == before  # an explicit NUMBA_OPT is left alone

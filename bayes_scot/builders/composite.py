@@ -345,7 +345,9 @@ class CompositeModel:
 
     # -- posterior --------------------------------------------------------------------
     def _effect_draws(self, idata: Any) -> np.ndarray:
-        posterior = idata.posterior if hasattr(idata, "posterior") else idata["posterior"]
+        from bayes_scot import _compat
+
+        posterior = _compat.get_group(idata, "posterior")
         name = self.options.scale
         if name not in posterior:
             raise EvidenceError(
@@ -590,7 +592,9 @@ def _normal_quantiles(mean: float, sd: float, chains: int, draws: int,
 
 def _closed_form_attrs(idata: Any) -> dict[str, float]:
     """Return the exact posterior summaries a closed-form fit records, if any."""
-    posterior = idata.posterior if hasattr(idata, "posterior") else idata["posterior"]
+    from bayes_scot import _compat
+
+    posterior = _compat.get_group(idata, "posterior")
     attrs = getattr(posterior, "attrs", {})
     return {k: float(attrs[k]) for k in ("exact_mean", "exact_sd", "exact_p_superior")
             if k in attrs}

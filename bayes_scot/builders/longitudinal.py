@@ -1749,10 +1749,9 @@ def _data_names(model: pm.Model) -> set[str]:
 
 
 def _posterior(idata: Any) -> Any:
-    try:
-        return idata.posterior
-    except AttributeError:
-        return idata["posterior"]
+    from bayes_scot import _compat
+
+    return _compat.get_group(idata, "posterior")
 
 
 def _check_single_population(trial: Trial, endpoints: Sequence[str]) -> None:

@@ -390,11 +390,7 @@ class CompiledModel:
         if not log_likelihood:
             return
         if template.observed_RVs:
-            import pymc as pm
-
-            pm.compute_log_likelihood(
-                idata, model=template, extend_inferencedata=True, progressbar=False
-            )
+            _compat.compute_log_likelihood(idata, template)
         elif template.potentials:
             # Models written with likelihood terms (pm.Potential) record each term's
             # value per draw: one "observation" per evidence term.

@@ -155,8 +155,6 @@ def power_scaling_sensitivity(fit: PriorFit, *, delta: float = 0.01) -> pd.DataF
        prior and likelihood sensitivity with power-scaling. Statistics and Computing
        2024;34:57. doi:10.1007/s11222-023-10366-5
     """
-    import arviz as az
-
     log_prior = effect_log_prior(fit)
     chains, draws = log_prior.sizes["chain"], log_prior.sizes["draw"]
     names = {f"{e.endpoint}:{e.estimand}": e for e in fit.estimands}
@@ -174,11 +172,11 @@ def power_scaling_sensitivity(fit: PriorFit, *, delta: float = 0.01) -> pd.DataF
     has_likelihood = _compat.has_group(fit.idata, "log_likelihood")
     if has_likelihood:
         groups["log_likelihood"] = _compat.get_group(fit.idata, "log_likelihood")
-    data = az.InferenceData(**groups)
+    data = _compat.inference_data(**groups)
     notes: list[str] = []
-    prior_sens = _psens(az, data, "prior", delta, notes)
+    prior_sens = _psens(data, "prior", delta, notes)
     like_sens = (
-        _psens(az, data, "likelihood", delta, notes) if has_likelihood else {}
+        _psens(data, "likelihood", delta, notes) if has_likelihood else {}
     )
     rows = []
     for key, e in names.items():
@@ -197,11 +195,11 @@ def power_scaling_sensitivity(fit: PriorFit, *, delta: float = 0.01) -> pd.DataF
 
 
 def _psens(
-    az: Any, data: Any, component: str, delta: float, notes: list[str]
+    data: Any, component: str, delta: float, notes: list[str]
 ) -> Mapping[str, float]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = az.psens(data, component=component, delta=delta)
+        result = _compat.psens(data, component=component, delta=delta)
     for w in caught:
         message = str(w.message).split("\n")[0]
         if message not in notes:

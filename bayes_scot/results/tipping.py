@@ -32,6 +32,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
+from bayes_scot import _compat
 from bayes_scot.results.fits import PriorFit
 from bayes_scot.results.joint import parse_estimand_key
 from bayes_scot.results.sensitivity import effect_log_prior
@@ -80,16 +81,13 @@ def psis_log_weights(log_ratios: np.ndarray) -> tuple[np.ndarray, float]:
     .. [1] Vehtari A, Simpson D, Gelman A, Yao Y, Gabry J. Pareto smoothed importance
        sampling. JMLR 2024;25(72):1-58.
     """
-    import arviz as az
-
     flat = np.asarray(log_ratios, dtype=float).ravel()
     if np.ptp(flat) == 0.0:
         return np.full(flat.size, -math.log(flat.size)), 0.0
     with warnings.catch_warnings():
         # k-hat is returned and judged by the caller; ArviZ's own warning adds nothing.
         warnings.simplefilter("ignore")
-        lw, khat = az.psislw(flat - flat.max(), reff=1.0)
-    return np.asarray(lw), float(khat)
+        return _compat.psislw(flat - flat.max(), reff=1.0)
 
 
 def _superior(e: EstimandDraws) -> np.ndarray:

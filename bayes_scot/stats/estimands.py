@@ -16,6 +16,7 @@ from typing import Literal
 
 import numpy as np
 
+from bayes_scot import _compat
 from bayes_scot.conventions import CREDIBLE_LEVEL
 
 __all__ = ["EstimandDraws", "EstimandSummary", "mcid_problem", "summarise_draws"]
@@ -193,18 +194,16 @@ def summarise_draws(estimand: EstimandDraws, level: float = CREDIBLE_LEVEL) -> E
        folding, and localization: an improved R-hat for assessing convergence of MCMC.
        Bayesian Analysis 2021;16:667-718. doi:10.1214/20-BA1221
     """
-    import arviz as az
-
     draws = estimand.draws
     alpha = (1.0 - level) / 2.0
     lower, median, upper = np.quantile(draws, [alpha, 0.5, 1.0 - alpha])
     if draws.shape[0] > 1 and np.ptp(draws) > 0:
-        rhat = float(az.rhat(draws))
-        ess = float(az.ess(draws, method="bulk"))
+        rhat = _compat.rhat_draws(draws)
+        ess = _compat.ess_bulk_draws(draws)
     elif np.ptp(draws) == 0:
         rhat, ess = float("nan"), float("nan")
     else:
-        rhat, ess = float("nan"), float(az.ess(draws, method="bulk"))
+        rhat, ess = float("nan"), _compat.ess_bulk_draws(draws)
     return EstimandSummary(
         median=float(median),
         lower=float(lower),

@@ -7,8 +7,9 @@ windowed adaptation followed by the draws, is compiled by XLA as one program, in
 seconds.
 
 That program is vectorised over chains (:func:`jax.vmap`) and split over the CPU's cores
-(:func:`jax.pmap`, one device per core; :func:`bayes_scot._compat.jax_runtime`). The
-data containers are packed into one vector (:class:`~bayes_scot.fitting.backends.DataPack`)
+(:func:`jax.pmap`, one device per core; :func:`bayes_scot.fitting.jax_runtime.jax_runtime`).
+The data containers are packed into one vector
+(:class:`~bayes_scot.fitting.backends.base.DataPack`)
 that enters the program as an argument, so one compiled program samples any data of the
 model's shapes, and several data sets, such as the 13 priors of a grid, are sampled
 together: every (data set, chain) pair is one row of the batch. Vectorised chains advance
@@ -37,15 +38,16 @@ import numpy as np
 import xarray as xr
 
 from bayes_scot import _compat
-from bayes_scot.fitting.backends import Backend, BatchDraws, DataPack
+from bayes_scot.fitting.backends.base import Backend, BatchDraws, DataPack
 from bayes_scot.fitting.batch_diagnostics import batch_ess_bulk, batch_rhat
 from bayes_scot.fitting.deterministics import DeterministicsFunction
+from bayes_scot.fitting.jax_runtime import jax_function, jax_runtime
 from bayes_scot.fitting.settings import SamplerSettings
 
 if TYPE_CHECKING:  # pragma: no cover
     import pymc as pm
 
-__all__ = ["BlackjaxBackend"]
+__all__ = ["BlackjaxBackend", "nuts_chain"]
 
 _JITTER = 1.0
 """Half-width of the uniform jitter added to the model's initial point (unconstrained
@@ -53,6 +55,77 @@ scale) to start each chain, as PyMC's ``jitter+adapt_diag`` does."""
 
 _INIT_ATTEMPTS = 20
 """Jittered starting points tried per chain before giving up on a finite log density."""
+
+
+def nuts_chain(
+    logdensity: Any,
+    key: Any,
+    position: Any,
+    *,
+    tune: int,
+    draws: int,
+    target_accept: float,
+    max_treedepth: int,
+) -> tuple[Any, Any]:
+    """One NUTS chain with BlackJAX: Stan's window adaptation, then ``draws`` draws.
+
+    Traceable: meant to be vectorised (:func:`jax.vmap`) over chains and compiled.
+
+    Parameters
+    ----------
+    logdensity : callable
+        Log density of the unconstrained position (a list of arrays).
+    key : jax.Array
+        PRNG key of the chain.
+    position : list of jax.Array
+        Initial position.
+    tune, draws : int
+        Adaptation steps (at least 1) and kept draws.
+    target_accept : float
+        Target mean acceptance probability of the step-size adaptation.
+    max_treedepth : int
+        Largest number of trajectory doublings.
+
+    Returns
+    -------
+    trace : dict of str to jax.Array
+        Per draw: ``position`` (list of arrays), ``lp``, ``diverging``, ``n_steps``,
+        ``tree_depth``, ``acceptance_rate`` and ``energy``.
+    step_size : jax.Array
+        The adapted step size.
+
+    References
+    ----------
+    .. [1] Cabezas A et al. BlackJAX: composable Bayesian inference in JAX. 2024.
+       arXiv:2402.10797.
+    .. [2] Stan Development Team. Stan Reference Manual: HMC algorithm parameters
+       (windowed adaptation).
+    """
+    import blackjax
+
+    jax = jax_runtime()
+    warmup_key, sample_key = jax.random.split(key)
+    adaptation = blackjax.window_adaptation(
+        blackjax.nuts, logdensity, target_acceptance_rate=target_accept,
+        max_num_doublings=max_treedepth,
+    )
+    (state, parameters), _ = adaptation.run(warmup_key, position, num_steps=tune)
+    kernel = blackjax.nuts(logdensity, **parameters).step
+
+    def one_draw(state: Any, draw_key: Any) -> tuple[Any, dict[str, Any]]:
+        state, info = kernel(draw_key, state)
+        return state, {
+            "position": state.position,
+            "lp": state.logdensity,
+            "diverging": info.is_divergent,
+            "n_steps": info.num_integration_steps,
+            "tree_depth": info.num_trajectory_expansions,
+            "acceptance_rate": info.acceptance_rate,
+            "energy": info.energy,
+        }
+
+    _, trace = jax.lax.scan(one_draw, state, jax.random.split(sample_key, draws))
+    return trace, parameters["step_size"]
 
 
 class BlackjaxBackend(Backend):
@@ -99,7 +172,7 @@ class BlackjaxBackend(Backend):
                 replace[var] = data if var is self._pack.shared else pt.constant(
                     var.get_value(), name=var.name
                 )
-        self._logp = _compat.jax_function([*static, data], graph_replace([logp], replace))
+        self._logp = jax_function([*static, data], graph_replace([logp], replace))
         constrained = []
         for rv in packed.free_RVs:
             value = packed.rvs_to_values[rv]
@@ -118,14 +191,14 @@ class BlackjaxBackend(Backend):
         key = (settings.tune, settings.draws, settings.target_accept,
                settings.max_treedepth, devices)
         if key not in self._programs:
-            jax = _compat.jax_runtime()
+            jax = jax_runtime()
             logp = self._logp
 
             def chain(data: Any, chain_key: Any, position: Any) -> Any:
                 def logdensity(position: Any) -> Any:
                     return logp(*position, data)[0]
 
-                return _compat.blackjax_nuts_chain(
+                return nuts_chain(
                     logdensity, chain_key, position, tune=settings.tune,
                     draws=settings.draws, target_accept=settings.target_accept,
                     max_treedepth=settings.max_treedepth,
@@ -138,7 +211,7 @@ class BlackjaxBackend(Backend):
     def _log_densities(self, data: np.ndarray, positions: Sequence[np.ndarray]) -> np.ndarray:
         """Log density of each row's starting point under that row's data."""
         if self._batch_logp is None:
-            jax = _compat.jax_runtime()
+            jax = jax_runtime()
             logp = self._logp
             self._batch_logp = jax.jit(jax.vmap(lambda d, p: logp(*p, d)[0]))
         return np.asarray(self._batch_logp(data, list(positions)))
@@ -259,7 +332,7 @@ class BlackjaxBackend(Backend):
         self, datasets: Sequence[Mapping[str, np.ndarray]], settings: SamplerSettings, seed: int
     ) -> tuple[list[np.ndarray], dict[str, np.ndarray], np.ndarray]:
         """Run the batch; positions, sample stats and step sizes as (set, chain, ...)."""
-        jax = _compat.jax_runtime()
+        jax = jax_runtime()
         chains, n_sets = settings.chains, len(datasets)
         rows = n_sets * chains
         data = np.repeat(np.stack([self._pack.pack(v) for v in datasets]), chains, axis=0)

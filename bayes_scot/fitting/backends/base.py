@@ -1,20 +1,14 @@
-"""Sampler backends: one compiled log density per model structure, sampled many times.
+"""What every sampler backend shares: the :class:`Backend` interface and the data pack.
 
-Each backend compiles a model once (the expensive step: graph rewriting and code
-generation) and then samples it for any values of the model's data containers. This is
-what lets a 13-prior grid, or a set of recovery fits on simulated data, share one
-compilation. :class:`NutpieBackend` (numba-compiled log density driven by nutpie's Rust
-NUTS) is the default; :class:`~bayes_scot.fitting.blackjax_backend.BlackjaxBackend`
-compiles the whole sampler with JAX and runs many fits (a prior grid) as one vectorised
-batch; :class:`PymcBackend` (PyMC's own NUTS with a C-compiled log density) is the
-fallback. The choice is made by :class:`~bayes_scot.fitting.SamplerSettings` and
-measured in ``benchmarks/bench_survival.py``.
+A backend compiles a model once and samples it for any values of the model's data
+containers (:class:`Backend`). :class:`DataPack` turns all of a model's containers into
+slices of one vector, which the nutpie and BlackJAX backends compile against.
+:class:`BatchDraws` holds the arrays of a batch sampled in simulation mode.
 """
 
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -25,12 +19,12 @@ import numpy as np
 from bayes_scot import _compat
 from bayes_scot.fitting.deterministics import DeterministicsFunction
 from bayes_scot.fitting.diagnostics import Diagnostics
-from bayes_scot.fitting.settings import BACKENDS, SamplerSettings
+from bayes_scot.fitting.settings import SamplerSettings
 
 if TYPE_CHECKING:  # pragma: no cover
     import pymc as pm
 
-__all__ = ["Backend", "BatchDraws", "DataPack", "NutpieBackend", "PymcBackend", "make_backend"]
+__all__ = ["Backend", "BatchDraws", "DataPack"]
 
 
 @dataclass(frozen=True)
@@ -183,118 +177,3 @@ class DataPack:
         for slot in self.slots:
             packed[slot.start : slot.stop] = np.asarray(values[slot.name], dtype=float).ravel()
         return packed
-
-
-class NutpieBackend(Backend):
-    """nutpie's NUTS on a numba-compiled log density and gradient.
-
-    The data containers are packed into one vector (:class:`DataPack`), which becomes
-    nutpie's only "shared data": :meth:`sample` swaps its value with
-    ``CompiledPyMCModel.with_data``, which copies arrays and never recompiles.
-
-    Only the free variables are compiled into the sampler's callback; the model's
-    deterministics are computed after sampling for all draws at once
-    (:class:`~bayes_scot.fitting.deterministics.DeterministicsFunction`). Compiling them
-    into the numba callback would cost seconds per model structure for no gain in
-    sampling.
-
-    References
-    ----------
-    .. [1] Seyboldt A et al. nutpie: a fast NUTS sampler for PyMC and Stan models.
-       https://github.com/pymc-devs/nutpie
-    """
-
-    name = "nutpie"
-
-    def __init__(self, template: pm.Model) -> None:
-        super().__init__(template)
-        self._pack = DataPack(template)
-        packed = self._pack.model
-        self._compiled = _compat.compile_nutpie_numba(
-            packed, var_names=[rv.name for rv in packed.free_RVs]
-        )
-        self._deterministics = DeterministicsFunction(template)
-
-    def sample(  # noqa: D102
-        self, values: Mapping[str, np.ndarray], settings: SamplerSettings, seed: int
-    ) -> Any:
-        import nutpie
-
-        compiled = self._compiled
-        if DataPack.NAME in compiled.shared_data:
-            compiled = compiled.with_data(**{DataPack.NAME: self._pack.pack(values)})
-        idata = nutpie.sample(
-            compiled,
-            draws=settings.draws,
-            tune=settings.tune,
-            chains=settings.chains,
-            cores=settings.n_cores,
-            seed=int(seed),
-            target_accept=settings.target_accept,
-            maxdepth=settings.max_treedepth,
-            progress_bar=settings.progressbar,
-            save_warmup=False,
-        )
-        self._deterministics.add_to(_compat.get_group(idata, "posterior"))
-        return idata
-
-
-class PymcBackend(Backend):
-    """PyMC's NUTS with one step method per target acceptance, built once and reused.
-
-    The step method holds the compiled log density and gradient; its graph reads the
-    template model's shared variables, so setting their values changes the data without
-    recompiling. PyMC resets the step size and mass-matrix adaptation at the start of
-    every run, so reusing a step method does not carry tuning from one fit to the next.
-    """
-
-    name = "pymc"
-
-    def __init__(self, template: pm.Model) -> None:
-        super().__init__(template)
-        self._steps: dict[tuple[float, int], Any] = {}
-        default = SamplerSettings()
-        self._step(default.target_accept, default.max_treedepth)
-
-    def _step(self, target_accept: float, max_treedepth: int) -> Any:
-        key = (target_accept, max_treedepth)
-        if key not in self._steps:
-            import pymc as pm
-
-            with self.template:
-                self._steps[key] = pm.NUTS(
-                    target_accept=target_accept, max_treedepth=max_treedepth
-                )
-        return self._steps[key]
-
-    def sample(  # noqa: D102
-        self, values: Mapping[str, np.ndarray], settings: SamplerSettings, seed: int
-    ) -> Any:
-        step = self._step(settings.target_accept, settings.max_treedepth)
-        with warnings.catch_warnings():
-            # PyMC's own convergence checks are off (diagnose() does them); the remaining
-            # notice about the number of chains is irrelevant to our settings.
-            warnings.filterwarnings("ignore", message=".*chains.*", category=UserWarning)
-            return _compat.pymc_sample(
-                self.template,
-                step=step,
-                draws=settings.draws,
-                tune=settings.tune,
-                chains=settings.chains,
-                cores=settings.n_cores,
-                seed=int(seed),
-                progressbar=settings.progressbar,
-            )
-
-
-def make_backend(name: str, template: pm.Model) -> Backend:
-    """Compile ``template`` for the backend called ``name``."""
-    if name == "nutpie":
-        return NutpieBackend(template)
-    if name == "blackjax":
-        from bayes_scot.fitting.blackjax_backend import BlackjaxBackend
-
-        return BlackjaxBackend(template)
-    if name == "pymc":
-        return PymcBackend(template)
-    raise ValueError(f"unknown sampler backend {name!r}; choose one of {BACKENDS}")
