@@ -6,71 +6,57 @@ for the whole log density in every process: about 20 s for the survival model, e
 when PyTensor's on-disk cache holds every kernel. :func:`compile_nutpie_numba` first
 wraps the log density in a small C callback of its own, which PyTensor's cache locator
 stores on disk under the log density's cache key; nutpie's callback then calls it through
-a function pointer, so only a few lines are compiled per process. It relies on nutpie
-0.16 and PyTensor 2.3x internals, and falls back to nutpie's own path when they do not
-apply.
+a function pointer, so only a few lines are compiled per process.
+
+Everything else in the process is left as it was: the rewrite that makes constants
+contiguous is part of this package's compilation mode only (:func:`numba_mode`), and the
+lower LLVM optimisation level holds only while this package compiles
+(:func:`numba_optimisation`). The private names of nutpie, PyTensor and numba this relies
+on are read in :mod:`bayes_scot.fitting.internals`; when they differ from the tested
+releases, the model is compiled through nutpie's public path instead.
 """
 
 from __future__ import annotations
 
-import os
+import logging
 import threading
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from bayes_scot.fitting import internals
+
 if TYPE_CHECKING:  # pragma: no cover
     import pymc as pm
 
-__all__ = ["compile_nutpie_numba", "numba_optimisation"]
+__all__ = ["compile_nutpie_numba", "numba_mode", "numba_optimisation"]
 
+_LOG = logging.getLogger(__name__)
 _NUTPIE_LOCK = threading.Lock()
 
-
-@lru_cache(maxsize=1)
-def _as_pointer() -> Any:
-    """Return a numba intrinsic that turns an integer address into a ``void*``."""
-    from numba import types
-    from numba.core import cgutils
-    from numba.extending import intrinsic
-
-    @intrinsic
-    def as_pointer(typingctx: Any, address: Any) -> Any:
-        def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-            return builder.inttoptr(args[0], cgutils.voidptr_t)
-
-        return types.voidptr(address), codegen
-
-    return as_pointer
+OPTIMISATION_LEVEL = 1
+"""LLVM optimisation level of this package's numba compilations (numba's default is 3)."""
 
 
-def _cached_logp_callback(logp_fn_pt: Any, n_dim: int) -> Any:
+def _cached_logp_callback(logp_fn_pt: Any, n_dim: int) -> Any | None:
     """Return a thin numba function computing ``(logp, grad)`` through a cached C callback.
 
-    Falls back to PyTensor's own compiled function when it has no cache key, reads other
-    than exactly one shared variable, or PyTensor lacks the cache internals used here.
+    Returns ``None`` (nutpie then uses PyTensor's own compiled function) when the log
+    density has no numba entry point or cache key, or reads other than exactly one
+    shared variable.
     """
     import numba
     from numba import types
 
-    jit_fn = logp_fn_pt.vm.jit_fn
-    try:
-        from pytensor.link.numba.cache import (
-            CACHED_SRC_FUNCTIONS,
-            compile_numba_function_src,
-        )
-    except ImportError:  # pragma: no cover - other PyTensor versions
-        return jit_fn
-    py_func = getattr(jit_fn, "py_func", None)
-    key = CACHED_SRC_FUNCTIONS.get(py_func) if py_func is not None else None
+    jit_fn = internals.numba_entry_point(logp_fn_pt)
+    key = internals.source_cache_key(jit_fn)
     shared = logp_fn_pt.get_shared()
-    if key is None or len(shared) != 1:
-        return jit_fn
+    if jit_fn is None or key is None or len(shared) != 1:
+        return None
     size = int(np.asarray(shared[0].get_value()).size)
     name = "bayes_scot_logp_callback"
     source = (
@@ -82,7 +68,7 @@ def _cached_logp_callback(logp_fn_pt: Any, n_dim: int) -> Any:
         f"    grad[:] = dlogp\n"
         f"    return logp[()]\n"
     )
-    function = compile_numba_function_src(
+    function = internals.compile_cached_source(
         source,
         name,
         global_env={
@@ -95,7 +81,7 @@ def _cached_logp_callback(logp_fn_pt: Any, n_dim: int) -> Any:
     )
     callback = numba.cfunc(types.float64(types.voidptr, types.voidptr, types.voidptr),
                            cache=True)(function)
-    as_pointer = _as_pointer()
+    as_pointer = internals.address_to_pointer()
 
     @numba.njit
     def logp_and_gradient(x: np.ndarray, data: np.ndarray) -> tuple[float, np.ndarray]:
@@ -108,50 +94,42 @@ def _cached_logp_callback(logp_fn_pt: Any, n_dim: int) -> Any:
     return logp_and_gradient
 
 
-class _LogpFunction:
-    """A compiled PyTensor function whose numba entry point is replaced."""
-
-    def __init__(self, original: Any, jit_fn: Any) -> None:
-        self._original = original
-        self.vm = SimpleNamespace(jit_fn=jit_fn)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._original, name)
+def _with_cached_callback(logp_fn_pt: Any, n_dim: int) -> Any:
+    """Return the log density as nutpie sees it, calling the cached callback if there is one."""
+    thin = _cached_logp_callback(logp_fn_pt, n_dim)
+    return logp_fn_pt if thin is None else internals.with_numba_entry_point(logp_fn_pt, thin)
 
 
 @contextmanager
-def numba_optimisation(level: int = 1) -> Iterator[None]:
+def numba_optimisation(level: int = OPTIMISATION_LEVEL) -> Iterator[None]:
     """Compile with LLVM optimisation ``level`` (unless ``NUMBA_OPT`` is set), then restore.
 
     The kernels of these log densities are short loops over small arrays: at -O1 numba
     compiles them in a little more than half the time of its default -O3, and the
-    sampler runs as fast (``benchmarks/README.md``). A ``NUMBA_OPT`` environment
-    variable is respected.
+    sampler runs as fast (``benchmarks/README.md``). Numba compilations in other threads
+    wait until the block ends, so they keep numba's own level; a ``NUMBA_OPT``
+    environment variable is respected.
     """
-    from numba.core import config
-
-    if "NUMBA_OPT" in os.environ:
+    with internals.optimisation_level(level):
         yield
-        return
-    previous = config.OPT
-    config.OPT = type(previous)(level)
-    try:
-        yield
-    finally:
-        config.OPT = previous
 
 
 @lru_cache(maxsize=1)
-def _register_contiguous_constants() -> None:
-    """Make every constant of a numba-compiled graph C-contiguous (registered once).
+def numba_mode() -> Any:
+    """PyTensor's ``NUMBA`` mode with every constant of the graph made C-contiguous.
 
     Numba embeds contiguous constant arrays in the machine code but refers to any other
     (a reversed view, say, which PyTensor's constant folding makes from the gradient of
     a cumulative sum) by its address in this process. Code holding such an address
     cannot be cached on disk, so one reversed constant would make every process compile
-    the whole log density again.
+    the whole log density again. The rewrite belongs to this mode only: PyTensor's own
+    ``NUMBA`` mode, which other models in the process use, is unchanged.
+
+    Returns
+    -------
+    pytensor.compile.mode.Mode
     """
-    from pytensor.compile import optdb
+    from pytensor.compile.mode import get_mode
     from pytensor.graph.rewriting.basic import GraphRewriter
     from pytensor.tensor import TensorConstant
 
@@ -168,8 +146,16 @@ def _register_contiguous_constants() -> None:
                     reason="contiguous_constants",
                 )
 
-    optdb.register("bayes_scot_contiguous_constants", ContiguousConstants(), "numba",
-                   position=100)
+    return get_mode("NUMBA").register((ContiguousConstants(), 100))
+
+
+@lru_cache(maxsize=1)
+def _internals_usable() -> bool:
+    found = internals.problems()
+    if found:
+        _LOG.warning("compiling through nutpie's own path (slower to start): %s",
+                     "; ".join(found))
+    return not found
 
 
 def compile_nutpie_numba(model: pm.Model, *, var_names: Sequence[str]) -> Any:
@@ -188,24 +174,16 @@ def compile_nutpie_numba(model: pm.Model, *, var_names: Sequence[str]) -> Any:
         As nutpie returns it; its log-density callback calls the disk-cached one.
     """
     import nutpie
-    import nutpie.compile_pymc as nutpie_pymc
-
-    _register_contiguous_constants()
-    original = nutpie_pymc._make_functions
-
-    def make_functions(*args: Any, **kwargs: Any) -> Any:
-        n_dim, n_expanded, logp_fn_pt, *rest = original(*args, **kwargs)
-        thin = _LogpFunction(logp_fn_pt, _cached_logp_callback(logp_fn_pt, n_dim))
-        return (n_dim, n_expanded, thin, *rest)
-
     from numba.core.errors import NumbaPerformanceWarning
 
-    with _NUTPIE_LOCK, numba_optimisation(), warnings.catch_warnings():
+    def compile_model() -> Any:
+        return nutpie.compile_pymc_model(model, backend="numba", var_names=list(var_names))
+
+    if not _internals_usable():
+        return compile_model()
+    patched = internals.make_functions_patched(_with_cached_callback, numba_mode())
+    with _NUTPIE_LOCK, numba_optimisation(), patched, warnings.catch_warnings():
         # Numba notes that np.dot on a transposed view of a few numbers could be faster
         # on a contiguous copy; at these sizes it makes no difference worth a message.
         warnings.filterwarnings("ignore", category=NumbaPerformanceWarning)
-        nutpie_pymc._make_functions = make_functions
-        try:
-            return nutpie.compile_pymc_model(model, backend="numba", var_names=list(var_names))
-        finally:
-            nutpie_pymc._make_functions = original
+        return compile_model()
