@@ -4,8 +4,8 @@ Timed (median of repeats, wall clock, one process):
 
 * ``win_statistics`` on two simulated arms of 100, 1000 and 5000 patients each, for
   a GRCS-like hierarchy (death and EFS times, then three continuous outcomes with tie
-  margins, missing after an event: sorting for the time-to-event levels, blocked
-  pairwise comparison within the tied groups after them) and for complete data without
+  margins, missing after an event: sorting for the time-to-event levels, binary search
+  at the first margin, pairwise comparison of the pairs tied there) and for complete data without
   margins (sorting only);
 * a pure-Python double loop over pairs at 100 per arm, for scale;
 * ``win_statistics_draws`` over 1000 draws at SCOT's size (36 vs 39 patients);

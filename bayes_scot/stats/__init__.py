@@ -1,4 +1,4 @@
-"""Layer 3: pure numerics (NumPy/SciPy only, no PyMC).
+"""Layer 3: pure numerics (NumPy and SciPy, numba for the win-statistics kernel; no PyMC).
 
 Summary-statistic conversions, Kaplan-Meier helpers, reconstruction of patient data from
 digitised curves, closed-form normal-normal updates, named priors, illness-death state

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,8 +14,7 @@ from scipy import stats
 
 import bayes_scot
 from bayes_scot.errors import EvidenceError
-from bayes_scot.stats import win
-from bayes_scot.stats.win import WinStatistics, win_statistics, win_statistics_draws
+from bayes_scot.stats.win import WinStatistics, kernel, win_statistics, win_statistics_draws
 
 SEED = 20180104
 
@@ -82,8 +82,8 @@ def test_vectorised_counts_equal_brute_force(case) -> None:
 
 @pytest.mark.parametrize("margins", [(0.0, 0.0, 0.0), (0.0, 0.3, 0.0), (0.2, 0.0, 0.1)])
 def test_chunking_does_not_change_counts(monkeypatch, margins) -> None:
-    # Continuous values rounded to a grid create ties at every level; a tiny block size
-    # splits the lists of tied pairs into many chunks.
+    # Continuous values rounded to a grid create ties at every level; one draw per task
+    # shares the draws among threads.
     rng = np.random.default_rng(SEED)
     x = np.round(rng.normal(0.3, 1.0, size=(3, 40, 3)), 1)
     y = np.round(rng.normal(0.0, 1.0, size=(3, 35, 3)), 1)
@@ -92,7 +92,7 @@ def test_chunking_does_not_change_counts(monkeypatch, margins) -> None:
         ("a", "higher", margins[0]), ("b", "lower", margins[1]), ("c", "higher", margins[2])
     ]
     expected = win_statistics_draws(x, y, hierarchy)
-    monkeypatch.setattr(win, "BLOCK_ELEMENTS", 7)
+    monkeypatch.setattr(kernel, "DRAWS_PER_TASK", 1)
     chunked = win_statistics_draws(x, y, hierarchy)
     np.testing.assert_array_equal(chunked.wins, expected.wins)
     np.testing.assert_array_equal(chunked.losses, expected.losses)
@@ -100,6 +100,30 @@ def test_chunking_does_not_change_counts(monkeypatch, margins) -> None:
         wins, losses = brute_force(x[d], y[d], hierarchy)
         np.testing.assert_array_equal(expected.wins[d], wins)
         np.testing.assert_array_equal(expected.losses[d], losses)
+
+
+NUMPY_KERNEL_COUNTS = Path(__file__).parent / "data" / "win_counts_numpy_kernel.npz"
+
+
+@pytest.mark.parametrize("case", ["grcs", "complete_no_margin", "nan_first_margin", "tenths"])
+def test_compiled_kernel_repeats_the_numpy_kernel_counts(case) -> None:
+    # Counts the package's earlier NumPy kernel (grouped sorting, range search, blocked
+    # pair lists) gave on these fixed inputs: GRCS-like draws with event times, margins
+    # and missing values after an event; complete data without margins; missing values
+    # at a first level with a margin; values on a grid of tenths. Integer counts, so the
+    # compiled kernel must repeat them exactly.
+    stored = np.load(NUMPY_KERNEL_COUNTS)
+    hierarchy = [
+        (f"level{k}", "higher" if higher else "lower", float(margin))
+        for k, (higher, margin) in enumerate(
+            zip(stored[f"{case}_higher"], stored[f"{case}_margins"], strict=True)
+        )
+    ]
+    result = win_statistics_draws(stored[f"{case}_x"], stored[f"{case}_y"], hierarchy)
+    np.testing.assert_array_equal(result.wins, stored[f"{case}_wins"])
+    np.testing.assert_array_equal(result.losses, stored[f"{case}_losses"])
+    assert stored[f"{case}_wins"].sum() > 0
+    assert stored[f"{case}_losses"].sum() > 0
 
 
 @pytest.mark.parametrize("margin", [0.1, 0.2, 0.3])
