@@ -3,7 +3,8 @@ r"""The compiled pair-counting kernel behind :func:`~bayes_scot.stats.win.win_st
 Each draw is one comparison of ``n`` experimental with ``m`` control patients, counted in
 :math:`O((n + m) \log m)` plus the pairs still tied where sorting stops helping:
 
-* **sorted levels**: the leading levels without a margin and without missing values. "Tied so far" is then an equivalence relation: with the controls sorted
+* **sorted levels**: the leading levels without a margin and without missing values.
+  "Tied so far" is then an equivalence relation: with the controls sorted
   lexicographically over these levels, the controls tied with an experimental patient
   on the first ``l`` levels form one contiguous range, sorted by level ``l``, and two
   binary searches split it into the controls below (won at level ``l``), equal (passed
