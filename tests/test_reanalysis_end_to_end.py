@@ -109,6 +109,22 @@ def test_prior_beside_posterior_attribution_priors_and_tipping_points(
     assert (tipping["skeptical_sd"].notna() | tipping["note"].ne("")).all()
 
 
+def test_os_and_efs_under_each_effect_structure(result: Reanalysis) -> None:
+    table = result.structure_sensitivity()
+    assert list(dict.fromkeys(table["structure"])) == ["common", "per_transition",
+                                                      "independent"]
+    assert set(table.loc[table["shipped"], "structure"]) == {"per_transition"}
+    keys = set(zip(table["endpoint"], table["estimand"], strict=True))
+    assert {("os", "survival_difference_54"), ("efs", "survival_difference_54"),
+            ("efs", "hazard_ratio_common")} <= keys
+    assert table["p_superior"].between(0, 1).all()
+    assert table["prior_p_superior"].between(0, 1).all()
+    # The common structure ties OS to EFS's one effect: its prior P(superior) is the
+    # named prior's 0.5 on every estimand (reference prior centred on no effect).
+    common = table[table["structure"] == "common"]
+    assert common["prior_p_superior"].to_numpy() == pytest.approx(0.5, abs=0.06)
+
+
 def test_reproduce_and_diagnostics(result: Reanalysis) -> None:
     reproduced = result.reproduce()
     assert {"survival", "composite"} <= set(reproduced["family"])
@@ -142,6 +158,10 @@ def test_report_has_the_four_artefacts(result: Reanalysis, tmp_path: Path) -> No
     doc = json.loads((out / "summary.json").read_text())
     assert doc["spec"]["name"] == "scot_itt"
     assert any("72-month" in a for a in doc["assumptions"])
+    assert {r["structure"] for r in doc["structure_sensitivity"]} == {
+        "common", "per_transition", "independent"}
+    assert "Effect structure of the survival model" in (out / "report.md").read_text()
+    assert 'id="structure-table"' in (out / "index.html").read_text()
 
 
 def test_cli_report_writes_the_four_artefacts(tmp_path: Path,

@@ -212,6 +212,10 @@ class SurvivalOptions:
         transition and interval (proportional hazards); ``"independent"`` (illness-death
         only): no pooling between transitions, death after organ failure with its own
         log hazard ratio under the same named prior.
+    structure_sensitivity : tuple of str, default all three structures
+        Effect structures under which a reanalysis also fits the illness-death model with
+        the reference prior, for the report's sensitivity table of EFS and OS
+        (:func:`bayes_scot.results.structure_sensitivity`); ``()`` fits none.
     """
 
     interval_boundaries_months: tuple[float, ...] | None = None
@@ -235,6 +239,7 @@ class SurvivalOptions:
     model: Literal["auto", "illness_death", "piecewise_exponential"] = "auto"
     endpoint: str | None = None
     effect_structure: Literal["per_transition", "common", "independent"] = "per_transition"
+    structure_sensitivity: tuple[str, ...] = ("common", "per_transition", "independent")
 
     def __post_init__(self) -> None:
         if self.interval_boundaries_months is not None:
@@ -256,6 +261,13 @@ class SurvivalOptions:
                     f"must be one of {', '.join(map(repr, allowed))}, not "
                     f"{getattr(self, name)!r}", field=name,
                 )
+        unknown = set(self.structure_sensitivity) - {"per_transition", "common", "independent"}
+        if unknown:
+            raise EvidenceError(
+                f"{sorted(unknown)} are not effect structures; use 'per_transition', "
+                "'common' or 'independent'", field="structure_sensitivity",
+            )
+        object.__setattr__(self, "structure_sensitivity", tuple(self.structure_sensitivity))
         if self.baseline_log_hazard_mean is not None and len(
             self.baseline_log_hazard_mean
         ) != len(TRANSITIONS):

@@ -19,11 +19,14 @@ from bayes_scot.conventions import CREDIBLE_LEVEL
 from bayes_scot.evidence import Trial
 from bayes_scot.results import (
     PriorFit,
+    StructureFit,
     joint_probabilities,
+    parse_estimand_key,
     power_scaling_sensitivity,
     priors_table,
     reproduce_table,
     sensitivity_grid,
+    structure_sensitivity,
     superiority_table,
     survival_curves,
     tipping_points,
@@ -59,6 +62,9 @@ class Reanalysis:
         The model builder of each family (for curves and posterior predictive checks).
     provenance : mapping, optional
         Versions, seed, input-data and specification hashes, timings.
+    structure_fits : sequence of StructureFit, optional
+        The illness-death model under the reference prior with each effect structure
+        (:meth:`structure_sensitivity`).
 
     Notes
     -----
@@ -73,8 +79,10 @@ class Reanalysis:
         trials: Mapping[str, Trial] | None = None,
         builders: Mapping[str, Any] | None = None,
         provenance: Mapping[str, Any] | None = None,
+        structure_fits: Sequence[StructureFit] = (),
     ) -> None:
         self.spec = spec
+        self.structure_fits: tuple[StructureFit, ...] = tuple(structure_fits)
         self.fits: tuple[PriorFit, ...] = tuple(fits)
         self.trials: Mapping[str, Trial] = MappingProxyType(dict(trials or {}))
         self.builders: Mapping[str, Any] = MappingProxyType(dict(builders or {}))
@@ -331,6 +339,34 @@ class Reanalysis:
             columns=["family", "prior", "rhat_max", "ess_bulk_min", "divergences", "passed",
                      "seconds"],
         )
+
+    def structure_sensitivity(self, *, level: float = CREDIBLE_LEVEL) -> pd.DataFrame:
+        """EFS and OS under each effect structure of the illness-death model.
+
+        Overall survival has no effect parameter of its own, so how much it borrows from
+        event-free survival depends on how the transition effects are tied together
+        (``SurvivalOptions.effect_structure``); this table shows the survival estimands of
+        the ``[joint]`` list and the EFS hazard ratio under each structure, reference
+        prior, posterior beside prior.
+
+        Parameters
+        ----------
+        level : float, default :data:`~bayes_scot.conventions.CREDIBLE_LEVEL`
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns :data:`~bayes_scot.results.STRUCTURE_COLUMNS`; empty when the analysis
+            has no illness-death model or fitted no other structure.
+        """
+        if not self.structure_fits:
+            return structure_sensitivity((), (), level=level)
+        endpoints = {e.endpoint for e in self.structure_fits[0].estimands}
+        keys = [k for k in map(parse_estimand_key, self.spec.joint.estimands)
+                if k[0] in endpoints]
+        keys += [(e.endpoint, e.estimand) for e in self.structure_fits[0].estimands
+                 if e.estimand == "hazard_ratio_common"]
+        return structure_sensitivity(self.structure_fits, keys, level=level)
 
     def sensitivity(self, value: str = "p_superior") -> pd.DataFrame:
         """Spread one table column (default P(superior)) over the prior grid, one column per prior.

@@ -25,7 +25,7 @@ from bayes_scot.fitting.settings import SamplerSettings
 from bayes_scot.fitting.terms import likelihood_terms
 from bayes_scot.reanalysis.provenance import provenance
 from bayes_scot.reanalysis.result import Reanalysis
-from bayes_scot.results import LikelihoodTerm, PriorFit
+from bayes_scot.results import LikelihoodTerm, PriorFit, StructureFit
 from bayes_scot.spec import AnalysisSpec, FamilySpec, load_spec
 from bayes_scot.stats.estimands import EstimandDraws, mcid_problem
 
@@ -127,6 +127,18 @@ def build_family(spec: AnalysisSpec, family: str) -> tuple[Any, SamplerSettings]
     return runner.build(chosen, trials), runner.sampler_settings(chosen)
 
 
+
+def _diagnose(idata: Any, builder: Any) -> Any:
+    """Diagnostics of a fit's free parameters (every estimand is checked on its own draws)."""
+    from bayes_scot.fitting import diagnose
+
+    free = sorted(rv.name for rv in builder.model.free_RVs) or None
+    with warnings.catch_warnings():
+        # R-hat of an element that never varies (S(0) = 1) divides 0 by 0; diagnose()
+        # skips those elements, so the warning carries no news.
+        warnings.filterwarnings("ignore", "invalid value encountered", RuntimeWarning)
+        return diagnose(idata, var_names=free)
+
 class _Runner:
     """Fits every family of a specification under every prior of its grid."""
 
@@ -153,6 +165,7 @@ class _Runner:
             builders[family.family] = builder
             timings[family.family] = seconds
             fits.extend(fam_fits)
+        structures = self.structure_fits(builders.get("survival"), fits, settings_by_family)
         model_based = self.model_based_grcs(builders, fits, trials)
         if model_based is not None:
             fits.append(model_based)
@@ -165,7 +178,54 @@ class _Runner:
             trials=trials,
             builders=builders,
             provenance=provenance(spec, trials, timings | {"total": total}),
+            structure_fits=structures,
         )
+
+    def structure_fits(
+        self, builder: Any, fits: Sequence[PriorFit], settings: Mapping[str, Any]
+    ) -> list[StructureFit]:
+        """Fit the illness-death model under the reference prior with each effect structure.
+
+        The analysis's own structure reuses its reference fit; each other structure of
+        ``SurvivalOptions.structure_sensitivity`` is built, compiled and sampled once.
+        """
+        from bayes_scot.builders.survival import SurvivalModel
+        from bayes_scot.fitting import compile_model
+
+        if not isinstance(builder, SurvivalModel) or not builder.options.structure_sensitivity:
+            return []
+        spec, family = self.spec, self.spec.family("survival")
+        shipped = next(f for f in fits
+                       if f.family == "survival" and f.prior == spec.reference_prior)
+        out = []
+        for structure in builder.options.structure_sensitivity:
+            if structure == builder.options.effect_structure:
+                out.append(StructureFit(structure, shipped.estimands, shipped.prior_estimands,
+                                        shipped.diagnostics, shipped=True))
+                continue
+            started = time.perf_counter()
+            other = SurvivalModel(builder.trials, options=dataclasses.replace(
+                builder.options, effect_structure=structure))  # type: ignore[arg-type]
+            compiled = compile_model(other.model, backend=settings["survival"].backend,
+                                     key=other.structure_key)
+            priors = family.prior_sets(tuple(other.effect_parameters), spec.priors,
+                                       defaults=other.prior_grid())[spec.reference_prior]
+            idata = compiled.sample(other.prior_data(priors), settings=settings["survival"],
+                                    seed=spec.seed)
+            diagnostics = _diagnose(idata, other)
+            out.append(StructureFit(
+                structure,
+                tuple(self.with_mcid(e) for e in other.estimands(idata)
+                      if family.selects(e.endpoint, e.estimand)),
+                tuple(self.with_mcid(e) for e in prior_draws(other, idata, seed=spec.seed)
+                      if family.selects(e.endpoint, e.estimand)),
+                diagnostics,
+            ))
+            self.say(f"bayes-scot: survival: effect structure {structure!r}, "
+                     f"{spec.reference_prior} prior: {time.perf_counter() - started:.1f} s, "
+                     f"R-hat {diagnostics.rhat_max:.3f}, ESS {diagnostics.ess_bulk_min:.0f}, "
+                     f"{diagnostics.divergences} divergences")
+        return out
 
     def check_joint(self, fits: Sequence[PriorFit]) -> None:
         """Check that every ``[joint]`` estimand was reported under every prior."""
@@ -217,7 +277,7 @@ class _Runner:
     def run_family(
         self, family: FamilySpec, trials: Mapping[str, Trial], settings: Any
     ) -> tuple[Any, list[PriorFit], float]:
-        from bayes_scot.fitting import compile_model, diagnose
+        from bayes_scot.fitting import compile_model
 
         spec = self.spec
         started = time.perf_counter()
@@ -231,9 +291,6 @@ class _Runner:
         prior_sets = family.prior_sets(
             tuple(builder.effect_parameters), spec.priors, defaults=builder.prior_grid()
         )
-        # The fit's gate checks the free parameters; every reported estimand (a function
-        # of them) is checked on its own draws by the table.
-        free = sorted(rv.name for rv in builder.model.free_RVs) or None
         if compiled.batches and len(prior_sets) > 1:
             self.say(f"bayes-scot: {family.family}: sampling {len(prior_sets)} priors as one "
                      f"batch ({settings.backend})")
@@ -251,12 +308,7 @@ class _Runner:
                 t0 = time.perf_counter()
             priors = prior_sets[name]
             reference = name == spec.reference_prior
-            with warnings.catch_warnings():
-                # R-hat of an element that never varies (S(0) = 1) divides 0 by 0;
-                # diagnose() skips those elements, so the warning carries no news.
-                warnings.filterwarnings("ignore", "invalid value encountered",
-                                        RuntimeWarning)
-                diagnostics = diagnose(idata, var_names=free)
+            diagnostics = _diagnose(idata, builder)
             def chosen(draws: Sequence[EstimandDraws]) -> tuple[EstimandDraws, ...]:
                 return tuple(self.with_mcid(e) for e in draws
                              if family.selects(e.endpoint, e.estimand))

@@ -122,6 +122,7 @@ def context(
     prior_rows = headline.priors_frame(reanalysis)
     experimental, control = headline.arm_labels(reanalysis)
     tipping = getattr(reanalysis, "tipping_points", None)
+    structure = getattr(reanalysis, "structure_sensitivity", None)
     rendered = [_figure(f) for f in figures]
     return {
         "spec": reanalysis.spec,
@@ -153,6 +154,7 @@ def context(
         "flagged_rows": _rows(table[table["flagged"]]) if len(table) else [],
         "joint": headline.compact_joint(reanalysis.joint_probabilities()),
         "tipping_rows": _rows(tipping()) if callable(tipping) else [],
+        "structure_rows": _rows(structure()) if callable(structure) else [],
         "diagnostic_rows": _rows(reanalysis.diagnostics()),
         "reproduce_rows": _rows(reanalysis.reproduce()),
         "psens_rows": _rows(reanalysis.power_scaling()),

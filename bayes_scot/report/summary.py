@@ -20,7 +20,7 @@ from bayes_scot.results import ESS_BULK_MIN, RHAT_MAX
 
 __all__ = ["SCHEMA_VERSION", "jsonable", "records", "summary"]
 
-SCHEMA_VERSION = "1.4"
+SCHEMA_VERSION = "1.5"
 """Version of the ``summary.json`` schema (``major.minor``)."""
 
 
@@ -148,6 +148,7 @@ def summary(reanalysis: Any, *, figures: Sequence[Mapping[str, str]] = (),
         "power_scaling": records(reanalysis.power_scaling()),
         "priors": _optional(reanalysis, "priors_table"),
         "tipping_points": _optional(reanalysis, "tipping_points"),
+        "structure_sensitivity": _optional(reanalysis, "structure_sensitivity"),
         "timings_seconds": _timings(provenance, diagnostics),
         "figures": [dict(f) for f in figures],
         "notes": list(notes),

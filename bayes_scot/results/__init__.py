@@ -13,6 +13,8 @@ simulated draws:
 * :func:`priors_table`: every prior with its implied prior probabilities on the
   headline estimands; :func:`tipping_points`: the sceptical prior and external weight at
   which P(superior) falls below 0.95 and 0.90;
+* :func:`structure_sensitivity`: EFS and OS under each effect structure of the
+  illness-death model;
 * :func:`survival_curves` and :func:`trajectories`: posterior curves for figures;
 * estimands that read two families' posteriors: the model-based GRCS
   (:mod:`~bayes_scot.results.grcs`) and the while-alive composite
@@ -59,6 +61,12 @@ from bayes_scot.results.sensitivity import (
     power_scaling_sensitivity,
     sensitivity_grid,
 )
+from bayes_scot.results.structure import (
+    STRUCTURE_COLUMNS,
+    STRUCTURE_MEANINGS,
+    StructureFit,
+    structure_sensitivity,
+)
 from bayes_scot.results.table import TABLE_COLUMNS, superiority_table
 from bayes_scot.results.tipping import KHAT_MAX, THRESHOLDS, TIPPING_COLUMNS, tipping_points
 from bayes_scot.results.while_alive import while_alive_net_benefit
@@ -75,6 +83,8 @@ __all__ = [
     "REPRODUCE_COLUMNS",
     "RHAT_MAX",
     "SHARE_COLUMNS",
+    "STRUCTURE_COLUMNS",
+    "STRUCTURE_MEANINGS",
     "TABLE_COLUMNS",
     "THRESHOLDS",
     "TIPPING_COLUMNS",
@@ -84,6 +94,7 @@ __all__ = [
     "GrcsSimulationOptions",
     "LikelihoodTerm",
     "PriorFit",
+    "StructureFit",
     "attribute",
     "count_distribution",
     "effect_log_prior",
@@ -98,6 +109,7 @@ __all__ = [
     "reproduce_table",
     "sensitivity_grid",
     "shared_patients",
+    "structure_sensitivity",
     "summarise_curve",
     "superiority_table",
     "survival_curves",
