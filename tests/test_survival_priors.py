@@ -127,3 +127,19 @@ def test_independent_structure_needs_the_illness_death_model():
     with pytest.raises(EvidenceError, match="illness-death"):
         PiecewiseExponentialModel(load_trial("scot", population="itt"), endpoint="efs",
                                   options=SurvivalOptions(effect_structure="independent"))
+
+
+def test_interval_rows_say_when_no_datum_bounds_them():
+    # SCOT ITT reports events at 12 (treatment-related deaths), 48 and 54 months; the
+    # shipped grid's intervals 0-3, 3-12, 12-24 and 24-54 each lack a datum at one end.
+    builder = _builder("per_transition")
+    draws = PriorSampler(builder.model).sample(
+        builder.prior_data(builder.prior_grid()["reference"]), chains=2, draws=50, seed=1)
+    rows = {(e.endpoint, e.estimand): e
+            for e in builder.estimands(_compat.inference_data(posterior=draws))}
+    for label in ("0_3", "3_12", "12_24", "24_54"):
+        row = rows["efs", f"hazard_ratio_{label}"]
+        assert "not reported separately" in row.evidence
+        assert row.attrs["identified"] is False
+    assert rows["efs", "hazard_ratio_54_72"].extrapolated
+    assert "not reported separately" not in rows["efs", "survival_difference_54"].evidence

@@ -1455,7 +1455,13 @@ class SurvivalModel:
         return [self._mark_extrapolation(e) for e in out]
 
     def _mark_extrapolation(self, e: EstimandDraws) -> EstimandDraws:
-        """Flag an estimand that lies beyond the target trial's last datum."""
+        """Flag an estimand beyond the last datum, or an interval no datum bounds.
+
+        An interval's hazard ratio is separately identified only when the target trial
+        reports data at both of its ends (or it starts at 0); otherwise the data see it
+        only together with its neighbours, and its posterior follows the average effect
+        through the shrinkage towards proportional hazards. The row says so.
+        """
         last = self.last_datum
         time = e.attrs.get("time_months")
         interval = e.attrs.get("interval")
@@ -1470,7 +1476,20 @@ class SurvivalModel:
         if beyond:
             fields["label"] = f"{e.label} (extrapolated beyond the last datum at {last:g} months)"
             fields["evidence"] = f"{e.evidence}, extrapolated beyond {last:g} months"
+        elif interval is not None and not self._bounded_by_data(str(interval)):
+            fields["attrs"]["identified"] = False
+            fields["label"] = (f"{e.label} (months {interval} not reported separately: "
+                               "follows the average effect through the model)")
+            fields["evidence"] = f"{e.evidence}, months {interval} not reported separately"
         return _estimand(extrapolated=beyond, **fields)
+
+    def _bounded_by_data(self, interval: str) -> bool:
+        """Whether the target trial reports data at both ends of an interval ``"a-b"``."""
+        times = {0.0} | {float(t) for term in self._terms if term.trial == 0
+                         for t in term.times}
+        start, end = (float(x) for x in interval.split("-"))
+        return any(abs(start - t) < 1e-9 for t in times) and any(
+            abs(end - t) < 1e-9 for t in times)
 
     def assumptions(self) -> tuple[str, ...]:
         """Assumptions of the evidence this fit uses (from the trial files and the model)."""
