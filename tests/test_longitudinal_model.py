@@ -343,8 +343,11 @@ def test_reproduce_lists_every_used_number(shipped):
     assert table[table["entry"] == "gene_expression_fvc_baseline"]["outside"].all()
 
 
-def test_borrowing_table_shows_shrinkage(shipped):
-    table = shipped.borrowing(_Idata(fake_posterior(shipped))).set_index("endpoint")
+def test_endpoint_pooling_table_shows_shrinkage(shipped):
+    posterior = _Idata(fake_posterior(shipped))
+    table = shipped.endpoint_pooling(posterior).set_index("endpoint")
+    # The former name answers with the same table.
+    assert shipped.borrowing(posterior).set_index("endpoint").equals(table)
     assert np.isinf(table.loc["dlco", "direct_se"])
     assert table.loc["dlco", "shrinkage_median"] == 0.0  # outside the hierarchy
     assert not table.loc["dlco", "in_hierarchy"]

@@ -325,7 +325,8 @@ class CompositeModel:
         -------
         pandas.DataFrame
             Columns ``prior, estimand, median, lower, upper, p_superior``; ``p_superior``
-            is the posterior probability that HSCT wins more often than it loses.
+            is the posterior probability that the experimental arm wins more often than it
+            loses.
         """
         priors = priors or self.prior_grid()
         frames = [self.closed_form(p).summary(level) for p in priors.values()]
@@ -371,7 +372,7 @@ class CompositeModel:
             ``win_odds_<t>`` and ``win_ratio_<t>`` (``<t>`` the months), all with
             ``superior="higher"``; null 0 for the net benefit, 0.5 for the win
             probability, 1 for the ratios. The ``p_superior`` of the net benefit is
-            P(HSCT wins more often than it loses).
+            P(the experimental arm wins more often than it loses).
         """
         theta = self._effect_draws(idata)
         values = direct_estimands(theta, scale=self.options.scale, p_tie=self.observation.p_tie)

@@ -174,7 +174,7 @@ class Reanalysis:
         *,
         threshold: Literal["null", "mcid"] | None = None,
     ) -> pd.DataFrame:
-        """P(HSCT superior on all / at least k / any of a set of estimands), per prior.
+        """P(experimental arm superior on all / at least k / any of a set of estimands), per prior.
 
         Parameters
         ----------

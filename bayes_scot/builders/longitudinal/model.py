@@ -1,0 +1,718 @@
+"""The longitudinal model: one PyMC model of several continuous endpoints over visits.
+
+See :mod:`bayes_scot.builders.longitudinal` for the model in brief.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import fields, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pymc as pm
+
+from bayes_scot import _compat
+from bayes_scot.builders.base import evidence_log_frame
+from bayes_scot.builders.longitudinal.external import plan_external
+from bayes_scot.builders.longitudinal.graph import EFFECT, build_model
+from bayes_scot.builders.longitudinal.layout import StateLayout
+from bayes_scot.builders.longitudinal.options import (
+    LongitudinalOptions,
+    check_single_population,
+    check_weight,
+    resolve_mcids,
+    resolve_scales,
+)
+from bayes_scot.builders.longitudinal.plan import (
+    NO_DATA,
+    EvidencePlan,
+    EvidenceTerm,
+    attribution,
+    column,
+    effect_shapes,
+    matrix,
+    plan_trial,
+    slope_pairs,
+)
+from bayes_scot.conventions import CREDIBLE_LEVEL, DEFAULT_SEED
+from bayes_scot.errors import EvidenceError, SpecError
+from bayes_scot.evidence.trial import Trial
+from bayes_scot.stats.estimands import EstimandDraws
+from bayes_scot.stats.priors import EffectPrior, prior_grid
+
+__all__ = ["SURVIVOR_AVERAGE", "LongitudinalModel"]
+
+SURVIVOR_AVERAGE = (
+    "survivor average: mean among patients alive and measured at the visit, as reported"
+)
+
+
+
+class LongitudinalModel:
+    """Joint Bayesian model of continuous endpoints over visits, from arm-level summaries.
+
+    Parameters
+    ----------
+    trial : Trial
+        The trial to reanalyse, restricted to one population
+        (``load_trial("scot", population="pp")``).
+    options : LongitudinalOptions, optional
+        Modelling choices; the defaults are documented there.
+    external : Trial-like, optional
+        External evidence with the :meth:`Trial.evidence` API
+        (:func:`bayes_scot.data.load_external`): its ``effect_estimates`` and ``change``
+        ``visit_summaries`` enter as discounted evidence (power prior or robust mixture
+        with the weights of ``options``); its ``population_spread`` entries standardise
+        endpoints without a reported baseline SD. ``None``: no external evidence on
+        effects (the shipped population SDs of :func:`bayes_scot.data.load_external` still
+        standardise endpoints that need them).
+
+    Attributes
+    ----------
+    model : pymc.Model
+        Built once. Dims ``endpoint``, ``arm`` (experimental first), ``visit`` (months).
+    effect_parameters : tuple of str
+        ``("standardised_effect",)``: the named prior applies to the pooled standardised
+        effect at the reference visit when endpoints borrow from each other, else to each
+        endpoint's standardised effect.
+    scales : dict of str to float
+        The SD that standardises each endpoint; ``scale_sources`` says where each came from.
+    mcids : dict of str to float or None
+    attribution : dict of str to str
+        What drives each endpoint's treatment effect (:data:`EVIDENCE_LABELS`).
+    effect_shapes : dict of str to str
+        Each endpoint's effect shape over time (``linear``, ``step`` or ``random_walk``),
+        ``options.effect_shape`` with ``auto`` resolved from the evidence.
+    pooled_endpoints : tuple of str
+        Endpoints whose effects are partially pooled (empty without borrowing). An
+        endpoint without evidence of its own is left out unless
+        ``options.borrow_into_endpoints_without_data``.
+    structure_key : tuple
+        Identifies the model's structure for :func:`bayes_scot.fitting.compile_model`.
+
+    Notes
+    -----
+    Evidence values, standard errors, external weights, prior hyperparameters, the
+    standardising SDs and the correlation switch are all ``pm.Data`` containers, so a
+    prior grid, a weight sensitivity analysis, a correlation sensitivity analysis and
+    refits to new numbers of the same layout (:meth:`evidence_data`) all reuse one
+    compiled model.
+
+    References
+    ----------
+    .. [1] Pedder H, Dias S, Bennetts M, Boucher M, Welton NJ. Modelling time-course
+       relationships with multiple treatments: model-based network meta-analysis for
+       continuous summary outcomes. Res Synth Methods 2019;10:267-286.
+       doi:10.1002/jrsm.1351
+    .. [2] Ibrahim JG, Chen M-H. Power prior distributions for regression models. Stat Sci
+       2000;15:46-60. doi:10.1214/ss/1009212673
+    .. [3] Schmidli H et al. Robust meta-analytic-predictive priors in clinical trials with
+       historical control information. Biometrics 2014;70:1023-1032.
+       doi:10.1111/biom.12242
+    .. [4] Keyes-Elstein L et al. Arthritis Care Res 2023;75:307-316 (SCOT FVC slopes).
+    """
+
+    effect_parameters: tuple[str, ...] = (EFFECT,)
+
+    def __init__(
+        self,
+        trial: Trial,
+        *,
+        options: LongitudinalOptions | None = None,
+        external: Any = None,
+    ) -> None:
+        self.options = options or LongitudinalOptions()
+        self.trial = trial
+        self.external = external
+        self.arms = (trial.experimental, trial.control)
+        self.endpoints = {e: trial.endpoint(e) for e in self.options.endpoints}
+        for name, endpoint in self.endpoints.items():
+            if endpoint.kind != "continuous":
+                raise SpecError(f"{name!r} is a {endpoint.kind} endpoint, not continuous",
+                                field="endpoints")
+        check_single_population(trial, self.options.endpoints)
+        self.scales, self.scale_sources = resolve_scales(trial, external, self.options)
+        self.mcids, self.mcid_sources = resolve_mcids(self.options)
+        self._layout = StateLayout(self.options.endpoints, self.arms, self.options.visits_months)
+        self._plan = self._make_plan(trial)
+        self.attribution = attribution(
+            self._plan, self.options.endpoints, *self.arms,
+            pool_into_empty=(self.options.borrow_across_endpoints
+                       and self.options.borrow_into_endpoints_without_data),
+        )
+        self.effect_shapes = effect_shapes(self._plan, self.options)
+        self.pooled_endpoints: tuple[str, ...] = tuple(
+            e for e in self.options.endpoints
+            if self.options.borrow_across_endpoints and self.attribution[e] != "prior only"
+        )
+        self.structure_key: tuple[Any, ...] = (
+            "longitudinal", self.options.structure(), self.arms, self._plan.structure(),
+            tuple(self.effect_shapes.items()), self.pooled_endpoints,
+        )
+        self.model = self._build()
+
+    @property
+    def diagnostic_var_names(self) -> tuple[str, ...]:
+        """Posterior variables whose R-hat and ESS judge a fit.
+
+        The free parameters and the effect summaries; ``change``, ``level`` and
+        ``effect`` are left out because their baseline elements are zero by definition.
+        """
+        free = tuple(rv.name for rv in self.model.free_RVs)
+        return (*free, "slope", "slope_difference")
+
+    # -- evidence ------------------------------------------------------------------------
+    def _make_plan(self, trial: Trial) -> EvidencePlan:
+        plan = plan_trial(trial, self.options, self._layout)
+        external_rows, external_unused = plan_external(
+            self.external, trial, self.options, self._layout
+        )
+        plan.external = external_rows
+        plan.unused.extend(external_unused)
+        return plan
+
+    @property
+    def evidence_log(self) -> pd.DataFrame:
+        """Every published number considered, whether it is used, how, and with what weight.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per number, trial rows first:
+            :func:`~bayes_scot.builders.base.evidence_log_frame` of
+            :meth:`EvidenceTerm.use`.
+        """
+        return evidence_log_frame(term.use() for term in self._plan.terms())
+
+    def evidence_table(self) -> pd.DataFrame:
+        """Return :attr:`evidence_log` with the :class:`EvidenceTerm` field names.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per number (:class:`EvidenceTerm` fields), trial rows first.
+        """
+        rows = [term.__dict__ for term in self._plan.terms()]
+        columns = [f.name for f in fields(EvidenceTerm)]
+        return pd.DataFrame(rows, columns=columns)
+
+    def evidence_data(self, trial: Trial) -> dict[str, np.ndarray]:
+        """Data-container values for another trial with the same evidence layout.
+
+        Parameters
+        ----------
+        trial : Trial
+            Evidence of the same kinds, endpoints, arms and visits as the model's trial
+            (for example a simulated replicate); only the numbers differ.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            For :meth:`bayes_scot.fitting.CompiledModel.sample` (``data=``).
+
+        Raises
+        ------
+        EvidenceError
+            If the layout differs (a new structure needs a new model).
+        """
+        check_single_population(trial, self.options.endpoints)
+        plan = plan_trial(trial, self.options, self._layout)
+        plan.external = self._plan.external
+        if plan.structure() != self._plan.structure():
+            raise EvidenceError(
+                "this trial's evidence has a different layout (entries, visits or arms) "
+                "from the model's; build a new LongitudinalModel for it",
+                file=trial.path,
+            )
+        return plan.values()
+
+    # -- building ------------------------------------------------------------------------
+    def _build(self) -> pm.Model:
+        return build_model(
+            self.options, self._layout, self._plan, endpoints=self.endpoints, arms=self.arms,
+            scales=self.scales, effect_shapes=self.effect_shapes,
+            pooled_endpoints=self.pooled_endpoints,
+        )
+
+    # -- data for one compiled model -------------------------------------------------------
+    def prior_data(self, prior: EffectPrior | Mapping[str, EffectPrior]) -> dict[str, np.ndarray]:
+        r"""Return the prior's data-container values, for ``CompiledModel.sample(data=...)``.
+
+        Parameters
+        ----------
+        prior : EffectPrior or mapping of str to EffectPrior
+            A prior on the standardised, direction-aligned effect at the reference visit
+            (endpoint SDs; positive favours the experimental arm). With borrowing across
+            endpoints it applies to the pooled effect :math:`\bar\theta`; without, to
+            each endpoint's :math:`\theta_e`. A mapping is keyed by
+            ``"standardised_effect"`` or, without borrowing, by endpoint names (endpoints
+            not named keep the reference prior).
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+        """
+        opts = self.options
+        if isinstance(prior, EffectPrior):
+            prior = {EFFECT: prior}
+        unknown = set(prior) - {EFFECT} - (
+            set() if opts.borrow_across_endpoints else set(opts.endpoints)
+        )
+        if unknown:
+            raise SpecError(
+                f"unknown prior targets {sorted(unknown)}; use {EFFECT!r}"
+                + ("" if opts.borrow_across_endpoints else " or endpoint names"),
+                field="priors",
+            )
+        if opts.borrow_across_endpoints:
+            pooled = prior[EFFECT]
+            return {f"{EFFECT}_prior_mean": np.asarray(pooled.mean),
+                    f"{EFFECT}_prior_sd": np.asarray(pooled.sd)}
+        n_e = len(opts.endpoints)
+        mean, sd = np.zeros(n_e), np.full(n_e, opts.reference_prior_sd)
+        for i, e in enumerate(opts.endpoints):
+            own = prior.get(e) or prior.get(EFFECT)
+            if own is not None:
+                mean[i], sd[i] = own.mean, own.sd
+        return {f"{EFFECT}_prior_mean": mean, f"{EFFECT}_prior_sd": sd}
+
+    def prior_grid(self, *, design_effect: float = 0.5,
+                   mcid: float | None = None) -> dict[str, EffectPrior]:
+        """Return the package's 13 named priors on the standardised effect.
+
+        Parameters
+        ----------
+        design_effect : float, default 0.5
+            Hoped-for standardised effect (endpoint SDs; 0.5 is a "medium" effect).
+        mcid : float, optional
+            Standardised MCID for the skeptical priors (default: the design effect).
+
+        Returns
+        -------
+        dict of str to EffectPrior
+        """
+        return prior_grid(design_effect=design_effect, benefit="higher",
+                          reference_sd=self.options.reference_prior_sd, mcid=mcid)
+
+    def weight_data(self, weight: float | Mapping[str, float]) -> dict[str, np.ndarray]:
+        """External-evidence weights for ``CompiledModel.sample(data=...)``.
+
+        Parameters
+        ----------
+        weight : float or mapping of str to float
+            One weight for every external entry, or weights by entry id (others keep
+            theirs).
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            Empty when the model uses no external evidence.
+        """
+        if not self._plan.external:
+            return {}
+        current = column(self._plan.external, "weight")
+        for i, row in enumerate(self._plan.external):
+            w = weight if not isinstance(weight, Mapping) else weight.get(
+                row.term.entry, current[i])
+            check_weight(w, f"external_weights.{row.term.entry}")
+            current[i] = float(w)
+        return {"external_weight": current}
+
+    def rho_data(self, rho: float | None) -> dict[str, np.ndarray]:
+        """Fix the within-patient correlation (sensitivity analysis), or free it (``None``).
+
+        Parameters
+        ----------
+        rho : float or None
+            A value in (0, 1), e.g. one of ``options.rho_sensitivity``.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            Empty when no visit vectors enter the model (the correlation then plays no
+            part: slopes, baselines and external estimates are single numbers).
+        """
+        if not self._plan.vectors:
+            return {}
+        if rho is None:
+            return {"rho_fixed": np.asarray(0.0), "rho_fixed_value": np.asarray(0.5)}
+        if not 0.0 < float(rho) < 1.0:
+            raise SpecError(f"a fixed correlation must lie in (0, 1), not {rho!r}",
+                            field="rho_sensitivity")
+        return {"rho_fixed": np.asarray(1.0), "rho_fixed_value": np.asarray(float(rho))}
+
+    def smoothing_data(
+        self, *, trajectory_sd: float | None = None, visit_pooling_sd: float | None = None
+    ) -> dict[str, np.ndarray]:
+        """Return smoothing SDs for a sensitivity analysis (see the options).
+
+        Parameters
+        ----------
+        trajectory_sd, visit_pooling_sd : float, optional
+            New values; those not given are left out (keep the model's).
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+        """
+        out: dict[str, np.ndarray] = {}
+        names = _data_names(self.model)
+        for name, value in (("trajectory_sd", trajectory_sd),
+                            ("visit_pooling_sd", visit_pooling_sd)):
+            if value is None or name not in names:
+                continue
+            if not value > 0:
+                raise SpecError("must be positive", field=name)
+            out[name] = np.asarray(float(value))
+        return out
+
+    def pooling_data(self, endpoint_pooling_sd: float) -> dict[str, np.ndarray]:
+        """Return the half-normal scale of the between-endpoint SD, for a sensitivity analysis."""
+        if not self.options.borrow_across_endpoints:
+            return {}
+        if not endpoint_pooling_sd > 0:
+            raise SpecError("must be positive", field="endpoint_pooling_sd")
+        return {"endpoint_pooling_prior_sd": np.asarray(float(endpoint_pooling_sd))}
+
+    # -- outputs ---------------------------------------------------------------------------
+    def evidence_detail(self, endpoint: str) -> str:
+        """Say in words which evidence drives an endpoint's treatment effect."""
+        used = [t for t in self._plan.terms() if t.used and t.endpoint == endpoint]
+        parts = []
+        trial_ids = sorted({t.entry for t in used if t.source == "trial"})
+        external = sorted({(t.entry, t.weight) for t in used if t.source == "external"})
+        if trial_ids:
+            parts.append(f"{self.trial.name.upper()} data: {', '.join(trial_ids)}")
+        if external:
+            parts.append("external evidence (discounted, " + self.options.external_method
+                         + "): " + ", ".join(f"{i} weight {w:g}" for i, w in external))
+        label = self.attribution[endpoint]
+        if label in (NO_DATA, "prior only"):
+            parts.append(f"no {self.trial.name.upper()} or external evidence on this "
+                         "endpoint's treatment effect")
+        if endpoint in self.pooled_endpoints:
+            donors = [e for e in self.pooled_endpoints
+                      if e != endpoint and self.attribution[e] != NO_DATA]
+            if donors:
+                parts.append("borrows through the endpoint hierarchy from " + ", ".join(
+                    f"{d} ({self.attribution[d]})" for d in donors))
+        return "; ".join(parts) if parts else "prior only"
+
+    def change_at(self, idata: Any, endpoint: str, visit_months: float) -> np.ndarray:
+        """Posterior draws of each arm's mean change from baseline at a time.
+
+        Parameters
+        ----------
+        idata : arviz.InferenceData
+            Posterior of :attr:`model`.
+        endpoint : str
+            One of :attr:`endpoints`.
+        visit_months : float
+            A time within the visit grid (after baseline); between grid visits the
+            trajectory is interpolated as the likelihood interpolates it.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape ``(chain, draw, arm)``, arms in the order of :attr:`arms`.
+
+        Raises
+        ------
+        SpecError
+            For an endpoint that is not modelled or a time outside the grid.
+        """
+        if endpoint not in self.endpoints:
+            raise SpecError(f"{endpoint!r} is not modelled", field="endpoint")
+        t = float(visit_months)
+        if not 0 < t <= self._layout.visits[-1]:
+            raise SpecError(f"{t:g} months is outside the visit grid", field="visit_months")
+        change = _posterior(idata)["change"].sel(endpoint=endpoint, arm=list(self.arms))
+        return np.tensordot(change.transpose("chain", "draw", "arm", "visit").values,
+                            self._layout.interpolation(t), axes=([3], [0]))
+
+    def estimands(self, idata: Any) -> list[EstimandDraws]:
+        """Experimental-minus-control differences in change from baseline, and in slopes.
+
+        Parameters
+        ----------
+        idata : arviz.InferenceData
+            A posterior of :attr:`model`.
+
+        Returns
+        -------
+        list of EstimandDraws
+            Per endpoint: ``change_difference_<t>`` for every follow-up visit (including
+            the reference visit, 54 months by default), then
+            ``slope_difference_0_<ref>`` (least-squares slope of the difference over the
+            visits up to the reference visit, per year). ``superior`` is the endpoint's
+            better direction; ``mcid`` is the MCID on that side (e.g. -0.14 for HAQ-DI);
+            ``evidence`` says what drove the estimate (:data:`EVIDENCE_LABELS`); ``attrs``
+            carries the estimand population (survivor average), the evidence detail and
+            the external weights.
+        """
+        posterior = _posterior(idata)
+        effect = posterior["effect"]
+        slope_diff = posterior["slope_difference"]
+        ref = self.options.reference_visit_months
+        weights = {t.entry: t.weight for t in self._plan.terms()
+                   if t.source == "external" and t.used}
+        versus = f"{self.arms[0].upper()} minus {self.arms[1].upper()}"
+        out: list[EstimandDraws] = []
+        for name, endpoint in self.endpoints.items():
+            better = endpoint.better
+            mcid = self.mcids.get(name)
+            threshold = None if mcid is None else endpoint.sign * mcid
+            attrs = {
+                "estimand_population": SURVIVOR_AVERAGE,
+                "evidence_detail": self.evidence_detail(name),
+                "external_weights": {k: v for k, v in weights.items()
+                                     if k in self._external_ids(name)},
+                "external_method": self.options.external_method,
+                "scale": self.scales[name],
+                "effect_shape": self.effect_shapes[name],
+                "no_data": self.attribution[name] in (NO_DATA, "prior only"),
+            }
+            for t in self.options.visits_months[1:]:
+                beyond = self._extrapolated(name, (t, t))
+                out.append(EstimandDraws(
+                    estimand=f"change_difference_{t:g}",
+                    label=(f"{endpoint.label} at {t:g} months: {versus} difference "
+                           "in change from baseline (survivor average)"),
+                    draws=effect.sel(endpoint=name, visit=t).values,
+                    mcid=threshold, mcid_source=self.mcid_sources.get(name, ""),
+                    endpoint=name, null=0.0, superior=better, unit=endpoint.unit,
+                    evidence=self._evidence_text(name, f"to {t:g} months", beyond),
+                    attrs=dict(attrs), extrapolated=beyond,
+                ))
+            beyond = self._extrapolated(name, (0.0, ref))
+            out.append(EstimandDraws(
+                estimand=f"slope_difference_0_{ref:g}",
+                label=(f"{endpoint.label}: {versus} difference in slope over 0-{ref:g} "
+                       "months, per year (survivor average)"),
+                draws=slope_diff.sel(endpoint=name).values,
+                unit=f"{endpoint.unit} per year".strip(),
+                endpoint=name, null=0.0, superior=better,
+                evidence=self._evidence_text(name, f"over 0-{ref:g} months", beyond),
+                attrs=dict(attrs), extrapolated=beyond,
+            ))
+        return out
+
+    def _effect_terms(self, endpoint: str) -> list[EvidenceTerm]:
+        """Return the used numbers of ``endpoint`` that speak to its treatment effect."""
+        return [t for t in self._plan.terms() if t.used and t.endpoint == endpoint
+                and (t.informs_effect or t.source == "external")]
+
+    def _extrapolated(self, endpoint: str, times: tuple[float, float]) -> bool:
+        """Whether the months ``times`` reach outside the endpoint's effect evidence.
+
+        The evidence spans from its earliest to its latest time (a slope's window counts
+        whole); baseline, where the effect is zero by definition, is covered. An
+        endpoint without evidence of its own is extrapolated everywhere.
+        """
+        spans = [span for term in self._effect_terms(endpoint)
+                 if (span := term.span) is not None]
+        if not spans:
+            return True
+        first = min(lo for lo, _hi in spans)
+        last = max(hi for _lo, hi in spans)
+        return any(t > 0 and not first - 1e-9 <= t <= last + 1e-9 for t in times)
+
+    def _evidence_text(self, endpoint: str, where: str, extrapolated: bool) -> str:
+        """Describe what drove one estimand: evidence category, external weights and times.
+
+        E.g. "external: Maltez N et al, non-randomised cohort, at 12 months, weight 0.5;
+        carried to 54 months".
+        """
+        label = self.attribution[endpoint]
+        external = [t for t in self._effect_terms(endpoint) if t.source == "external"]
+        parts = []
+        for term in external:
+            when = f"at {term.time_months:g} months"
+            if term.model_time_months is not None and term.model_time_months != term.time_months:
+                when += f" (taken at {term.model_time_months:g})"
+            parts.append(f"{term.study}, {term.design}, {when}, weight {term.weight:g}")
+        text = label + (": " + "; ".join(parts) if parts else "")
+        if extrapolated and label not in (NO_DATA, "prior only"):
+            text += f"; carried {where}"
+        return text
+
+    def _external_ids(self, endpoint: str) -> set[str]:
+        return {r.term.entry for r in self._plan.external if r.term.endpoint == endpoint}
+
+    def reproduce(self, idata: Any, *, seed: int = DEFAULT_SEED) -> pd.DataFrame:
+        """Reproduce the published numbers the model used, by posterior prediction.
+
+        Parameters
+        ----------
+        idata : arviz.InferenceData
+        seed : int, optional
+            Seed of the sampling noise added to the model's means.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per used number: ``trial, entry, endpoint, population, arm,
+            time_months, statistic, published, median, lower, upper, outside`` (central
+            :data:`~bayes_scot.conventions.CREDIBLE_LEVEL` predictive interval; ``outside``
+            when the published number falls outside it), plus ``source`` and ``weight``.
+            Arm slopes that entered as a pair are followed by their published contrast
+            (``statistic`` ``"slope_difference"``, ``arm`` empty), predicted as the
+            difference of the two arms' predictions.
+
+        Notes
+        -----
+        The prediction of a published number is the model's value of the same quantity
+        plus normal noise with the number's standard error (its sampling error). For
+        external estimates this shows conflict between the source and the model, not a
+        failure: they describe other patients.
+        """
+        rows = [*self._plan.independent,
+                *(r for g in self._plan.vectors.values() for r in g),
+                *self._plan.external]
+        if not rows:
+            return pd.DataFrame(columns=_REPRODUCE_COLUMNS)
+        state = self._state_draws(idata)
+        coefficients = matrix(rows)
+        means = state @ coefficients.T  # (samples, rows)
+        se = column(rows, "se")
+        rng = np.random.default_rng(seed)
+        predictive = means + rng.normal(size=means.shape) * se
+        alpha = (1.0 - CREDIBLE_LEVEL) / 2.0
+        terms = [r.term for r in rows]
+        for i, j in slope_pairs(terms, self.arms):
+            predictive = np.column_stack([predictive, predictive[:, i] - predictive[:, j]])
+            terms.append(replace(terms[i], arm=None, statistic="slope_difference",
+                                 published=terms[i].published - terms[j].published))
+        lower, median, upper = np.quantile(predictive, [alpha, 0.5, 1.0 - alpha], axis=0)
+        records = []
+        for i, t in enumerate(terms):
+            records.append({
+                "trial": t.study, "entry": t.entry, "endpoint": t.endpoint,
+                "population": t.population, "arm": t.arm, "time_months": t.time_months,
+                "statistic": t.statistic, "published": t.published,
+                "median": median[i], "lower": lower[i], "upper": upper[i],
+                "outside": bool(t.published < lower[i] or t.published > upper[i]),
+                "source": t.source, "weight": t.weight,
+            })
+        return pd.DataFrame.from_records(records, columns=_REPRODUCE_COLUMNS)
+
+    def _state_draws(self, idata: Any) -> np.ndarray:
+        posterior = _posterior(idata)
+        change = posterior["change"].transpose("chain", "draw", "endpoint", "arm", "visit")
+        baseline = posterior["baseline"].transpose("chain", "draw", "endpoint")
+        c = change.to_numpy().reshape(-1, self._layout.size - self._layout.n_e)
+        b = baseline.to_numpy().reshape(-1, self._layout.n_e)
+        return np.concatenate([c, b], axis=1)
+
+    def borrowing(self, idata: Any) -> pd.DataFrame:
+        """Return :meth:`endpoint_pooling` (this method's former name)."""
+        return self.endpoint_pooling(idata)
+
+    def endpoint_pooling(self, idata: Any) -> pd.DataFrame:
+        r"""Tabulate how much each endpoint's effect borrows from the other endpoints.
+
+        Borrowing here is across the endpoints of one trial (the hierarchy on the
+        standardised effect), not across trials as in
+        :func:`bayes_scot.builders.survival.borrowing_table`.
+
+        Parameters
+        ----------
+        idata : arviz.InferenceData
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per endpoint: ``evidence`` (attribution), ``effect_shape``,
+            ``in_hierarchy`` (whether the endpoint is in :attr:`pooled_endpoints`),
+            ``direct_se`` (the standardised standard error of the endpoint's own
+            evidence on its effect, ``inf`` when it has none), ``tau_median`` (the
+            between-endpoint SD), ``shrinkage_median``, ``shrinkage_lower``,
+            ``shrinkage_upper``.
+
+        Notes
+        -----
+        The shrinkage factor of a normal hierarchical model,
+        :math:`B_e = s_e^2 / (s_e^2 + \tau^2)`, is the weight the pooled effect gets in the
+        endpoint's estimate: 0 means the endpoint stands on its own evidence, 1 means it
+        is the pooled effect (complete borrowing). :math:`s_e` is approximated from the
+        endpoint's own evidence as if every term spoke directly to :math:`\theta_e`: a
+        contrast at visit :math:`t` or a slope contrast times the window's length, in
+        endpoint SDs, with external terms' variances divided by their weights; the
+        posterior of :math:`\tau` gives the interval. Without borrowing, every
+        shrinkage is 0, and so is that of an endpoint left out of the hierarchy
+        (:attr:`pooled_endpoints`).
+        """
+        posterior = _posterior(idata)
+        alpha = (1.0 - CREDIBLE_LEVEL) / 2.0
+        if self.options.borrow_across_endpoints:
+            tau = posterior["endpoint_pooling_sd"].to_numpy().ravel()
+        else:
+            tau = np.full(1, np.inf)
+        records = []
+        for e in self.options.endpoints:
+            s = self._direct_se(e)
+            shrink = s**2 / (s**2 + tau**2) if np.isfinite(s) else np.ones_like(tau)
+            if e not in self.pooled_endpoints:
+                shrink = np.zeros_like(tau)
+            lo, med, hi = np.quantile(shrink, [alpha, 0.5, 1 - alpha])
+            records.append({
+                "endpoint": e, "evidence": self.attribution[e],
+                "effect_shape": self.effect_shapes[e],
+                "in_hierarchy": e in self.pooled_endpoints, "direct_se": s,
+                "tau_median": float(np.median(tau)), "shrinkage_median": med,
+                "shrinkage_lower": lo, "shrinkage_upper": hi,
+            })
+        return pd.DataFrame.from_records(records)
+
+    def _direct_se(self, endpoint: str) -> float:
+        scale = self.scales[endpoint]
+        precision = 0.0
+        rows = [*self._plan.independent, *self._plan.external]
+        for row in rows:
+            t = row.term
+            if t.endpoint != endpoint or not t.used or t.arm is not None or t.se is None:
+                continue
+            if t.statistic == "slope_difference":
+                length = (t.time_months or 0.0) / 12.0
+                se = t.se * max(length, 1e-9) / scale
+            else:
+                se = t.se / scale
+            weight = 1.0 if t.weight is None else t.weight
+            precision += weight / se**2
+        # Arm-level pairs (slopes or visit means of both arms) speak to the contrast too.
+        pairs: dict[tuple[str, float | None, str], dict[str, float]] = defaultdict(dict)
+        for row in [*self._plan.independent, *(r for g in self._plan.vectors.values() for r in g)]:
+            t = row.term
+            if t.endpoint == endpoint and t.used and t.arm in self.arms and t.se is not None \
+                    and (t.time_months or 0) > 0:
+                pairs[(t.entry if t.statistic == "slope_per_year" else "",
+                       t.time_months, t.statistic)][t.arm] = t.se
+        for (_entry, time, statistic), ses in pairs.items():
+            if len(ses) == 2:
+                se = math.hypot(*ses.values()) / scale
+                if statistic == "slope_per_year":
+                    se *= (time or 0.0) / 12.0
+                precision += 1.0 / se**2
+        return math.inf if precision == 0 else 1.0 / math.sqrt(precision)
+
+    def __repr__(self) -> str:
+        labels = ", ".join(f"{e}: {self.attribution[e]}" for e in self.options.endpoints)
+        return f"<LongitudinalModel {self.trial.name!r} ({self.trial.population}); {labels}>"
+
+
+_REPRODUCE_COLUMNS = [
+    "trial", "entry", "endpoint", "population", "arm", "time_months", "statistic",
+    "published", "median", "lower", "upper", "outside", "source", "weight",
+]
+
+
+def _data_names(model: pm.Model) -> set[str]:
+    return {v.name for v in model.data_vars}
+
+
+def _posterior(idata: Any) -> Any:
+    return _compat.get_group(idata, "posterior")

@@ -1,0 +1,375 @@
+"""Every modelling choice of the longitudinal model, and what it resolves from the evidence.
+
+:class:`LongitudinalOptions` holds the choices (one field per key of a specification's
+``[longitudinal.options]`` table); :func:`resolve_scales` and :func:`resolve_mcids` give
+each endpoint's standardising SD and MCID, saying where each comes from.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from types import MappingProxyType
+from typing import Any, Literal
+
+from bayes_scot.errors import EvidenceError, SpecError
+from bayes_scot.evidence.entries import POOLED, PopulationSpread
+from bayes_scot.evidence.trial import ALL_POPULATIONS, Trial
+from bayes_scot.likelihood.longitudinal import DISCOUNT_METHODS
+
+__all__ = [
+    "DEFAULT_ENDPOINTS",
+    "EFFECT_SHAPES",
+    "LongitudinalOptions",
+    "check_single_population",
+    "check_weight",
+    "external_sources",
+    "resolve_mcids",
+    "resolve_scales",
+]
+
+DEFAULT_ENDPOINTS: tuple[str, ...] = ("haq_di", "sf36_pcs", "sf36_mcs", "mrss", "fvc", "dlco")
+"""The six quality-of-life and function endpoints of SCOT's secondary analyses."""
+
+EFFECT_SHAPES: tuple[str, ...] = ("auto", "linear", "step", "random_walk")
+"""Values of ``LongitudinalOptions.effect_shape``."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class LongitudinalOptions:
+    r"""Every modelling choice of :class:`LongitudinalModel`, with its default.
+
+    Parameters
+    ----------
+    endpoints : tuple of str
+        Endpoints modelled jointly. Default: HAQ-DI, SF-36 PCS, SF-36 MCS, mRSS, FVC and
+        DLCO (:data:`DEFAULT_ENDPOINTS`).
+    visits_months : tuple of float
+        The visit grid in months, starting at 0 (baseline). Trajectories are linear
+        between grid visits, so a summary at a time between two visits is used by linear
+        interpolation; a summary after the last visit is not used (extend the grid).
+        Default ``(0, 6, 12, 24, 36, 48, 54)``.
+    reference_visit_months : float, default 54
+        Visit at which the endpoint effects :math:`\theta_e` (and the named priors) are
+        defined: SCOT's primary 54-month horizon. Must be a grid visit after baseline.
+    trajectory : {"piecewise_linear", "random_walk"}, default "piecewise_linear"
+        Control-arm change from baseline: ``piecewise_linear`` lets the slope change at
+        each visit by a random walk (smooth; a straight line is the limit);
+        ``random_walk`` lets the level move by a random walk (a flat line is the limit).
+    control_slope_sd : float, default 0.5
+        Prior SD of the control arm's least-squares slope from baseline to the reference
+        visit, in endpoint SDs per year (``piecewise_linear`` only; the trajectory is that
+        line plus smooth deviations from it).
+    trajectory_sd : float, default 0.25
+        SD of the control trajectory's innovations, in endpoint SDs per year per
+        square-root year (``piecewise_linear``: changes of slope) or per square-root year
+        (``random_walk``: changes of level). Fixed, not learned: a few visit summaries
+        cannot identify it; vary it with :meth:`LongitudinalModel.smoothing_data`.
+    visit_pooling_sd : float, default 0.25
+        SD with which the treatment effect varies between visits around its value at the
+        reference visit, in endpoint SDs per square-root year (a random walk). Smaller
+        values pool visits more. Fixed like ``trajectory_sd`` and varied the same way.
+        Used by endpoints whose effect shape is ``random_walk``.
+    effect_shape : str or mapping of str to str, default "auto"
+        How the treatment effect moves over time, for every endpoint or per endpoint
+        (endpoints not named take ``"auto"``): ``linear`` (zero at baseline, growing
+        in proportion to time, :math:`\theta_e` at the reference visit: a difference
+        in slopes); ``step`` (:math:`\theta_e` at every follow-up visit);
+        ``random_walk`` (:math:`\theta_e` plus a random walk over visits pinned to zero
+        at the reference visit); ``auto`` chooses ``linear`` for an endpoint whose
+        only evidence on the treatment effect is slopes (SCOT's FVC) and
+        ``random_walk`` otherwise.
+    correlation : {"ar1", "cs"}, default "ar1"
+        Within-patient correlation of visit means: AR(1) per year or compound symmetry.
+    rho_prior : tuple of float, default (7, 3)
+        Beta(a, b) prior on the correlation (mean 0.7, 90% of the mass in about
+        0.44-0.89). Visit means identify it weakly, hence an informative prior.
+    rho_sensitivity : tuple of float, default (0.3, 0.5, 0.7, 0.9)
+        Fixed correlations for the sensitivity analysis (:meth:`LongitudinalModel.rho_data`).
+    external_method : {"power", "mixture"}, default "power"
+        How external evidence is discounted: a power prior, or a robust mixture with a
+        vague component.
+    external_weight : float, default 0.5
+        The power-prior weight :math:`a_0` (or the mixture's informative weight
+        :math:`w`) of every external source, in [0, 1]; 0 ignores external evidence.
+    external_weights : mapping of str to float
+        Per-entry overrides of ``external_weight``, keyed by the external entry's id.
+    external_vague_sd : float, default 2.0
+        SD of the mixture's vague component, in endpoint SDs.
+    external_time_tolerance_months : float, default 6
+        An external estimate up to this much after the last grid visit is attributed to
+        the last visit (stated in the evidence table); later ones are not used.
+    borrow_across_endpoints : bool, default True
+        Partially pool the endpoint effects on the standardised scale. When False, each
+        endpoint's effect gets the named prior on its own.
+    borrow_into_endpoints_without_data : bool, default False
+        Whether endpoints with no evidence of their own on the treatment effect (neither
+        trial nor external; SCOT's SF-36 MCS and DLCO) join the endpoint hierarchy.
+        When False, such an endpoint's effect gets the named prior on its own, so its
+        posterior is its prior (evidence ``"prior only"``). When True, its rows are
+        predictions from the other endpoints (evidence ``"predicted from other
+        endpoints (no data)"``), never evidence about the endpoint itself.
+    endpoint_pooling_sd : float, default 0.5
+        Half-normal prior scale of :math:`\tau`, the between-endpoint SD of standardised
+        effects (a data container: changeable without recompiling).
+    reference_prior_sd : float, default 1.0
+        SD of the reference prior on the standardised effect (endpoint SDs). The model is
+        built with this prior; :meth:`LongitudinalModel.prior_data` swaps in others.
+    baseline_prior_sd : float, default 100
+        Prior SD of each baseline level, centred on 0, in endpoint SDs (vague).
+    scales : mapping of str to float
+        Between-patient SDs used to standardise each endpoint, overriding the defaults
+        (the trial's reported baseline SD, else the population SD of the external
+        evidence).
+    mcids : mapping of str to float
+        Minimal clinically important differences (positive, endpoint units), overriding
+        :func:`bayes_scot.data.mcid`.
+    """
+
+    endpoints: tuple[str, ...] = DEFAULT_ENDPOINTS
+    visits_months: tuple[float, ...] = (0.0, 6.0, 12.0, 24.0, 36.0, 48.0, 54.0)
+    reference_visit_months: float = 54.0
+    trajectory: Literal["piecewise_linear", "random_walk"] = "piecewise_linear"
+    control_slope_sd: float = 0.5
+    trajectory_sd: float = 0.25
+    visit_pooling_sd: float = 0.25
+    effect_shape: str | Mapping[str, str] = "auto"
+    correlation: Literal["ar1", "cs"] = "ar1"
+    rho_prior: tuple[float, float] = (7.0, 3.0)
+    rho_sensitivity: tuple[float, ...] = (0.3, 0.5, 0.7, 0.9)
+    external_method: Literal["power", "mixture"] = "power"
+    external_weight: float = 0.5
+    external_weights: Mapping[str, float] = field(default_factory=dict)
+    external_vague_sd: float = 2.0
+    external_time_tolerance_months: float = 6.0
+    borrow_across_endpoints: bool = True
+    borrow_into_endpoints_without_data: bool = False
+    endpoint_pooling_sd: float = 0.5
+    reference_prior_sd: float = 1.0
+    baseline_prior_sd: float = 100.0
+    scales: Mapping[str, float] = field(default_factory=dict)
+    mcids: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        endpoints = tuple(self.endpoints)
+        if not endpoints or len(set(endpoints)) != len(endpoints):
+            raise SpecError("list each endpoint once, at least one", field="endpoints")
+        object.__setattr__(self, "endpoints", endpoints)
+        self._check_visits()
+        choices = {
+            "trajectory": ("piecewise_linear", "random_walk"),
+            "correlation": ("ar1", "cs"),
+            "external_method": DISCOUNT_METHODS,
+        }
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise SpecError(f"must be one of {list(allowed)}", field=name)
+        object.__setattr__(self, "effect_shape", MappingProxyType(self._effect_shapes()))
+        for name in (
+            "control_slope_sd", "trajectory_sd", "visit_pooling_sd", "external_vague_sd",
+            "endpoint_pooling_sd", "reference_prior_sd", "baseline_prior_sd",
+        ):
+            value = getattr(self, name)
+            if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+                raise SpecError(f"must be a positive number, not {value!r}", field=name)
+        self._check_correlations()
+        self._check_external()
+        for mapping_name in ("scales", "mcids"):
+            mapping = getattr(self, mapping_name)
+            for key, value in mapping.items():
+                if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+                    raise SpecError(
+                        f"must be a positive number, not {value!r}", field=f"{mapping_name}.{key}"
+                    )
+            object.__setattr__(self, mapping_name, MappingProxyType(dict(mapping)))
+        object.__setattr__(
+            self, "external_weights", MappingProxyType(dict(self.external_weights))
+        )
+
+    def _check_visits(self) -> None:
+        visits = tuple(float(v) for v in self.visits_months)
+        if len(visits) < 2 or visits[0] != 0.0 or any(
+            b <= a for a, b in itertools.pairwise(visits)
+        ):
+            raise SpecError(
+                "visits must start at 0 (baseline) and increase, with at least one "
+                "follow-up visit",
+                field="visits_months",
+            )
+        object.__setattr__(self, "visits_months", visits)
+        if float(self.reference_visit_months) not in visits[1:]:
+            raise SpecError(
+                f"must be one of the follow-up visits {list(visits[1:])}",
+                field="reference_visit_months",
+            )
+
+    def _effect_shapes(self) -> dict[str, str]:
+        endpoints = self.endpoints
+        shapes = self.effect_shape
+        if isinstance(shapes, str):
+            shapes = dict.fromkeys(endpoints, shapes)
+        elif isinstance(shapes, Mapping):
+            unknown = sorted(set(shapes) - set(endpoints))
+            if unknown:
+                raise SpecError(f"{unknown} are not modelled endpoints {list(endpoints)}",
+                                field="effect_shape")
+            shapes = {e: shapes.get(e, "auto") for e in endpoints}
+        else:
+            raise SpecError("give one shape or a table of shapes by endpoint",
+                            field="effect_shape")
+        for e, shape in shapes.items():
+            if shape not in EFFECT_SHAPES:
+                raise SpecError(f"must be one of {list(EFFECT_SHAPES)}, not {shape!r}",
+                                field=f"effect_shape.{e}")
+        return shapes
+
+    def _check_correlations(self) -> None:
+        a, b = (float(x) for x in self.rho_prior)
+        if a <= 0 or b <= 0:
+            raise SpecError("Beta parameters must be positive", field="rho_prior")
+        object.__setattr__(self, "rho_prior", (a, b))
+        rhos = tuple(float(r) for r in self.rho_sensitivity)
+        if any(not 0.0 < r < 1.0 for r in rhos):
+            raise SpecError("fixed correlations must lie in (0, 1)", field="rho_sensitivity")
+        object.__setattr__(self, "rho_sensitivity", rhos)
+
+    def _check_external(self) -> None:
+        check_weight(self.external_weight, "external_weight")
+        for key, w in self.external_weights.items():
+            check_weight(w, f"external_weights.{key}")
+        if self.external_time_tolerance_months < 0:
+            raise SpecError("must be non-negative", field="external_time_tolerance_months")
+
+    def weight_for(self, entry_id: str) -> float:
+        """External weight applied to the external entry ``entry_id``."""
+        return float(self.external_weights.get(entry_id, self.external_weight))
+
+    def structure(self) -> tuple[Any, ...]:
+        """Return the options that fix the model's structure (others enter as data)."""
+        return tuple(
+            (f.name, _hashable(getattr(self, f.name)))
+            for f in fields(self)
+            if f.name
+            not in {"external_weight", "external_weights", "endpoint_pooling_sd",
+                    "reference_prior_sd", "scales", "mcids", "rho_sensitivity"}
+        )
+
+
+def check_weight(value: object, name: str) -> None:
+    """Refuse an external weight outside [0, 1], naming the option."""
+    if not (isinstance(value, int | float) and 0.0 <= float(value) <= 1.0):
+        raise SpecError(f"a weight must lie in [0, 1], not {value!r}", field=name)
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return tuple(sorted(value.items()))
+    return value
+
+
+def external_sources(external: Any) -> list[Any]:
+    """Return the external sources as a list (none, one, or a sequence of them)."""
+    if external is None:
+        return []
+    if isinstance(external, Sequence) and not isinstance(external, str):
+        return list(external)
+    return [external]
+
+
+def check_single_population(trial: Trial, endpoints: Sequence[str]) -> None:
+    """Follow-up evidence must come from one population; baselines may come from any."""
+    if trial.population != ALL_POPULATIONS:
+        return
+    populations = {e.population for e in trial.evidence("slopes", endpoint=endpoints)}
+    populations |= {
+        e.population for e in trial.evidence("visit_summaries", endpoint=endpoints)
+        if e.time_months > 0
+    }
+    if len(populations) > 1:
+        raise EvidenceError(
+            f"follow-up entries from several populations ({', '.join(sorted(populations))}) "
+            "would describe the same patients twice; load one population, e.g. "
+            "load_trial(name, population='pp')",
+            file=trial.path, field="population",
+        )
+
+
+def resolve_scales(trial: Trial, external: Any,
+                    options: LongitudinalOptions) -> tuple[dict[str, float], dict[str, str]]:
+    """Each endpoint's between-patient SD, and where it comes from.
+
+    The options' ``scales`` first, then the trial's baseline SD (pooled if reported),
+    then the external evidence's population spread.
+
+    Raises
+    ------
+    SpecError
+        When an endpoint has none of these.
+    """
+    scales: dict[str, float] = {}
+    sources: dict[str, str] = {}
+    for e in options.endpoints:
+        if e in options.scales:
+            scales[e], sources[e] = float(options.scales[e]), "user option"
+            continue
+        for entry in trial.evidence("visit_summaries", endpoint=e):
+            if entry.time_months == 0 and entry.sd is not None:
+                arm = POOLED if POOLED in entry.sd else next(iter(entry.sd))
+                scales[e] = float(entry.sd[arm])
+                sources[e] = f"baseline SD ({arm}), {entry.source.label()}"
+                break
+    missing = [e for e in options.endpoints if e not in scales]
+    if missing:
+        spreads = population_spreads(external)
+        for e in missing:
+            if e in spreads:
+                scales[e], sources[e] = spreads[e]
+    missing = [e for e in options.endpoints if e not in scales]
+    if missing:
+        raise SpecError(
+            f"no between-patient SD to standardise {', '.join(missing)}: the trial reports "
+            "no baseline SD and no population spread is known; give options.scales",
+            field="scales",
+        )
+    return scales, sources
+
+
+def population_spreads(external: Any) -> dict[str, tuple[float, str]]:
+    sources = external_sources(external)
+    if not any(source.evidence("population_spread") for source in sources):
+        from bayes_scot.data import load_external
+
+        sources = [load_external()]
+    out: dict[str, tuple[float, str]] = {}
+    for source in sources:
+        for entry in source.evidence("population_spread"):
+            if isinstance(entry, PopulationSpread) and entry.endpoint not in out:
+                out[entry.endpoint] = (float(entry.sd),
+                                       f"population SD, {entry.source.label()}")
+    return out
+
+
+def resolve_mcids(options: LongitudinalOptions) -> tuple[dict[str, float | None],
+                                                          dict[str, str]]:
+    """Each endpoint's MCID (improvement), and where it comes from (``None`` if unknown)."""
+    mcids: dict[str, float | None] = {}
+    sources: dict[str, str] = {}
+    for e in options.endpoints:
+        if e in options.mcids:
+            mcids[e], sources[e] = float(options.mcids[e]), "user option"
+            continue
+        from bayes_scot.data import mcid as lookup
+
+        found = lookup(e, direction="improvement")
+        if found is None:
+            mcids[e], sources[e] = None, ""
+        else:
+            mcids[e] = float(found.value)
+            review = "; package default, review it" if found.source.tag == "default" else ""
+            sources[e] = found.source.label() + review
+    return mcids, sources
+
+
+# -- while-alive composite -------------------------------------------------------------------

@@ -1,0 +1,527 @@
+"""Which evidence the longitudinal model uses, how, and why the rest is left out.
+
+The plan lays every published number out as a linear term on the model's state vector
+(:mod:`~bayes_scot.builders.longitudinal.layout`): one planner per kind of evidence, the
+trial's per-arm visit summaries, visit summaries of both arms together and slopes
+(:func:`plan_trial`), and discounted external evidence
+(:func:`bayes_scot.builders.longitudinal.external.plan_external`). Numbers
+that cannot be used are kept as unused terms with their reason, so the evidence log
+lists every number considered. :func:`attribution` and :func:`effect_shapes` read the
+plan: what drives each endpoint's effect, and the effect's shape over time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+from typing import Any, Literal
+
+import numpy as np
+
+from bayes_scot.builders.base import EvidenceUse
+from bayes_scot.builders.longitudinal.layout import StateLayout
+from bayes_scot.builders.longitudinal.options import LongitudinalOptions
+from bayes_scot.evidence.entries import POOLED, SlopeSummary, VisitSummary
+from bayes_scot.evidence.trial import Trial
+from bayes_scot.likelihood.longitudinal import (
+    slope_observations,
+    visit_summary_se,
+)
+from bayes_scot.stats.gls import overlap_fraction
+
+__all__ = [
+    "EVIDENCE_LABELS",
+    "NO_DATA",
+    "EvidencePlan",
+    "EvidenceTerm",
+    "PlanRow",
+    "attribution",
+    "effect_shapes",
+    "plan_trial",
+]
+
+EVIDENCE_LABELS: tuple[str, ...] = (
+    "trial",
+    "external",
+    "trial + external",
+    "predicted from other endpoints (no data)",
+    "prior only",
+)
+"""What drives an endpoint's effect (``LongitudinalModel.attribution``): the category
+each ``EstimandDraws.evidence`` text of this model family starts with."""
+
+NO_DATA = "predicted from other endpoints (no data)"
+"""Evidence of an endpoint that has no data of its own but borrows from the others."""
+
+
+# -- evidence terms ------------------------------------------------------------------------
+@dataclass(frozen=True, kw_only=True)
+class EvidenceTerm:
+    """One published number and the role it plays in the model.
+
+    Attributes
+    ----------
+    source : {"trial", "external"}
+        Data of the trial being reanalysed, or external evidence (discounted).
+    study : str
+        The trial's name, or the external source's citation.
+    entry : str
+        The entry's id.
+    endpoint, population : str
+    arm : str or None
+        ``None`` for a between-arm contrast.
+    time_months : float or None
+        Visit, or the end of a slope's window.
+    statistic : str
+        ``mean``, ``change``, ``slope_per_year``, ``slope_difference``,
+        ``mean_difference``, ``change_difference``.
+    published : float
+        The reported (or derived) value.
+    se : float or None
+        Its standard error as used.
+    used : bool
+        Whether the number enters the likelihood.
+    group : str
+        The model term it enters (empty when unused).
+    weight : float or None
+        External weight (power-prior :math:`a_0` or mixture :math:`w`).
+    informs_effect : bool
+        Whether it speaks to a between-arm difference (directly, or as one arm of a pair).
+    note : str
+        How it enters, or why it does not.
+    design : str
+        External evidence: what kind of study it is (e.g. "non-randomised cohort").
+    model_time_months : float or None
+        The visit the number is attributed to in the model (an external estimate
+        shortly after the last visit is attributed to the last visit).
+    window_months : tuple of float or None
+        A slope's window (start, end) in months.
+    """
+
+    source: Literal["trial", "external"]
+    study: str
+    entry: str
+    endpoint: str
+    population: str
+    arm: str | None
+    time_months: float | None
+    statistic: str
+    published: float
+    se: float | None
+    used: bool
+    group: str = ""
+    weight: float | None = None
+    informs_effect: bool = False
+    note: str = ""
+    design: str = ""
+    model_time_months: float | None = None
+    window_months: tuple[float, float] | None = None
+
+    def use(self) -> EvidenceUse:
+        """Return the term as an evidence-log record (``group`` is its ``term``)."""
+        detail = {f.name: getattr(self, f.name) for f in fields(self)
+                  if f.name not in ("study", "entry", "used", "group", "note")}
+        return EvidenceUse(trial=self.study, entry=self.entry, used=self.used,
+                           term=self.group, note=self.note, detail=detail)
+
+    @property
+    def span(self) -> tuple[float, float] | None:
+        """Months of the effect over which the number speaks (a slope's window, or a visit)."""
+        if self.window_months is not None:
+            return self.window_months
+        t = self.time_months if self.model_time_months is None else self.model_time_months
+        return None if t is None else (float(t), float(t))
+
+
+@dataclass
+class PlanRow:
+    """One used number: its term and its linear map from the state vector."""
+
+    term: EvidenceTerm
+    coefficients: np.ndarray  # linear map from the model's state vector
+    n: float | None = None
+
+
+@dataclass
+class EvidencePlan:
+    """The evidence a model uses, laid out as linear terms on the model's state vector."""
+
+    independent: list[PlanRow]
+    vectors: dict[str, list[PlanRow]]
+    vector_meta: dict[str, tuple[str, str]]  # group -> (endpoint, arm)
+    external: list[PlanRow]
+    unused: list[EvidenceTerm]
+
+    def terms(self) -> list[EvidenceTerm]:
+        """Every term considered: used rows (trial, vectors, external), then unused."""
+        rows = [*self.independent, *(r for g in self.vectors.values() for r in g),
+                *self.external]
+        return [r.term for r in rows] + list(self.unused)
+
+    def values(self) -> dict[str, np.ndarray]:
+        """Return the values of the model's evidence data containers."""
+        values: dict[str, np.ndarray] = {}
+        if self.independent:
+            values["trial_summaries_observed"] = column(self.independent, "published")
+            values["trial_summaries_se"] = column(self.independent, "se")
+        for group, rows in self.vectors.items():
+            values[f"{group}_observed"] = column(rows, "published")
+            values[f"{group}_se"] = column(rows, "se")
+            values[f"{group}_overlap"] = overlap(rows)
+        if self.external:
+            values["external_observed"] = column(self.external, "published")
+            values["external_se"] = column(self.external, "se")
+            values["external_weight"] = column(self.external, "weight")
+        return values
+
+    def structure(self) -> tuple[Any, ...]:
+        """Return what fixes the model's structure: row counts and coefficient digests."""
+        def digest(rows: list[PlanRow]) -> str:
+            h = hashlib.sha256()
+            for r in rows:
+                h.update(r.coefficients.tobytes())
+                h.update(repr((r.term.time_months, r.n is None)).encode())
+            return h.hexdigest()
+
+        return (
+            ("independent", len(self.independent), digest(self.independent)),
+            tuple((g, len(rows), digest(rows)) for g, rows in sorted(self.vectors.items())),
+            ("external", len(self.external), digest(self.external)),
+        )
+
+
+def arm_weights(trial: Trial, population: str, arms: Sequence[str]) -> dict[str, float]:
+    """Randomised numbers per arm: the entry's population's if it has both, else the view's."""
+    own = trial.populations.get(population)
+    if own is not None and all(a in own.n for a in arms):
+        return {a: float(own.n[a]) for a in arms}
+    return {a: float(trial.n(a)) for a in arms}
+
+
+def slope_window(entry: SlopeSummary, options: LongitudinalOptions) -> tuple[float, float]:
+    """Return a slope's window in months (baseline to the reference visit if unstated)."""
+    if entry.window_months is not None:
+        return (float(entry.window_months[0]), float(entry.window_months[1]))
+    return (0.0, float(options.reference_visit_months))
+
+
+# -- the trial's own evidence ----------------------------------------------------------------
+class _TrialPlanner:
+    """Lays out one trial's evidence, one planner per evidence kind, endpoint by endpoint.
+
+    Per-arm visit summaries (:meth:`arm_visits`), visit summaries of both arms together
+    (:meth:`pooled_visits`) and slopes (:meth:`slopes`) each become rows: linear maps
+    from the model's state vector to the published number. Numbers that cannot be used
+    are kept, with the reason, as unused terms.
+    """
+
+    def __init__(self, trial: Trial, options: LongitudinalOptions, layout: StateLayout):
+        self.trial = trial
+        self.options = options
+        self.layout = layout
+        self.arms = (trial.experimental, trial.control)
+        self.last = layout.visits[-1]
+        self.plan = EvidencePlan([], {}, {}, [], [])
+
+    def term(self, entry: Any, arm: str | None, statistic: str, value: float,
+             se: float | None, *, used: bool, note: str, group: str = "",
+             time: float | None = None, informs: bool = False,
+             window: tuple[float, float] | None = None) -> EvidenceTerm:
+        """Return the term of one published number of the trial."""
+        return EvidenceTerm(
+            source="trial", study=self.trial.name, entry=entry.id, endpoint=entry.endpoint,
+            population=entry.population, arm=arm,
+            time_months=entry.time if time is None else time, statistic=statistic,
+            published=float(value), se=se, used=used, group=group, note=note,
+            informs_effect=informs, window_months=window,
+        )
+
+    def unused(self, entry: Any, arm: str | None, statistic: str, value: float,
+               se: float | None, note: str, time: float | None = None) -> None:
+        """Record a number that does not enter the likelihood, and why."""
+        self.plan.unused.append(
+            self.term(entry, arm, statistic, value, se, used=False, note=note, time=time)
+        )
+
+    def run(self) -> EvidencePlan:
+        """Plan every endpoint's visit summaries and slopes."""
+        for endpoint in self.options.endpoints:
+            per_arm, pooled = self.visit_summaries(endpoint)
+            self.arm_visits(endpoint, per_arm)
+            arm_times = {
+                (stat, e.time_months) for (_a, stat), items in per_arm.items()
+                for e, _s in items
+            }
+            for entry in pooled:
+                self.pooled_visit(endpoint, entry, arm_times)
+            for slope in self.trial.evidence("slopes", endpoint=endpoint):
+                self.slope(endpoint, slope)
+        return self.plan
+
+    def visit_summaries(
+        self, endpoint: str
+    ) -> tuple[dict[tuple[str, str], list[tuple[VisitSummary, float | None]]],
+               list[VisitSummary]]:
+        """Split an endpoint's visit summaries into per-arm numbers (with SEs) and pooled ones."""
+        per_arm: dict[tuple[str, str], list[tuple[VisitSummary, float | None]]] = (
+            defaultdict(list)
+        )
+        pooled: list[VisitSummary] = []
+        for entry in self.trial.evidence("visit_summaries", endpoint=endpoint):
+            for arm in entry.arms:
+                if arm == POOLED:
+                    pooled.append(entry)
+                elif arm in self.arms:
+                    per_arm[(arm, entry.statistic)].append((entry, visit_summary_se(entry, arm)))
+        return per_arm, pooled
+
+    # -- per-arm visit summaries --------------------------------------------------------
+    def arm_visits(
+        self, endpoint: str,
+        per_arm: Mapping[tuple[str, str], list[tuple[VisitSummary, float | None]]],
+    ) -> None:
+        """Plan each arm's means or changes over visits, as one correlated vector or alone."""
+        followed = {
+            arm: any(e.time_months > 0 for e, _s in per_arm.get((arm, "change"), []))
+            for arm in self.arms
+        }
+        with_follow_up = {
+            arm: any(e.time_months > 0 for stat in ("mean", "change")
+                     for e, _s in per_arm.get((arm, stat), []))
+            for arm in self.arms
+        }
+        both_followed = all(with_follow_up.values())
+        for (arm, statistic), items in sorted(per_arm.items()):
+            rows = []
+            for entry, se in sorted(items, key=lambda item: item[0].time_months):
+                row = self.arm_visit(endpoint, arm, statistic, entry, se,
+                                     changes_reported=followed[arm], informs=both_followed)
+                if row is not None:
+                    rows.append(row)
+            self.group_visits(endpoint, arm, statistic, rows)
+
+    def arm_visit(self, endpoint: str, arm: str, statistic: str, entry: VisitSummary,
+                  se: float | None, *, changes_reported: bool,
+                  informs: bool) -> PlanRow | None:
+        """Return the row of one arm's number at one visit, or record why it is unused."""
+        t = entry.time_months
+        value = entry.mean[arm]
+        if se is None:
+            self.unused(entry, arm, statistic, value, None,
+                        "no SE, SD with n, or confidence interval")
+            return None
+        if t > self.last:
+            self.unused(entry, arm, statistic, value, se,
+                        f"after the last grid visit ({self.last:g} months); "
+                        "extend visits_months to use it")
+            return None
+        if statistic == "mean" and t > 0 and changes_reported:
+            self.unused(entry, arm, statistic, value, se,
+                        "the same patients' changes from baseline are used instead")
+            return None
+        if statistic == "change" and t == 0:
+            self.unused(entry, arm, statistic, value, se,
+                        "a change from baseline at baseline is zero")
+            return None
+        coefficients = (self.layout.level if statistic == "mean" else self.layout.change)(
+            endpoint, arm, t
+        )
+        note = f"{statistic} at {t:g} months"
+        if t not in self.layout.visits:
+            note += " (trajectory interpolated between grid visits)"
+        n = None if entry.n is None else float(entry.n[arm])
+        term = self.term(entry, arm, statistic, value, se, used=True, note=note,
+                         informs=informs and t > 0)
+        return PlanRow(term, coefficients, n)
+
+    def group_visits(self, endpoint: str, arm: str, statistic: str,
+                     rows: list[PlanRow]) -> None:
+        """Enter two or more visits of one arm as one correlated vector, one visit alone."""
+        if len(rows) < 2:
+            self.plan.independent.extend(
+                PlanRow(replace(r.term, group="trial_summaries"), r.coefficients, r.n)
+                for r in rows
+            )
+            return
+        group = f"visits_{endpoint}_{arm}_{statistic}"
+        overlap_note = (
+            "; patients measured at both of two visits taken as min(n_j, n_k)"
+            if all(r.n is not None for r in rows)
+            else "; numbers measured unknown: the same patients assumed at every visit"
+        )
+        self.plan.vectors[group] = [
+            PlanRow(replace(r.term, group=group, note=r.term.note + overlap_note),
+                    r.coefficients, r.n)
+            for r in rows
+        ]
+        self.plan.vector_meta[group] = (endpoint, arm)
+
+    # -- both arms together -------------------------------------------------------------
+    def pooled_visit(self, endpoint: str, entry: VisitSummary,
+                     arm_times: set[tuple[str, float]]) -> None:
+        """Plan a number of both arms together: the arms' average by randomised numbers."""
+        se = visit_summary_se(entry, POOLED)
+        value = entry.mean[POOLED]
+        t = entry.time_months
+        if (entry.statistic, t) in arm_times:
+            self.unused(entry, POOLED, entry.statistic, value, se,
+                        "per-arm values at this visit are used instead")
+            return
+        if se is None:
+            self.unused(entry, POOLED, entry.statistic, value, None,
+                        "no SE, SD with n, or confidence interval")
+            return
+        if t > self.last or (entry.statistic == "change" and t == 0):
+            self.unused(entry, POOLED, entry.statistic, value, se, "outside the visit grid")
+            return
+        maker = self.layout.level if entry.statistic == "mean" else self.layout.change
+        weights = arm_weights(self.trial, entry.population, self.arms)
+        total = sum(weights.values())
+        coefficients = sum(
+            (weights[a] / total * maker(endpoint, a, t) for a in self.arms),
+            np.zeros(self.layout.size),
+        )
+        note = (
+            f"both arms together at {t:g} months; arms weighted by their randomised "
+            f"numbers ({', '.join(f'{a} {weights[a]:g}' for a in self.arms)})"
+        )
+        self.plan.independent.append(PlanRow(
+            self.term(entry, POOLED, entry.statistic, value, se, used=True,
+                      group="trial_summaries", note=note),
+            np.asarray(coefficients), None,
+        ))
+
+    # -- slopes -------------------------------------------------------------------------
+    def slope(self, endpoint: str, entry: SlopeSummary) -> None:
+        """Plan a slope summary: per-arm slopes, or their difference, over its window."""
+        experimental, control = self.arms
+        window = slope_window(entry, self.options)
+        observed = slope_observations(entry, experimental=experimental, control=control)
+        published = math.nan if entry.difference is None else entry.difference
+        if entry.difference is None and entry.slope_per_year is not None:
+            published = entry.slope_per_year.get(experimental, math.nan) - \
+                entry.slope_per_year.get(control, math.nan)
+        if observed is None:
+            self.unused(entry, None, "slope_difference", published, None,
+                        "no standard error, p-value or per-arm SEs", time=window[1])
+            return
+        try:
+            self.layout.slope_weights(window)
+            if window[1] > self.last:
+                raise ValueError("window ends after the last visit")
+        except ValueError as err:
+            self.unused(entry, None, "slope_difference", published, observed.difference_se,
+                        f"slope window {window}: {err}", time=window[1])
+            return
+        note = f"slope over {window[0]:g}-{window[1]:g} months; {observed.note}"
+        if observed.arms:
+            for arm, value, se in zip(observed.arms, observed.values, observed.se,
+                                      strict=True):
+                self.plan.independent.append(PlanRow(
+                    self.term(entry, arm, "slope_per_year", value, se, used=True,
+                              group="trial_summaries", time=window[1], note=note,
+                              informs=True, window=window),
+                    self.layout.slope(endpoint, arm, window),
+                ))
+        elif observed.difference is not None:
+            coefficients = self.layout.slope(endpoint, experimental, window) - \
+                self.layout.slope(endpoint, control, window)
+            self.plan.independent.append(PlanRow(
+                self.term(entry, None, "slope_difference", observed.difference,
+                          observed.difference_se, used=True, group="trial_summaries",
+                          time=window[1], note=note, informs=True, window=window),
+                coefficients,
+            ))
+
+
+def plan_trial(trial: Trial, options: LongitudinalOptions, layout: StateLayout) -> EvidencePlan:
+    """Lay out the trial's own evidence on the model's state vector.
+
+    Parameters
+    ----------
+    trial : Trial
+    options : LongitudinalOptions
+    layout : StateLayout
+
+    Returns
+    -------
+    EvidencePlan
+        Without external rows (:func:`plan_external` adds them).
+    """
+    return _TrialPlanner(trial, options, layout).run()
+
+
+# -- reading the plan ----------------------------------------------------------------------
+def effect_shapes(plan: EvidencePlan, options: LongitudinalOptions) -> dict[str, str]:
+    """Resolve ``auto`` effect shapes: ``linear`` where the only effect evidence is slopes."""
+    statistics: dict[str, set[str]] = defaultdict(set)
+    for term in plan.terms():
+        if term.used and (term.informs_effect or term.source == "external"):
+            statistics[term.endpoint].add(term.statistic)
+    slopes = {"slope_per_year", "slope_difference"}
+    shapes = {}
+    for e, shape in options.effect_shape.items():  # type: ignore[union-attr]
+        if shape == "auto":
+            only_slopes = bool(statistics[e]) and statistics[e] <= slopes
+            shape = "linear" if only_slopes else "random_walk"
+        shapes[e] = shape
+    return shapes
+
+
+def attribution(plan: EvidencePlan, endpoints: Sequence[str], experimental: str, control: str,
+                pool_into_empty: bool) -> dict[str, str]:
+    """Label what drives each endpoint's treatment effect (see :data:`EVIDENCE_LABELS`).
+
+    ``pool_into_empty`` says whether endpoints without evidence of their own join the
+    endpoint hierarchy (their label is then :data:`NO_DATA`).
+    """
+    direct: dict[str, set[str]] = {e: set() for e in endpoints}
+    arm_sources: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for term in plan.terms():
+        if not term.used:
+            continue
+        if term.informs_effect:
+            direct[term.endpoint].add(term.source)
+        if term.arm in (experimental, control) and (term.time_months or 0) > 0:
+            arm_sources[(term.endpoint, term.arm)].add(term.source)
+    for e in endpoints:
+        exp_src, ctrl_src = arm_sources[(e, experimental)], arm_sources[(e, control)]
+        if exp_src and ctrl_src:
+            direct[e] |= exp_src | ctrl_src
+    others_informed = {e: any(direct[o] for o in endpoints if o != e) for e in endpoints}
+    return {e: _label(direct[e], pool_into_empty and others_informed[e]) for e in endpoints}
+
+
+def _label(sources: set[str], predicted: bool) -> str:
+    if sources == {"trial", "external"}:
+        return "trial + external"
+    if sources:
+        return next(iter(sources))
+    return NO_DATA if predicted else "prior only"
+
+
+def slope_pairs(terms: Sequence[EvidenceTerm],
+                 arms: tuple[str, str]) -> list[tuple[int, int]]:
+    """Positions of (experimental, control) slopes of the same entry."""
+    where = {(t.entry, t.arm): i for i, t in enumerate(terms)
+             if t.statistic == "slope_per_year"}
+    return [(where[(entry, arms[0])], where[(entry, arms[1])])
+            for entry, arm in where if arm == arms[0] and (entry, arms[1]) in where]
+
+
+def column(rows: Sequence[PlanRow], name: str) -> np.ndarray:
+    return np.array([getattr(r.term, name) for r in rows], dtype=float)
+
+
+def matrix(rows: Sequence[PlanRow]) -> np.ndarray:
+    return np.vstack([r.coefficients for r in rows])
+
+
+def overlap(rows: Sequence[PlanRow]) -> np.ndarray:
+    ns = [r.n for r in rows]
+    if any(n is None for n in ns):
+        return np.ones((len(rows), len(rows)))
+    return overlap_fraction(np.asarray(ns, dtype=float))
