@@ -12,7 +12,9 @@ Configurations (``--configs`` selects; all of them by default):
 
 * ``nutpie``: the shipped settings of ``[longitudinal.sampler]`` as read from the spec;
 * ``blackjax``: the grid as one BlackJAX batch, 500 tuning steps, tree depth at most 6;
-* ``blackjax_d5``: the same with depth at most 5.
+* ``blackjax_d5``: the same with depth at most 5;
+* ``blackjax_ta97``, ``blackjax_ta99``: depth at most 6, target acceptance 0.97 or 0.99
+  (the others keep the spec's 0.95).
 
 Usage::
 
@@ -33,6 +35,10 @@ CONFIGS: dict[str, dict[str, object]] = {
     "nutpie": {},
     "blackjax": {"backend": "blackjax", "tune": 500, "max_treedepth": 6},
     "blackjax_d5": {"backend": "blackjax", "tune": 500, "max_treedepth": 5},
+    "blackjax_ta97": {"backend": "blackjax", "tune": 500, "max_treedepth": 6,
+                      "target_accept": 0.97},
+    "blackjax_ta99": {"backend": "blackjax", "tune": 500, "max_treedepth": 6,
+                      "target_accept": 0.99},
 }
 
 _CODE = textwrap.dedent(
