@@ -252,3 +252,16 @@ def test_every_shipped_astis_hazard_ratio():
             assert table.loc["reference", "p_harm"] > table.loc["reference", "p_benefit"]
         if end >= 24:  # from two years on: benefit under every prior but the strong pessimist
             assert (table.drop(index="pessimistic_strong")["p_benefit"] > 0.8).all()
+
+
+def test_an_se_that_disagrees_with_the_interval_is_refused():
+    """Both given: they must agree within SE_AGREEMENT, and the interval is used."""
+    hr, lo, hi = 0.34, 0.16, 0.74
+    from_ci = reported_likelihood(hr, lo, hi).se
+    with pytest.raises(EvidenceError, match="disagrees with the SE") as info:
+        reanalyse_effect(hr, lo, hi, se=from_ci * 1.5)
+    assert info.value.field == "se"
+    # Within rounding of the limits: accepted, and the interval's SE is the one used.
+    table = reanalyse_effect(hr, lo, hi, se=round(from_ci, 2))
+    assert table.attrs["se_source"] == "ci"
+    assert table.attrs["se"] == pytest.approx(from_ci)

@@ -36,6 +36,7 @@ __all__ = [
     "DEFAULT_RATIO_REFERENCE_SD",
     "MEASURES",
     "RATIO_MEASURES",
+    "SE_AGREEMENT",
     "NormalLikelihood",
     "default_ratio_grid",
     "normal_posterior",
@@ -65,6 +66,14 @@ DEFAULT_RATIO_NEUTRAL_LIMITS: Mapping[str, float] = {
 """Half-widths on the log scale of the neutral priors' 95% ranges for ratio measures:
 ratios 1/1.5 to 1.5 (SD 0.207) and 1/2 to 2 (SD 0.354), Zampieri et al.'s strong and
 moderate neutral priors, and 1/4 to 4 (SD 0.707)."""
+
+SE_AGREEMENT: float = 0.10
+"""Largest relative difference between a given SE and the SE of a given interval.
+
+Reported limits are rounded (HR 0.34, 95% CI 0.16-0.74 to two decimals); the SE of a
+rounded interval differs from the unrounded one by a few percent for the intervals
+trials report, so a larger difference means the two numbers describe different
+estimates and the reanalysis refuses to choose between them."""
 
 Benefit = Literal["lower", "higher"]
 
@@ -137,7 +146,8 @@ def reported_likelihood(
         Two-sided p-value, used when no interval and no ``se`` is given.
     se : float, optional
         Standard error on the working scale (log scale for ratios), used when no
-        interval is given.
+        interval is given. Given with an interval, it must agree with the interval's SE
+        within :data:`SE_AGREEMENT`, and the interval is used.
 
     Returns
     -------
@@ -147,7 +157,8 @@ def reported_likelihood(
     ------
     EvidenceError
         Bad or missing input: no interval, SE or p-value; a ratio that is not positive;
-        an interval that does not contain the estimate.
+        an interval that does not contain the estimate; an SE that disagrees with the
+        interval.
 
     Notes
     -----
@@ -177,6 +188,12 @@ def reported_likelihood(
             raise EvidenceError(
                 f"interval [{lower:g}, {upper:g}] does not contain the estimate {value:g}",
                 field="lower",
+            )
+        if se is not None and not abs(float(se) - s) <= SE_AGREEMENT * s:
+            raise EvidenceError(
+                f"{se!r} disagrees with the SE {s:.4g} of the interval [{lower:g}, "
+                f"{upper:g}] by more than {SE_AGREEMENT:.0%}; give the interval or the SE",
+                field="se",
             )
         return NormalLikelihood(theta, s, measure, "ci")
     if se is not None:
@@ -389,7 +406,9 @@ def reanalyse_effect(
         Minimal clinically important effect: a ratio on the benefit side of 1 (e.g. 0.8)
         for ratios; a positive magnitude for MD (its sign follows ``benefit``).
     se : float, optional
-        Standard error on the working scale, used when no interval is given.
+        Standard error on the working scale, used when no interval is given; given with
+        an interval, it must agree with the interval's SE within :data:`SE_AGREEMENT`
+        (an ``EvidenceError`` otherwise) and the interval is used.
     benefit : {"lower", "higher"}, optional
         Which direction favours the experimental arm. Ratios default to ``"lower"``
         (ratio below 1 favours the experimental arm, as for hazards of harmful events);
