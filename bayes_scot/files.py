@@ -126,8 +126,21 @@ def read_input(path: str | os.PathLike[str], *, what: str = "file",
     return data
 
 
-def _probe_writable(folder: Path, target: str, what: str) -> None:
-    """Create and remove a file in ``folder``: the only test a read-only mount fails."""
+def _probe_writable(folder: Path, target: str, what: str, *, probe: bool = True) -> None:
+    """Check that files can be created in ``folder``: permissions, then a real probe.
+
+    ``os.access`` reads the permission bits (and a read-only mount) without touching the
+    folder; it says yes to the superuser, and to some network and overlay file systems
+    that refuse the write itself, so with ``probe`` a file is then created and removed
+    there too (which changes the folder's modification time).
+    """
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise EvidenceError(
+            f"cannot write the {what}: {str(folder)!r} is not writable (permission denied)",
+            file=target,
+        )
+    if not probe:
+        return
     try:
         fd, name = tempfile.mkstemp(prefix=".bayes-scot-probe-", dir=folder)
     except OSError as err:
@@ -229,7 +242,7 @@ def check_output_folder(path: str | os.PathLike[str], *, what: str = "output fol
     ------
     EvidenceError
         If ``path`` exists and is not a folder, lies under a regular file, or the folder
-        that receives it is not writable.
+        that receives it (or the existing folder itself) is not writable.
     """
     target = os.fspath(path)
     out = Path(target).expanduser().absolute()
@@ -241,6 +254,8 @@ def check_output_folder(path: str | os.PathLike[str], *, what: str = "output fol
     if mode is not None and not stat.S_ISDIR(mode):
         raise EvidenceError(f"exists and is {_kind(mode)}, not a folder", file=target)
     _probe_writable(_nearest_existing(out, target, what), target, what)
+    if mode is not None:  # its contents are replaced or added to; left as it is until then
+        _probe_writable(out, target, what, probe=False)
     return out
 
 
