@@ -25,9 +25,11 @@ from bayes_scot.fitting.settings import MAX_CHAINS, MAX_ITERATIONS
 
 __all__ = [
     "OneLineParser",
+    "add_spec_run_options",
     "chains",
     "finite_number",
     "iterations",
+    "names",
     "output_file",
     "output_folder",
     "positive_number",
@@ -89,6 +91,14 @@ iterations = whole_number(1, MAX_ITERATIONS)
 """Draws or tuning iterations per chain in ``[1, MAX_ITERATIONS]``."""
 
 
+def names(text: str) -> list[str]:
+    """Parse comma-separated names (``reference,skeptical_moderate``); at least one."""
+    parsed = [n.strip() for n in text.split(",") if n.strip()]
+    if not parsed:
+        raise argparse.ArgumentTypeError("give at least one name, separated by commas")
+    return parsed
+
+
 def finite_number(text: str) -> float:
     """Parse a finite number (``nan`` and ``inf`` are refused in plain words)."""
     try:
@@ -127,6 +137,33 @@ output_file = _checked(check_output_file)
 
 output_folder = _checked(check_output_folder)
 """A folder to write: a folder or a new path under a writable folder."""
+
+
+def add_spec_run_options(parser: argparse.ArgumentParser, *, out_help: str) -> None:
+    """Add the options of every command that runs a specification into a folder.
+
+    ``SPEC`` (positional, optional), ``--out``, ``--draws``, ``--tune``, ``--seed`` and
+    ``--quiet``: ``report``, ``calibrate`` and ``oc`` read them alike.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The subcommand's parser.
+    out_help : str
+        What the command writes into ``--out``.
+    """
+    parser.add_argument("spec", nargs="?", default=None, metavar="SPEC",
+                        help="specification name or TOML path (default: scot_itt)")
+    parser.add_argument("--out", "-o", required=True, type=output_folder, metavar="DIR",
+                        help=out_help)
+    parser.add_argument("--draws", type=iterations, metavar="N",
+                        help="posterior draws per chain (default: the specification's)")
+    parser.add_argument("--tune", type=iterations, metavar="N",
+                        help="tuning iterations per chain (default: the specification's)")
+    parser.add_argument("--seed", type=seed, metavar="N",
+                        help="random seed (default: the specification's)")
+    parser.add_argument("--quiet", "-q", action="store_true",
+                        help="print nothing but errors")
 
 
 def print_error(command: str | None, message: object) -> None:

@@ -7,7 +7,7 @@ import sys
 import warnings
 
 from bayes_scot.cli import Subparsers
-from bayes_scot.cli.arguments import iterations, output_folder, seed, whole_number
+from bayes_scot.cli.arguments import add_spec_run_options, whole_number
 
 _positive_int = whole_number(1)
 
@@ -34,10 +34,7 @@ standard error), 1 for an unexpected failure."""
 
 def add_study_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by ``calibrate`` and ``oc``: size, sampler, Dask, store."""
-    parser.add_argument("spec", nargs="?", default=None, metavar="SPEC",
-                        help="specification name or TOML path (default: scot_itt)")
-    parser.add_argument("--out", "-o", required=True, type=output_folder, metavar="DIR",
-                        help="study folder: Parquet store and report")
+    add_spec_run_options(parser, out_help="study folder: Parquet store and report")
     parser.add_argument("--family", default="survival",
                         choices=("survival", "longitudinal", "composite"),
                         help="model family (default: survival)")
@@ -45,12 +42,6 @@ def add_study_options(parser: argparse.ArgumentParser) -> None:
                         help="simulated trials (default: the spec's [calibration], else 100)")
     parser.add_argument("--chunk-size", type=_positive_int, metavar="N",
                         help="simulated trials per batch and Dask task (default: up to 50)")
-    parser.add_argument("--draws", type=iterations, metavar="N",
-                        help="posterior draws per chain (default: the specification's)")
-    parser.add_argument("--tune", type=iterations, metavar="N",
-                        help="tuning iterations per chain (default: the specification's)")
-    parser.add_argument("--seed", type=seed, metavar="N",
-                        help="seed of the study (default: the specification's)")
     parser.add_argument("--workers", type=whole_number(0), default=None, metavar="N",
                         help="LocalCluster worker processes (default: the spec's, else 1; "
                              "0 runs in this process)")
@@ -59,8 +50,6 @@ def add_study_options(parser: argparse.ArgumentParser) -> None:
                              "(default: the spec's [calibration] scheduler)")
     parser.add_argument("--resume", action="store_true",
                         help="continue the study in DIR without redoing finished chunks")
-    parser.add_argument("--quiet", "-q", action="store_true",
-                        help="print nothing but errors")
 
 
 def study_arguments(args: argparse.Namespace) -> dict[str, object]:

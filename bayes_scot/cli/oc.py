@@ -6,9 +6,8 @@ import argparse
 import sys
 
 from bayes_scot.cli import Subparsers
-from bayes_scot.cli.arguments import finite_number, positive_number
+from bayes_scot.cli.arguments import finite_number, names, positive_number
 from bayes_scot.cli.calibrate import add_study_options, study_arguments
-from bayes_scot.cli.report import _names
 
 __all__ = ["register", "run"]
 
@@ -30,7 +29,7 @@ standard error), 1 for an unexpected failure."""
 
 
 def _ratios(text: str) -> list[float]:
-    return [positive_number(v) for v in _names(text)]
+    return [positive_number(v) for v in names(text)]
 
 
 def _probability(text: str) -> float:
@@ -51,7 +50,7 @@ def register(subparsers: Subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--hazard-ratios", type=_ratios, metavar="A,B",
                         help="true hazard ratios (default: the spec's [calibration], "
                              "else 1,0.8,0.6,0.5)")
-    parser.add_argument("--priors", type=_names, metavar="A,B",
+    parser.add_argument("--priors", type=names, metavar="A,B",
                         help="named priors each trial is fitted under (default: the "
                              "spec's, else reference,skeptical_moderate,optimistic_moderate)")
     parser.add_argument("--threshold", type=_probability, metavar="P",

@@ -8,7 +8,7 @@ import warnings
 from typing import Any
 
 from bayes_scot.cli import Subparsers
-from bayes_scot.cli.arguments import chains, iterations, output_folder, seed
+from bayes_scot.cli.arguments import add_spec_run_options, chains, names
 from bayes_scot.errors import SpecError
 from bayes_scot.fitting.settings import BACKENDS
 
@@ -36,13 +36,6 @@ exit status: 0 on success, 2 for a bad specification, trial file, option or outp
 (one line on standard error, before any model is built), 1 for an unexpected failure."""
 
 
-def _names(text: str) -> list[str]:
-    names = [n.strip() for n in text.split(",") if n.strip()]
-    if not names:
-        raise argparse.ArgumentTypeError("give at least one name, separated by commas")
-    return names
-
-
 def _explicit_prior(text: str) -> tuple[str, str, str]:
     from bayes_scot.spec.overrides import parse_cli_prior
 
@@ -63,19 +56,12 @@ def register(subparsers: Subparsers) -> argparse.ArgumentParser:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("spec", nargs="?", default=None, metavar="SPEC",
-                        help="specification name or TOML path (default: scot_itt)")
-    parser.add_argument("--out", "-o", required=True, type=output_folder, metavar="DIR",
-                        help="report folder to create (an earlier report there is replaced)")
-    parser.add_argument("--draws", type=iterations, metavar="N",
-                        help="posterior draws per chain (default: the specification's)")
-    parser.add_argument("--tune", type=iterations, metavar="N",
-                        help="tuning iterations per chain (default: the specification's)")
+    add_spec_run_options(
+        parser, out_help="report folder to create (an earlier report there is replaced)"
+    )
     parser.add_argument("--chains", type=chains, metavar="N",
                         help="number of chains (default: the specification's)")
-    parser.add_argument("--seed", type=seed, metavar="N",
-                        help="random seed of every fit (default: the specification's)")
-    parser.add_argument("--priors", type=_names, metavar="A,B",
+    parser.add_argument("--priors", type=names, metavar="A,B",
                         help="comma-separated prior names to run, e.g. "
                              "reference,skeptical_moderate (default: the whole grid)")
     parser.add_argument("--prior", action="append", type=_explicit_prior, default=[],
@@ -88,8 +74,6 @@ def register(subparsers: Subparsers) -> argparse.ArgumentParser:
                         help="sampler backend (default: the specification's)")
     parser.add_argument("--no-figures", action="store_true",
                         help="write the report without figures")
-    parser.add_argument("--quiet", "-q", action="store_true",
-                        help="print nothing but errors")
     parser.set_defaults(func=run)
     return parser
 
