@@ -385,3 +385,85 @@ def test_bad_calibration_table_names_the_field(tmp_path: Path, table: str,
     with pytest.raises(SpecError) as info:
         load_spec(path)
     assert field in str(info.value)
+
+
+# -- the trial files a specification names are read with it ------------------------------
+def _template_copy(tmp_path: Path, extra: str = "") -> Path:
+    """The documented template (simulated numbers) under another file name."""
+    from bayes_scot.data import TEMPLATE_FILE
+
+    path = tmp_path / "my_trial.toml"
+    path.write_text(TEMPLATE_FILE.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    return path
+
+
+def _with_trial_file(population: str = "itt", family_population: str = "") -> str:
+    head = MINIMAL.replace('name = "scot"\n', f'path = "my_trial.toml"\npopulation = '
+                           f'"{population}"\n', 1)
+    return head + (f'\n[survival]\npopulation = "{family_population}"\n'
+                   if family_population else "")
+
+
+def test_trial_named_by_path_takes_its_name_from_the_file(tmp_path: Path) -> None:
+    from bayes_scot.data import read_trial_file
+
+    trial_file = _template_copy(tmp_path)
+    spec = load_spec(write(tmp_path, _with_trial_file()))
+    assert spec.trials[0].name == read_trial_file(trial_file).name == "example"
+    assert spec.trials[0].name != trial_file.stem
+    assert spec.family("survival").trials == ("example",)
+
+
+@pytest.mark.parametrize(
+    ("population", "family_population", "field"),
+    [("mitt", "", "trials[0].population"), ("itt", "mitt", "survival.population")],
+)
+def test_population_the_trial_file_lacks_is_one_line_with_the_choices(
+    tmp_path: Path, population: str, family_population: str, field: str
+) -> None:
+    _template_copy(tmp_path)
+    with pytest.raises(SpecError) as info:
+        load_spec(write(tmp_path, _with_trial_file(population, family_population)))
+    message = str(info.value)
+    assert f"field '{field}'" in message
+    assert "unknown population 'mitt'; the trial file declares 'itt', 'pp'" in message
+    assert "'all'" in message
+    assert "\n" not in message
+
+
+def test_bad_trial_file_is_refused_when_the_spec_is_read(tmp_path: Path) -> None:
+    path = _template_copy(tmp_path)
+    path.write_text(path.read_text(encoding="utf-8").replace('role = "control"',
+                                                             'role = "placebo"', 1))
+    with pytest.raises(SpecError) as info:
+        load_spec(write(tmp_path, _with_trial_file()))
+    assert "field 'trials[0].path'" in str(info.value)
+    assert "my_trial.toml: field 'arms.cyc.role'" in str(info.value)
+
+
+DECLARED_ENDPOINT = """
+[endpoints.walk]
+label = "Six-minute walk distance (simulated)"
+kind = "continuous"
+better = "higher"
+unit = "m"
+"""
+
+
+@pytest.mark.parametrize(("value", "accepted"), [(30.0, True), (-30.0, False)])
+def test_mcid_side_of_an_endpoint_declared_in_the_trial_file(
+    tmp_path: Path, value: float, accepted: bool
+) -> None:
+    """A change in a file-declared endpoint where higher is better needs a positive MCID."""
+    text = _template_copy(tmp_path).read_text(encoding="utf-8")
+    head, sep, rest = text.partition("\n[[")
+    (tmp_path / "my_trial.toml").write_text(head + DECLARED_ENDPOINT + sep + rest,
+                                            encoding="utf-8")
+    spec_text = _with_trial_file() + (
+        f'\n[mcids."walk:change_difference_*"]\nvalue = {value}\nsource = "simulated"\n'
+    )
+    if accepted:
+        assert load_spec(write(tmp_path, spec_text)).mcids[0].value == value
+    else:
+        with pytest.raises(SpecError, match="walk:change_difference_"):
+            load_spec(write(tmp_path, spec_text))

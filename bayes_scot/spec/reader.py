@@ -19,6 +19,8 @@ from msgspec import Meta
 
 from bayes_scot.conventions import DEFAULT_SEED, MAX_SEED
 from bayes_scot.errors import EvidenceError, SpecError
+from bayes_scot.evidence import ALL_POPULATIONS, Endpoint, Trial
+from bayes_scot.evidence.endpoints import ENDPOINTS
 from bayes_scot.files import parse_toml, read_input
 from bayes_scot.fitting.settings import BackendName, sampler_size_problem
 from bayes_scot.schema import Finite, Positive, Table, convert, struct_from_dataclass
@@ -263,7 +265,7 @@ def _read_spec(
         raise SpecError("the specification is empty", file=file)
     doc: Any = convert(data, _document_shape(), where="the specification", error=SpecError,
                        file=file)
-    trials = _read_trials(doc.trials, file, base)
+    trials, contents = _read_trials(doc.trials, file, base)
     trial_names = [t.name for t in trials]
     sampler = read_sampler(doc.sampler, file)
     grid = list(doc.priors.grid)
@@ -286,6 +288,9 @@ def _read_spec(
             file=file,
         )
     for f in families:
+        for trial in f.trials if f.population else ():
+            _check_population(f.population, tuple(contents[trial].populations), file,
+                              f"{f.family}.population")
         for prior in grid:
             if prior not in DEFAULT_GRID_NAMES and prior not in f.custom_priors:
                 raise SpecError(
@@ -303,7 +308,8 @@ def _read_spec(
         families=tuple(families),
         priors=tuple(grid),
         reference_prior=reference,
-        mcids=_read_mcids(doc.mcids, file),
+        mcids=_read_mcids(doc.mcids, file, {name: endpoint for t in contents.values()
+                                             for name, endpoint in t.endpoints.items()}),
         joint=JointSpec(estimands=doc.joint.estimands, threshold=doc.joint.threshold),
         sampler=sampler,
         calibration=_read_calibration(doc.calibration, file, grid),
@@ -337,9 +343,12 @@ def _read_calibration(table: _Calibration, file: str, grid: list[str]) -> Calibr
     )
 
 
-def _read_trials(tables: Sequence[_Trial], file: str, base: Path) -> tuple[TrialSpec, ...]:
+def _read_trials(tables: Sequence[_Trial], file: str,
+                 base: Path) -> tuple[tuple[TrialSpec, ...], dict[str, Trial]]:
+    """Return the trials and, by trial name, what each trial file holds."""
     shipped = _shipped_trials()
     trials = []
+    contents = {}
     for i, table in enumerate(tables):
         where = f"trials[{i}]"
         name, path = table.name, table.path
@@ -351,19 +360,51 @@ def _read_trials(tables: Sequence[_Trial], file: str, base: Path) -> tuple[Trial
                 raise SpecError(f"trial file {path!r} not found (relative to the spec)",
                                 file=file, field=f"{where}.path")
             path = str(resolved.resolve())
-            name = name or Path(path).stem
         elif shipped is not None and name not in shipped:
             raise SpecError(
                 f"no shipped trial {name!r}; shipped: {', '.join(shipped)} "
                 "(or give path = 'your_trial.toml')",
                 file=file, field=f"{where}.name",
             )
-        trials.append(TrialSpec(name=name, path=path, population=table.population,
+        content = _trial_content(path or name, file, where)
+        _check_population(table.population, tuple(content.populations), file,
+                          f"{where}.population")
+        trials.append(TrialSpec(name=name or content.name, path=path,
+                                population=table.population,
                                 assumptions=table.assumptions))
+        contents[trials[-1].name] = content
     names = [t.name for t in trials]
     if len(set(names)) != len(names):
         raise SpecError("two trials share a name", file=file, field="trials")
-    return tuple(trials)
+    return tuple(trials), contents
+
+
+def _trial_content(name_or_path: str, file: str, where: str) -> Trial:
+    """Read a trial file now (every population), or say its first problem.
+
+    A trial file is read again by the reanalysis; reading it here refuses a bad one
+    before anything else is done, and lets ``[[trials]]`` name a file by ``path`` alone.
+    """
+    from bayes_scot.data import read_trial_file, resolve_trial_path
+
+    try:
+        trial = read_trial_file(resolve_trial_path(name_or_path))
+    except EvidenceError as err:
+        raise SpecError(str(err), file=file,
+                        field=f"{where}.path" if "/" in name_or_path else f"{where}.name",
+                        ) from None
+    return trial
+
+
+def _check_population(population: str, declared: Sequence[str], file: str,
+                      field: str) -> None:
+    """Refuse a population the trial file does not declare, naming those it does."""
+    if population != ALL_POPULATIONS and population not in declared:
+        raise SpecError(
+            f"unknown population {population!r}; the trial file declares "
+            f"{', '.join(map(repr, declared))} (or 'all' for every population)",
+            file=file, field=field,
+        )
 
 
 def _shipped_trials() -> tuple[str, ...] | None:
@@ -470,20 +511,24 @@ _ESTIMAND_SIDES: tuple[tuple[str, float, str | None], ...] = (
 )
 
 
-def _mcid_side(endpoint: str, estimand: str) -> tuple[float, str] | None:
-    """Null and superior side of the estimands a pattern names, when they are known."""
-    from bayes_scot.evidence.endpoints import ENDPOINTS
+def _mcid_side(endpoint: str, estimand: str,
+               declared: Mapping[str, Endpoint]) -> tuple[float, str] | None:
+    """Null and superior side of the estimands a pattern names, when they are known.
 
+    The side of a change or slope follows the endpoint's ``better``: from the built-in
+    registry, else from the trial files' ``[endpoints]`` tables (``declared``).
+    """
     for prefix, null, side in _ESTIMAND_SIDES:
         if estimand.startswith(prefix):
             if side is not None:
                 return null, side
-            known = ENDPOINTS.get(endpoint)
+            known = declared.get(endpoint, ENDPOINTS.get(endpoint))
             return (null, known.better) if known is not None else None
     return None
 
 
-def _read_mcids(table: Mapping[str, _Mcid], file: str) -> tuple[McidOverride, ...]:
+def _read_mcids(table: Mapping[str, _Mcid], file: str,
+                declared: Mapping[str, Endpoint]) -> tuple[McidOverride, ...]:
     overrides = []
     for pattern, mcid in table.items():
         where = f"mcids.{pattern}"
@@ -491,7 +536,7 @@ def _read_mcids(table: Mapping[str, _Mcid], file: str) -> tuple[McidOverride, ..
         if not (sep and endpoint and estimand):
             raise SpecError("keys are 'endpoint:estimand' patterns, e.g. "
                             "\"efs:survival_difference_*\"", file=file, field=where)
-        side = _mcid_side(endpoint, estimand)
+        side = _mcid_side(endpoint, estimand, declared)
         problem = None if side is None else mcid_problem(mcid.value, null=side[0],
                                                          superior=side[1])
         if problem:
