@@ -51,6 +51,7 @@ from scipy import stats
 
 from bayes_scot.conventions import CREDIBLE_LEVEL
 from bayes_scot.errors import EvidenceError
+from bayes_scot.evidence import POOLED
 from bayes_scot.evidence.endpoints import get_endpoint
 
 __all__ = [
@@ -662,13 +663,33 @@ def _published_visits(
     statistics = {"mean", "change"}
     if "statistic" in trajectories.columns:
         statistics = set(trajectories["statistic"].dropna().astype(str)) or statistics
-    keep = (
-        (pub["kind"] == "visit_summaries")
-        & pub["statistic"].isin(statistics)
-        & pub["endpoint"].isin(endpoints)
-        & pub["arm"].isin(arms)
-    )
-    return pub.loc[keep, columns].astype({"time_months": float, "value": float})
+    visits = pub[(pub["kind"] == "visit_summaries") & pub["endpoint"].isin(endpoints)]
+    keep = visits["statistic"].isin(statistics) & visits["arm"].isin(arms)
+    points = visits.loc[keep, columns].astype({"time_months": float, "value": float})
+    if statistics == {"change"}:
+        points = pd.concat([points, _means_as_changes(visits, arms)], ignore_index=True)
+    return points
+
+
+def _means_as_changes(visits: pd.DataFrame, arms: Sequence[str]) -> pd.DataFrame:
+    """Return reported follow-up means as changes from the arm's (or pooled) baseline.
+
+    A trial that reports levels at its visits is drawn on the trajectories' change scale
+    by subtracting the baseline its file reports; a visit without a baseline is left out.
+    """
+    means = visits[visits["statistic"] == "mean"].astype({"time_months": float,
+                                                          "value": float})
+    baseline = means[means["time_months"] == 0.0]
+    rows = []
+    for row in means[(means["time_months"] > 0.0) & means["arm"].isin(arms)].itertuples():
+        own = baseline[(baseline["endpoint"] == row.endpoint)
+                       & baseline["arm"].isin([row.arm, POOLED])]
+        if own.empty:
+            continue
+        first = own.sort_values("arm", key=lambda a: a != row.arm).iloc[0]
+        rows.append({"endpoint": row.endpoint, "arm": row.arm,
+                     "time_months": row.time_months, "value": row.value - first["value"]})
+    return pd.DataFrame(rows, columns=["endpoint", "arm", "time_months", "value"])
 
 
 def _trajectory_title(endpoint: str) -> str:

@@ -457,7 +457,8 @@ class Reanalysis:
         -------
         pandas.DataFrame
             :meth:`bayes_scot.Trial.to_frame` rows of the populations analysed, with a
-            ``trial`` column.
+            ``trial`` column. For one family, the populations its model read (a family
+            whose ``population`` is ``"all"`` reads baselines from every population).
         """
         names = list(self.trials)
         if family is not None:
@@ -465,9 +466,12 @@ class Reanalysis:
                 names = list(self.spec.family(family).trials)
             except KeyError:
                 names = []
+        view = getattr(self.builders.get(family or ""), "trial", None)
         frames = []
         for name in names:
             trial = self.trials.get(name)
+            if isinstance(view, Trial) and trial is not None and view.name == trial.name:
+                trial = view
             if trial is None:
                 continue
             frame = trial.to_frame()

@@ -160,7 +160,8 @@ def _jobs(reanalysis: Any, plots: Any) -> Iterator[tuple[str, str, str, Callable
         else:
             yield ("trajectories", "Trajectories of the continuous endpoints",
                    "Posterior arm trajectories with credible bands (reference prior), beside "
-                   "the published visit summaries (diamonds) where the trial reports them; a "
+                   "the published visit summaries (diamonds; a reported mean drawn as its "
+                   "change from the reported baseline) where the trial reports them; a "
                    "band cut at the score's limits is wider than the scale itself, which "
                    "only the prior makes it.",
                    partial(plots.plot_trajectories, curves, published=published))
