@@ -239,7 +239,7 @@ def test_trial_path_is_relative_to_the_spec(tmp_path: Path) -> None:
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "mine.toml").write_bytes(template.read_bytes())
     spec = load_spec(write(tmp_path, MINIMAL.replace('name = "scot"', 'path = "data/mine.toml"')))
-    assert spec.trials[0].name == "mine"
+    assert spec.trials[0].name == "example"  # the file's [trial] name, not its stem
     assert Path(spec.trials[0].path).is_file()
 
 
