@@ -1,0 +1,136 @@
+"""Style shared by every figure: arm and prior colours, matplotlib settings, text helpers."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from typing import Any
+
+import matplotlib as mpl
+from matplotlib.colors import LinearSegmentedColormap
+
+from bayes_scot.conventions import CREDIBLE_LEVEL
+from bayes_scot.errors import EvidenceError
+from bayes_scot.evidence.endpoints import get_endpoint
+
+__all__ = [
+    "ARM_COLOURS",
+    "ARM_LABELS",
+    "BAND_ALPHA",
+    "INTERVAL_TEXT",
+    "OTHER_ARM_COLOURS",
+    "PRIOR_FAMILY_COLOURS",
+    "PROBABILITY_CMAP",
+    "STYLE",
+    "arm_colour",
+    "endpoint_title",
+    "families_present",
+    "prior_colour",
+    "prior_family",
+    "styled",
+    "wrap",
+]
+
+
+ARM_COLOURS: Mapping[str, str] = {"hsct": "#0072b2", "cyc": "#d55e00"}
+"""Colour of each named arm, identical in every figure (Okabe-Ito blue and vermilion)."""
+
+ARM_LABELS: Mapping[str, str] = {"hsct": "HSCT", "cyc": "CYC"}
+"""Legend label of each named arm; other arms are labelled by their name."""
+
+#: Colours for arms the package does not know, taken in order of appearance.
+OTHER_ARM_COLOURS: tuple[str, ...] = (
+    "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000", "#f0e442",
+)
+
+PRIOR_FAMILY_COLOURS: Mapping[str, str] = {
+    "reference": "#000000",
+    "neutral": "#7f7f7f",
+    "skeptical": "#0072b2",
+    "optimistic": "#009e73",
+    "pessimistic": "#d55e00",
+    "enthusiastic": "#009e73",
+    "evidence": "#cc79a7",
+}
+"""Colour of each prior family in the forest plot (a prior's family is its name up to the
+first underscore: ``skeptical_moderate`` belongs to ``skeptical``)."""
+
+#: Matplotlib settings shared by every figure of the package.
+STYLE: dict[str, Any] = {
+    "font.size": 9,
+    "axes.titlesize": 9.5,
+    "axes.labelsize": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.color": "#e5e5e5",
+    "grid.linewidth": 0.6,
+    "legend.fontsize": 8,
+    "legend.frameon": False,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+}
+
+def styled(*, grid: bool = True) -> AbstractContextManager[Any]:
+    """Apply the package's matplotlib settings while a figure is built."""
+    settings: Any = {**STYLE, "axes.grid": grid}
+    return mpl.rc_context(settings)
+
+
+#: Diverging colour map for P(superior): vermilion (0) through white (0.5) to blue (1).
+PROBABILITY_CMAP = LinearSegmentedColormap.from_list(
+    "bayes_scot_probability", ["#d55e00", "#f7f7f7", "#0072b2"]
+)
+
+BAND_ALPHA = 0.22
+INTERVAL_TEXT = f"{CREDIBLE_LEVEL:.0%} credible interval"
+
+
+# -- public helpers --------------------------------------------------------------------
+def arm_colour(arm: str, *, arms: Sequence[str] = ()) -> str:
+    """Return the colour an arm is drawn in.
+
+    Parameters
+    ----------
+    arm : str
+        Arm name (``"hsct"``, ``"cyc"``).
+    arms : sequence of str, optional
+        All arms of the figure, in order; an arm not in :data:`ARM_COLOURS` gets the next
+        free colour of a fixed palette by its position here, so a figure never gives two
+        arms one colour.
+
+    Returns
+    -------
+    str
+        A hex colour.
+    """
+    if arm in ARM_COLOURS:
+        return ARM_COLOURS[arm]
+    others = [a for a in dict.fromkeys(arms) if a not in ARM_COLOURS]
+    position = others.index(arm) if arm in others else len(others)
+    return OTHER_ARM_COLOURS[position % len(OTHER_ARM_COLOURS)]
+
+
+def prior_family(prior: str) -> str:
+    return prior.split("_", 1)[0]
+
+
+def prior_colour(prior: str) -> str:
+    return PRIOR_FAMILY_COLOURS.get(prior_family(prior), "#555555")
+
+
+def families_present(priors: Iterable[str]) -> dict[str, str]:
+    return {prior_family(p): prior_colour(p) for p in priors}
+
+
+def endpoint_title(endpoint: str) -> str:
+    try:
+        label = get_endpoint(endpoint).label
+    except EvidenceError:
+        label = endpoint
+    return wrap(label, 40)
+
+
+def wrap(text: str, width: int) -> str:
+    return "\n".join(textwrap.wrap(text, width)) or text
