@@ -220,7 +220,7 @@ def test_survival_draws_each_arm_in_its_colour_with_bands(curves):
 
 def test_survival_marks_published_landmarks_as_one_minus_events_over_n(curves, published):
     fig = plots.plot_survival(curves, published=published)
-    efs, os_ = fig.axes
+    efs, os_ = fig.axes[:2]  # the curve panels; the tables of numbers at risk follow
     squares = [line for line in efs.get_lines() if line.get_marker() == "s"
                and len(line.get_xdata())]
     values = sorted(float(line.get_ydata()[0]) for line in squares)
@@ -499,3 +499,67 @@ def test_hazard_ratio_over_time_steps_by_interval_on_a_log_axis():
     assert any("extrapolated" in t.get_text() for t in fig.legends[0].get_texts())
     with pytest.raises(ValueError, match="no interval hazard ratio"):
         plots.plot_hazard_ratio_over_time(rows, prior="skeptical_strong")
+
+
+# -- numbers at risk under the survival curves ---------------------------------------------
+def _risk_table_rows(values: dict[str, list[int]], times: list[float]) -> pd.DataFrame:
+    """SIMULATED risk table of a digitised EFS curve, in the layout of Trial.to_frame()."""
+    return pd.DataFrame([
+        {"kind": "km_curves", "id": f"km_{arm}", "endpoint": "efs", "arm": arm,
+         "time_months": t, "statistic": "n_risk", "value": float(v), "population": "itt",
+         "source": "simulated", "tag": "reported"}
+        for arm, numbers in values.items() for t, v in zip(times, numbers, strict=True)
+    ])
+
+
+def test_survival_tables_model_implied_numbers_at_risk_at_the_ticks(curves):
+    from figure_checks import overlapping_texts
+
+    fig = plots.plot_survival(curves, n={"hsct": 36, "cyc": 39})
+    assert len(fig.axes) == 4  # two curve panels, then a table under each
+    efs, _os, efs_table, os_table = fig.axes
+    ticks = [0.0, 12.0, 24.0, 36.0, 48.0, 60.0, 72.0]
+    assert list(efs.get_xticks()) == ticks
+    assert "model-implied" in efs_table.get_title(loc="left")
+    numbers = {(round(t.get_position()[0]), t.get_position()[1]): t.get_text()
+               for t in os_table.texts}
+    # The fixture's OS curve is exp(-0.006 * ratio * t) at the ticks (on its time grid):
+    # n x S(t) rounded to a whole patient, HSCT on the upper row.
+    for t in ticks:
+        assert numbers[(t, 1)] == f"{round(36 * np.exp(-0.006 * 0.6 * t)):.0f}"
+        assert numbers[(t, 0)] == f"{round(39 * np.exp(-0.006 * t)):.0f}"
+    assert overlapping_texts(fig) == []
+
+
+def test_survival_prefers_the_published_risk_table_and_takes_n_from_the_landmarks(
+    curves, published
+):
+    times = [0.0, 24.0, 48.0, 72.0]
+    risk = _risk_table_rows({"hsct": [36, 30, 25, 20], "cyc": [40, 30, 20, 12]}, times)
+    fig = plots.plot_survival(curves, published=pd.concat([published, risk]))
+    efs, _os, efs_table, os_table = fig.axes
+    assert efs_table.get_title(loc="left") == "Number at risk (published risk table)"
+    assert list(efs.get_xticks()) == times  # the table's own times
+    assert sorted(t.get_text() for t in efs_table.texts) == sorted(
+        str(v) for v in (36, 30, 25, 20, 40, 30, 20, 12))
+    # OS has no risk table: model-implied, from the landmark counts' n (36 and 40).
+    assert "model-implied" in os_table.get_title(loc="left")
+    at_zero = sorted(t.get_text() for t in os_table.texts if t.get_position()[0] == 0.0)
+    assert at_zero == ["36", "40"]
+
+
+def test_numbers_at_risk_frame_and_its_checks(curves):
+    frame = plots.survival.numbers_at_risk(curves, n={"hsct": 36}, times=[0.0, 54.0])
+    assert tuple(frame.columns) == plots.survival.AT_RISK_COLUMNS
+    assert set(frame["arm"]) == {"hsct"}  # no n and no risk table for CYC: no numbers
+    assert set(frame["source"]) == {plots.survival.MODEL_IMPLIED}
+    efs = frame[(frame["endpoint"] == "efs")].set_index("time_months")["number"]
+    assert efs[54.0] == round(36 * np.exp(-0.010 * 0.6 * 54.0))
+    fig = plots.plot_survival(curves)
+    assert len(fig.axes) == 2  # neither a risk table nor n: no table
+    with pytest.raises(ValueError, match="n of arm 'cyc' must be a positive whole number"):
+        plots.survival.numbers_at_risk(curves, n={"cyc": 0})
+    with pytest.raises(ValueError, match="positive"):
+        plots.survival.survival_ticks(0.0)
+    assert plots.survival.survival_ticks(72.0) == [0, 12, 24, 36, 48, 60, 72]
+    assert plots.survival.survival_ticks(18.0) == [0, 3, 6, 9, 12, 15, 18]

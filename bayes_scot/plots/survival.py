@@ -1,16 +1,25 @@
-"""Posterior survival curves by arm, beside the published numbers."""
+"""Posterior survival curves by arm, beside the published numbers, with numbers at risk.
+
+Under each panel a table gives the number at risk in each arm at the panel's tick times:
+the published risk table when the evidence has one for that endpoint and arm (a digitised
+Kaplan-Meier curve's), otherwise the number the model implies, ``n × S(t)`` from the
+posterior median curve. The model-implied number counts the patients still free of the
+endpoint's event; it knows nothing of censoring, so it is the number at risk of a trial in
+which nobody was lost to follow-up before t, never fewer than the trial's own.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
 
-from bayes_scot.conventions import CREDIBLE_LEVEL
 from bayes_scot.plots._checks import (
     CURVE_COLUMNS,
     PUBLISHED_COLUMNS,
@@ -18,16 +27,30 @@ from bayes_scot.plots._checks import (
     check_frame,
     select,
 )
-from bayes_scot.plots._style import ARM_LABELS, BAND_ALPHA, arm_colour, endpoint_title, styled
+from bayes_scot.plots._curves import arm_handles, draw_arm_curves
+from bayes_scot.plots._style import ARM_LABELS, arm_colour, endpoint_title, styled
 
-__all__ = ["plot_survival"]
+__all__ = ["AT_RISK_COLUMNS", "MODEL_IMPLIED", "PUBLISHED_RISK_TABLE", "numbers_at_risk",
+           "plot_survival", "survival_ticks"]
+
+MODEL_IMPLIED = "model-implied"
+"""``source`` of a number at risk computed as ``n × S(t)`` from the posterior median."""
+
+PUBLISHED_RISK_TABLE = "published risk table"
+"""``source`` of a number at risk read from a digitised curve's published risk table."""
+
+AT_RISK_COLUMNS = ("endpoint", "arm", "time_months", "number", "source")
+"""Columns of :func:`numbers_at_risk`."""
+
+#: Tick spacings (months) of a survival panel, the first giving at most seven ticks.
+_TICK_STEPS: tuple[float, ...] = (1.0, 3.0, 6.0, 12.0, 24.0, 60.0, 120.0)
 
 
-# -- survival curves ---------------------------------------------------------------------
 def plot_survival(
     curves: pd.DataFrame,
     *,
     published: pd.DataFrame | None = None,
+    n: Mapping[str, int] | None = None,
     endpoints: Sequence[str] | None = None,
     title: str | None = None,
 ) -> Figure:
@@ -35,7 +58,9 @@ def plot_survival(
 
     One panel per endpoint (EFS, OS, ...). Each arm's posterior median S(t) is a line and
     its central credible band is shaded. Published Kaplan-Meier estimates are drawn as
-    dots; published event counts by a landmark as squares at ``1 - events / n``.
+    dots; published event counts by a landmark as squares at ``1 - events / n``. Under each
+    panel, the numbers at risk of each arm at the panel's tick times
+    (:func:`numbers_at_risk`), headed by where they come from.
 
     Parameters
     ----------
@@ -48,8 +73,14 @@ def plot_survival(
         Published numbers in the layout of :meth:`bayes_scot.Trial.to_frame`. Rows of
         kind ``survival_estimates`` with statistic ``survival``, and pairs of rows of kind
         ``landmark_events`` with statistics ``events`` and ``n``, are drawn for the
-        endpoints and arms in ``curves``; everything else is ignored. Filter it to the
-        population the curves describe (``trial.to_frame().query("population == 'itt'")``).
+        endpoints and arms in ``curves``; rows of kind ``km_curves`` with statistic
+        ``n_risk`` are a published risk table; everything else is ignored. Filter it to
+        the population the curves describe
+        (``trial.to_frame().query("population == 'itt'")``).
+    n : mapping of str to int, optional
+        Patients randomised to each arm, for the model-implied numbers at risk (default:
+        the ``n`` of the published landmark counts). Without a risk table and without
+        ``n`` the panels have no table of numbers at risk.
     endpoints : sequence of str, optional
         Panels to draw, in this order (default: those in ``curves``, in order).
     title : str, optional
@@ -58,12 +89,15 @@ def plot_survival(
     Returns
     -------
     matplotlib.figure.Figure
+        The curve panels are the first axes of the figure, one per endpoint; the tables
+        of numbers at risk follow.
 
     Raises
     ------
     ValueError
         If a column is missing, ``curves`` is empty after selection, a survival value
-        lies outside [0, 1], or a band does not contain its median.
+        lies outside [0, 1], a band does not contain its median, or ``n`` is not a
+        positive whole number for every arm.
 
     Notes
     -----
@@ -73,57 +107,214 @@ def plot_survival(
     populations, the legend names each one.
     """
     df = check_frame(curves, CURVE_COLUMNS, "curves", numeric=("time_months", "median",
-                                                                 "lower", "upper"))
+                                                                "lower", "upper"))
     df = select(df, "endpoint", endpoints, "curves")
     check_band(df, "curves", low=0.0, high=1.0)
     panel_endpoints = list(dict.fromkeys(df["endpoint"]))
     arms = list(dict.fromkeys(df["arm"]))
     points = _published_survival(published, panel_endpoints, arms)
-    populations = sorted(points["population"].dropna().unique()) if len(points) else []
+    at_risk = numbers_at_risk(df, published=published, n=n)
     with styled():
-        fig = Figure(figsize=(3.4 * len(panel_endpoints) + 0.6, 3.4), layout="constrained")
-        axes = fig.subplots(1, len(panel_endpoints), squeeze=False, sharey=True)[0]
-        for ax, endpoint in zip(axes, panel_endpoints, strict=True):
-            sub = df[df["endpoint"] == endpoint]
-            for arm in arms:
-                rows = sub[sub["arm"] == arm].sort_values("time_months")
-                if rows.empty:
-                    continue
-                colour = arm_colour(arm, arms=arms)
-                ax.fill_between(rows["time_months"], rows["lower"], rows["upper"],
-                                color=colour, alpha=BAND_ALPHA, linewidth=0, step=None)
-                ax.plot(rows["time_months"], rows["median"], color=colour, linewidth=1.6)
-                mine = points[(points["endpoint"] == endpoint) & (points["arm"] == arm)]
-                for marker, kind in (("o", "survival_estimates"), ("s", "landmark_events")):
-                    chosen = mine[mine["kind"] == kind]
-                    ax.plot(chosen["time_months"], chosen["value"], marker=marker,
-                            linestyle="none", markersize=5, color=colour,
-                            markeredgecolor="black", markeredgewidth=0.6)
+        rows = 0.22 * len(arms) + 0.45 if len(at_risk) else 0.0
+        fig = Figure(figsize=(3.4 * len(panel_endpoints) + 0.6, 3.4 + rows),
+                     layout="constrained")
+        grid = fig.add_gridspec(2 if rows else 1, len(panel_endpoints),
+                                height_ratios=[3.0, rows] if rows else None)
+        panels = [fig.add_subplot(grid[0, 0])]
+        panels += [fig.add_subplot(grid[0, j], sharey=panels[0])
+                   for j in range(1, len(panel_endpoints))]
+        for j, (ax, endpoint) in enumerate(zip(panels, panel_endpoints, strict=True)):
+            _survival_panel(ax, df[df["endpoint"] == endpoint], points, arms)
             ax.set_title(endpoint_title(endpoint), loc="left")
-            ax.set_xlabel("months since randomisation")
-            ax.set_xlim(left=0)
-            ax.set_ylim(0.0, 1.02)
-        axes[0].set_ylabel("survival probability S(t)")
-        handles: list[Any] = [
-            Line2D([], [], color=arm_colour(a, arms=arms), linewidth=1.6,
-                   label=ARM_LABELS.get(a, a))
-            for a in arms
-        ]
-        handles.append(Patch(color="#777777", alpha=BAND_ALPHA + 0.1,
-                             label=f"{CREDIBLE_LEVEL:.0%} credible band"))
-        for marker, kind, text in (("o", "survival_estimates", "published Kaplan-Meier"),
-                                   ("s", "landmark_events", "published 1 − events/n")):
-            chosen = points[points["kind"] == kind]
-            if chosen.empty:
-                continue
-            if len(populations) > 1:
-                text += f" ({', '.join(sorted(chosen['population'].dropna().unique()))})"
-            handles.append(Line2D([], [], marker=marker, linestyle="none", color="#777777",
-                                  markeredgecolor="black", markeredgewidth=0.6, label=text))
-        fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 4))
+            ax.tick_params(labelleft=j == 0)
+            mine = at_risk[at_risk["endpoint"] == endpoint]
+            if len(mine):
+                if set(mine["source"]) == {PUBLISHED_RISK_TABLE}:
+                    ax.set_xticks(sorted(set(mine["time_months"])))  # the table's own times
+                _risk_table(fig.add_subplot(grid[1, j], sharex=ax), mine, arms)
+        panels[0].set_ylabel("survival probability S(t)")
+        fig.legend(handles=_survival_handles(points, arms), loc="outside lower center",
+                   ncols=4)
         if title:
             fig.suptitle(title)
     return fig
+
+
+def _survival_panel(ax: Axes, rows: pd.DataFrame, points: pd.DataFrame,
+                    arms: Sequence[str]) -> None:
+    """Draw one endpoint's curves, bands and published points."""
+    drawn = draw_arm_curves(ax, rows, arms, linewidth=1.6)
+    endpoint = rows["endpoint"].iloc[0]
+    for arm, colour in drawn.items():
+        mine = points[(points["endpoint"] == endpoint) & (points["arm"] == arm)]
+        for marker, kind in (("o", "survival_estimates"), ("s", "landmark_events")):
+            chosen = mine[mine["kind"] == kind]
+            ax.plot(chosen["time_months"], chosen["value"], marker=marker,
+                    linestyle="none", markersize=5, color=colour,
+                    markeredgecolor="black", markeredgewidth=0.6)
+    end = float(rows["time_months"].max())
+    ax.set_xticks(survival_ticks(end))
+    ax.set_xlim(0.0, end)
+    ax.set_ylim(0.0, 1.02)
+    ax.set_xlabel("months since randomisation")
+
+
+def _survival_handles(points: pd.DataFrame, arms: Sequence[str]) -> list[Any]:
+    """Legend entries: arms, the band, and each kind of published point drawn."""
+    handles = arm_handles(arms, linewidth=1.6)
+    populations = sorted(points["population"].dropna().unique()) if len(points) else []
+    for marker, kind, text in (("o", "survival_estimates", "published Kaplan-Meier"),
+                               ("s", "landmark_events", "published 1 − events/n")):
+        chosen = points[points["kind"] == kind]
+        if chosen.empty:
+            continue
+        if len(populations) > 1:
+            text += f" ({', '.join(sorted(chosen['population'].dropna().unique()))})"
+        handles.append(Line2D([], [], marker=marker, linestyle="none", color="#777777",
+                              markeredgecolor="black", markeredgewidth=0.6, label=text))
+    return handles
+
+
+def _risk_table(table: Axes, rows: pd.DataFrame, arms: Sequence[str]) -> None:
+    """Write one panel's numbers at risk, a row per arm, at their times."""
+    positions = {arm: len(arms) - 1 - i for i, arm in enumerate(arms)}
+    for r in rows.itertuples():
+        table.text(r.time_months, positions[r.arm], f"{r.number:.0f}", ha="center",
+                   va="center", fontsize=7, color=arm_colour(str(r.arm), arms=arms))
+    table.set_ylim(-0.5, len(arms) - 0.5)
+    table.set_yticks(list(positions.values()), [ARM_LABELS.get(a, a) for a in positions])
+    for label, arm in zip(table.get_yticklabels(), positions, strict=True):
+        label.set_color(arm_colour(arm, arms=arms))
+    table.tick_params(axis="x", bottom=False, labelbottom=False)
+    table.tick_params(axis="y", left=False, pad=12)
+    table.grid(visible=False)
+    for spine in table.spines.values():
+        spine.set_visible(False)
+    table.set_title(_risk_title(set(rows["source"])), loc="left", fontsize=7,
+                    color="#444444", pad=2)
+
+
+def _risk_title(sources: set[str]) -> str:
+    if sources == {PUBLISHED_RISK_TABLE}:
+        return "Number at risk (published risk table)"
+    if sources == {MODEL_IMPLIED}:
+        return "Number at risk, model-implied: n × S(t), no censoring"
+    return "Number at risk: published, or model-implied n × S(t)"
+
+
+def survival_ticks(end: float) -> list[float]:
+    """Tick times (months) of a survival panel running from 0 to ``end``.
+
+    The first spacing of :data:`_TICK_STEPS` that gives at most seven ticks: 12-month
+    steps for SCOT's 72 months of follow-up.
+
+    Parameters
+    ----------
+    end : float
+        The last time of the panel (positive).
+
+    Returns
+    -------
+    list of float
+        From 0 to the last multiple of the spacing not beyond ``end``.
+    """
+    if not (math.isfinite(end) and end > 0):
+        raise ValueError(f"survival_ticks: the last time must be positive, not {end!r}")
+    step = next((s for s in _TICK_STEPS if end / s <= 6.0), _TICK_STEPS[-1])
+    return [float(t) for t in np.arange(0.0, end + 1e-9, step)]
+
+
+def numbers_at_risk(
+    curves: pd.DataFrame,
+    *,
+    published: pd.DataFrame | None = None,
+    n: Mapping[str, int] | None = None,
+    times: Sequence[float] | None = None,
+) -> pd.DataFrame:
+    """Numbers at risk by endpoint and arm: published where the evidence has a risk table.
+
+    For an endpoint and arm with a published risk table (rows of kind ``km_curves`` and
+    statistic ``n_risk`` in ``published``), its numbers at its own times within the
+    curve's range; otherwise the model-implied number ``n × S(t)`` (posterior median
+    S(t), interpolated linearly in time, rounded to a whole patient) at ``times``.
+
+    Parameters
+    ----------
+    curves : pandas.DataFrame
+        As :func:`plot_survival`'s ``curves``.
+    published : pandas.DataFrame, optional
+        As :func:`plot_survival`'s ``published``.
+    n : mapping of str to int, optional
+        Patients randomised to each arm (default: the ``n`` of the published landmark
+        counts, by arm).
+    times : sequence of float, optional
+        Times of the model-implied numbers (default: :func:`survival_ticks` of each
+        endpoint's last time).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`AT_RISK_COLUMNS`; ``source`` is :data:`PUBLISHED_RISK_TABLE` or
+        :data:`MODEL_IMPLIED`. Empty for an arm with neither a risk table nor ``n``.
+
+    Raises
+    ------
+    ValueError
+        If ``n`` is not a positive whole number for an arm.
+
+    Notes
+    -----
+    ``n × S(t)`` is the expected number still free of the endpoint's event among those
+    randomised. Censoring removes patients from the risk set too, so a trial's number at
+    risk is at most this; the two agree only while nobody has been censored.
+    """
+    df = check_frame(curves, CURVE_COLUMNS, "curves", numeric=("time_months", "median"))
+    risk = _published_risk_tables(published)
+    sizes = dict(_published_sizes(published)) | dict(n or {})
+    for arm, size in sizes.items():
+        if not (isinstance(size, int | np.integer) and not isinstance(size, bool)
+                and size > 0):
+            raise ValueError(f"numbers_at_risk: n of arm {arm!r} must be a positive whole "
+                             f"number, not {size!r}")
+    frames = []
+    for (endpoint, arm), rows in df.groupby(["endpoint", "arm"], sort=False):
+        rows = rows.sort_values("time_months")
+        end = float(rows["time_months"].max())
+        table = risk[(risk["endpoint"] == endpoint) & (risk["arm"] == arm)
+                     & (risk["time_months"] <= end + 1e-9)]
+        if len(table):
+            frames.append(table.assign(source=PUBLISHED_RISK_TABLE))
+        elif arm in sizes:
+            at = np.asarray(times if times is not None else survival_ticks(end), float)
+            s = np.interp(at, rows["time_months"].astype(float), rows["median"].astype(float))
+            frames.append(pd.DataFrame({"endpoint": endpoint, "arm": arm, "time_months": at,
+                                        "number": np.round(int(sizes[arm]) * s),
+                                        "source": MODEL_IMPLIED}))
+    if not frames:
+        return pd.DataFrame(columns=list(AT_RISK_COLUMNS))
+    return pd.concat(frames, ignore_index=True)[list(AT_RISK_COLUMNS)]
+
+
+def _published_risk_tables(published: pd.DataFrame | None) -> pd.DataFrame:
+    """Return the published risk tables: ``endpoint, arm, time_months, number``."""
+    columns = ["endpoint", "arm", "time_months", "number"]
+    if published is None:
+        return pd.DataFrame(columns=columns)
+    pub = check_frame(published, PUBLISHED_COLUMNS, "published")
+    rows = pub[(pub["kind"] == "km_curves") & (pub["statistic"] == "n_risk")]
+    rows = rows.drop_duplicates(["endpoint", "arm", "time_months"])
+    return rows.rename(columns={"value": "number"})[columns].astype(
+        {"time_months": float, "number": float})
+
+
+def _published_sizes(published: pd.DataFrame | None) -> dict[str, int]:
+    """Patients per arm at time zero, from the published landmark counts' ``n``."""
+    if published is None:
+        return {}
+    pub = check_frame(published, PUBLISHED_COLUMNS, "published")
+    rows = pub[(pub["kind"] == "landmark_events") & (pub["statistic"] == "n")]
+    return {str(arm): int(value) for arm, value in
+            rows.groupby("arm", sort=False)["value"].max().items()}
 
 
 def _published_survival(

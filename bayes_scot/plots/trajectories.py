@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
 
-from bayes_scot.conventions import CREDIBLE_LEVEL
 from bayes_scot.errors import EvidenceError
 from bayes_scot.evidence import POOLED
 from bayes_scot.evidence.endpoints import get_endpoint
@@ -24,7 +21,8 @@ from bayes_scot.plots._checks import (
     check_frame,
     select,
 )
-from bayes_scot.plots._style import ARM_LABELS, BAND_ALPHA, arm_colour, styled, wrap
+from bayes_scot.plots._curves import arm_handles, draw_arm_curves
+from bayes_scot.plots._style import styled, wrap
 
 __all__ = ["SCORE_RANGES", "plot_trajectories"]
 
@@ -90,15 +88,8 @@ def plot_trajectories(
             ax.set_visible(False)
         for ax, endpoint in zip(grid.flat, panel_endpoints, strict=False):
             sub = df[df["endpoint"] == endpoint]
-            for arm in arms:
-                rows = sub[sub["arm"] == arm].sort_values("time_months")
-                if rows.empty:
-                    continue
-                colour = arm_colour(arm, arms=arms)
-                ax.fill_between(rows["time_months"], rows["lower"], rows["upper"],
-                                color=colour, alpha=BAND_ALPHA, linewidth=0)
-                ax.plot(rows["time_months"], rows["median"], color=colour, linewidth=1.5,
-                        marker="o", markersize=3)
+            drawn = draw_arm_curves(ax, sub, arms, linewidth=1.5, marker="o", markersize=3)
+            for arm, colour in drawn.items():
                 mine = pub[(pub["endpoint"] == endpoint) & (pub["arm"] == arm)]
                 ax.plot(mine["time_months"], mine["value"], marker="D", linestyle="none",
                         markersize=4.5, color=colour, markeredgecolor="black",
@@ -107,13 +98,7 @@ def plot_trajectories(
             ax.set_xlabel("months since randomisation")
             ax.set_ylabel(_trajectory_axis_label(endpoint, sub))
             _keep_within_scale(ax, endpoint, sub)
-        handles: list[Any] = [
-            Line2D([], [], color=arm_colour(a, arms=arms), linewidth=1.5, marker="o",
-                   markersize=3, label=ARM_LABELS.get(a, a))
-            for a in arms
-        ]
-        handles.append(Patch(color="#777777", alpha=BAND_ALPHA + 0.1,
-                             label=f"{CREDIBLE_LEVEL:.0%} credible band"))
+        handles = arm_handles(arms, linewidth=1.5, marker="o", markersize=3)
         if len(pub):
             handles.append(Line2D([], [], marker="D", linestyle="none", color="#777777",
                                   markeredgecolor="black", markeredgewidth=0.6,

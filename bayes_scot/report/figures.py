@@ -94,25 +94,49 @@ def _published(reanalysis: Any, family: str) -> Any:
     return None if published.empty else published
 
 
-def _jobs(reanalysis: Any, plots: Any) -> Iterator[tuple[str, str, str, Callable[[], Any]]]:
-    table = reanalysis.table()
-    priors = list(reanalysis.priors)
-    from bayes_scot.report.headline import arm_labels, headline_keys
+Job = tuple[str, str, str, Callable[[], Any]]
+"""A figure to draw: file stem, title, caption, and the call that draws it."""
 
-    experimental, control = arm_labels(reanalysis)
-    if hasattr(plots, "plot_headline"):
-        keys = headline_keys(reanalysis, table)
-        if keys:
-            yield ("headline", f"P({experimental} superior) under every prior",
-                   f"Top: posterior median and {CREDIBLE_LEVEL:.0%} credible interval of each "
-                   "headline estimand under each prior (grey diamond and arrow: from the "
-                   "prior median, when known), the dashed line of no difference and the "
-                   "dotted MCID. Bottom: P(superior) (dot) and P(> MCID) (square) under "
-                   "each prior (open grey circle: under the prior alone, when known).",
-                   partial(plots.plot_headline, table, estimands=keys, priors=priors,
-                           experimental=experimental, control=control))
-        yield from _benefit_jobs(reanalysis, plots, table, keys,
-                                 experimental=experimental, control=control)
+
+def _jobs(reanalysis: Any, plots: Any) -> Iterator[Job]:
+    table = reanalysis.table()
+    from bayes_scot.report.headline import arm_labels
+
+    arms = arm_labels(reanalysis)
+    yield from _headline_jobs(reanalysis, plots, table, arms)
+    yield from _grid_jobs(reanalysis, plots, table, arms)
+    yield from _predictive_jobs(reanalysis, plots)
+    yield from _curve_jobs(reanalysis, plots, table, arms)
+    if hasattr(plots, "plot_prior_posterior"):
+        yield from _prior_posterior_jobs(reanalysis, plots)
+
+
+def _headline_jobs(reanalysis: Any, plots: Any, table: Any,
+                   arms: tuple[str, str]) -> Iterator[Job]:
+    from bayes_scot.report.headline import headline_keys
+
+    if not hasattr(plots, "plot_headline"):
+        return
+    experimental, control = arms
+    keys = headline_keys(reanalysis, table)
+    if keys:
+        yield ("headline", f"P({experimental} superior) under every prior",
+               f"Top: posterior median and {CREDIBLE_LEVEL:.0%} credible interval of each "
+               "headline estimand under each prior (grey diamond and arrow: from the "
+               "prior median, when known), the dashed line of no difference and the "
+               "dotted MCID. Bottom: P(superior) (dot) and P(> MCID) (square) under "
+               "each prior (open grey circle: under the prior alone, when known).",
+               partial(plots.plot_headline, table, estimands=keys,
+                       priors=list(reanalysis.priors), experimental=experimental,
+                       control=control))
+    yield from _benefit_jobs(reanalysis, plots, table, keys, experimental=experimental,
+                             control=control)
+
+
+def _grid_jobs(reanalysis: Any, plots: Any, table: Any,
+               arms: tuple[str, str]) -> Iterator[Job]:
+    """Draw every estimand across the prior grid: the forest plot and the heat map."""
+    priors = list(reanalysis.priors)
     if hasattr(plots, "plot_superiority"):
         forest, which = _forest_rows(table, reanalysis.spec.joint.estimands)
         yield ("superiority", "Posterior estimates and P(HSCT superior) under every prior",
@@ -120,44 +144,41 @@ def _jobs(reanalysis: Any, plots: Any) -> Iterator[tuple[str, str, str, Callable
                "prior, with the probability that HSCT is superior; open markers and daggers "
                "mark results that fail the diagnostics gate.",
                partial(plots.plot_superiority, forest, priors=priors,
-                       experimental=experimental, control=control))
+                       experimental=arms[0], control=arms[1]))
     if hasattr(plots, "plot_prior_sensitivity"):
         yield ("prior_sensitivity", "Prior sensitivity: P(HSCT superior) across the grid",
                "Each row is an estimand, each column a prior; a row of one colour is robust "
                "to the prior.",
                partial(plots.plot_prior_sensitivity, table, priors=priors))
+
+
+def _predictive_jobs(reanalysis: Any, plots: Any) -> Iterator[Job]:
     reproduced = reanalysis.reproduce()
-    if hasattr(plots, "plot_predictive_check") and len(reproduced):
-        reference = reproduced[reproduced["prior"] == reanalysis.reference_prior] \
-            if "prior" in reproduced.columns else reproduced
-        yield ("predictive_check", "Posterior predictive check of every published number",
-               "Each published number the models used or predict, placed in the central "
-               f"{CREDIBLE_LEVEL:.0%} posterior predictive interval of the same summary "
-               "(reference prior), scaled from -1 (its lower end) through 0 (median) to +1 "
-               "(upper end); crosses mark numbers outside it.",
-               partial(plots.plot_predictive_check, reference))
-    curves_by_kind = {"survival": "plot_survival", "longitudinal": "plot_trajectories"}
-    for family, function in curves_by_kind.items():
-        if family not in reanalysis.families or not hasattr(plots, function):
+    if not hasattr(plots, "plot_predictive_check") or not len(reproduced):
+        return
+    reference = reproduced[reproduced["prior"] == reanalysis.reference_prior] \
+        if "prior" in reproduced.columns else reproduced
+    yield ("predictive_check", "Posterior predictive check of every published number",
+           "Each published number the models used or predict, placed in the central "
+           f"{CREDIBLE_LEVEL:.0%} posterior predictive interval of the same summary "
+           "(reference prior), scaled from -1 (its lower end) through 0 (median) to +1 "
+           "(upper end); crosses mark numbers outside it.",
+           partial(plots.plot_predictive_check, reference))
+
+
+def _curve_jobs(reanalysis: Any, plots: Any, table: Any,
+                arms: tuple[str, str]) -> Iterator[Job]:
+    """Draw the survival curves (with the hazard ratio over time) and trajectories."""
+    for family in ("survival", "longitudinal"):
+        if family not in reanalysis.families:
             continue
         curves = reanalysis.curves(family)
         if curves.empty:
             continue
         published = _published(reanalysis, family)
-        if family == "survival" and hasattr(plots, "plot_hazard_ratio_over_time"):
-            yield ("hazard_ratio_over_time", "Hazard ratio over time",
-                   "The hazard ratio of each time interval (reference prior): posterior "
-                   "median and credible band on a log axis; hatched intervals lie beyond "
-                   "the last datum of their endpoint.",
-                   partial(plots.plot_hazard_ratio_over_time, table,
-                           prior=reanalysis.reference_prior, experimental=experimental,
-                           control=control))
         if family == "survival":
-            yield ("survival", "Survival by arm",
-                   "Posterior median survival by arm with credible bands (reference prior), "
-                   "beside the published Kaplan-Meier estimates and landmark counts.",
-                   partial(plots.plot_survival, curves, published=published))
-        else:
+            yield from _survival_jobs(reanalysis, plots, table, curves, published, arms)
+        elif hasattr(plots, "plot_trajectories"):
             yield ("trajectories", "Trajectories of the continuous endpoints",
                    "Posterior arm trajectories with credible bands (reference prior), beside "
                    "the published visit summaries (diamonds; a reported mean drawn as its "
@@ -165,8 +186,56 @@ def _jobs(reanalysis: Any, plots: Any) -> Iterator[tuple[str, str, str, Callable
                    "band cut at the score's limits is wider than the scale itself, which "
                    "only the prior makes it.",
                    partial(plots.plot_trajectories, curves, published=published))
-    if hasattr(plots, "plot_prior_posterior"):
-        yield from _prior_posterior_jobs(reanalysis, plots)
+
+
+def _survival_jobs(reanalysis: Any, plots: Any, table: Any, curves: Any, published: Any,
+                   arms: tuple[str, str]) -> Iterator[Job]:
+    if hasattr(plots, "plot_hazard_ratio_over_time"):
+        yield ("hazard_ratio_over_time", "Hazard ratio over time",
+               "The hazard ratio of each time interval (reference prior): posterior "
+               "median and credible band on a log axis; hatched intervals lie beyond "
+               "the last datum of their endpoint.",
+               partial(plots.plot_hazard_ratio_over_time, table,
+                       prior=reanalysis.reference_prior, experimental=arms[0],
+                       control=arms[1]))
+    if not hasattr(plots, "plot_survival"):
+        return
+    n = _arm_sizes(reanalysis, "survival")
+    at_risk = plots.survival.numbers_at_risk(curves, published=published, n=n)
+    yield ("survival", "Survival by arm",
+           "Posterior median survival by arm with credible bands (reference prior), "
+           "beside the published Kaplan-Meier estimates and landmark counts. "
+           + _at_risk_caption(set(at_risk["source"]), plots.survival),
+           partial(plots.plot_survival, curves, published=published, n=n))
+
+
+def _at_risk_caption(sources: set[str], survival: Any) -> str:
+    """Return where the numbers at risk under the survival panels come from."""
+    implied = ("model-implied expected numbers at risk, n × S(t) from the posterior "
+               "median curve: they count no censoring, so the trial's own numbers at "
+               "risk are at most these")
+    if not sources:
+        return "No numbers at risk: the evidence has neither a risk table nor arm sizes."
+    if sources == {survival.PUBLISHED_RISK_TABLE}:
+        return "Under each panel, the numbers at risk of the published risk table."
+    if sources == {survival.MODEL_IMPLIED}:
+        return f"Under each panel, the {implied}; the evidence has no published risk table."
+    return (f"Under each panel, the numbers at risk of the published risk table where the "
+            f"evidence has one, otherwise the {implied}.")
+
+
+def _arm_sizes(reanalysis: Any, family: str) -> dict[str, int] | None:
+    """Return the patients randomised to each arm of the family's first trial."""
+    try:
+        name = reanalysis.spec.family(family).trials[0]
+    except (KeyError, IndexError):
+        name = reanalysis.spec.trials[0].name if reanalysis.spec.trials else None
+    trial = reanalysis.trials.get(name) if name is not None else None
+    if trial is None:
+        return None
+    population = trial.populations.get(trial.population)
+    sizes = getattr(population, "n", None)
+    return {str(a): int(v) for a, v in sizes.items()} if sizes else None
 
 
 #: Effect parameters in words: (what it is, whether it is a log ratio drawn as ratios).

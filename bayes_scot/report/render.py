@@ -21,6 +21,7 @@ import pandas as pd
 from bayes_scot.conventions import CREDIBLE_LEVEL
 from bayes_scot.report import headline, numbers
 from bayes_scot.report.figures import RenderedFigure
+from bayes_scot.report.summary import data_warnings
 from bayes_scot.results import ESS_BULK_MIN, RHAT_MAX
 
 __all__ = ["context", "environment", "render_html", "render_markdown", "summary_html"]
@@ -159,6 +160,7 @@ def context(
         "reproduce_rows": _rows(reanalysis.reproduce()),
         "psens_rows": _rows(reanalysis.power_scaling()),
         "assumptions": _distinct(reanalysis.assumptions),
+        "warnings": data_warnings(reanalysis),
         "figures": [f for f in rendered if f["name"] != "headline"],
         "notes": list(notes),
     }

@@ -18,9 +18,9 @@ import pandas as pd
 from bayes_scot.conventions import CREDIBLE_LEVEL
 from bayes_scot.results import ESS_BULK_MIN, RHAT_MAX
 
-__all__ = ["SCHEMA_VERSION", "jsonable", "records", "summary"]
+__all__ = ["SCHEMA_VERSION", "data_warnings", "jsonable", "records", "summary"]
 
-SCHEMA_VERSION = "1.5"
+SCHEMA_VERSION = "1.6"
 """Version of the ``summary.json`` schema (``major.minor``)."""
 
 
@@ -141,6 +141,7 @@ def summary(reanalysis: Any, *, figures: Sequence[Mapping[str, str]] = (),
             "flagged_rows": int(table["flagged"].sum()) if len(table) else 0,
         },
         "assumptions": list(reanalysis.assumptions),
+        "warnings": data_warnings(reanalysis),
         "table": records(table),
         "joint_probabilities": records(reanalysis.joint_probabilities()),
         "diagnostics": records(diagnostics.drop(columns="seconds", errors="ignore")),
@@ -153,6 +154,30 @@ def summary(reanalysis: Any, *, figures: Sequence[Mapping[str, str]] = (),
         "figures": [dict(f) for f in figures],
         "notes": list(notes),
     }
+
+
+def data_warnings(reanalysis: Any) -> list[str]:
+    """Warnings about the evidence the results rest on, one line each.
+
+    A digitised Kaplan-Meier curve whose risk table the reconstruction cannot reconcile
+    with it (:func:`~bayes_scot.stats.reconstruction.curve_warnings`: max |dS| above
+    :data:`~bayes_scot.stats.reconstruction.POOR_MAX_ABS_DS`) is named with its file and
+    entry; such a curve still enters the model, and a reader should know.
+
+    Parameters
+    ----------
+    reanalysis : Reanalysis
+        Its ``trials`` (none for a reanalysis assembled without them) are checked.
+
+    Returns
+    -------
+    list of str
+    """
+    from bayes_scot.stats.reconstruction import curve_warnings
+
+    found = [w for trial in dict(getattr(reanalysis, "trials", {}) or {}).values()
+             for w in curve_warnings(trial)]
+    return list(dict.fromkeys(found))
 
 
 def _timings(provenance: Mapping[str, Any], diagnostics: Any) -> dict[str, Any]:

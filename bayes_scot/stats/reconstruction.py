@@ -46,6 +46,7 @@ __all__ = [
     "POOR_MAX_ABS_DS",
     "Reconstruction",
     "check_curves",
+    "curve_warnings",
     "read_curve_csv",
     "read_risk_table_csv",
     "reconstruct_curve",
@@ -668,6 +669,31 @@ def check_curves(trial: Trial) -> dict[str, Reconstruction]:
             except EvidenceError as err:
                 raise err.located(file=trial.path or trial.name) from None
     return checked
+
+
+def curve_warnings(trial: Trial) -> tuple[str, ...]:
+    """One line for each digitised curve of a trial that its reconstruction fits poorly.
+
+    Parameters
+    ----------
+    trial : Trial
+        A loaded trial (any population).
+
+    Returns
+    -------
+    tuple of str
+        ``"<file>: entry '<id>': <quality warning>"`` for each curve whose
+        :attr:`Reconstruction.quality_warning` is set (max |dS| above
+        :data:`POOR_MAX_ABS_DS`), in file order; empty when every curve is reproduced.
+
+    Raises
+    ------
+    EvidenceError
+        As :func:`check_curves`.
+    """
+    where = trial.path or trial.name
+    return tuple(f"{where}: entry '{entry}': {result.quality_warning}"
+                 for entry, result in check_curves(trial).items() if result.quality_warning)
 
 
 def _read_two_columns(path: str | PathLike[str], what: str) -> np.ndarray:

@@ -1,0 +1,59 @@
+"""Arm curves with credible bands, shared by the survival and the trajectory figures."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from bayes_scot.conventions import CREDIBLE_LEVEL
+from bayes_scot.plots._style import ARM_LABELS, BAND_ALPHA, arm_colour
+
+__all__ = ["arm_handles", "draw_arm_curves"]
+
+
+def draw_arm_curves(ax: Axes, rows: pd.DataFrame, arms: Sequence[str],
+                    **line: Any) -> dict[str, str]:
+    """Draw each arm's posterior median as a line over its shaded credible band.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    rows : pandas.DataFrame
+        One panel's rows: ``arm, time_months, median, lower, upper``.
+    arms : sequence of str
+        Every arm of the figure, in order (for the colours).
+    **line
+        Keyword arguments of the median line (``linewidth``, ``marker``).
+
+    Returns
+    -------
+    dict of str to str
+        The colour of each arm drawn.
+    """
+    drawn = {}
+    for arm in arms:
+        mine = rows[rows["arm"] == arm].sort_values("time_months")
+        if mine.empty:
+            continue
+        colour = arm_colour(arm, arms=arms)
+        ax.fill_between(mine["time_months"], mine["lower"], mine["upper"], color=colour,
+                        alpha=BAND_ALPHA, linewidth=0)
+        ax.plot(mine["time_months"], mine["median"], color=colour, **line)
+        drawn[arm] = colour
+    return drawn
+
+
+def arm_handles(arms: Sequence[str], **line: Any) -> list[Any]:
+    """Legend entries: one line per arm, then the credible band."""
+    handles: list[Any] = [
+        Line2D([], [], color=arm_colour(a, arms=arms), label=ARM_LABELS.get(a, a), **line)
+        for a in arms
+    ]
+    handles.append(Patch(color="#777777", alpha=BAND_ALPHA + 0.1,
+                         label=f"{CREDIBLE_LEVEL:.0%} credible band"))
+    return handles

@@ -1,0 +1,103 @@
+"""The report states what a reader must know about the evidence and the figures' inputs.
+
+A digitised curve whose risk table the reconstruction cannot reconcile with it is named in
+the "Assumptions and warnings" section of both reports and in ``summary.json``; the
+survival figure's caption says where its numbers at risk come from. Every trial file here
+is the package's SIMULATED template, every draw simulated; no number is trial data.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import arviz as az
+import numpy as np
+import pytest
+from test_report_writer import simulated_reanalysis
+
+from bayes_scot.data import TEMPLATE_FILE, load_trial
+from bayes_scot.evidence import Trial
+from bayes_scot.reanalysis import Reanalysis
+from bayes_scot.report import write_report
+from bayes_scot.results import PriorFit
+
+#: The template's HSCT risk table (40 patients) replaced by one of 5: five patients cannot
+#: make a curve that falls by 0.10 in six months, so the reconstruction misses it by 0.10.
+BAD_RISK_TABLE = ("n_risk = [40, 34, 32, 31, 30]\ntotal_events = 9", "n_risk = [5, 4, 4, 4, 4]")
+
+
+@pytest.fixture(scope="module")
+def bad_trial(tmp_path_factory: pytest.TempPathFactory) -> Trial:
+    text = Path(TEMPLATE_FILE).read_text(encoding="utf-8")
+    assert BAD_RISK_TABLE[0] in text  # the template still holds the table replaced here
+    path = tmp_path_factory.mktemp("trial") / "bad_risk.toml"
+    path.write_text(text.replace(*BAD_RISK_TABLE), encoding="utf-8")
+    return load_trial(str(path), population="all")
+
+
+def _with_trials(trials: dict[str, Trial], fits: tuple[PriorFit, ...] | None = None
+                 ) -> Reanalysis:
+    base = simulated_reanalysis()
+    return Reanalysis(spec=base.spec, fits=fits or base.fits, trials=trials,
+                      provenance=base.provenance)
+
+
+def test_a_poor_reconstruction_is_warned_in_every_report_file(
+    bad_trial: Trial, tmp_path: Path
+) -> None:
+    out = write_report(_with_trials({"sim": bad_trial}), tmp_path / "r", figures=False)
+    warnings = json.loads((out / "summary.json").read_text(encoding="utf-8"))["warnings"]
+    assert len(warnings) == 1
+    (warning,) = warnings
+    assert warning.startswith(f"{bad_trial.path}: entry 'sim_efs_curve_hsct': ")
+    assert "reproduces the curve poorly: max |dS| = 0.100, above 0.05" in warning
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert 'id="evidence-warning"' in html  # the header points to the section
+    section = html[html.index('<h2 id="assumptions">Assumptions and warnings</h2>'):]
+    assert "max |dS| = 0.100" in section[:section.index("<h2", 10)]
+    markdown = (out / "report.md").read_text(encoding="utf-8")
+    section = markdown[markdown.index("## Assumptions and warnings"):]
+    assert "- **Warning:** " in section[:section.index("\n## ")]
+    assert "max \\|dS\\| = 0.100" in section  # the Markdown escapes the bars
+
+
+def test_a_curve_reproduced_well_gives_no_warning(tmp_path: Path) -> None:
+    good = load_trial(str(TEMPLATE_FILE), population="all")  # max |dS| 0.012
+    out = write_report(_with_trials({"sim": good}), tmp_path / "r", figures=False)
+    assert json.loads((out / "summary.json").read_text(encoding="utf-8"))["warnings"] == []
+    assert "evidence-warning" not in (out / "index.html").read_text(encoding="utf-8")
+    assert "### Warnings" not in (out / "report.md").read_text(encoding="utf-8")
+
+
+def _survival_fits() -> tuple[PriorFit, ...]:
+    """The simulated fits, with SIMULATED posterior EFS curves exp(-rate t) by arm."""
+    rng = np.random.default_rng(3)
+    months = np.arange(0.0, 73.0, 3.0)
+    rates = rng.normal([0.006, 0.011], 0.001, size=(4, 500, 2))  # (chain, draw, arm)
+    curves = np.exp(-rates[..., None] * months)
+    fits = []
+    for fit in simulated_reanalysis().fits:
+        idata = az.from_dict(
+            posterior={"log_hr": np.asarray(fit.idata.posterior["log_hr"]),
+                       "survival_efs": curves},
+            coords={"arm": ["hsct", "cyc"], "month": months},
+            dims={"survival_efs": ["arm", "month"]})
+        fits.append(PriorFit(family=fit.family, prior=fit.prior, estimands=fit.estimands,
+                             diagnostics=fit.diagnostics, effect_priors=fit.effect_priors,
+                             idata=idata, seconds=fit.seconds))
+    return tuple(fits)
+
+
+def test_the_survival_caption_says_the_numbers_at_risk_are_model_implied(
+    tmp_path: Path
+) -> None:
+    scot = load_trial("scot")  # ITT: 36 and 39 randomised; no published risk table
+    out = write_report(_with_trials({"scot": scot}, _survival_fits()), tmp_path / "r")
+    doc = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert "survival" in [f["name"] for f in doc["figures"]], doc["notes"]
+    html = (out / "index.html").read_text(encoding="utf-8")
+    caption = html[html.index("Posterior median survival by arm"):]
+    caption = caption[:caption.index("</")]
+    assert "model-implied expected numbers at risk, n × S(t)" in caption
+    assert "no published risk table" in caption
