@@ -76,3 +76,25 @@ def scot_survival() -> dict[str, Any]:
 
     return {population: load_spec(f"scot_{population}").family("survival").options_object()
             for population in ("itt", "pp")}
+
+
+#: Settings of the shared reduced reanalysis: enough draws for every quantile to exist, few
+#: enough for CI; far too few for the diagnostics gate (flagged rows are expected).
+QUICK_REANALYSIS: dict[str, Any] = {"draws": 150, "tune": 150, "chains": 2,
+                                    "priors": ["reference", "skeptical_strong"]}
+
+
+@pytest.fixture(scope="session")
+def quick_reanalysis() -> Any:
+    """The default reanalysis at :data:`QUICK_REANALYSIS`, fitted once per session.
+
+    Slow: it compiles and samples every family. Shared by the end-to-end tests and the
+    documentation's examples.
+    """
+    import warnings
+
+    from bayes_scot.reanalysis import reanalyse
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*BLAS.*")
+        return reanalyse(progress=False, **QUICK_REANALYSIS)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import QUICK_REANALYSIS
 
 from bayes_scot.cli import main
 from bayes_scot.reanalysis import MODEL_BASED_EVIDENCE, Reanalysis, reanalyse
@@ -22,14 +23,12 @@ from bayes_scot.results import TABLE_COLUMNS
 pytestmark = pytest.mark.slow
 
 #: Reduced settings: enough draws for quantiles to exist, few enough to run in CI.
-QUICK = {"draws": 150, "tune": 150, "chains": 2, "priors": ["reference", "skeptical_strong"]}
+QUICK = QUICK_REANALYSIS
 
 
 @pytest.fixture(scope="module")
-def result() -> Reanalysis:
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*BLAS.*")
-        return reanalyse(progress=False, **QUICK)
+def result(quick_reanalysis: Reanalysis) -> Reanalysis:
+    return quick_reanalysis  # fitted once per session at QUICK, shared with the docs' tests
 
 
 def test_every_family_and_prior_is_in_the_table(result: Reanalysis) -> None:
