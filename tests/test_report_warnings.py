@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import arviz as az
 import numpy as np
 import pytest
+from test_reanalysis_runner import CONVERGED, SPEC, StandInCompiled, StandInModel, StandInOptions
 from test_report_writer import simulated_reanalysis
 
 from bayes_scot.data import TEMPLATE_FILE, load_trial
 from bayes_scot.evidence import Trial
-from bayes_scot.reanalysis import Reanalysis
+from bayes_scot.reanalysis import Reanalysis, reanalyse
 from bayes_scot.report import write_report
 from bayes_scot.results import PriorFit
 
@@ -28,12 +30,44 @@ BAD_RISK_TABLE = ("n_risk = [40, 34, 32, 31, 30]\ntotal_events = 9", "n_risk = [
 
 
 @pytest.fixture(scope="module")
-def bad_trial(tmp_path_factory: pytest.TempPathFactory) -> Trial:
+def bad_trial_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     text = Path(TEMPLATE_FILE).read_text(encoding="utf-8")
     assert BAD_RISK_TABLE[0] in text  # the template still holds the table replaced here
     path = tmp_path_factory.mktemp("trial") / "bad_risk.toml"
     path.write_text(text.replace(*BAD_RISK_TABLE), encoding="utf-8")
-    return load_trial(str(path), population="all")
+    return path
+
+
+@pytest.fixture(scope="module")
+def bad_trial(bad_trial_file: Path) -> Trial:
+    return load_trial(str(bad_trial_file), population="all")
+
+
+class NeverBuilt(StandInModel):
+    """A stand-in family whose model must not be reached."""
+
+    def __init__(self, trial: Any, *, options: StandInOptions) -> None:
+        raise RuntimeError("the model was built")
+
+
+def test_reanalyse_warns_of_a_poor_reconstruction_before_any_model(
+    bad_trial_file: Path, tmp_path: Path, install_stand_in_families: Any
+) -> None:
+    spec = tmp_path / "spec.toml"
+    spec.write_text(SPEC.replace('name = "scot"', f'name = "example"\npath = "{bad_trial_file}"'
+                                 '\npopulation = "itt"'), encoding="utf-8")
+    expected = r"bad_risk\.toml: entry 'sim_efs_curve_hsct': the reconstruction reproduces"
+    install_stand_in_families({"survival": NeverBuilt}, StandInOptions, StandInCompiled(),
+                              CONVERGED)
+    with pytest.warns(UserWarning, match=expected), \
+            pytest.raises(RuntimeError, match="the model was built"):
+        reanalyse(spec, progress=False)  # warned first, then the model is built
+    install_stand_in_families({"survival": StandInModel}, StandInOptions, StandInCompiled(),
+                              CONVERGED)
+    with pytest.warns(UserWarning, match=expected) as caught:
+        result = reanalyse(spec, progress=False)
+    assert len([w for w in caught if "reproduces the curve poorly" in str(w.message)]) == 1
+    assert len(result.table()) == 3  # the curve's warning does not stop the reanalysis
 
 
 def _with_trials(trials: dict[str, Trial], fits: tuple[PriorFit, ...] | None = None

@@ -83,6 +83,13 @@ def reanalyse(
     EvidenceError
         For a bad trial file.
 
+    Warns
+    -----
+    UserWarning
+        For each digitised curve its risk table reproduces poorly (naming the file and
+        entry; :func:`~bayes_scot.stats.reconstruction.curve_warnings`), before any model
+        is built. The curve is used; the report lists the warning too.
+
     Notes
     -----
     Each family's model is built and compiled once; the priors of the grid differ only
@@ -259,12 +266,15 @@ class _Runner:
 
     def load_trial(self, index: int) -> Trial:
         from bayes_scot.data import load_trial
-        from bayes_scot.stats.reconstruction import check_curves
+        from bayes_scot.stats.reconstruction import curve_warnings
 
         t = self.spec.trials[index]
         try:
             trial = load_trial(t.path or t.name, population=t.population)
-            check_curves(trial)  # the survival model's rules, before any model is built
+            # The survival model's rules, before any model is built; a curve its risk
+            # table reproduces poorly is used, with a warning the report repeats.
+            for line in curve_warnings(trial):
+                warnings.warn(line, UserWarning, stacklevel=4)
             return trial
         except SpecError:
             raise
