@@ -142,37 +142,47 @@ def plot_headline(
         fig = Figure(figsize=(2.7 * ncols + 1.2, 2 * nrows * height + 0.7),
                      layout="constrained")
         axes = fig.subplots(2 * nrows, ncols, squeeze=False)
-        for i, rows in enumerate(panels):
+        for i in range(nrows * ncols):
             r, c = divmod(i, ncols)
             top, bottom = axes[2 * r, c], axes[2 * r + 1, c]
-            _headline_forest(top, rows, experimental=experimental, control=control)
-            _headline_probabilities(bottom, rows)
-            label = rows["label"].iloc[0] if "label" in rows.columns else ""
-            key = f"{rows['endpoint'].iloc[0]}: {rows['estimand'].iloc[0]}"
-            title = wrap(str(label) if label else key, 34).split("\n")
-            if len(title) > 3:  # the rest of a long label is in the table
-                title = [*title[:2], title[2].rstrip(",;") + " ..."]
-            top.set_title("\n".join(title), loc="left")
-            for ax in (top, bottom):
-                positions = np.arange(len(rows))[::-1]
-                labels = [str(p) for p in rows.index] if c == 0 else []
-                ax.set_yticks(positions, labels)
-        for i in range(len(panels), nrows * ncols):
-            r, c = divmod(i, ncols)
-            axes[2 * r, c].set_visible(False)
-            axes[2 * r + 1, c].set_visible(False)
-        handles = [Line2D([], [], color=colour, marker="o", linewidth=1.3, label=family)
-                   for family, colour in families_present(prior_order).items()]
-        handles += [
-            Line2D([], [], color="#444444", marker="o", linestyle="none", label="P(superior)"),
-            Line2D([], [], color="#444444", marker="s", markerfacecolor="white",
-                   linestyle="none", label="P(> MCID)"),
-            Line2D([], [], color="#009e73", linestyle=":", label="MCID"),
-        ]
-        if any("prior_median" in p.columns and p["prior_median"].notna().any()
-               for p in panels):
-            handles.append(Line2D([], [], color="#888888", marker="D", markerfacecolor="white",
-                                  linestyle="none", label="prior → posterior"))
-        fig.legend(handles=handles, loc="outside lower center",
-                   ncols=min(len(handles), 5))
+            if i >= len(panels):
+                top.set_visible(False)
+                bottom.set_visible(False)
+                continue
+            _headline_column(top, bottom, panels[i], experimental=experimental,
+                             control=control, prior_labels=c == 0)
+        handles = _headline_handles(prior_order, panels)
+        fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 5))
     return fig
+
+
+def _headline_column(top: Axes, bottom: Axes, rows: pd.DataFrame, *, experimental: str,
+                     control: str, prior_labels: bool) -> None:
+    """Draw one headline estimand: its effect above, its probabilities below."""
+    _headline_forest(top, rows, experimental=experimental, control=control)
+    _headline_probabilities(bottom, rows)
+    label = rows["label"].iloc[0] if "label" in rows.columns else ""
+    key = f"{rows['endpoint'].iloc[0]}: {rows['estimand'].iloc[0]}"
+    title = wrap(str(label) if label else key, 34).split("\n")
+    if len(title) > 3:  # the rest of a long label is in the table
+        title = [*title[:2], title[2].rstrip(",;") + " ..."]
+    top.set_title("\n".join(title), loc="left")
+    positions = np.arange(len(rows))[::-1]
+    for ax in (top, bottom):
+        ax.set_yticks(positions, [str(p) for p in rows.index] if prior_labels else [])
+
+
+def _headline_handles(priors: list[str], panels: list[pd.DataFrame]) -> list[Line2D]:
+    """Legend entries: the prior families, the two probabilities, the MCID, the arrows."""
+    handles = [Line2D([], [], color=colour, marker="o", linewidth=1.3, label=family)
+               for family, colour in families_present(priors).items()]
+    handles += [
+        Line2D([], [], color="#444444", marker="o", linestyle="none", label="P(superior)"),
+        Line2D([], [], color="#444444", marker="s", markerfacecolor="white",
+               linestyle="none", label="P(> MCID)"),
+        Line2D([], [], color="#009e73", linestyle=":", label="MCID"),
+    ]
+    if any("prior_median" in p.columns and p["prior_median"].notna().any() for p in panels):
+        handles.append(Line2D([], [], color="#888888", marker="D", markerfacecolor="white",
+                              linestyle="none", label="prior → posterior"))
+    return handles

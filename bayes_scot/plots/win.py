@@ -65,29 +65,9 @@ def plot_win_statistics(
     arms (the Mann-Whitney form), so it need not equal the total bar; it is drawn for
     comparison, not as a check.
     """
-    try:
-        levels = tuple(str(level) for level in statistics.levels)
-        wins = np.asarray(statistics.wins, dtype=float)
-        losses = np.asarray(statistics.losses, dtype=float)
-        n_pairs = int(statistics.n_experimental) * int(statistics.n_control)
-    except AttributeError as err:
-        raise TypeError("statistics must have levels, wins, losses, n_experimental and "
-                        f"n_control (a WinStatistics), not {type(statistics).__name__}"
-                        ) from err
-    if wins.shape != losses.shape or wins.shape[-1:] != (len(levels),) or wins.ndim > 2:
-        raise ValueError(f"wins {wins.shape} and losses {losses.shape} must have shape "
-                         f"(level,) or (draw, level) with {len(levels)} levels")
-    if n_pairs < 1 or (wins < 0).any() or (losses < 0).any() or (
-            (wins.sum(axis=-1) + losses.sum(axis=-1)) > n_pairs).any():
-        raise ValueError("win and loss counts must be non-negative and at most the number "
-                         f"of pairs ({n_pairs})")
+    levels, wins, losses, n_pairs = _counts(statistics)
     experimental, control = arms
-    if published is not None:
-        unknown = set(published) - set(arms)
-        if unknown:
-            raise ValueError(f"published names unknown arm(s) {', '.join(sorted(unknown))}")
-        if any(not 0.0 <= float(v) <= 100.0 for v in published.values()):
-            raise ValueError("published percentages must lie in [0, 100]")
+    _check_published(published, arms)
     share_w = np.atleast_2d(wins) / n_pairs
     share_l = np.atleast_2d(losses) / n_pairs
     share_w = np.column_stack([share_w, share_w.sum(axis=1)])
@@ -132,3 +112,35 @@ def plot_win_statistics(
         if title:
             ax.set_title(title, loc="left")
     return fig
+
+
+def _counts(statistics: Any) -> tuple[tuple[str, ...], np.ndarray, np.ndarray, int]:
+    """Return the levels, win and loss counts and number of pairs, checked."""
+    try:
+        levels = tuple(str(level) for level in statistics.levels)
+        wins = np.asarray(statistics.wins, dtype=float)
+        losses = np.asarray(statistics.losses, dtype=float)
+        n_pairs = int(statistics.n_experimental) * int(statistics.n_control)
+    except AttributeError as err:
+        raise TypeError("statistics must have levels, wins, losses, n_experimental and "
+                        f"n_control (a WinStatistics), not {type(statistics).__name__}"
+                        ) from err
+    if wins.shape != losses.shape or wins.shape[-1:] != (len(levels),) or wins.ndim > 2:
+        raise ValueError(f"wins {wins.shape} and losses {losses.shape} must have shape "
+                         f"(level,) or (draw, level) with {len(levels)} levels")
+    if n_pairs < 1 or (wins < 0).any() or (losses < 0).any() or (
+            (wins.sum(axis=-1) + losses.sum(axis=-1)) > n_pairs).any():
+        raise ValueError("win and loss counts must be non-negative and at most the number "
+                         f"of pairs ({n_pairs})")
+    return levels, wins, losses, n_pairs
+
+
+def _check_published(published: Mapping[str, float] | None,
+                     arms: tuple[str, str]) -> None:
+    if published is None:
+        return
+    unknown = set(published) - set(arms)
+    if unknown:
+        raise ValueError(f"published names unknown arm(s) {', '.join(sorted(unknown))}")
+    if any(not 0.0 <= float(v) <= 100.0 for v in published.values()):
+        raise ValueError("published percentages must lie in [0, 100]")
