@@ -28,7 +28,6 @@ def interval_row(ax: Axes, y: float, lower: float, median: float, upper: float, 
             markerfacecolor="white" if flagged else colour, linestyle="none")
 
 
-# -- headline: the answer under every prior ---------------------------------------------
 def display_scale(row: Mapping[str, Any]) -> tuple[float, str, bool]:
     """Return ``(factor, axis label, log axis)`` for an estimand's values in a figure.
 

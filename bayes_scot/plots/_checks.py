@@ -24,7 +24,6 @@ CURVE_COLUMNS = ("arm", "endpoint", "time_months", "median", "lower", "upper")
 PUBLISHED_COLUMNS = ("kind", "endpoint", "arm", "time_months", "statistic", "value")
 
 
-# -- shared validation ------------------------------------------------------------------------
 def check_frame(
     frame: Any, required: Sequence[str], what: str, *, numeric: Sequence[str] = ()
 ) -> pd.DataFrame:

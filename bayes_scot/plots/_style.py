@@ -87,7 +87,6 @@ BAND_ALPHA = 0.22
 INTERVAL_TEXT = f"{CREDIBLE_LEVEL:.0%} credible interval"
 
 
-# -- public helpers --------------------------------------------------------------------
 def arm_colour(arm: str, *, arms: Sequence[str] = ()) -> str:
     """Return the colour an arm is drawn in.
 

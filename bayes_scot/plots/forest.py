@@ -17,7 +17,6 @@ from bayes_scot.plots._style import INTERVAL_TEXT, families_present, prior_colou
 __all__ = ["plot_superiority"]
 
 
-# -- superiority forest plot -----------------------------------------------------------
 def plot_superiority(
     table: pd.DataFrame,
     *,

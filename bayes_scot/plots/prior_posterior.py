@@ -18,7 +18,6 @@ from bayes_scot.plots._style import BAND_ALPHA, INTERVAL_TEXT, styled
 __all__ = ["plot_prior_posterior"]
 
 
-# -- prior and posterior densities ------------------------------------------------------------
 def plot_prior_posterior(
     prior: Any,
     posterior: Any,

@@ -14,7 +14,6 @@ from bayes_scot.plots._style import PROBABILITY_CMAP, styled, wrap
 __all__ = ["plot_prior_sensitivity"]
 
 
-# -- prior sensitivity heat map ----------------------------------------------------------
 def plot_prior_sensitivity(
     table: pd.DataFrame,
     *,

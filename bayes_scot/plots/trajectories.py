@@ -27,7 +27,6 @@ from bayes_scot.plots._style import styled, wrap
 __all__ = ["SCORE_RANGES", "plot_trajectories"]
 
 
-# -- longitudinal trajectories -------------------------------------------------------------
 def plot_trajectories(
     trajectories: pd.DataFrame,
     *,

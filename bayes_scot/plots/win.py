@@ -16,7 +16,6 @@ from bayes_scot.plots._style import ARM_LABELS, INTERVAL_TEXT, arm_colour, style
 __all__ = ["plot_win_statistics"]
 
 
-# -- win statistics -------------------------------------------------------------------------
 def plot_win_statistics(
     statistics: Any,
     *,
