@@ -5,7 +5,7 @@ one made), in a temporary folder holding the files the pages name: ``my_analysis
 and ``my-plan.toml`` (copies of the shipped ``scot_itt`` plan), ``my-scot.toml`` (a copy
 of the shipped SCOT trial file), ``curve.csv`` and ``risk.csv`` (the Kaplan-Meier curve of
 GBSG2's hormone-therapy arm and its yearly risk table, as the reconstruction page
-describes), and ``scot-report/`` (a report of the shared fit).
+describes), and ``scot-report/`` (a report of the shared fit, for the pages that read one).
 
 A block that cannot run says so in the page, on the line before its fence, with a
 reason: ``<!-- docs-test: skip: needs a Dask cluster at its address -->``. A block that
@@ -122,7 +122,7 @@ def _digitised_gbsg2(folder: Path) -> None:
         f"{t:g},{n:d}\n" for t, n in zip(risk_times, n_risk, strict=True)))
 
 
-def _shared_fit(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch,
+def _shared_fit(page: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch,
                 folder: Path) -> None:
     """Make ``bs.reanalyse`` check its arguments, then return the shared fit."""
     import bayes_scot
@@ -136,7 +136,8 @@ def _shared_fit(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch,
         return fit
 
     monkeypatch.setattr(bayes_scot, "reanalyse", reanalyse)
-    fit.write_report(folder / "scot-report")
+    if any("scot-report/" in b.source for b in PAGES[page]):
+        fit.write_report(folder / "scot-report")
 
 
 @pytest.mark.parametrize("page", list(_params()))
@@ -144,7 +145,7 @@ def test_page_examples_run(page: str, reader_folder: Path, request: pytest.Fixtu
                            monkeypatch: pytest.MonkeyPatch) -> None:
     blocks = PAGES[page]
     if any(b.slow and b.skip is None for b in blocks):
-        _shared_fit(request, monkeypatch, reader_folder)
+        _shared_fit(page, request, monkeypatch, reader_folder)
     namespace: dict[str, Any] = {"__name__": "__docs__"}
     ran = 0
     for block in blocks:
