@@ -288,6 +288,7 @@ class _Runner:
         self, family: FamilySpec, trials: Mapping[str, Trial], settings: Any
     ) -> tuple[Any, list[PriorFit], float]:
         from bayes_scot.fitting import compile_model
+        from bayes_scot.fitting.arviz_groups import add_arviz_groups
 
         spec = self.spec
         started = time.perf_counter()
@@ -327,6 +328,8 @@ class _Runner:
             prior_estimands = chosen(prior_draws(builder, idata, seed=spec.seed))
             terms = tuple(LikelihoodTerm(**t) for t in likelihood_terms(builder, idata))
             reproduce = builder.reproduce(idata) if reference else None
+            if reference:  # the fit with the log-likelihood: ArviZ's checks run on it
+                add_arviz_groups(compiled, idata, seed=spec.seed)
             seconds = (batch_share or 0.0) + time.perf_counter() - t0
             t0 = time.perf_counter()
             fits.append(PriorFit(
