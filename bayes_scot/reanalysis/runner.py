@@ -135,6 +135,19 @@ def build_family(spec: AnalysisSpec, family: str) -> tuple[Any, SamplerSettings]
 
 
 
+def structure_settings(settings: SamplerSettings) -> SamplerSettings:
+    """Sampler settings of a refit under another effect structure.
+
+    One fit does not wait for a batch's longest trajectory, so a deeper tree (one more
+    doubling) and a higher target acceptance (0.99) cost little; the unpooled
+    ``"independent"`` structure needs them to be free of divergent transitions on SCOT.
+    """
+    return dataclasses.replace(
+        settings, target_accept=max(settings.target_accept, 0.99),
+        max_treedepth=settings.max_treedepth + 1,
+    )
+
+
 def _diagnose(idata: Any, builder: Any) -> Any:
     """Diagnostics of a fit's free parameters (every estimand is checked on its own draws)."""
     from bayes_scot.fitting import diagnose
@@ -217,8 +230,8 @@ class _Runner:
                                      key=other.structure_key)
             priors = family.prior_sets(tuple(other.effect_parameters), spec.priors,
                                        defaults=other.prior_grid())[spec.reference_prior]
-            idata = compiled.sample(other.prior_data(priors), settings=settings["survival"],
-                                    seed=spec.seed)
+            idata = compiled.sample(other.prior_data(priors), seed=spec.seed,
+                                    settings=structure_settings(settings["survival"]))
             diagnostics = _diagnose(idata, other)
             out.append(StructureFit(
                 structure,
