@@ -20,6 +20,7 @@ when no ``var_name`` is given, and ``observed_data`` with matching
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -82,7 +83,13 @@ def add_arviz_groups(compiled: Any, idata: Any, *, seed: int) -> None:
     predict = getattr(compiled, "posterior_predictive", None)
     if predict is None or (model is not None and not getattr(model, "observed_RVs", ())):
         return  # no replicates to draw, or only likelihood terms: nothing to replicate
-    predictive = predict(idata, seed=seed)
+    with warnings.catch_warnings():
+        # The replicates redraw observed variables only, each given a posterior draw that
+        # already reflects every likelihood term (pm.Potential): PyMC's notice that
+        # potentials do not act on forward draws does not apply.
+        warnings.filterwarnings("ignore", message="The effect of Potentials",
+                                category=UserWarning)
+        predictive = predict(idata, seed=seed)
     for name in ("observed_data", "posterior_predictive"):
         if not _compat.has_group(idata, name) and _compat.has_group(predictive, name):
             _compat.add_group(idata, name, _compat.get_group(predictive, name))
