@@ -220,22 +220,10 @@ def _override_priors(spec: AnalysisSpec, value: Any, where: str) -> AnalysisSpec
 
 
 def apply_overrides(spec: AnalysisSpec, overrides: Mapping[str, Any]) -> AnalysisSpec:
-    """Return ``spec`` with some settings replaced (:meth:`AnalysisSpec.with_overrides`).
+    """Return ``spec`` with some settings replaced.
 
-    Parameters
-    ----------
-    spec : AnalysisSpec
-    overrides : mapping
-        The keyword arguments of :meth:`~bayes_scot.spec.AnalysisSpec.with_overrides`.
-
-    Returns
-    -------
-    AnalysisSpec
-
-    Raises
-    ------
-    SpecError
-        For an unknown override or a bad value, naming it.
+    The implementation of :meth:`~bayes_scot.spec.AnalysisSpec.with_overrides`, whose
+    documentation lists the overrides (the keys of ``overrides``) and the errors.
     """
     where = f"{spec.path or spec.name} (override)"
     sampler_keys = {"draws", "tune", "chains", "target_accept", "backend", "max_treedepth"}
