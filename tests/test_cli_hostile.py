@@ -43,6 +43,7 @@ def no_model_is_built(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("a model was built for a hostile input")
 
+    monkeypatch.setattr(reanalysis._Runner, "build", refuse)
     monkeypatch.setattr(reanalysis._Runner, "run_family", refuse)
 
 

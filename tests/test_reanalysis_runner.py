@@ -146,7 +146,7 @@ def test_progress_lines_and_silence(stand_in: None, spec_file: Path,
                                     capsys: pytest.CaptureFixture[str]) -> None:
     lines: list[str] = []
     reanalyse(spec_file, progress=lines.append, priors=["reference"])
-    assert lines[0].startswith("bayes-scot: survival: model built and compiled")
+    assert lines[0].startswith("bayes-scot: survival: model compiled")
     assert lines[1].startswith("bayes-scot: survival [1/1] reference:")
     assert lines[-1].startswith("bayes-scot: stand_in: 1 fits")
     reanalyse(spec_file, progress=False, priors=["reference"])

@@ -179,11 +179,17 @@ class _Runner:
         timings: dict[str, float] = {}
         # Every family's settings are checked before the first model is built.
         settings_by_family = {f.family: self.sampler_settings(f) for f in spec.families}
+        # Every family's model is built before the first compilation, so that a problem
+        # with the evidence of any family is reported before minutes of sampling.
+        build_seconds: dict[str, float] = {}
+        for family in spec.families:
+            t0 = time.perf_counter()
+            builders[family.family] = self.build(family, trials)
+            build_seconds[family.family] = time.perf_counter() - t0
         for family in spec.families:
             settings = settings_by_family[family.family]
-            builder, fam_fits, seconds = self.run_family(family, trials, settings)
-            builders[family.family] = builder
-            timings[family.family] = seconds
+            fam_fits, seconds = self.run_family(family, builders[family.family], settings)
+            timings[family.family] = seconds + build_seconds[family.family]
             fits.extend(fam_fits)
         structures = self.structure_fits(builders.get("survival"), fits, settings_by_family)
         model_based = self.model_based_grcs(builders, fits, trials)
@@ -298,19 +304,18 @@ class _Runner:
             raise
 
     def run_family(
-        self, family: FamilySpec, trials: Mapping[str, Trial], settings: Any
-    ) -> tuple[Any, list[PriorFit], float]:
+        self, family: FamilySpec, builder: Any, settings: Any
+    ) -> tuple[list[PriorFit], float]:
         from bayes_scot.fitting import compile_model
         from bayes_scot.fitting.arviz_groups import add_arviz_groups
 
         spec = self.spec
         started = time.perf_counter()
-        builder = self.build(family, trials)
         # A family with an exact posterior (the composite's direct route) needs no MCMC.
         compiled = builder.exact_sampler() if isinstance(builder, ExactPosterior) else (
             compile_model(builder.model, backend=settings.backend, key=builder.structure_key)
         )
-        self.say(f"bayes-scot: {family.family}: model built and compiled in "
+        self.say(f"bayes-scot: {family.family}: model compiled in "
                  f"{time.perf_counter() - started:.1f} s")
         prior_sets = family.prior_sets(
             tuple(builder.effect_parameters), spec.priors, defaults=builder.prior_grid()
@@ -357,7 +362,7 @@ class _Runner:
                 f"R-hat {diagnostics.rhat_max:.3f}, ESS {diagnostics.ess_bulk_min:.0f}, "
                 f"{diagnostics.divergences} divergences: {verdict}"
             )
-        return builder, fits, time.perf_counter() - started
+        return fits, time.perf_counter() - started
 
     def build(self, family: FamilySpec, trials: Mapping[str, Trial]) -> ModelBuilder:
         """Build one family's model on its trials and external evidence."""
