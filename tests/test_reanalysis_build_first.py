@@ -27,3 +27,25 @@ def test_an_evidence_error_in_a_later_family_comes_before_any_fit(monkeypatch):
     with pytest.raises(EvidenceError, match="simulated problem"):
         reanalyse(progress=False)
     assert built == ["survival", "longitudinal", "composite"]
+
+
+@pytest.mark.slow  # builds the three SCOT models and their prior samplers (no MCMC)
+def test_a_joint_estimand_no_model_reports_is_refused_before_any_fit(monkeypatch, tmp_path):
+    from pathlib import Path
+
+    from bayes_scot.errors import SpecError
+
+    shipped = Path(runner.__file__).parents[1] / "specs" / "scot_itt.toml"
+    text = shipped.read_text(encoding="utf-8")
+    assert '"efs:survival_difference_54"' in text
+    # Matches the survival family's filter (survival_difference_*) but no model time.
+    spec = tmp_path / "joint.toml"
+    spec.write_text(text.replace('"efs:survival_difference_54"',
+                                 '"efs:survival_difference_99"'), encoding="utf-8")
+
+    def fit(*args, **kwargs):
+        raise AssertionError("a family was fitted before the joint estimands were checked")
+
+    monkeypatch.setattr(runner._Runner, "run_family", fit)
+    with pytest.raises(SpecError, match=r"survival_difference_99.*not an estimand the models"):
+        reanalyse(spec, progress=False)

@@ -30,7 +30,7 @@ from bayes_scot.fitting.deterministics import DeterministicsFunction
 if TYPE_CHECKING:  # pragma: no cover
     import pymc as pm
 
-__all__ = ["PriorSampler", "add_prior_group", "prior_draws", "prior_group"]
+__all__ = ["PriorSampler", "add_prior_group", "estimand_names", "prior_draws", "prior_group"]
 
 _SAMPLERS: weakref.WeakKeyDictionary[Any, PriorSampler] = weakref.WeakKeyDictionary()
 
@@ -184,6 +184,44 @@ def add_prior_group(sampler: PriorSampler, idata: Any, *, seed: int) -> Any:
     return _compat.inference_data(posterior=draws)
 
 
+def _sampler(model: Any) -> PriorSampler:
+    """Return the model's forward sampler, made on first use and kept while it lives."""
+    sampler = _SAMPLERS.get(model)
+    if sampler is None:
+        sampler = _SAMPLERS[model] = PriorSampler(model)
+    return sampler
+
+
+def estimand_names(builder: Any, data: Mapping[str, Any]) -> set[tuple[str, str]] | None:
+    """Return the ``(endpoint, estimand)`` pairs a builder reports, before any fit.
+
+    Two forward draws of the prior (with the prior hyperparameters ``data``) go through
+    the builder's own ``estimands()``; the sampler is the one :func:`prior_draws` reuses.
+
+    Parameters
+    ----------
+    builder : object
+        A model builder with ``model`` and ``estimands(idata)``.
+    data : mapping of str to array_like
+        Values of the model's prior data containers (``builder.prior_data(prior)``).
+
+    Returns
+    -------
+    set of (str, str) or None
+        ``None`` when the builder has no PyMC model to draw from.
+    """
+    import pymc as pm
+
+    model = getattr(builder, "model", None)
+    if not isinstance(model, pm.Model):
+        return None
+    draws = _sampler(model).sample(data, chains=1, draws=2, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # see PriorSampler.sample
+        estimands = builder.estimands(_compat.inference_data(posterior=draws))
+    return {(e.endpoint, e.estimand) for e in estimands}
+
+
 def prior_draws(builder: Any, idata: Any, *, seed: int) -> list[Any]:
     """Prior draws of every estimand of one fit, by the builder's own ``estimands()``.
 
@@ -211,10 +249,7 @@ def prior_draws(builder: Any, idata: Any, *, seed: int) -> list[Any]:
         idata, "posterior"
     ):
         return []
-    sampler = _SAMPLERS.get(model)
-    if sampler is None:
-        sampler = _SAMPLERS[model] = PriorSampler(model)
-    prior = add_prior_group(sampler, idata, seed=seed)
+    prior = add_prior_group(_sampler(model), idata, seed=seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # see PriorSampler.sample
         return list(builder.estimands(prior))

@@ -186,6 +186,7 @@ class _Runner:
             t0 = time.perf_counter()
             builders[family.family] = self.build(family, trials)
             build_seconds[family.family] = time.perf_counter() - t0
+        self.check_joint_names(builders)
         for family in spec.families:
             settings = settings_by_family[family.family]
             fam_fits, seconds = self.run_family(family, builders[family.family], settings)
@@ -252,6 +253,33 @@ class _Runner:
                      f"R-hat {diagnostics.rhat_max:.3f}, ESS {diagnostics.ess_bulk_min:.0f}, "
                      f"{diagnostics.divergences} divergences")
         return out
+
+    def check_joint_names(self, builders: Mapping[str, Any]) -> None:
+        """Check every ``[joint]`` estimand against what the built models report.
+
+        Before any fit: each family's estimand names come from two forward draws of its
+        prior (:func:`bayes_scot.fitting.prior.estimand_names`). A family without a model
+        to draw from leaves its keys to :meth:`check_joint` after the fits.
+        """
+        from bayes_scot.fitting.prior import estimand_names
+
+        known: set[str] = set()
+        for family in self.spec.families:
+            builder = builders[family.family]
+            sets = family.prior_sets(tuple(builder.effect_parameters), self.spec.priors,
+                                     defaults=builder.prior_grid())
+            priors = sets.get(self.spec.reference_prior) or next(iter(sets.values()))
+            names = estimand_names(builder, builder.prior_data(priors))
+            if names is None:
+                return
+            known |= {f"{e}:{k}" for e, k in names if family.selects(e, k)}
+        for i, key in enumerate(self.spec.joint.estimands):
+            if key not in known:
+                raise SpecError(
+                    f"{key!r} is not an estimand the models report; known: "
+                    + ", ".join(sorted(known)),
+                    file=self.spec.path or self.spec.name, field=f"joint.estimands[{i}]",
+                )
 
     def check_joint(self, fits: Sequence[PriorFit]) -> None:
         """Check that every ``[joint]`` estimand was reported under every prior."""
