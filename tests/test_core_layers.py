@@ -239,12 +239,9 @@ def test_lower_layers_do_not_import_pymc(module: str) -> None:
 
 
 #: Cycles through function-level imports, left to the restructuring of issue #17 (a spec
-#: method delegating to the overrides that build specs; the one-endpoint model reading the
-#: survival options, the survival model choosing the one-endpoint model). No other cycle
-#: may appear.
+#: method delegating to the overrides that build specs). No other cycle may appear.
 KNOWN_CYCLES = {
     frozenset({"bayes_scot.spec.records", "bayes_scot.spec.overrides"}),
-    frozenset({"bayes_scot.builders.survival", "bayes_scot.builders.piecewise_exponential"}),
 }
 
 

@@ -324,7 +324,7 @@ def test_transition_table_is_the_product_of_interval_matrices(equal_rates):
     the (1 - exp(-x)) / x form exists for. Tolerance 1e-12: both are exact formulas in
     double precision.
     """
-    from bayes_scot.builders.survival import _pt_transition_table
+    from bayes_scot.builders.survival.graph import _pt_transition_table
     from bayes_scot.stats.illness_death import transition_matrix
 
     edges = np.array([0.0, 3.0, 12.0, 24.0, 54.0])

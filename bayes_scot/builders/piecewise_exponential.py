@@ -188,7 +188,7 @@ class PiecewiseExponentialModel:
 
     def __init__(self, trial: Trial, *, options: Any = None, endpoint: str | None = None
                  ) -> None:
-        from bayes_scot.builders.survival import SurvivalOptions
+        from bayes_scot.builders.survival.options import SurvivalOptions
 
         self.options = options or SurvivalOptions()
         if self.options.effect_structure == "independent":
@@ -482,7 +482,7 @@ class PiecewiseExponentialModel:
 
     # -- the model -------------------------------------------------------------------------
     def _build(self) -> pm.Model:
-        from bayes_scot.builders.survival import hazard_ratio_prior_grid
+        from bayes_scot.builders.survival.options import hazard_ratio_prior_grid
 
         o = self.options
         n_int = len(self.edges) - 1
@@ -579,14 +579,14 @@ class PiecewiseExponentialModel:
     # -- priors -----------------------------------------------------------------------------
     def prior_grid(self) -> dict[str, EffectPrior]:
         r"""Return the named grid of 13 priors on the endpoint-level log hazard ratio."""
-        from bayes_scot.builders.survival import hazard_ratio_prior_grid
+        from bayes_scot.builders.survival.options import hazard_ratio_prior_grid
 
         return hazard_ratio_prior_grid(self.options)
 
     def prior_data(self, prior: EffectPrior | Mapping[str, EffectPrior]
                    ) -> dict[str, np.ndarray]:
         """Values of the prior's data containers (see ``SurvivalModel.prior_data``)."""
-        from bayes_scot.builders.survival import hazard_ratio_prior_data
+        from bayes_scot.builders.survival.options import hazard_ratio_prior_data
 
         return hazard_ratio_prior_data(prior, self.effect_parameters)
 
@@ -686,7 +686,7 @@ class PiecewiseExponentialModel:
             f"intervals {', '.join(self.interval_labels)} months; the headline hazard ratio "
             "is the event-weighted average over these intervals.",
         ]
-        from bayes_scot.builders.survival import time_unit_notes
+        from bayes_scot.builders.survival.options import time_unit_notes
 
         notes += time_unit_notes(self.trials)
         if any(kind == "landmark" for kind, *_ in self._planned.terms):

@@ -1,0 +1,40 @@
+"""Joint model of event-free and overall survival on arm-level evidence.
+
+The model, its equations and its outputs are described in
+:mod:`bayes_scot.builders.survival.model`; its options and prior grid are in
+:mod:`~bayes_scot.builders.survival.options`, the evidence plan (which entry enters as
+which likelihood term) in :mod:`~bayes_scot.builders.survival.plan`, and the closed-form
+PyTensor kernels in :mod:`~bayes_scot.builders.survival.graph`.
+"""
+
+from __future__ import annotations
+
+from bayes_scot.builders.survival.model import (
+    SurvivalModel,
+    borrowing_table,
+    survival_model,
+)
+from bayes_scot.builders.survival.options import (
+    BASELINE_HAZARDS,
+    DEFAULT_BOUNDARIES,
+    PACKAGE_DEFAULT,
+    SurvivalOptions,
+    follow_up,
+    hazard_ratio_prior_data,
+    hazard_ratio_prior_grid,
+    time_unit_notes,
+)
+
+__all__ = [
+    "BASELINE_HAZARDS",
+    "DEFAULT_BOUNDARIES",
+    "PACKAGE_DEFAULT",
+    "SurvivalModel",
+    "SurvivalOptions",
+    "borrowing_table",
+    "follow_up",
+    "hazard_ratio_prior_data",
+    "hazard_ratio_prior_grid",
+    "survival_model",
+    "time_unit_notes",
+]
