@@ -1,8 +1,9 @@
 """Every prior of a reanalysis, and what it implies on the estimands the report shows.
 
 A named prior is stated on a model parameter ("5% probability that the hazard ratio is
-below 0.8" on the common log hazard ratio), but the report shows estimands that are
-functions of many parameters. :func:`priors_table` puts each prior's statement beside its
+below 0.8" on the survival model's EFS average log hazard ratio, which it reports as
+``efs:hazard_ratio_common``), and the report also shows estimands that are functions of
+many parameters. :func:`priors_table` puts each prior's statement beside its
 implied prior P(superior) and P(superior by the MCID) on each headline estimand, from the
 prior draws of the same model (:attr:`~bayes_scot.results.PriorFit.prior_estimands`), so
 a reader sees whether the statement holds on what is reported.
