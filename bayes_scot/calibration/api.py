@@ -33,7 +33,7 @@ import math
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,18 +42,30 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from bayes_scot.calibration.conjugate import normal_normal_oc
+from bayes_scot.calibration.design import Design, check_design, se_at_design
 from bayes_scot.calibration.distributed import run_study
 from bayes_scot.calibration.figures import plot_ecdf_difference, plot_operating_characteristics
 from bayes_scot.calibration.report import write_study_report
 from bayes_scot.calibration.sbc import DEFAULT_ALPHA, RankUniformity, uniformity, uniformity_table
 from bayes_scot.calibration.store import ChunkStore
-from bayes_scot.calibration.study import StudyPlan
+from bayes_scot.calibration.study import StudyPlan, build_design, prior_sets
 from bayes_scot.errors import SpecError
 
 __all__ = ["Calibration", "OperatingCharacteristics", "calibrate", "operating_characteristics"]
 
 DEFAULT_EFFECTS: tuple[float, ...] = (1.0, 0.8, 0.6, 0.5)
 """True hazard ratios of the default operating-characteristics scenarios."""
+
+DEFAULT_FAMILY_EFFECTS: dict[str, tuple[float, ...]] = {
+    "longitudinal": (0.0, 0.25, 0.5, 0.8),
+    "composite": (0.0, 0.1, 0.2, 0.3),
+}
+"""True effects of the other families: standardised effects (endpoint SDs; 0.25, 0.5
+and 0.8 are Cohen's small-to-large range) and net benefits."""
+
+DEFAULT_WIN_ODDS: tuple[float, ...] = (1.0, 1.25, 1.5, 2.0)
+"""True win odds of the composite family on the log-win-odds scale."""
 
 DEFAULT_OC_PRIORS: tuple[str, ...] = ("reference", "skeptical_moderate", "optimistic_moderate")
 """Priors the default operating characteristics are computed under."""
@@ -301,22 +313,33 @@ class OperatingCharacteristics:
     ----------
     plan : StudyPlan
     rows : pandas.DataFrame
-        One row per (simulated trial, prior).
+        One row per (simulated trial, prior); empty for a closed form.
+    exact : pandas.DataFrame or None
+        The table, where it is a closed form (the composite family's direct route).
     """
 
     plan: StudyPlan
     rows: pd.DataFrame
+    exact: pd.DataFrame | None = None
+
+    @property
+    def effect_column(self) -> str:
+        """Name of the true effect's column (``hazard_ratio``, ``net_benefit``...)."""
+        return str(self.plan.extra.get("effect_column", "hazard_ratio"))
 
     def table(self) -> pd.DataFrame:
-        """Per prior and true hazard ratio: P(declare superior), expected P(superior)...
+        """Per prior and true effect: P(declare superior), expected P(superior)...
 
         Returns
         -------
         pandas.DataFrame
-            ``prior, hazard_ratio, trials, p_declare_superior, expected_p_superior,
-            p_declare_mcid, expected_p_mcid, failed_gate``; at hazard ratio 1 the
-            ``p_declare_superior`` column is the type I error.
+            ``prior``, the true effect (:attr:`effect_column`), ``p_declare_superior``,
+            ``expected_p_superior``, and with an MCID ``p_declare_mcid`` and
+            ``expected_p_mcid``; simulated studies add ``trials`` and ``failed_gate``.
+            At no effect ``p_declare_superior`` is the type I error, elsewhere the power.
         """
+        if self.exact is not None:
+            return self.exact.copy()
         q = self.plan.threshold
         r = self.rows
         out = r.groupby(["prior", "effect"], sort=False).agg(
@@ -327,36 +350,86 @@ class OperatingCharacteristics:
                 "expected_p_mcid": ("p_mcid", "mean")} if "p_mcid" in r else {}),
             failed_gate=("passed", lambda x: int((~x.astype(bool)).sum())),
         ).reset_index()
-        return out.rename(columns={"effect": "hazard_ratio"})
+        return out.rename(columns={"effect": self.effect_column})
 
     def figure(self) -> Figure:
-        """Power curves: P(declare superior) against the true hazard ratio, per prior."""
-        return plot_operating_characteristics(self.table(), x="hazard_ratio")
+        """Power curves: P(declare superior) against the true effect, per prior."""
+        return plot_operating_characteristics(self.table(), x=self.effect_column)
 
     def write_report(self, out: str | os.PathLike[str]) -> Path:
         """Write ``index.html``, ``report.md``, ``summary.json`` and ``figures/``."""
         p = self.plan
-        gate = _gate(self.rows)
-        s = p.settings
+        design = p.design.describe()
+        where = "the trial's design" if not design else "the design " + ", ".join(
+            f"{k.replace('_', ' ')} {v}" for k, v in design.items())
         paragraphs = [
             f"Operating characteristics of the decision rule 'P(superior) > {p.threshold}' "
-            f"for the {p.family} model of {Path(p.spec).name}, at the trial's design "
-            f"(its arm sizes and landmarks), with {p.simulations} simulated trials per "
-            f"true hazard ratio ({', '.join(f'{e:g}' for e in p.effects)}), each fitted "
-            f"under every prior ({', '.join(p.priors)}). All data in this report are "
-            "simulated.",
-            f"BlackJAX, {s['chains']} chains of {s['tune']} tuning and {s['draws']} draws; "
-            f"seed {p.seed}. {gate['failed_gate']} of {gate['fits']} fits failed the "
-            "diagnostics gate; they are counted here, not dropped.",
+            f"for the {p.family} model of {Path(p.spec).name}, at {where}, for the true "
+            f"{self.effect_column.replace('_', ' ')} "
+            f"{', '.join(f'{e:g}' for e in p.effects)}, under every prior "
+            f"({', '.join(p.priors)}).",
         ]
+        summary: dict[str, Any] = {"kind": "operating_characteristics", "plan": p.describe()}
+        if self.exact is not None:
+            paragraphs.append(
+                "Closed form: the model is conjugate (a normal likelihood with known "
+                "standard error under a normal prior), so nothing is simulated or sampled.")
+            summary["method"] = "closed_form"
+        else:
+            gate = _gate(self.rows)
+            s = p.settings
+            paragraphs.append(
+                f"{p.simulations} simulated trials per true effect, each fitted under every "
+                f"prior: BlackJAX, {s['chains']} chains of {s['tune']} tuning and "
+                f"{s['draws']} draws; seed {p.seed}. {gate['failed_gate']} of "
+                f"{gate['fits']} fits failed the diagnostics gate; they are counted here, "
+                "not dropped. All data in this report are simulated.")
+            summary.update(method="simulation", gate=gate, timing=_timing(self.rows))
+        summary["operating_characteristics"] = self.table().to_dict(orient="records")
         return write_study_report(
             out, title=f"Operating characteristics: {p.family} ({Path(p.spec).stem})",
             paragraphs=paragraphs, tables={"Decision rule by prior and effect": self.table()},
-            figures={"power": self.figure()},
-            summary={"kind": "operating_characteristics", "plan": p.describe(),
-                     "gate": gate, "timing": _timing(self.rows),
-                     "operating_characteristics": self.table().to_dict(orient="records")},
+            figures={"power": self.figure()}, summary=summary,
         )
+
+
+def _effects(family: str, effects: Sequence[float] | None, loaded: Any,
+             scale: str) -> tuple[float, ...]:
+    """Return the true effects of the scenarios, checked on the family's scale."""
+    c = loaded.calibration
+    if family == "survival":
+        chosen = effects or c.hazard_ratios or DEFAULT_EFFECTS
+    elif family == "composite" and scale == "log_win_odds":
+        chosen = effects or tuple(math.log(w) for w in DEFAULT_WIN_ODDS)
+    else:
+        chosen = effects or DEFAULT_FAMILY_EFFECTS[family]
+    values = tuple(float(e) for e in chosen)
+    if family == "survival" and any(not (math.isfinite(e) and e > 0) for e in values):
+        raise SpecError("true hazard ratios must be positive numbers", field="effects")
+    if scale == "net_benefit" and any(not -1.0 < e < 1.0 for e in values):
+        raise SpecError("true net benefits must lie between -1 and 1", field="effects")
+    if any(not math.isfinite(e) for e in values):
+        raise SpecError("true effects must be finite numbers", field="effects")
+    return values
+
+
+def _composite_oc(plan: StudyPlan, design: Design) -> pd.DataFrame:
+    """Return the composite direct route's table: the closed form of :func:`normal_normal_oc`."""
+    builder = build_design(plan.spec, "composite", Design())  # the published summary's SE
+    sizes = [builder.trial.n(a, builder.population) for a in builder.arms]
+    se = se_at_design(builder.observation.se, sizes, design)
+    grid = prior_sets(_load(plan.spec)[1], "composite", builder)
+    column = plan.extra["effect_column"]
+    mcid = plan.extra.get("mcid")
+    frames = []
+    for name in plan.priors:
+        values = builder.prior_data(grid[name])
+        frame = normal_normal_oc(
+            float(values[f"{column}_prior_mean"]), float(values[f"{column}_prior_sd"]), se,
+            plan.effects, threshold=plan.threshold, benefit="higher", margin=mcid)
+        frames.append(frame.rename(columns={"true_effect": column}).assign(prior=name))
+    table = pd.concat(frames, ignore_index=True)
+    return table[["prior", *[c for c in table.columns if c != "prior"]]]
 
 
 def operating_characteristics(
@@ -367,7 +440,10 @@ def operating_characteristics(
     priors: Sequence[str] | None = None,
     threshold: float | None = None,
     simulations: int | None = None,
+    n_per_arm: Sequence[int] | None = None,
+    follow_up_months: float | None = None,
     baseline_hazards: Sequence[float] | None = None,
+    mcid: float | None = None,
     chunk_size: int | None = None,
     seed: int | None = None,
     draws: int | None = None,
@@ -378,17 +454,32 @@ def operating_characteristics(
     resume: bool = False,
     progress: bool | Callable[[str], None] = False,
 ) -> OperatingCharacteristics:
-    """Operating characteristics of "P(superior) > threshold" at the trial's design.
+    """Operating characteristics of "P(superior) > threshold" at a design.
+
+    Per family, the effect the rule reads and how its probabilities are computed:
+
+    * ``survival``: the hazard ratio (true value on every transition); trials simulated
+      patient by patient and fitted (BlackJAX batch); MCID the options'
+      ``hazard_ratio_margin``.
+    * ``longitudinal``: the pooled standardised effect at the reference visit (endpoint
+      SDs; without borrowing, the first endpoint's with evidence); trials simulated from
+      the model at that effect, nuisance parameters from their prior, and fitted; MCID
+      the mean standardised MCID of the endpoints in the hierarchy.
+    * ``composite``: the net benefit (or log win odds) of the published summary; the
+      direct route is normal-normal, so the probabilities are closed forms
+      (:func:`~bayes_scot.calibration.normal_normal_oc`), nothing is simulated; MCID
+      from the spec's ``[mcids]`` for the estimand, else ``mcid``.
 
     Parameters
     ----------
     spec : path or str, optional
         Analysis spec; default the SCOT spec.
-    family : str, default "survival"
-        The survival model (the family with a design simulator).
+    family : {"survival", "longitudinal", "composite"}, default "survival"
     effects : sequence of float, optional
-        True hazard ratios, applied to every transition; default the spec's
-        ``[calibration]`` ``hazard_ratios``, else (1.0, 0.8, 0.6, 0.5).
+        True effects on the family's scale. Default: survival the spec's
+        ``[calibration]`` ``hazard_ratios``, else (1.0, 0.8, 0.6, 0.5); longitudinal
+        (0, 0.25, 0.5, 0.8); composite net benefit (0, 0.1, 0.2, 0.3), log win odds the
+        logs of (1, 1.25, 1.5, 2).
     priors : sequence of str, optional
         Named priors of the family's grid; every simulated trial is fitted under each.
         Default the spec's ``[calibration]`` ``priors``, else reference, moderate
@@ -397,30 +488,72 @@ def operating_characteristics(
         Default the spec's ``[calibration]`` value, else 0.95.
     simulations : int, optional
         Simulated trials per true effect; default the spec's, else 100.
+    n_per_arm : sequence of int, optional
+        Participants per arm (experimental first); default the trial's
+        (:mod:`bayes_scot.calibration.design`).
+    follow_up_months : float, optional
+        Survival: time of the last landmark; default the trial's.
     baseline_hazards : sequence of float, optional
-        Control-arm hazards per month of the three transitions (organ failure, death
-        while event-free, death after failure); default the model's baseline hazards.
+        Survival: control-arm hazards per month of the three transitions (organ failure,
+        death while event-free, death after failure); default the model's baseline
+        hazards.
+    mcid : float, optional
+        MCID of the rule on the effect's scale (replaces the family's default).
     chunk_size, seed, draws, tune, out, workers, scheduler, resume, progress
         As :func:`calibrate`; a chunk is ``chunk_size`` trials times every prior.
 
     Returns
     -------
     OperatingCharacteristics
+
+    Raises
+    ------
+    SpecError
+        For a bad request (one line, before any model is built).
     """
     path, loaded = _load(spec)
     c = loaded.calibration
     threshold = threshold or c.threshold or 0.95
     if not 0.0 < threshold < 1.0:
         raise SpecError(f"must be in (0, 1), not {threshold!r}", field="threshold")
-    effects = tuple(float(e) for e in (effects or c.hazard_ratios or DEFAULT_EFFECTS))
-    if any(not (math.isfinite(e) and e > 0) for e in effects):
-        raise SpecError("true hazard ratios must be positive numbers", field="effects")
+    design = check_design(family, n_per_arm, follow_up_months)
+    scale = _effect_scale(loaded, family)
+    effects = _effects(family, effects, loaded, scale)
+    if mcid is not None and not math.isfinite(mcid):
+        raise SpecError(f"must be a finite number, not {mcid!r}", field="mcid")
+    if mcid is None and family == "composite":
+        t = _family_option(loaded, "composite", "time_months", 54.0)
+        override = loaded.mcid_for("grcs", f"{scale}_{t:g}")
+        mcid = None if override is None else override.value
     priors = tuple(priors or c.priors or DEFAULT_OC_PRIORS)
-    extra = {} if baseline_hazards is None else {
-        "baseline_hazards": [float(h) for h in baseline_hazards]}
+    extra: dict[str, Any] = {"effect_column": scale, **design.describe()}
+    if baseline_hazards is not None:
+        extra["baseline_hazards"] = [float(h) for h in baseline_hazards]
+    if mcid is not None:
+        extra["mcid"] = float(mcid)
     plan = _plan(path, loaded, family, "oc", simulations=simulations or c.simulations or 100,
                  chunk_size=chunk_size, seed=seed, draws=draws, tune=tune, priors=priors,
                  effects=effects, threshold=float(threshold), extra=extra)
+    if family == "composite":
+        return OperatingCharacteristics(plan, pd.DataFrame(), _composite_oc(plan, design))
     rows = _run(plan, out, resume=resume, progress=_progress(progress),
                 **_cluster(loaded, workers, scheduler))
     return OperatingCharacteristics(plan, rows)
+
+
+def _family_option(loaded: Any, family: str, name: str, default: Any) -> Any:
+    """Return an option of a family as the spec sets it (``default`` where it does not)."""
+    try:
+        options = loaded.family(family).options
+    except KeyError:
+        return default
+    value = options.get(name) if isinstance(options, Mapping) else getattr(options, name, None)
+    return default if value is None else value
+
+
+def _effect_scale(loaded: Any, family: str) -> str:
+    """Return the column name of the family's true effect."""
+    if family == "composite":
+        return str(_family_option(loaded, "composite", "scale", "net_benefit"))
+    return {"survival": "hazard_ratio", "longitudinal": "standardised_effect"}.get(
+        family, "true_effect")

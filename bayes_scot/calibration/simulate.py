@@ -26,6 +26,7 @@ estimand times the model's curves hold.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -203,6 +204,110 @@ class ObservedSimulator(Simulator):
         return truth, datasets
 
 
+def _element(a: Mapping[str, np.ndarray], *, name: str, i: int) -> np.ndarray:
+    """Return element ``i`` of the last axis of variable ``name`` (one endpoint's value)."""
+    return np.asarray(a[name])[..., i]
+
+
+class LongitudinalSimulator(ObservedSimulator):
+    """The longitudinal model: its standardised effects ranked, and trials at a true effect.
+
+    The decision rule reads the pooled standardised effect at the reference visit when
+    the endpoints borrow from each other, else the standardised effect of the first
+    endpoint with evidence of its own. Its MCID is the mean standardised MCID
+    (``|MCID| / SD``) of the endpoints in the hierarchy that have one.
+    """
+
+    def _in_hierarchy(self) -> tuple[str, ...]:
+        b = self.builder
+        pooled = tuple(b.pooled_endpoints)
+        return pooled or tuple(e for e in b.options.endpoints
+                               if b.attribution[e] != "prior only")
+
+    def _mcid(self) -> float | None:
+        b = self.builder
+        values = [abs(b.mcids[e]) / b.scales[e] for e in self._in_hierarchy()
+                  if b.mcids.get(e) is not None]
+        return float(np.mean(values)) if values else None
+
+    def _effect(self) -> dict[str, Any]:
+        if "pooled_effect" in {rv.name for rv in self.builder.model.free_RVs}:
+            return {"variable": "pooled_effect", "benefit": "higher", "mcid": self._mcid()}
+        return {}
+
+    def _derived(self) -> tuple[Quantity, ...]:
+        # The standardised effect at the reference visit of every endpoint with evidence.
+        endpoints = list(self.builder.options.endpoints)
+        names = {rv.name for rv in self.builder.model.free_RVs}
+        headline = not self._effect()
+        out = []
+        for e in self._in_hierarchy():
+            i = endpoints.index(e)
+
+            element = functools.partial(_element, name="standardised_effect", i=i)
+            first = headline and not out
+            out.append(Quantity(f"standardised_effect_{e}", ("standardised_effect",), element,
+                                benefit="higher" if first else None,
+                                mcid=self._mcid() if first else None))
+            if "control_slope" in names:
+                out.append(Quantity(f"control_slope_{e}", ("control_slope",),
+                                    functools.partial(_element, name="control_slope", i=i)))
+        return tuple(out)
+
+    def datasets_at_effect(
+        self, effect: float, n: int, rng: np.random.Generator,
+        design: Mapping[str, Any] | None = None,
+    ) -> list[dict[str, np.ndarray]]:
+        """Trials simulated with a true standardised effect on every endpoint.
+
+        The effect is ``effect`` endpoint SDs at every follow-up visit (``step`` and
+        ``random_walk`` endpoints) or growing linearly to it at the reference visit
+        (``linear``). Every other parameter on its own scale (control trajectories,
+        baselines) is at its prior mean, as the survival family's baseline hazards are;
+        parameters on a transformed scale (a correlation, a pooling SD) are drawn from
+        their prior. The trial's summaries are drawn from the likelihood at those values.
+        External evidence keeps its published values and weight: it is prior
+        information of the analysis.
+
+        Parameters
+        ----------
+        effect : float
+        n : int
+        rng : numpy.random.Generator
+        design : mapping, optional
+            Unused (the design is the built model's).
+
+        Returns
+        -------
+        list of dict
+            Evidence data values only.
+        """
+        import pymc as pm
+
+        from bayes_scot import _compat
+
+        model = self.builder.model
+        start = model.initial_point()
+        fixed = {rv.name: np.asarray(start[rv.name]) for rv in model.free_RVs
+                 if model.rvs_to_values[rv].name == rv.name}
+        if "pooled_effect" in fixed:
+            fixed["pooled_effect"] = np.asarray(float(effect))
+            fixed["endpoint_effect_deviation"] = np.zeros_like(
+                fixed["endpoint_effect_deviation"])
+        else:
+            fixed["standardised_effect"] = np.full_like(fixed["standardised_effect"], effect)
+        if "effect_visit_innovation" in fixed:
+            fixed["effect_visit_innovation"] = np.zeros_like(fixed["effect_visit_innovation"])
+        with warnings.catch_warnings(), _compat.quiet_pymc():
+            warnings.filterwarnings("ignore", ".*Potential.*", UserWarning)
+            draws = pm.sample_prior_predictive(
+                draws=n, model=pm.do(model, fixed), var_names=list(self.observed),
+                random_seed=rng, return_inferencedata=False,
+            )
+        return [{data: np.asarray(draws[rv])[i] for rv, data in self.observed.items()}
+                for i in range(n)]
+
+
 class SurvivalSimulator(Simulator):
     """The illness-death model: patients simulated from the drawn transition hazards."""
 
@@ -375,6 +480,8 @@ def make_simulator(builder: Any, family: str) -> Simulator:
     """
     if type(builder).__name__ == "SurvivalModel":
         return SurvivalSimulator(builder, family)
+    if type(builder).__name__ == "LongitudinalModel":
+        return LongitudinalSimulator(builder, family)
     if not builder.model.observed_RVs:
         raise SpecError(f"the {family} model has no observed variables to simulate",
                         field=family)

@@ -15,6 +15,7 @@ which chunk, or whether the study was interrupted and resumed.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import time
 from collections.abc import Mapping, Sequence
@@ -25,10 +26,12 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from bayes_scot.calibration.design import Design, design_trial
 from bayes_scot.calibration.sbc import rank_statistics, thin_draws
 from bayes_scot.errors import SpecError
 
-__all__ = ["StudyPlan", "chunk_sizes", "context", "eta", "run_chunk"]
+__all__ = ["StudyPlan", "build_design", "chunk_sizes", "context", "eta", "prior_sets",
+           "run_chunk"]
 
 Mode = Literal["sbc", "oc"]
 
@@ -64,6 +67,9 @@ class StudyPlan:
         OC: true effects (hazard ratios for the survival model).
     threshold : float
         OC: superiority is declared when the posterior probability exceeds it.
+    extra : dict
+        The design (``n_per_arm``, ``follow_up_months``, ``baseline_hazards``) and the
+        MCID of the decision rule (``mcid``), where they differ from the defaults.
     """
 
     spec: str
@@ -83,6 +89,13 @@ class StudyPlan:
     def describe(self) -> dict[str, Any]:
         """JSON-ready description (``study.json``)."""
         return dataclasses.asdict(self)
+
+    @property
+    def design(self) -> Design:
+        """Arm sizes and follow-up of the simulated trials (``extra``; default the trial's)."""
+        sizes = self.extra.get("n_per_arm")
+        return Design(None if sizes is None else (int(sizes[0]), int(sizes[1])),
+                      self.extra.get("follow_up_months"))
 
     @property
     def chunks(self) -> list[tuple[int, int, int]]:
@@ -113,31 +126,49 @@ class _Context:
     grid: Mapping[str, Any]
 
 
-@lru_cache(maxsize=4)
-def _context(spec: str, family: str, settings_items: tuple[tuple[str, Any], ...]) -> _Context:
-    """Build, compile and wrap a family once per process (per worker)."""
-    from bayes_scot.calibration.simulate import make_simulator
-    from bayes_scot.fitting import SamplerSettings, compile_model
+def build_design(spec: str, family: str, design: Design) -> Any:
+    """Build the family's model of ``spec`` at ``design`` (the trial's own by default)."""
     from bayes_scot.reanalysis import build_family
     from bayes_scot.spec import load_spec
 
     loaded = load_spec(spec)
     try:
-        builder, _ = build_family(loaded, family)
+        builder, _ = build_family(loaded, family,
+                                  design=None if design.is_trial else
+                                  functools.partial(design_trial, design=design))
     except KeyError:
         raise SpecError(f"the spec does not run the {family} family",
                         file=str(spec), field="family") from None
+    return builder
+
+
+def prior_sets(loaded: Any, family: str, builder: Any) -> Mapping[str, Any]:
+    """Return the spec's named priors of a family, as the builder's ``prior_data`` takes them."""
+    chosen = loaded.family(family)
+    return chosen.prior_sets(tuple(builder.effect_parameters), loaded.priors,
+                             defaults=builder.prior_grid())
+
+
+@lru_cache(maxsize=4)
+def _context(spec: str, family: str, settings_items: tuple[tuple[str, Any], ...],
+             design: Design) -> _Context:
+    """Build, compile and wrap a family once per process (per worker)."""
+    from bayes_scot.calibration.simulate import make_simulator
+    from bayes_scot.fitting import SamplerSettings, compile_model
+    from bayes_scot.spec import load_spec
+
+    loaded = load_spec(spec)
+    builder = build_design(spec, family, design)
     settings = SamplerSettings(**dict(settings_items))
     compiled = compile_model(builder.model, backend=settings.backend, key=builder.structure_key)
-    chosen = loaded.family(family)
-    grid = chosen.prior_sets(tuple(builder.effect_parameters), loaded.priors,
-                             defaults=builder.prior_grid())
+    grid = prior_sets(loaded, family, builder)
     return _Context(builder, compiled, make_simulator(builder, family), settings, grid)
 
 
 def context(plan: StudyPlan) -> _Context:
     """Return the plan's model, compiled program, simulator and prior grid (cached)."""
-    return _context(plan.spec, plan.family, tuple(sorted(plan.settings.items())))
+    return _context(plan.spec, plan.family, tuple(sorted(plan.settings.items())),
+                    plan.design)
 
 
 def _chunk_seed(plan: StudyPlan, index: int) -> int:
@@ -145,9 +176,13 @@ def _chunk_seed(plan: StudyPlan, index: int) -> int:
 
 
 def _posterior_summary(
-    ctx: _Context, batch: Any, rank_draws: int, truth: Mapping[str, np.ndarray] | None
+    ctx: _Context, batch: Any, rank_draws: int, truth: Mapping[str, np.ndarray] | None,
+    mcid: float | None = None,
 ) -> dict[str, np.ndarray]:
-    """Ranks (given the truth) and P(superior) of the headline, vectorised over fits."""
+    """Ranks (given the truth) and P(superior) of the headline, vectorised over fits.
+
+    ``mcid`` replaces the headline quantity's own MCID.
+    """
     out: dict[str, np.ndarray] = {}
     n = len(batch.rhat_max)
     for q in ctx.simulator.quantities:
@@ -158,8 +193,9 @@ def _posterior_summary(
         if q.benefit is not None:
             better = (lambda x, c: x < c) if q.benefit == "lower" else (lambda x, c: x > c)
             out["p_superior"] = better(draws, 0.0).mean(axis=1)
-            if q.mcid is not None:
-                out["p_mcid"] = better(draws, q.mcid).mean(axis=1)
+            margin = q.mcid if mcid is None else mcid
+            if margin is not None:
+                out["p_mcid"] = better(draws, margin).mean(axis=1)
     out["rhat_max"], out["ess_bulk_min"] = batch.rhat_max, batch.ess_bulk_min
     out["divergences"], out["passed"] = batch.divergences, batch.passed
     return out
@@ -201,7 +237,7 @@ def run_chunk(plan: StudyPlan, index: int) -> pd.DataFrame:
     started = time.perf_counter()
     batch = _sample(ctx, datasets, settings, seed)
     sampled = time.perf_counter()
-    summary = _posterior_summary(ctx, batch, plan.rank_draws, truth)
+    summary = _posterior_summary(ctx, batch, plan.rank_draws, truth, plan.extra.get("mcid"))
     frame = pd.DataFrame(summary)
     finished = time.perf_counter()
     frame.insert(0, "simulation", first + np.arange(len(frame)) % size)
@@ -225,8 +261,7 @@ def _oc_datasets(
     """Trials simulated at one true effect, each fitted under every prior of the plan."""
     simulate = getattr(ctx.simulator, "datasets_at_effect", None)
     if simulate is None:
-        raise SpecError(f"operating characteristics are simulated for the survival "
-                        f"model; the {plan.family} family has no design simulator yet",
+        raise SpecError(f"the {plan.family} family has no design simulator",
                         field="family")
     unknown = [p for p in plan.priors if p not in ctx.grid]
     if unknown:

@@ -112,7 +112,9 @@ def reanalyse(
     return _Runner(spec, report).run()
 
 
-def build_family(spec: AnalysisSpec, family: str) -> tuple[Any, SamplerSettings]:
+def build_family(
+    spec: AnalysisSpec, family: str, *, design: Callable[[Trial], Trial] | None = None
+) -> tuple[Any, SamplerSettings]:
     """Build one family's model as :func:`reanalyse` does, with its sampler settings.
 
     Parameters
@@ -120,6 +122,9 @@ def build_family(spec: AnalysisSpec, family: str) -> tuple[Any, SamplerSettings]
     spec : AnalysisSpec
     family : str
         ``"survival"``, ``"longitudinal"`` or ``"composite"``; must be in the spec.
+    design : callable, optional
+        Applied to each loaded trial first (a calibration study's design: other arm
+        sizes or follow-up).
 
     Returns
     -------
@@ -129,8 +134,8 @@ def build_family(spec: AnalysisSpec, family: str) -> tuple[Any, SamplerSettings]
     """
     runner = _Runner(spec, None)
     chosen = spec.family(family)
-    trials = {t.name: runner.load_trial(i) for i, t in enumerate(spec.trials)
-              if t.name in chosen.trials}
+    trials = {t.name: (design or (lambda x: x))(runner.load_trial(i))
+              for i, t in enumerate(spec.trials) if t.name in chosen.trials}
     return runner.build(chosen, trials), runner.sampler_settings(chosen)
 
 
