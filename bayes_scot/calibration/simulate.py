@@ -240,7 +240,7 @@ class LongitudinalSimulator(ObservedSimulator):
         endpoints = list(self.builder.options.endpoints)
         names = {rv.name for rv in self.builder.model.free_RVs}
         headline = not self._effect()
-        out = []
+        out: list[Quantity] = []
         for e in self._in_hierarchy():
             i = endpoints.index(e)
 
@@ -460,6 +460,140 @@ class SurvivalSimulator(Simulator):
         return [{**prior_data, **{k: v[i] for k, v in values.items()}} for i in range(n)]
 
 
+def _exposure(edges: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Return months spent in each interval by ``times``: shape ``times.shape + (K,)``."""
+    t = np.asarray(times, dtype=float)[..., None]
+    return np.clip(t - edges[:-1], 0.0, None) - np.clip(t - edges[1:], 0.0, None)
+
+
+class PiecewiseExponentialSimulator(Simulator):
+    r"""The one-endpoint model: patients simulated from the drawn piecewise hazards.
+
+    Each simulated trial has the trial's arm sizes; its patients are followed without
+    censoring to the evidence's last time and summarised as each term reads them:
+
+    * landmark counts: events by the landmark among ``n`` (the first) or among those
+      event-free at the earlier landmark;
+    * Kaplan-Meier estimates: the conditional survival over the estimate's interval,
+      drawn as the likelihood reads it (binomial with the term's effective sample size,
+      rounded), since an estimate's precision comes from its censoring, which the design
+      does not give;
+    * digitised curves (reconstructed patients): events and months at risk per interval
+      and arm, follow-up ending at the curve's last time;
+    * a reported hazard ratio: the rate ratio of the simulated patients over the ratio's
+      window, :math:`\log\{(D_1/E_1)/(D_0/E_0)\}`, with its standard error
+      :math:`\sqrt{1/D_1 + 1/D_0}` (half an event added to an arm without events).
+    """
+
+    def _effect(self) -> dict[str, Any]:
+        return {"variable": "log_hr", "benefit": "lower",
+                "mcid": float(np.log(self.builder.options.hazard_ratio_margin))}
+
+    def _derived(self) -> tuple[Quantity, ...]:
+        b = self.builder
+        months = list(b.curve_months)
+        times = [t for t in b.estimand_times if t in months and t <= b.last_datum]
+        if not times:
+            return ()
+        j = months.index(max(times))
+
+        def difference(a: Mapping[str, np.ndarray]) -> np.ndarray:
+            curve = np.asarray(a["survival"])[..., j]  # (..., arm)
+            return curve[..., 0] - curve[..., 1]
+
+        return (Quantity(f"survival_difference_{max(times):g}", ("survival",), difference),)
+
+    def simulate(
+        self, prior_data: Mapping[str, np.ndarray], n: int, seed: int
+    ) -> tuple[dict[str, np.ndarray], list[dict[str, np.ndarray]]]:
+        draws = self.prior_draws(prior_data, n, seed, ("hazard",))
+        truth = {q.name: q.compute(draws).reshape(n) for q in self.quantities}
+        rng = np.random.default_rng([seed, 1])
+        return truth, self.datasets_from_hazards(np.asarray(draws["hazard"]), prior_data, rng)
+
+    def datasets_at_effect(
+        self, hazard_ratio: float, n: int, rng: np.random.Generator,
+        design: Mapping[str, Any] | None = None,
+    ) -> list[dict[str, np.ndarray]]:
+        """Trials simulated with a true hazard ratio in every interval.
+
+        The control arm's hazard is the model's prior mean (the trial's pooled crude
+        hazard) unless ``design`` gives ``baseline_hazards`` (its first value, per month).
+        """
+        b = self.builder
+        base = (design or {}).get("baseline_hazards")
+        h0 = float(np.exp(b.baseline_mean)) if base is None else float(base[0])
+        k = len(b.edges) - 1
+        hazards = np.broadcast_to(np.array([[hazard_ratio * h0] * k, [h0] * k]), (n, 2, k))
+        return self.datasets_from_hazards(np.array(hazards), {}, rng)
+
+    def datasets_from_hazards(
+        self, hazards: np.ndarray, prior_data: Mapping[str, np.ndarray],
+        rng: np.random.Generator,
+    ) -> list[dict[str, np.ndarray]]:
+        """Simulate the trial's evidence for each set of hazards, shape (n, arm, interval)."""
+        from bayes_scot.stats.illness_death import simulate_paths
+
+        b = self.builder
+        edges = np.asarray(b.edges, dtype=float)
+        horizon = float(max(edges[-1], b.last_datum)) + 1.0
+        zero = np.zeros_like(hazards[:, 0])
+        times, events = [], []
+        for a, size in enumerate(np.asarray(b.n, dtype=int)):
+            # One endpoint: the exit from the event-free state is the event.
+            paths = simulate_paths(np.stack([zero, hazards[:, a], zero], axis=-1), edges,
+                                   int(size), rng, horizon)
+            times.append(paths["efs_months"])
+            events.append(paths["efs_event"])
+        values: dict[str, np.ndarray] = {}
+        for number, (kind, _ids, data, extra) in enumerate(b.likelihood_terms):
+            prefix = f"{b.target.name}_{number}_{kind}"
+            if kind == "landmark":
+                t0, t1 = extra["times"]
+                free = np.stack([(t > t0).sum(-1) for t in times], axis=-1)
+                dead = np.stack([((t > t0) & (t <= t1) & e).sum(-1)
+                                 for t, e in zip(times, events, strict=True)], axis=-1)
+                values[f"{prefix}_events"], values[f"{prefix}_n"] = dead.astype(float), \
+                    free.astype(float)
+            elif kind == "estimate":
+                t0, t1 = extra["times"]
+                span = _exposure(edges, np.array(t1)) - _exposure(edges, np.array(t0))
+                p = np.exp(-np.einsum("nak,k->na", hazards, span))
+                size = np.maximum(np.round(np.asarray(data["effective_n"])), 1.0)
+                values[f"{prefix}_conditional"] = rng.binomial(size.astype(int), p) / size
+            elif kind == "patients":
+                values.update(self._patients(prefix, times, events, edges, b.last_datum))
+            else:  # reported ratio over its window
+                end = extra["end"] if 0 < extra["end"] < horizon else edges[-1]
+                values.update(self._ratio(prefix, times, events, end))
+        n = hazards.shape[0]
+        return [{**prior_data, **{k: v[i] for k, v in values.items()}} for i in range(n)]
+
+    @staticmethod
+    def _patients(prefix: str, times: list[np.ndarray], events: list[np.ndarray],
+                  edges: np.ndarray, last: float) -> dict[str, np.ndarray]:
+        k = len(edges) - 1
+        d, x = [], []
+        for t, e in zip(times, events, strict=True):
+            seen = np.minimum(t, last)
+            x.append(_exposure(edges, seen).sum(axis=-2))
+            interval = np.clip(np.searchsorted(edges, seen, side="right") - 1, 0, k - 1)
+            hit = (e & (t <= last))[..., None] & (interval[..., None] == np.arange(k))
+            d.append(hit.sum(axis=-2))
+        return {f"{prefix}_events": np.stack(d, axis=1).astype(float),
+                f"{prefix}_exposure": np.stack(x, axis=1)}
+
+    @staticmethod
+    def _ratio(prefix: str, times: list[np.ndarray], events: list[np.ndarray],
+               end: float) -> dict[str, np.ndarray]:
+        d = [np.maximum((e & (t <= end)).sum(-1), 0.5)
+             for t, e in zip(times, events, strict=True)]
+        x = [np.minimum(t, end).sum(-1) for t in times]
+        log_rate = [np.log(di / xi) for di, xi in zip(d, x, strict=True)]
+        return {f"{prefix}_log_estimate": log_rate[0] - log_rate[1],
+                f"{prefix}_se": np.sqrt(1.0 / d[0] + 1.0 / d[1])}
+
+
 def make_simulator(builder: Any, family: str) -> Simulator:
     """Return the simulator of a built family.
 
@@ -480,6 +614,8 @@ def make_simulator(builder: Any, family: str) -> Simulator:
     """
     if type(builder).__name__ == "SurvivalModel":
         return SurvivalSimulator(builder, family)
+    if type(builder).__name__ == "PiecewiseExponentialModel":
+        return PiecewiseExponentialSimulator(builder, family)
     if type(builder).__name__ == "LongitudinalModel":
         return LongitudinalSimulator(builder, family)
     if not builder.model.observed_RVs:
