@@ -128,9 +128,12 @@ def test_prior_draws_give_truths_and_trials_for_calibration() -> None:
 
 
 def test_evidence_the_illness_death_simulator_cannot_generate_is_named() -> None:
+    from bayes_scot.calibration.design import Design
     from bayes_scot.calibration.simulate import make_simulator
+    from bayes_scot.calibration.study import build_design
     from bayes_scot.errors import SpecError
 
-    scot = load_trial("scot", population="pp")
-    with pytest.raises(SpecError, match="survival_estimates"):
-        make_simulator(SurvivalModel(scot), "survival")
+    # SCOT's per-protocol analysis adds the 72-month Kaplan-Meier estimates.
+    model = build_design("scot_pp", "survival", Design())
+    with pytest.raises(SpecError, match=r"evidence kinds \['survival_estimates'\]"):
+        make_simulator(model, "survival")
