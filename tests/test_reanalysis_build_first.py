@@ -49,3 +49,33 @@ def test_a_joint_estimand_no_model_reports_is_refused_before_any_fit(monkeypatch
     monkeypatch.setattr(runner._Runner, "run_family", fit)
     with pytest.raises(SpecError, match=r"survival_difference_99.*not an estimand the models"):
         reanalyse(spec, progress=False)
+
+
+def test_draws_that_would_not_fit_in_memory_are_refused_before_any_fit(monkeypatch):
+    import bayes_scot.fitting.settings as settings
+    from bayes_scot.errors import SpecError
+
+    def fit(*args, **kwargs):
+        raise AssertionError("a family was fitted before the memory estimate was checked")
+
+    monkeypatch.setattr(runner._Runner, "run_family", fit)
+    monkeypatch.setattr(settings, "MEMORY_FRACTION", 1e-9)  # a machine with no room
+    with pytest.raises(SpecError, match=r"survival\.sampler\.draws.*GiB"):
+        reanalyse(progress=False)
+
+
+def test_memory_estimate_counts_every_stored_value():
+    import pymc as pm
+
+    from bayes_scot.fitting.settings import memory_problem, stored_values
+
+    with pm.Model(coords={"arm": ["a", "b"], "month": range(10)}) as model:
+        x = pm.Normal("x", 0.0, 1.0, dims="arm")
+        pm.Deterministic("curve", x[:, None] * pm.math.ones((2, 10)), dims=("arm", "month"))
+        pm.HalfNormal("s", 1.0)
+    assert stored_values(model) == 2 + 20 + 1
+    # 8 bytes x 23 values x 1000 draws x 4 chains x 13 fits = 9,568,000 bytes.
+    assert memory_problem(23, 1000, 4, 13, available=2 * 9_568_000) is None
+    problem = memory_problem(23, 1000, 4, 13, available=2 * 9_568_000 - 2)
+    assert problem is not None
+    assert "13 fits x 4 chains x 1,000 draws x 23 values" in problem

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 __all__ = [
     "BACKENDS",
     "MAX_CHAINS",
     "MAX_ITERATIONS",
     "MAX_STORED_DRAWS",
+    "MEMORY_FRACTION",
     "BackendName",
     "SamplerSettings",
+    "memory_problem",
     "sampler_size_problem",
+    "stored_values",
 ]
 
 BACKENDS: tuple[str, ...] = ("nutpie", "blackjax", "pymc")
@@ -36,6 +40,63 @@ kept draw stores every free variable and deterministic of the model: SCOT's surv
 model stores 374 values per draw (35 free, 339 deterministic), so 100,000 draws take
 about 0.3 GB per prior and 4 GB for a grid of 13 priors, which a report holds in memory
 together."""
+
+
+MEMORY_FRACTION: float = 0.5
+"""Largest share of this machine's memory the draws of one family's fits may take."""
+
+
+def stored_values(model: Any) -> int:
+    """Return how many numbers one posterior draw of a model stores.
+
+    Every free variable and deterministic is kept: its static shape where PyTensor knows
+    it, else the lengths of its named dims, else one value.
+    """
+    total = 0
+    for var in [*model.free_RVs, *model.deterministics]:
+        shape = getattr(var.type, "shape", None) or ()
+        if shape and all(s is not None for s in shape):
+            total += math.prod(int(s) for s in shape)
+            continue
+        dims = model.named_vars_to_dims.get(var.name) or ()
+        total += math.prod(len(model.coords[d]) for d in dims if d in model.coords)
+    return total
+
+
+def memory_problem(
+    values_per_draw: int, draws: int, chains: int, fits: int, *, available: int | None = None
+) -> str | None:
+    """Say why a family's fits would not fit in memory, or return ``None``.
+
+    Parameters
+    ----------
+    values_per_draw : int
+        :func:`stored_values` of the family's model.
+    draws, chains : int
+        Per fit.
+    fits : int
+        Fits of the family (priors of the grid), held in memory together by a report.
+    available : int, optional
+        Bytes of memory; default this machine's physical memory.
+
+    Returns
+    -------
+    str or None
+        A one-line reason naming the estimate and the limit (:data:`MEMORY_FRACTION` of
+        the memory).
+    """
+    if available is None:
+        try:
+            available = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        except (ValueError, OSError, AttributeError):  # no sysconf: no estimate to check
+            return None
+    needed = 8 * values_per_draw * draws * chains * fits
+    limit = MEMORY_FRACTION * available
+    if needed <= limit:
+        return None
+    return (f"{fits} fits x {chains} chains x {draws:,} draws x {values_per_draw:,} values "
+            f"take about {needed / 2**30:.1f} GiB; at most {limit / 2**30:.1f} GiB "
+            f"({MEMORY_FRACTION:.0%} of this machine's memory) may hold them")
 
 
 def sampler_size_problem(draws: int, tune: int, chains: int) -> tuple[str, str] | None:

@@ -191,6 +191,7 @@ class _Runner:
             t0 = time.perf_counter()
             builders[family.family] = self.build(family, trials)
             build_seconds[family.family] = time.perf_counter() - t0
+        self.check_memory(builders, settings_by_family)
         self.check_joint_names(builders)
         for family in spec.families:
             settings = settings_by_family[family.family]
@@ -258,6 +259,25 @@ class _Runner:
                      f"R-hat {diagnostics.rhat_max:.3f}, ESS {diagnostics.ess_bulk_min:.0f}, "
                      f"{diagnostics.divergences} divergences")
         return out
+
+    def check_memory(
+        self, builders: Mapping[str, Any], settings: Mapping[str, SamplerSettings]
+    ) -> None:
+        """Check, before any compilation, that each family's draws fit in memory."""
+        import pymc as pm
+
+        from bayes_scot.fitting.settings import memory_problem, stored_values
+
+        for family in self.spec.families:
+            model = getattr(builders[family.family], "model", None)
+            if not isinstance(model, pm.Model):
+                continue
+            s = settings[family.family]
+            problem = memory_problem(stored_values(model), s.draws, s.chains,
+                                     len(self.spec.priors))
+            if problem:
+                raise SpecError(problem, file=self.spec.path or self.spec.name,
+                                field=f"{family.family}.sampler.draws")
 
     def check_joint_names(self, builders: Mapping[str, Any]) -> None:
         """Check every ``[joint]`` estimand against what the built models report.
