@@ -10,7 +10,8 @@ when no ``var_name`` is given, and ``observed_data`` with matching
   arm-level summaries a model writes as observed, such as visit means or the composite's
   published summary) and one replicate of each per posterior draw. A model whose evidence
   enters only as likelihood terms (``pm.Potential``: the survival model's counts) has no
-  observed variables, and gets neither group.
+  observed variables; its builder's ``predictive()`` gives both groups instead (the
+  illness-death model's published counts, estimates and ratios with their replicates).
 * ``log_likelihood``: when it holds several arrays, they become one, ``evidence``, with
   one element per term element along ``term`` (labelled ``"<name>"`` or
   ``"<name>[i]"``). It is ``az.loo``'s default. For models written with likelihood terms,
@@ -63,7 +64,7 @@ def combine_log_likelihood(idata: Any) -> None:
     _compat.add_group(idata, "log_likelihood", combined)
 
 
-def add_arviz_groups(compiled: Any, idata: Any, *, seed: int) -> None:
+def add_arviz_groups(compiled: Any, idata: Any, *, seed: int, builder: Any = None) -> None:
     """Add ``observed_data``, ``posterior_predictive`` and one log-likelihood to a fit.
 
     Parameters
@@ -75,11 +76,23 @@ def add_arviz_groups(compiled: Any, idata: Any, *, seed: int) -> None:
         The fit, changed in place.
     seed : int
         Seed of the replicates.
+    builder : object, optional
+        The model's builder: one whose evidence enters as likelihood terms may offer
+        ``predictive(idata, seed=...)`` returning ``(observed, replicates)`` datasets
+        (the survival model's published counts), used when the model has no observed
+        variables.
     """
     combine_log_likelihood(idata)
     if _compat.has_group(idata, "posterior_predictive"):
         return
     model = getattr(compiled, "model", None)
+    own = getattr(builder, "predictive", None)
+    if own is not None and model is not None and not getattr(model, "observed_RVs", ()):
+        observed, replicates = own(idata, seed=seed)
+        if observed.data_vars:
+            _compat.add_group(idata, "observed_data", observed)
+            _compat.add_group(idata, "posterior_predictive", replicates)
+        return
     predict = getattr(compiled, "posterior_predictive", None)
     if predict is None or (model is not None and not getattr(model, "observed_RVs", ())):
         return  # no replicates to draw, or only likelihood terms: nothing to replicate

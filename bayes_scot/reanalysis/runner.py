@@ -400,7 +400,7 @@ class _Runner:
             terms = tuple(LikelihoodTerm(**t) for t in likelihood_terms(builder, idata))
             reproduce = builder.reproduce(idata) if reference else None
             if reference:  # the fit with the log-likelihood: ArviZ's checks run on it
-                add_arviz_groups(compiled, idata, seed=spec.seed)
+                add_arviz_groups(compiled, idata, seed=spec.seed, builder=builder)
             seconds = (batch_share or 0.0) + time.perf_counter() - t0
             t0 = time.perf_counter()
             fits.append(PriorFit(
