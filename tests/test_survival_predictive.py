@@ -49,3 +49,20 @@ def test_published_counts_and_replicates_for_az_plot_ppc(fit):
     assert np.all(drawn.to_numpy() == np.round(drawn.to_numpy()))  # counts, not rates
     assert set(observed.data_vars) == set(replicates.data_vars)
     az.plot_ppc(idata, var_names=["itt_efs_events_48"], kind="scatter")
+
+
+def test_the_one_endpoint_model_gives_its_counts_and_replicates():
+    # Rossi et al. (1980), reduced to landmark counts as a paper would publish them.
+    import _published as published
+
+    from bayes_scot.builders.survival import survival_model
+
+    builder = survival_model(published.landmark_counts(published.rossi(), [3.0, 6.0, 11.9]))
+    draws = PriorSampler(builder.model).sample(
+        builder.prior_data(builder.prior_grid()["reference"]), chains=2, draws=50, seed=4)
+    observed, replicates = builder.predictive(_compat.inference_data(posterior=draws), seed=1)
+    assert observed.data_vars
+    assert set(observed.data_vars) == set(replicates.data_vars)
+    for name in observed.data_vars:
+        assert replicates[name].dims[:2] == ("chain", "draw")
+        assert replicates[name].shape[2:] == observed[name].shape

@@ -39,6 +39,7 @@ __all__ = [
     "Family",
     "ModelBuilder",
     "evidence_log_frame",
+    "replicate_groups",
 ]
 
 EVIDENCE_LOG_COLUMNS: tuple[str, ...] = ("trial", "entry", "used", "term", "note")
@@ -195,3 +196,50 @@ FAMILIES: Mapping[str, Family] = MappingProxyType(
     }
 )
 """Model families a specification can run, by name."""
+
+
+def replicate_groups(
+    replicates: Iterable[tuple[str, Sequence[tuple[Any, float, str | None]]]],
+    chain: Sequence[int],
+    draw: Sequence[int],
+) -> tuple[Any, Any]:
+    """Build ArviZ's ``observed_data`` and ``posterior_predictive`` from replicates.
+
+    For a model whose evidence enters as likelihood terms (the survival models), the
+    published summaries and their replicates stand in for observed variables.
+
+    Parameters
+    ----------
+    replicates : iterable of (str, sequence of (draws, published, arm))
+        Per evidence entry: one ``(draws, published value, arm)`` per arm, ``arm`` None
+        for a value of both arms together; ``draws`` are flat over chains and draws.
+    chain, draw : sequence of int
+        The posterior's ``chain`` and ``draw`` coordinates.
+
+    Returns
+    -------
+    observed, predictive : xarray.Dataset
+        One variable per entry, with dims ``<entry>_arm`` where it has one value per arm;
+        ``predictive`` adds ``chain`` and ``draw``.
+    """
+    import numpy as np
+    import xarray as xr
+
+    shape = (len(chain), len(draw))
+    observed: dict[str, Any] = {}
+    predicted: dict[str, Any] = {}
+    coords: dict[str, Any] = {}
+    for entry, rows in replicates:
+        if not rows:
+            continue
+        if rows[0][2] is None:
+            observed[entry] = ((), rows[0][1])
+            predicted[entry] = (("chain", "draw"), np.reshape(rows[0][0], shape))
+            continue
+        dim = f"{entry}_arm"
+        coords[dim] = [r[2] for r in rows]
+        observed[entry] = ((dim,), [r[1] for r in rows])
+        predicted[entry] = (("chain", "draw", dim),
+                            np.stack([np.reshape(r[0], shape) for r in rows], axis=-1))
+    return (xr.Dataset(observed, coords=coords),
+            xr.Dataset(predicted, coords={**coords, "chain": list(chain), "draw": list(draw)}))

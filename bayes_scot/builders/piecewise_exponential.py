@@ -731,6 +731,27 @@ class PiecewiseExponentialModel:
                 })  # fmt: skip
         return pd.DataFrame(rows, columns=list(_REPRODUCE_COLUMNS))
 
+    def predictive(self, idata: Any, *, seed: int = 0) -> tuple[Any, Any]:
+        """Return the published summaries that entered the fit, and replicates of each.
+
+        ArviZ's ``observed_data`` and ``posterior_predictive`` groups (``az.plot_ppc``),
+        drawn as :meth:`reproduce` draws them; see
+        :func:`bayes_scot.builders.base.replicate_groups`.
+        """
+        from bayes_scot import _compat
+        from bayes_scot.builders.base import replicate_groups
+
+        rng = np.random.default_rng(seed)
+        posterior = _compat.get_group(idata, "posterior")
+        hazards = self._hazards(idata)
+        flat = hazards.reshape(-1, *hazards.shape[2:])
+        used = {u["entry"] for u in self._uses if u.get("used")}
+        entries = [e for e in self.target.entries if e.id in used]
+        return replicate_groups(
+            ((e.id, [r[:3] for r in self._predict(e, flat, rng)]) for e in entries),
+            posterior["chain"].to_numpy().tolist(), posterior["draw"].to_numpy().tolist(),
+        )
+
     def _predict(self, e: Any, flat: np.ndarray, rng: np.random.Generator):
         if isinstance(e, ReportedRatio):
             if e.measure != "HR" or e.lower is None or e.upper is None:

@@ -871,35 +871,21 @@ class SurvivalModel:
             one value per arm); ``predictive`` adds ``chain`` and ``draw``.
         """
         from bayes_scot import _compat
+        from bayes_scot.builders.base import replicate_groups
 
         rng = np.random.default_rng(seed)
         posterior = _compat.get_group(idata, "posterior")
-        shape = (posterior.sizes["chain"], posterior.sizes["draw"])
         hazards = self._hazard_array(idata)
         flat = hazards.reshape(-1, *hazards.shape[2:])
         edges = np.asarray(self.options.interval_boundaries_months)
         used = {u.entry for u in self._uses if u.used and u.trial == self.target.name}
-        observed: dict[str, Any] = {}
-        predicted: dict[str, Any] = {}
-        coords: dict[str, Any] = {"chain": posterior["chain"].to_numpy(),
-                                  "draw": posterior["draw"].to_numpy()}
-        for e in self.target.entries:
-            if e.id not in used or e.endpoint not in (_EFS, _OS):
-                continue
-            rows = list(self._predict(e, flat, self.arms, self.target, edges, rng))
-            if not rows:
-                continue
-            if rows[0][2] is None:  # one value for both arms (a hazard ratio)
-                observed[e.id] = ((), rows[0][1])
-                predicted[e.id] = (("chain", "draw"), rows[0][0].reshape(shape))
-                continue
-            dim = f"{e.id}_arm"
-            coords[dim] = [r[2] for r in rows]
-            observed[e.id] = ((dim,), [r[1] for r in rows])
-            predicted[e.id] = (("chain", "draw", dim),
-                               np.stack([r[0].reshape(shape) for r in rows], axis=-1))
-        arm_coords = {k: v for k, v in coords.items() if k not in ("chain", "draw")}
-        return xr.Dataset(observed, coords=arm_coords), xr.Dataset(predicted, coords=coords)
+        entries = [e for e in self.target.entries
+                   if e.id in used and e.endpoint in (_EFS, _OS)]
+        return replicate_groups(
+            ((e.id, [r[:3] for r in self._predict(e, flat, self.arms, self.target, edges,
+                                                   rng)]) for e in entries),
+            posterior["chain"].to_numpy().tolist(), posterior["draw"].to_numpy().tolist(),
+        )
 
     def _predict(self, e, flat, arms, trial, edges, rng):
         """Yield (predictive draws, published value, arm, statistic) for one entry."""
