@@ -135,3 +135,18 @@ def test_the_survival_caption_says_the_numbers_at_risk_are_model_implied(
     caption = caption[:caption.index("</")]
     assert "model-implied expected numbers at risk, n × S(t)" in caption
     assert "no published risk table" in caption
+
+
+def test_a_poor_reconstruction_is_drawn_beside_its_warning(bad_trial: Trial) -> None:
+    from bayes_scot import plots
+    from bayes_scot.report.figures import _reconstruction_jobs
+    from bayes_scot.stats.reconstruction import check_curves
+
+    jobs = list(_reconstruction_jobs(_with_trials({"sim": bad_trial}), plots))
+    assert [job[0] for job in jobs] == ["reconstruction"]
+    figure = jobs[0][3]()
+    poor = [e for e, r in check_curves(bad_trial).items() if r.quality_warning]
+    assert len(figure.axes) == len(poor) == 1
+    assert "max |dS| = 0.100" in figure.axes[0].get_title(loc="left")
+    good = load_trial(str(TEMPLATE_FILE), population="all")
+    assert list(_reconstruction_jobs(_with_trials({"sim": good}), plots)) == []

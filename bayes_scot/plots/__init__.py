@@ -42,6 +42,7 @@ from bayes_scot.plots.hazard_ratio import plot_hazard_ratio_over_time
 from bayes_scot.plots.headline import plot_headline
 from bayes_scot.plots.predictive import plot_predictive_check
 from bayes_scot.plots.prior_posterior import plot_prior_posterior
+from bayes_scot.plots.reconstruction import plot_reconstruction
 from bayes_scot.plots.sensitivity import plot_prior_sensitivity
 from bayes_scot.plots.survival import plot_survival
 from bayes_scot.plots.trajectories import plot_trajectories
@@ -58,6 +59,7 @@ __all__ = [
     "plot_predictive_check",
     "plot_prior_posterior",
     "plot_prior_sensitivity",
+    "plot_reconstruction",
     "plot_superiority",
     "plot_survival",
     "plot_trajectories",

@@ -106,6 +106,7 @@ def _jobs(reanalysis: Any, plots: Any) -> Iterator[Job]:
     yield from _headline_jobs(reanalysis, plots, table, arms)
     yield from _grid_jobs(reanalysis, plots, table, arms)
     yield from _predictive_jobs(reanalysis, plots)
+    yield from _reconstruction_jobs(reanalysis, plots)
     yield from _curve_jobs(reanalysis, plots, table, arms)
     if hasattr(plots, "plot_prior_posterior"):
         yield from _prior_posterior_jobs(reanalysis, plots)
@@ -164,6 +165,24 @@ def _predictive_jobs(reanalysis: Any, plots: Any) -> Iterator[Job]:
            "(reference prior), scaled from -1 (its lower end) through 0 (median) to +1 "
            "(upper end); crosses mark numbers outside it.",
            partial(plots.plot_predictive_check, reference))
+
+
+def _reconstruction_jobs(reanalysis: Any, plots: Any) -> Iterator[Job]:
+    """Draw each digitised curve that its reconstruction reproduces poorly."""
+    from bayes_scot.stats.reconstruction import check_curves
+
+    if not hasattr(plots, "plot_reconstruction"):
+        return
+    poor = {f"{name}: {entry}": result
+            for name, trial in reanalysis.trials.items()
+            for entry, result in check_curves(trial).items() if result.quality_warning}
+    if poor:
+        yield ("reconstruction", "Reconstructions that reproduce their curve poorly",
+               "Each digitised curve (dots) against the Kaplan-Meier curve of the patients "
+               "reconstructed from it and its risk table (steps); max |dS| is the largest "
+               "gap. A large gap usually means the risk table belongs to another arm or "
+               "population: check the trial file (see the warnings above).",
+               partial(plots.plot_reconstruction, poor))
 
 
 def _curve_jobs(reanalysis: Any, plots: Any, table: Any,
