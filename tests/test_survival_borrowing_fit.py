@@ -5,7 +5,7 @@ sampling it. This module fits it by MCMC under the reference prior, next to the
 SCOT-alone model, and checks that
 
 * the borrowing fit converges (R-hat, divergences, bulk ESS of the free parameters);
-* :func:`~bayes_scot.builders.survival.borrowing_table` compares both fits on the EFS
+* :func:`~bayes_scot.results.borrowing_table` compares both fits on the EFS
   and OS contrasts at 54 months, and borrowing does not widen the interval of SCOT's EFS
   survival difference at 54 months;
 * the posterior is indexed by the trials that carry survival data (SCOT, ASTIS; ASSIST
@@ -36,9 +36,10 @@ import numpy as np
 import pytest
 
 from bayes_scot import _compat
-from bayes_scot.builders.survival import SurvivalModel, borrowing_table
+from bayes_scot.builders.survival import SurvivalModel
 from bayes_scot.data import load_trial
 from bayes_scot.fitting import SamplerSettings, compile_model, diagnose
+from bayes_scot.results import borrowing_table
 from bayes_scot.spec import load_spec
 
 pytestmark = pytest.mark.slow

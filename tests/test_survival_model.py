@@ -237,7 +237,7 @@ def _prior_idata(model, seed):
 
 
 def test_borrowing_table_compares_the_target_trial(itt, scot_astis):
-    from bayes_scot.builders.survival import borrowing_table
+    from bayes_scot.results import borrowing_table
 
     table = borrowing_table(itt, _prior_idata(itt, 1), scot_astis, _prior_idata(scot_astis, 2))
     row = table.set_index(["endpoint", "estimand"]).loc[("efs", "survival_difference_54")]

@@ -27,6 +27,7 @@ from bayes_scot.results.attribution import (
     LikelihoodTerm,
     attribute,
 )
+from bayes_scot.results.borrowing import borrowing_table
 from bayes_scot.results.curves import (
     CURVE_COLUMNS,
     summarise_curve,
@@ -96,6 +97,7 @@ __all__ = [
     "PriorFit",
     "StructureFit",
     "attribute",
+    "borrowing_table",
     "count_distribution",
     "effect_log_prior",
     "flag_reasons",

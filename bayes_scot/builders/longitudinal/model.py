@@ -617,7 +617,7 @@ class LongitudinalModel:
 
         Borrowing here is across the endpoints of one trial (the hierarchy on the
         standardised effect), not across trials as in
-        :func:`bayes_scot.builders.survival.borrowing_table`.
+        :func:`bayes_scot.results.borrowing_table`.
 
         Parameters
         ----------

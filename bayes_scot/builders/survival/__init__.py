@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from bayes_scot.builders.survival.model import (
     SurvivalModel,
-    borrowing_table,
     survival_model,
 )
 from bayes_scot.builders.survival.options import (
@@ -31,7 +30,6 @@ __all__ = [
     "PACKAGE_DEFAULT",
     "SurvivalModel",
     "SurvivalOptions",
-    "borrowing_table",
     "follow_up",
     "hazard_ratio_prior_data",
     "hazard_ratio_prior_grid",
