@@ -746,7 +746,8 @@ class PiecewiseExponentialModel:
         hazards = self._hazards(idata)
         flat = hazards.reshape(-1, *hazards.shape[2:])
         used = {u["entry"] for u in self._uses if u.get("used")}
-        entries = [e for e in self.target.entries if e.id in used]
+        entries = [e for e in self.target.entries if e.id in used
+                   and isinstance(e, LandmarkEvents | SurvivalEstimate | ReportedRatio)]
         return replicate_groups(
             ((e.id, [r[:3] for r in self._predict(e, flat, rng)]) for e in entries),
             posterior["chain"].to_numpy().tolist(), posterior["draw"].to_numpy().tolist(),
