@@ -248,10 +248,8 @@ class _Runner:
             diagnostics = _diagnose(idata, other)
             out.append(StructureFit(
                 structure,
-                tuple(self.with_mcid(e) for e in other.estimands(idata)
-                      if family.selects(e.endpoint, e.estimand)),
-                tuple(self.with_mcid(e) for e in prior_draws(other, idata, seed=spec.seed)
-                      if family.selects(e.endpoint, e.estimand)),
+                self.chosen(family, other.estimands(idata)),
+                self.chosen(family, prior_draws(other, idata, seed=spec.seed)),
                 diagnostics,
             ))
             self.say(f"bayes-scot: survival: effect structure {structure!r}, "
@@ -391,12 +389,8 @@ class _Runner:
             priors = prior_sets[name]
             reference = name == spec.reference_prior
             diagnostics = _diagnose(idata, builder)
-            def chosen(draws: Sequence[EstimandDraws]) -> tuple[EstimandDraws, ...]:
-                return tuple(self.with_mcid(e) for e in draws
-                             if family.selects(e.endpoint, e.estimand))
-
-            estimands = chosen(builder.estimands(idata))
-            prior_estimands = chosen(prior_draws(builder, idata, seed=spec.seed))
+            estimands = self.chosen(family, builder.estimands(idata))
+            prior_estimands = self.chosen(family, prior_draws(builder, idata, seed=spec.seed))
             terms = tuple(LikelihoodTerm(**t) for t in likelihood_terms(builder, idata))
             reproduce = builder.reproduce(idata) if reference else None
             if reference:  # the fit with the log-likelihood: ArviZ's checks run on it
@@ -575,6 +569,12 @@ class _Runner:
                 field=f"{family.family}.options.population",
             )
         return options
+
+    def chosen(
+        self, family: FamilySpec, draws: Sequence[EstimandDraws]
+    ) -> tuple[EstimandDraws, ...]:
+        """Return the estimands the family reports, each with the specification's MCID."""
+        return tuple(self.with_mcid(e) for e in draws if family.selects(e.endpoint, e.estimand))
 
     def with_mcid(self, e: EstimandDraws) -> EstimandDraws:
         override = self.spec.mcid_for(e.endpoint, e.estimand)
