@@ -228,6 +228,22 @@ def clean_curve(
     regression), which spreads a digitiser's error over the violating points instead of
     carrying one low reading forward.
     """
+    t, s, tol = _checked_points(times, survival, noise_tolerance)
+    actions: list[str] = []
+    s = _to_proportions(t, s, scale, tol, actions)
+    t = _clip_negative_times(t, tol, actions)
+    t, s = _sort_and_collapse(t, s, actions)
+    s = _swap_vertical_drops(t, s, time_tolerance, actions)
+    t, s = _start_at_one(t, s, tol, actions)
+    s = _make_non_increasing(t, s, tol, actions)
+    return CleanedCurve(times=t, survival=s, actions=tuple(actions))
+
+
+# -- the steps of clean_curve, in order; each appends what it changed to ``actions`` ------
+def _checked_points(
+    times: ArrayLike, survival: ArrayLike, noise_tolerance: float
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Return the points as flat arrays and the tolerance, or raise on unusable input."""
     t = np.asarray(times, dtype=float).ravel()
     s = np.asarray(survival, dtype=float).ravel()
     if t.size != s.size:
@@ -242,8 +258,12 @@ def clean_curve(
     tol = float(noise_tolerance)
     if not 0 <= tol < 0.5:
         raise EvidenceError("must be in [0, 0.5)", field="noise_tolerance")
-    actions: list[str] = []
+    return t, s, tol
 
+
+def _to_proportions(t: np.ndarray, s: np.ndarray, scale: str, tol: float,
+                    actions: list[str]) -> np.ndarray:
+    """Convert percentages; clip values within ``tol`` of [0, 1] into it."""
     if scale not in ("auto", "proportion", "percent"):
         raise EvidenceError(f"must be auto, proportion or percent, not {scale!r}",
                             field="scale")
@@ -263,13 +283,23 @@ def clean_curve(
         s = np.clip(s, 0.0, 1.0)
         actions.append(f"clipped {clipped} survival value(s) within {tol:g} of [0, 1] "
                        "into [0, 1]")
+    return s
+
+
+def _clip_negative_times(t: np.ndarray, tol: float, actions: list[str]) -> np.ndarray:
+    """Set times slightly below 0 (by at most ``tol`` of the largest time) to 0."""
     t_tol = tol * max(float(t.max()), 0.0)
     if np.any(t < -t_tol) or (t_tol == 0 and np.any(t < 0)):
         raise EvidenceError(f"time {t.min():g} is negative", field="times")
     if np.any(t < 0):
         actions.append(f"set {int(np.sum(t < 0))} slightly negative time(s) to 0")
         t = np.maximum(t, 0.0)
+    return t
 
+
+def _sort_and_collapse(t: np.ndarray, s: np.ndarray,
+                       actions: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Sort by time; collapse points sharing a time to the lowest survival there."""
     if np.any(np.diff(t) < 0):
         order = np.lexsort((-s, t))  # by time, higher survival first within a time
         t, s = t[order], s[order]
@@ -280,7 +310,12 @@ def clean_curve(
         actions.append(f"collapsed {t.size - unique_t.size} point(s) sharing a time to the "
                        "lowest survival at that time")
         t, s = unique_t, lowest
+    return t, s
 
+
+def _swap_vertical_drops(t: np.ndarray, s: np.ndarray, time_tolerance: float,
+                         actions: list[str]) -> np.ndarray:
+    """Swap the survival of two points closer than ``time_tolerance`` that rise."""
     gap = float(time_tolerance) * float(t.max())
     if not 0 <= float(time_tolerance) < 0.5:
         raise EvidenceError("must be in [0, 0.5)", field="time_tolerance")
@@ -298,7 +333,12 @@ def clean_curve(
         actions.append(f"swapped the survival of {swapped} pair(s) of points less than "
                        f"{gap:.3g} apart in time whose order made the curve rise (the two "
                        "ends of a vertical drop, or reading noise)")
+    return s
 
+
+def _start_at_one(t: np.ndarray, s: np.ndarray, tol: float,
+                  actions: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Set a start at time 0 to survival 1 (within ``tol``), or add the point (0, 1)."""
     if t[0] == 0.0:
         if s[0] < 1.0 - tol:
             raise EvidenceError(
@@ -312,26 +352,31 @@ def clean_curve(
         t = np.concatenate([[0.0], t])
         s = np.concatenate([[1.0], s])
         actions.append("added the starting point (0, 1)")
+    return t, s
 
-    if np.any(np.diff(s) > 0):
-        fitted = isotonic_decreasing(s)
-        change = np.abs(fitted - s)
-        worst = int(np.argmax(change))
-        if change[worst] > tol:
-            rise = int(np.argmax(np.diff(s)))
-            raise EvidenceError(
-                f"survival rises from {s[rise]:g} to {s[rise + 1]:g} at time "
-                f"{t[rise + 1]:g}: more than digitisation noise (tolerance {tol:g}); "
-                "check the curve (two arms mixed up, or a misread point)",
-                field="survival",
-            )
-        n_changed = int(np.sum(change > 1e-12))
-        actions.append(
-            f"made the curve non-increasing by isotonic regression: {n_changed} point(s) "
-            f"moved, by at most {change[worst]:.3g}"
+
+def _make_non_increasing(t: np.ndarray, s: np.ndarray, tol: float,
+                         actions: list[str]) -> np.ndarray:
+    """Replace rises within ``tol`` by the isotonic fit; raise on a larger rise."""
+    if not np.any(np.diff(s) > 0):
+        return s
+    fitted = isotonic_decreasing(s)
+    change = np.abs(fitted - s)
+    worst = int(np.argmax(change))
+    if change[worst] > tol:
+        rise = int(np.argmax(np.diff(s)))
+        raise EvidenceError(
+            f"survival rises from {s[rise]:g} to {s[rise + 1]:g} at time "
+            f"{t[rise + 1]:g}: more than digitisation noise (tolerance {tol:g}); "
+            "check the curve (two arms mixed up, or a misread point)",
+            field="survival",
         )
-        s = fitted
-    return CleanedCurve(times=t, survival=s, actions=tuple(actions))
+    n_changed = int(np.sum(change > 1e-12))
+    actions.append(
+        f"made the curve non-increasing by isotonic regression: {n_changed} point(s) "
+        f"moved, by at most {change[worst]:.3g}"
+    )
+    return fitted
 
 
 def km_interval_summary(
