@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import matplotlib.ticker as mticker
 from matplotlib.axes import Axes
@@ -15,6 +15,7 @@ __all__ = [
     "favours",
     "interval_row",
     "mcid_line",
+    "null_line",
     "ratio_axis",
     "ratio_ticks",
 ]
@@ -80,12 +81,21 @@ class RatioLocator(mticker.Locator):
         return ratio_ticks(vmin, vmax)
 
 
-def ratio_axis(ax: Axes) -> None:
-    """Put a ratio axis on the log scale with round ticks."""
-    ax.set_xscale("log")
-    ax.xaxis.set_major_locator(RatioLocator())
-    ax.xaxis.set_minor_locator(mticker.NullLocator())
-    ax.xaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:g}"))
+def ratio_axis(ax: Axes, *, which: Literal["x", "y"] = "x") -> None:
+    """Put a ratio axis (the x axis, or the y axis) on the log scale with round ticks."""
+    axis = ax.xaxis if which == "x" else ax.yaxis
+    if which == "x":
+        ax.set_xscale("log")
+    else:
+        ax.set_yscale("log")
+    axis.set_major_locator(RatioLocator())
+    axis.set_minor_locator(mticker.NullLocator())
+    axis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:g}"))
+
+
+def null_line(ax: Axes, x: float) -> None:
+    """Draw the value of no effect as a grey dashed line behind the data."""
+    ax.axvline(x, color="#777777", linestyle="--", linewidth=0.8, zorder=0)
 
 
 def mcid_line(ax: Axes, x: float) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
-from bayes_scot.plots._axes import display_scale, favours, mcid_line, ratio_axis
+from bayes_scot.plots._axes import display_scale, favours, mcid_line, null_line, ratio_axis
 from bayes_scot.plots._checks import check_frame
 from bayes_scot.plots._style import prior_colour, styled, wrap
 
@@ -76,7 +76,7 @@ def plot_benefit_curve(
             ax.plot(rows["threshold"].astype(float) * factor, rows["probability"],
                     color=prior_colour(str(prior)), linewidth=1.8 if prior == "reference"
                     else 1.1, label=str(prior))
-        ax.axvline(null * factor, color="#777777", linestyle="--", linewidth=0.8, zorder=0)
+        null_line(ax, null * factor)
         if log:
             ratio_axis(ax)
         if mcid is not None and math.isfinite(mcid):

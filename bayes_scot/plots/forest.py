@@ -10,7 +10,14 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from bayes_scot.plots._axes import display_scale, favours, interval_row, mcid_line, ratio_axis
+from bayes_scot.plots._axes import (
+    display_scale,
+    favours,
+    interval_row,
+    mcid_line,
+    null_line,
+    ratio_axis,
+)
 from bayes_scot.plots._checks import select_table
 from bayes_scot.plots._style import INTERVAL_TEXT, families_present, prior_colour, styled, wrap
 
@@ -121,7 +128,7 @@ def _forest_panel(ax: Axes, rows: pd.DataFrame, *, endpoint: str, estimand: str,
                     va="center", ha="left", fontsize=8)
     ax.annotate("P(sup.)", xy=(1.01, 1.0), xycoords="axes fraction", va="bottom",
                 ha="left", fontsize=8, fontweight="bold")
-    ax.axvline(null, color="#777777", linestyle="--", linewidth=0.8, zorder=0)
+    null_line(ax, null)
     ratio = null == 1.0 and bool((rows["lower"] > 0).all())
     if ratio:
         ratio_axis(ax)

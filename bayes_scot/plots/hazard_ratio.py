@@ -5,13 +5,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import matplotlib.ticker as mticker
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from bayes_scot.plots._axes import RatioLocator
+from bayes_scot.plots._axes import ratio_axis
 from bayes_scot.plots._checks import check_frame
 from bayes_scot.plots._style import BAND_ALPHA, INTERVAL_TEXT, endpoint_title, styled
 
@@ -78,10 +77,7 @@ def plot_hazard_ratio_over_time(
             mcid = rows["mcid"].dropna() if "mcid" in rows.columns else pd.Series([], float)
             if len(mcid):
                 ax.axhline(float(mcid.iloc[0]), color="#009e73", linestyle=":", linewidth=1.1)
-            ax.set_yscale("log")
-            ax.yaxis.set_major_locator(RatioLocator())
-            ax.yaxis.set_minor_locator(mticker.NullLocator())
-            ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:g}"))
+            ratio_axis(ax, which="y")
             ax.set_title(endpoint_title(endpoint), loc="left")
             ax.set_xlabel("months since randomisation")
         axes[0].set_ylabel(f"hazard ratio, {experimental} vs {control} (log scale)")

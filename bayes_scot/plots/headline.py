@@ -11,11 +11,28 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from bayes_scot.plots._axes import display_scale, favours, interval_row, mcid_line, ratio_axis
+from bayes_scot.plots._axes import (
+    display_scale,
+    favours,
+    interval_row,
+    mcid_line,
+    null_line,
+    ratio_axis,
+)
 from bayes_scot.plots._checks import select_table
 from bayes_scot.plots._style import families_present, prior_colour, styled, wrap
 
 __all__ = ["plot_headline"]
+
+
+def _prior_to_posterior(ax: Axes, start: float, end: float, y: float, *, marker: str,
+                        markersize: float) -> None:
+    """Mark a row's prior value (open, grey) with an arrow to its posterior value."""
+    ax.plot([start], [y], marker=marker, markersize=markersize, color="#888888",
+            markerfacecolor="white", linestyle="none")
+    ax.annotate("", xy=(end, y), xytext=(start, y),
+                arrowprops={"arrowstyle": "->", "color": "#888888", "linewidth": 0.7,
+                            "shrinkA": 2, "shrinkB": 3})
 
 
 def _headline_forest(ax: Axes, rows: pd.DataFrame, *, experimental: str,
@@ -29,14 +46,10 @@ def _headline_forest(ax: Axes, rows: pd.DataFrame, *, experimental: str,
         lo, med, hi = (float(row[c]) * factor for c in ("lower", "median", "upper"))
         interval_row(ax, y, lo, med, hi, colour=colour, flagged=bool(row.get("flagged", False)))
         if has_prior and pd.notna(row.get("prior_median")):
-            start = float(row["prior_median"]) * factor
-            ax.plot([start], [y], marker="D", markersize=3.2, color="#888888",
-                    markerfacecolor="white", linestyle="none")
-            ax.annotate("", xy=(med, y), xytext=(start, y),
-                        arrowprops={"arrowstyle": "->", "color": "#888888",
-                                    "linewidth": 0.7, "shrinkA": 2, "shrinkB": 3})
+            _prior_to_posterior(ax, float(row["prior_median"]) * factor, med, y, marker="D",
+                                markersize=3.2)
     null = float(first.get("null", 0.0)) * factor
-    ax.axvline(null, color="#777777", linestyle="--", linewidth=0.8, zorder=0)
+    null_line(ax, null)
     if log:
         ratio_axis(ax)
     mcid = first.get("mcid")
@@ -56,12 +69,8 @@ def _headline_probabilities(ax: Axes, rows: pd.DataFrame) -> None:
         colour = prior_colour(str(prior))
         p = float(row["p_superior"])
         if has_prior and pd.notna(row.get("prior_p_superior")):
-            start = float(row["prior_p_superior"])
-            ax.plot([start], [y], marker="o", markersize=4, color="#888888",
-                    markerfacecolor="white", linestyle="none")
-            ax.annotate("", xy=(p, y), xytext=(start, y),
-                        arrowprops={"arrowstyle": "->", "color": "#888888",
-                                    "linewidth": 0.7, "shrinkA": 2, "shrinkB": 3})
+            _prior_to_posterior(ax, float(row["prior_p_superior"]), p, y, marker="o",
+                                markersize=4)
         ax.plot([p], [y], marker="o", markersize=4.5, color=colour, linestyle="none")
         if pd.notna(row.get("p_mcid")):
             ax.plot([float(row["p_mcid"])], [y], marker="s", markersize=3.8, color=colour,
