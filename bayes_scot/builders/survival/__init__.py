@@ -3,8 +3,11 @@
 The model, its equations and its outputs are described in
 :mod:`bayes_scot.builders.survival.model`; its options and prior grid are in
 :mod:`~bayes_scot.builders.survival.options`, the evidence plan (which entry enters as
-which likelihood term) in :mod:`~bayes_scot.builders.survival.plan`, and the closed-form
-PyTensor kernels in :mod:`~bayes_scot.builders.survival.graph`.
+which likelihood term) in :mod:`~bayes_scot.builders.survival.plan`, the closed-form
+PyTensor kernels in :mod:`~bayes_scot.builders.survival.graph`, each term's log density
+in :mod:`~bayes_scot.builders.survival.terms`, the posterior estimands in
+:mod:`~bayes_scot.builders.survival.estimands` and the posterior predictive of published
+summaries in :mod:`~bayes_scot.builders.survival.predictive`.
 """
 
 from __future__ import annotations

@@ -67,11 +67,9 @@ How each kind of evidence enters, and why no patient counts twice, is in
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
-import math
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -80,16 +78,16 @@ import pytensor.tensor as pt
 import xarray as xr
 
 from bayes_scot.builders._graph import running_sum
+from bayes_scot.builders.survival.estimands import (
+    EstimandLabels,
+    common_hazard_ratio,
+    curve_estimands,
+    interval_hazard_ratios,
+    mark_extrapolation,
+)
 from bayes_scot.builders.survival.graph import (
-    _np_weighted_log_hr,
     _pt_arm_log_hazards,
-    _pt_boundary_states,
     _pt_state_probabilities,
-    _pt_step,
-    _pt_transition_matrices,
-    _pt_transition_table,
-    _pt_weighted_log_hr,
-    _survival_estimates_logp,
 )
 from bayes_scot.builders.survival.options import (
     _EFS,
@@ -102,27 +100,21 @@ from bayes_scot.builders.survival.options import (
 )
 from bayes_scot.builders.survival.plan import (
     EvidencePlanner,
-    _effective_size,
     _pooled_survival,
     _Term,
     _Use,
     select_trials,
 )
-from bayes_scot.conventions import CREDIBLE_LEVEL
+from bayes_scot.builders.survival.predictive import (
+    REPRODUCE_COLUMNS,
+    predict_entry,
+    trial_rows,
+)
+from bayes_scot.builders.survival.terms import StateTable, term_logp, term_values
 from bayes_scot.errors import EvidenceError
-from bayes_scot.evidence import (
-    LandmarkEvents,
-    ReportedRatio,
-    SurvivalEstimate,
-    Trial,
-)
-from bayes_scot.likelihood import survival as lik
+from bayes_scot.evidence import Trial
 from bayes_scot.stats.estimands import EstimandDraws
-from bayes_scot.stats.illness_death import (
-    TRANSITIONS,
-    restricted_mean_survival,
-    state_probabilities,
-)
+from bayes_scot.stats.illness_death import TRANSITIONS
 from bayes_scot.stats.kaplan_meier import event_shares
 from bayes_scot.stats.priors import EffectPrior
 
@@ -130,11 +122,6 @@ __all__ = [
     "SurvivalModel",
     "survival_model",
 ]
-
-_REPRODUCE_COLUMNS = (
-    "trial", "entry", "endpoint", "population", "arm", "time_months", "statistic",
-    "published", "median", "lower", "upper", "outside", "used", "note",
-)  # fmt: skip
 
 
 def survival_model(
@@ -317,12 +304,6 @@ class SurvivalModel:
         )
 
     # -- the model -------------------------------------------------------------------------
-    def _needed_times(self) -> np.ndarray:
-        times = {0.0}
-        for term in self._terms:
-            times.update(term.times)
-        return np.array(sorted(times))
-
     def _build(self) -> pm.Model:
         o = self.options
         edges = np.asarray(o.interval_boundaries_months)
@@ -459,89 +440,15 @@ class SurvivalModel:
         return np.asarray(values)
 
     def _add_likelihood(self, hazard: pt.TensorVariable, edges: np.ndarray) -> None:
-        times = self._needed_times()
-        spans = sorted({term.times for term in self._terms
-                        if term.kind in ("interval_states", "survival_estimates")})
-        pairs = [(0.0, float(t)) for t in times] + [(float(a), float(b)) for a, b in spans]
+        """Add one potential per planned term, each with its own data containers."""
         # One closed-form table serves every term: state probabilities at each time
         # (from 0) and transition matrices over each span, for all trials and arms.
-        p00, p01, p11 = _pt_transition_table(hazard, edges, pairs)
-        n_times = len(times)
-        stay, fail = p00[..., :n_times], p01[..., :n_times]
-        states = pt.stack([stay, fail, 1.0 - stay - fail], axis=-1)  # (trial, arm, T, 3)
-        spanned = _pt_transition_matrices(
-            p00[..., n_times:], p01[..., n_times:], p11[..., n_times:]
-        )  # (trial, arm, span, 3, 3)
-        index = {t: i for i, t in enumerate(times)}
-        span_index = {span: i for i, span in enumerate(spans)}
+        table = StateTable.build(hazard, edges, self._terms)
         for number, term in enumerate(self._terms):
             name = f"{self.trials[term.trial].name}_{number}_{term.kind}"
-            values = dict(term.data)
-            if term.kind == "interval_states":
-                values["log_coefficients"] = lik.interval_states_log_coefficients(
-                    values["start"], values["end"], max_count=self.max_count
-                )
-            elif term.kind == "deaths_by_time":
-                values["log_coefficients"] = lik.deaths_by_time_log_coefficients(
-                    values["deaths"], values["at_least"], max_count=self.max_count
-                )
+            values = term_values(term, self.max_count)
             data = {key: pm.Data(f"{name}_{key}", value) for key, value in values.items()}
-            s = term.trial
-            if term.kind == "landmark_states":
-                p = states[s, :, index[term.times[0]], :]
-                logp = lik.landmark_states(data["counts"], p)
-            elif term.kind == "landmark_events":
-                p = states[s, :, index[term.times[0]], :]
-                surv = p[:, 0] if term.extra["endpoint"] == _EFS else p[:, 0] + p[:, 1]
-                counts = data["counts"]
-                logp = lik.landmark_events(counts[:, 1], counts[:, 0], surv)
-            elif term.kind == "interval_states":
-                logp = lik.interval_states(
-                    data["start"], data["end"], spanned[s, :, span_index[term.times]],
-                    max_count=self.max_count, log_coefficients=data["log_coefficients"],
-                )
-            elif term.kind == "interval_events":
-                p0 = states[s, :, index[term.times[0]], :]
-                p1 = states[s, :, index[term.times[1]], :]
-                if term.extra["endpoint"] == _EFS:
-                    cond = p1[:, 0] / p0[:, 0]
-                else:
-                    cond = (p1[:, 0] + p1[:, 1]) / (p0[:, 0] + p0[:, 1])
-                logp = lik.interval_events(data["at_risk"], data["events"], cond)
-            elif term.kind == "survival_estimates":
-                logp = _survival_estimates_logp(
-                    data["start"], data["observed"], data["effective_n"],
-                    spanned[s, :, span_index[term.times]], term.extra["aggregation"],
-                )
-            elif term.kind == "deaths_by_time":
-                dead_t = states[s, :, index[term.times[0]], 2]
-                dead_landmark = states[s, :, index[term.times[1]], 2]
-                logp = lik.deaths_by_time(
-                    data["deaths"], data["at_least"], dead_t / dead_landmark,
-                    max_count=self.max_count, log_coefficients=data["log_coefficients"],
-                )
-            elif term.kind == "pseudo_patients":
-                h = hazard[s, term.extra["arm"]]  # (K, 3)
-                start0, start1 = _pt_boundary_states(h, edges)
-                k = data["interval"]
-                hk = h[k]
-                q0, q1 = _pt_step(start0[k], start1[k], hk, data["offset"])
-                if term.extra["endpoint"] == _EFS:
-                    log_s = pt.log(pt.clip(q0, 1e-300, 1.0))
-                    log_f = pt.log(hk[:, 0] + hk[:, 1]) + log_s
-                else:
-                    log_s = pt.log(pt.clip(q0 + q1, 1e-300, 1.0))
-                    log_f = pt.log(pt.clip(hk[:, 1] * q0 + hk[:, 2] * q1, 1e-300, np.inf))
-                logp = lik.pseudo_patients(data["events"], log_f, log_s)
-            elif term.kind == "reported_ratio":
-                surv = pt.stack(  # (arm, cut, 3); basic indexing keeps the gradient simple
-                    [states[s, :, index[c], :] for c in term.times], axis=1
-                )
-                model_log_hr = _pt_weighted_log_hr(surv, data["n"], term.extra["endpoint"])
-                logp = lik.reported_ratio(data["log_estimate"], data["se"], model_log_hr)
-            else:  # pragma: no cover - the planner only makes the kinds above
-                raise AssertionError(term.kind)
-            pm.Potential(name, logp)
+            pm.Potential(name, term_logp(term, data, table, max_count=self.max_count))
 
     def _structure_key(self) -> tuple[Any, ...]:
         layout = tuple(
@@ -658,119 +565,30 @@ class SurvivalModel:
         from bayes_scot import _compat
 
         o = self.options
-        exp_arm, ctl_arm = self.arms
-        label_exp, label_ctl = exp_arm, ctl_arm
         hazards = self._hazard_array(idata)
         edges = np.asarray(o.interval_boundaries_months)
         evidence = "trial" if len(self.trials) == 1 else "trial + " + ", ".join(
             t.name for t in self.trials[1:]
         )
-        base_attrs = {
-            "trial": self.target.name,
-            "population": o.population,
-            "assumptions": self.assumptions(),
-            "borrowing": o.borrowing if len(self.trials) > 1 else "none (one trial)",
-        }
-        out: list[EstimandDraws] = []
-        times = np.asarray(o.estimand_times_months)
-        probs = state_probabilities(hazards, edges, times)  # (c, d, arm, T, 3)
-        curves: dict[Literal["efs", "os"], np.ndarray] = {
-            "efs": probs[..., 0], "os": probs[..., 0] + probs[..., 1],
-        }
-        names = {_EFS: self.target.endpoint(_EFS).label, _OS: self.target.endpoint(_OS).label}
-        for endpoint, surv in curves.items():
-            for j, t in enumerate(times):
-                for a, arm in enumerate(self.arms):
-                    out.append(EstimandDraws(
-                        endpoint=endpoint, estimand=f"survival_{arm}_{t:g}",
-                        label=f"{names[endpoint]} at {t:g} months, {arm}",
-                        draws=surv[:, :, a, j], null=float("nan"), superior="higher",
-                        unit="probability", evidence=evidence,
-                        attrs={**base_attrs, "arm": arm, "contrast": False, "time_months": t},
-                    ))  # fmt: skip
-                out.append(EstimandDraws(
-                    endpoint=endpoint, estimand=f"survival_difference_{t:g}",
-                    label=f"{names[endpoint]} at {t:g} months, {label_exp} minus {label_ctl}",
-                    draws=surv[:, :, 0, j] - surv[:, :, 1, j], null=0.0, superior="higher",
-                    mcid=o.survival_margin, mcid_source=o.margin_source, unit="probability",
-                    evidence=evidence,
-                    attrs={**base_attrs, "contrast": True, "time_months": t},
-                ))  # fmt: skip
-            for tau in o.rmst_horizons_months or ():
-                rmst = restricted_mean_survival(hazards, edges, tau, endpoint=endpoint)
-                out.append(EstimandDraws(
-                    endpoint=endpoint, estimand=f"rmst_difference_{tau:g}",
-                    label=(f"{names[endpoint]} restricted mean survival to {tau:g} months, "
-                           f"{label_exp} minus {label_ctl}"),
-                    draws=rmst[:, :, 0] - rmst[:, :, 1], null=0.0, superior="higher",
-                    unit="months", evidence=evidence,
-                    attrs={**base_attrs, "contrast": True, "time_months": tau},
-                ))  # fmt: skip
-        # Interval hazard ratios.
-        efs_rate = hazards[..., 0] + hazards[..., 1]  # (c, d, arm, K)
-        boundary_probs = state_probabilities(hazards, edges, edges)
-        os_surv = boundary_probs[..., 0] + boundary_probs[..., 1]  # (c, d, arm, K+1)
-        os_rate = -np.diff(np.log(os_surv), axis=-1)
-        for hr_endpoint, rate in ((_EFS, efs_rate), (_OS, os_rate)):
-            ratio = rate[:, :, 0, :] / rate[:, :, 1, :]
-            for k, label in enumerate(o.interval_labels):
-                out.append(EstimandDraws(
-                    endpoint=hr_endpoint, estimand=f"hazard_ratio_{label.replace('-', '_')}",
-                    label=f"{names[hr_endpoint]} hazard ratio, months {label}, "
-                          f"{label_exp} vs {label_ctl}",
-                    draws=ratio[..., k], null=1.0, superior="lower",
-                    mcid=o.hazard_ratio_margin, mcid_source=o.margin_source, unit="ratio",
-                    evidence=evidence,
-                    attrs={**base_attrs, "contrast": True, "interval": label},
-                ))  # fmt: skip
+        labels = EstimandLabels(
+            options=o, arms=self.arms, evidence=evidence,
+            names={e: self.target.endpoint(e).label for e in (_EFS, _OS)},
+            attrs={
+                "trial": self.target.name,
+                "population": o.population,
+                "assumptions": self.assumptions(),
+                "borrowing": o.borrowing if len(self.trials) > 1 else "none (one trial)",
+            },
+        )
         posterior = _compat.get_group(idata, "posterior")
         common = posterior["trial_log_hr"].sel(trial=self.target.name).to_numpy()
-        out.append(EstimandDraws(
-            endpoint=_EFS, estimand="hazard_ratio_common",
-            label=(f"{names[_EFS]} hazard ratio, event-weighted average over follow-up, "
-                   f"{label_exp} vs {label_ctl}"),
-            draws=np.exp(common), null=1.0, superior="lower", mcid=o.hazard_ratio_margin,
-            mcid_source=o.margin_source, unit="ratio", evidence=evidence,
-            attrs={**base_attrs, "contrast": True, "parameter": "log_hr"},
-        ))  # fmt: skip
-        return [self._mark_extrapolation(e) for e in out]
-
-    def _mark_extrapolation(self, e: EstimandDraws) -> EstimandDraws:
-        """Flag an estimand beyond the last datum, or an interval no datum bounds.
-
-        An interval's hazard ratio is separately identified only when the target trial
-        reports data at both of its ends (or it starts at 0); otherwise the data see it
-        only together with its neighbours, and its posterior follows the average effect
-        through the shrinkage towards proportional hazards. The row says so.
-        """
-        last = self.last_datum
-        time = e.attrs.get("time_months")
-        interval = e.attrs.get("interval")
-        beyond = bool((time is not None and float(cast(float, time)) > last + 1e-9) or (
-            interval is not None and float(str(interval).split("-")[0]) >= last
-        ))
-        from bayes_scot.builders.piecewise_exponential import _estimand
-
-        fields = {f.name: getattr(e, f.name) for f in dataclasses.fields(e)}
-        fields.pop("extrapolated", None)
-        fields["attrs"] = {**e.attrs, "extrapolated": beyond}
-        if beyond:
-            fields["label"] = f"{e.label} (extrapolated beyond the last datum at {last:g} months)"
-            fields["evidence"] = f"{e.evidence}, extrapolated beyond {last:g} months"
-        elif interval is not None and not self._bounded_by_data(str(interval)):
-            fields["attrs"]["identified"] = False
-            fields["label"] = (f"{e.label} (months {interval} not reported separately: "
-                               "follows the average effect through the model)")
-            fields["evidence"] = f"{e.evidence}, months {interval} not reported separately"
-        return _estimand(extrapolated=beyond, **fields)
-
-    def _bounded_by_data(self, interval: str) -> bool:
-        """Whether the target trial reports data at both ends of an interval ``"a-b"``."""
-        times = {0.0} | {float(t) for term in self._terms if term.trial == 0
-                         for t in term.times}
-        start, end = (float(x) for x in interval.split("-"))
-        return any(abs(start - t) < 1e-9 for t in times) and any(
-            abs(end - t) < 1e-9 for t in times)
+        out = [
+            *curve_estimands(hazards, edges, labels),
+            *interval_hazard_ratios(hazards, edges, labels),
+            common_hazard_ratio(common, labels),
+        ]
+        reported = [t for term in self._terms if term.trial == 0 for t in term.times]
+        return [mark_extrapolation(e, self.last_datum, reported) for e in out]
 
     def assumptions(self) -> tuple[str, ...]:
         """Assumptions of the evidence this fit uses (from the trial files and the model)."""
@@ -812,41 +630,17 @@ class SurvivalModel:
         """
         rng = np.random.default_rng(seed)
         rows: list[dict[str, Any]] = []
-        used = {(u.trial, u.entry): u for u in self._uses}
-        alpha = (1.0 - CREDIBLE_LEVEL) / 2.0
+        uses = {(u.trial, u.entry): u for u in self._uses}
         edges = np.asarray(self.options.interval_boundaries_months)
+        fitted = [t.name for t in self.trials]
         for full in self._all_trials:
-            if full.name not in [t.name for t in self.trials]:
+            if full.name not in fitted:
                 continue
             hazards = self._hazard_array(idata, full.name)
             flat = hazards.reshape(-1, *hazards.shape[2:])  # (draws, arm, K, 3)
-            arms = (full.experimental, full.control)
-            for e in full.entries:
-                if e.endpoint not in (_EFS, _OS):
-                    continue
-                population = full.populations.get(e.population)
-                if population is None or not all(a in population.n for a in arms):
-                    continue  # a population without per-arm sizes cannot be predicted
-                other = e.population != self.options.population
-                note = ""
-                if other:
-                    note = (f"{e.population} summary predicted by the "
-                            f"{self.options.population} model: a comparison, not evidence")
-                use = used.get((full.name, e.id))
-                if use is not None:
-                    note = "; ".join(x for x in (use.note, note) if x)
-                for arm_row in self._predict(e, flat, arms, full, edges, rng):
-                    draws, published, arm, statistic = arm_row
-                    lo, med, hi = np.quantile(draws, [alpha, 0.5, 1.0 - alpha])
-                    rows.append({
-                        "trial": full.name, "entry": e.id, "endpoint": e.endpoint,
-                        "population": e.population, "arm": arm, "time_months": e.time,
-                        "statistic": statistic, "published": published, "median": med,
-                        "lower": lo, "upper": hi,
-                        "outside": bool(published < lo or published > hi),
-                        "used": bool(use is not None and use.used), "note": note,
-                    })  # fmt: skip
-        return pd.DataFrame(rows, columns=list(_REPRODUCE_COLUMNS))
+            rows += trial_rows(full, flat, edges, self.horizon,
+                               population=self.options.population, uses=uses, rng=rng)
+        return pd.DataFrame(rows, columns=list(REPRODUCE_COLUMNS))
 
     def predictive(self, idata: Any, *, seed: int = 0) -> tuple[xr.Dataset, xr.Dataset]:
         """Return the published summaries that entered the fit, and replicates of each.
@@ -881,46 +675,7 @@ class SurvivalModel:
         entries = [e for e in self.target.entries
                    if e.id in used and e.endpoint in (_EFS, _OS)]
         return replicate_groups(
-            ((e.id, [r[:3] for r in self._predict(e, flat, self.arms, self.target, edges,
-                                                   rng)]) for e in entries),
+            ((e.id, [r[:3] for r in predict_entry(e, flat, self.arms, self.target, edges,
+                                                  self.horizon, rng)]) for e in entries),
             posterior["chain"].to_numpy().tolist(), posterior["draw"].to_numpy().tolist(),
         )
-
-    def _predict(self, e, flat, arms, trial, edges, rng):
-        """Yield (predictive draws, published value, arm, statistic) for one entry."""
-        if isinstance(e, LandmarkEvents):
-            probs = state_probabilities(flat, edges, [e.time_months])[:, :, 0, :]
-            for a, arm in enumerate(arms):
-                if arm not in e.events:
-                    continue
-                p = probs[:, a, :]
-                counts = rng.multinomial(int(e.n[arm]), p / p.sum(axis=-1, keepdims=True))
-                draws = counts[:, 1] + counts[:, 2] if e.endpoint == _EFS else counts[:, 2]
-                yield draws, float(e.events[arm]), arm, "events"
-        elif isinstance(e, SurvivalEstimate):
-            probs = state_probabilities(flat, edges, [e.time_months])[:, :, 0, :]
-            surv = probs[..., 0] if e.endpoint == _EFS else probs[..., 0] + probs[..., 1]
-            for a, arm in enumerate(arms):
-                if arm not in e.survival:
-                    continue
-                n_arm = (e.n or {}).get(arm) or trial.n(arm, e.population)
-                size, _ = _effective_size(e, arm, n_arm)
-                m = max(round(size), 1)
-                draws = rng.binomial(m, np.clip(surv[:, a], 0.0, 1.0)) / m
-                yield draws, float(e.survival[arm]), arm, "survival"
-        elif isinstance(e, ReportedRatio) and e.measure == "HR":
-            from bayes_scot.stats.conversions import se_from_ci, se_from_p
-
-            end = min((e.window_months or (0.0, self.horizon))[1], self.horizon)
-            cuts = np.unique(np.concatenate(
-                [[0.0], [b for b in edges if 0 < b < end], [end]]
-            ))
-            probs = state_probabilities(flat, edges, cuts)  # (draws, arm, cut, 3)
-            surv = probs[..., 0] if e.endpoint == _EFS else probs[..., 0] + probs[..., 1]
-            n = np.array([trial.n(a, e.population) for a in arms], dtype=float)
-            model = _np_weighted_log_hr(surv, n)
-            if e.lower is not None and e.upper is not None:
-                se = float(se_from_ci(math.log(e.lower), math.log(e.upper), level=e.level))
-            else:
-                se = float(se_from_p(math.log(e.estimate), float(cast(float, e.p_value))))
-            yield np.exp(model + se * rng.standard_normal(model.shape)), e.estimate, None, "hr"

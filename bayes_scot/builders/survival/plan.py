@@ -134,6 +134,19 @@ def _effective_size(e: SurvivalEstimate, arm: str, n: float | None) -> tuple[flo
     )
 
 
+def _log_ratio_se(r: ReportedRatio) -> float:
+    """Return the standard error of a reported ratio's log, from its CI or else its p-value.
+
+    See :func:`bayes_scot.stats.conversions.se_from_ci` and
+    :func:`~bayes_scot.stats.conversions.se_from_p`.
+    """
+    from bayes_scot.stats.conversions import se_from_ci, se_from_p
+
+    if r.lower is not None and r.upper is not None:
+        return float(se_from_ci(math.log(r.lower), math.log(r.upper), level=r.level))
+    return float(se_from_p(math.log(r.estimate), float(cast(float, r.p_value))))
+
+
 def _observed_survival(
     group: Mapping[str, SurvivalEstimate], arms: Sequence[str], n: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -517,17 +530,12 @@ class EvidencePlanner:
         return None
 
     def _ratio_term(self, s: int, r: ReportedRatio, trial: Trial, n: np.ndarray) -> _Term:
-        from bayes_scot.stats.conversions import se_from_ci, se_from_p
-
         end = min((r.window_months or (0.0, self.horizon))[1], self.horizon)
         if (r.window_months or (0.0, 0.0))[1] > self.horizon:
             self._log(trial, r, True, "reported_ratio",
                       f"window truncated at the model's horizon of {self.horizon:g} months")
         log_hr = math.log(r.estimate)
-        if r.lower is not None and r.upper is not None:
-            se = float(se_from_ci(math.log(r.lower), math.log(r.upper), level=r.level))
-        else:
-            se = float(se_from_p(log_hr, float(cast(float, r.p_value))))
+        se = _log_ratio_se(r)
         cuts = np.unique(np.concatenate(
             [[0.0], [b for b in self.boundaries if 0 < b < end], [end]]
         ))

@@ -1,0 +1,195 @@
+"""Posterior estimands of the illness-death model's target trial.
+
+NumPy functions of posterior draws of the transition hazards (chain, draw, arm,
+interval, transition), called by
+:meth:`~bayes_scot.builders.survival.model.SurvivalModel.estimands`: survival per arm and
+its difference, restricted mean survival, hazard ratios per interval, the common hazard
+ratio, and the flag of an estimand the data do not reach.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, cast
+
+import numpy as np
+
+from bayes_scot.builders.survival.options import _EFS, _OS, SurvivalOptions
+from bayes_scot.stats.estimands import EstimandDraws
+from bayes_scot.stats.illness_death import restricted_mean_survival, state_probabilities
+
+__all__ = [
+    "EstimandLabels",
+    "common_hazard_ratio",
+    "curve_estimands",
+    "interval_hazard_ratios",
+    "mark_extrapolation",
+]
+
+
+@dataclass(frozen=True)
+class EstimandLabels:
+    """What every estimand of the target trial says about itself.
+
+    Attributes
+    ----------
+    options : SurvivalOptions
+        The model's options: estimand times, RMST horizons, margins and their source.
+    arms : (str, str)
+        Experimental and control arm names, from the trial.
+    names : mapping of str to str
+        Each endpoint's label, from the trial's endpoint registry.
+    evidence : str
+        Which trials the fit uses (``"trial"`` or ``"trial + <names>"``).
+    attrs : mapping of str to object
+        Attributes every estimand records (trial, population, assumptions, borrowing).
+    """
+
+    options: SurvivalOptions
+    arms: tuple[str, str]
+    names: Mapping[str, str]
+    evidence: str
+    attrs: Mapping[str, Any]
+
+    def contrast(self) -> str:
+        """Return ``"<experimental> minus <control>"``."""
+        return f"{self.arms[0]} minus {self.arms[1]}"
+
+    def versus(self) -> str:
+        """Return ``"<experimental> vs <control>"``."""
+        return f"{self.arms[0]} vs {self.arms[1]}"
+
+    def draws(self, endpoint: str, estimand: str, label: str, draws: np.ndarray, *,
+              attrs: Mapping[str, Any], **fields: Any) -> EstimandDraws:
+        """Return one estimand with this trial's evidence and attributes."""
+        return EstimandDraws(endpoint=endpoint, estimand=estimand, label=label, draws=draws,
+                             evidence=self.evidence, attrs={**self.attrs, **attrs}, **fields)
+
+
+def curve_estimands(hazards: np.ndarray, edges: np.ndarray,
+                    labels: EstimandLabels) -> list[EstimandDraws]:
+    """Return survival per arm, its difference and RMST differences, for EFS and then OS.
+
+    Survival per arm is descriptive (null NaN, ``attrs["contrast"]`` False); the
+    differences have null 0 and the higher value is superior.
+    """
+    o = labels.options
+    out: list[EstimandDraws] = []
+    times = np.asarray(o.estimand_times_months)
+    probs = state_probabilities(hazards, edges, times)  # (c, d, arm, T, 3)
+    curves = {_EFS: probs[..., 0], _OS: probs[..., 0] + probs[..., 1]}
+    for endpoint, surv in curves.items():
+        name = labels.names[endpoint]
+        for j, t in enumerate(times):
+            for a, arm in enumerate(labels.arms):
+                out.append(labels.draws(
+                    endpoint, f"survival_{arm}_{t:g}", f"{name} at {t:g} months, {arm}",
+                    surv[:, :, a, j], null=float("nan"), superior="higher",
+                    unit="probability",
+                    attrs={"arm": arm, "contrast": False, "time_months": t},
+                ))  # fmt: skip
+            out.append(labels.draws(
+                endpoint, f"survival_difference_{t:g}",
+                f"{name} at {t:g} months, {labels.contrast()}",
+                surv[:, :, 0, j] - surv[:, :, 1, j], null=0.0, superior="higher",
+                mcid=o.survival_margin, mcid_source=o.margin_source, unit="probability",
+                attrs={"contrast": True, "time_months": t},
+            ))  # fmt: skip
+        for tau in o.rmst_horizons_months or ():
+            rmst = restricted_mean_survival(
+                hazards, edges, tau, endpoint=cast(Literal["efs", "os"], endpoint)
+            )
+            out.append(labels.draws(
+                endpoint, f"rmst_difference_{tau:g}",
+                f"{name} restricted mean survival to {tau:g} months, {labels.contrast()}",
+                rmst[:, :, 0] - rmst[:, :, 1], null=0.0, superior="higher", unit="months",
+                attrs={"contrast": True, "time_months": tau},
+            ))  # fmt: skip
+    return out
+
+
+def interval_hazard_ratios(hazards: np.ndarray, edges: np.ndarray,
+                           labels: EstimandLabels) -> list[EstimandDraws]:
+    r"""Return hazard ratios per interval, EFS's (event-free exit) and OS's (death).
+
+    The OS hazard of an interval is the one that gives its survival at both ends,
+    :math:`-\Delta \log S_{OS}` per interval (lengths cancel in the ratio).
+    """
+    o = labels.options
+    efs_rate = hazards[..., 0] + hazards[..., 1]  # (c, d, arm, K)
+    boundary_probs = state_probabilities(hazards, edges, edges)
+    os_surv = boundary_probs[..., 0] + boundary_probs[..., 1]  # (c, d, arm, K+1)
+    os_rate = -np.diff(np.log(os_surv), axis=-1)
+    out: list[EstimandDraws] = []
+    for endpoint, rate in ((_EFS, efs_rate), (_OS, os_rate)):
+        ratio = rate[:, :, 0, :] / rate[:, :, 1, :]
+        for k, interval in enumerate(o.interval_labels):
+            out.append(labels.draws(
+                endpoint, f"hazard_ratio_{interval.replace('-', '_')}",
+                f"{labels.names[endpoint]} hazard ratio, months {interval}, "
+                f"{labels.versus()}",
+                ratio[..., k], null=1.0, superior="lower", mcid=o.hazard_ratio_margin,
+                mcid_source=o.margin_source, unit="ratio",
+                attrs={"contrast": True, "interval": interval},
+            ))  # fmt: skip
+    return out
+
+
+def common_hazard_ratio(log_hr: np.ndarray, labels: EstimandLabels) -> EstimandDraws:
+    r"""Return the EFS hazard ratio, event-weighted over follow-up: :math:`e^\theta`."""
+    o = labels.options
+    return labels.draws(
+        _EFS, "hazard_ratio_common",
+        f"{labels.names[_EFS]} hazard ratio, event-weighted average over follow-up, "
+        f"{labels.versus()}",
+        np.exp(log_hr), null=1.0, superior="lower", mcid=o.hazard_ratio_margin,
+        mcid_source=o.margin_source, unit="ratio",
+        attrs={"contrast": True, "parameter": "log_hr"},
+    )
+
+
+def mark_extrapolation(e: EstimandDraws, last_datum: float,
+                       reported_times: Iterable[float]) -> EstimandDraws:
+    """Flag an estimand beyond the last datum, or an interval no datum bounds.
+
+    An interval's hazard ratio is separately identified only when the target trial
+    reports data at both of its ends (or it starts at 0); otherwise the data see it
+    only together with its neighbours, and its posterior follows the average effect
+    through the shrinkage towards proportional hazards. The row says so.
+
+    Parameters
+    ----------
+    e : EstimandDraws
+    last_datum : float
+        The last time (months) at which the target trial reports data.
+    reported_times : iterable of float
+        The times at which the target trial's likelihood terms read the model.
+    """
+    last = last_datum
+    time = e.attrs.get("time_months")
+    interval = e.attrs.get("interval")
+    beyond = bool((time is not None and float(cast(float, time)) > last + 1e-9) or (
+        interval is not None and float(str(interval).split("-")[0]) >= last
+    ))
+    attrs = {**e.attrs, "extrapolated": beyond}
+    label, evidence = e.label, e.evidence
+    if beyond:
+        label = f"{e.label} (extrapolated beyond the last datum at {last:g} months)"
+        evidence = f"{e.evidence}, extrapolated beyond {last:g} months"
+    elif interval is not None and not _bounded_by_data(str(interval), reported_times):
+        attrs["identified"] = False
+        label = (f"{e.label} (months {interval} not reported separately: "
+                 "follows the average effect through the model)")
+        evidence = f"{e.evidence}, months {interval} not reported separately"
+    return dataclasses.replace(e, label=label, evidence=evidence, attrs=attrs,
+                               extrapolated=beyond)
+
+
+def _bounded_by_data(interval: str, reported_times: Iterable[float]) -> bool:
+    """Whether data are reported at both ends of an interval ``"a-b"`` (0 counts)."""
+    times = {0.0} | {float(t) for t in reported_times}
+    start, end = (float(x) for x in interval.split("-"))
+    return any(abs(start - t) < 1e-9 for t in times) and any(
+        abs(end - t) < 1e-9 for t in times)
