@@ -19,9 +19,9 @@ import pytest
 
 from bayes_scot.builders.piecewise_exponential import (
     PiecewiseExponentialModel,
-    _rmst,
     default_times,
 )
+from bayes_scot.builders.piecewise_exponential.exposure import restricted_mean
 from bayes_scot.builders.survival import SurvivalModel, SurvivalOptions, survival_model
 from bayes_scot.errors import EvidenceError
 from bayes_scot.evidence import ReportedRatio, SurvivalEstimate
@@ -99,7 +99,7 @@ def test_a_family_without_usable_evidence_is_an_error(rossi):
 
 def test_landmark_series_enter_as_conditional_counts(rossi):
     model = survival_model(published.landmark_counts(rossi, [3.0, 6.0, 11.9]))
-    terms = model._planned.terms
+    terms = model.likelihood_terms
     assert [t[3]["times"] for t in terms] == [(0.0, 3.0), (3.0, 6.0), (6.0, 11.9)]
     # The second term's at-risk count is n minus the events by 3 months.
     events3 = terms[0][2]["events"]
@@ -112,7 +112,7 @@ def test_every_km_estimate_of_a_series_enters(gbsg2):
     log = model.evidence_log
     assert log["used"].all()
     assert set(log["term"]) == {"survival_estimates"}
-    sizes = np.array([t[2]["effective_n"] for t in model._planned.terms])
+    sizes = np.array([t[2]["effective_n"] for t in model.likelihood_terms])
     # Conditional terms: each later estimate carries only the information it adds, which
     # is less than the patients still at risk (and never more than n).
     assert np.all(sizes > 0)
@@ -186,7 +186,7 @@ def test_common_structure_has_proportional_hazards(gbsg2):
 
 def test_baseline_prior_is_scaled_from_the_trial(rossi, gbsg2):
     fast = survival_model(published.landmark_counts(rossi, [11.9]))
-    pooled = 1.0 - sum(fast._planned.terms[0][2]["events"]) / sum(fast.n)
+    pooled = 1.0 - sum(fast.likelihood_terms[0][2]["events"]) / sum(fast.n)
     assert fast.baseline_mean == pytest.approx(math.log(-math.log(pooled) / 11.9))
     slow = survival_model(published.km_estimates(gbsg2, [60.0]))
     assert slow.baseline_mean < fast.baseline_mean  # GBSG-2's hazard is lower
@@ -198,7 +198,8 @@ def test_rmst_closed_form():
     # Constant hazard 0.1 to 2, then 0.2: integrate S numerically.
     grid = np.linspace(0.0, 4.0, 400_001)
     s = np.exp(-np.where(grid < 2, 0.1 * grid, 0.2 + 0.2 * (grid - 2)))
-    assert _rmst(hazards, edges, 4.0)[0] == pytest.approx(np.trapezoid(s, grid), rel=1e-8)
+    expected = np.trapezoid(s, grid)
+    assert restricted_mean(hazards, edges, 4.0)[0] == pytest.approx(expected, rel=1e-8)
 
 
 def test_reported_ratio_alone_gives_only_the_hazard_ratio(gbsg2):
