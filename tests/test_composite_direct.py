@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import arviz as az
@@ -14,7 +15,7 @@ from bayes_scot.builders.composite import CompositeModel, CompositeOptions
 from bayes_scot.conventions import CREDIBLE_LEVEL
 from bayes_scot.data import load_trial
 from bayes_scot.errors import EvidenceError
-from bayes_scot.evidence import PairwiseSummary, Source
+from bayes_scot.evidence import Endpoint, PairwiseSummary, Source
 from bayes_scot.fitting import SamplerSettings, diagnose
 from bayes_scot.stats.priors import EffectPrior
 from bayes_scot.stats.win import (
@@ -185,6 +186,28 @@ def test_per_protocol_and_48_months_entries(scot) -> None:
     assert month48.entry.id == "itt_grcs_48"
     with pytest.raises(EvidenceError, match="no GRCS pairwise summary at 60 months"):
         CompositeModel(scot, options=CompositeOptions(time_months=60))
+
+
+def test_population_and_labels_come_from_the_trial() -> None:
+    scot = load_trial("scot", population="all")
+    # A view of all populations analyses the first population (in the file's order)
+    # that reports the summary: with the interim cohort (no summaries) listed first,
+    # still the ITT summary; with per protocol first, the per-protocol one.
+    order = ("interim_cohort", "pp", "itt")
+    reordered = dataclasses.replace(scot, populations={p: scot.populations[p] for p in order})
+    assert CompositeModel(reordered).entry.id == "pp_grcs_54"
+    without_pp = dataclasses.replace(
+        scot, populations={p: scot.populations[p] for p in ("interim_cohort", "itt")})
+    assert CompositeModel(without_pp).entry.id == "itt_grcs_54"
+    # The endpoint's label is the trial's (a file may declare its own), the arms' names
+    # are the trial's arms.
+    renamed = dataclasses.replace(scot, endpoints={"grcs": Endpoint(
+        name="grcs", label="Composite rank score", kind="composite", better="higher")})
+    model = CompositeModel(renamed)
+    labels = [e.label for e in model.estimands(_fake_posterior(model, model.prior_grid()[
+        "reference"]))]
+    assert all(label.startswith("Composite rank score at 54 months") for label in labels)
+    assert all("HSCT vs CYC" in label for label in labels)
 
 
 def test_one_trial_only(scot) -> None:

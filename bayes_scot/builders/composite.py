@@ -59,6 +59,12 @@ from bayes_scot.stats.win import (
 
 __all__ = ["ClosedFormSampler", "CompositeModel", "CompositeOptions"]
 
+_OBSERVED = f"{ENDPOINT}_observed"
+"""Name of the observed variable: the published summary on the effect scale."""
+_ESTIMATE, _SE = f"{ENDPOINT}_estimate", f"{ENDPOINT}_se"
+"""Names of the data containers of the published estimate and its standard error."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class CompositeOptions:
     """Options of the direct route (one field per key of the analysis spec).
@@ -123,8 +129,9 @@ class CompositeModel:
     ----------
     trial : Trial, or a sequence holding one Trial
         A trial with a :class:`~bayes_scot.evidence.PairwiseSummary` entry for endpoint
-        ``"grcs"`` at ``options.time_months`` in the trial's population (``"itt"`` when
-        the view holds all populations).
+        ``"grcs"`` at ``options.time_months`` in the trial's population (when the view
+        holds all populations: the first of the file's populations that reports one at
+        that time).
     options : CompositeOptions, optional
     prior : EffectPrior, optional
         Prior whose values the model's prior data containers start with (default: the
@@ -176,9 +183,7 @@ class CompositeModel:
             trial = trials[0]
         self.trial = trial
         self.options = options or CompositeOptions()
-        self.population = (
-            trial.population if trial.population != ALL_POPULATIONS else "itt"
-        )
+        self.population = _analysed_population(trial, self.options.time_months)
         self.entry = grcs_entry(trial, self.options.time_months, self.population)
         self.arms = (trial.experimental, trial.control)
         self.observation: PairwiseEffect = pairwise_effect(
@@ -207,8 +212,8 @@ class CompositeModel:
         with pm.Model() as model:
             prior_mean = pm.Data(f"{name}_prior_mean", np.asarray(prior.mean))
             prior_sd = pm.Data(f"{name}_prior_sd", np.asarray(prior.sd))
-            estimate = pm.Data("grcs_estimate", np.asarray(obs.estimate))
-            se = pm.Data("grcs_se", np.asarray(obs.se))
+            estimate = pm.Data(_ESTIMATE, np.asarray(obs.estimate))
+            se = pm.Data(_SE, np.asarray(obs.se))
             effect = pm.Normal(name, mu=prior_mean, sigma=prior_sd)
             if name == "net_benefit":
                 win_probability = (1.0 + effect) / 2.0
@@ -216,7 +221,7 @@ class CompositeModel:
                 win_probability = pm.math.sigmoid(effect)
             pm.Deterministic("win_probability", win_probability)
             pm.Deterministic("win_odds", win_probability / (1.0 - win_probability))
-            pairwise_summary("grcs_observed", effect, estimate=estimate, se=se)
+            pairwise_summary(_OBSERVED, effect, estimate=estimate, se=se)
         return model
 
     def prior_grid(self) -> dict[str, EffectPrior]:
@@ -254,7 +259,7 @@ class CompositeModel:
         for e in self.trial.evidence(PairwiseSummary, endpoint=ENDPOINT):
             if e.id == self.entry.id:
                 uses.append(EvidenceUse(
-                    trial=self.trial.name, entry=e.id, used=True, term="grcs_observed",
+                    trial=self.trial.name, entry=e.id, used=True, term=_OBSERVED,
                     note=f"{self.options.scale} {self.observation.estimate:.3f} "
                          f"(SE {self.observation.se:.3f}, from {self.observation.se_method})",
                 ))
@@ -378,6 +383,7 @@ class CompositeModel:
         values = direct_estimands(theta, scale=self.options.scale, p_tie=self.observation.p_tie)
         t = self.options.time_months
         arms = f"{self.arms[0].upper()} vs {self.arms[1].upper()}"
+        endpoint = self.trial.endpoint(ENDPOINT).label
         out = []
         for name, draws in values.items():
             null, superior = WIN_NULLS[name]
@@ -385,7 +391,8 @@ class CompositeModel:
                 EstimandDraws(
                     endpoint=ENDPOINT,
                     estimand=f"{name}_{t:g}",
-                    label=f"GRCS at {t:g} months, {WIN_LABELS[name]}, {arms} (published summary)",
+                    label=(f"{endpoint} at {t:g} months, {WIN_LABELS[name]}, {arms} "
+                           "(published summary)"),
                     draws=draws,
                     null=null,
                     superior=superior,
@@ -418,8 +425,8 @@ class CompositeModel:
         """
         replicate = None
         predictive = getattr(idata, "posterior_predictive", None)
-        if predictive is not None and "grcs_observed" in predictive:
-            replicate = np.asarray(predictive["grcs_observed"].values, dtype=float)
+        if predictive is not None and _OBSERVED in predictive:
+            replicate = np.asarray(predictive[_OBSERVED].values, dtype=float)
         if replicate is None:
             theta = self._effect_draws(idata)
             rng = np.random.default_rng(seed)
@@ -530,13 +537,13 @@ class ClosedFormSampler:
         """
         from bayes_scot import _compat
 
-        unknown = set(var_names or ()) - {"grcs_observed"}
+        unknown = set(var_names or ()) - {_OBSERVED}
         if unknown:
-            raise KeyError(f"{sorted(unknown)}: the only observed variable is 'grcs_observed'")
+            raise KeyError(f"{sorted(unknown)}: the only observed variable is {_OBSERVED!r}")
         theta = _compat.get_group(idata, "posterior")[self.builder.options.scale]
-        se = float(_compat.get_group(idata, "constant_data")["grcs_se"])
+        se = float(_compat.get_group(idata, "constant_data")[_SE])
         noise = np.random.default_rng(seed).standard_normal(theta.shape)
-        replicate = xr.Dataset({"grcs_observed": theta.copy(data=theta.to_numpy() + se * noise)})
+        replicate = xr.Dataset({_OBSERVED: theta.copy(data=theta.to_numpy() + se * noise)})
         _compat.add_group(idata, "posterior_predictive", replicate)
         return idata
 
@@ -547,7 +554,7 @@ class ClosedFormSampler:
         scale = self.builder.options.scale
         m0 = float(values[f"{scale}_prior_mean"])
         s0 = float(values[f"{scale}_prior_sd"])
-        estimate, se = float(values["grcs_estimate"]), float(values["grcs_se"])
+        estimate, se = float(values[_ESTIMATE]), float(values[_SE])
         mean, sd = normal_posterior(m0, s0, estimate, se)
         m1, s1 = float(mean), float(sd)
         rng = np.random.default_rng(seed)
@@ -564,11 +571,11 @@ class ClosedFormSampler:
             "sample_stats": xr.Dataset({"diverging": (("chain", "draw"),
                                                       np.zeros((chains, draws), bool))}),
             "constant_data": xr.Dataset({k: ((), np.asarray(v)) for k, v in values.items()}),
-            "observed_data": xr.Dataset({"grcs_observed": ((), np.asarray(estimate))}),
+            "observed_data": xr.Dataset({_OBSERVED: ((), np.asarray(estimate))}),
         }
         if log_likelihood:
             theta = posterior[scale].to_numpy()
-            groups["log_likelihood"] = xr.Dataset({"grcs_observed": (
+            groups["log_likelihood"] = xr.Dataset({_OBSERVED: (
                 ("chain", "draw"), norm.logpdf(estimate, loc=theta, scale=se))})
         return _compat.inference_data(**groups)
 
@@ -581,6 +588,20 @@ class ClosedFormSampler:
              "win_odds": (("chain", "draw"), a / (1.0 - a))},
             coords={"chain": np.arange(chains), "draw": np.arange(draws)},
         )
+
+
+def _analysed_population(trial: Trial, time_months: float) -> str:
+    """Return the population whose published summary the direct route analyses.
+
+    The trial's own population; for a view of all populations, the first population in
+    the file's order that reports the summary at ``time_months`` (else the file's first
+    population, whose missing summary :func:`~bayes_scot.stats.grcs.grcs_entry` reports).
+    """
+    if trial.population != ALL_POPULATIONS:
+        return trial.population
+    reporting = {e.population for e in trial.evidence(PairwiseSummary, endpoint=ENDPOINT)
+                 if e.time_months == time_months}
+    return next((p for p in trial.populations if p in reporting), next(iter(trial.populations)))
 
 
 def _normal_quantiles(mean: float, sd: float, chains: int, draws: int,
