@@ -21,7 +21,8 @@ from bayes_scot.files import read_input
 __all__ = ["read_curve_csv", "read_risk_table_csv"]
 
 
-def _read_two_columns(path: str | PathLike[str], what: str) -> np.ndarray:
+def _rows(path: str | PathLike[str], what: str) -> tuple[list[list[str]], bool]:
+    """Return the file's rows of cells (no comments or blank lines) and its decimal comma."""
     file = str(path)
     try:
         text = read_input(path, what=f"{what} file").decode("utf-8-sig")
@@ -38,6 +39,12 @@ def _read_two_columns(path: str | PathLike[str], what: str) -> np.ndarray:
     rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter,
                            skipinitialspace=True))
     decimal_comma = delimiter in ";\t" and any("," in c for r in rows for c in r)
+    return rows, decimal_comma
+
+
+def _read_two_columns(path: str | PathLike[str], what: str) -> np.ndarray:
+    file = str(path)
+    rows, decimal_comma = _rows(path, what)
 
     def parse(cell: str) -> float:
         cell = cell.strip()

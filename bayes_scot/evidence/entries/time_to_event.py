@@ -231,16 +231,25 @@ class DigitisedCurve(Entry):
     def __post_init__(self) -> None:
         self._check_common()
         for name in ("times", "survival", "risk_times", "n_risk"):
-            values = getattr(self, name)
-            if isinstance(values, str | bytes) or not hasattr(values, "__len__"):
-                raise self._fail(name, "must be a list of numbers")
-            values = tuple(values)
-            if not values:
-                raise self._fail(name, "must not be empty")
-            for i, v in enumerate(values):
-                if not _is_number(v):
-                    raise self._fail(f"{name}[{i}]", f"must be a finite number, not {v!r}")
-            object.__setattr__(self, name, values)
+            object.__setattr__(self, name, self._number_tuple(name))
+        self._check_points()
+        self._check_risk_table()
+
+    def _number_tuple(self, name: str) -> tuple[float, ...]:
+        """Return the field ``name`` as a tuple of finite numbers, or raise naming the bad one."""
+        values = getattr(self, name)
+        if isinstance(values, str | bytes) or not hasattr(values, "__len__"):
+            raise self._fail(name, "must be a list of numbers")
+        values = tuple(values)
+        if not values:
+            raise self._fail(name, "must not be empty")
+        for i, v in enumerate(values):
+            if not _is_number(v):
+                raise self._fail(f"{name}[{i}]", f"must be a finite number, not {v!r}")
+        return values
+
+    def _check_points(self) -> None:
+        """Check the lengths, the times and the survival proportions."""
         if len(self.times) != len(self.survival):
             raise self._fail("survival", "times and survival must have the same length")
         if len(self.risk_times) != len(self.n_risk):
@@ -252,6 +261,9 @@ class DigitisedCurve(Entry):
         for i, s in enumerate(self.survival):
             if not 0.0 <= s <= 1.0:
                 raise self._fail(f"survival[{i}]", f"must be in [0, 1], not {s!r}")
+
+    def _check_risk_table(self) -> None:
+        """Check the risk table (increasing times, whole non-increasing numbers) and events."""
         if any(b <= a for a, b in zip(self.risk_times, self.risk_times[1:], strict=False)):
             raise self._fail("risk_times", "must be strictly increasing")
         for i, n in enumerate(self.n_risk):
