@@ -432,12 +432,11 @@ def guyot_counts(
 
     Notes
     -----
-    Each interval but the last is fitted in turn (:meth:`_GuyotWalk.fit_interval`: a
-    first guess of the number censored, then Guyot's adjustment until the reconstructed
-    number at risk at the interval's end matches the published one); the last interval
-    takes the average censoring rate of the earlier ones, adjusted to the reported total
-    of events when given. See :func:`bayes_scot.stats.reconstruction.reconstruct_curve`
-    for the formulas.
+    Each interval but the last is fitted in turn: a first guess of the number censored,
+    then Guyot's adjustment until the reconstructed number at risk at the interval's end
+    matches the published one. The last interval takes the average censoring rate of the
+    earlier ones, adjusted to the reported total of events when given. See
+    :func:`bayes_scot.stats.reconstruction.reconstruct_curve` for the formulas.
     """
     walk = _GuyotWalk(times, survival, risk_times, n_risk, noise_tolerance)
     for i in range(risk_times.size - 1):
