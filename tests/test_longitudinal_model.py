@@ -74,7 +74,7 @@ def fake_posterior(model, effect_value=0.0, *, chains=2, draws=50, seed=0):
             "effect": (("chain", "draw", "endpoint", "visit"), effect),
             "baseline": (("chain", "draw", "endpoint"), np.zeros((chains, draws, n_e))),
             "slope_difference": (("chain", "draw", "endpoint"), effect @ w),
-            "endpoint_pooling_sd": (("chain", "draw"), np.full((chains, draws), 0.3)),
+            "endpoint_correlation": (("chain", "draw"), np.full((chains, draws), 0.5)),
         },
         coords={**base, "endpoint": coords["endpoint"], "arm": coords["arm"],
                 "visit": coords["visit"]},
@@ -105,7 +105,7 @@ def test_attribution_without_external_evidence_or_borrowing(scot):
     assert alone.attribution["haq_di"] == "prior only"
     pooled = LongitudinalModel(scot)
     assert pooled.attribution["haq_di"] == "prior only"  # no borrowing into no-data endpoints
-    assert pooled.pooled_endpoints == ("fvc",)
+    assert pooled.pooled_endpoints == ()  # FVC alone has no other endpoint to borrow from
     borrowing = LongitudinalModel(
         scot, options=LongitudinalOptions(borrow_into_endpoints_without_data=True))
     assert borrowing.attribution["haq_di"] == NO_DATA
@@ -212,22 +212,49 @@ def test_bad_options_name_the_field(changes, field):
     assert err.value.field == field
 
 
-def test_prior_data_targets_the_pooled_or_per_endpoint_effect(scot):
+def test_prior_data_gives_every_endpoint_its_own_prior(scot):
     prior = EffectPrior(name="skeptical", family="skeptical", strength="strong", mean=0.0,
                         sd=0.2, statement="simulated")
     pooled = LongitudinalModel(scot)
-    data = pooled.prior_data(prior)
-    assert data["standardised_effect_prior_sd"].shape == ()
+    # One prior: every endpoint's effect has it as its marginal prior.
+    np.testing.assert_array_equal(pooled.prior_data(prior)["standardised_effect_prior_sd"],
+                                  np.full(6, 0.2))
     with pytest.raises(SpecError, match="unknown prior targets"):
-        pooled.prior_data({"fvc": prior})
-    separate = LongitudinalModel(
-        scot, options=LongitudinalOptions(borrow_across_endpoints=False))
-    data = separate.prior_data({"fvc": prior})
-    sds = dict(zip(separate.options.endpoints, data["standardised_effect_prior_sd"],
-                   strict=True))
-    assert sds["fvc"] == 0.2
-    assert sds["haq_di"] == 1.0
+        pooled.prior_data({"fev1": prior})
+    for key in ("fvc", "standardised_effect[fvc]"):
+        data = pooled.prior_data({key: prior})
+        sds = dict(zip(pooled.options.endpoints, data["standardised_effect_prior_sd"],
+                       strict=True))
+        assert sds["fvc"] == 0.2
+        assert sds["haq_di"] == 1.0  # not named: the reference prior
     assert len(pooled.prior_grid()) == 13
+
+
+def test_each_endpoints_skeptical_priors_rest_on_its_own_mcid(shipped):
+    grids = shipped.effect_prior_grids()
+    assert tuple(grids) == shipped.effect_parameters
+    for e in shipped.options.endpoints:
+        prior = grids[f"standardised_effect[{e}]"]["skeptical_strong"]
+        mcid = shipped.mcids.get(e)
+        threshold = 0.5 if mcid is None else abs(mcid) / shipped.scales[e]
+        # The closed form of the statement: 5% of the prior beyond the endpoint's MCID.
+        assert prior.prob_above(threshold) == pytest.approx(0.05, abs=1e-9)
+        # Priors not defined from the MCID are the same on every endpoint.
+        optimistic = grids[f"standardised_effect[{e}]"]["optimistic_strong"]
+        same = shipped.prior_grid()["optimistic_strong"]
+        assert (optimistic.mean, optimistic.sd) == (same.mean, same.sd)
+        assert f"in SDs of {shipped.scales[e]:.3g}" in optimistic.statement
+
+
+def test_endpoint_correlation_prior_is_checked_and_swappable(scot, shipped):
+    with pytest.raises(SpecError, match="endpoint_correlation_prior"):
+        LongitudinalOptions(endpoint_correlation_prior=(0.0, 1.0))
+    with pytest.raises(SpecError, match="endpoint_correlation_prior"):
+        LongitudinalOptions(endpoint_correlation_prior="wide")  # type: ignore[arg-type]
+    data = shipped.pooling_data((4.0, 1.0))
+    assert float(data["endpoint_correlation_prior_a"]) == 4.0
+    alone = LongitudinalModel(scot, options=LongitudinalOptions(borrow_across_endpoints=False))
+    assert alone.pooling_data((4.0, 1.0)) == {}
 
 
 def test_rho_sensitivity_data(scot, shipped):
@@ -254,7 +281,8 @@ def test_model_dims(shipped):
     assert dims["change"] == ("endpoint", "arm", "visit")
     assert dims["effect"] == ("endpoint", "visit")
     assert list(shipped.model.coords["arm"]) == ["hsct", "cyc"]
-    assert shipped.effect_parameters == ("standardised_effect",)
+    assert shipped.effect_parameters == tuple(
+        f"standardised_effect[{e}]" for e in shipped.options.endpoints)
 
 
 # -- outputs from posterior-shaped draws ----------------------------------------------------------
@@ -384,7 +412,8 @@ def test_while_alive_net_benefit_closed_form(shipped):
 def test_structural_options_build(scot, external, changes, present):
     model = LongitudinalModel(scot, external=external, options=LongitudinalOptions(**changes))
     assert present in model.model.named_vars
-    assert ("pooled_effect" in model.model.named_vars) == model.options.borrow_across_endpoints
+    assert ("endpoint_correlation" in model.model.named_vars) == \
+        model.options.borrow_across_endpoints
 
 
 def test_pooled_baseline_is_used_when_no_arm_baseline_describes_the_visit(scot):

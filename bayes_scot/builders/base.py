@@ -39,6 +39,7 @@ __all__ = [
     "Family",
     "ModelBuilder",
     "evidence_log_frame",
+    "named_grids",
     "replicate_groups",
 ]
 
@@ -81,6 +82,30 @@ class EvidenceUse:
         """Return the record as one row of :func:`evidence_log_frame`."""
         return {"trial": self.trial, "entry": self.entry, "used": self.used,
                 "term": self.term, "note": self.note, **self.detail}
+
+
+def named_grids(builder: Any) -> dict[str, Mapping[str, EffectPrior]]:
+    """Return a builder's named grid for each of its effect parameters.
+
+    A builder whose parameters need grids of their own (the longitudinal model: each
+    endpoint's skeptical priors rest on its own MCID) has ``effect_prior_grids()``;
+    every other builder's :meth:`ModelBuilder.prior_grid` serves all its parameters.
+
+    Parameters
+    ----------
+    builder : ModelBuilder
+        Any object with the protocol's ``prior_grid`` and ``effect_parameters``.
+
+    Returns
+    -------
+    dict of str to mapping of str to EffectPrior
+        ``effect parameter -> prior name -> EffectPrior``.
+    """
+    own = getattr(builder, "effect_prior_grids", None)
+    if callable(own):
+        return dict(own())
+    grid = builder.prior_grid()
+    return dict.fromkeys(builder.effect_parameters, grid)
 
 
 def evidence_log_frame(uses: Iterable[EvidenceUse]) -> pd.DataFrame:

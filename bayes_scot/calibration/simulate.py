@@ -186,7 +186,7 @@ class ObservedSimulator(Simulator):
 
     def _effect(self) -> dict[str, Any]:
         names = {rv.name for rv in self.builder.model.free_RVs if rv.type.ndim == 0}
-        for candidate in ("net_benefit", "log_win_odds", "pooled_effect"):
+        for candidate in ("net_benefit", "log_win_odds"):
             if candidate in names:
                 return {"variable": candidate, "benefit": "higher"}
         return {}
@@ -212,10 +212,9 @@ def _element(a: Mapping[str, np.ndarray], *, name: str, i: int) -> np.ndarray:
 class LongitudinalSimulator(ObservedSimulator):
     """The longitudinal model: its standardised effects ranked, and trials at a true effect.
 
-    The decision rule reads the pooled standardised effect at the reference visit when
-    the endpoints borrow from each other, else the standardised effect of the first
-    endpoint with evidence of its own. Its MCID is the mean standardised MCID
-    (``|MCID| / SD``) of the endpoints in the hierarchy that have one.
+    The decision rule reads the standardised effect at the reference visit of the first
+    endpoint with evidence of its own (each endpoint's effect has the named prior as its
+    marginal prior); its MCID is that endpoint's standardised MCID (``|MCID| / SD``).
     """
 
     def _in_hierarchy(self) -> tuple[str, ...]:
@@ -224,31 +223,26 @@ class LongitudinalSimulator(ObservedSimulator):
         return pooled or tuple(e for e in b.options.endpoints
                                if b.attribution[e] != "prior only")
 
-    def _mcid(self) -> float | None:
+    def _mcid(self, endpoint: str) -> float | None:
         b = self.builder
-        values = [abs(b.mcids[e]) / b.scales[e] for e in self._in_hierarchy()
-                  if b.mcids.get(e) is not None]
-        return float(np.mean(values)) if values else None
+        mcid = b.mcids.get(endpoint)
+        return None if mcid is None else abs(mcid) / b.scales[endpoint]
 
     def _effect(self) -> dict[str, Any]:
-        if "pooled_effect" in {rv.name for rv in self.builder.model.free_RVs}:
-            return {"variable": "pooled_effect", "benefit": "higher", "mcid": self._mcid()}
         return {}
 
     def _derived(self) -> tuple[Quantity, ...]:
         # The standardised effect at the reference visit of every endpoint with evidence.
         endpoints = list(self.builder.options.endpoints)
         names = {rv.name for rv in self.builder.model.free_RVs}
-        headline = not self._effect()
         out: list[Quantity] = []
         for e in self._in_hierarchy():
             i = endpoints.index(e)
-
             element = functools.partial(_element, name="standardised_effect", i=i)
-            first = headline and not out
+            first = not out
             out.append(Quantity(f"standardised_effect_{e}", ("standardised_effect",), element,
                                 benefit="higher" if first else None,
-                                mcid=self._mcid() if first else None))
+                                mcid=self._mcid(e) if first else None))
             if "control_slope" in names:
                 out.append(Quantity(f"control_slope_{e}", ("control_slope",),
                                     functools.partial(_element, name="control_slope", i=i)))
@@ -290,12 +284,8 @@ class LongitudinalSimulator(ObservedSimulator):
         start = model.initial_point()
         fixed = {rv.name: np.asarray(start[rv.name]) for rv in model.free_RVs
                  if model.rvs_to_values[rv].name == rv.name}
-        if "pooled_effect" in fixed:
-            fixed["pooled_effect"] = np.asarray(float(effect))
-            fixed["endpoint_effect_deviation"] = np.zeros_like(
-                fixed["endpoint_effect_deviation"])
-        else:
-            fixed["standardised_effect"] = np.full_like(fixed["standardised_effect"], effect)
+        fixed["standardised_effect"] = np.full(len(self.builder.options.endpoints),
+                                               float(effect))
         if "effect_visit_innovation" in fixed:
             fixed["effect_visit_innovation"] = np.zeros_like(fixed["effect_visit_innovation"])
         with warnings.catch_warnings(), _compat.quiet_pymc():

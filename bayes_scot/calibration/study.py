@@ -26,6 +26,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from bayes_scot.builders.base import named_grids
 from bayes_scot.calibration.design import Design, design_trial
 from bayes_scot.calibration.sbc import rank_statistics, thin_draws
 from bayes_scot.errors import SpecError
@@ -146,7 +147,7 @@ def prior_sets(loaded: Any, family: str, builder: Any) -> Mapping[str, Any]:
     """Return the spec's named priors of a family, as the builder's ``prior_data`` takes them."""
     chosen = loaded.family(family)
     return chosen.prior_sets(tuple(builder.effect_parameters), loaded.priors,
-                             defaults=builder.prior_grid())
+                             defaults=named_grids(builder))
 
 
 @lru_cache(maxsize=4)

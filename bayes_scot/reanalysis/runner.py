@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bayes_scot import _compat
-from bayes_scot.builders.base import FAMILIES, ExactPosterior, ModelBuilder
+from bayes_scot.builders.base import FAMILIES, ExactPosterior, ModelBuilder, named_grids
 from bayes_scot.errors import EvidenceError, SpecError
 from bayes_scot.evidence import Trial
 from bayes_scot.fitting.prior import prior_draws
@@ -242,7 +242,7 @@ class _Runner:
             compiled = compile_model(other.model, backend=settings["survival"].backend,
                                      key=other.structure_key)
             priors = family.prior_sets(tuple(other.effect_parameters), spec.priors,
-                                       defaults=other.prior_grid())[spec.reference_prior]
+                                       defaults=named_grids(other))[spec.reference_prior]
             idata = compiled.sample(other.prior_data(priors), seed=spec.seed,
                                     settings=structure_settings(settings["survival"]))
             diagnostics = _diagnose(idata, other)
@@ -290,7 +290,7 @@ class _Runner:
         for family in self.spec.families:
             builder = builders[family.family]
             sets = family.prior_sets(tuple(builder.effect_parameters), self.spec.priors,
-                                     defaults=builder.prior_grid())
+                                     defaults=named_grids(builder))
             priors = sets.get(self.spec.reference_prior) or next(iter(sets.values()))
             names = estimand_names(builder, builder.prior_data(priors))
             if names is None:
@@ -369,7 +369,7 @@ class _Runner:
         self.say(f"bayes-scot: {family.family}: model compiled in "
                  f"{time.perf_counter() - started:.1f} s")
         prior_sets = family.prior_sets(
-            tuple(builder.effect_parameters), spec.priors, defaults=builder.prior_grid()
+            tuple(builder.effect_parameters), spec.priors, defaults=named_grids(builder)
         )
         if compiled.batches and len(prior_sets) > 1:
             self.say(f"bayes-scot: {family.family}: sampling {len(prior_sets)} priors as one "

@@ -237,7 +237,8 @@ class FamilySpec:
         self,
         effect_parameters: Sequence[str],
         names: Sequence[str],
-        defaults: Mapping[str, EffectPrior] | None = None,
+        defaults: Mapping[str, EffectPrior] | Mapping[str, Mapping[str, EffectPrior]]
+        | None = None,
     ) -> dict[str, dict[str, EffectPrior]]:
         """Return the priors of every named grid entry, for every effect parameter.
 
@@ -247,9 +248,11 @@ class FamilySpec:
             The builder's ``effect_parameters``.
         names : sequence of str
             Prior names, in order: grid names and this family's custom priors.
-        defaults : mapping of str to EffectPrior, optional
+        defaults : mapping, optional
             The builder's own named grid (e.g. ``CompositeModel.default_priors()``), used
-            for every effect parameter that the specification gives no scale.
+            for every effect parameter that the specification gives no scale; or one
+            such grid per effect parameter, keyed by parameter
+            (:func:`bayes_scot.builders.base.named_grids`).
 
         Returns
         -------
@@ -269,7 +272,7 @@ class FamilySpec:
             if scale is not None:
                 grids[parameter] = scale.grid()
             elif defaults is not None:
-                grids[parameter] = dict(defaults)
+                grids[parameter] = _default_grid(defaults, parameter)
             elif any(n not in self.custom_priors for n in names):
                 raise SpecError(
                     f"no prior scale for effect parameter {parameter!r}: add "
@@ -481,3 +484,14 @@ class AnalysisSpec:
         from bayes_scot.spec.overrides import apply_overrides
 
         return apply_overrides(self, overrides)
+
+
+def _default_grid(
+    defaults: Mapping[str, EffectPrior] | Mapping[str, Mapping[str, EffectPrior]],
+    parameter: str,
+) -> dict[str, EffectPrior]:
+    """Return a builder's default grid for one parameter (one grid, or one per parameter)."""
+    if all(isinstance(v, EffectPrior) for v in defaults.values()):
+        return dict(defaults)  # type: ignore[arg-type]
+    per_parameter: Any = defaults
+    return dict(per_parameter.get(parameter, {}))

@@ -140,26 +140,35 @@ def _control_trajectory(opts: LongitudinalOptions, visits: np.ndarray, dt: np.nd
 
 def _effect_at_reference(opts: LongitudinalOptions,
                          pooled_endpoints: Sequence[str]) -> pt.TensorVariable:
-    """Return the standardised, direction-aligned treatment effect at the reference visit."""
-    n_e = len(opts.endpoints)
-    if not opts.borrow_across_endpoints:
-        prior_mean = pm.Data(f"{EFFECT}_prior_mean", np.zeros(n_e), dims="endpoint")
-        prior_sd = pm.Data(f"{EFFECT}_prior_sd",
-                           np.full(n_e, opts.reference_prior_sd), dims="endpoint")
-        return pm.Normal(EFFECT, prior_mean, prior_sd, dims="endpoint")
-    prior_mean = pm.Data(f"{EFFECT}_prior_mean", 0.0)
-    prior_sd = pm.Data(f"{EFFECT}_prior_sd", opts.reference_prior_sd)
-    pooling_scale = pm.Data("endpoint_pooling_prior_sd", opts.endpoint_pooling_sd)
-    pooled = pm.Normal("pooled_effect", prior_mean, prior_sd)
-    tau = pm.HalfNormal("endpoint_pooling_sd", sigma=pooling_scale)
-    raw = pm.Normal("endpoint_effect_deviation", 0.0, 1.0, dims="endpoint")
-    # Endpoints outside the hierarchy (no evidence of their own) take the named
-    # prior on their own: theta_e = m0 + s0 * raw_e, so their posterior is the prior.
+    r"""Return the standardised, direction-aligned treatment effect at the reference visit.
+
+    Each endpoint's effect is :math:`\theta_e = m_e + s_e u_e` with :math:`(m_e, s_e)`
+    the named prior of that endpoint (data containers). For endpoints in the hierarchy
+    :math:`u_e = \sqrt{\omega}\, z_0 + \sqrt{1 - \omega}\, z_e`, otherwise
+    :math:`u_e = z_e`, with :math:`z_0, z_e \sim N(0, 1)` and
+    :math:`\omega \sim \mathrm{Beta}(a, b)`. Every :math:`u_e` is standard normal
+    whatever :math:`\omega`, so the named prior is each endpoint's marginal prior
+    exactly, while :math:`\omega` (the prior correlation of two endpoints' effects)
+    lets evidence on one endpoint inform the others.
+    """
+    prior_mean = pm.Data(f"{EFFECT}_prior_mean", np.zeros(len(opts.endpoints)),
+                         dims="endpoint")
+    prior_sd = pm.Data(f"{EFFECT}_prior_sd",
+                       np.full(len(opts.endpoints), opts.reference_prior_sd), dims="endpoint")
+    own = pm.Normal("endpoint_effect_innovation", 0.0, 1.0, dims="endpoint")
+    if not pooled_endpoints:
+        return pm.Deterministic(EFFECT, prior_mean + prior_sd * own, dims="endpoint")
+    a, b = opts.endpoint_correlation_prior
+    omega = pm.Beta("endpoint_correlation",
+                    alpha=pm.Data("endpoint_correlation_prior_a", a),
+                    beta=pm.Data("endpoint_correlation_prior_b", b))
+    common = pm.Normal("common_effect_innovation", 0.0, 1.0)
+    # Endpoints outside the hierarchy (no evidence of their own) keep u_e = z_e, so
+    # their posterior is their prior.
     in_pool = np.array([e in pooled_endpoints for e in opts.endpoints], dtype=float)
-    own = prior_mean + prior_sd * raw
-    return pm.Deterministic(
-        EFFECT, in_pool * (pooled + tau * raw) + (1.0 - in_pool) * own, dims="endpoint"
-    )
+    shared = pt.sqrt(omega) * common + pt.sqrt(1.0 - omega) * own
+    u = in_pool * shared + (1.0 - in_pool) * own
+    return pm.Deterministic(EFFECT, prior_mean + prior_sd * u, dims="endpoint")
 
 
 def _effect_over_time(opts: LongitudinalOptions, effect_shapes: Mapping[str, str],

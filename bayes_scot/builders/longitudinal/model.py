@@ -22,6 +22,7 @@ from bayes_scot.builders.longitudinal.graph import EFFECT, build_model
 from bayes_scot.builders.longitudinal.layout import StateLayout
 from bayes_scot.builders.longitudinal.options import (
     LongitudinalOptions,
+    beta_parameters,
     check_single_population,
     check_weight,
     resolve_mcids,
@@ -44,12 +45,16 @@ from bayes_scot.evidence.trial import Trial
 from bayes_scot.stats.estimands import EstimandDraws
 from bayes_scot.stats.priors import EffectPrior, prior_grid
 
-__all__ = ["SURVIVOR_AVERAGE", "LongitudinalModel"]
+__all__ = ["SURVIVOR_AVERAGE", "LongitudinalModel", "effect_parameter"]
 
 SURVIVOR_AVERAGE = (
     "survivor average: mean among patients alive and measured at the visit, as reported"
 )
 
+
+def effect_parameter(endpoint: str) -> str:
+    """Name the effect parameter of one endpoint: ``"standardised_effect[<endpoint>]"``."""
+    return f"{EFFECT}[{endpoint}]"
 
 
 class LongitudinalModel:
@@ -76,9 +81,10 @@ class LongitudinalModel:
     model : pymc.Model
         Built once. Dims ``endpoint``, ``arm`` (experimental first), ``visit`` (months).
     effect_parameters : tuple of str
-        ``("standardised_effect",)``: the named prior applies to the pooled standardised
-        effect at the reference visit when endpoints borrow from each other, else to each
-        endpoint's standardised effect.
+        ``"standardised_effect[<endpoint>]"`` for every endpoint: each endpoint's
+        standardised, direction-aligned effect at the reference visit has its own named
+        prior (:meth:`effect_prior_grids`), which is its marginal prior whether or not
+        the endpoints borrow from each other.
     scales : dict of str to float
         The SD that standardises each endpoint; ``scale_sources`` says where each came from.
     mcids : dict of str to float or None
@@ -116,8 +122,6 @@ class LongitudinalModel:
     .. [4] Keyes-Elstein L et al. Arthritis Care Res 2023;75:307-316 (SCOT FVC slopes).
     """
 
-    effect_parameters: tuple[str, ...] = (EFFECT,)
-
     def __init__(
         self,
         trial: Trial,
@@ -145,14 +149,17 @@ class LongitudinalModel:
                        and self.options.borrow_into_endpoints_without_data),
         )
         self.effect_shapes = effect_shapes(self._plan, self.options)
-        self.pooled_endpoints: tuple[str, ...] = tuple(
-            e for e in self.options.endpoints
-            if self.options.borrow_across_endpoints and self.attribution[e] != "prior only"
-        )
+        pooled = tuple(e for e in self.options.endpoints
+                       if self.options.borrow_across_endpoints
+                       and self.attribution[e] != "prior only")
+        # One endpoint alone has nothing to borrow from.
+        self.pooled_endpoints: tuple[str, ...] = pooled if len(pooled) > 1 else ()
         self.structure_key: tuple[Any, ...] = (
             "longitudinal", self.options.structure(), self.arms, self._plan.structure(),
             tuple(self.effect_shapes.items()), self.pooled_endpoints,
         )
+        self.effect_parameters: tuple[str, ...] = tuple(
+            effect_parameter(e) for e in self.options.endpoints)
         self.model = self._build()
 
     @property
@@ -245,44 +252,42 @@ class LongitudinalModel:
         Parameters
         ----------
         prior : EffectPrior or mapping of str to EffectPrior
-            A prior on the standardised, direction-aligned effect at the reference visit
-            (endpoint SDs; positive favours the experimental arm). With borrowing across
-            endpoints it applies to the pooled effect :math:`\bar\theta`; without, to
-            each endpoint's :math:`\theta_e`. A mapping is keyed by
-            ``"standardised_effect"`` or, without borrowing, by endpoint names (endpoints
-            not named keep the reference prior).
+            Priors on the standardised, direction-aligned effects at the reference visit
+            (endpoint SDs; positive favours the experimental arm). One prior applies to
+            every endpoint's :math:`\theta_e`; a mapping is keyed by effect parameter
+            (:attr:`effect_parameters`), by endpoint name, or by
+            ``"standardised_effect"`` for every endpoint not named otherwise (endpoints
+            not covered keep the reference prior).
 
         Returns
         -------
         dict of str to numpy.ndarray
         """
-        opts = self.options
         if isinstance(prior, EffectPrior):
             prior = {EFFECT: prior}
-        unknown = set(prior) - {EFFECT} - (
-            set() if opts.borrow_across_endpoints else set(opts.endpoints)
-        )
+        endpoints = self.options.endpoints
+        known = {EFFECT, *endpoints, *self.effect_parameters}
+        unknown = sorted(set(prior) - known)
         if unknown:
             raise SpecError(
-                f"unknown prior targets {sorted(unknown)}; use {EFFECT!r}"
-                + ("" if opts.borrow_across_endpoints else " or endpoint names"),
+                f"unknown prior targets {unknown}; use {EFFECT!r}, an endpoint name or one "
+                f"of {list(self.effect_parameters)}",
                 field="priors",
             )
-        if opts.borrow_across_endpoints:
-            pooled = prior[EFFECT]
-            return {f"{EFFECT}_prior_mean": np.asarray(pooled.mean),
-                    f"{EFFECT}_prior_sd": np.asarray(pooled.sd)}
-        n_e = len(opts.endpoints)
-        mean, sd = np.zeros(n_e), np.full(n_e, opts.reference_prior_sd)
-        for i, e in enumerate(opts.endpoints):
-            own = prior.get(e) or prior.get(EFFECT)
+        n_e = len(endpoints)
+        mean, sd = np.zeros(n_e), np.full(n_e, self.options.reference_prior_sd)
+        for i, e in enumerate(endpoints):
+            own = prior.get(effect_parameter(e)) or prior.get(e) or prior.get(EFFECT)
             if own is not None:
                 mean[i], sd[i] = own.mean, own.sd
         return {f"{EFFECT}_prior_mean": mean, f"{EFFECT}_prior_sd": sd}
 
     def prior_grid(self, *, design_effect: float = 0.5,
                    mcid: float | None = None) -> dict[str, EffectPrior]:
-        """Return the package's 13 named priors on the standardised effect.
+        """Return the package's 13 named priors on a standardised effect.
+
+        One grid for every endpoint; :meth:`effect_prior_grids` defines each endpoint's
+        skeptical priors from its own MCID instead.
 
         Parameters
         ----------
@@ -297,6 +302,41 @@ class LongitudinalModel:
         """
         return prior_grid(design_effect=design_effect, benefit="higher",
                           reference_sd=self.options.reference_prior_sd, mcid=mcid)
+
+    def effect_prior_grids(self, *, design_effect: float = 0.5
+                           ) -> dict[str, dict[str, EffectPrior]]:
+        r"""Return the named grid of every endpoint's effect, keyed by effect parameter.
+
+        Each endpoint's grid is :meth:`prior_grid` with the endpoint's own standardised
+        MCID, :math:`|\text{MCID}_e| / \text{SD}_e`, so that a skeptical prior's
+        statement ("5% probability of a benefit beyond the MCID") holds on the change
+        difference the report shows for that endpoint at the reference visit. An
+        endpoint without an MCID takes the design effect.
+
+        Parameters
+        ----------
+        design_effect : float, default 0.5
+            Hoped-for standardised effect (endpoint SDs), centre of the optimistic priors.
+
+        Returns
+        -------
+        dict of str to dict of str to EffectPrior
+        """
+        grids = {}
+        for e in self.options.endpoints:
+            mcid = self.mcids.get(e)
+            standardised = None if mcid is None else abs(mcid) / self.scales[e]
+            endpoint = self.endpoints[e]
+            unit = f" {endpoint.unit}" if endpoint.unit else ""
+            where = (f"; on the {endpoint.label} change difference at "
+                     f"{self.options.reference_visit_months:g} months, in SDs of "
+                     f"{self.scales[e]:.3g}{unit}")
+            grids[effect_parameter(e)] = {
+                name: replace(prior, statement=prior.statement + where)
+                for name, prior in self.prior_grid(design_effect=design_effect,
+                                                   mcid=standardised).items()
+            }
+        return grids
 
     def weight_data(self, weight: float | Mapping[str, float]) -> dict[str, np.ndarray]:
         """External-evidence weights for ``CompiledModel.sample(data=...)``.
@@ -370,13 +410,25 @@ class LongitudinalModel:
             out[name] = np.asarray(float(value))
         return out
 
-    def pooling_data(self, endpoint_pooling_sd: float) -> dict[str, np.ndarray]:
-        """Return the half-normal scale of the between-endpoint SD, for a sensitivity analysis."""
-        if not self.options.borrow_across_endpoints:
+    def pooling_data(self, endpoint_correlation_prior: tuple[float, float]
+                     ) -> dict[str, np.ndarray]:
+        """Return the Beta prior of the endpoint correlation, for a sensitivity analysis.
+
+        Parameters
+        ----------
+        endpoint_correlation_prior : tuple of float
+            Beta(a, b) hyperparameters (see :class:`LongitudinalOptions`).
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            Empty when no endpoints borrow from each other.
+        """
+        a, b = beta_parameters(endpoint_correlation_prior, "endpoint_correlation_prior")
+        if "endpoint_correlation_prior_a" not in _data_names(self.model):
             return {}
-        if not endpoint_pooling_sd > 0:
-            raise SpecError("must be positive", field="endpoint_pooling_sd")
-        return {"endpoint_pooling_prior_sd": np.asarray(float(endpoint_pooling_sd))}
+        return {"endpoint_correlation_prior_a": np.asarray(a),
+                "endpoint_correlation_prior_b": np.asarray(b)}
 
     # -- outputs ---------------------------------------------------------------------------
     def evidence_detail(self, endpoint: str) -> str:
@@ -612,16 +664,20 @@ class LongitudinalModel:
         """Return :meth:`endpoint_pooling` (this method's former name)."""
         return self.endpoint_pooling(idata)
 
-    def endpoint_pooling(self, idata: Any) -> pd.DataFrame:
+    def endpoint_pooling(self, idata: Any,
+                         prior: EffectPrior | Mapping[str, EffectPrior] | None = None
+                         ) -> pd.DataFrame:
         r"""Tabulate how much each endpoint's effect borrows from the other endpoints.
 
-        Borrowing here is across the endpoints of one trial (the hierarchy on the
-        standardised effect), not across trials as in
+        Borrowing here is across the endpoints of one trial (the shared factor of the
+        standardised effects), not across trials as in
         :func:`bayes_scot.results.borrowing_table`.
 
         Parameters
         ----------
         idata : arviz.InferenceData
+        prior : EffectPrior or mapping, optional
+            The prior the fit used (as for :meth:`prior_data`); default the reference.
 
         Returns
         -------
@@ -629,42 +685,48 @@ class LongitudinalModel:
             One row per endpoint: ``evidence`` (attribution), ``effect_shape``,
             ``in_hierarchy`` (whether the endpoint is in :attr:`pooled_endpoints`),
             ``direct_se`` (the standardised standard error of the endpoint's own
-            evidence on its effect, ``inf`` when it has none), ``tau_median`` (the
-            between-endpoint SD), ``shrinkage_median``, ``shrinkage_lower``,
+            evidence on its effect, ``inf`` when it has none), ``correlation_median``
+            (of :math:`\omega`), ``shrinkage_median``, ``shrinkage_lower``,
             ``shrinkage_upper``.
 
         Notes
         -----
-        The shrinkage factor of a normal hierarchical model,
-        :math:`B_e = s_e^2 / (s_e^2 + \tau^2)`, is the weight the pooled effect gets in the
-        endpoint's estimate: 0 means the endpoint stands on its own evidence, 1 means it
-        is the pooled effect (complete borrowing). :math:`s_e` is approximated from the
-        endpoint's own evidence as if every term spoke directly to :math:`\theta_e`: a
-        contrast at visit :math:`t` or a slope contrast times the window's length, in
-        endpoint SDs, with external terms' variances divided by their weights; the
-        posterior of :math:`\tau` gives the interval. Without borrowing, every
-        shrinkage is 0, and so is that of an endpoint left out of the hierarchy
-        (:attr:`pooled_endpoints`).
+        Given the shared factor, endpoint :math:`e`'s effect has the conditional prior
+        :math:`N(m_e + s_e \sqrt{\omega} z_0,\ s_e^2 (1 - \omega))`, so the shrinkage
+        factor of a normal hierarchical model,
+        :math:`B_e = d_e^2 / (d_e^2 + s_e^2 (1 - \omega))`, is the weight that the
+        hierarchy (the other endpoints and the prior) gets in the endpoint's estimate: 0
+        means the endpoint stands on its own evidence, 1 means it is predicted from the
+        others. :math:`d_e` is approximated from the endpoint's own evidence as if every
+        term spoke directly to :math:`\theta_e`: a contrast at visit :math:`t` or a
+        slope contrast times the window's length, in endpoint SDs, with external terms'
+        variances divided by their weights; the posterior of :math:`\omega` gives the
+        interval. Without borrowing, every shrinkage is 0, and so is that of an
+        endpoint left out of the hierarchy (:attr:`pooled_endpoints`).
         """
         posterior = _posterior(idata)
         alpha = (1.0 - CREDIBLE_LEVEL) / 2.0
-        if self.options.borrow_across_endpoints:
-            tau = posterior["endpoint_pooling_sd"].to_numpy().ravel()
+        if self.pooled_endpoints:
+            omega = posterior["endpoint_correlation"].to_numpy().ravel()
         else:
-            tau = np.full(1, np.inf)
+            omega = np.zeros(1)
+        prior_sd = self.prior_data(prior or self.prior_grid()["reference"])[
+            f"{EFFECT}_prior_sd"]
         records = []
-        for e in self.options.endpoints:
-            s = self._direct_se(e)
-            shrink = s**2 / (s**2 + tau**2) if np.isfinite(s) else np.ones_like(tau)
+        for i, e in enumerate(self.options.endpoints):
+            d = self._direct_se(e)
+            spread = prior_sd[i] ** 2 * (1.0 - omega)
+            shrink = d**2 / (d**2 + spread) if np.isfinite(d) else np.ones_like(omega)
             if e not in self.pooled_endpoints:
-                shrink = np.zeros_like(tau)
+                shrink = np.zeros_like(omega)
             lo, med, hi = np.quantile(shrink, [alpha, 0.5, 1 - alpha])
             records.append({
                 "endpoint": e, "evidence": self.attribution[e],
                 "effect_shape": self.effect_shapes[e],
-                "in_hierarchy": e in self.pooled_endpoints, "direct_se": s,
-                "tau_median": float(np.median(tau)), "shrinkage_median": med,
-                "shrinkage_lower": lo, "shrinkage_upper": hi,
+                "in_hierarchy": e in self.pooled_endpoints, "direct_se": d,
+                "correlation_median": float(np.median(omega)) if self.pooled_endpoints
+                else float("nan"),
+                "shrinkage_median": med, "shrinkage_lower": lo, "shrinkage_upper": hi,
             })
         return pd.DataFrame.from_records(records)
 

@@ -102,8 +102,9 @@ class LongitudinalOptions:
         An external estimate up to this much after the last grid visit is attributed to
         the last visit (stated in the evidence table); later ones are not used.
     borrow_across_endpoints : bool, default True
-        Partially pool the endpoint effects on the standardised scale. When False, each
-        endpoint's effect gets the named prior on its own.
+        Let the endpoint effects borrow from each other through a shared factor (see
+        ``endpoint_correlation_prior``). Either way each endpoint's effect has the named
+        prior as its marginal prior; when False the effects are independent.
     borrow_into_endpoints_without_data : bool, default False
         Whether endpoints with no evidence of their own on the treatment effect (neither
         trial nor external; SCOT's SF-36 MCS and DLCO) join the endpoint hierarchy.
@@ -111,9 +112,12 @@ class LongitudinalOptions:
         posterior is its prior (evidence ``"prior only"``). When True, its rows are
         predictions from the other endpoints (evidence ``"predicted from other
         endpoints (no data)"``), never evidence about the endpoint itself.
-    endpoint_pooling_sd : float, default 0.5
-        Half-normal prior scale of :math:`\tau`, the between-endpoint SD of standardised
-        effects (a data container: changeable without recompiling).
+    endpoint_correlation_prior : tuple of float, default (2, 2)
+        Beta(a, b) prior on :math:`\omega`, the prior correlation between the effects of
+        two endpoints in the hierarchy (each in units of its own prior SD): mean 0.5,
+        90% of the mass in about 0.14-0.86. The hyperparameters are data containers, so
+        a sensitivity analysis changes them without recompiling
+        (:meth:`LongitudinalModel.pooling_data`).
     reference_prior_sd : float, default 1.0
         SD of the reference prior on the standardised effect (endpoint SDs). The model is
         built with this prior; :meth:`LongitudinalModel.prior_data` swaps in others.
@@ -146,7 +150,7 @@ class LongitudinalOptions:
     external_time_tolerance_months: float = 6.0
     borrow_across_endpoints: bool = True
     borrow_into_endpoints_without_data: bool = False
-    endpoint_pooling_sd: float = 0.5
+    endpoint_correlation_prior: tuple[float, float] = (2.0, 2.0)
     reference_prior_sd: float = 1.0
     baseline_prior_sd: float = 100.0
     scales: Mapping[str, float] = field(default_factory=dict)
@@ -169,7 +173,7 @@ class LongitudinalOptions:
         object.__setattr__(self, "effect_shape", MappingProxyType(self._effect_shapes()))
         for name in (
             "control_slope_sd", "trajectory_sd", "visit_pooling_sd", "external_vague_sd",
-            "endpoint_pooling_sd", "reference_prior_sd", "baseline_prior_sd",
+            "reference_prior_sd", "baseline_prior_sd",
         ):
             value = getattr(self, name)
             if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
@@ -226,10 +230,8 @@ class LongitudinalOptions:
         return shapes
 
     def _check_correlations(self) -> None:
-        a, b = (float(x) for x in self.rho_prior)
-        if a <= 0 or b <= 0:
-            raise SpecError("Beta parameters must be positive", field="rho_prior")
-        object.__setattr__(self, "rho_prior", (a, b))
+        for name in ("rho_prior", "endpoint_correlation_prior"):
+            object.__setattr__(self, name, beta_parameters(getattr(self, name), name))
         rhos = tuple(float(r) for r in self.rho_sensitivity)
         if any(not 0.0 < r < 1.0 for r in rhos):
             raise SpecError("fixed correlations must lie in (0, 1)", field="rho_sensitivity")
@@ -252,9 +254,21 @@ class LongitudinalOptions:
             (f.name, _hashable(getattr(self, f.name)))
             for f in fields(self)
             if f.name
-            not in {"external_weight", "external_weights", "endpoint_pooling_sd",
+            not in {"external_weight", "external_weights", "endpoint_correlation_prior",
                     "reference_prior_sd", "scales", "mcids", "rho_sensitivity"}
         )
+
+
+def beta_parameters(value: object, name: str) -> tuple[float, float]:
+    """Return a Beta prior's ``(a, b)`` as floats, or raise naming the field."""
+    try:
+        a, b = (float(x) for x in value)  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        raise SpecError(f"must be two Beta parameters [a, b], not {value!r}",
+                        field=name) from None
+    if not (math.isfinite(a) and math.isfinite(b) and a > 0 and b > 0):
+        raise SpecError("Beta parameters must be positive", field=name)
+    return a, b
 
 
 def check_weight(value: object, name: str) -> None:
