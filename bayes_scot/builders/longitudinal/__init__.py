@@ -22,11 +22,14 @@ For endpoint :math:`e`, arm :math:`a` and visit :math:`t_v` (months, baseline fi
   otherwise :math:`d_e(t_v) = \theta_e + \omega_e(t_v)`, where :math:`\omega_e` is a
   random walk over visits pinned to zero at the reference visit :math:`t_r` (54 months):
   visits are partially pooled towards :math:`\theta_e`;
-* across the endpoints with evidence of their own, :math:`\theta_e \sim N(\bar\theta,
-  \tau^2)`, :math:`\bar\theta` carrying the named prior
-  (:meth:`LongitudinalModel.prior_data`); :math:`\tau` measures how much the endpoints
-  borrow from each other (:meth:`LongitudinalModel.endpoint_pooling`). An endpoint without
-  evidence of its own takes the named prior directly, so its posterior is its prior;
+* each endpoint's :math:`\theta_e` has its own named prior :math:`N(m_e, k_e^2)` as its
+  marginal prior (:meth:`LongitudinalModel.effect_prior_grids`; skeptical priors rest
+  on the endpoint's own MCID): :math:`\theta_e = m_e + k_e u_e`. Across the endpoints
+  with evidence of their own, :math:`u_e = \sqrt{\omega} z_0 + \sqrt{1-\omega} z_e`, a
+  shared factor with weight :math:`\omega \sim \mathrm{Beta}(a, b)` through which they
+  borrow from each other (:meth:`LongitudinalModel.endpoint_pooling`); otherwise
+  :math:`u_e = z_e`. An endpoint without evidence of its own takes the named prior
+  directly, so its posterior is its prior;
 * experimental arm's change :math:`= c_e + \delta_e`; control arm's change :math:`= c_e`.
 
 The estimand is a survivor average: reported means are means among patients alive and

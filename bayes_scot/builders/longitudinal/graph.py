@@ -3,8 +3,9 @@
 :func:`build_model` builds the model of a
 :class:`~bayes_scot.builders.longitudinal.LongitudinalModel` from its options, state
 layout and evidence plan: the control arm's change from baseline (smooth over visits),
-the standardised treatment effect (pooled across endpoints, shaped over time), and one
-likelihood term per group of planned evidence. Evidence values and prior
+the standardised treatment effects (each with its named prior as its marginal, sharing
+a factor across endpoints, shaped over time), and one likelihood term per group of
+planned evidence. Evidence values and prior
 hyperparameters are data containers, so a prior grid reuses one compiled model.
 """
 
@@ -142,7 +143,7 @@ def _effect_at_reference(opts: LongitudinalOptions,
                          pooled_endpoints: Sequence[str]) -> pt.TensorVariable:
     r"""Return the standardised, direction-aligned treatment effect at the reference visit.
 
-    Each endpoint's effect is :math:`\theta_e = m_e + s_e u_e` with :math:`(m_e, s_e)`
+    Each endpoint's effect is :math:`\theta_e = m_e + k_e u_e` with :math:`(m_e, k_e)`
     the named prior of that endpoint (data containers). For endpoints in the hierarchy
     :math:`u_e = \sqrt{\omega}\, z_0 + \sqrt{1 - \omega}\, z_e`, otherwise
     :math:`u_e = z_e`, with :math:`z_0, z_e \sim N(0, 1)` and

@@ -692,9 +692,9 @@ class LongitudinalModel:
         Notes
         -----
         Given the shared factor, endpoint :math:`e`'s effect has the conditional prior
-        :math:`N(m_e + s_e \sqrt{\omega} z_0,\ s_e^2 (1 - \omega))`, so the shrinkage
+        :math:`N(m_e + k_e \sqrt{\omega} z_0,\ k_e^2 (1 - \omega))`, so the shrinkage
         factor of a normal hierarchical model,
-        :math:`B_e = d_e^2 / (d_e^2 + s_e^2 (1 - \omega))`, is the weight that the
+        :math:`B_e = d_e^2 / (d_e^2 + k_e^2 (1 - \omega))`, is the weight that the
         hierarchy (the other endpoints and the prior) gets in the endpoint's estimate: 0
         means the endpoint stands on its own evidence, 1 means it is predicted from the
         others. :math:`d_e` is approximated from the endpoint's own evidence as if every
