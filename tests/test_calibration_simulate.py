@@ -127,13 +127,69 @@ def test_prior_draws_give_truths_and_trials_for_calibration() -> None:
     assert set(prior) <= set(trials[0])
 
 
-def test_evidence_the_illness_death_simulator_cannot_generate_is_named() -> None:
+def test_scot_per_protocol_evidence_is_simulated_as_the_model_reads_it() -> None:
+    from bayes_scot import _compat
     from bayes_scot.calibration.design import Design
     from bayes_scot.calibration.simulate import make_simulator
-    from bayes_scot.calibration.study import build_design
+    from bayes_scot.calibration.study import build_design, prior_sets
+    from bayes_scot.spec import load_spec
+
+    # SCOT's per-protocol analysis adds Kaplan-Meier estimates at 72 months, given the
+    # state counts at 54 months.
+    model = build_design("scot_pp", "survival", Design())
+    simulator = make_simulator(model, "survival")
+    prior = model.prior_data(prior_sets(load_spec("scot_pp"), "survival", model)["reference"])
+    _, trials = simulator.simulate(prior, n=4, seed=1)
+    published = _compat.data_values(model.model)
+    key = next(k for k in published if k.endswith("survival_estimates_observed"))
+    start = key.replace("_observed", "_start")
+    for trial in trials:
+        assert trial[key].shape == published[key].shape
+        efs, os_ = trial[key][:, 0], trial[key][:, 1]
+        assert np.all((0 <= efs) & (efs <= os_) & (os_ <= 1))  # EFS never above OS
+        np.testing.assert_allclose(trial[start].sum(axis=-1), 1.0)
+        # Drawn with the published effective sample size: multiples of 1 / n_eff.
+        n_eff = np.round(published[key.replace("_observed", "_effective_n")])
+        np.testing.assert_allclose(efs * n_eff, np.round(efs * n_eff), atol=1e-9)
+
+
+def test_span_transition_carries_the_state_probabilities() -> None:
+    from bayes_scot.calibration.simulate import span_transition
+    from bayes_scot.stats.illness_death import state_probabilities
+
+    rng = np.random.default_rng(3)
+    hazards = rng.uniform(0.001, 0.03, size=(5, 2, 4, 3))
+    edges = np.array([0.0, 6.0, 18.0, 40.0, 60.0])
+    # From time 0 (everyone event-free) the first row is the closed form of the states.
+    np.testing.assert_allclose(span_transition(hazards, edges, 0.0, 72.0)[..., 0, :],
+                               state_probabilities(hazards, edges, [72.0])[..., 0, :],
+                               rtol=1e-12)
+    # Chapman-Kolmogorov: 10 -> 50 months is 10 -> 30 then 30 -> 50.
+    np.testing.assert_allclose(
+        span_transition(hazards, edges, 10.0, 50.0),
+        span_transition(hazards, edges, 10.0, 30.0) @ span_transition(hazards, edges, 30.0, 50.0),
+        rtol=1e-12)
+
+
+def test_a_reported_ratio_is_the_simulated_patients_rate_ratio() -> None:
+    from bayes_scot.calibration.simulate import rate_ratio
+
+    times = [np.array([[2.0, 5.0, 9.0, 12.0]]), np.array([[1.0, 3.0, 12.0, 12.0]])]
+    events = [np.array([[True, False, True, False]]), np.array([[True, True, True, False]])]
+    out = rate_ratio("r", times, events, end=10.0)
+    # Experimental: 2 events in 2 + 5 + 9 + 10 = 26 months; control: 2 events by month 10
+    # (the third is at 12) in 1 + 3 + 10 + 10 = 24 months.
+    assert out["r_log_estimate"][0] == pytest.approx(np.log((2 / 26) / (2 / 24)))
+    assert out["r_se"][0] == pytest.approx(np.sqrt(1 / 2 + 1 / 2))
+
+
+def test_evidence_the_illness_death_simulator_cannot_generate_is_named() -> None:
+    from types import SimpleNamespace
+
+    from bayes_scot.calibration.simulate import SurvivalSimulator
     from bayes_scot.errors import SpecError
 
-    # SCOT's per-protocol analysis adds the 72-month Kaplan-Meier estimates.
-    model = build_design("scot_pp", "survival", Design())
-    with pytest.raises(SpecError, match=r"evidence kinds \['survival_estimates'\]"):
-        make_simulator(model, "survival")
+    # Digitised curves become reconstructed patients, which a design cannot generate.
+    builder = SimpleNamespace(likelihood_terms=[SimpleNamespace(kind="pseudo_patients")])
+    with pytest.raises(SpecError, match=r"evidence kinds \['pseudo_patients'\]"):
+        SurvivalSimulator(builder, "survival")

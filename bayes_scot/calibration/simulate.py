@@ -27,6 +27,7 @@ estimand times the model's curves hold.
 from __future__ import annotations
 
 import functools
+import itertools
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -34,12 +35,14 @@ from typing import Any
 
 import numpy as np
 
+from bayes_scot import _compat
 from bayes_scot.errors import SpecError
 
 __all__ = ["Quantity", "Simulator", "make_simulator"]
 
 _SURVIVAL_KINDS = {"landmark_states", "landmark_events", "interval_states",
-                   "interval_events", "deaths_by_time"}
+                   "interval_events", "deaths_by_time", "survival_estimates",
+                   "reported_ratio"}
 
 
 @dataclass(frozen=True)
@@ -123,8 +126,6 @@ class Simulator:
         """Draw ``n`` sets of the model's variables from the prior (prior predictive)."""
         import pymc as pm
 
-        from bayes_scot import _compat
-
         model = self.builder.model
         _compat.set_data(model, prior_data)
         names = list(dict.fromkeys([*self.variables, *extra]))
@@ -170,7 +171,6 @@ class ObservedSimulator(Simulator):
         self.observed = {rv.name: model.rvs_to_values[rv].name for rv in model.observed_RVs}
         self.fixed: dict[str, np.ndarray] = {}
         options = getattr(builder, "options", None)
-        from bayes_scot import _compat
 
         data = _compat.data_values(model)
         if "external_weight" in data:
@@ -277,8 +277,6 @@ class LongitudinalSimulator(ObservedSimulator):
             Evidence data values only.
         """
         import pymc as pm
-
-        from bayes_scot import _compat
 
         model = self.builder.model
         start = model.initial_point()
@@ -441,6 +439,13 @@ class SurvivalSimulator(Simulator):
                     at_risk = c0[..., 0] + c0[..., 1]
                     events = c1[..., 2] - c0[..., 2]
                 values[f"{prefix}_at_risk"], values[f"{prefix}_events"] = at_risk, events
+            elif term.kind == "survival_estimates":
+                start = counts(term.times[0]) / np.asarray(sizes, dtype=float)[:, None]
+                values.update(self._estimates(prefix, term, start, hazards, edges, rng))
+            elif term.kind == "reported_ratio":
+                key = "efs" if term.extra["endpoint"] == "efs" else "os"
+                values.update(rate_ratio(prefix, [p[f"{key}_months"] for p in paths],
+                                         [p[f"{key}_event"] for p in paths], term.times[-1]))
             else:  # deaths_by_time: deaths by the landmark, those by the earlier time
                 deaths, by_t = counts(term.times[1])[..., 2], counts(term.times[0])[..., 2]
                 values[f"{prefix}_deaths"], values[f"{prefix}_at_least"] = deaths, by_t
@@ -448,6 +453,91 @@ class SurvivalSimulator(Simulator):
                     deaths, by_t, max_count=b.max_count)
         n = hazards.shape[0]
         return [{**prior_data, **{k: v[i] for k, v in values.items()}} for i in range(n)]
+
+
+    def _estimates(self, prefix: str, term: Any, start: np.ndarray, hazards: np.ndarray,
+                   edges: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """Kaplan-Meier estimates at a landmark, drawn as the likelihood reads them.
+
+        The simulated patients' state split at the term's start time, carried to its
+        landmark by the drawn hazards, gives the multinomial probabilities; the counts
+        are drawn with the term's effective sample size (rounded), since an estimate's
+        precision comes from its censoring, which the design does not give. Estimates
+        the trial does not report stay missing.
+        """
+        published = _compat.data_values(self.builder.model)
+        size = np.maximum(np.round(published[f"{prefix}_effective_n"]), 1.0).astype(int)
+        missing = np.isnan(published[f"{prefix}_observed"])
+        step = span_transition(hazards, edges, *term.times)  # (n, arm, 3, 3)
+        q = np.einsum("nai,naij->naj", start, step) @ term.extra["aggregation"]
+        q = np.clip(q, 0.0, None)
+        q /= q.sum(axis=-1, keepdims=True)
+        drawn = np.stack([rng.multinomial(size[a], q[:, a]) for a in range(q.shape[1])],
+                         axis=1) / size[None, :, None]
+        if drawn.shape[-1] == 3:  # (event-free, alive after failure, dead)
+            observed = np.stack([drawn[..., 0], drawn[..., 0] + drawn[..., 1]], axis=-1)
+        else:  # one endpoint: its survival, the other estimate not reported
+            observed = np.repeat(drawn[..., :1], 2, axis=-1)
+        return {f"{prefix}_start": start,
+                f"{prefix}_observed": np.where(missing[None], np.nan, observed)}
+
+
+def span_transition(hazards: np.ndarray, edges: np.ndarray, start: float,
+                    end: float) -> np.ndarray:
+    """Illness-death transition matrices from ``start`` to ``end`` months.
+
+    Parameters
+    ----------
+    hazards : numpy.ndarray, shape (..., K, 3)
+        Piecewise-constant hazards per month on the grid ``edges`` (the last interval's
+        hazards apply beyond it).
+    edges : numpy.ndarray, shape (K + 1,)
+    start, end : float
+
+    Returns
+    -------
+    numpy.ndarray, shape (..., 3, 3)
+        The product of :func:`~bayes_scot.stats.illness_death.transition_matrix` over the
+        pieces of the grid between the two times.
+    """
+    from bayes_scot.stats.illness_death import transition_matrix
+
+    cuts = np.unique(np.concatenate([[start], edges[(edges > start) & (edges < end)], [end]]))
+    out = np.broadcast_to(np.eye(3), (*hazards.shape[:-2], 3, 3)).copy()
+    for a, b in itertools.pairwise(cuts):
+        k = min(int(np.searchsorted(edges, a, side="right")) - 1, len(edges) - 2)
+        out = out @ transition_matrix(hazards[..., k, :], b - a)
+    return out
+
+
+def rate_ratio(prefix: str, times: list[np.ndarray], events: list[np.ndarray],
+               end: float) -> dict[str, np.ndarray]:
+    r"""Return a reported hazard ratio as simulated patients give it: their rate ratio.
+
+    :math:`\log\{(D_1/E_1)/(D_0/E_0)\}` over ``[0, end]`` with standard error
+    :math:`\sqrt{1/D_1 + 1/D_0}` (half an event added to an arm without events).
+
+    Parameters
+    ----------
+    prefix : str
+        The likelihood term's data-container prefix.
+    times, events : list of numpy.ndarray
+        Per arm (experimental first): event or censoring times, shape (n, patients), and
+        whether the event occurred.
+    end : float
+        End of the ratio's window in months.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``<prefix>_log_estimate`` and ``<prefix>_se``, shape (n,).
+    """
+    d = [np.maximum((e & (t <= end)).sum(-1), 0.5)
+         for t, e in zip(times, events, strict=True)]
+    x = [np.minimum(t, end).sum(-1) for t in times]
+    log_rate = [np.log(di / xi) for di, xi in zip(d, x, strict=True)]
+    return {f"{prefix}_log_estimate": log_rate[0] - log_rate[1],
+            f"{prefix}_se": np.sqrt(1.0 / d[0] + 1.0 / d[1])}
 
 
 def _exposure(edges: np.ndarray, times: np.ndarray) -> np.ndarray:
@@ -555,7 +645,7 @@ class PiecewiseExponentialSimulator(Simulator):
                 values.update(self._patients(prefix, times, events, edges, b.last_datum))
             else:  # reported ratio over its window
                 end = extra["end"] if 0 < extra["end"] < horizon else edges[-1]
-                values.update(self._ratio(prefix, times, events, end))
+                values.update(rate_ratio(prefix, times, events, end))
         n = hazards.shape[0]
         return [{**prior_data, **{k: v[i] for k, v in values.items()}} for i in range(n)]
 
@@ -572,16 +662,6 @@ class PiecewiseExponentialSimulator(Simulator):
             d.append(hit.sum(axis=-2))
         return {f"{prefix}_events": np.stack(d, axis=1).astype(float),
                 f"{prefix}_exposure": np.stack(x, axis=1)}
-
-    @staticmethod
-    def _ratio(prefix: str, times: list[np.ndarray], events: list[np.ndarray],
-               end: float) -> dict[str, np.ndarray]:
-        d = [np.maximum((e & (t <= end)).sum(-1), 0.5)
-             for t, e in zip(times, events, strict=True)]
-        x = [np.minimum(t, end).sum(-1) for t in times]
-        log_rate = [np.log(di / xi) for di, xi in zip(d, x, strict=True)]
-        return {f"{prefix}_log_estimate": log_rate[0] - log_rate[1],
-                f"{prefix}_se": np.sqrt(1.0 / d[0] + 1.0 / d[1])}
 
 
 def make_simulator(builder: Any, family: str) -> Simulator:
