@@ -146,7 +146,7 @@ def test_scot_per_protocol_evidence_is_simulated_as_the_model_reads_it() -> None
     for trial in trials:
         assert trial[key].shape == published[key].shape
         efs, os_ = trial[key][:, 0], trial[key][:, 1]
-        assert np.all((0 <= efs) & (efs <= os_) & (os_ <= 1))  # EFS never above OS
+        assert np.all((efs >= 0) & (efs <= os_) & (os_ <= 1))  # EFS never above OS
         np.testing.assert_allclose(trial[start].sum(axis=-1), 1.0)
         # Drawn with the published effective sample size: multiples of 1 / n_eff.
         n_eff = np.round(published[key.replace("_observed", "_effective_n")])
