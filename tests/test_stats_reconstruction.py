@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -27,6 +29,8 @@ from bayes_scot.stats.reconstruction import (
 MAX_ABS_DS = 0.02
 EVENTS_REL = 0.01
 LOG_HR_ABS = 0.05
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "one_endpoint"
 
 
 def digitise(time, event, *, step, noise=0.0, seed=0):
@@ -126,6 +130,26 @@ def test_rossi_quarterly_risk_table_is_exact():
         assert result.max_abs_ds < 1e-12
         km_true = kaplan_meier(result.ipd["time"], result.ipd["event"])
         assert km_true.events.sum() == result.events_reported
+
+
+@pytest.mark.parametrize(("arm", "fin"), [("aid", 1), ("no_aid", 0)])
+def test_shipped_example_curves_reconstruct_the_rossi_patients(arm, fin):
+    # examples/one_endpoint/ ships each arm's Kaplan-Meier curve and an 8-weekly risk table
+    # computed from the Rossi patient data (make_files.py), as a digitiser would read
+    # them. All censoring in Rossi is at week 52, so the reconstruction must return the
+    # arm's patients exactly: the same arrest weeks, everyone else censored at 52. The
+    # curve is written to 5 decimals, so max |dS| is rounding (< 1e-5), not error.
+    curve_t, curve_s = read_curve_csv(EXAMPLE / f"curve_{arm}.csv")
+    risk_t, n_risk = read_risk_table_csv(EXAMPLE / f"risk_{arm}.csv")
+    result = reconstruct_curve(curve_t, curve_s, risk_t, n_risk)
+    patients = load("rossi").query("fin == @fin")
+    arrests = np.sort(patients.loc[patients["arrest"] == 1, "week"].to_numpy(float))
+    ipd = result.ipd
+    np.testing.assert_array_equal(ipd.loc[ipd["event"] == 1, "time"], arrests)
+    assert len(ipd) == len(patients)
+    assert set(ipd.loc[ipd["event"] == 0, "time"]) == {52.0}
+    assert result.max_abs_ds < 1e-5
+    assert result.adjustments == ()
 
 
 def test_waltons_reconstruction():
