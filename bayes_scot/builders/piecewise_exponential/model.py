@@ -51,6 +51,7 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from bayes_scot.builders._graph import running_sum
+from bayes_scot.builders.base import EvidenceUse, evidence_log_frame
 from bayes_scot.builders.piecewise_exponential.exposure import (
     exposure_matrix,
     restricted_mean,
@@ -72,7 +73,7 @@ from bayes_scot.builders.survival.options import (
     hazard_ratio_prior_grid,
     time_unit_notes,
 )
-from bayes_scot.builders.survival.plan import _effective_size, _log_ratio_se, _Use
+from bayes_scot.builders.survival.plan import _effective_size, _log_ratio_se
 from bayes_scot.builders.survival.predictive import (
     REPRODUCE_COLUMNS,
     Prediction,
@@ -151,7 +152,7 @@ class PiecewiseExponentialModel:
         self.endpoint_info = self.target.endpoint(chosen)
         self.arms = (self.target.experimental, self.target.control)
         self.n = np.array([self.target.n(a) for a in self.arms], dtype=float)
-        self._uses: list[_Use] = []
+        self._uses: list[EvidenceUse] = []
         plan = OneEndpointPlanner(self.target, chosen, self._uses).plan()
         if not plan.terms:
             raise EvidenceError(
@@ -198,9 +199,7 @@ class PiecewiseExponentialModel:
     @property
     def evidence_log(self) -> pd.DataFrame:
         """Which evidence entered the likelihood, as which term, and why (or why not)."""
-        return pd.DataFrame(
-            [vars(u) for u in self._uses], columns=["trial", "entry", "used", "term", "note"]
-        )
+        return evidence_log_frame(self._uses)
 
     def _build(self) -> pm.Model:
         o = self.options

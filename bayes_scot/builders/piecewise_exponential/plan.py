@@ -24,8 +24,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from bayes_scot.builders.base import EvidenceUse
 from bayes_scot.builders.survival.options import SurvivalOptions
-from bayes_scot.builders.survival.plan import _effective_size, _log_ratio_se, _log_use, _Use
+from bayes_scot.builders.survival.plan import _effective_size, _log_ratio_se, _log_use
 from bayes_scot.errors import EvidenceError
 from bayes_scot.evidence import (
     DigitisedCurve,
@@ -121,11 +122,11 @@ class OneEndpointPlanner:
         The trial's view of the analysed population.
     endpoint : str
         The endpoint analysed.
-    uses : list of _Use
+    uses : list of EvidenceUse
         The evidence log, appended to in the order the entries are judged.
     """
 
-    def __init__(self, target: Trial, endpoint: str, uses: list[_Use]) -> None:
+    def __init__(self, target: Trial, endpoint: str, uses: list[EvidenceUse]) -> None:
         self.target = target
         self.endpoint = endpoint
         self.uses = uses

@@ -78,6 +78,7 @@ import pytensor.tensor as pt
 import xarray as xr
 
 from bayes_scot.builders._graph import running_sum
+from bayes_scot.builders.base import EvidenceUse, evidence_log_frame
 from bayes_scot.builders.survival.estimands import (
     EstimandLabels,
     common_hazard_ratio,
@@ -102,7 +103,6 @@ from bayes_scot.builders.survival.plan import (
     EvidencePlanner,
     _pooled_survival,
     _Term,
-    _Use,
     select_trials,
 )
 from bayes_scot.builders.survival.predictive import (
@@ -239,7 +239,7 @@ class SurvivalModel:
         if not all_trials:
             raise EvidenceError("a survival model needs at least one trial", field="trials")
         self._all_trials = all_trials
-        self._uses: list[_Use] = []
+        self._uses: list[EvidenceUse] = []
         self.trials = select_trials(all_trials, self.options.population, self._uses)
         self.options = self.options.with_follow_up(self.trials[0])
         self.target = self.trials[0]
@@ -299,9 +299,7 @@ class SurvivalModel:
     @property
     def evidence_log(self) -> pd.DataFrame:
         """Which evidence entered the likelihood, as which term, and why (or why not)."""
-        return pd.DataFrame(
-            [vars(u) for u in self._uses], columns=["trial", "entry", "used", "term", "note"]
-        )
+        return evidence_log_frame(self._uses)
 
     # -- the model -------------------------------------------------------------------------
     def _build(self) -> pm.Model:

@@ -14,6 +14,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from bayes_scot.builders.base import EvidenceUse
 from bayes_scot.builders.survival.graph import _aggregation, _start_at_zero
 from bayes_scot.builders.survival.options import (
     _EFS,
@@ -67,15 +68,6 @@ class _Term:
     data: dict[str, np.ndarray]
     times: tuple[float, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class _Use:
-    trial: str
-    entry: str
-    used: bool
-    term: str
-    note: str
 
 
 _Series = dict[float, dict[str, LandmarkEvents]]
@@ -172,14 +164,15 @@ def _observed_survival(
 
 
 def _log_use(
-    uses: list[_Use], trial: Trial, entry: Entry | str, used: bool, term: str, note: str
+    uses: list[EvidenceUse], trial: Trial, entry: Entry | str, used: bool, term: str, note: str
 ) -> None:
     entry_id = entry if isinstance(entry, str) else entry.id
-    uses.append(_Use(trial.name, entry_id, used, term, note))
+    uses.append(EvidenceUse(trial=trial.name, entry=entry_id, used=used, term=term,
+                            note=note))
 
 
 def select_trials(
-    trials: Sequence[Trial], population: str, uses: list[_Use]
+    trials: Sequence[Trial], population: str, uses: list[EvidenceUse]
 ) -> tuple[Trial, ...]:
     """Return each trial's view of ``population``.
 
@@ -228,11 +221,11 @@ class EvidencePlanner:
     ----------
     options : SurvivalOptions
         The model's options, with the follow-up grid set.
-    uses : list of _Use
+    uses : list of EvidenceUse
         The evidence log, appended to in the order the entries are judged.
     """
 
-    def __init__(self, options: SurvivalOptions, uses: list[_Use]) -> None:
+    def __init__(self, options: SurvivalOptions, uses: list[EvidenceUse]) -> None:
         self.options = options
         self.uses = uses
         self.boundaries = options.interval_boundaries_months or DEFAULT_BOUNDARIES

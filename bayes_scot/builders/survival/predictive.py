@@ -15,9 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from bayes_scot.builders.base import EvidenceUse
 from bayes_scot.builders.survival.graph import _np_weighted_log_hr
 from bayes_scot.builders.survival.options import _EFS, _OS
-from bayes_scot.builders.survival.plan import _effective_size, _log_ratio_se, _Use
+from bayes_scot.builders.survival.plan import _effective_size, _log_ratio_se
 from bayes_scot.conventions import CREDIBLE_LEVEL
 from bayes_scot.evidence import Entry, LandmarkEvents, ReportedRatio, SurvivalEstimate, Trial
 from bayes_scot.stats.illness_death import state_probabilities
@@ -107,7 +108,7 @@ def predict_entry(e: Entry, flat: np.ndarray, arms: Sequence[str], trial: Trial,
 
 
 def trial_rows(trial: Trial, flat: np.ndarray, edges: np.ndarray, horizon: float, *,
-               population: str, uses: Mapping[tuple[str, str], _Use],
+               population: str, uses: Mapping[tuple[str, str], EvidenceUse],
                rng: np.random.Generator) -> list[dict[str, Any]]:
     """Rows of :data:`REPRODUCE_COLUMNS` for every EFS and OS summary of one trial.
 
@@ -125,7 +126,7 @@ def trial_rows(trial: Trial, flat: np.ndarray, edges: np.ndarray, horizon: float
     horizon : float
     population : str
         The fit's population.
-    uses : mapping of (str, str) to _Use
+    uses : mapping of (str, str) to EvidenceUse
         The evidence log by (trial, entry).
     rng : numpy.random.Generator
     """
