@@ -68,7 +68,7 @@ def test_itt_counts_enter_once(itt):
 
 
 def test_itt_counts_are_the_published_states(itt):
-    term = next(t for t in itt._terms if t.kind == "landmark_states")
+    term = next(t for t in itt.likelihood_terms if t.kind == "landmark_states")
     # SCOT ITT (NEJM Table 2): HSCT 26 event-free, 4 alive after failure, 6 dead; CYC 19/9/11
     assert term.data["counts"].tolist() == [[26, 4, 6], [19, 9, 11]]
 
@@ -80,7 +80,7 @@ def test_pp_uses_72_month_estimates_conditionally(pp):
     # the 54-month percentages are the same patients as the 54-month counts
     assert uses["pp_efs_54"][0] is False
     assert uses["pp_os_54"][0] is False
-    term = next(t for t in pp._terms if t.kind == "survival_estimates")
+    term = next(t for t in pp.likelihood_terms if t.kind == "survival_estimates")
     assert term.times == (54.0, 72.0)
     assert term.data["start"] * np.array([[33], [34]]) == pytest.approx(
         np.array([[26, 4, 3], [17, 9, 8]])
@@ -144,7 +144,8 @@ def test_structure_key_ignores_data_but_not_layout(scot_all, scot_survival, itt,
 
 def test_model_curves_match_numpy_closed_form(prior_idata, itt):
     posterior = prior_idata.posterior
-    hazards = itt._hazard_array(prior_idata)  # (chain, draw, arm, interval, transition)
+    # (chain, draw, arm, transition, interval) -> (chain, draw, arm, interval, transition)
+    hazards = np.moveaxis(itt.transition_hazards(prior_idata).to_numpy(), 3, 4)
     months = posterior["month"].values
     expected = state_probabilities(hazards, itt.options.interval_boundaries_months, months)
     efs = posterior["survival_efs"].sel(trial="scot").values
@@ -287,7 +288,7 @@ def test_digitised_curves_enter_as_pseudo_patients():
     uses = _uses(model)
     assert uses["efs_curve_hsct"] == (True, "pseudo_patients")
     assert uses["efs_curve_cyc"] == (True, "pseudo_patients")
-    term = next(t for t in model._terms if t.kind == "pseudo_patients")
+    term = next(t for t in model.likelihood_terms if t.kind == "pseudo_patients")
     assert term.data["events"].size == 60  # one row per reconstructed patient
     point = model.model.initial_point()
     assert np.isfinite(model.model.compile_logp(mode=PYTHON_MODE)(point))
@@ -304,7 +305,7 @@ def test_pseudo_patient_likelihood_matches_numpy(itt):
     fn = pytensor.function(model.model.value_vars, outputs, mode=PYTHON_MODE,
                            on_unused_input="ignore")
     hazard, logp = fn(*[point[v.name] for v in model.model.value_vars])
-    term = model._terms[0]
+    term = model.likelihood_terms[0]
     h = hazard[0, term.extra["arm"]]
     edges = np.asarray(model.options.interval_boundaries_months)
     times = edges[term.data["interval"]] + term.data["offset"]
