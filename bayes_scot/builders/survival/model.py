@@ -550,9 +550,9 @@ class SurvivalModel:
         Returns
         -------
         list of EstimandDraws
-            For EFS and OS: survival per arm and the HSCT-minus-CYC difference at each of
-            ``options.estimand_times_months`` (superior: higher; margin
-            ``survival_margin``); RMST differences to each of ``rmst_horizons_months``
+            For EFS and OS: survival per arm and the experimental-minus-control
+            difference at each of ``options.estimand_times_months`` (superior: higher;
+            margin ``survival_margin``); RMST differences to each of ``rmst_horizons_months``
             (months; superior: higher); hazard ratios per interval (EFS: ratio of the
             event-free exit hazards; OS: ratio of the average death hazards in the
             interval; superior: lower; margin ``hazard_ratio_margin``); and the common
