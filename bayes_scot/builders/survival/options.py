@@ -159,6 +159,13 @@ class SurvivalOptions:
     structure_sensitivity: tuple[str, ...] = ("common", "per_transition", "independent")
 
     def __post_init__(self) -> None:
+        self._check_grid()
+        self._check_choices()
+        self._check_scales()
+        self._check_times()
+
+    def _check_grid(self) -> None:
+        """Check the interval grid: it starts at 0 and increases."""
         if self.interval_boundaries_months is not None:
             edges = tuple(float(b) for b in self.interval_boundaries_months)
             if len(edges) < 2 or edges[0] != 0.0 or any(
@@ -169,6 +176,9 @@ class SurvivalOptions:
                     field="interval_boundaries_months",
                 )
             object.__setattr__(self, "interval_boundaries_months", edges)
+
+    def _check_choices(self) -> None:
+        """Check the options that name one of a few choices."""
         for name, allowed in (
             ("model", ("auto", "illness_death", "piecewise_exponential")),
             ("effect_structure", ("per_transition", "common", "independent")),
@@ -185,6 +195,16 @@ class SurvivalOptions:
                 "'common' or 'independent'", field="structure_sensitivity",
             )
         object.__setattr__(self, "structure_sensitivity", tuple(self.structure_sensitivity))
+        if self.borrowing not in ("exchangeable", "regimen", "none"):
+            raise EvidenceError(
+                f"must be 'exchangeable', 'regimen' or 'none', not {self.borrowing!r}",
+                field="borrowing",
+            )
+        if self.reported_ratios not in ("when_no_counts", "none"):
+            raise EvidenceError("must be 'when_no_counts' or 'none'", field="reported_ratios")
+
+    def _check_scales(self) -> None:
+        """Check the baseline means, the positive scales and the beneficial hazard ratios."""
         if self.baseline_log_hazard_mean is not None and len(
             self.baseline_log_hazard_mean
         ) != len(TRANSITIONS):
@@ -201,13 +221,9 @@ class SurvivalOptions:
             raise EvidenceError(
                 "a beneficial hazard ratio is below 1", field="design_hazard_ratio"
             )
-        if self.borrowing not in ("exchangeable", "regimen", "none"):
-            raise EvidenceError(
-                f"must be 'exchangeable', 'regimen' or 'none', not {self.borrowing!r}",
-                field="borrowing",
-            )
-        if self.reported_ratios not in ("when_no_counts", "none"):
-            raise EvidenceError("must be 'when_no_counts' or 'none'", field="reported_ratios")
+
+    def _check_times(self) -> None:
+        """Check the estimand times and RMST horizons: positive, stored as floats."""
         for name in ("estimand_times_months", "rmst_horizons_months"):
             if getattr(self, name) is None:
                 continue

@@ -337,17 +337,7 @@ class EvidencePlanner:
             previous[2] / n[:, None] if previous is not None and previous[1] == "states"
             else None
         )
-        km: dict[float, dict[str, SurvivalEstimate]] = defaultdict(dict)
-        for e in trial.entries:
-            if isinstance(e, SurvivalEstimate) and e.endpoint in (_EFS, _OS):
-                if not all(a in e.survival for a in arms):
-                    self._log(trial, e, False, "", "does not report both arms")
-                    continue
-                if float(e.time_months) in series or e.time_months < last_time:
-                    self._log(trial, e, False, "", "the same patients are already in the "
-                              f"landmark counts by {last_time:g} months")
-                    continue
-                km[float(e.time_months)][e.endpoint] = e
+        km = self._estimates_by_time(trial, arms, series, last_time)
         start_time = last_time if previous is not None else 0.0
         if previous is not None and start is None:
             # After an EFS-only or OS-only landmark the state split is unknown.
@@ -384,6 +374,27 @@ class EvidencePlanner:
                           f"{cond}binomial/multinomial with effective sample size from "
                           f"{sorted(set(rules))[0]}")
         return terms
+
+    def _estimates_by_time(
+        self, trial: Trial, arms: Sequence[str], series: _Series, last_time: float
+    ) -> dict[float, dict[str, SurvivalEstimate]]:
+        """Group the EFS and OS estimates of both arms after the landmark counts by time.
+
+        Estimates of one arm, or of patients the landmark counts already hold, are
+        logged as unused.
+        """
+        km: dict[float, dict[str, SurvivalEstimate]] = defaultdict(dict)
+        for e in trial.entries:
+            if isinstance(e, SurvivalEstimate) and e.endpoint in (_EFS, _OS):
+                if not all(a in e.survival for a in arms):
+                    self._log(trial, e, False, "", "does not report both arms")
+                    continue
+                if float(e.time_months) in series or e.time_months < last_time:
+                    self._log(trial, e, False, "", "the same patients are already in the "
+                              f"landmark counts by {last_time:g} months")
+                    continue
+                km[float(e.time_months)][e.endpoint] = e
+        return km
 
     def _plan_deaths(
         self, s: int, trial: Trial, arms: Sequence[str], series: _Series
