@@ -170,3 +170,53 @@ def test_priors_table_states_each_prior_and_its_implied_probabilities() -> None:
     # P(> 0.3) under N(0, 2): 1 - Phi(0.15) = 0.4404.
     assert table.prior_p_mcid.tolist() == pytest.approx([0.2743, 0.4404], abs=0.01)
     assert table.statement.tolist() == ["N(0, 0.5)", "N(0, 2.0)"]
+
+
+def test_a_posterior_wider_than_its_prior_takes_the_prior_share_from_power_scaling():
+    # A contrast whose prior is narrower than its posterior: the variance ratio (4 here)
+    # says nothing. Power-scaling a normal log density with precision l at draws of SD
+    # s changes the posterior precision at the rate l exactly, so with the prior's
+    # density at precision 0.25 and the trial's at 0.75 the prior's share is 0.25.
+    post = _draws(0.0, 1.0, seed=3)
+    prior = est(_draws(0.0, 0.5, seed=4))
+    terms = [
+        LikelihoodTerm(name="log_prior", source="prior", endpoints=None,
+                       draws=-0.5 * 0.25 * post**2),
+        LikelihoodTerm(name="trial", source="trial", endpoints=None,
+                       draws=-0.5 * 0.75 * (post - 0.1) ** 2),
+    ]
+    shares = attribute(est(post), prior, terms)
+    # Monte Carlo error of the covariance estimator with 100,000 draws is under 0.01.
+    assert shares.share_prior == pytest.approx(0.25, abs=0.02)
+    assert shares.share_trial == pytest.approx(0.75, abs=0.02)
+    assert "mostly prior" not in shares.drivers
+    # Without the prior's density the ratio is clipped, as before: all prior.
+    assert attribute(est(post), prior, terms[1:]).share_prior == 1.0
+
+
+def test_the_prior_term_is_the_joint_prior_density_of_the_free_variables():
+    import pymc as pm
+    from scipy import stats
+
+    from bayes_scot import _compat
+    from bayes_scot.fitting.terms import likelihood_terms
+
+    with pm.Model() as model:
+        sigma = pm.HalfNormal("sigma", 2.0)
+        theta = pm.Normal("theta", 0.5, sigma)
+        pm.Normal("y", theta, 1.0, observed=[0.3, 1.1])
+    rng = np.random.default_rng(5)
+    draws = {"sigma": rng.uniform(0.5, 2.0, (2, 50)), "theta": rng.normal(0, 1, (2, 50))}
+    import xarray as xr
+
+    idata = _compat.inference_data(posterior=xr.Dataset(
+        {k: (("chain", "draw"), v) for k, v in draws.items()}))
+    records = {r["name"]: r for r in likelihood_terms(type("B", (), {"model": model})(), idata)}
+    prior = records["log_prior"]
+    assert prior["source"] == "prior"
+    expected = (stats.halfnorm.logpdf(draws["sigma"], scale=2.0)
+                + stats.norm.logpdf(draws["theta"], 0.5, draws["sigma"]))
+    # PyMC writes the normalising constants with fewer digits than SciPy (about 1e-9).
+    np.testing.assert_allclose(prior["draws"], expected, rtol=1e-7)
+    expected_y = stats.norm.logpdf([[0.3], [1.1]], draws["theta"].ravel(), 1.0).sum(0)
+    np.testing.assert_allclose(records["y"]["draws"].ravel(), expected_y, rtol=1e-7)

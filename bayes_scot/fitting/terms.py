@@ -36,7 +36,7 @@ from bayes_scot.fitting.deterministics import DeterministicsFunction
 if TYPE_CHECKING:  # pragma: no cover
     import pymc as pm
 
-__all__ = ["likelihood_terms"]
+__all__ = ["LOG_PRIOR", "likelihood_terms"]
 
 # One term: {"name", "source", "endpoints", "draws", "weight"}, the fields of
 # bayes_scot.results.attribution.LikelihoodTerm.
@@ -47,16 +47,26 @@ _EVALUATORS: weakref.WeakKeyDictionary[Any, DeterministicsFunction] = (
 )
 
 
+LOG_PRIOR = "log_prior"
+"""Name of the record holding the joint log prior density of the free variables."""
+
+
 def _evaluator(model: pm.Model) -> DeterministicsFunction:
     found = _EVALUATORS.get(model)
     if found is None:
         import pymc as pm
+        import pytensor.tensor as pt
 
         variables = list(model.potentials)
         for rv in model.observed_RVs:
             logp = pm.logp(rv, model.rvs_to_values[rv])
             logp.name = rv.name
             variables.append(logp)
+        # The joint prior density of the free variables, on their own scale, evaluated
+        # at the draws themselves: what power-scaling the prior scales.
+        log_prior = pt.add(*(pm.logp(rv, rv).sum() for rv in model.free_RVs))
+        log_prior.name = LOG_PRIOR
+        variables.append(log_prior)
         found = _EVALUATORS[model] = DeterministicsFunction(model, variables=variables)
     return found
 
@@ -108,8 +118,9 @@ def likelihood_terms(builder: Any, idata: Any) -> list[TermRecord]:
     list of dict
         One record per term, with the fields of
         :class:`bayes_scot.results.attribution.LikelihoodTerm` (per element where the
-        element's own entry, and so its endpoint, is known); empty for a builder without
-        a PyMC model.
+        element's own entry, and so its endpoint, is known), and a last record
+        ``"log_prior"`` (source ``"prior"``): the joint prior density of the free
+        variables at each draw; empty for a builder without a PyMC model.
     """
     import pymc as pm
 
@@ -130,6 +141,11 @@ def likelihood_terms(builder: Any, idata: Any) -> list[TermRecord]:
     for name in values.data_vars:
         array = values[name]
         extra = [d for d in array.dims if d not in ("chain", "draw")]
+        if name == LOG_PRIOR:
+            records.append({"name": LOG_PRIOR, "source": "prior", "endpoints": None,
+                            "weight": float("nan"),
+                            "draws": np.asarray(array.values, dtype=float)})
+            continue
         source, endpoints, weight = _label(builder, str(name), rows)
         labels = (
             [str(v).split(":", 1)[0] for v in array[extra[0]].values]

@@ -9,7 +9,13 @@ Every row of the superiority table is split into four shares that sum to one:
      / \operatorname{Var}_\text{prior}(\psi),
 
   which in a conjugate normal model is the prior precision over the posterior precision,
-  :math:`\lambda_0 / (\lambda_0 + \sum_j \lambda_j)`;
+  :math:`\lambda_0 / (\lambda_0 + \sum_j \lambda_j)`. When the posterior is wider
+  than the prior (a contrast that a strong prior holds near its null while the data move
+  a nuisance parameter, such as a survival difference whose baseline survival the trial
+  pins down), that ratio says nothing; the prior's share is then
+  :math:`\hat\lambda_0 / (\hat\lambda_0 + \sum_j \hat\lambda_j)`, with
+  :math:`\hat\lambda_0` the precision rate of power-scaling the joint prior density of
+  the fit's free variables, estimated as the sources' rates below;
 * the **data's share**, :math:`1 - s_\text{prior}`, is split among the sources of
   evidence by the precision each adds. Raising source :math:`j`'s likelihood to a power
   :math:`\alpha_j` (power-scaling, Kallioinen et al. 2024) changes the posterior
@@ -85,27 +91,31 @@ class LikelihoodTerm:
     ----------
     name : str
         The model variable (and element) it comes from.
-    source : {"trial", "external", "other_trial"}
-        The target trial's own evidence, discounted external evidence, or another
-        trial's evidence in a hierarchical model.
+    source : {"trial", "external", "other_trial", "prior"}
+        The target trial's own evidence, discounted external evidence, another trial's
+        evidence in a hierarchical model, or (``"prior"``) the joint log prior density
+        of the fit's free variables.
     endpoints : frozenset of str, optional
         Endpoints whose evidence the term holds; ``None``: every endpoint of the fit
         (e.g. an illness-death likelihood, which informs EFS and OS at once).
     draws : numpy.ndarray
-        The term's log-likelihood at each draw, shape ``(chain, draw)``.
+        The term's log-likelihood (or log prior density) at each draw, shape
+        ``(chain, draw)``.
     weight : float, optional
         External evidence: its power-prior weight :math:`a_0` (already applied in
         ``draws``); NaN otherwise.
     """
 
     name: str
-    source: Literal["trial", "external", "other_trial"]
+    source: Literal["trial", "external", "other_trial", "prior"]
     endpoints: frozenset[str] | None
     draws: np.ndarray
     weight: float = float("nan")
 
     def role(self, endpoint: str) -> str:
-        """Return the term's source for a row of ``endpoint``: trial, external or borrowing."""
+        """Return the source for a row of ``endpoint``: trial, external, borrowing or prior."""
+        if self.source == "prior":
+            return "prior"
         own = self.endpoints is None or endpoint in self.endpoints
         if self.source == "other_trial" or not own:
             return "borrowing"
@@ -163,10 +173,8 @@ def attribute(
     x, x_prior = _scale(posterior), _scale(prior)
     var_post = robust_variance(x)
     var_prior = robust_variance(x_prior)
-    share_prior = min(1.0, var_post / var_prior) if var_prior > 0 else nan
-    if math.isnan(share_prior):
+    if not var_prior > 0:
         return Attribution(nan, nan, nan, nan, "")
-    data = 1.0 - share_prior
     by_role: dict[str, np.ndarray] = {}
     weights: dict[str, list[float]] = {}
     for t in terms:
@@ -174,17 +182,25 @@ def attribute(
         by_role[role] = by_role.get(role, 0.0) + np.asarray(t.draws, dtype=float)
         if role == "external" and not math.isnan(t.weight):
             weights.setdefault(role, []).append(t.weight)
+    log_prior = by_role.pop("prior", None)
     varying = {r: v.ravel() for r, v in by_role.items() if np.ptp(v) > 0.0}
+    precision = _precisions(x, varying)
+    if var_post > var_prior and log_prior is not None and np.ptp(log_prior) > 0.0:
+        # A posterior wider than its prior (a contrast held near its null by the prior
+        # while the data move a nuisance parameter): the variance ratio says nothing,
+        # so the prior's share is its precision under power-scaling, like the sources'.
+        prior_precision = _precisions(x, {"prior": np.ravel(log_prior)})["prior"]
+        total = prior_precision + sum(precision.values())
+        share_prior = prior_precision / total if total > 0.0 else nan
+    else:
+        share_prior = min(1.0, var_post / var_prior)
+    if math.isnan(share_prior):
+        return Attribution(nan, nan, nan, nan, "")
+    data = 1.0 - share_prior
     shares = dict.fromkeys(SOURCES, 0.0)
     if len(varying) == 1:
         shares[next(iter(varying))] = data
     elif varying:
-        deviation = (x - x.mean()) ** 2
-        variance = deviation.mean()
-        precision = {
-            role: max(0.0, -float(np.cov(deviation, loglik)[0, 1]) / variance**2)
-            for role, loglik in varying.items()
-        }
         total = sum(precision.values())
         if total > 0.0:
             shares.update({r: data * p / total for r, p in precision.items()})
@@ -195,6 +211,16 @@ def attribute(
     drivers = _drivers(shares, share_prior, weights.get("external", []))
     return Attribution(shares["trial"], shares["external"], shares["borrowing"],
                        share_prior, drivers)
+
+
+def _precisions(x: np.ndarray, log_densities: dict[str, np.ndarray]) -> dict[str, float]:
+    """Return each source's precision under power-scaling (module docstring), at least 0."""
+    deviation = (x - x.mean()) ** 2
+    variance = deviation.mean()
+    if not variance > 0.0:
+        return dict.fromkeys(log_densities, 0.0)
+    return {role: max(0.0, -float(np.cov(deviation, values)[0, 1]) / variance**2)
+            for role, values in log_densities.items()}
 
 
 def _scale(e: EstimandDraws) -> np.ndarray:
