@@ -335,13 +335,15 @@ def test_bad_family_sampler_names_its_key(tmp_path: Path, table: str, field: str
 
 
 @pytest.mark.parametrize("name", ["scot_itt", "scot_pp"])
-def test_shipped_survival_grid_runs_as_one_blackjax_batch(name: str) -> None:
+def test_shipped_survival_and_longitudinal_grids_run_as_blackjax_batches(name: str) -> None:
     spec = load_spec(name)
     survival = spec.family("survival").sampler_settings(spec.sampler)
     assert (survival.backend, survival.tune, survival.target_accept,
             survival.max_treedepth) == ("blackjax", 500, 0.97, 5)
     longitudinal = spec.family("longitudinal").sampler_settings(spec.sampler)
-    assert longitudinal.backend == spec.sampler.backend == "nutpie"
+    assert (longitudinal.backend, longitudinal.tune, longitudinal.max_treedepth,
+            longitudinal.draws) == ("blackjax", 500, 6, 1000)
+    assert spec.sampler.backend == "nutpie"  # the package default, for other specs
 
 
 def test_backend_override_keeps_the_family_tree_depth(tmp_path: Path) -> None:
