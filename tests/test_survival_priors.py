@@ -85,19 +85,34 @@ def test_strengths_differ_as_their_statements_do(prior_model):
 
 
 @pytest.mark.parametrize("structure", ["per_transition", "independent"])
-def test_efs_interval_effects_average_to_the_grid_parameter(structure):
-    # An identity, not a statistical check: sum_k w_k beta_k = theta in every draw.
+def test_efs_interval_hazard_ratios_average_to_the_grid_parameter(structure):
+    # An identity, not a statistical check: sum_k w_k exp(beta_k) = exp(theta) per draw.
     builder = _builder(structure)
     _, draws = _prior_draws(builder, PriorSampler(builder.model), "reference")
     hazard = draws["hazard"].sel(trial="scot")  # (chain, draw, arm, interval, transition)
     exit_rate = hazard.sel(transition=list(hazard["transition"].values[:2])).sum("transition")
-    log_hr = np.log(exit_rate.isel(arm=0) / exit_rate.isel(arm=1)).to_numpy()
-    average = (log_hr * builder.event_weights).sum(axis=-1)
+    ratio = (exit_rate.isel(arm=0) / exit_rate.isel(arm=1)).to_numpy()
+    average = (ratio * builder.event_weights).sum(axis=-1)
     theta = draws["trial_log_hr"].sel(trial="scot").to_numpy()
-    np.testing.assert_allclose(average, theta, atol=1e-8)
+    np.testing.assert_allclose(np.log(average), theta, atol=1e-8)
     assert builder.event_weights.sum() == pytest.approx(1.0)
     # SCOT reports no EFS event after 48 months: nothing is expected from 54 to 72.
     assert builder.event_weights[-1] == pytest.approx(0.0)
+
+
+@pytest.mark.parametrize("name", ["skeptical_strong", "neutral_moderate", "reference"])
+def test_a_prior_centred_on_no_effect_is_centred_on_the_survival_differences(name):
+    # With the deviations centred on the hazard-ratio scale, the EFS (and so the OS)
+    # survival difference at 54 months is positive about when the grid parameter is
+    # negative: its prior P(superior) is one half, not tilted towards harm by
+    # Jensen's inequality (0.38 under skeptical_strong with log-scale centring).
+    builder = _builder("per_transition")
+    _, draws = _prior_draws(builder, PriorSampler(builder.model), name)
+    rows = {(e.endpoint, e.estimand): e
+            for e in builder.estimands(_compat.inference_data(posterior=draws))}
+    for endpoint in ("efs", "os"):
+        assert rows[endpoint, "survival_difference_54"].p_superior() == pytest.approx(
+            0.5, abs=TOLERANCE), endpoint
 
 
 def test_effect_structures_differ_in_their_parameters():
