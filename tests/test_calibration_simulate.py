@@ -183,13 +183,42 @@ def test_a_reported_ratio_is_the_simulated_patients_rate_ratio() -> None:
     assert out["r_se"][0] == pytest.approx(np.sqrt(1 / 2 + 1 / 2))
 
 
+def test_digitised_curves_are_simulated_as_reconstructed_patients() -> None:
+    from test_survival_model import CURVE_OPTIONS, _simulated_curve_trial
+
+    from bayes_scot import _compat
+    from bayes_scot.builders.survival import SurvivalModel
+    from bayes_scot.calibration.simulate import SurvivalSimulator
+
+    model = SurvivalModel(_simulated_curve_trial(), options=CURVE_OPTIONS)
+    simulator = SurvivalSimulator(model, "survival")
+    published = _compat.data_values(model.model)
+    edges = np.asarray(CURVE_OPTIONS.interval_boundaries_months)
+    hazards = np.broadcast_to(np.array([0.01, 0.01, 0.02]), (2, 2, 5, 3)).copy()
+    trials = simulator.datasets_from_hazards(hazards, {}, np.random.default_rng(2))
+    for key in (k for k in published if k.endswith("pseudo_patients_events")):
+        prefix = key.removesuffix("_events")
+        last = np.max(edges[published[f"{prefix}_interval"]] + published[f"{prefix}_offset"])
+        for trial in trials:
+            # As many patients as the reconstruction, each at an interval and offset
+            # that put its time inside the curve's follow-up.
+            assert trial[key].shape == published[key].shape
+            times = edges[trial[f"{prefix}_interval"]] + trial[f"{prefix}_offset"]
+            assert np.all((times >= 0) & (times <= last + 1e-9))
+            assert np.all(trial[f"{prefix}_offset"] >= 0)
+            assert set(np.unique(trial[key])) <= {0.0, 1.0}
+            assert not np.any(trial[key][times >= last])  # censored at the last time
+    # The exit hazard 0.02 per month over 72 months: about 76% of patients have an event.
+    share = np.mean([t[key].mean() for t in trials])
+    assert 0.55 < share < 0.95
+
+
 def test_evidence_the_illness_death_simulator_cannot_generate_is_named() -> None:
     from types import SimpleNamespace
 
     from bayes_scot.calibration.simulate import SurvivalSimulator
     from bayes_scot.errors import SpecError
 
-    # Digitised curves become reconstructed patients, which a design cannot generate.
-    builder = SimpleNamespace(likelihood_terms=[SimpleNamespace(kind="pseudo_patients")])
-    with pytest.raises(SpecError, match=r"evidence kinds \['pseudo_patients'\]"):
+    builder = SimpleNamespace(likelihood_terms=[SimpleNamespace(kind="mean_survival")])
+    with pytest.raises(SpecError, match=r"evidence kinds \['mean_survival'\]"):
         SurvivalSimulator(builder, "survival")

@@ -42,7 +42,7 @@ __all__ = ["Quantity", "Simulator", "make_simulator"]
 
 _SURVIVAL_KINDS = {"landmark_states", "landmark_events", "interval_states",
                    "interval_events", "deaths_by_time", "survival_estimates",
-                   "reported_ratio"}
+                   "reported_ratio", "pseudo_patients"}
 
 
 @dataclass(frozen=True)
@@ -321,7 +321,7 @@ class SurvivalSimulator(Simulator):
     def _derived(self) -> tuple[Quantity, ...]:
         # The survival differences at the last estimand time the evidence reaches.
         months = list(self.builder.curve_months)
-        last = max(max(t.times) for t in self.terms)
+        last = self._evidence_end()
         times = [t for t in self.builder.options.estimand_times_months
                  if t in months and t <= last]
         if not times:
@@ -403,7 +403,7 @@ class SurvivalSimulator(Simulator):
         edges = np.asarray(b.options.interval_boundaries_months, dtype=float)
         trial = b.trials[0]
         sizes = [trial.n(arm) for arm in b.arms]
-        horizon = max(max(t.times) for t in self.terms) + 1.0
+        horizon = self._evidence_end() + 1.0
         paths = [simulate_paths(hazards[:, a], edges, n_arm, rng, horizon)
                  for a, n_arm in enumerate(sizes)]
 
@@ -442,6 +442,8 @@ class SurvivalSimulator(Simulator):
             elif term.kind == "survival_estimates":
                 start = counts(term.times[0]) / np.asarray(sizes, dtype=float)[:, None]
                 values.update(self._estimates(prefix, term, start, hazards, edges, rng))
+            elif term.kind == "pseudo_patients":
+                values.update(self._pseudo_patients(prefix, term, hazards, edges, rng))
             elif term.kind == "reported_ratio":
                 key = "efs" if term.extra["endpoint"] == "efs" else "os"
                 values.update(rate_ratio(prefix, [p[f"{key}_months"] for p in paths],
@@ -480,6 +482,44 @@ class SurvivalSimulator(Simulator):
             observed = np.repeat(drawn[..., :1], 2, axis=-1)
         return {f"{prefix}_start": start,
                 f"{prefix}_observed": np.where(missing[None], np.nan, observed)}
+
+
+    def _evidence_end(self) -> float:
+        """Return the last time, in months, that the target trial's evidence reaches."""
+        published = _compat.data_values(self.builder.model)
+        edges = np.asarray(self.builder.options.interval_boundaries_months, dtype=float)
+        ends = []
+        for number, term in enumerate(self.terms):
+            if term.times:
+                ends.append(max(term.times))
+            else:  # reconstructed patients: the curve's last time
+                prefix = f"{self.builder.trials[0].name}_{number}_{term.kind}"
+                interval = np.asarray(published[f"{prefix}_interval"], dtype=int)
+                ends.append(float(np.max(edges[interval] + published[f"{prefix}_offset"])))
+        return float(max(ends))
+
+    def _pseudo_patients(self, prefix: str, term: Any, hazards: np.ndarray,
+                         edges: np.ndarray, rng: np.random.Generator
+                         ) -> dict[str, np.ndarray]:
+        """One arm's patients of a digitised curve, as reconstructed patients enter.
+
+        As many patients as the reconstruction gave, simulated from the drawn hazards
+        of the curve's arm and followed without censoring to the curve's last time;
+        each enters with the interval and offset of its event or censoring time.
+        """
+        from bayes_scot.stats.illness_death import simulate_paths
+
+        published = _compat.data_values(self.builder.model)
+        events = np.asarray(published[f"{prefix}_events"])
+        interval = np.asarray(published[f"{prefix}_interval"], dtype=int)
+        last = float(np.max(edges[interval] + published[f"{prefix}_offset"]))
+        paths = simulate_paths(hazards[:, term.extra["arm"]], edges, events.size, rng, last)
+        key = "efs" if term.extra["endpoint"] == "efs" else "os"
+        times, event = paths[f"{key}_months"], paths[f"{key}_event"]
+        k = np.clip(np.searchsorted(edges, times, side="right") - 1, 0, len(edges) - 2)
+        return {f"{prefix}_events": event.astype(float),
+                f"{prefix}_interval": k.astype(interval.dtype),
+                f"{prefix}_offset": times - edges[k]}
 
 
 def span_transition(hazards: np.ndarray, edges: np.ndarray, start: float,
