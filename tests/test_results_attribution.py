@@ -90,6 +90,18 @@ def test_a_term_on_another_endpoint_counts_as_borrowing() -> None:
     a = attribute(post, prior, terms)
     assert a.share_borrowing == pytest.approx(exact["borrowing"], abs=TOL)
     assert a.share_external == 0.0
+    assert "borrowing from other endpoints" in a.drivers
+
+
+def test_borrowing_from_other_trials_and_other_endpoints_are_named_apart() -> None:
+    post, prior, terms, exact = conjugate([("trial", TRIAL), ("borrowing", EXTERNAL)])
+    # The same precision, once as another trial's evidence on this endpoint.
+    other_trial = LikelihoodTerm(name="other", source="other_trial",
+                                 endpoints=frozenset({"x"}), draws=terms[1].draws)
+    a = attribute(post, prior, [terms[0], other_trial])
+    assert a.share_borrowing == pytest.approx(exact["borrowing"], abs=TOL)
+    assert "borrowing from other trials" in a.drivers
+    assert "other endpoints" not in a.drivers
 
 
 def test_dropping_a_source_moves_the_shares_the_right_way() -> None:

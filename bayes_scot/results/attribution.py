@@ -40,8 +40,10 @@ Every row of the superiority table is split into four shares that sum to one:
 
 The sources, for a row of endpoint :math:`e`: **trial** (the target trial's own evidence
 on :math:`e`), **external** (discounted external evidence on :math:`e`) and
-**borrowing** (evidence on other endpoints, or from other trials, that reaches :math:`e`
-only through the model's hierarchy). The prior's
+**borrowing**, of two kinds that are estimated apart, summed in ``share_borrowing`` and
+named apart in ``drivers``: from other trials (their evidence in a hierarchical model of
+several trials) and from other endpoints (evidence on another endpoint of the same
+trial, reaching :math:`e` through the endpoint hierarchy). The prior's
 share uses robust variances, :math:`(\mathrm{IQR}/1.349)^2`, equal to the variance for a
 normal distribution and finite for heavy-tailed prior draws; ratios (hazard ratios, win
 ratios) are measured on the log scale, where their posteriors are close to normal. When
@@ -61,6 +63,7 @@ import numpy as np
 from bayes_scot.stats.estimands import EstimandDraws
 
 __all__ = [
+    "BORROWING",
     "SHARE_COLUMNS",
     "SOURCES",
     "Attribution",
@@ -71,6 +74,11 @@ __all__ = [
 
 SOURCES: tuple[str, ...] = ("trial", "external", "borrowing")
 """The sources of evidence a row's data share is split among, in column order."""
+
+BORROWING: dict[str, str] = {"other_trials": "borrowing from other trials",
+                             "other_endpoints": "borrowing from other endpoints"}
+"""The two kinds of borrowing (roles of :meth:`LikelihoodTerm.role`), summed in
+``share_borrowing`` and named apart in the drivers text."""
 
 SHARE_COLUMNS: tuple[str, ...] = (
     "share_trial", "share_external", "share_borrowing", "share_prior", "drivers",
@@ -113,12 +121,18 @@ class LikelihoodTerm:
     weight: float = float("nan")
 
     def role(self, endpoint: str) -> str:
-        """Return the source for a row of ``endpoint``: trial, external, borrowing or prior."""
+        """Return the term's role for a row of ``endpoint``.
+
+        ``"trial"`` or ``"external"`` (evidence on the endpoint itself),
+        ``"other_trials"`` or ``"other_endpoints"`` (evidence reaching the endpoint only
+        through the model's hierarchy: the two kinds of borrowing), or ``"prior"``.
+        """
         if self.source == "prior":
             return "prior"
-        own = self.endpoints is None or endpoint in self.endpoints
-        if self.source == "other_trial" or not own:
-            return "borrowing"
+        if self.source == "other_trial":
+            return "other_trials"
+        if self.endpoints is not None and endpoint not in self.endpoints:
+            return "other_endpoints"
         return self.source
 
 
@@ -197,7 +211,7 @@ def attribute(
     if math.isnan(share_prior):
         return Attribution(nan, nan, nan, nan, "")
     data = 1.0 - share_prior
-    shares = dict.fromkeys(SOURCES, 0.0)
+    shares = dict.fromkeys(("trial", "external", *BORROWING), 0.0)
     if len(varying) == 1:
         shares[next(iter(varying))] = data
     elif varying:
@@ -205,12 +219,12 @@ def attribute(
         if total > 0.0:
             shares.update({r: data * p / total for r, p in precision.items()})
         else:
-            shares = dict.fromkeys(SOURCES, nan)
+            shares = dict.fromkeys(shares, nan)
     elif data > 0.0:
-        shares = dict.fromkeys(SOURCES, nan)
+        shares = dict.fromkeys(shares, nan)
     drivers = _drivers(shares, share_prior, weights.get("external", []))
-    return Attribution(shares["trial"], shares["external"], shares["borrowing"],
-                       share_prior, drivers)
+    borrowing = sum(shares[r] for r in BORROWING)
+    return Attribution(shares["trial"], shares["external"], borrowing, share_prior, drivers)
 
 
 def _precisions(x: np.ndarray, log_densities: dict[str, np.ndarray]) -> dict[str, float]:
@@ -236,9 +250,9 @@ def _drivers(shares: dict[str, float], share_prior: float, weights: Iterable[flo
         text = f"prior {share_prior:.0%}; the data's split is not estimable"
     else:
         parts = []
-        for role in SOURCES:
-            if shares[role] >= 0.005:
-                part = f"{role} {shares[role]:.0%}"
+        for role, value in shares.items():
+            if value >= 0.005:
+                part = f"{BORROWING.get(role, role)} {value:.0%}"
                 a0 = sorted(set(weights))
                 if role == "external" and a0:
                     part += f" (weight {', '.join(f'{w:g}' for w in a0)})"
