@@ -36,13 +36,13 @@ from bayes_scot.builders.base import EvidenceUse, evidence_log_frame
 from bayes_scot.conventions import CREDIBLE_LEVEL, DEFAULT_SEED
 from bayes_scot.errors import EvidenceError
 from bayes_scot.evidence import PairwiseSummary, Trial
-from bayes_scot.evidence.trial import ALL_POPULATIONS
 from bayes_scot.likelihood.composite import pairwise_summary
 from bayes_scot.stats.estimands import EstimandDraws
 from bayes_scot.stats.grcs import (
     ENDPOINT,
     WIN_LABELS,
     WIN_NULLS,
+    analysed_population,
     grcs_entry,
     percent_favourable_rows,
 )
@@ -183,7 +183,7 @@ class CompositeModel:
             trial = trials[0]
         self.trial = trial
         self.options = options or CompositeOptions()
-        self.population = _analysed_population(trial, self.options.time_months)
+        self.population = analysed_population(trial, self.options.time_months)
         self.entry = grcs_entry(trial, self.options.time_months, self.population)
         self.arms = (trial.experimental, trial.control)
         self.observation: PairwiseEffect = pairwise_effect(
@@ -588,20 +588,6 @@ class ClosedFormSampler:
              "win_odds": (("chain", "draw"), a / (1.0 - a))},
             coords={"chain": np.arange(chains), "draw": np.arange(draws)},
         )
-
-
-def _analysed_population(trial: Trial, time_months: float) -> str:
-    """Return the population whose published summary the direct route analyses.
-
-    The trial's own population; for a view of all populations, the first population in
-    the file's order that reports the summary at ``time_months`` (else the file's first
-    population, whose missing summary :func:`~bayes_scot.stats.grcs.grcs_entry` reports).
-    """
-    if trial.population != ALL_POPULATIONS:
-        return trial.population
-    reporting = {e.population for e in trial.evidence(PairwiseSummary, endpoint=ENDPOINT)
-                 if e.time_months == time_months}
-    return next((p for p in trial.populations if p in reporting), next(iter(trial.populations)))
 
 
 def _normal_quantiles(mean: float, sd: float, chains: int, draws: int,

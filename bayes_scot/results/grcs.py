@@ -22,12 +22,12 @@ import xarray as xr
 from bayes_scot.conventions import CREDIBLE_LEVEL, DEFAULT_SEED
 from bayes_scot.errors import EvidenceError
 from bayes_scot.evidence import PairwiseSummary, Trial, get_endpoint
-from bayes_scot.evidence.trial import ALL_POPULATIONS
 from bayes_scot.stats.estimands import EstimandDraws
 from bayes_scot.stats.grcs import (
     ENDPOINT,
     WIN_LABELS,
     WIN_NULLS,
+    analysed_population,
     grcs_entry,
     percent_favourable_rows,
 )
@@ -234,6 +234,10 @@ class GrcsPrediction:
         Name of the trial, for the reproduce table.
     evidence : str
         What drove the inputs (``"trial"``, ``"trial + external"``...).
+    attrs : dict
+        Free-form annotations.
+    label : str
+        The composite endpoint's label, from the trial (default ``"GRCS"``).
     """
 
     arms: tuple[str, str]
@@ -246,6 +250,7 @@ class GrcsPrediction:
     trial_name: str = ""
     evidence: str = "trial"
     attrs: dict[str, object] = field(default_factory=dict)
+    label: str = "GRCS"
 
     def __repr__(self) -> str:
         nb = np.asarray(self.population.net_benefit)
@@ -288,7 +293,8 @@ class GrcsPrediction:
                 EstimandDraws(
                     endpoint=ENDPOINT,
                     estimand=f"model_{name}_{t:g}",
-                    label=f"GRCS at {t:g} months, {WIN_LABELS[name]}, {arms} (model-based)",
+                    label=(f"{self.label} at {t:g} months, {WIN_LABELS[name]}, {arms} "
+                           "(model-based)"),
                     draws=self._reshape(getattr(self.population, name)),
                     null=null,
                     superior=superior,
@@ -361,6 +367,7 @@ def model_based_grcs(
     entry: PairwiseSummary | None = None,
     trial_name: str = "",
     evidence: str = "trial",
+    label: str = "GRCS",
 ) -> GrcsPrediction:
     r"""Posterior win statistics of the GRCS from arrays of posterior draws.
 
@@ -388,6 +395,8 @@ def model_based_grcs(
     trial_name : str, optional
     evidence : str, default "trial"
         Attribution carried into the estimands.
+    label : str, default "GRCS"
+        The composite endpoint's label for the estimands.
 
     Returns
     -------
@@ -470,6 +479,7 @@ def model_based_grcs(
         entry=entry,
         trial_name=trial_name,
         evidence=evidence,
+        label=label,
     )
 
 
@@ -544,8 +554,8 @@ def grcs_from_posteriors(
     """
     options = options or GrcsSimulationOptions()
     arms = [trial.experimental, trial.control]
-    population = trial.population if trial.population != ALL_POPULATIONS else "itt"
-    entry = grcs_entry(trial, options.horizon_months, population)
+    entry = grcs_entry(trial, options.horizon_months,
+                       analysed_population(trial, options.horizon_months))
     hazards = _labelled(transition_hazards, "transition_hazards",
                         ("chain", "draw", "arm", "interval", "transition"),
                         {"arm": arms, "transition": list(TRANSITIONS)})
@@ -580,6 +590,7 @@ def grcs_from_posteriors(
         entry=entry,
         trial_name=trial.name,
         evidence=evidence,
+        label=trial.endpoint(ENDPOINT).label,
     )
 
 

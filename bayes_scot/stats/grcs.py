@@ -18,8 +18,16 @@ import pandas as pd
 from bayes_scot.conventions import CREDIBLE_LEVEL
 from bayes_scot.errors import EvidenceError
 from bayes_scot.evidence import PairwiseSummary, Trial
+from bayes_scot.evidence.trial import ALL_POPULATIONS
 
-__all__ = ["ENDPOINT", "WIN_LABELS", "WIN_NULLS", "grcs_entry", "percent_favourable_rows"]
+__all__ = [
+    "ENDPOINT",
+    "WIN_LABELS",
+    "WIN_NULLS",
+    "analysed_population",
+    "grcs_entry",
+    "percent_favourable_rows",
+]
 
 ENDPOINT = "grcs"
 """Endpoint name of every estimand of this module."""
@@ -43,6 +51,20 @@ WIN_NULLS: Mapping[str, tuple[float, Literal["higher", "lower"]]] = {
     "p_loss": (0.5, "lower"),
 }
 """Null value and better direction of each win statistic."""
+
+
+def analysed_population(trial: Trial, time_months: float) -> str:
+    """Return the population whose published GRCS summary an analysis uses.
+
+    The trial's own population; for a view of all populations, the first population in
+    the file's order that reports the summary at ``time_months`` (else the file's first
+    population, whose missing summary :func:`~bayes_scot.stats.grcs.grcs_entry` reports).
+    """
+    if trial.population != ALL_POPULATIONS:
+        return trial.population
+    reporting = {e.population for e in trial.evidence(PairwiseSummary, endpoint=ENDPOINT)
+                 if e.time_months == time_months}
+    return next((p for p in trial.populations if p in reporting), next(iter(trial.populations)))
 
 
 def grcs_entry(trial: Trial, time_months: float, population: str) -> PairwiseSummary:
