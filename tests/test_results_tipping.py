@@ -154,3 +154,28 @@ def test_joint_rows_across_fits_carry_bounds_and_shared_patients() -> None:
                              "the patients of scot (itt)")
     within = joint_probabilities([one("survival", "a")], ["a:d"])
     assert within.lower_bound.isna().all()
+
+
+def test_an_effect_prior_on_one_element_reads_that_element() -> None:
+    # The longitudinal model puts each endpoint's named prior on one element of
+    # "standardised_effect", named "standardised_effect[<endpoint>]".
+    from types import SimpleNamespace
+
+    from bayes_scot.results.sensitivity import effect_log_prior, effect_values
+
+    rng = np.random.default_rng(8)
+    theta = rng.normal(size=(2, 30, 2))
+    posterior = xr.Dataset(
+        {"standardised_effect": (("chain", "draw", "endpoint"), theta)},
+        coords={"endpoint": ["fvc", "haq_di"]})
+    fit = SimpleNamespace(
+        family="longitudinal", idata=_compat.inference_data(posterior=posterior),
+        effect_priors={"standardised_effect[fvc]": SimpleNamespace(mean=0.0, sd=0.5),
+                       "standardised_effect[haq_di]": SimpleNamespace(mean=0.2, sd=1.0)})
+    expected = (stats.norm.logpdf(theta[..., 0], 0.0, 0.5)
+                + stats.norm.logpdf(theta[..., 1], 0.2, 1.0))
+    np.testing.assert_allclose(effect_log_prior(fit).to_numpy(), expected, rtol=1e-12)
+    np.testing.assert_array_equal(
+        effect_values(posterior, "standardised_effect[haq_di]", "x").to_numpy(), theta[..., 1])
+    with pytest.raises(ValueError, match=r"standardised_effect\[dlco\]"):
+        effect_values(posterior, "standardised_effect[dlco]", "longitudinal")

@@ -18,6 +18,7 @@ import numpy as np
 
 from bayes_scot import _compat
 from bayes_scot.conventions import CREDIBLE_LEVEL
+from bayes_scot.results.sensitivity import effect_values
 
 __all__ = ["RenderedFigure", "draw_figures"]
 
@@ -276,12 +277,18 @@ def _prior_posterior_jobs(reanalysis: Any,
         if fit.idata is None:
             continue
         posterior = _compat.get_group(fit.idata, "posterior")
+        drawn: set[str] = set()
         for parameter, prior in fit.effect_priors.items():
-            if parameter not in posterior:
+            base = parameter.partition("[")[0]
+            try:
+                values = effect_values(posterior, parameter, family)
+            except ValueError:
                 continue
-            values = posterior[parameter]
-            extra = [d for d in values.dims if d not in ("chain", "draw")]
-            shown = ""
+            if base in drawn:
+                continue  # one panel per effect; each element's prior is in the table
+            drawn.add(base)
+            extra = [str(d) for d in values.dims if d not in ("chain", "draw")]
+            shown = "" if base == parameter else f"; shown for {parameter}"
             if extra:
                 # one panel per element would drown the report; the prior is the same on
                 # every element, so one element shows how far the data moved it
@@ -289,7 +296,7 @@ def _prior_posterior_jobs(reanalysis: Any,
                 values = values.isel(dict.fromkeys(extra, 0))
                 shown = "; the prior is the same on every " + ", ".join(extra) + ", shown for " \
                     + ", ".join(f"{d} {v}" for d, v in first.items())
-            words, ratio = PARAMETER_WORDS.get(parameter, (parameter.replace("_", " "), False))
+            words, ratio = PARAMETER_WORDS.get(base, (base.replace("_", " "), False))
             draws = np.asarray(values).reshape(-1)
             name = prior.label or prior.name
             scale = "log scale" if ratio else "its own scale"

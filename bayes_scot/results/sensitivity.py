@@ -27,6 +27,7 @@ __all__ = [
     "PSENS_COLUMNS",
     "PSENS_THRESHOLD",
     "effect_log_prior",
+    "effect_values",
     "power_scaling_sensitivity",
     "sensitivity_grid",
 ]
@@ -108,15 +109,47 @@ def effect_log_prior(fit: PriorFit) -> xr.DataArray:
     posterior = _compat.get_group(fit.idata, "posterior")
     total: xr.DataArray | None = None
     for name, prior in fit.effect_priors.items():
-        if name not in posterior:
-            raise ValueError(f"effect parameter {name!r} is not in the {fit.family} posterior")
-        values = posterior[name]
+        values = effect_values(posterior, name, fit.family)
         logp = xr.apply_ufunc(stats.norm.logpdf, values, float(prior.mean), float(prior.sd))
         extra = [d for d in logp.dims if d not in ("chain", "draw")]
         logp = logp.sum(extra) if extra else logp
         total = logp if total is None else total + logp
     assert total is not None
     return total
+
+
+def effect_values(posterior: Any, name: str, family: str) -> xr.DataArray:
+    """Return an effect parameter's draws: a variable, or one element ``"name[label]"``.
+
+    Parameters
+    ----------
+    posterior : xarray.Dataset
+        A fit's posterior group.
+    name : str
+        A variable of the posterior, or ``"<variable>[<label>]"`` for the element of a
+        variable with one dimension besides chain and draw (the longitudinal model's
+        ``"standardised_effect[fvc]"``).
+    family : str
+        For the error message.
+
+    Returns
+    -------
+    xarray.DataArray
+
+    Raises
+    ------
+    ValueError
+        If the posterior has no such variable or element.
+    """
+    base, _, label = name.partition("[")
+    if name in posterior:
+        return posterior[name]
+    if label.endswith("]") and base in posterior:
+        values = posterior[base]
+        extra = [d for d in values.dims if d not in ("chain", "draw")]
+        if len(extra) == 1 and label[:-1] in values[extra[0]].to_numpy():
+            return values.sel({extra[0]: label[:-1]})
+    raise ValueError(f"effect parameter {name!r} is not in the {family} posterior")
 
 
 def power_scaling_sensitivity(fit: PriorFit, *, delta: float = 0.01) -> pd.DataFrame:
