@@ -5,8 +5,6 @@ See :mod:`bayes_scot.builders.longitudinal` for the model in brief.
 
 from __future__ import annotations
 
-import math
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import fields, replace
 from typing import Any
@@ -39,6 +37,7 @@ from bayes_scot.builders.longitudinal.plan import (
     plan_trial,
     slope_pairs,
 )
+from bayes_scot.builders.longitudinal.pooling import endpoint_pooling
 from bayes_scot.conventions import CREDIBLE_LEVEL, DEFAULT_SEED
 from bayes_scot.errors import EvidenceError, SpecError
 from bayes_scot.evidence.trial import Trial
@@ -667,99 +666,12 @@ class LongitudinalModel:
     def endpoint_pooling(self, idata: Any,
                          prior: EffectPrior | Mapping[str, EffectPrior] | None = None
                          ) -> pd.DataFrame:
-        r"""Tabulate how much each endpoint's effect borrows from the other endpoints.
+        """Tabulate how much each endpoint's effect borrows from the other endpoints.
 
-        Borrowing here is across the endpoints of one trial (the shared factor of the
-        standardised effects), not across trials as in
-        :func:`bayes_scot.results.borrowing_table`.
-
-        Parameters
-        ----------
-        idata : arviz.InferenceData
-        prior : EffectPrior or mapping, optional
-            The prior the fit used (as for :meth:`prior_data`); default the reference.
-
-        Returns
-        -------
-        pandas.DataFrame
-            One row per endpoint: ``evidence`` (attribution), ``effect_shape``,
-            ``in_hierarchy`` (whether the endpoint is in :attr:`pooled_endpoints`),
-            ``direct_se`` (the standardised standard error of the endpoint's own
-            evidence on its effect, ``inf`` when it has none), ``correlation_median``
-            (of :math:`\omega`), ``shrinkage_median``, ``shrinkage_lower``,
-            ``shrinkage_upper``.
-
-        Notes
-        -----
-        Given the shared factor, endpoint :math:`e`'s effect has the conditional prior
-        :math:`N(m_e + k_e \sqrt{\omega} z_0,\ k_e^2 (1 - \omega))`, so the shrinkage
-        factor of a normal hierarchical model,
-        :math:`B_e = d_e^2 / (d_e^2 + k_e^2 (1 - \omega))`, is the weight that the
-        hierarchy (the other endpoints and the prior) gets in the endpoint's estimate: 0
-        means the endpoint stands on its own evidence, 1 means it is predicted from the
-        others. :math:`d_e` is approximated from the endpoint's own evidence as if every
-        term spoke directly to :math:`\theta_e`: a contrast at visit :math:`t` or a
-        slope contrast times the window's length, in endpoint SDs, with external terms'
-        variances divided by their weights; the posterior of :math:`\omega` gives the
-        interval. Without borrowing, every shrinkage is 0, and so is that of an
-        endpoint left out of the hierarchy (:attr:`pooled_endpoints`).
+        See :func:`bayes_scot.builders.longitudinal.pooling.endpoint_pooling` for the
+        arguments, the columns and the method.
         """
-        posterior = _posterior(idata)
-        alpha = (1.0 - CREDIBLE_LEVEL) / 2.0
-        if self.pooled_endpoints:
-            omega = posterior["endpoint_correlation"].to_numpy().ravel()
-        else:
-            omega = np.zeros(1)
-        prior_sd = self.prior_data(prior or self.prior_grid()["reference"])[
-            f"{EFFECT}_prior_sd"]
-        records = []
-        for i, e in enumerate(self.options.endpoints):
-            d = self._direct_se(e)
-            spread = prior_sd[i] ** 2 * (1.0 - omega)
-            shrink = d**2 / (d**2 + spread) if np.isfinite(d) else np.ones_like(omega)
-            if e not in self.pooled_endpoints:
-                shrink = np.zeros_like(omega)
-            lo, med, hi = np.quantile(shrink, [alpha, 0.5, 1 - alpha])
-            records.append({
-                "endpoint": e, "evidence": self.attribution[e],
-                "effect_shape": self.effect_shapes[e],
-                "in_hierarchy": e in self.pooled_endpoints, "direct_se": d,
-                "correlation_median": float(np.median(omega)) if self.pooled_endpoints
-                else float("nan"),
-                "shrinkage_median": med, "shrinkage_lower": lo, "shrinkage_upper": hi,
-            })
-        return pd.DataFrame.from_records(records)
-
-    def _direct_se(self, endpoint: str) -> float:
-        scale = self.scales[endpoint]
-        precision = 0.0
-        rows = [*self._plan.independent, *self._plan.external]
-        for row in rows:
-            t = row.term
-            if t.endpoint != endpoint or not t.used or t.arm is not None or t.se is None:
-                continue
-            if t.statistic == "slope_difference":
-                length = (t.time_months or 0.0) / 12.0
-                se = t.se * max(length, 1e-9) / scale
-            else:
-                se = t.se / scale
-            weight = 1.0 if t.weight is None else t.weight
-            precision += weight / se**2
-        # Arm-level pairs (slopes or visit means of both arms) speak to the contrast too.
-        pairs: dict[tuple[str, float | None, str], dict[str, float]] = defaultdict(dict)
-        for row in [*self._plan.independent, *(r for g in self._plan.vectors.values() for r in g)]:
-            t = row.term
-            if t.endpoint == endpoint and t.used and t.arm in self.arms and t.se is not None \
-                    and (t.time_months or 0) > 0:
-                pairs[(t.entry if t.statistic == "slope_per_year" else "",
-                       t.time_months, t.statistic)][t.arm] = t.se
-        for (_entry, time, statistic), ses in pairs.items():
-            if len(ses) == 2:
-                se = math.hypot(*ses.values()) / scale
-                if statistic == "slope_per_year":
-                    se *= (time or 0.0) / 12.0
-                precision += 1.0 / se**2
-        return math.inf if precision == 0 else 1.0 / math.sqrt(precision)
+        return endpoint_pooling(self, idata, prior)
 
     def __repr__(self) -> str:
         labels = ", ".join(f"{e}: {self.attribution[e]}" for e in self.options.endpoints)
