@@ -9,7 +9,7 @@ each likelihood term reads its evidence (:mod:`bayes_scot.calibration.simulate`)
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -127,7 +127,6 @@ class SurvivalSimulator(Simulator):
         -------
         list of dict
         """
-        from bayes_scot.likelihood import survival as lik
         from bayes_scot.stats.illness_death import simulate_paths
 
         b = self.builder
@@ -151,26 +150,7 @@ class SurvivalSimulator(Simulator):
         values: dict[str, np.ndarray] = {}
         for number, term in enumerate(self.terms):
             prefix = f"{trial.name}_{number}_{term.kind}"
-            if term.kind == "landmark_states":
-                values[f"{prefix}_counts"] = counts(term.times[0])
-            elif term.kind == "landmark_events":
-                c = counts(term.times[0])
-                events = c[..., 1] + c[..., 2] if term.extra["endpoint"] == "efs" else c[..., 2]
-                values[f"{prefix}_counts"] = np.stack([c.sum(-1), events], axis=-1)
-            elif term.kind == "interval_states":
-                start, end = counts(term.times[0]), counts(term.times[1])
-                values[f"{prefix}_start"], values[f"{prefix}_end"] = start, end
-                values[f"{prefix}_log_coefficients"] = lik.interval_states_log_coefficients(
-                    start, end, max_count=b.max_count)
-            elif term.kind == "interval_events":
-                c0, c1 = counts(term.times[0]), counts(term.times[1])
-                if term.extra["endpoint"] == "efs":
-                    at_risk, events = c0[..., 0], c0[..., 0] - c1[..., 0]
-                else:
-                    at_risk = c0[..., 0] + c0[..., 1]
-                    events = c1[..., 2] - c0[..., 2]
-                values[f"{prefix}_at_risk"], values[f"{prefix}_events"] = at_risk, events
-            elif term.kind == "survival_estimates":
+            if term.kind == "survival_estimates":
                 start = counts(term.times[0]) / np.asarray(sizes, dtype=float)[:, None]
                 values.update(self._estimates(prefix, term, start, hazards, edges, rng))
             elif term.kind == "pseudo_patients":
@@ -179,14 +159,40 @@ class SurvivalSimulator(Simulator):
                 key = "efs" if term.extra["endpoint"] == "efs" else "os"
                 values.update(rate_ratio(prefix, [p[f"{key}_months"] for p in paths],
                                          [p[f"{key}_event"] for p in paths], term.times[-1]))
-            else:  # deaths_by_time: deaths by the landmark, those by the earlier time
-                deaths, by_t = counts(term.times[1])[..., 2], counts(term.times[0])[..., 2]
-                values[f"{prefix}_deaths"], values[f"{prefix}_at_least"] = deaths, by_t
-                values[f"{prefix}_log_coefficients"] = lik.deaths_by_time_log_coefficients(
-                    deaths, by_t, max_count=b.max_count)
+            else:
+                values.update(self._counted(prefix, term, counts))
         n = hazards.shape[0]
         return [{**prior_data, **{k: v[i] for k, v in values.items()}} for i in range(n)]
 
+    def _counted(self, prefix: str, term: Any,
+                 counts: Callable[[float], np.ndarray]) -> dict[str, np.ndarray]:
+        """Return the data of a term on counts of patients, from the state counts."""
+        from bayes_scot.likelihood import survival as lik
+
+        max_count = self.builder.max_count
+        if term.kind == "landmark_states":
+            return {f"{prefix}_counts": counts(term.times[0])}
+        if term.kind == "landmark_events":
+            c = counts(term.times[0])
+            events = c[..., 1] + c[..., 2] if term.extra["endpoint"] == "efs" else c[..., 2]
+            return {f"{prefix}_counts": np.stack([c.sum(-1), events], axis=-1)}
+        if term.kind == "interval_states":
+            start, end = counts(term.times[0]), counts(term.times[1])
+            return {f"{prefix}_start": start, f"{prefix}_end": end,
+                    f"{prefix}_log_coefficients": lik.interval_states_log_coefficients(
+                        start, end, max_count=max_count)}
+        if term.kind == "interval_events":
+            c0, c1 = counts(term.times[0]), counts(term.times[1])
+            if term.extra["endpoint"] == "efs":
+                at_risk, events = c0[..., 0], c0[..., 0] - c1[..., 0]
+            else:
+                at_risk, events = c0[..., 0] + c0[..., 1], c1[..., 2] - c0[..., 2]
+            return {f"{prefix}_at_risk": at_risk, f"{prefix}_events": events}
+        # deaths_by_time: deaths by the landmark, those by the earlier time
+        deaths, by_t = counts(term.times[1])[..., 2], counts(term.times[0])[..., 2]
+        return {f"{prefix}_deaths": deaths, f"{prefix}_at_least": by_t,
+                f"{prefix}_log_coefficients": lik.deaths_by_time_log_coefficients(
+                    deaths, by_t, max_count=max_count)}
 
     def _estimates(self, prefix: str, term: Any, start: np.ndarray, hazards: np.ndarray,
                    edges: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
