@@ -210,21 +210,28 @@ def attribute(
         share_prior = min(1.0, var_post / var_prior)
     if math.isnan(share_prior):
         return Attribution(nan, nan, nan, nan, "")
-    data = 1.0 - share_prior
-    shares = dict.fromkeys(("trial", "external", *BORROWING), 0.0)
-    if len(varying) == 1:
-        shares[next(iter(varying))] = data
-    elif varying:
-        total = sum(precision.values())
-        if total > 0.0:
-            shares.update({r: data * p / total for r, p in precision.items()})
-        else:
-            shares = dict.fromkeys(shares, nan)
-    elif data > 0.0:
-        shares = dict.fromkeys(shares, nan)
+    shares = _data_shares(1.0 - share_prior, precision)
     drivers = _drivers(shares, share_prior, weights.get("external", []))
     borrowing = sum(shares[r] for r in BORROWING)
     return Attribution(shares["trial"], shares["external"], borrowing, share_prior, drivers)
+
+
+def _data_shares(data: float, precision: dict[str, float]) -> dict[str, float]:
+    """Split the data's share among the sources in proportion to their precisions.
+
+    ``precision`` holds the sources whose log-likelihood varies over the draws; one such
+    source takes the whole share; none, or none with a positive precision, leaves the
+    split not estimable (NaN) unless there is no data share to split.
+    """
+    shares = dict.fromkeys(("trial", "external", *BORROWING), 0.0)
+    total = sum(precision.values())
+    if len(precision) == 1:
+        shares[next(iter(precision))] = data
+    elif total > 0.0:
+        shares.update({r: data * p / total for r, p in precision.items()})
+    elif precision or data > 0.0:
+        shares = dict.fromkeys(shares, float("nan"))
+    return shares
 
 
 def _precisions(x: np.ndarray, log_densities: dict[str, np.ndarray]) -> dict[str, float]:
