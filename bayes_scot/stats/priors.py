@@ -560,6 +560,38 @@ def prior_grid(
     >>> grid["skeptical_strong"].statement
     'centred on no effect; 5% probability of a benefit beyond the MCID (HR < 0.8)'
     """
+    design_effect, reference_sd, mcid = _check_grid_scale(benefit, design_effect,
+                                                          reference_sd, mcid)
+    limits = _neutral_limits(abs(design_effect), neutral_limits)
+    harm_side: Benefit = "higher" if benefit == "lower" else "lower"
+    grid: dict[str, EffectPrior] = {}
+    grid["reference"] = EffectPrior(
+        name="reference", family="reference", strength="", mean=0.0, sd=reference_sd,
+        statement=(f"weakly informative: centred on no effect, SD {reference_sd:.4g} on the "
+                   f"{'log ' + measure if measure else 'effect'} scale"),
+        label="Reference",
+    )
+    grid.update(_neutral_priors(limits, measure))
+    threshold = mcid if mcid is not None else design_effect
+    threshold_name = "the MCID" if mcid is not None else "the design effect"
+    for s in STRENGTHS:
+        p = TAIL_PROBABILITIES[s]
+        p_below = p if benefit == "lower" else 1.0 - p
+        grid[f"skeptical_{s}"] = EffectPrior(
+            name=f"skeptical_{s}", family="skeptical", strength=s, mean=0.0,
+            sd=sd_from_tail(0.0, threshold, p_below),
+            statement=(f"centred on no effect; {_percent(p)} probability of a benefit beyond "
+                       f"{threshold_name} ({_region(threshold, benefit, measure)})"),
+            label=f"Skeptical ({s})",
+        )
+    grid.update(_directional_priors("optimistic", design_effect, harm_side, measure))
+    grid.update(_directional_priors("pessimistic", -design_effect, benefit, measure))
+    return grid
+
+
+def _check_grid_scale(benefit: str, design_effect: float, reference_sd: float,
+                      mcid: float | None) -> tuple[float, float, float | None]:
+    """Check :func:`prior_grid`'s scale; return the design effect, reference SD and MCID."""
     if benefit not in ("lower", "higher"):
         raise EvidenceError(f"benefit must be 'lower' or 'higher', not {benefit!r}",
                             field="benefit")
@@ -581,69 +613,60 @@ def prior_grid(
                 f"mcid {mcid:g} must be on the benefit side of 0 (benefit = {benefit!r})",
                 field="mcid",
             )
-    delta = abs(design_effect)
+    return design_effect, reference_sd, mcid
+
+
+def _neutral_limits(delta: float, neutral_limits: Mapping[str, float] | None
+                    ) -> dict[str, float]:
+    """Return the neutral priors' half-widths by strength (checked, or the default ladder)."""
     if neutral_limits is None:
-        limits = {s: NEUTRAL_LIMIT_MULTIPLES[s] * delta for s in STRENGTHS}
-    else:
-        missing = [s for s in STRENGTHS if s not in neutral_limits]
-        if missing:
-            raise EvidenceError(f"needs a half-width for {', '.join(missing)}",
-                                field="neutral_limits")
-        limits = {s: _finite(neutral_limits[s], f"neutral_limits.{s}") for s in STRENGTHS}
-        for s, h in limits.items():
-            if h <= 0:
-                raise EvidenceError(f"must be positive, not {h!r}", field=f"neutral_limits.{s}")
+        return {s: NEUTRAL_LIMIT_MULTIPLES[s] * delta for s in STRENGTHS}
+    missing = [s for s in STRENGTHS if s not in neutral_limits]
+    if missing:
+        raise EvidenceError(f"needs a half-width for {', '.join(missing)}",
+                            field="neutral_limits")
+    limits = {s: _finite(neutral_limits[s], f"neutral_limits.{s}") for s in STRENGTHS}
+    for s, h in limits.items():
+        if h <= 0:
+            raise EvidenceError(f"must be positive, not {h!r}", field=f"neutral_limits.{s}")
+    return limits
 
-    benefit_side = benefit
-    harm_side = "higher" if benefit == "lower" else "lower"
-    threshold = mcid if mcid is not None else design_effect
-    threshold_name = "the MCID" if mcid is not None else "the design effect"
+
+def _neutral_priors(limits: Mapping[str, float], measure: str | None
+                    ) -> dict[str, EffectPrior]:
+    """Return the neutral priors: 95% of the mass within each strength's half-width."""
     z_neutral = float(ndtri(0.5 + NEUTRAL_MASS / 2.0))
-
-    grid: dict[str, EffectPrior] = {}
-    grid["reference"] = EffectPrior(
-        name="reference", family="reference", strength="", mean=0.0, sd=reference_sd,
-        statement=(f"weakly informative: centred on no effect, SD {reference_sd:.4g} on the "
-                   f"{'log ' + measure if measure else 'effect'} scale"),
-        label="Reference",
-    )
+    out = {}
     for s in STRENGTHS:
         h = limits[s]
         if measure:
             rng = f"{measure} between {math.exp(-h):.3g} and {math.exp(h):.3g}"
         else:
             rng = f"effect between {-h:+.4g} and {h:+.4g}"
-        grid[f"neutral_{s}"] = EffectPrior(
+        out[f"neutral_{s}"] = EffectPrior(
             name=f"neutral_{s}", family="neutral", strength=s, mean=0.0, sd=h / z_neutral,
             statement=f"centred on no effect; {_percent(NEUTRAL_MASS)} probability of {rng}",
             label=f"Neutral ({s})",
         )
+    return out
+
+
+def _directional_priors(family: str, centre: float, wrong_side: str,
+                        measure: str | None) -> dict[str, EffectPrior]:
+    """Return the optimistic or pessimistic priors: a tail probability beyond no effect."""
+    out = {}
+    what = "harm" if family == "optimistic" else "benefit"
     for s in STRENGTHS:
         p = TAIL_PROBABILITIES[s]
-        p_below = p if benefit_side == "lower" else 1.0 - p
-        grid[f"skeptical_{s}"] = EffectPrior(
-            name=f"skeptical_{s}", family="skeptical", strength=s, mean=0.0,
-            sd=sd_from_tail(0.0, threshold, p_below),
-            statement=(f"centred on no effect; {_percent(p)} probability of a benefit beyond "
-                       f"{threshold_name} ({_region(threshold, benefit_side, measure)})"),
-            label=f"Skeptical ({s})",
+        p_below = p if wrong_side == "lower" else 1.0 - p
+        out[f"{family}_{s}"] = EffectPrior(
+            name=f"{family}_{s}", family=family, strength=s, mean=centre,
+            sd=sd_from_tail(centre, 0.0, p_below),
+            statement=(f"centred on {_describe(centre, measure)}; {_percent(p)} probability "
+                       f"of {what} ({_region(0.0, wrong_side, measure)})"),
+            label=f"{family.capitalize()} ({s})",
         )
-    for family, centre, wrong_side in (
-        ("optimistic", design_effect, harm_side),
-        ("pessimistic", -design_effect, benefit_side),
-    ):
-        for s in STRENGTHS:
-            p = TAIL_PROBABILITIES[s]
-            p_below = p if wrong_side == "lower" else 1.0 - p
-            what = "harm" if family == "optimistic" else "benefit"
-            grid[f"{family}_{s}"] = EffectPrior(
-                name=f"{family}_{s}", family=family, strength=s, mean=centre,
-                sd=sd_from_tail(centre, 0.0, p_below),
-                statement=(f"centred on {_describe(centre, measure)}; {_percent(p)} probability "
-                           f"of {what} ({_region(0.0, wrong_side, measure)})"),
-                label=f"{family.capitalize()} ({s})",
-            )
-    return grid
+    return out
 
 
 def priors_to_frame(priors: Mapping[str, EffectPrior] | Iterable[EffectPrior]) -> pd.DataFrame:
