@@ -202,8 +202,16 @@ def test_a_posterior_wider_than_its_prior_takes_the_prior_share_from_power_scali
     assert shares.share_prior == pytest.approx(0.25, abs=0.02)
     assert shares.share_trial == pytest.approx(0.75, abs=0.02)
     assert "mostly prior" not in shares.drivers
-    # Without the prior's density the ratio is clipped, as before: all prior.
-    assert attribute(est(post), prior, terms[1:]).share_prior == 1.0
+    # Without the prior's density no share can be given, and the row says why.
+    alone = attribute(est(post), prior, terms[1:])
+    assert np.isnan(alone.share_prior)
+    assert alone.drivers.startswith("shares not defined: the data widen")
+    # Nor when the data widen the row (a source whose power-scaling lowers precision).
+    widening = [terms[0], LikelihoodTerm(name="trial", source="trial", endpoints=None,
+                                         draws=+0.5 * 0.75 * post**2)]
+    wider = attribute(est(post), prior, widening)
+    assert np.isnan(wider.share_trial)
+    assert "mostly prior" not in wider.drivers
 
 
 def test_the_prior_term_is_the_joint_prior_density_of_the_free_variables():

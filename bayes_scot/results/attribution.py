@@ -15,7 +15,9 @@ Every row of the superiority table is split into four shares that sum to one:
   pins down), that ratio says nothing; the prior's share is then
   :math:`\hat\lambda_0 / (\hat\lambda_0 + \sum_j \hat\lambda_j)`, with
   :math:`\hat\lambda_0` the precision rate of power-scaling the joint prior density of
-  the fit's free variables, estimated as the sources' rates below;
+  the fit's free variables, estimated as the sources' rates below. When the sources add
+  no precision either (more data would widen the row further), no share is defined: the
+  shares are NaN and ``drivers`` says so (:data:`WIDER_THAN_PRIOR`);
 * the **data's share**, :math:`1 - s_\text{prior}`, is split among the sources of
   evidence by the precision each adds. Raising source :math:`j`'s likelihood to a power
   :math:`\alpha_j` (power-scaling, Kallioinen et al. 2024) changes the posterior
@@ -84,6 +86,18 @@ SHARE_COLUMNS: tuple[str, ...] = (
     "share_trial", "share_external", "share_borrowing", "share_prior", "drivers",
 )
 """Columns the attribution adds to the superiority table."""
+
+WIDER_THAN_PRIOR: str = (
+    "shares not defined: the data widen this row's posterior beyond its prior (its prior "
+    "probabilities beside it show how far the data moved it)"
+)
+"""The drivers text of a row whose posterior is wider than its prior and whose sources
+add no precision under power-scaling: no share of precision can be given."""
+
+WIDER: float = 1.1
+"""A posterior variance above this multiple of the prior's is wider than the prior. Below
+it a ratio above 1 is Monte Carlo noise in a row that is all prior (the robust variance of
+a few thousand draws has a relative SE of about 4%), and the prior's share is 1."""
 
 MOSTLY_PRIOR: float = 0.5
 """A prior share above this is called "mostly prior" in the drivers text."""
@@ -199,17 +213,17 @@ def attribute(
     log_prior = by_role.pop("prior", None)
     varying = {r: v.ravel() for r, v in by_role.items() if np.ptp(v) > 0.0}
     precision = _precisions(x, varying)
-    if var_post > var_prior and log_prior is not None and np.ptp(log_prior) > 0.0:
+    if var_post > WIDER * var_prior:
         # A posterior wider than its prior (a contrast held near its null by the prior
         # while the data move a nuisance parameter): the variance ratio says nothing,
         # so the prior's share is its precision under power-scaling, like the sources'.
+        data_precision = sum(precision.values())
+        if log_prior is None or not np.ptp(log_prior) > 0.0 or not data_precision > 0.0:
+            return Attribution(nan, nan, nan, nan, WIDER_THAN_PRIOR)
         prior_precision = _precisions(x, {"prior": np.ravel(log_prior)})["prior"]
-        total = prior_precision + sum(precision.values())
-        share_prior = prior_precision / total if total > 0.0 else nan
+        share_prior = prior_precision / (prior_precision + data_precision)
     else:
         share_prior = min(1.0, var_post / var_prior)
-    if math.isnan(share_prior):
-        return Attribution(nan, nan, nan, nan, "")
     shares = _data_shares(1.0 - share_prior, precision)
     drivers = _drivers(shares, share_prior, weights.get("external", []))
     borrowing = sum(shares[r] for r in BORROWING)
