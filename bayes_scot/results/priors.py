@@ -1,7 +1,7 @@
 """Every prior of a reanalysis, and what it implies on the estimands the report shows.
 
 A named prior is stated on a model parameter ("5% probability that the hazard ratio is
-below 0.8" on the survival model's EFS average log hazard ratio, which it reports as
+below 0.8" on the log of the survival model's EFS average hazard ratio, reported as
 ``efs:hazard_ratio_common``), and the report also shows estimands that are functions of
 many parameters. :func:`priors_table` puts each prior's statement beside its
 implied prior P(superior) and P(superior by the MCID) on each headline estimand, from the

@@ -208,7 +208,7 @@ class SurvivalModel:
         ``hazard`` (trial, arm, interval, transition), ``log_hazard_ratio`` (trial,
         transition, interval), ``survival_efs`` and ``survival_os`` (trial, arm, month).
     effect_parameters : tuple of str
-        ``("log_hr",)``: the EFS average log hazard ratio that carries the prior grid
+        ``("log_hr",)``: the log of the EFS average hazard ratio, which carries the prior grid
         (with ``effect_structure = "independent"`` also ``"log_hr_after_failure"``).
     structure_key : tuple
         Identifies the model's structure (not its data): pass it to
@@ -478,7 +478,7 @@ class SurvivalModel:
 
     # -- priors -----------------------------------------------------------------------------
     def prior_grid(self) -> dict[str, EffectPrior]:
-        """Return the named grid of 13 priors on the EFS average log hazard ratio.
+        """Return the named grid of 13 priors on the log of the EFS average hazard ratio.
 
         Returns
         -------
@@ -497,7 +497,7 @@ class SurvivalModel:
         Parameters
         ----------
         prior : EffectPrior or mapping of str to EffectPrior
-            A prior on the EFS average log hazard ratio, or a mapping ``{"log_hr": prior}``.
+            A prior on the log of the EFS average hazard ratio, or a mapping ``{"log_hr": prior}``.
 
         Returns
         -------

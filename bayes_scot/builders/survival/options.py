@@ -97,7 +97,7 @@ class SurvivalOptions:
         Hoped-for hazard ratio that defines the optimistic and pessimistic priors
         (package default; review).
     reference_sd : float, default 1.0
-        SD of the weakly informative reference prior on the EFS average log hazard ratio.
+        SD of the weakly informative reference prior on the log of the EFS average hazard ratio.
     hazard_ratio_margin : float, default 0.8
         Hazard ratio below which a benefit is clinically important (package default;
         review).
