@@ -461,10 +461,10 @@ def operating_characteristics(
     * ``survival``: the hazard ratio (true value on every transition); trials simulated
       patient by patient and fitted (BlackJAX batch); MCID the options'
       ``hazard_ratio_margin``.
-    * ``longitudinal``: the pooled standardised effect at the reference visit (endpoint
-      SDs; without borrowing, the first endpoint's with evidence); trials simulated from
-      the model at that effect, nuisance parameters from their prior, and fitted; MCID
-      the mean standardised MCID of the endpoints in the hierarchy.
+    * ``longitudinal``: the standardised effect at the reference visit (endpoint SDs) of
+      the first endpoint with evidence of its own; trials simulated from the model at
+      that effect, nuisance parameters from their prior, and fitted; MCID that
+      endpoint's standardised MCID.
     * ``composite``: the net benefit (or log win odds) of the published summary; the
       direct route is normal-normal, so the probabilities are closed forms
       (:func:`~bayes_scot.calibration.normal_normal_oc`), nothing is simulated; MCID

@@ -88,7 +88,8 @@ def register(subparsers: Subparsers) -> argparse.ArgumentParser:
                              "in proportion (default: the trial's)")
     parser.add_argument("--mcid", type=finite_number, metavar="X",
                         help="MCID of the rule on the effect's scale (default: the "
-                             "family's: HR margin, mean standardised MCID, spec's [mcids])")
+                             "family's: HR margin, the endpoint's standardised MCID, "
+                             "spec's [mcids])")
     parser.add_argument("--priors", type=names, metavar="A,B",
                         help="named priors each trial is fitted under (default: the "
                              "spec's, else reference,skeptical_moderate,optimistic_moderate)")
