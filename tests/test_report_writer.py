@@ -178,3 +178,42 @@ def test_repr_html_escapes() -> None:
     html = simulated_reanalysis(HOSTILE)._repr_html_()
     assert "<script>" not in html
     assert "P(superior)" in html
+
+
+@pytest.mark.parametrize(("method", "function"), [
+    ("joint_probabilities", "joint_probabilities"), ("priors_table", "priors_table"),
+    ("tipping_points", "tipping_points"), ("reproduce", "reproduce_table"),
+    ("structure_sensitivity", "structure_sensitivity"),
+])
+def test_tables_are_computed_once_and_returned_as_copies(
+        method: str, function: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The report reads each table several times: computed once, and a caller's edits to
+    the frame it got never reach the cache."""
+    import bayes_scot.reanalysis.result as result
+
+    calls = []
+    original = getattr(result, function)
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls.append(function)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(result, function, counted)
+    reanalysis = simulated_reanalysis()
+    first = getattr(reanalysis, method)()
+    second = getattr(reanalysis, method)()
+    assert len(calls) == 1
+    assert second is not first
+    assert second.equals(first)
+    if len(first.columns):
+        first[first.columns[0]] = "edited"
+        assert getattr(reanalysis, method)().equals(second)
+
+
+def test_cached_joint_probabilities_equal_explicit_arguments() -> None:
+    """The cached default is the table of the specification's set and threshold."""
+    reanalysis = simulated_reanalysis()
+    explicit = reanalysis.joint_probabilities(list(reanalysis.spec.joint.estimands),
+                                              threshold=reanalysis.spec.joint.threshold)
+    assert len(explicit)
+    assert reanalysis.joint_probabilities().equals(explicit)

@@ -68,7 +68,8 @@ class Reanalysis:
 
     Notes
     -----
-    Tables are computed on first use and cached; the object is otherwise immutable.
+    Tables are computed on first use and cached (each call returns a copy of the cached
+    table at the default settings); the object is otherwise immutable.
     """
 
     def __init__(
@@ -193,6 +194,8 @@ class Reanalysis:
         """
         from bayes_scot.results import JOINT_COLUMNS
 
+        if estimands is None and threshold is None:
+            return self._joint.copy()
         keys = list(estimands) if estimands is not None else list(self.spec.joint.estimands)
         if not keys:
             return pd.DataFrame(columns=list(JOINT_COLUMNS))
@@ -200,6 +203,11 @@ class Reanalysis:
             self.fits, keys, threshold=threshold or self.spec.joint.threshold,
             trials=self._trials_by_family(),
         )
+
+    @cached_property
+    def _joint(self) -> pd.DataFrame:
+        return self.joint_probabilities(list(self.spec.joint.estimands),
+                                        threshold=self.spec.joint.threshold)
 
     def probability(self, estimand: str, *, above: float | None = None,
                     below: float | None = None, prior: str | None = None) -> float:
@@ -289,6 +297,10 @@ class Reanalysis:
             Columns :data:`bayes_scot.results.PRIORS_COLUMNS`, one row per family,
             prior and headline estimand (the ``[joint]`` set) of that family.
         """
+        return self._priors_table.copy()
+
+    @cached_property
+    def _priors_table(self) -> pd.DataFrame:
         return priors_table(self.fits, self.spec.joint.estimands)
 
     def tipping_points(self) -> pd.DataFrame:
@@ -300,6 +312,10 @@ class Reanalysis:
             Columns :data:`bayes_scot.results.TIPPING_COLUMNS`, per headline estimand
             (the ``[joint]`` set) and threshold, from the reference fits.
         """
+        return self._tipping_points.copy()
+
+    @cached_property
+    def _tipping_points(self) -> pd.DataFrame:
         return tipping_points(self.fits, self.spec.joint.estimands,
                               reference_prior=self.reference_prior)
 
@@ -312,6 +328,10 @@ class Reanalysis:
             Columns :data:`bayes_scot.results.REPRODUCE_COLUMNS`; ``outside`` flags a
             published number outside the central interval.
         """
+        return self._reproduce.copy()
+
+    @cached_property
+    def _reproduce(self) -> pd.DataFrame:
         return reproduce_table(self.fits)
 
     def diagnostics(self) -> pd.DataFrame:
@@ -359,6 +379,15 @@ class Reanalysis:
             Columns :data:`~bayes_scot.results.STRUCTURE_COLUMNS`; empty when the analysis
             has no illness-death model or fitted no other structure.
         """
+        if level == CREDIBLE_LEVEL:
+            return self._structure.copy()
+        return self._structure_sensitivity(level)
+
+    @cached_property
+    def _structure(self) -> pd.DataFrame:
+        return self._structure_sensitivity(CREDIBLE_LEVEL)
+
+    def _structure_sensitivity(self, level: float) -> pd.DataFrame:
         if not self.structure_fits:
             return structure_sensitivity((), (), level=level)
         endpoints = {e.endpoint for e in self.structure_fits[0].estimands}
