@@ -23,6 +23,7 @@ from bayes_scot.results.sensitivity import effect_values
 __all__ = ["RenderedFigure", "draw_figures"]
 
 _DPI = 110
+_METADATA: dict[str, Any] = {"Software": None}  # no version stamp: same run, same bytes
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -53,10 +54,74 @@ class RenderedFigure:
 
 
 def _png(figure: Any) -> bytes:
+    """Render ``figure`` to PNG at :data:`_DPI`, cropped to its tight bounding box.
+
+    The picture is the one ``figure.savefig(..., bbox_inches="tight")`` writes, drawn
+    once instead of twice: with a layout engine, ``savefig`` lays the figure out in one
+    draw and renders it in another, and the tight crop moves the origin for the second.
+    Here the figure is laid out and rendered in one draw, and the crop (its tight bounding
+    box padded by ``savefig.pad_inches``) is cut from the rendered pixels, padded with the
+    figure's face colour where it reaches past the figure's edge; the crop's corner is
+    rounded to the nearest pixel and its size truncated as ``savefig`` truncates it. A
+    figure with an artist past its own edge (which only a redraw can show) is saved by
+    ``savefig`` as before.
+    """
+    import matplotlib as mpl
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.colors import to_rgba
+
+    figure.set_dpi(_DPI)
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    tight = figure.get_tightbbox(canvas.get_renderer())
+    width, height = figure.get_size_inches()
+    pad = mpl.rcParams["savefig.pad_inches"]
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=_DPI, bbox_inches="tight",
-                   metadata={"Software": None})
+    if (tight is None or isinstance(pad, str) or tight.x0 < 0 or tight.y0 < 0
+            or tight.x1 > width or tight.y1 > height):
+        figure.savefig(buffer, format="png", dpi=_DPI, bbox_inches="tight",
+                       metadata=_METADATA)
+        return buffer.getvalue()
+    pixels = np.asarray(canvas.buffer_rgba())
+    box = tight.padded(float(pad))
+    image = _crop(pixels, left=round(box.x0 * _DPI), bottom=round(box.y0 * _DPI),
+                  width=int(box.width * _DPI + 1e-8), height=int(box.height * _DPI + 1e-8),
+                  fill=np.round(np.multiply(to_rgba(figure.get_facecolor()), 255)))
+    mpl.image.imsave(buffer, image, format="png", origin="upper", dpi=_DPI,
+                     metadata=_METADATA)
     return buffer.getvalue()
+
+
+def _crop(pixels: np.ndarray, *, left: int, bottom: int, width: int, height: int,
+          fill: np.ndarray) -> np.ndarray:
+    """Cut a box out of an image (rows from the top), filling what lies outside it.
+
+    Parameters
+    ----------
+    pixels : numpy.ndarray
+        Shape ``(row, column, channel)``, the first row at the top.
+    left, bottom : int
+        Pixel coordinates of the box's lower-left corner, from the image's lower-left
+        corner (may be negative).
+    width, height : int
+        Size of the box in pixels.
+    fill : numpy.ndarray
+        One value per channel for the part of the box outside the image.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(height, width, channel)``.
+    """
+    rows, columns = pixels.shape[:2]
+    out = np.empty((height, width, pixels.shape[2]), dtype=pixels.dtype)
+    out[...] = fill.astype(pixels.dtype)
+    top = rows - (bottom + height)  # the box's first row, counted from the image's top
+    r0, r1 = max(top, 0), min(top + height, rows)
+    c0, c1 = max(left, 0), min(left + width, columns)
+    if r0 < r1 and c0 < c1:
+        out[r0 - top:r1 - top, c0 - left:c1 - left] = pixels[r0:r1, c0:c1]
+    return out
 
 
 def _slug(text: str) -> str:
