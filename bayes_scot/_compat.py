@@ -371,3 +371,8 @@ def graph_ancestors(outputs: Sequence[Any]) -> set[Any]:
     return set(_traversal().ancestors(list(outputs)))
 
 
+
+
+def graph_apply_nodes(inputs: Sequence[Any], outputs: Sequence[Any]) -> list[Any]:
+    """Return the Apply nodes between ``inputs`` and ``outputs``, parents before children."""
+    return list(_traversal().io_toposort(list(inputs), list(outputs)))

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import xarray as xr
 
+from bayes_scot.fitting.numpy_graph import numpy_batched
+
 if TYPE_CHECKING:  # pragma: no cover
     import pymc as pm
 
@@ -84,7 +86,9 @@ class DeterministicsFunction:
             core = graph_replace([unwrap.get(d, d) for d in targets], unwrap, strict=False)
         else:
             core = targets
-        outputs = vectorize_graph(core, replace=dict(zip(given, batched, strict=True)))
+        outputs = numpy_batched(
+            batched, vectorize_graph(core, replace=dict(zip(given, batched, strict=True)))
+        )
         # The Python linker without rewrites runs each node as one NumPy call on the
         # whole batch; rewrites would fuse nodes into n-ary scalar loops, slow in Python.
         self._fn = pytensor.function(
