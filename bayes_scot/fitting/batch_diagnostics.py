@@ -76,7 +76,13 @@ def batch_rhat(x: ArrayLike) -> np.ndarray:
 
 
 def _ess(x: np.ndarray) -> np.ndarray:
-    """Effective sample size of split chains ``(..., chain, draw)`` (Geyer, as ArviZ)."""
+    """Effective sample size of split chains ``(..., chain, draw)``, as ArviZ computes it.
+
+    Geyer's initial positive sequence of autocorrelation pairs is truncated at the first
+    pair that is not positive (or where ArviZ's loop ends, lag ``draws - 3``), made
+    monotone, and the positive even lag after it is added once, all exactly as
+    ``arviz.stats.diagnostics._ess`` does draw by draw, here for the whole batch at once.
+    """
     chains, draws = x.shape[-2:]
     centred = x - x.mean(axis=-1, keepdims=True)
     size = 1 << int(np.ceil(np.log2(2 * draws)))
@@ -90,14 +96,20 @@ def _ess(x: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         rho = 1.0 - (mean_var[..., None] - acov.mean(axis=-2)) / var_plus[..., None]
     rho[..., 0] = 1.0
-    pairs = rho[..., : draws - draws % 2].reshape(*rho.shape[:-1], -1, 2).sum(axis=-1)
-    # Initial positive sequence, then made monotone (Geyer 1992).
-    positive = np.cumprod(pairs > 0, axis=-1).astype(bool)
-    monotone = np.minimum.accumulate(np.where(positive, pairs, np.inf), axis=-1)
-    tau = -1.0 + 2.0 * np.where(positive, monotone, 0.0).sum(axis=-1)
-    tau = np.maximum(tau, 1.0 / np.log10(chains * draws))
+    last_pair = (draws - 3) // 2  # ArviZ's loop computes pairs up to this one
+    pairs = rho[..., : 2 * last_pair + 2].reshape(*rho.shape[:-1], -1, 2).sum(axis=-1)
+    # Number of pairs kept: up to the first one that is not positive, at most last_pair.
+    stops = ~(pairs > 0)
+    first_stop = np.where(stops.any(axis=-1), stops.argmax(axis=-1), last_pair + 1)
+    kept = np.minimum(first_stop, last_pair)[..., None]
+    monotone = np.minimum.accumulate(pairs, axis=-1)
+    total = np.where(np.arange(pairs.shape[-1]) < kept, monotone, 0.0).sum(axis=-1)
+    even = np.take_along_axis(rho, 2 * kept, axis=-1)[..., 0]
+    pair = np.take_along_axis(pairs, kept, axis=-1)[..., 0]
+    tail = np.where(kept[..., 0] == 0, 1.0, np.where((even > 0) | (pair >= 0), even, 0.0))
+    tau = np.maximum(-1.0 + 2.0 * total + tail, 1.0 / np.log10(chains * draws))
     with np.errstate(divide="ignore", invalid="ignore"):
-        return chains * draws / tau
+        return np.where(np.isnan(rho).any(axis=-1), np.nan, chains * draws / tau)
 
 
 def batch_ess_bulk(x: ArrayLike) -> np.ndarray:
