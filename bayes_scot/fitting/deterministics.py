@@ -60,8 +60,7 @@ class DeterministicsFunction:
         import pytensor
         import pytensor.tensor as pt
         from pytensor.compile.mode import Mode
-        from pytensor.compile.ops import ViewOp
-        from pytensor.graph.replace import graph_replace, vectorize_graph
+        from pytensor.graph.replace import vectorize_graph
 
         self.model = model
         targets = list(model.deterministics if variables is None else variables)
@@ -75,25 +74,18 @@ class DeterministicsFunction:
             pt.tensor(name=f"{v.name}_draws", dtype=v.dtype, shape=(None,) * (v.ndim + 1))
             for v in given
         ]
-        if variables is None:
-            # pm.Deterministic wraps its value in an identity (ViewOp); vectorised, each
-            # identity would loop over the draws in Python, so the graph skips them.
-            unwrap = {
-                d: d.owner.inputs[0]
-                for d in model.deterministics
-                if d.owner is not None and isinstance(d.owner.op, ViewOp)
-            }
-            core = graph_replace([unwrap.get(d, d) for d in targets], unwrap, strict=False)
-        else:
-            core = targets
-        outputs = numpy_batched(
-            batched, vectorize_graph(core, replace=dict(zip(given, batched, strict=True)))
-        )
-        # The Python linker without rewrites runs each node as one NumPy call on the
-        # whole batch; rewrites would fuse nodes into n-ary scalar loops, slow in Python.
-        self._fn = pytensor.function(
-            batched, outputs, mode=Mode(linker="py", optimizer="None"), on_unused_input="ignore"
-        )
+        # Building the graphs is most of the cost of this constructor; PyTensor would
+        # record a stack trace on every node it creates, for error messages only.
+        with pytensor.config.change_flags(traceback__limit=0):
+            outputs = numpy_batched(
+                batched, vectorize_graph(targets, replace=dict(zip(given, batched, strict=True)))
+            )
+            # The Python linker without rewrites runs each node as one NumPy call on the
+            # whole batch; rewrites would fuse nodes into n-ary scalar loops, slow in Python.
+            self._fn = pytensor.function(
+                batched, outputs, mode=Mode(linker="py", optimizer="None"),
+                on_unused_input="ignore",
+            )
 
     def add_to(self, posterior: xr.Dataset) -> xr.Dataset:
         """Add the quantities to ``posterior`` in place and return it."""

@@ -171,7 +171,9 @@ def numpy_batched(inputs: Sequence[Any], outputs: Sequence[Any]) -> list[Any]:
         if new_outputs is None:
             if all(a is b for a, b in zip(new_inputs, node.inputs, strict=True)):
                 continue
-            new_outputs = node.clone_with_new_inputs(new_inputs, strict=False).outputs
+            # Replacements keep their node's output type, so nodes downstream are copied
+            # as they are (strict), not made again (which infers shapes, slowly).
+            new_outputs = node.clone_with_new_inputs(new_inputs, strict=True).outputs
         for old, new in zip(node.outputs, new_outputs, strict=True):
             if old.name is not None and new.name is None:
                 new.name = old.name
