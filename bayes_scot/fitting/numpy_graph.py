@@ -7,7 +7,8 @@ costs seconds). Most nodes of such a graph then run as one NumPy call on the who
 but not all:
 
 * an elementwise node whose scalar operation has no NumPy ufunc (softplus, log1mexp,
-  clip, cast, identity, second) is run by :func:`numpy.frompyfunc`, one Python call per element;
+  clip, cast, identity, second), or a sum or product of more than two terms, is run by
+  :func:`numpy.frompyfunc`, one Python call per element;
 * a node that :func:`~pytensor.graph.replace.vectorize_graph` could only batch as a
   :class:`~pytensor.tensor.blockwise.Blockwise` without a gufunc (reshape, the identity
   of ``pm.Deterministic``) loops over the draws in Python.
@@ -20,7 +21,7 @@ operation's own formula, branch for branch, so the values are identical to the b
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from functools import cache, partial
+from functools import cache, partial, reduce
 from typing import Any
 
 import numpy as np
@@ -77,6 +78,16 @@ def _blockwise_reshape(batch: int, x: np.ndarray, shape: np.ndarray) -> np.ndarr
     return x.reshape(batch_shape + tuple(int(n) for n in targets[0]))
 
 
+def _sum(*terms: np.ndarray) -> np.ndarray:
+    """:class:`~pytensor.scalar.basic.Add` of three or more terms: ``sum(terms)``, in order."""
+    return reduce(np.add, terms, 0)
+
+
+def _product(*factors: np.ndarray) -> np.ndarray:
+    """:class:`~pytensor.scalar.basic.Mul` of three or more factors, in order."""
+    return reduce(np.multiply, factors)
+
+
 def _elementwise_kernels() -> dict[type, Callable[..., np.ndarray]]:
     import pytensor.scalar.basic as basic
     import pytensor.scalar.math as scalar_math
@@ -89,6 +100,13 @@ def _elementwise_kernels() -> dict[type, Callable[..., np.ndarray]]:
         basic.Cast: _same,
         basic.Identity: _same,
     }
+
+
+def _variadic_kernels() -> dict[type, Callable[..., np.ndarray]]:
+    """Kernels of scalar operations whose NumPy ufunc takes two inputs, for more."""
+    import pytensor.scalar.basic as basic
+
+    return {basic.Add: _sum, basic.Mul: _product}
 
 
 @cache
@@ -123,7 +141,9 @@ def _numpy_op(kernel: Callable[..., np.ndarray], name: str) -> Any:
     return _kernel_op_class()(kernel, name)
 
 
-def _replacement(node: Any, inputs: list[Any], kernels: dict[type, Any]) -> list[Any] | None:
+def _replacement(
+    node: Any, inputs: list[Any], kernels: dict[type, Any], variadic: dict[type, Any]
+) -> list[Any] | None:
     """Whole-array outputs for ``node`` given its (rebuilt) inputs, or ``None`` to keep it."""
     from pytensor.compile.ops import ViewOp
     from pytensor.tensor.blockwise import Blockwise
@@ -134,6 +154,8 @@ def _replacement(node: Any, inputs: list[Any], kernels: dict[type, Any]) -> list
     out_type = node.outputs[0].type
     if isinstance(op, Elemwise) and len(node.outputs) == 1:
         kernel = kernels.get(type(op.scalar_op))
+        if kernel is None and len(inputs) > 2:
+            kernel = variadic.get(type(op.scalar_op))
         if kernel is not None:
             return [_numpy_op(kernel, str(op.scalar_op))(*inputs, out_type)]
     if isinstance(op, Blockwise) and len(node.outputs) == 1:
@@ -163,11 +185,11 @@ def numpy_batched(inputs: Sequence[Any], outputs: Sequence[Any]) -> list[Any]:
         The same quantities, with the nodes listed in the module docstring replaced;
         the original graph is not modified. Nodes of any other kind are kept.
     """
-    kernels = _elementwise_kernels()
+    kernels, variadic = _elementwise_kernels(), _variadic_kernels()
     rebuilt: dict[Any, Any] = {}
     for node in _compat.graph_apply_nodes(inputs, outputs):
         new_inputs = [rebuilt.get(i, i) for i in node.inputs]
-        new_outputs = _replacement(node, new_inputs, kernels)
+        new_outputs = _replacement(node, new_inputs, kernels, variadic)
         if new_outputs is None:
             if all(a is b for a, b in zip(new_inputs, node.inputs, strict=True)):
                 continue
