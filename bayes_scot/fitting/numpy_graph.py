@@ -80,7 +80,8 @@ def _blockwise_reshape(batch: int, x: np.ndarray, shape: np.ndarray) -> np.ndarr
 
 def _sum(*terms: np.ndarray) -> np.ndarray:
     """:class:`~pytensor.scalar.basic.Add` of three or more terms: ``sum(terms)``, in order."""
-    return reduce(np.add, terms, 0)
+    start: Any = 0  # as Python's sum, so that -0.0 + -0.0 gives 0.0 as before
+    return reduce(np.add, terms, start)
 
 
 def _product(*factors: np.ndarray) -> np.ndarray:
