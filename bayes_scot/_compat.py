@@ -8,13 +8,11 @@ the two generations (or two PyTensor releases) disagree:
   :func:`add_group`, and containers made with :func:`inference_data`, so callers never
   touch either container's own API.
 * R-hat, bulk ESS, Pareto-smoothed importance weights and power-scaling sensitivity live
-  in ``arviz`` (0.x) or ``arviz_stats`` (1.x): :func:`rhat`, :func:`ess_bulk` (a dataset
-  of draws), :func:`rhat_draws`, :func:`ess_bulk_draws` (one array of draws),
-  :func:`psislw` and :func:`psens`.
+  in ``arviz`` (0.x) or ``arviz_stats`` (1.x): :func:`rhat_draws`, :func:`ess_bulk_draws`
+  (one array of draws), :func:`psislw` and :func:`psens`.
 * Data containers are changed with :func:`set_data` and listed with :func:`data_names`.
-* Posterior predictive sampling, pointwise log-likelihoods and PyMC's own NUTS are called
-  through :func:`sample_posterior_predictive`, :func:`compute_log_likelihood` and
-  :func:`pymc_sample`.
+* Posterior predictive sampling and PyMC's own NUTS are called through
+  :func:`sample_posterior_predictive` and :func:`pymc_sample`.
 * PyTensor's graph traversal moved module in 2.32: :func:`graph_inputs`,
   :func:`graph_ancestors`.
 
@@ -43,10 +41,8 @@ __all__ = [
     "PYMC_MAJOR",
     "InferenceDataLike",
     "add_group",
-    "compute_log_likelihood",
     "data_names",
     "data_values",
-    "ess_bulk",
     "ess_bulk_draws",
     "get_group",
     "graph_ancestors",
@@ -58,7 +54,6 @@ __all__ = [
     "psislw",
     "pymc_sample",
     "quiet_pymc",
-    "rhat",
     "rhat_draws",
     "sample_posterior_predictive",
     "set_data",
@@ -146,28 +141,6 @@ def inference_data(**groups: xr.Dataset) -> InferenceDataLike:
 
 
 # -- convergence diagnostics ----------------------------------------------------------------
-def rhat(posterior: xr.Dataset) -> xr.Dataset:
-    """Rank-normalised split R-hat of every variable (Vehtari et al. 2021)."""
-    if ARVIZ_MAJOR < 1:
-        import arviz as az
-
-        return az.rhat(posterior, method="rank")
-    from arviz_stats import rhat as _rhat  # pragma: no cover - ArviZ 1.x
-
-    return _rhat(posterior, method="rank")  # pragma: no cover
-
-
-def ess_bulk(posterior: xr.Dataset) -> xr.Dataset:
-    """Bulk effective sample size of every variable (Vehtari et al. 2021)."""
-    if ARVIZ_MAJOR < 1:
-        import arviz as az
-
-        return az.ess(posterior, method="bulk")
-    from arviz_stats import ess as _ess  # pragma: no cover - ArviZ 1.x
-
-    return _ess(posterior, method="bulk")  # pragma: no cover
-
-
 def rhat_draws(draws: np.ndarray) -> float:
     """Rank-normalised split R-hat of one quantity's draws, shape ``(chain, draw)``."""
     if ARVIZ_MAJOR < 1:
@@ -304,14 +277,6 @@ def sample_posterior_predictive(
             progressbar=progressbar,
             extend_inferencedata=False,
         )
-
-
-def compute_log_likelihood(idata: InferenceDataLike, model: pm.Model) -> None:
-    """Add the pointwise log-likelihood of ``model``'s observed variables to ``idata``."""
-    import pymc as pm
-
-    pm.compute_log_likelihood(idata, model=model, extend_inferencedata=True,
-                              progressbar=False)
 
 
 def pymc_sample(

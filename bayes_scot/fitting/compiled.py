@@ -390,7 +390,7 @@ class CompiledModel:
         if not log_likelihood:
             return
         if template.observed_RVs:
-            _compat.compute_log_likelihood(idata, template)
+            _compat.add_group(idata, "log_likelihood", self._core.observed_terms(posterior))
         elif template.potentials:
             # Models written with likelihood terms (pm.Potential) record each term's
             # value per draw: one "observation" per evidence term.

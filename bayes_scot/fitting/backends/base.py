@@ -80,6 +80,23 @@ class Backend:
         """The model's potentials (its likelihood terms) evaluated on posterior draws."""
         return DeterministicsFunction(self.template, variables=self.template.potentials)
 
+    @cached_property
+    def observed_terms(self) -> DeterministicsFunction:
+        """The pointwise log-likelihood of the model's observed variables, per draw.
+
+        The same quantities as :func:`pymc.compute_log_likelihood` (each observed
+        variable's elementwise log density, named and dimensioned like it), evaluated for
+        all draws at once instead of one compiled call per draw.
+        """
+        import pymc as pm
+
+        terms = []
+        for rv in self.template.observed_RVs:
+            logp = pm.logp(rv, self.template.rvs_to_values[rv])
+            logp.name = rv.name
+            terms.append(logp)
+        return DeterministicsFunction(self.template, variables=terms)
+
     def sample(
         self, values: Mapping[str, np.ndarray], settings: SamplerSettings, seed: int
     ) -> Any:
