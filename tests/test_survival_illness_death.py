@@ -120,6 +120,24 @@ def test_rmst_against_fine_trapezoid():
         )
 
 
+@pytest.mark.parametrize("endpoint", ["efs", "os"])
+def test_rmst_of_several_horizons_in_one_pass_equals_each_alone(endpoint):
+    # Horizons on boundaries cut the same pieces as each horizon alone: equal to the bit.
+    batch = np.stack([HAZARDS, 1.5 * HAZARDS])  # (2, K, 3)
+    together = restricted_mean_survival(batch, EDGES, [54.0, 72.0, 12.0], endpoint=endpoint)
+    assert together.shape == (2, 3)
+    for i, tau in enumerate((54.0, 72.0, 12.0)):
+        alone = restricted_mean_survival(batch, EDGES, tau, endpoint=endpoint)
+        np.testing.assert_array_equal(together[:, i], alone)
+    # A horizon inside an interval adds a cut; the others move only by rounding.
+    cut = restricted_mean_survival(batch, EDGES, [60.0, 72.0], endpoint=endpoint)
+    np.testing.assert_allclose(cut[:, 1], together[:, 1], rtol=1e-13)
+    np.testing.assert_array_equal(
+        cut[:, 0], restricted_mean_survival(batch, EDGES, 60.0, endpoint=endpoint))
+    with pytest.raises(EvidenceError, match="horizon"):
+        restricted_mean_survival(batch, EDGES, [54.0, -1.0])
+
+
 def test_rmst_of_constant_hazard_has_closed_form():
     h = np.tile([0.01, 0.02, 0.05], (5, 1))
     rate = 0.03

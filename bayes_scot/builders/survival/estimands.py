@@ -97,15 +97,18 @@ def curve_estimands(hazards: np.ndarray, edges: np.ndarray,
                 mcid=o.survival_margin, mcid_source=o.margin_source, unit="probability",
                 attrs={"contrast": True, "time_months": t},
             ))  # fmt: skip
-        for tau in o.rmst_horizons_months or ():
-            rmst = restricted_mean_survival(
-                hazards, edges, tau, endpoint=cast(Literal["efs", "os"], endpoint)
-            )
+        horizons = list(o.rmst_horizons_months or ())
+        if not horizons:
+            continue
+        rmst = restricted_mean_survival(
+            hazards, edges, horizons, endpoint=cast(Literal["efs", "os"], endpoint)
+        )  # (c, d, arm, horizon)
+        for i, tau in enumerate(horizons):
             out.append(labels.draws(
                 endpoint, f"rmst_difference_{tau:g}",
                 f"{name} restricted mean survival to {tau:g} months, {labels.contrast()}",
-                rmst[:, :, 0] - rmst[:, :, 1], null=0.0, superior="higher", unit="months",
-                attrs={"contrast": True, "time_months": tau},
+                rmst[:, :, 0, i] - rmst[:, :, 1, i], null=0.0, superior="higher",
+                unit="months", attrs={"contrast": True, "time_months": tau},
             ))  # fmt: skip
     return out
 
