@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from bayes_scot import plots
-from bayes_scot.report.figures import _DPI, _crop, _png
+from bayes_scot.report.png import DPI, crop, render_png
 
 
 def _pixels(png: bytes) -> np.ndarray:
@@ -22,7 +22,7 @@ def _pixels(png: bytes) -> np.ndarray:
 
 def _savefig(figure: Figure) -> bytes:
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=_DPI, bbox_inches="tight",
+    figure.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight",
                    metadata={"Software": None})
     return buffer.getvalue()
 
@@ -43,10 +43,10 @@ def _spilling() -> Figure:
 
 def test_crop_cuts_inside_and_fills_outside() -> None:
     pixels = np.arange(4 * 5 * 2).reshape(4, 5, 2)  # 4 rows, 5 columns, 2 channels
-    inside = _crop(pixels, left=1, bottom=1, width=3, height=2, fill=np.array([-1, -1]))
+    inside = crop(pixels, left=1, bottom=1, width=3, height=2, fill=np.array([-1, -1]))
     # bottom 1 from the lower edge: rows 1..2 counted from the top
     assert np.array_equal(inside, pixels[1:3, 1:4])
-    over = _crop(pixels, left=-1, bottom=-1, width=7, height=6, fill=np.array([-1, -2]))
+    over = crop(pixels, left=-1, bottom=-1, width=7, height=6, fill=np.array([-1, -2]))
     assert over.shape == (6, 7, 2)
     assert np.array_equal(over[1:5, 1:6], pixels)
     for frame in (over[0], over[-1], over[:, 0], over[:, -1]):
@@ -55,7 +55,7 @@ def test_crop_cuts_inside_and_fills_outside() -> None:
 
 def test_png_has_the_size_and_picture_of_a_tight_savefig() -> None:
     old = _pixels(_savefig(_constrained()))
-    new = _pixels(_png(_constrained()))
+    new = _pixels(render_png(_constrained()))
     assert new.shape == old.shape
     # The crop's corner is rounded to a whole pixel, so antialiased edges may move by
     # under half a pixel: most pixels are equal and the rest differ a little on average.
@@ -70,8 +70,8 @@ def test_png_redraws_a_figure_that_spills_past_its_edge() -> None:
     """A crop can only show what was drawn inside the figure: such a figure is saved by
     savefig as before, and shows the text past its edge."""
     figure = _spilling()
-    width_px = figure.get_size_inches()[0] * _DPI
-    new = _pixels(_png(figure))
+    width_px = figure.get_size_inches()[0] * DPI
+    new = _pixels(render_png(figure))
     assert np.array_equal(new, _pixels(_savefig(_spilling())))
     assert new.shape[1] > width_px
 
@@ -80,7 +80,7 @@ def test_png_redraws_a_figure_that_spills_past_its_edge() -> None:
 def test_png_is_a_png_at_the_report_resolution(layout: str | None) -> None:
     figure = Figure(figsize=(3.0, 2.0), layout=layout)
     figure.add_subplot().plot([0, 1], [1, 0])
-    image = Image.open(io.BytesIO(_png(figure)))
+    image = Image.open(io.BytesIO(render_png(figure)))
     assert image.format == "PNG"
-    assert round(image.info["dpi"][0]) == _DPI
+    assert round(image.info["dpi"][0]) == DPI
     assert "Software" not in image.info

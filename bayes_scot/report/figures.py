@@ -7,7 +7,6 @@ saying why, so the report states what it does not show instead of silently omitt
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,8 +21,6 @@ from bayes_scot.results.sensitivity import effect_values
 
 __all__ = ["RenderedFigure", "draw_figures"]
 
-_DPI = 110
-_METADATA: dict[str, Any] = {"Software": None}  # no version stamp: same run, same bytes
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,77 +48,6 @@ class RenderedFigure:
     def file(self) -> str:
         """File name inside the report folder."""
         return f"figures/{self.name}.png"
-
-
-def _png(figure: Any) -> bytes:
-    """Render ``figure`` to PNG at :data:`_DPI`, cropped to its tight bounding box.
-
-    The picture is the one ``figure.savefig(..., bbox_inches="tight")`` writes, drawn
-    once instead of twice: with a layout engine, ``savefig`` lays the figure out in one
-    draw and renders it in another, and the tight crop moves the origin for the second.
-    Here the figure is laid out and rendered in one draw, and the crop (its tight bounding
-    box padded by ``savefig.pad_inches``) is cut from the rendered pixels, padded with the
-    figure's face colour where it reaches past the figure's edge; the crop's corner is
-    rounded to the nearest pixel and its size truncated as ``savefig`` truncates it. A
-    figure with an artist past its own edge (which only a redraw can show) is saved by
-    ``savefig`` as before.
-    """
-    import matplotlib as mpl
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.colors import to_rgba
-
-    figure.set_dpi(_DPI)
-    canvas = FigureCanvasAgg(figure)
-    canvas.draw()
-    tight = figure.get_tightbbox(canvas.get_renderer())
-    width, height = figure.get_size_inches()
-    pad = mpl.rcParams["savefig.pad_inches"]
-    buffer = io.BytesIO()
-    if (tight is None or isinstance(pad, str) or tight.x0 < 0 or tight.y0 < 0
-            or tight.x1 > width or tight.y1 > height):
-        figure.savefig(buffer, format="png", dpi=_DPI, bbox_inches="tight",
-                       metadata=_METADATA)
-        return buffer.getvalue()
-    pixels = np.asarray(canvas.buffer_rgba())
-    box = tight.padded(float(pad))
-    image = _crop(pixels, left=round(box.x0 * _DPI), bottom=round(box.y0 * _DPI),
-                  width=int(box.width * _DPI + 1e-8), height=int(box.height * _DPI + 1e-8),
-                  fill=np.round(np.multiply(to_rgba(figure.get_facecolor()), 255)))
-    mpl.image.imsave(buffer, image, format="png", origin="upper", dpi=_DPI,
-                     metadata=_METADATA)
-    return buffer.getvalue()
-
-
-def _crop(pixels: np.ndarray, *, left: int, bottom: int, width: int, height: int,
-          fill: np.ndarray) -> np.ndarray:
-    """Cut a box out of an image (rows from the top), filling what lies outside it.
-
-    Parameters
-    ----------
-    pixels : numpy.ndarray
-        Shape ``(row, column, channel)``, the first row at the top.
-    left, bottom : int
-        Pixel coordinates of the box's lower-left corner, from the image's lower-left
-        corner (may be negative).
-    width, height : int
-        Size of the box in pixels.
-    fill : numpy.ndarray
-        One value per channel for the part of the box outside the image.
-
-    Returns
-    -------
-    numpy.ndarray
-        Shape ``(height, width, channel)``.
-    """
-    rows, columns = pixels.shape[:2]
-    out = np.empty((height, width, pixels.shape[2]), dtype=pixels.dtype)
-    out[...] = fill.astype(pixels.dtype)
-    top = rows - (bottom + height)  # the box's first row, counted from the image's top
-    r0, r1 = max(top, 0), min(top + height, rows)
-    c0, c1 = max(left, 0), min(left + width, columns)
-    if r0 < r1 and c0 < c1:
-        out[r0 - top:r1 - top, c0 - left:c1 - left] = pixels[r0:r1, c0:c1]
-    return out
 
 
 def _slug(text: str) -> str:
@@ -395,17 +321,31 @@ def _benefit_jobs(reanalysis: Any, plots: Any, table: Any, keys: Any, *, experim
                f"The posterior probability that the estimand lies {side} each threshold x, "
                f"under the priors {', '.join(priors)}; the dashed line is no difference, "
                "the dotted line the MCID. Read off any threshold a reader cares about.",
-               partial(_benefit_figure, reanalysis, plots, f"{endpoint}:{estimand}", row,
-                       priors, experimental, control))
+               _benefit_figure(reanalysis, plots, f"{endpoint}:{estimand}", row, priors,
+                               experimental, control))
 
 
 def _benefit_figure(reanalysis: Any, plots: Any, key: str, row: dict[str, Any],
-                    priors: list[str], experimental: str, control: str) -> Any:
+                    priors: list[str], experimental: str, control: str) -> Callable[[], Any]:
+    """Return the call that draws one benefit curve.
+
+    Its data are computed here, so that the call holds a small table instead of the
+    whole reanalysis and can be sent to another process.
+    """
+    try:
+        curve = reanalysis.benefit_curve(key, priors=priors)
+    except (ValueError, KeyError) as err:
+        return partial(_raise, err)
     mcid = row.get("mcid")
-    return plots.plot_benefit_curve(
-        reanalysis.benefit_curve(key, priors=priors), null=float(row["null"]),
+    return partial(
+        plots.plot_benefit_curve, curve, null=float(row["null"]),
         superior=row["superior"], mcid=None if mcid is None or np.isnan(mcid) else float(mcid),
         label=str(row["label"]), unit_row=row, experimental=experimental, control=control)
+
+
+def _raise(err: Exception) -> Any:
+    """Raise ``err`` when a figure is drawn: a figure whose data failed is noted there."""
+    raise err
 
 
 def draw_figures(reanalysis: Any) -> tuple[list[RenderedFigure], list[str]]:
@@ -431,16 +371,18 @@ def draw_figures(reanalysis: Any) -> tuple[list[RenderedFigure], list[str]]:
         from bayes_scot import plots
     except ImportError:
         return [], ["figures left out: bayes_scot.plots is not available"]
+    if reanalysis.table().empty:
+        return [], ["figures left out: the table is empty"]
+    from bayes_scot.report.parallel import render_all
+
+    jobs = list(_jobs(reanalysis, plots))
     figures: list[RenderedFigure] = []
     notes: list[str] = []
-    if reanalysis.table().empty:
-        return figures, ["figures left out: the table is empty"]
-    for name, title, caption, draw in _jobs(reanalysis, plots):
-        try:
-            figure = draw()
-        except (ValueError, KeyError) as err:
-            notes.append(f"figure '{name}' left out: {err}")
-            continue
-        figures.append(RenderedFigure(name=name, title=title, caption=caption,
-                                      png=_png(figure)))
+    for (name, title, caption, _), outcome in zip(
+            jobs, render_all([draw for *_, draw in jobs]), strict=True):
+        if isinstance(outcome, bytes):
+            figures.append(RenderedFigure(name=name, title=title, caption=caption,
+                                          png=outcome))
+        else:
+            notes.append(f"figure '{name}' left out: {outcome}")
     return figures, notes

@@ -1,0 +1,229 @@
+"""Render a report's figures in this process and one helper process at once.
+
+Rendering is almost all Python (text layout and glyphs), so threads cannot share it; a
+second process can. The helper is a fresh interpreter (``python -c``, never a fork of
+this process and never an import of the user's main module) that imports the plotting
+modules while this process draws the first figures. This process takes figures from the
+front of the list, the helper from the back, one at a time, until none is left; each
+figure is drawn exactly once and the results come back in the list's order.
+
+The helper gets this process's ``sys.path`` and matplotlib settings, so it draws with the
+same code and style, and its PNG bytes are those this process would write. A figure whose
+drawing cannot be pickled is drawn here. If the helper cannot start, dies, or fails on a
+figure in any other way than a figure's own :class:`ValueError` or :class:`KeyError`,
+this process draws what it left, so that the report, or the error, is the one of a
+serial run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import pickle
+import struct
+import subprocess
+import sys
+import threading
+import warnings
+from collections import deque
+from collections.abc import Callable, Sequence
+from typing import IO, Any
+
+from bayes_scot.report.png import Outcome, render
+
+__all__ = ["HELPER_MIN_FIGURES", "render_all", "serve"]
+
+HELPER_MIN_FIGURES = 6
+"""Fewest figures worth starting a helper for (it takes a second or two to import)."""
+
+_BOOT = ("import pickle, struct, sys; "
+         "size, = struct.unpack('>Q', sys.stdin.buffer.read(8)); "
+         "sys.path[:] = pickle.loads(sys.stdin.buffer.read(size)); "
+         "from bayes_scot.report.parallel import serve; serve()")
+
+
+def render_all(draws: Sequence[Callable[[], Any]], *, helper: bool | None = None,
+               ) -> list[Outcome]:
+    """Render every figure, sharing them with a helper process when it is worth it.
+
+    Parameters
+    ----------
+    draws : sequence of callable
+        Each returns a :class:`matplotlib.figure.Figure`.
+    helper : bool, optional
+        Use a helper process; default: when this process may run on more than one core
+        and at least :data:`HELPER_MIN_FIGURES` figures can be sent to it.
+
+    Returns
+    -------
+    list of bytes or ValueError or KeyError
+        One :func:`~bayes_scot.report.png.render` outcome per figure, in order.
+    """
+    payloads: dict[int, bytes] = {}
+    for index, draw in enumerate(draws):
+        try:
+            payloads[index] = pickle.dumps(draw, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # anything unpicklable is drawn here
+            continue
+    if helper is None:
+        helper = _cores() > 1 and len(payloads) >= HELPER_MIN_FIGURES
+    outcomes: dict[int, Outcome] = {}
+    pending = deque(range(len(draws)))
+    lock = threading.Lock()
+    shared = _Helper(payloads, pending, lock, outcomes) if helper and payloads else None
+    try:
+        while True:
+            with lock:
+                if not pending:
+                    break
+                index = pending.popleft()
+            outcomes[index] = render(draws[index])
+    except BaseException:
+        if shared is not None:
+            shared.stop()
+        raise
+    if shared is not None:
+        for index in shared.finish():  # what the helper took and did not bring back
+            outcomes[index] = render(draws[index])
+    return [outcomes[i] for i in range(len(draws))]
+
+
+class _Helper:
+    """The helper process and the thread that hands it figures from the back."""
+
+    def __init__(self, payloads: dict[int, bytes], pending: deque[int],
+                 lock: threading.Lock, outcomes: dict[int, Outcome]) -> None:
+        self.payloads, self.pending, self.lock, self.outcomes = payloads, pending, lock, outcomes
+        self.taken: set[int] = set()
+        try:
+            self.process: subprocess.Popen[bytes] | None = subprocess.Popen(
+                [sys.executable, "-c", _BOOT], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        except OSError:
+            self.process = None
+            return
+        self.thread = threading.Thread(target=self._run, name="bayes-scot-figures",
+                                       daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        process = self.process
+        if process is None or process.stdin is None or process.stdout is None:
+            return
+        try:
+            import matplotlib as mpl
+
+            _send(process.stdin, pickle.dumps(list(sys.path)))
+            _send(process.stdin, pickle.dumps(_settings(mpl.rcParams)))
+            while True:
+                message = _receive(process.stdout)  # None: ready; else (index, outcome)
+                if message is not None:
+                    index, ok, outcome = message
+                    if ok:
+                        self.outcomes[index] = outcome
+                        self.taken.discard(index)
+                with self.lock:
+                    index = next((i for i in reversed(self.pending) if i in self.payloads),
+                                 None)
+                    if index is not None:
+                        self.pending.remove(index)
+                        self.taken.add(index)
+                if index is None:
+                    _send(process.stdin, b"")
+                    return
+                _send(process.stdin, pickle.dumps(index) + self.payloads[index])
+        except Exception:  # a dead or confused helper: its figures are drawn here
+            return
+
+    def finish(self) -> list[int]:
+        """Wait for the helper; return the figures it took and did not render."""
+        if self.process is None:
+            return []
+        self.thread.join()
+        self._close(timeout=10)
+        return sorted(self.taken)
+
+    def stop(self) -> None:
+        """End the helper now (this process is raising an error)."""
+        if self.process is None:
+            return
+        self.process.kill()
+        self.thread.join()
+        self._close(timeout=None)
+
+    def _close(self, timeout: float | None) -> None:
+        if self.process is None:
+            return
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream is not None:
+                with contextlib.suppress(OSError):  # a broken pipe to a helper that is gone
+                    stream.close()
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def _cores() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _settings(params: Any) -> dict[str, Any]:
+    """Matplotlib settings to repeat in the helper (not the backend: it renders to PNG)."""
+    return {k: v for k, v in params.items() if not k.startswith("backend")}
+
+
+def _send(stream: IO[bytes], data: bytes) -> None:
+    stream.write(struct.pack(">Q", len(data)) + data)
+    stream.flush()
+
+
+def _receive(stream: IO[bytes]) -> Any:
+    header = stream.read(8)
+    if len(header) < 8:
+        raise EOFError("the figure helper stopped")
+    size, = struct.unpack(">Q", header)
+    data = stream.read(size)
+    if len(data) < size:
+        raise EOFError("the figure helper stopped")
+    return pickle.loads(data) if data else None
+
+
+def serve() -> None:
+    """Render each figure this helper is sent and send the outcome back.
+
+    Reads from standard input and writes to a copy of standard output; anything else
+    printed goes to standard error, so that it cannot corrupt the messages.
+    """
+    reader = sys.stdin.buffer
+    writer = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    import matplotlib as mpl
+
+    mpl.use("Agg")
+    size, = struct.unpack(">Q", reader.read(8))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mpl.rcParams.update(pickle.loads(reader.read(size)))
+    import bayes_scot.plots  # noqa: F401 - imported before asking for the first figure
+
+    _send(writer, b"")
+    while True:
+        header = reader.read(8)
+        if len(header) < 8:
+            return
+        size, = struct.unpack(">Q", header)
+        if size == 0:
+            return
+        message = io.BytesIO(reader.read(size))
+        index = pickle.load(message)
+        try:
+            data = pickle.dumps((index, True, render(pickle.load(message))),
+                                protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # the caller draws it again and sees the error
+            data = pickle.dumps((index, False, None))
+        _send(writer, data)

@@ -1,0 +1,74 @@
+"""Figures shared with a helper process: the same bytes and notes as drawing them here.
+
+The figures are SIMULATED normal densities; nothing below is trial data.
+"""
+
+from __future__ import annotations
+
+import operator
+import time
+from functools import partial
+from typing import Any
+
+import pytest
+
+import bayes_scot.report.parallel as parallel
+from bayes_scot import plots
+from bayes_scot.report.png import render
+
+
+def _draws(n: int) -> list[Any]:
+    return [partial(plots.plot_prior_posterior, (0.0, 0.4 + 0.05 * k), (-0.5, 0.2),
+                    label=f"log hazard ratio {k}") for k in range(n)]
+
+
+def test_helper_gives_the_bytes_and_notes_of_a_serial_run(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    bad_sd = partial(plots.plot_prior_posterior, (0.0, -1.0), (0.0, 1.0), label="x")
+    draws = [*_draws(7), bad_sd, lambda: plots.plot_prior_posterior((0.0, 1.0), (0.0, 0.5),
+                                                                    label="drawn here")]
+    serial = parallel.render_all(draws, helper=False)
+    calls = []
+
+    def slow_render(draw: Any) -> Any:
+        # One second per figure here gives the helper (a fresh interpreter importing
+        # matplotlib and the package, a few seconds) time to take figures from the back.
+        calls.append(draw)
+        time.sleep(1.0)
+        return render(draw)
+
+    monkeypatch.setattr(parallel, "render", slow_render)
+    shared = parallel.render_all(draws, helper=True)
+    assert len(calls) < len(draws), "the helper drew none of the figures"
+    assert draws[-1] in calls  # an unpicklable drawing stays here
+    assert [type(o) for o in shared] == [type(o) for o in serial]
+    for a, b in zip(shared, serial, strict=True):
+        if isinstance(a, bytes):
+            assert a == b
+        else:
+            assert isinstance(a, ValueError)
+            assert str(a) == str(b)
+
+
+def test_a_helper_that_cannot_start_or_dies_leaves_the_work_here(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    draws = _draws(3)
+    serial = parallel.render_all(draws, helper=False)
+    monkeypatch.setattr(parallel.sys, "executable", "/nonexistent/python")
+    assert parallel.render_all(draws, helper=True) == serial
+    monkeypatch.undo()
+    monkeypatch.setattr(parallel, "_BOOT", "import sys; sys.exit(3)")
+    assert parallel.render_all(draws, helper=True) == serial
+
+
+def test_an_unexpected_error_is_raised_here_as_in_a_serial_run() -> None:
+    draws = [*_draws(2), partial(operator.truediv, 1.0, 0.0)]
+    with pytest.raises(ZeroDivisionError):
+        parallel.render_all(draws, helper=True)
+
+
+def test_few_figures_are_drawn_without_a_helper(monkeypatch: pytest.MonkeyPatch) -> None:
+    started = []
+    monkeypatch.setattr(parallel, "_Helper", lambda *a: started.append(a))
+    parallel.render_all(_draws(parallel.HELPER_MIN_FIGURES - 1))
+    assert started == []
