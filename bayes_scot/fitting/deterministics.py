@@ -89,9 +89,7 @@ class DeterministicsFunction:
 
     def add_to(self, posterior: xr.Dataset) -> xr.Dataset:
         """Add the quantities to ``posterior`` in place and return it."""
-        derived = self(posterior)
-        for name in derived.data_vars:
-            posterior[name] = derived[name]
+        posterior.update(self(posterior))  # one merge, not one per variable
         return posterior
 
     def __call__(self, posterior: xr.Dataset) -> xr.Dataset:
