@@ -98,10 +98,17 @@ _PROCESS_CODE = textwrap.dedent(
         family = re.match(r"bayes-scot: (\w+)", line).group(1)
         if "compiled in" in line:
             stages[f"{family}: build and compile model"] = t - previous
+        elif "sampled in" in line:
+            stages[f"{family}: sample the grid (one batch)"] = t - previous
+        elif "effect structure" in line:
+            stages["survival: effect-structure refits (build, compile, sample, post-process)"] = (
+                stages.get("survival: effect-structure refits (build, compile, sample, "
+                           "post-process)", 0.0) + (t - previous))
         elif "composite (" in line:
             stages["model-based GRCS"] = float(re.search(r": ([0-9.]+) s", line).group(1))
         elif family in ("survival", "longitudinal", "composite") and "[" in line:
-            stages[f"{family}: fits"] = stages.get(f"{family}: fits", 0.0) + (t - previous)
+            key = f"{family}: per-fit work (post-processing; sampling too if not batched)"
+            stages[key] = stages.get(key, 0.0) + (t - previous)
         previous = t
     for key, value in jax_log.items():
         stages[f"  of which JAX {key}"] = value

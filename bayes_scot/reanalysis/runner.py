@@ -385,6 +385,8 @@ class _Runner:
             if compiled.batches and batch_share is None:
                 # The batch sampled every prior at once: each prior's time is its share.
                 batch_share = (time.perf_counter() - t0) / len(prior_sets)
+                self.say(f"bayes-scot: {family.family}: {len(prior_sets)} priors sampled in "
+                         f"{batch_share * len(prior_sets):.1f} s")
                 t0 = time.perf_counter()
             priors = prior_sets[name]
             reference = name == spec.reference_prior
