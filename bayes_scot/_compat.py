@@ -15,6 +15,9 @@ the two generations (or two PyTensor releases) disagree:
   :func:`sample_posterior_predictive` and :func:`pymc_sample`.
 * PyTensor's graph traversal moved module in 2.32: :func:`graph_inputs`,
   :func:`graph_ancestors`.
+* JAX's ``shard_map`` became public (and renamed its replication check) in 0.7, and
+  serialising an exported program needs the optional ``flatbuffers`` package:
+  :func:`jax_shard_map`, :func:`jax_serialise`, :func:`jax_deserialise`.
 
 It imports nothing from the package and no PyMC, PyTensor or ArviZ at import time, so
 every layer may import it (like :mod:`bayes_scot.errors`). Compilation machinery (the
@@ -50,6 +53,9 @@ __all__ = [
     "group_names",
     "has_group",
     "inference_data",
+    "jax_deserialise",
+    "jax_serialise",
+    "jax_shard_map",
     "psens",
     "psislw",
     "pymc_sample",
@@ -341,3 +347,72 @@ def graph_ancestors(outputs: Sequence[Any]) -> set[Any]:
 def graph_apply_nodes(inputs: Sequence[Any], outputs: Sequence[Any]) -> list[Any]:
     """Return the Apply nodes between ``inputs`` and ``outputs``, parents before children."""
     return list(_traversal().io_toposort(list(inputs), list(outputs)))
+
+
+# -- JAX --------------------------------------------------------------------------------------
+def jax_shard_map(fun: Any, mesh: Any, axis: str) -> Any:
+    """Map ``fun`` over blocks of rows of every argument and output, one per device.
+
+    Each device runs ``fun`` on its own block, with no communication, as :func:`jax.pmap`
+    over a leading device axis does; unlike ``pmap``, the result can be exported
+    (:func:`jax.export.export`). The replication check is off: ``fun`` has no
+    collectives, and BlackJAX's ``lax.cond`` branches mix per-device and constant values.
+
+    Parameters
+    ----------
+    fun : callable
+        Function of arrays whose leading axis is the rows.
+    mesh : jax.sharding.Mesh
+        One-dimensional mesh of the devices.
+    axis : str
+        The mesh's axis name.
+
+    Returns
+    -------
+    callable
+
+    References
+    ----------
+    .. [1] JAX documentation. Manual parallelism with shard_map.
+       https://docs.jax.dev/en/latest/notebooks/shard_map.html
+    """
+    import importlib
+    import inspect
+
+    import jax
+    from jax.sharding import PartitionSpec
+
+    spec = PartitionSpec(axis)
+    shard_map: Any = getattr(jax, "shard_map", None)
+    if shard_map is None:  # pragma: no cover - JAX before 0.7
+        shard_map = importlib.import_module("jax.experimental.shard_map").shard_map
+    check = ("check_vma" if "check_vma" in inspect.signature(shard_map).parameters
+             else "check_rep")
+    return shard_map(fun, mesh=mesh, in_specs=spec, out_specs=spec, **{check: False})
+
+
+def jax_serialise(exported: Any) -> bytes | None:
+    """Serialise a :class:`jax.export.Exported`; ``None`` without ``flatbuffers``.
+
+    JAX's serialisation format needs the ``flatbuffers`` package, which JAX does not
+    require; without it an exported program can still be called in its own process.
+    """
+    try:
+        return bytes(exported.serialize())
+    except ImportError:
+        return None
+
+
+def jax_deserialise(blob: bytes) -> Any:
+    """Read a :class:`jax.export.Exported` written by :func:`jax_serialise`.
+
+    Raises
+    ------
+    ImportError
+        Without ``flatbuffers``.
+    Exception
+        Whatever JAX raises for bytes that are not a serialised program.
+    """
+    import jax.export
+
+    return jax.export.deserialize(bytearray(blob))

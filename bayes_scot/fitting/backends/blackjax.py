@@ -7,7 +7,9 @@ windowed adaptation followed by the draws, is compiled by XLA as one program, in
 seconds.
 
 That program is vectorised over chains (:func:`jax.vmap`) and split over the CPU's cores
-(:func:`jax.pmap`, one device per core; :func:`bayes_scot.fitting.jax_runtime.jax_runtime`).
+(one device per core, :func:`bayes_scot.fitting.jax_runtime.jax_runtime`; each device runs
+its own block of rows, :func:`bayes_scot._compat.jax_shard_map`). It is traced once per
+machine: a later process reads it, exported, from :mod:`bayes_scot.fitting.exported`.
 The data containers are packed into one vector
 (:class:`~bayes_scot.fitting.backends.base.DataPack`)
 that enters the program as an argument, so one compiled program samples any data of the
@@ -38,6 +40,7 @@ import numpy as np
 import xarray as xr
 
 from bayes_scot import _compat
+from bayes_scot.fitting import exported
 from bayes_scot.fitting.backends.base import Backend, BatchDraws, DataPack
 from bayes_scot.fitting.batch_diagnostics import batch_ess_bulk, batch_rhat
 from bayes_scot.fitting.deterministics import DeterministicsFunction
@@ -141,7 +144,8 @@ class BlackjaxBackend(Backend):
     -----
     JAX compiles one program per combination of tuning steps, draws, target acceptance,
     tree depth and batch size; it keeps them for the process and, through its on-disk
-    cache, for later processes.
+    cache, for later processes, which also read the traced program from disk instead of
+    tracing it (:mod:`bayes_scot.fitting.exported`).
     """
 
     name = "blackjax"
@@ -185,28 +189,72 @@ class BlackjaxBackend(Backend):
         self._deterministics = DeterministicsFunction(template)
         self._programs: dict[tuple[Any, ...], Any] = {}
         self._batch_logp: Any = None
+        self._logp_digest: str | None = None
 
     # -- compiled programs ------------------------------------------------------------------
-    def _program(self, settings: SamplerSettings, devices: int) -> Any:
+    def _program(self, settings: SamplerSettings, devices: int, rows: int) -> Any:
+        """Return the sampler for ``rows`` rows, split in equal blocks over ``devices`` devices."""
         key = (settings.tune, settings.draws, settings.target_accept,
-               settings.max_treedepth, devices)
+               settings.max_treedepth, devices, rows)
         if key not in self._programs:
-            jax = jax_runtime()
-            logp = self._logp
-
-            def chain(data: Any, chain_key: Any, position: Any) -> Any:
-                def logdensity(position: Any) -> Any:
-                    return logp(*position, data)[0]
-
-                return nuts_chain(
-                    logdensity, chain_key, position, tune=settings.tune,
-                    draws=settings.draws, target_accept=settings.target_accept,
-                    max_treedepth=settings.max_treedepth,
-                )
-
-            batched = jax.vmap(chain)
-            self._programs[key] = jax.pmap(batched) if devices > 1 else jax.jit(batched)
+            self._programs[key] = self._build_program(settings, devices, rows)
         return self._programs[key]
+
+    def _build_program(self, settings: SamplerSettings, devices: int, rows: int) -> Any:
+        """Trace a sampler, or read it from the store (:mod:`~bayes_scot.fitting.exported`)."""
+        jax = jax_runtime()
+        logp = self._logp
+
+        def chain(data: Any, chain_key: Any, position: Any) -> Any:
+            def logdensity(position: Any) -> Any:
+                return logp(*position, data)[0]
+
+            return nuts_chain(
+                logdensity, chain_key, position, tune=settings.tune,
+                draws=settings.draws, target_accept=settings.target_accept,
+                max_treedepth=settings.max_treedepth,
+            )
+
+        batched = jax.vmap(chain)
+        sharding = None
+        if devices == 1:
+            traced = jax.jit(batched)
+        else:
+            from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+            mesh = Mesh(np.array(jax.devices()[:devices]), ("rows",))
+            sharding = NamedSharding(mesh, PartitionSpec("rows"))
+            traced = jax.jit(_compat.jax_shard_map(batched, mesh, "rows"),
+                             in_shardings=sharding, out_shardings=sharding)
+        prng_key = np.asarray(jax.random.PRNGKey(0))
+        shapes = [
+            jax.ShapeDtypeStruct((rows, self._pack.size), np.float64),
+            jax.ShapeDtypeStruct((rows, *prng_key.shape), prng_key.dtype),
+            [jax.ShapeDtypeStruct((rows, *x.shape), np.float64) for x in self._initial],
+        ]
+
+        return exported.program(
+            traced, shapes, sharding, lambda: self._program_key(settings, devices, shapes)
+        )
+
+    def _program_key(self, settings: SamplerSettings, devices: int, shapes: Any) -> str:
+        """Key of a stored sampler (:func:`bayes_scot.fitting.exported.program_key`)."""
+        jax = jax_runtime()
+        if self._logp_digest is None:
+            logp = self._logp
+            self._logp_digest = exported.log_density_digest(
+                lambda *args: logp(*args)[0],
+                [*(jax.ShapeDtypeStruct(x.shape, np.float64) for x in self._initial),
+                 jax.ShapeDtypeStruct((self._pack.size,), np.float64)],
+            )
+        return exported.program_key(
+            self._logp_digest,
+            {"tune": settings.tune, "draws": settings.draws,
+             "target_accept": settings.target_accept,
+             "max_treedepth": settings.max_treedepth, "devices": devices},
+            jax.tree_util.tree_leaves(shapes),
+            [sys.modules[__name__], exported, sys.modules[jax_runtime.__module__], _compat],
+        )
 
     def _log_densities(self, data: np.ndarray, positions: Sequence[np.ndarray]) -> np.ndarray:
         """Log density of each row's starting point under that row's data."""
@@ -342,28 +390,25 @@ class BlackjaxBackend(Backend):
         devices = max(1, min(jax.local_device_count(), settings.cores or rows, rows))
         padded = -(-rows // devices) * devices
 
-        def split(array: np.ndarray) -> np.ndarray:
-            if padded > rows:  # every device gets the same number of rows
-                array = np.concatenate([array, np.repeat(array[-1:], padded - rows, axis=0)])
-            if devices == 1:
-                return array
-            return array.reshape(devices, padded // devices, *array.shape[1:])
+        def pad(array: np.ndarray) -> np.ndarray:
+            """Repeat the last row, so that every device gets the same number of rows."""
+            return np.concatenate([array, np.repeat(array[-1:], padded - rows, axis=0)])
 
-        program = self._program(settings, devices)
+        program = self._program(settings, devices, padded)
         started = time.perf_counter()
         if settings.progressbar:
             print(f"blackjax: {n_sets} data set(s) x {chains} chains, {settings.tune} tuning "
                   f"+ {settings.draws} draws, on {devices} device(s)...",
                   file=sys.stderr, flush=True)
-        trace, step_size = program(split(data), split(keys), [split(p) for p in positions])
+        trace, step_size = program(pad(data), pad(keys), [pad(p) for p in positions])
         trace, step_size = jax.device_get((trace, step_size))
         if settings.progressbar:
             print(f"blackjax: sampled in {time.perf_counter() - started:.1f} s",
                   file=sys.stderr, flush=True)
 
         def per_set(array: Any) -> np.ndarray:
-            array = np.asarray(array).reshape(padded, *np.shape(array)[(devices > 1) + 1:])
-            return array[:rows].reshape(n_sets, chains, *array.shape[1:])
+            array = np.asarray(array)[:rows]
+            return array.reshape(n_sets, chains, *array.shape[1:])
 
         positions_out = [per_set(p) for p in trace.pop("position")]
         stats = {name: per_set(value) for name, value in trace.items()}

@@ -1,0 +1,147 @@
+"""Tests of the store of exported JAX samplers (bayes_scot.fitting.exported).
+
+A toy model (a normal mean and scale, 20 simulated observations, not trial data) is
+sampled with a few tuning steps and draws: enough to run the whole sampler program,
+which is what is stored. The tests that trace and compile it are marked slow. Every test
+stores into a temporary folder, never the user's cache.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pymc as pm
+import pytest
+
+from bayes_scot.fitting import SamplerSettings, exported
+from bayes_scot.fitting.backends.blackjax import BlackjaxBackend
+
+SETTINGS = SamplerSettings(draws=10, tune=20, chains=2, backend="blackjax")
+
+# Simulated observations (not trial data).
+Y = np.random.default_rng(18).normal(1.5, 2.0, size=20)
+
+
+def _model(weights: np.ndarray | None = None) -> pm.Model:
+    """y_i ~ N(mu, (sd * w_i)^2) with constant weights w folded into the graph."""
+    w = np.ones(len(Y)) if weights is None else weights
+    with pm.Model() as model:
+        m0 = pm.Data("prior_mean", 0.0)
+        y = pm.Data("y", Y)
+        mu = pm.Normal("mu", m0, 5.0)
+        sd = pm.HalfNormal("sd", 3.0)
+        pm.Normal("obs", mu, sd * w, observed=y)
+    return model
+
+
+DATA = [{"prior_mean": 0.0, "y": Y}, {"prior_mean": 1.0, "y": Y}]
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    """A private, empty store."""
+    monkeypatch.delenv(exported.ENVIRONMENT_VARIABLE, raising=False)
+    monkeypatch.setattr(exported, "folder", lambda: tmp_path)
+    return tmp_path
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory):
+    """A private store holding the toy model's sampler, and the draws it gave."""
+    folder = tmp_path_factory.mktemp("store")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv(exported.ENVIRONMENT_VARIABLE, raising=False)
+        patch.setattr(exported, "folder", lambda: folder)
+        draws = _draws(BlackjaxBackend(_model()))
+    return folder, draws
+
+
+def _draws(backend: BlackjaxBackend, settings: SamplerSettings = SETTINGS) -> list[np.ndarray]:
+    positions, _, _ = backend._run(DATA, settings, seed=5)
+    return positions
+
+
+def _key(backend: BlackjaxBackend, settings: SamplerSettings = SETTINGS, rows: int = 4) -> str:
+    import jax
+
+    shapes = [jax.ShapeDtypeStruct((rows, backend._pack.size), np.float64)]
+    return backend._program_key(settings, 2, shapes)
+
+
+def test_key_changes_with_constants_settings_and_shapes():
+    """Same model, same key; another folded constant, setting or shape, another key."""
+    weights = np.ones(len(Y))
+    base = _key(BlackjaxBackend(_model(weights)))
+    assert _key(BlackjaxBackend(_model(weights.copy()))) == base
+    changed = weights.copy()
+    changed[7] = 1.0 + 1e-12  # one element of a constant array, in the last digits
+    assert _key(BlackjaxBackend(_model(changed))) != base
+    backend = BlackjaxBackend(_model(weights))
+    assert _key(backend, SamplerSettings(draws=11, tune=20, chains=2)) != base
+    assert _key(backend, SamplerSettings(draws=10, tune=20, chains=2,
+                                         max_treedepth=5)) != base
+    assert _key(backend, rows=6) != base
+
+
+def test_key_changes_with_the_sampler_source(tmp_path):
+    """The source files of the modules that build the sampler enter the key."""
+    import types
+
+    first, second = tmp_path / "a.py", tmp_path / "b.py"
+    first.write_text("x = 1\n")
+    second.write_text("x = 2\n")
+    modules = [types.ModuleType("m"), types.ModuleType("m")]
+    modules[0].__file__, modules[1].__file__ = str(first), str(second)
+    keys = {exported.program_key("digest", {"draws": 1}, [], [m]) for m in modules}
+    assert len(keys) == 2
+
+
+@pytest.mark.slow
+def test_stored_program_gives_the_same_draws_without_tracing(stored, monkeypatch):
+    """A fresh backend reads the stored program, exports nothing, and draws the same."""
+    pytest.importorskip("flatbuffers")
+    folder, reference = stored
+    assert len(list(folder.glob("*.jaxexport"))) == 1
+    monkeypatch.delenv(exported.ENVIRONMENT_VARIABLE, raising=False)
+    monkeypatch.setattr(exported, "folder", lambda: folder)
+
+    import jax.export
+
+    def no_export(*args, **kwargs):
+        raise AssertionError("the stored program should have been used")
+
+    monkeypatch.setattr(jax.export, "export", no_export)
+    again = _draws(BlackjaxBackend(_model()))
+    for a, b in zip(reference, again, strict=True):
+        np.testing.assert_array_equal(a, b)  # the same program, seed and data: bit-identical
+
+
+@pytest.mark.slow
+def test_store_switched_off_traces_and_draws_the_same(stored, monkeypatch):
+    """With the environment variable at 0 nothing is stored and the draws are the same."""
+    folder, reference = stored
+    monkeypatch.setenv(exported.ENVIRONMENT_VARIABLE, "0")
+    assert exported.folder() is None
+    before = sorted(folder.iterdir())
+    traced = _draws(BlackjaxBackend(_model()))
+    assert sorted(folder.iterdir()) == before
+    for a, b in zip(reference, traced, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.slow
+def test_corrupt_entry_is_traced_again_and_replaced(stored, store):
+    """An unreadable entry warns, falls back to tracing, and is overwritten."""
+    pytest.importorskip("flatbuffers")
+    folder, reference = stored
+    (entry,) = folder.glob("*.jaxexport")
+    path = store / entry.name
+    path.write_bytes(b"not a serialised program")
+    with pytest.warns(RuntimeWarning, match="unusable stored JAX program"):
+        again = _draws(BlackjaxBackend(_model()))
+    for a, b in zip(reference, again, strict=True):
+        np.testing.assert_array_equal(a, b)
+    import jax.export
+
+    replaced = jax.export.deserialize(bytearray(path.read_bytes()))
+    assert replaced.in_avals == jax.export.deserialize(bytearray(entry.read_bytes())).in_avals
+    assert not list(store.glob(".*.tmp"))  # the rewrite left no temporary file
