@@ -77,6 +77,7 @@ def jax_function(inputs: Sequence[Any], outputs: Sequence[Any]) -> Any:
     callable
         ``f(*inputs) -> tuple of outputs``, to be traced by :func:`jax.jit`.
     """
+    import pytensor
     from pytensor.compile.mode import JAX
     from pytensor.graph import FunctionGraph
     from pytensor.link.jax.dispatch import jax_funcify
@@ -85,7 +86,10 @@ def jax_function(inputs: Sequence[Any], outputs: Sequence[Any]) -> Any:
     fgraph = FunctionGraph(inputs=list(inputs), outputs=list(outputs), clone=True)
     # With static input shapes, PyTensor 2.38's local_subtensor_of_expand_dims proposes a
     # replacement of the wrong static shape; the rewriter rejects it and logs a traceback.
-    JAX.excluding("local_subtensor_of_expand_dims").optimizer.rewrite(fgraph)
+    # The rewrites create thousands of nodes; PyTensor would record a stack trace on each,
+    # for its error messages only (a fifth of the rewriting time).
+    with pytensor.config.change_flags(traceback__limit=0):
+        JAX.excluding("local_subtensor_of_expand_dims").optimizer.rewrite(fgraph)
     with warnings.catch_warnings():
         # Parameter checks (sigma > 0) are dropped under tracing: the sampler works on the
         # unconstrained scale, where they hold by construction.
