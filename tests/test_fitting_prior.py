@@ -86,3 +86,25 @@ def test_batched_draws_keep_a_child_tied_to_its_parent() -> None:
     assert np.std(x[..., 0] - mu) == pytest.approx(0.1, rel=0.03)
     assert np.std(mu) == pytest.approx(3.0, rel=0.03)
     assert np.allclose(draws["total"], mu + draws["scale"])
+
+
+def test_sampler_backend_and_prior_share_one_deterministics_evaluator() -> None:
+    # Both evaluate the same model's deterministics; it is built once per model, and a
+    # prior set on the shared containers after it was built is still what it reads.
+    import pymc as pm
+
+    from bayes_scot.fitting.backends.blackjax import BlackjaxBackend
+    from bayes_scot.fitting.deterministics import model_deterministics
+
+    with pm.Model() as model:
+        shift = pm.Data("shift", 1.0)
+        mu = pm.Normal("mu", 0.0, 1.0)
+        pm.Deterministic("moved", mu + shift)
+    with pm.Model() as other:
+        pm.Deterministic("twice", 2 * pm.Normal("nu", 0.0, 1.0))
+    prior = PriorSampler(model)
+    assert prior._deterministics is model_deterministics(model)
+    assert BlackjaxBackend(model)._deterministics is prior._deterministics
+    assert model_deterministics(other) is not prior._deterministics
+    draws = prior.sample({"shift": 5.0}, chains=1, draws=10, seed=0)
+    np.testing.assert_allclose(draws["moved"], draws["mu"] + 5.0)

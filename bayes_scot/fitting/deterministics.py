@@ -12,6 +12,7 @@ these quantities into nutpie's numba callback costs seconds per model structure.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +24,7 @@ from bayes_scot.fitting.numpy_graph import numpy_batched
 if TYPE_CHECKING:  # pragma: no cover
     import pymc as pm
 
-__all__ = ["DeterministicsFunction"]
+__all__ = ["DeterministicsFunction", "model_deterministics"]
 
 _SAMPLE_DIMS = ("chain", "draw")
 
@@ -132,3 +133,19 @@ class DeterministicsFunction:
                 "draw": posterior["draw"].values,
             },
         )
+
+
+_BY_MODEL: weakref.WeakKeyDictionary[Any, DeterministicsFunction] = weakref.WeakKeyDictionary()
+
+
+def model_deterministics(model: pm.Model) -> DeterministicsFunction:
+    """Return the evaluator of ``model``'s deterministics, built once while the model lives.
+
+    The sampler backend (on posterior draws) and the prior sampler (on prior draws) of
+    one model share it: it holds no state of a fit, and reads the model's data containers
+    when called.
+    """
+    found = _BY_MODEL.get(model)
+    if found is None:
+        found = _BY_MODEL[model] = DeterministicsFunction(model)
+    return found

@@ -25,7 +25,7 @@ import pytensor.tensor as pt
 import xarray as xr
 
 from bayes_scot import _compat
-from bayes_scot.fitting.deterministics import DeterministicsFunction
+from bayes_scot.fitting.deterministics import model_deterministics
 
 if TYPE_CHECKING:  # pragma: no cover
     import pymc as pm
@@ -57,7 +57,7 @@ class PriorSampler:
         self._names = tuple(rv.name for rv in model.free_RVs)
         self._fn: Any = None
         self._batched = True
-        self._deterministics = DeterministicsFunction(model)
+        self._deterministics = model_deterministics(model)
 
     def _function(self) -> Any:
         """Compile the draws of every free variable for ``n`` samples at once.

@@ -43,7 +43,7 @@ from bayes_scot import _compat
 from bayes_scot.fitting import exported
 from bayes_scot.fitting.backends.base import Backend, BatchDraws, DataPack
 from bayes_scot.fitting.batch_diagnostics import batch_ess_bulk, batch_rhat
-from bayes_scot.fitting.deterministics import DeterministicsFunction
+from bayes_scot.fitting.deterministics import DeterministicsFunction, model_deterministics
 from bayes_scot.fitting.jax_runtime import jax_function, jax_runtime
 from bayes_scot.fitting.settings import SamplerSettings
 
@@ -186,7 +186,7 @@ class BlackjaxBackend(Backend):
                 value.name = rv.name
             constrained.append(value)
         self._constrain = DeterministicsFunction(packed, variables=constrained, inputs=values)
-        self._deterministics = DeterministicsFunction(template)
+        self._deterministics = model_deterministics(template)
         self._programs: dict[tuple[Any, ...], Any] = {}
         self._batch_logp: Any = None
         self._logp_digest: str | None = None

@@ -9,7 +9,7 @@ import numpy as np
 
 from bayes_scot import _compat
 from bayes_scot.fitting.backends.base import Backend, DataPack
-from bayes_scot.fitting.deterministics import DeterministicsFunction
+from bayes_scot.fitting.deterministics import model_deterministics
 from bayes_scot.fitting.numba_cache import compile_nutpie_numba
 from bayes_scot.fitting.settings import SamplerSettings
 
@@ -48,7 +48,7 @@ class NutpieBackend(Backend):
         self._compiled = compile_nutpie_numba(
             packed, var_names=[rv.name for rv in packed.free_RVs]
         )
-        self._deterministics = DeterministicsFunction(template)
+        self._deterministics = model_deterministics(template)
 
     def sample(  # noqa: D102
         self, values: Mapping[str, np.ndarray], settings: SamplerSettings, seed: int
