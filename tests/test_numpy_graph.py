@@ -115,3 +115,13 @@ def test_blockwise_reshape_broadcasts_and_rejects_differing_target_shapes():
     np.testing.assert_array_equal(broadcast, np.stack([x[0].reshape(3, 4)] * 2))
     with pytest.raises(ValueError, match="different shapes"):
         numpy_graph._blockwise_reshape(1, x, np.array([[3, 4], [4, 3]]))
+
+
+def test_kernel_ops_are_equal_only_with_the_same_kernel():
+    from functools import partial
+
+    one = numpy_graph._numpy_op(numpy_graph._softplus, "softplus")
+    assert one == numpy_graph._numpy_op(numpy_graph._softplus, "softplus")
+    reshape = "batched Reshape{2}"
+    assert (numpy_graph._numpy_op(partial(numpy_graph._blockwise_reshape, 1), reshape)
+            != numpy_graph._numpy_op(partial(numpy_graph._blockwise_reshape, 2), reshape))

@@ -119,7 +119,9 @@ def _kernel_op_class() -> type:
     class NumPyKernel(Op):
         """Runs a NumPy function on whole arrays; typed like the node it replaces."""
 
-        __props__ = ("name",)
+        # Two nodes are the same operation only with the same kernel (a reshape's kernel
+        # carries its number of batch dims).
+        __props__ = ("kernel", "name")
 
         def __init__(self, kernel: Callable[..., np.ndarray], name: str) -> None:
             self.kernel = kernel
