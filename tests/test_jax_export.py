@@ -95,21 +95,98 @@ def test_key_changes_with_the_sampler_source(tmp_path):
     assert len(keys) == 2
 
 
+def _graph(weights: np.ndarray, op: str = "exp", shared: bool = False):
+    """A small PyTensor graph of one input and constant weights (not a model)."""
+    import pytensor
+    import pytensor.tensor as pt
+
+    x = pt.tensor("x", dtype="float64", shape=(len(weights),))
+    w = pytensor.shared(weights) if shared else pt.constant(weights)
+    return [x], [getattr(pt, op)(x * w).sum()]
+
+
+def test_graph_digest_names_operations_wiring_and_constants():
+    """Same graph, same digest; another constant, operation or leaf, another (or none)."""
+    weights = np.linspace(0.5, 1.5, 7)
+    base = exported.graph_digest(*_graph(weights))
+    assert base is not None
+    assert len(base) == 64
+    assert exported.graph_digest(*_graph(weights.copy())) == base
+    changed = weights.copy()
+    changed[3] += 1e-12  # one element of a constant, in its last digits
+    assert exported.graph_digest(*_graph(changed)) != base
+    assert exported.graph_digest(*_graph(weights, op="log")) != base
+    assert exported.graph_digest(*_graph(weights.astype(np.float32))) != base
+    # A shared variable's value can change after the digest: no digest at all.
+    assert exported.graph_digest(*_graph(weights, shared=True)) is None
+
+
+def test_graph_digest_is_the_same_in_another_process():
+    """No memory address or other per-process text enters the digest (the store's premise)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np; from tests.test_jax_export import _graph;"
+        "from bayes_scot.fitting import exported;"
+        "print(exported.graph_digest(*_graph(np.linspace(0.5, 1.5, 7))))"
+    )
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=root, check=True).stdout.split()[-1]
+    assert out == exported.graph_digest(*_graph(np.linspace(0.5, 1.5, 7)))
+
+
+def test_model_log_density_digest_is_the_same_in_another_process():
+    """The toy model's packed log density has a digest, the same in a fresh process."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    digest = BlackjaxBackend(_model())._graph_digest
+    assert digest is not None
+    code = ("from tests.test_jax_export import _model, BlackjaxBackend;"
+            "print(BlackjaxBackend(_model())._graph_digest)")
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=root, check=True).stdout.split()[-1]
+    assert out == digest
+
+
+def test_graph_without_digest_is_keyed_by_its_translation(monkeypatch):
+    """Where the graph has no digest, the key comes from the StableHLO of its translation."""
+    keyed = _key(BlackjaxBackend(_model()))
+    monkeypatch.setattr(exported, "graph_digest", lambda inputs, outputs: None)
+    backend = BlackjaxBackend(_model())
+    assert backend._logp_function is None  # nothing translated yet
+    fallback = _key(backend)
+    assert backend._logp_function is not None
+    assert fallback != keyed
+    assert _key(BlackjaxBackend(_model())) == fallback
+
+
 @pytest.mark.slow
 def test_stored_program_gives_the_same_draws_without_tracing(stored, monkeypatch):
-    """A fresh backend reads the stored program, exports nothing, and draws the same."""
+    """A fresh backend reads the stored programs, translates and exports nothing, and
+    draws the same."""
     pytest.importorskip("flatbuffers")
     folder, reference = stored
-    assert len(list(folder.glob("*.jaxexport"))) == 1
+    # The sampler and the log density that checks the starting points.
+    assert len(list(folder.glob("*.jaxexport"))) == 2
     monkeypatch.delenv(exported.ENVIRONMENT_VARIABLE, raising=False)
     monkeypatch.setattr(exported, "folder", lambda: folder)
 
     import jax.export
 
+    from bayes_scot.fitting.backends import blackjax
+
     def no_export(*args, **kwargs):
         raise AssertionError("the stored program should have been used")
 
     monkeypatch.setattr(jax.export, "export", no_export)
+    monkeypatch.setattr(blackjax, "jax_function", no_export)
     again = _draws(BlackjaxBackend(_model()))
     for a, b in zip(reference, again, strict=True):
         np.testing.assert_array_equal(a, b)  # the same program, seed and data: bit-identical
@@ -133,7 +210,8 @@ def test_corrupt_entry_is_traced_again_and_replaced(stored, store):
     """An unreadable entry warns, falls back to tracing, and is overwritten."""
     pytest.importorskip("flatbuffers")
     folder, reference = stored
-    (entry,) = folder.glob("*.jaxexport")
+    # The larger entry is the sampler; the other is the log density of starting points.
+    entry = max(folder.glob("*.jaxexport"), key=lambda path: path.stat().st_size)
     path = store / entry.name
     path.write_bytes(b"not a serialised program")
     with pytest.warns(RuntimeWarning, match="unusable stored JAX program"):

@@ -8,10 +8,14 @@ fixed input shapes and shardings), writes it beside JAX's cache, and in a later 
 reads it back and compiles it, which JAX's persistent cache then answers.
 
 A program is stored under a key (:func:`program_key`) that changes with everything that
-could change the program: the StableHLO text of the model's log density at the input
-shapes (constant data folded into the graph included), the sampler's settings, the
+could change the program: the model's log density, the sampler's settings, the
 shapes of the batch and the devices, the versions of JAX, jaxlib, BlackJAX, PyTensor,
-PyMC and this package, and the source of the modules that build the sampler. An
+PyMC and this package, and the source of the modules that build the sampler. The log
+density enters as the digest of its PyTensor graph (:func:`graph_digest`: operations,
+wiring, types and constant data), which is known before the graph is translated to JAX,
+so a process that finds its programs in the store never translates the model; a graph
+with a part that has no stable description enters instead as the StableHLO text of its
+translation (:func:`log_density_digest`). An
 unreadable or corrupt entry is traced again and replaced, with a warning. Files are
 written to a temporary name and renamed, so a reader never sees half of one.
 
@@ -33,6 +37,7 @@ import hashlib
 import importlib.metadata
 import os
 import tempfile
+import types
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -42,7 +47,10 @@ from typing import Any
 from bayes_scot import _compat
 from bayes_scot.fitting.jax_runtime import jax_runtime
 
-__all__ = ["ENVIRONMENT_VARIABLE", "folder", "log_density_digest", "program", "program_key"]
+__all__ = [
+    "ENVIRONMENT_VARIABLE", "folder", "graph_digest", "log_density_digest", "program",
+    "program_key",
+]
 
 ENVIRONMENT_VARIABLE = "BAYES_SCOT_JAX_EXPORT"
 """Set to ``0`` (or ``false``, ``no``, ``off``) to neither read nor write stored programs."""
@@ -89,6 +97,105 @@ def log_density_digest(logp: Callable[..., Any], shapes: Sequence[Any]) -> str:
     jax = jax_runtime()
     text = jax.jit(logp).lower(*shapes).as_text(debug_info=False)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+class _Unstable(Exception):
+    """Raised for a part of a graph whose description could differ between processes."""
+
+
+_PRIMITIVES = (type(None), bool, int, float, complex, str, bytes)
+
+
+def _describe(value: Any, depth: int = 0) -> str:
+    """Describe ``value`` by a text that is the same in every process.
+
+    Operations are described by their class and parameters (``__props__``, which define
+    an operation's equality in PyTensor, or else all their attributes); mappings by their
+    items; functions and classes by their qualified names; arrays by dtype, shape and
+    bytes. Anything else, such as a closure or an object whose text holds a memory
+    address, raises :class:`_Unstable`.
+    """
+    import numpy as np
+
+    if depth > 24:
+        raise _Unstable("nested too deeply")
+    if isinstance(value, _PRIMITIVES):
+        return f"{type(value).__name__}:{value!r}"
+    if isinstance(value, (tuple, list)):
+        return "(" + ",".join(_describe(v, depth + 1) for v in value) + ")"
+    if isinstance(value, Mapping):
+        return "{" + ",".join(f"{_describe(k, depth + 1)}={_describe(v, depth + 1)}"
+                              for k, v in sorted(value.items(), key=lambda kv: repr(kv[0]))) + "}"
+    if isinstance(value, slice):
+        return _describe(("slice", value.start, value.stop, value.step), depth + 1)
+    if isinstance(value, np.ndarray):
+        array = np.ascontiguousarray(value)
+        return (f"array:{array.dtype.str}:{array.shape}:"
+                f"{hashlib.sha256(array.tobytes()).hexdigest()}")
+    if isinstance(value, (np.generic, np.dtype)):
+        return f"{type(value).__name__}:{value!r}"
+    if isinstance(value, (type, types.FunctionType, types.BuiltinFunctionType)):
+        name = f"{getattr(value, '__module__', '?')}.{value.__qualname__}"
+        if "<" in name:  # a lambda or a closure: what it computes is not in its name
+            raise _Unstable(name)
+        return name
+    module = type(value).__module__.split(".")[0]
+    if module not in {"pytensor", "pymc"}:
+        raise _Unstable(type(value).__qualname__)
+    props = getattr(type(value), "__props__", None)
+    if props is not None:
+        fields = {name: getattr(value, name) for name in props}
+    else:
+        fields = {k: v for k, v in vars(value).items() if not k.startswith("__")}
+    return f"{_describe(type(value), depth + 1)}{_describe(fields, depth + 1)}"
+
+
+def graph_digest(inputs: Sequence[Any], outputs: Sequence[Any]) -> str | None:
+    """SHA-256 of a PyTensor graph: its operations, their wiring, its constants and types.
+
+    Two graphs with the same digest compute the same function of their inputs, so the
+    digest can key what is derived from a graph (its JAX translation, a sampler traced
+    from it) before that work is done. Variable names and stack traces do not enter it.
+
+    Parameters
+    ----------
+    inputs, outputs : sequence of TensorVariable
+        The graph's inputs (in order) and outputs. Every other leaf must be a constant.
+
+    Returns
+    -------
+    str or None
+        64 hexadecimal digits; ``None`` if some operation, constant or leaf has no
+        description that is certain to be the same in another process (the caller then
+        keys on what the graph compiles to instead).
+    """
+    import pytensor
+    from pytensor.graph.basic import Constant
+
+    index: dict[Any, int] = {v: i for i, v in enumerate(inputs)}
+    lines = [f"input {i} {v.type!r}" for i, v in enumerate(inputs)]
+    lines += [f"config {name} {getattr(pytensor.config, name)!r}"
+              for name in ("floatX", "optimizer_excluding", "optimizer_including")]
+
+    def variable(v: Any) -> int:
+        if v not in index:
+            if not isinstance(v, Constant):
+                raise _Unstable(f"leaf {v} is neither an input nor a constant")
+            lines.append(f"constant {len(index)} {v.type!r} {_describe(v.data)}")
+            index[v] = len(index)
+        return index[v]
+
+    try:
+        for node in _compat.graph_apply_nodes(inputs, outputs):
+            wiring = [variable(v) for v in node.inputs]
+            lines.append(f"apply {_describe(node.op)} {wiring}")
+            for out in node.outputs:
+                lines.append(f"output {len(index)} {out.type!r}")
+                index[out] = len(index)
+        lines.append(f"result {[variable(v) for v in outputs]}")
+    except _Unstable:
+        return None
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
 def program_key(
@@ -185,14 +292,16 @@ def _write(path: Path, blob: bytes) -> None:
 
 
 def program(
-    traced: Any, shapes: Sequence[Any], sharding: Any, key: Callable[[], str],
+    trace: Callable[[], Any], shapes: Sequence[Any], sharding: Any, key: Callable[[], str],
 ) -> Callable[..., Any]:
     """Return a compiled program, read from the store or traced, exported and stored.
 
     Parameters
     ----------
-    traced : jax.stages.Wrapped
-        The program, :func:`jax.jit` of a traceable function (with its shardings).
+    trace : callable
+        Returns the program, :func:`jax.jit` of a traceable function (with its
+        shardings); called only when the program is not in the store, so that whatever
+        the program needs only for tracing (a model's JAX translation) is not made.
     shapes : sequence of jax.ShapeDtypeStruct
         The arguments' shapes and dtypes; the program is compiled for these only.
     sharding : jax.sharding.Sharding or None
@@ -203,16 +312,17 @@ def program(
     Returns
     -------
     callable
-        ``traced`` itself when the store is switched off; otherwise the compiled
-        program, which takes arguments of ``shapes`` only.
+        The traced program itself when the store is switched off; otherwise the
+        compiled program, which takes arguments of ``shapes`` only.
     """
     store = folder()
     if store is None:
-        return traced
+        return trace()
     path = store / f"{key()}{_SUFFIX}"
     compiled = _read(path, shapes, sharding)
     if compiled is not None:
         return compiled
+    traced = trace()
     jax_runtime()
     from jax import export
 

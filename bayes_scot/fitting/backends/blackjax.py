@@ -176,7 +176,11 @@ class BlackjaxBackend(Backend):
                 replace[var] = data if var is self._pack.shared else pt.constant(
                     var.get_value(), name=var.name
                 )
-        self._logp = jax_function([*static, data], graph_replace([logp], replace))
+        # The log density is translated to JAX only when a program must be traced: a
+        # program stored under the graph's digest needs no translation.
+        self._graph = ([*static, data], graph_replace([logp], replace))
+        self._graph_digest = exported.graph_digest(*self._graph)
+        self._logp_function: Any = None
         constrained = []
         for rv in packed.free_RVs:
             value = packed.rvs_to_values[rv]
@@ -188,8 +192,14 @@ class BlackjaxBackend(Backend):
         self._constrain = DeterministicsFunction(packed, variables=constrained, inputs=values)
         self._deterministics = model_deterministics(template)
         self._programs: dict[tuple[Any, ...], Any] = {}
-        self._batch_logp: Any = None
         self._logp_digest: str | None = None
+
+    @property
+    def _logp(self) -> Any:
+        """The log density as a traceable JAX function, translated on first use."""
+        if self._logp_function is None:
+            self._logp_function = jax_function(*self._graph)
+        return self._logp_function
 
     # -- compiled programs ------------------------------------------------------------------
     def _program(self, settings: SamplerSettings, devices: int, rows: int) -> Any:
@@ -203,66 +213,93 @@ class BlackjaxBackend(Backend):
     def _build_program(self, settings: SamplerSettings, devices: int, rows: int) -> Any:
         """Trace a sampler, or read it from the store (:mod:`~bayes_scot.fitting.exported`)."""
         jax = jax_runtime()
-        logp = self._logp
-
-        def chain(data: Any, chain_key: Any, position: Any) -> Any:
-            def logdensity(position: Any) -> Any:
-                return logp(*position, data)[0]
-
-            return nuts_chain(
-                logdensity, chain_key, position, tune=settings.tune,
-                draws=settings.draws, target_accept=settings.target_accept,
-                max_treedepth=settings.max_treedepth,
-            )
-
-        batched = jax.vmap(chain)
-        sharding = None
-        if devices == 1:
-            traced = jax.jit(batched)
-        else:
+        sharding = mesh = None
+        if devices > 1:
             from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
             mesh = Mesh(np.array(jax.devices()[:devices]), ("rows",))
             sharding = NamedSharding(mesh, PartitionSpec("rows"))
-            traced = jax.jit(_compat.jax_shard_map(batched, mesh, "rows"),
-                             in_shardings=sharding, out_shardings=sharding)
+
+        def trace() -> Any:
+            logp = self._logp  # translated before tracing starts
+
+            def chain(data: Any, chain_key: Any, position: Any) -> Any:
+                def logdensity(position: Any) -> Any:
+                    return logp(*position, data)[0]
+
+                return nuts_chain(
+                    logdensity, chain_key, position, tune=settings.tune,
+                    draws=settings.draws, target_accept=settings.target_accept,
+                    max_treedepth=settings.max_treedepth,
+                )
+
+            batched = jax.vmap(chain)
+            if mesh is None:
+                return jax.jit(batched)
+            return jax.jit(_compat.jax_shard_map(batched, mesh, "rows"),
+                           in_shardings=sharding, out_shardings=sharding)
+
         prng_key = np.asarray(jax.random.PRNGKey(0))
         shapes = [
             jax.ShapeDtypeStruct((rows, self._pack.size), np.float64),
             jax.ShapeDtypeStruct((rows, *prng_key.shape), prng_key.dtype),
             [jax.ShapeDtypeStruct((rows, *x.shape), np.float64) for x in self._initial],
         ]
-
         return exported.program(
-            traced, shapes, sharding, lambda: self._program_key(settings, devices, shapes)
+            trace, shapes, sharding, lambda: self._program_key(settings, devices, shapes)
         )
 
     def _program_key(self, settings: SamplerSettings, devices: int, shapes: Any) -> str:
         """Key of a stored sampler (:func:`bayes_scot.fitting.exported.program_key`)."""
-        jax = jax_runtime()
-        if self._logp_digest is None:
-            logp = self._logp
-            self._logp_digest = exported.log_density_digest(
-                lambda *args: logp(*args)[0],
-                [*(jax.ShapeDtypeStruct(x.shape, np.float64) for x in self._initial),
-                 jax.ShapeDtypeStruct((self._pack.size,), np.float64)],
-            )
-        return exported.program_key(
-            self._logp_digest,
+        return self._stored_key(
             {"tune": settings.tune, "draws": settings.draws,
              "target_accept": settings.target_accept,
              "max_treedepth": settings.max_treedepth, "devices": devices},
-            jax.tree_util.tree_leaves(shapes),
+            shapes,
+        )
+
+    def _stored_key(self, settings: Mapping[str, Any], shapes: Any) -> str:
+        """Key of a stored program of this model's log density.
+
+        The log density enters as the digest of its PyTensor graph
+        (:func:`~bayes_scot.fitting.exported.graph_digest`), known before any translation
+        to JAX; a graph without one enters as the digest of its translation's StableHLO.
+        """
+        jax = jax_runtime()
+        if self._logp_digest is None:
+            if self._graph_digest is not None:
+                self._logp_digest = f"pytensor graph {self._graph_digest}"
+            else:
+                logp = self._logp
+                self._logp_digest = exported.log_density_digest(
+                    lambda *args: logp(*args)[0],
+                    [*(jax.ShapeDtypeStruct(x.shape, np.float64) for x in self._initial),
+                     jax.ShapeDtypeStruct((self._pack.size,), np.float64)],
+                )
+        return exported.program_key(
+            self._logp_digest, settings, jax.tree_util.tree_leaves(shapes),
             [sys.modules[__name__], exported, sys.modules[jax_runtime.__module__], _compat],
         )
 
     def _log_densities(self, data: np.ndarray, positions: Sequence[np.ndarray]) -> np.ndarray:
         """Log density of each row's starting point under that row's data."""
-        if self._batch_logp is None:
+        rows = data.shape[0]
+        key = ("log density", rows)
+        if key not in self._programs:
             jax = jax_runtime()
-            logp = self._logp
-            self._batch_logp = jax.jit(jax.vmap(lambda d, p: logp(*p, d)[0]))
-        return np.asarray(self._batch_logp(data, list(positions)))
+
+            def trace() -> Any:
+                logp = self._logp  # translated before tracing starts
+                return jax.jit(jax.vmap(lambda data, position: logp(*position, data)[0]))
+
+            shapes = [jax.ShapeDtypeStruct((rows, self._pack.size), np.float64),
+                      [jax.ShapeDtypeStruct((rows, *x.shape), np.float64)
+                       for x in self._initial]]
+            self._programs[key] = exported.program(
+                trace, shapes, None,
+                lambda: self._stored_key({"program": "log density"}, shapes),
+            )
+        return np.asarray(self._programs[key](data, list(positions)))
 
     def _starting_points(self, data: np.ndarray, chains: int, seed: int) -> list[np.ndarray]:
         """Jittered initial points, one per row of ``data``, with finite log density.
