@@ -7,9 +7,10 @@ the two generations (or two PyTensor releases) disagree:
   :class:`xarray.DataTree`. Groups are read with :func:`get_group` and added with
   :func:`add_group`, and containers made with :func:`inference_data`, so callers never
   touch either container's own API.
-* R-hat, bulk ESS, Pareto-smoothed importance weights and power-scaling sensitivity live
-  in ``arviz`` (0.x) or ``arviz_stats`` (1.x): :func:`rhat_draws`, :func:`ess_bulk_draws`
-  (one array of draws), :func:`psislw` and :func:`psens`.
+* Pareto-smoothed importance weights and power-scaling sensitivity live in ``arviz``
+  (0.x) or ``arviz_stats`` (1.x): :func:`psislw` and :func:`psens`. (R-hat and bulk ESS
+  are the package's own vectorised copies of ArviZ's estimators,
+  :mod:`bayes_scot.stats.convergence`.)
 * Data containers are changed with :func:`set_data` and listed with :func:`data_names`.
 * Posterior predictive sampling and PyMC's own NUTS are called through
   :func:`sample_posterior_predictive` and :func:`pymc_sample`.
@@ -46,7 +47,6 @@ __all__ = [
     "add_group",
     "data_names",
     "data_values",
-    "ess_bulk_draws",
     "get_group",
     "graph_ancestors",
     "graph_inputs",
@@ -60,7 +60,6 @@ __all__ = [
     "psislw",
     "pymc_sample",
     "quiet_pymc",
-    "rhat_draws",
     "sample_posterior_predictive",
     "set_data",
 ]
@@ -146,29 +145,7 @@ def inference_data(**groups: xr.Dataset) -> InferenceDataLike:
     return xr.DataTree.from_dict(groups)  # pragma: no cover - ArviZ 1.x
 
 
-# -- convergence diagnostics ----------------------------------------------------------------
-def rhat_draws(draws: np.ndarray) -> float:
-    """Rank-normalised split R-hat of one quantity's draws, shape ``(chain, draw)``."""
-    if ARVIZ_MAJOR < 1:
-        import arviz as az
-
-        return float(az.rhat(np.asarray(draws), method="rank"))
-    from arviz_stats.base import array_stats  # pragma: no cover - ArviZ 1.x
-
-    return float(array_stats.rhat(np.asarray(draws), method="rank"))  # pragma: no cover
-
-
-def ess_bulk_draws(draws: np.ndarray) -> float:
-    """Bulk effective sample size of one quantity's draws, shape ``(chain, draw)``."""
-    if ARVIZ_MAJOR < 1:
-        import arviz as az
-
-        return float(az.ess(np.asarray(draws), method="bulk"))
-    from arviz_stats.base import array_stats  # pragma: no cover - ArviZ 1.x
-
-    return float(array_stats.ess(np.asarray(draws), method="bulk"))  # pragma: no cover
-
-
+# -- importance weights and sensitivity --------------------------------------------------
 def psislw(log_ratios: np.ndarray, reff: float = 1.0) -> tuple[np.ndarray, float]:
     """Pareto-smoothed log importance weights of a flat vector and the shape estimate k-hat.
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import arviz as az
 import numpy as np
 import pytest
 
 from bayes_scot.conventions import CREDIBLE_LEVEL
-from bayes_scot.stats.estimands import EstimandDraws, summarise_draws
+from bayes_scot.stats.estimands import EstimandDraws, summarise_draws, summarise_many
 
 
 def _draws(values: np.ndarray, **kwargs: object) -> EstimandDraws:
@@ -73,3 +74,37 @@ def test_summary_flags_chains_that_disagree() -> None:
     rng = np.random.default_rng(1)
     values = rng.normal(size=(4, 500)) + np.array([[0.0], [0.0], [0.0], [3.0]])
     assert summarise_draws(_draws(values)).rhat > 1.1
+
+
+def test_many_summaries_equal_one_at_a_time_and_arviz() -> None:
+    # Quantiles and tail probabilities are the same NumPy calls on the same draws, so
+    # equal to the bit; R-hat and ESS are ArviZ's estimators vectorised, equal to
+    # rounding (1e-12 and 1e-9, the tolerances of tests/test_stats_convergence.py).
+    rng = np.random.default_rng(7)
+    mixing = 0.1 * np.cumsum(rng.normal(size=(6, 4, 300)), axis=-1)
+    mixing[0, 0] += 1.0
+    with_nan = rng.normal(size=(4, 300))
+    with_nan[1, 3] = np.nan
+    ests = [_draws(d, mcid=0.1) for d in mixing + rng.normal(size=(6, 4, 300))]
+    ests += [_draws(np.ones((4, 300))), _draws(rng.normal(size=(1, 200))),
+             _draws(with_nan), _draws(rng.normal(size=(2, 3)))]
+    summaries = summarise_many(ests)
+    alpha = (1.0 - CREDIBLE_LEVEL) / 2.0
+    for est, s in zip(ests, summaries, strict=True):
+        if not np.isnan(est.draws).any():
+            assert [s.lower, s.median, s.upper] == list(
+                np.quantile(est.draws, [alpha, 0.5, 1.0 - alpha]))
+        assert s.p_superior == est.p_superior()
+        assert s.p_mcid == est.p_mcid() or np.isnan(est.p_mcid())
+    for est, s in zip(ests[:6], summaries, strict=False):
+        assert s.rhat == pytest.approx(float(az.rhat(est.draws)), rel=1e-12)
+        assert s.ess_bulk == pytest.approx(float(az.ess(est.draws, method="bulk")), rel=1e-9)
+    assert summaries[0].rhat > 1.05
+    constant, one_chain, nan, short = summaries[6:]
+    assert np.isnan([constant.rhat, constant.ess_bulk]).all()
+    assert np.isnan(one_chain.rhat)
+    assert one_chain.ess_bulk == pytest.approx(
+        float(az.ess(ests[7].draws, method="bulk")), rel=1e-9)
+    assert np.isnan([nan.rhat, nan.ess_bulk, short.rhat, short.ess_bulk]).all()
+    assert summarise_draws(ests[0]) == summaries[0]
+

@@ -2,7 +2,7 @@
 
 R-hat and bulk ESS are ArviZ's estimators (Vehtari et al. 2021), computed for every
 element of every variable in one vectorised call
-(:mod:`bayes_scot.fitting.batch_diagnostics`).
+(:mod:`bayes_scot.stats.convergence`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from bayes_scot import _compat
-from bayes_scot.fitting.batch_diagnostics import batch_ess_bulk, batch_rhat
+from bayes_scot.stats.convergence import batch_rhat_ess
 
 __all__ = ["Diagnostics", "diagnose"]
 
@@ -102,8 +102,9 @@ def diagnose(idata: Any, var_names: Iterable[str] | None = None) -> Diagnostics:
         # Elements that never vary (a survival curve at time zero) give NaN and are skipped.
         constant = np.ptp(draws, axis=(-2, -1)) == 0
         with np.errstate(divide="ignore", invalid="ignore"):
-            rhat_all = np.where(constant, np.nan, batch_rhat(draws))
-            ess_all = np.where(constant, np.nan, batch_ess_bulk(draws))
+            rhat, ess = batch_rhat_ess(draws)
+            rhat_all = np.where(constant, np.nan, rhat)
+            ess_all = np.where(constant, np.nan, ess)
     divergences = 0
     if _compat.has_group(idata, "sample_stats"):
         stats = _compat.get_group(idata, "sample_stats")

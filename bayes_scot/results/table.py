@@ -17,7 +17,7 @@ import pandas as pd
 from bayes_scot.conventions import CREDIBLE_LEVEL
 from bayes_scot.results.attribution import SHARE_COLUMNS, attribute
 from bayes_scot.results.fits import PriorFit, flag_reasons
-from bayes_scot.stats.estimands import summarise_draws
+from bayes_scot.stats.estimands import summarise_many
 
 __all__ = ["TABLE_COLUMNS", "superiority_table"]
 
@@ -104,12 +104,13 @@ def superiority_table(
         for e in f.estimands:
             estimand_rank.setdefault((f.family, e.endpoint, e.estimand), len(estimand_rank))
 
+    summaries = iter(summarise_many([e for f in fits for e in f.estimands], level=level))
     rows = []
     for f in fits:
         diag = f.diagnostics
         divergences = int(diag.divergences)
         for e in f.estimands:
-            s = summarise_draws(e, level=level)
+            s = next(summaries)
             reasons = flag_reasons(
                 rhat=s.rhat,
                 ess_bulk=s.ess_bulk,

@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 
-from bayes_scot import _compat
 from bayes_scot.conventions import CREDIBLE_LEVEL
+from bayes_scot.stats.convergence import batch_rhat_ess
 
-__all__ = ["EstimandDraws", "EstimandSummary", "mcid_problem", "summarise_draws"]
+__all__ = ["EstimandDraws", "EstimandSummary", "mcid_problem", "summarise_draws",
+           "summarise_many"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -182,11 +184,36 @@ def summarise_draws(estimand: EstimandDraws, level: float = CREDIBLE_LEVEL) -> E
     Returns
     -------
     EstimandSummary
+        As :func:`summarise_many` gives it for a list of one.
+    """
+    return summarise_many([estimand], level)[0]
+
+
+def summarise_many(
+    estimands: Sequence[EstimandDraws], level: float = CREDIBLE_LEVEL
+) -> list[EstimandSummary]:
+    """Summarise many estimands' draws at once, in the order given.
+
+    Parameters
+    ----------
+    estimands : sequence of EstimandDraws
+    level : float, default :data:`~bayes_scot.conventions.CREDIBLE_LEVEL`
+        Mass of the central credible interval.
+
+    Returns
+    -------
+    list of EstimandSummary
+        One per estimand: median and central credible interval of the pooled draws,
+        the tail probabilities of :class:`EstimandDraws`, R-hat and bulk ESS.
 
     Notes
     -----
     R-hat is the rank-normalised split R-hat and ESS the bulk effective sample size of
-    Vehtari et al. (2021), computed by ArviZ; with a single chain R-hat is NaN.
+    Vehtari et al. (2021), ArviZ's estimators, computed for all estimands with the same
+    number of chains and draws in one vectorised call
+    (:func:`~bayes_scot.stats.convergence.batch_rhat_ess`). As in ArviZ, R-hat is NaN
+    with a single chain, both are NaN with fewer than four draws or any NaN draw, and
+    both are NaN where the draws do not vary.
 
     References
     ----------
@@ -194,23 +221,41 @@ def summarise_draws(estimand: EstimandDraws, level: float = CREDIBLE_LEVEL) -> E
        folding, and localization: an improved R-hat for assessing convergence of MCMC.
        Bayesian Analysis 2021;16:667-718. doi:10.1214/20-BA1221
     """
-    draws = estimand.draws
     alpha = (1.0 - level) / 2.0
-    lower, median, upper = np.quantile(draws, [alpha, 0.5, 1.0 - alpha])
-    if draws.shape[0] > 1 and np.ptp(draws) > 0:
-        rhat = _compat.rhat_draws(draws)
-        ess = _compat.ess_bulk_draws(draws)
-    elif np.ptp(draws) == 0:
-        rhat, ess = float("nan"), float("nan")
-    else:
-        rhat, ess = float("nan"), _compat.ess_bulk_draws(draws)
-    return EstimandSummary(
-        median=float(median),
-        lower=float(lower),
-        upper=float(upper),
-        p_superior=estimand.p_superior(),
-        p_mcid=estimand.p_mcid(),
-        p_harm=estimand.p_harm(),
-        rhat=rhat,
-        ess_bulk=ess,
-    )
+    groups: dict[tuple[int, ...], list[int]] = {}
+    for i, e in enumerate(estimands):
+        groups.setdefault(e.draws.shape, []).append(i)
+    summaries: list[EstimandSummary | None] = [None] * len(estimands)
+    for members in groups.values():
+        stack = np.stack([estimands[i].draws for i in members])
+        quantiles = np.quantile(stack.reshape(len(members), -1), [alpha, 0.5, 1.0 - alpha],
+                                axis=-1)
+        rhat, ess = _convergence(stack)
+        for j, i in enumerate(members):
+            e = estimands[i]
+            summaries[i] = EstimandSummary(
+                median=float(quantiles[1, j]),
+                lower=float(quantiles[0, j]),
+                upper=float(quantiles[2, j]),
+                p_superior=e.p_superior(),
+                p_mcid=e.p_mcid(),
+                p_harm=e.p_harm(),
+                rhat=float(rhat[j]),
+                ess_bulk=float(ess[j]),
+            )
+    return [s for s in summaries if s is not None]
+
+
+def _convergence(stack: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """R-hat and bulk ESS of draws ``(estimand, chain, draw)``, NaN where ArviZ gives NaN."""
+    chains, n_draws = stack.shape[-2:]
+    flat = stack.reshape(len(stack), -1)
+    undefined = np.isnan(flat).any(axis=-1) | (np.ptp(flat, axis=-1) == 0) | (n_draws < 4)
+    rhat = np.full(len(stack), np.nan)
+    ess = np.full(len(stack), np.nan)
+    if not undefined.all():
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rhat[~undefined], ess[~undefined] = batch_rhat_ess(stack[~undefined])
+    if chains < 2:
+        rhat[:] = np.nan
+    return rhat, ess
