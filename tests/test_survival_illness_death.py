@@ -89,6 +89,24 @@ def test_exp_difference_ratio_with_distant_rates():
     )
 
 
+def test_transition_matrix_equals_the_closed_forms_to_the_bit() -> None:
+    # The propagation step reuses its two exponentials for exp_difference_ratio; the
+    # result must be the public formulas' to the bit, equal rates and NaN included.
+    rng = np.random.default_rng(11)
+    h = rng.gamma(2.0, 0.02, size=(200, 3))
+    h[:20, 2] = h[:20, 0] + h[:20, 1]  # a == h3 exactly
+    h[20] = 0.0
+    h[21, 0] = np.nan
+    h[22, 2] = np.nan
+    for d in (0.0, 1.5, 30.0):
+        a = h[:, 0] + h[:, 1]
+        matrix = transition_matrix(h, d)
+        np.testing.assert_array_equal(matrix[:, 0, 0], np.exp(-a * d))
+        np.testing.assert_array_equal(
+            matrix[:, 0, 1], 0.0 * np.exp(-h[:, 2] * d)
+            + h[:, 0] * exp_difference_ratio(a, h[:, 2], d))
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(st.floats(1e-6, 0.3), min_size=15, max_size=15),

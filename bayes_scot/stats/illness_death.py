@@ -93,6 +93,8 @@ def one_minus_exp_ratio(x: ArrayLike) -> np.ndarray:
     """
     x = np.asarray(x, dtype=float)
     small = np.abs(x) < _SERIES_BELOW
+    if not small.any():  # the usual case: no series to evaluate
+        return np.asarray(-np.expm1(-x) / x)
     safe = np.where(small, 1.0, x)
     return np.where(small, 1.0 - x / 2.0 + x * x / 6.0, -np.expm1(-safe) / safe)
 
@@ -114,9 +116,14 @@ def exp_difference_ratio(a: ArrayLike, b: ArrayLike, t: ArrayLike) -> np.ndarray
         :math:`a = b`.
     """
     a, b, t = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a, b, t)))
-    low = np.minimum(a, b)
-    gap = np.abs(b - a)
-    return np.exp(-low * t) * t * one_minus_exp_ratio(gap * t)
+    return _exp_difference_ratio(np.exp(-np.minimum(a, b) * t), a, b, t)
+
+
+def _exp_difference_ratio(
+    slower: np.ndarray, a: np.ndarray, b: np.ndarray, t: ArrayLike
+) -> np.ndarray:
+    r""":func:`exp_difference_ratio` given ``slower``, :math:`e^{-\min(a, b) t}`."""
+    return slower * t * one_minus_exp_ratio(np.abs(b - a) * t)
 
 
 def _check_grid(hazards: ArrayLike, boundaries: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
@@ -145,8 +152,13 @@ def _step(p0, p1, h, d):
     """Propagate state probabilities over a duration ``d`` with constant hazards ``h``."""
     h1, h2, h3 = h[..., 0], h[..., 1], h[..., 2]
     a = h1 + h2
-    new0 = p0 * np.exp(-a * d)
-    new1 = p1 * np.exp(-h3 * d) + p0 * h1 * exp_difference_ratio(a, h3, d)
+    stay0 = np.exp(-a * d)
+    stay1 = np.exp(-h3 * d)
+    # exp_difference_ratio(a, h3, d) from the same two exponentials: the slower decay is
+    # e^{-min(a, h3) d}, bit for bit (NaN where either rate is NaN, as np.minimum).
+    slower = np.where(h3 < a, stay1, stay0)
+    new0 = p0 * stay0
+    new1 = p1 * stay1 + p0 * h1 * _exp_difference_ratio(slower, a, h3, d)
     return new0, new1
 
 
