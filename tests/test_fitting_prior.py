@@ -108,3 +108,23 @@ def test_sampler_backend_and_prior_share_one_deterministics_evaluator() -> None:
     assert model_deterministics(other) is not prior._deterministics
     draws = prior.sample({"shift": 5.0}, chains=1, draws=10, seed=0)
     np.testing.assert_allclose(draws["moved"], draws["mu"] + 5.0)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("family", ["survival", "composite"])
+def test_draws_equal_those_of_the_default_compilation(family: str, monkeypatch) -> None:
+    # The forward sampler is compiled for the Python linker with few rewrites; the draws
+    # must be PyMC's default compilation's to the bit (same ops, same generators).
+    from bayes_scot.fitting import prior as prior_module
+    from bayes_scot.reanalysis.runner import build_family
+    from bayes_scot.spec import load_spec
+
+    builder, _ = build_family(load_spec("scot_itt"), family)
+    data = builder.prior_data(builder.prior_grid()["skeptical_moderate"])
+    fast = PriorSampler(builder.model).sample(data, chains=2, draws=300, seed=5)
+    monkeypatch.setattr(prior_module, "_compile_mode", lambda: None)
+    default = PriorSampler(builder.model).sample(data, chains=2, draws=300, seed=5)
+    assert set(fast.data_vars) == set(default.data_vars)
+    for name in fast.data_vars:
+        np.testing.assert_array_equal(fast[name].values, default[name].values, err_msg=name)
+
