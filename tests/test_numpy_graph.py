@@ -125,3 +125,54 @@ def test_kernel_ops_are_equal_only_with_the_same_kernel():
     reshape = "batched Reshape{2}"
     assert (numpy_graph._numpy_op(partial(numpy_graph._blockwise_reshape, 1), reshape)
             != numpy_graph._numpy_op(partial(numpy_graph._blockwise_reshape, 2), reshape))
+
+
+def test_vectorised_shapes_stay_unbatched_with_the_same_values():
+    # A shape taken from a batched value is the same for every draw: the node-by-node
+    # vectorisation slices it off the batched shape instead of broadcasting it (an
+    # Alloc) to every draw; the values are vectorize_graph's, to the bit.
+    from pytensor.tensor.basic import Alloc
+
+    from bayes_scot.fitting.deterministics import _vectorise
+
+    x = pt.vector("x")
+    y = pt.exp(x) * 2.0
+    z = pt.alloc(0.5, y.shape[0], 3) + y[:, None]
+    outputs = [z, z.reshape((y.shape[0] * 3,)), y.sum(), pt.constant(2.0) * 3.0]
+    batch = pt.matrix("batch")
+    expected = vectorize_graph(outputs, replace={x: batch})
+    got = _vectorise(outputs, {x: batch})
+    value = np.random.default_rng(2).normal(size=(5, 4))
+    for want, have in zip(pytensor.function([batch], expected, mode=_PY)(value),
+                          pytensor.function([batch], got, mode=_PY)(value), strict=True):
+        np.testing.assert_array_equal(have, want)
+
+    def allocs(graph):
+        return sum(isinstance(n.op, Alloc) for n in _compat.graph_apply_nodes([batch], graph))
+
+    assert allocs(got) < allocs(expected)
+    assert got[3] is outputs[3]  # a node computed from no replaced variable is kept
+
+
+@pytest.mark.slow
+def test_survival_terms_vectorised_node_by_node_equal_vectorize_graph():
+    # The survival model's likelihood terms take shapes of batched values (the graphs
+    # where broadcasting them cost most): the values must be vectorize_graph's to the bit.
+    from bayes_scot.fitting.deterministics import _vectorise
+    from bayes_scot.fitting.prior import PriorSampler
+    from bayes_scot.reanalysis.runner import build_family
+    from bayes_scot.spec import load_spec
+
+    model = build_family(load_spec("scot_itt"), "survival")[0].model
+    outputs = [*model.potentials, *model.deterministics]
+    given = list(model.free_RVs)
+    batched = [pt.tensor(dtype=v.dtype, shape=(None,) * (v.ndim + 1)) for v in given]
+    draws = PriorSampler(model).sample({}, chains=1, draws=200, seed=8)
+    values = [draws[v.name].values[0] for v in given]
+    with np.errstate(all="ignore"):
+        expected = pytensor.function(batched, vectorize_graph(
+            outputs, replace=dict(zip(given, batched, strict=True))), mode=_PY)(*values)
+        got = pytensor.function(batched, _vectorise(
+            outputs, dict(zip(given, batched, strict=True))), mode=_PY)(*values)
+    for want, have in zip(expected, got, strict=True):
+        np.testing.assert_array_equal(have, want)

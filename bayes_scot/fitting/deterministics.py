@@ -4,10 +4,11 @@ A sampler needs only the log density and its gradient. Quantities a model record
 ``pm.Deterministic`` (hazards, survival curves, trajectories) are functions of the free
 variables, so rather than compiling them into the sampler they are evaluated after it,
 on every draw at once: the model's graph of deterministics is vectorised over a leading
-draw dimension (:func:`pytensor.graph.replace.vectorize_graph`) and run as a chain of
-NumPy operations (PyTensor's Python linker, no graph rewrites). That takes well under a
-second for thousands of draws and compiles nothing, which matters because compiling
-these quantities into nutpie's numba callback costs seconds per model structure.
+draw dimension (:func:`pytensor.graph.replace.vectorize_graph`, node by node, with shapes
+kept unbatched) and run as a chain of NumPy operations (PyTensor's Python linker, no
+graph rewrites). That takes well under a second for thousands of draws and compiles
+nothing, which matters because compiling these quantities into nutpie's numba callback
+costs seconds per model structure.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import xarray as xr
 
+from bayes_scot import _compat
 from bayes_scot.fitting.numpy_graph import numpy_batched
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -61,7 +63,6 @@ class DeterministicsFunction:
         import pytensor
         import pytensor.tensor as pt
         from pytensor.compile.mode import Mode
-        from pytensor.graph.replace import vectorize_graph
 
         self.model = model
         targets = list(model.deterministics if variables is None else variables)
@@ -79,7 +80,7 @@ class DeterministicsFunction:
         # record a stack trace on every node it creates, for error messages only.
         with pytensor.config.change_flags(traceback__limit=0):
             outputs = numpy_batched(
-                batched, vectorize_graph(targets, replace=dict(zip(given, batched, strict=True)))
+                batched, _vectorise(targets, dict(zip(given, batched, strict=True)))
             )
             # The Python linker without rewrites runs each node as one NumPy call on the
             # whole batch; rewrites would fuse nodes into n-ary scalar loops, slow in Python.
@@ -133,6 +134,47 @@ class DeterministicsFunction:
                 "draw": posterior["draw"].values,
             },
         )
+
+
+def _vectorise(outputs: Sequence[Any], replace: dict[Any, Any]) -> list[Any]:
+    """:func:`pytensor.graph.replace.vectorize_graph`, node by node, shapes kept unbatched.
+
+    Every node computed from a replaced variable is vectorised as ``vectorize_graph``
+    does it, except :class:`~pytensor.tensor.shape.Shape`: the draws of a batch share
+    their core shape, so it is sliced off the batched input's shape instead of being
+    broadcast to every draw. That broadcast is an ``Alloc``, which infers its static
+    shape by importing the whole graph above it into a function graph; on the survival
+    model's likelihood terms it took most of the time of vectorising. The operations
+    that use the shape then see it unbatched, and compute the same values.
+
+    Parameters
+    ----------
+    outputs : sequence of TensorVariable
+    replace : dict
+        Each variable to replace -> its batched version (one leading draw axis).
+
+    Returns
+    -------
+    list of TensorVariable
+        The batched ``outputs``.
+    """
+    from pytensor.graph.replace import vectorize_graph
+    from pytensor.tensor.shape import Shape
+
+    batched = dict(replace)
+    for node in _compat.graph_apply_nodes(list(replace), list(outputs)):
+        inputs = [batched.get(v, v) for v in node.inputs]
+        if all(new is old for new, old in zip(inputs, node.inputs, strict=True)):
+            continue  # computed from none of the replaced variables
+        if isinstance(node.op, Shape):
+            [old], [new] = node.inputs, inputs
+            new_outputs = [new.shape[new.type.ndim - old.type.ndim:]]
+        else:
+            new_outputs = vectorize_graph(
+                list(node.outputs), replace=dict(zip(node.inputs, inputs, strict=True)))
+        for old_output, new_output in zip(node.outputs, new_outputs, strict=True):
+            batched.setdefault(old_output, new_output)
+    return [batched.get(v, v) for v in outputs]
 
 
 _BY_MODEL: weakref.WeakKeyDictionary[Any, DeterministicsFunction] = weakref.WeakKeyDictionary()
