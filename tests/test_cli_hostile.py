@@ -44,7 +44,7 @@ def no_model_is_built(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError("a model was built for a hostile input")
 
     monkeypatch.setattr(reanalysis._Runner, "build", refuse)
-    monkeypatch.setattr(reanalysis._Runner, "run_family", refuse)
+    monkeypatch.setattr(reanalysis._Runner, "start_family", refuse)
 
 
 @pytest.fixture

@@ -223,3 +223,25 @@ def test_corrupt_entry_is_traced_again_and_replaced(stored, store):
     replaced = jax.export.deserialize(bytearray(path.read_bytes()))
     assert replaced.in_avals == jax.export.deserialize(bytearray(entry.read_bytes())).in_avals
     assert not list(store.glob(".*.tmp"))  # the rewrite left no temporary file
+
+
+def test_a_batch_starts_when_it_is_asked_for_not_when_it_is_read(monkeypatch):
+    """``sample_batch`` starts the program at once; reading the first posterior waits."""
+    backend = BlackjaxBackend(_model())
+    events = []
+
+    def start(datasets, settings, seed):
+        events.append("started")
+
+        def fetch():
+            events.append("fetched")
+            raise RuntimeError("stop here")  # the draws themselves are not this test's
+
+        return fetch
+
+    monkeypatch.setattr(backend, "_start", start)
+    posteriors = backend.sample_batch(DATA, SETTINGS, seed=5)
+    assert events == ["started"]
+    with pytest.raises(RuntimeError, match="stop here"):
+        next(posteriors)
+    assert events == ["started", "fetched"]

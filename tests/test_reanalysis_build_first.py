@@ -23,7 +23,7 @@ def test_an_evidence_error_in_a_later_family_comes_before_any_fit(monkeypatch):
         raise AssertionError("a family was fitted before every model was built")
 
     monkeypatch.setattr(runner._Runner, "build", build)
-    monkeypatch.setattr(runner._Runner, "run_family", fit)
+    monkeypatch.setattr(runner._Runner, "start_family", fit)
     with pytest.raises(EvidenceError, match="simulated problem"):
         reanalyse(progress=False)
     assert built == ["survival", "longitudinal", "composite"]
@@ -46,7 +46,7 @@ def test_a_joint_estimand_no_model_reports_is_refused_before_any_fit(monkeypatch
     def fit(*args, **kwargs):
         raise AssertionError("a family was fitted before the joint estimands were checked")
 
-    monkeypatch.setattr(runner._Runner, "run_family", fit)
+    monkeypatch.setattr(runner._Runner, "start_family", fit)
     with pytest.raises(SpecError, match=r"survival_difference_99.*not an estimand the models"):
         reanalyse(spec, progress=False)
 
@@ -58,7 +58,7 @@ def test_draws_that_would_not_fit_in_memory_are_refused_before_any_fit(monkeypat
     def fit(*args, **kwargs):
         raise AssertionError("a family was fitted before the memory estimate was checked")
 
-    monkeypatch.setattr(runner._Runner, "run_family", fit)
+    monkeypatch.setattr(runner._Runner, "start_family", fit)
     monkeypatch.setattr(settings, "MEMORY_FRACTION", 1e-9)  # a machine with no room
     with pytest.raises(SpecError, match=r"survival\.sampler\.draws.*GiB"):
         reanalyse(progress=False)

@@ -231,3 +231,55 @@ def test_cli_happy_path_with_the_stand_in(stand_in: None, spec_file: Path,
     assert "bayes-scot: survival [2/2] skeptical_strong" in err
     assert f"bayes-scot report: wrote {out}" in err
     assert '"seed": 9' in (out / "summary.json").read_text()
+
+
+class _RecordingBatch:
+    """A stand-in compiled model that samples its grid as one batch and records when."""
+
+    batches = True
+
+    def __init__(self, family: str, events: list[str]) -> None:
+        self.family, self.events = family, events
+
+    def iter_samples(self, datasets: Mapping[str, Any], *, settings: Any, seed: int,
+                     log_likelihood: Any = False) -> Any:
+        self.events.append(f"start {self.family}")  # a batch backend starts on the call
+
+        def read() -> Any:
+            self.events.append(f"read {self.family}")
+            for name, data in datasets.items():
+                yield name, StandInCompiled().sample(data, settings=settings, seed=seed)
+
+        return read()
+
+
+def test_every_batch_starts_before_the_first_is_read(
+    install_stand_in_families: Any, spec_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch samples while the runner compiles the next family or reads earlier fits,
+    and the fits, their order and their numbers are those of one family after another."""
+    import bayes_scot.fitting
+
+    class OtherStandIn(StandInModel):
+        def estimands(self, idata: Any) -> list[EstimandDraws]:
+            return [dataclasses.replace(e, endpoint="os") for e in super().estimands(idata)]
+
+    install_stand_in_families({"survival": StandInModel, "longitudinal": OtherStandIn},
+                              StandInOptions, StandInCompiled(), CONVERGED)
+    events: list[str] = []
+    families = iter(["survival", "longitudinal"])
+    monkeypatch.setattr(bayes_scot.fitting, "compile_model",
+                        lambda model, backend, key: _RecordingBatch(next(families), events))
+    spec_file.write_text(SPEC + '\n[longitudinal]\nestimands = ["difference_*"]\n')
+    lines: list[str] = []
+    result = reanalyse(spec_file, progress=lines.append)
+    assert events == ["start survival", "start longitudinal", "read survival",
+                      "read longitudinal"]
+    assert [(f.family, f.prior) for f in result.fits] == [
+        (family, prior) for family in ("survival", "longitudinal")
+        for prior in ("reference", "skeptical_strong", "optimistic_strong")]
+    sampled = [line for line in lines if "priors sampled in" in line]
+    assert [line.split(":")[1].strip() for line in sampled] == ["survival", "longitudinal"]
+    table = result.table().set_index(["endpoint", "prior"])
+    # The same seed and prior in both families: the same simulated draws, whatever the order.
+    assert table.loc[("efs", "reference"), "median"] == table.loc[("os", "reference"), "median"]

@@ -311,25 +311,30 @@ class CompiledModel:
     ) -> Iterator[tuple[str, Any]]:
         """Like :meth:`sample_many`, yielding ``(name, posterior)`` as each fit is ready.
 
-        Backends that run the fits as one batch (:attr:`batches`) yield the first
-        posterior when all are sampled; the others yield each fit when it is done, which
-        lets a caller report progress.
+        Backends that run the fits as one batch (:attr:`batches`) start the batch when
+        this is called and yield the first posterior when all are sampled, so a caller
+        can start the batches of several models before it reads any; the others sample
+        each fit when the iterator asks for it and yield it when it is done, which lets
+        a caller report progress.
         """
         if settings.backend != self.backend:
             other = compile_model(self.model, backend=settings.backend, key=self.key)
-            yield from other.iter_samples(
+            return other.iter_samples(
                 datasets, settings=settings, seed=seed, log_likelihood=log_likelihood
             )
-            return
         names = list(datasets)
         values = [self._values(datasets[name]) for name in names]
         if isinstance(log_likelihood, str):  # one name, not a collection of letters
             log_likelihood = [log_likelihood]
         wanted = set(names) if log_likelihood is True else set(log_likelihood or ())
         fits = self._core.sample_batch(values, settings, seed)
-        for name, fit_values, idata in zip(names, values, fits, strict=True):
-            self._finish(idata, fit_values, seed=seed, log_likelihood=name in wanted)
-            yield name, idata
+
+        def finished() -> Iterator[tuple[str, Any]]:
+            for name, fit_values, idata in zip(names, values, fits, strict=True):
+                self._finish(idata, fit_values, seed=seed, log_likelihood=name in wanted)
+                yield name, idata
+
+        return finished()
 
     def sample_arrays(
         self,

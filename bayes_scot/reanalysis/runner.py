@@ -3,7 +3,10 @@
 :func:`reanalyse` reads a specification (the default one when none is given), loads the
 trials, builds each family's model once through the family registry
 (:data:`bayes_scot.builders.base.FAMILIES`), compiles it once, and samples it once per
-named prior by changing only the prior hyperparameters.
+named prior by changing only the prior hyperparameters. Every family's batch, and the
+refits under other effect structures, are started before the first is read, so that the
+sampling (on JAX's devices) overlaps compiling the next model and processing earlier fits;
+the fits, their order and their draws are those of one family after another.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import dataclasses
 import sys
 import time
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -164,6 +167,31 @@ def _diagnose(idata: Any, builder: Any) -> Any:
         warnings.filterwarnings("ignore", "invalid value encountered", RuntimeWarning)
         return diagnose(idata, var_names=free)
 
+@dataclasses.dataclass(frozen=True)
+class _StartedFamily:
+    """A family whose model is compiled and whose sampling has started."""
+
+    family: FamilySpec
+    builder: Any
+    compiled: Any
+    prior_sets: Mapping[str, Any]
+    posteriors: Iterator[tuple[str, Any]]
+    started: float
+    """When its compilation started (``time.perf_counter``)."""
+    batch_started: float | None
+    """When its batch started; ``None`` for a backend that samples one prior at a time."""
+
+
+@dataclasses.dataclass(frozen=True)
+class _StartedRefit:
+    """A refit under another effect structure (``builder`` ``None``: the analysis's own)."""
+
+    structure: str
+    builder: Any
+    posteriors: Iterator[tuple[str, Any]] | None
+    started: float
+
+
 class _Runner:
     """Fits every family of a specification under every prior of its grid."""
 
@@ -193,13 +221,21 @@ class _Runner:
             build_seconds[family.family] = time.perf_counter() - t0
         self.check_memory(builders, settings_by_family)
         self.check_joint_names(builders)
-        for family in spec.families:
-            settings = settings_by_family[family.family]
-            fam_fits, seconds = self.run_family(family, builders[family.family], settings)
+        # Every batch is started before the first is read: a batch samples on JAX's
+        # devices while this process compiles the next model or processes earlier fits.
+        started_families = [
+            self.start_family(family, builders[family.family],
+                              settings_by_family[family.family])
+            for family in spec.families
+        ]
+        refits = self.start_structure_fits(builders.get("survival"), settings_by_family)
+        for family, started_family in zip(spec.families, started_families, strict=True):
+            fam_fits, seconds = self.finish_family(started_family)
             timings[family.family] = seconds + build_seconds[family.family]
             fits.extend(fam_fits)
-        structures = self.structure_fits(builders.get("survival"), fits, settings_by_family)
+        # The GRCS reads finished fits only: it runs while the refits may still sample.
         model_based = self.model_based_grcs(builders, fits, trials)
+        structures = self.finish_structure_fits(refits, fits)
         if model_based is not None:
             fits.append(model_based)
         self.check_joint(fits)
@@ -214,13 +250,14 @@ class _Runner:
             structure_fits=structures,
         )
 
-    def structure_fits(
-        self, builder: Any, fits: Sequence[PriorFit], settings: Mapping[str, Any]
-    ) -> list[StructureFit]:
-        """Fit the illness-death model under the reference prior with each effect structure.
+    def start_structure_fits(
+        self, builder: Any, settings: Mapping[str, Any]
+    ) -> list[_StartedRefit]:
+        """Start the illness-death model's refits under each other effect structure.
 
-        The analysis's own structure reuses its reference fit; each other structure of
-        ``SurvivalOptions.structure_sensitivity`` is built, compiled and sampled once.
+        Each structure of ``SurvivalOptions.structure_sensitivity`` other than the
+        analysis's own is built, compiled and started under the reference prior (the
+        analysis's own structure reuses its reference fit, :meth:`finish_structure_fits`).
         """
         from bayes_scot.builders.survival import SurvivalModel
         from bayes_scot.fitting import compile_model
@@ -228,32 +265,57 @@ class _Runner:
         if not isinstance(builder, SurvivalModel) or not builder.options.structure_sensitivity:
             return []
         spec, family = self.spec, self.spec.family("survival")
-        shipped = next(f for f in fits
-                       if f.family == "survival" and f.prior == spec.reference_prior)
         out = []
         for structure in builder.options.structure_sensitivity:
-            if structure == builder.options.effect_structure:
-                out.append(StructureFit(structure, shipped.estimands, shipped.prior_estimands,
-                                        shipped.diagnostics, shipped=True))
-                continue
             started = time.perf_counter()
+            if structure == builder.options.effect_structure:
+                out.append(_StartedRefit(structure, None, None, started))
+                continue
             other = SurvivalModel(builder.trials, options=dataclasses.replace(
                 builder.options, effect_structure=structure))  # type: ignore[arg-type]
             compiled = compile_model(other.model, backend=settings["survival"].backend,
                                      key=other.structure_key)
             priors = family.prior_sets(tuple(other.effect_parameters), spec.priors,
                                        defaults=named_grids(other))[spec.reference_prior]
-            idata = compiled.sample(other.prior_data(priors), seed=spec.seed,
-                                    settings=structure_settings(settings["survival"]))
+            posteriors = compiled.iter_samples(
+                {spec.reference_prior: other.prior_data(priors)}, seed=spec.seed,
+                settings=structure_settings(settings["survival"]),
+            )
+            out.append(_StartedRefit(structure, other, posteriors, started))
+            self.say(f"bayes-scot: survival: effect structure {structure!r}, "
+                     f"{spec.reference_prior} prior: model built and sampler started in "
+                     f"{time.perf_counter() - started:.1f} s")
+        return out
+
+    def finish_structure_fits(
+        self, refits: Sequence[_StartedRefit], fits: Sequence[PriorFit]
+    ) -> list[StructureFit]:
+        """Collect the refits that :meth:`start_structure_fits` started, in its order."""
+        spec = self.spec
+        if not refits:
+            return []
+        family = spec.family("survival")
+        shipped = next(f for f in fits
+                       if f.family == "survival" and f.prior == spec.reference_prior)
+        out = []
+        for refit in refits:
+            if refit.builder is None or refit.posteriors is None:
+                out.append(StructureFit(refit.structure, shipped.estimands,
+                                        shipped.prior_estimands, shipped.diagnostics,
+                                        shipped=True))
+                continue
+            ((_, idata),) = list(refit.posteriors)
+            other = refit.builder
             diagnostics = _diagnose(idata, other)
             out.append(StructureFit(
-                structure,
+                refit.structure,
                 self.chosen(family, other.estimands(idata)),
                 self.chosen(family, prior_draws(other, idata, seed=spec.seed)),
                 diagnostics,
             ))
-            self.say(f"bayes-scot: survival: effect structure {structure!r}, "
-                     f"{spec.reference_prior} prior: {time.perf_counter() - started:.1f} s, "
+            self.say(f"bayes-scot: survival: effect structure {refit.structure!r}, "
+                     f"{spec.reference_prior} prior: "
+                     f"{time.perf_counter() - refit.started:.1f} s since it started, "
                      f"R-hat {diagnostics.rhat_max:.3f}, ESS {diagnostics.ess_bulk_min:.0f}, "
                      f"{diagnostics.divergences} divergences")
         return out
@@ -354,11 +416,15 @@ class _Runner:
                                 field=f"trials[{index}].population") from None
             raise
 
-    def run_family(
+    def start_family(
         self, family: FamilySpec, builder: Any, settings: Any
-    ) -> tuple[list[PriorFit], float]:
+    ) -> _StartedFamily:
+        """Compile one family's model and start sampling its prior grid.
+
+        A backend that samples the grid as one batch starts it now; the others sample
+        each prior when :meth:`finish_family` reads it.
+        """
         from bayes_scot.fitting import compile_model
-        from bayes_scot.fitting.arviz_groups import add_arviz_groups
 
         spec = self.spec
         started = time.perf_counter()
@@ -371,20 +437,31 @@ class _Runner:
         prior_sets = family.prior_sets(
             tuple(builder.effect_parameters), spec.priors, defaults=named_grids(builder)
         )
-        if compiled.batches and len(prior_sets) > 1:
+        batch = bool(compiled.batches and len(prior_sets) > 1)
+        if batch:
             self.say(f"bayes-scot: {family.family}: sampling {len(prior_sets)} priors as one "
                      f"batch ({settings.backend})")
         posteriors = compiled.iter_samples(
             {name: builder.prior_data(priors) for name, priors in prior_sets.items()},
             settings=settings, seed=spec.seed, log_likelihood=[spec.reference_prior],
         )
+        return _StartedFamily(family, builder, compiled, prior_sets, posteriors, started,
+                              time.perf_counter() if compiled.batches else None)
+
+    def finish_family(self, started: _StartedFamily) -> tuple[list[PriorFit], float]:
+        """Read and process each posterior of a family that :meth:`start_family` started."""
+        from bayes_scot.fitting.arviz_groups import add_arviz_groups
+
+        spec = self.spec
+        family, builder, prior_sets = started.family, started.builder, started.prior_sets
         fits = []
         t0 = time.perf_counter()
         batch_share = None
-        for i, (name, idata) in enumerate(posteriors, start=1):
-            if compiled.batches and batch_share is None:
-                # The batch sampled every prior at once: each prior's time is its share.
-                batch_share = (time.perf_counter() - t0) / len(prior_sets)
+        for i, (name, idata) in enumerate(started.posteriors, start=1):
+            if started.batch_started is not None and batch_share is None:
+                # The batch sampled every prior at once: each prior's time is its share
+                # of the time from its start (while other work went on) to its draws.
+                batch_share = (time.perf_counter() - started.batch_started) / len(prior_sets)
                 self.say(f"bayes-scot: {family.family}: {len(prior_sets)} priors sampled in "
                          f"{batch_share * len(prior_sets):.1f} s")
                 t0 = time.perf_counter()
@@ -396,7 +473,7 @@ class _Runner:
             terms = tuple(LikelihoodTerm(**t) for t in likelihood_terms(builder, idata))
             reproduce = builder.reproduce(idata) if reference else None
             if reference:  # the fit with the log-likelihood: ArviZ's checks run on it
-                add_arviz_groups(compiled, idata, seed=spec.seed, builder=builder)
+                add_arviz_groups(started.compiled, idata, seed=spec.seed, builder=builder)
             seconds = (batch_share or 0.0) + time.perf_counter() - t0
             t0 = time.perf_counter()
             fits.append(PriorFit(
@@ -411,7 +488,7 @@ class _Runner:
                 f"R-hat {diagnostics.rhat_max:.3f}, ESS {diagnostics.ess_bulk_min:.0f}, "
                 f"{diagnostics.divergences} divergences: {verdict}"
             )
-        return fits, time.perf_counter() - started
+        return fits, time.perf_counter() - started.started
 
     def build(self, family: FamilySpec, trials: Mapping[str, Trial]) -> ModelBuilder:
         """Build one family's model on its trials and external evidence."""

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -331,17 +331,27 @@ class BlackjaxBackend(Backend):
     ) -> Any:
         return next(iter(self.sample_batch([values], settings, seed)))
 
-    def sample_batch(  # noqa: D102
+    def sample_batch(
         self, datasets: Sequence[Mapping[str, np.ndarray]], settings: SamplerSettings, seed: int
     ) -> Iterator[Any]:
-        positions_out, stats, step_sizes = self._run(datasets, settings, seed)
-        for i, values in enumerate(datasets):
-            _compat.set_data(self.template, values)
-            self._pack.shared.set_value(self._pack.pack(values))
-            yield self._inference_data(
-                [p[i] for p in positions_out], {k: v[i] for k, v in stats.items()},
-                step_sizes[i], settings,
-            )
+        """Start the whole batch now; yield each posterior once the batch has sampled.
+
+        The program runs on JAX's devices while this process goes on, so a caller can
+        start several batches (of other models) before it reads the first.
+        """
+        fetch = self._start(datasets, settings, seed)
+
+        def posteriors() -> Iterator[Any]:
+            positions_out, stats, step_sizes = fetch()
+            for i, values in enumerate(datasets):
+                _compat.set_data(self.template, values)
+                self._pack.shared.set_value(self._pack.pack(values))
+                yield self._inference_data(
+                    [p[i] for p in positions_out], {k: v[i] for k, v in stats.items()},
+                    step_sizes[i], settings,
+                )
+
+        return posteriors()
 
     def sample_arrays(
         self,
@@ -417,6 +427,12 @@ class BlackjaxBackend(Backend):
         self, datasets: Sequence[Mapping[str, np.ndarray]], settings: SamplerSettings, seed: int
     ) -> tuple[list[np.ndarray], dict[str, np.ndarray], np.ndarray]:
         """Run the batch; positions, sample stats and step sizes as (set, chain, ...)."""
+        return self._start(datasets, settings, seed)()
+
+    def _start(
+        self, datasets: Sequence[Mapping[str, np.ndarray]], settings: SamplerSettings, seed: int
+    ) -> Callable[[], tuple[list[np.ndarray], dict[str, np.ndarray], np.ndarray]]:
+        """Start the batch on the devices; return the call that waits for its draws."""
         jax = jax_runtime()
         chains, n_sets = settings.chains, len(datasets)
         rows = n_sets * chains
@@ -437,19 +453,22 @@ class BlackjaxBackend(Backend):
             print(f"blackjax: {n_sets} data set(s) x {chains} chains, {settings.tune} tuning "
                   f"+ {settings.draws} draws, on {devices} device(s)...",
                   file=sys.stderr, flush=True)
-        trace, step_size = program(pad(data), pad(keys), [pad(p) for p in positions])
-        trace, step_size = jax.device_get((trace, step_size))
-        if settings.progressbar:
-            print(f"blackjax: sampled in {time.perf_counter() - started:.1f} s",
-                  file=sys.stderr, flush=True)
+        running = program(pad(data), pad(keys), [pad(p) for p in positions])
 
         def per_set(array: Any) -> np.ndarray:
             array = np.asarray(array)[:rows]
             return array.reshape(n_sets, chains, *array.shape[1:])
 
-        positions_out = [per_set(p) for p in trace.pop("position")]
-        stats = {name: per_set(value) for name, value in trace.items()}
-        return positions_out, stats, per_set(step_size)
+        def fetch() -> tuple[list[np.ndarray], dict[str, np.ndarray], np.ndarray]:
+            trace, step_size = jax.device_get(running)
+            if settings.progressbar:
+                print(f"blackjax: sampled in {time.perf_counter() - started:.1f} s",
+                      file=sys.stderr, flush=True)
+            positions_out = [per_set(p) for p in trace.pop("position")]
+            stats = {name: per_set(value) for name, value in trace.items()}
+            return positions_out, stats, per_set(step_size)
+
+        return fetch
 
     def _inference_data(
         self,
