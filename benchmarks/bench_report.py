@@ -98,8 +98,12 @@ _PROCESS_CODE = textwrap.dedent(
         family = re.match(r"bayes-scot: (\w+)", line).group(1)
         if "compiled in" in line:
             stages[f"{family}: build and compile model"] = t - previous
+        elif "batch started in" in line:
+            stages[f"{family}: start the grid's batch (read or trace the sampler)"] = (
+                t - previous)
         elif "sampled in" in line:
-            stages[f"{family}: sample the grid (one batch)"] = t - previous
+            stages[f"{family}: wait for the grid's batch (it samples from its start on)"] = (
+                t - previous)
         elif "effect structure" in line:
             stages["survival: effect-structure refits (build, compile, sample, post-process)"] = (
                 stages.get("survival: effect-structure refits (build, compile, sample, "

@@ -278,6 +278,9 @@ def test_every_batch_starts_before_the_first_is_read(
     assert [(f.family, f.prior) for f in result.fits] == [
         (family, prior) for family in ("survival", "longitudinal")
         for prior in ("reference", "skeptical_strong", "optimistic_strong")]
+    started = [line for line in lines if "batch started in" in line]
+    assert [line.split(":")[1].strip() for line in started] == ["survival", "longitudinal"]
+    assert lines.index(started[1]) < lines.index(next(line for line in lines if "[1/3]" in line))
     sampled = [line for line in lines if "priors sampled in" in line]
     assert [line.split(":")[1].strip() for line in sampled] == ["survival", "longitudinal"]
     table = result.table().set_index(["endpoint", "prior"])

@@ -441,12 +441,16 @@ class _Runner:
         if batch:
             self.say(f"bayes-scot: {family.family}: sampling {len(prior_sets)} priors as one "
                      f"batch ({settings.backend})")
+        batch_started = time.perf_counter()
         posteriors = compiled.iter_samples(
             {name: builder.prior_data(priors) for name, priors in prior_sets.items()},
             settings=settings, seed=spec.seed, log_likelihood=[spec.reference_prior],
         )
+        if batch:
+            self.say(f"bayes-scot: {family.family}: batch started in "
+                     f"{time.perf_counter() - batch_started:.1f} s")
         return _StartedFamily(family, builder, compiled, prior_sets, posteriors, started,
-                              time.perf_counter() if compiled.batches else None)
+                              batch_started if compiled.batches else None)
 
     def finish_family(self, started: _StartedFamily) -> tuple[list[PriorFit], float]:
         """Read and process each posterior of a family that :meth:`start_family` started."""
