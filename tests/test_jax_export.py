@@ -245,3 +245,54 @@ def test_a_batch_starts_when_it_is_asked_for_not_when_it_is_read(monkeypatch):
     with pytest.raises(RuntimeError, match="stop here"):
         next(posteriors)
     assert events == ["started", "fetched"]
+
+
+def test_prune_removes_the_programs_used_longest_ago(tmp_path):
+    """Past the limit, the oldest entries go first; other files are never touched."""
+    import os
+
+    sizes = {"a": 400, "b": 300, "c": 200, "d": 100}
+    for age, (name, size) in enumerate(sizes.items()):
+        path = tmp_path / f"{name}.jaxexport"
+        path.write_bytes(b"x" * size)
+        os.utime(path, (1_000_000 + age, 1_000_000 + age))  # "a" used longest ago
+    (tmp_path / "notes.txt").write_bytes(b"y" * 5000)
+    assert exported.prune(tmp_path, max_bytes=1000) == []
+    removed = exported.prune(tmp_path, max_bytes=350)
+    assert [p.name for p in removed] == ["a.jaxexport", "b.jaxexport"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.jaxexport", "d.jaxexport",
+                                                          "notes.txt"]
+
+
+@pytest.mark.slow
+def test_reading_a_program_marks_it_used(stored, monkeypatch):
+    """A read sets the entry's time of last use, which pruning goes by."""
+    import os
+
+    pytest.importorskip("flatbuffers")
+    folder, _ = stored
+    monkeypatch.delenv(exported.ENVIRONMENT_VARIABLE, raising=False)
+    monkeypatch.setattr(exported, "folder", lambda: folder)
+    for entry in folder.glob("*.jaxexport"):
+        os.utime(entry, (1_000_000, 1_000_000))
+    _draws(BlackjaxBackend(_model()))
+    assert all(entry.stat().st_mtime > 1_000_000 for entry in folder.glob("*.jaxexport"))
+
+
+def test_the_compilation_cache_set_up_here_is_bounded(tmp_path):
+    """JAX's cache under PyTensor's compile directory keeps at most JAX_CACHE_MAX_BYTES."""
+    import os
+    import subprocess
+    import sys
+
+    pytest.importorskip("filelock")
+    code = ("from bayes_scot.fitting.jax_runtime import jax_runtime; jax = jax_runtime(); "
+            "print(jax.config.jax_compilation_cache_dir); "
+            "print(jax.config.jax_compilation_cache_max_size)")
+    env = dict(os.environ, PYTENSOR_FLAGS=f"base_compiledir={tmp_path}")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=env, check=True).stdout.split()
+    from bayes_scot.fitting.jax_runtime import JAX_CACHE_MAX_BYTES
+
+    assert out[-2] == str(tmp_path / "jax")
+    assert int(out[-1]) == JAX_CACHE_MAX_BYTES

@@ -17,7 +17,9 @@ so a process that finds its programs in the store never translates the model; a 
 with a part that has no stable description enters instead as the StableHLO text of its
 translation (:func:`log_density_digest`). An
 unreadable or corrupt entry is traced again and replaced, with a warning. Files are
-written to a temporary name and renamed, so a reader never sees half of one.
+written to a temporary name and renamed, so a reader never sees half of one. The store
+keeps at most :data:`MAX_STORE_BYTES`: after each write, the programs used longest ago
+are removed (:func:`prune`).
 
 The store is the folder ``jax-exported`` under PyTensor's ``base_compiledir`` (beside
 JAX's own cache, :func:`bayes_scot.fitting.jax_runtime.jax_runtime`). Setting the
@@ -33,6 +35,7 @@ References
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.metadata
 import os
@@ -48,8 +51,8 @@ from bayes_scot import _compat
 from bayes_scot.fitting.jax_runtime import jax_runtime
 
 __all__ = [
-    "ENVIRONMENT_VARIABLE", "folder", "graph_digest", "log_density_digest", "program",
-    "program_key",
+    "ENVIRONMENT_VARIABLE", "MAX_STORE_BYTES", "folder", "graph_digest", "log_density_digest",
+    "program", "program_key", "prune",
 ]
 
 ENVIRONMENT_VARIABLE = "BAYES_SCOT_JAX_EXPORT"
@@ -59,6 +62,9 @@ _VERSIONED = ("jax", "jaxlib", "blackjax", "pytensor", "pymc", "bayes_scot")
 """Distributions whose versions enter every key."""
 
 _SUFFIX = ".jaxexport"
+
+MAX_STORE_BYTES = 256 * 2**20
+"""Largest size of the store: past it, the programs used longest ago are removed."""
 
 
 def folder() -> Path | None:
@@ -263,7 +269,7 @@ def _read(path: Path, shapes: Sequence[Any], sharding: Any) -> Any | None:
                       RuntimeWarning, stacklevel=3)
         return None
     try:
-        return _compile(_compat.jax_deserialise(blob), shapes, sharding)
+        compiled = _compile(_compat.jax_deserialise(blob), shapes, sharding)
     except ImportError:  # no flatbuffers: nothing can be read
         return None
     except Exception as error:  # any unusable entry is traced again
@@ -272,6 +278,48 @@ def _read(path: Path, shapes: Sequence[Any], sharding: Any) -> Any | None:
             f"{str(error)[:200]}); tracing it again", RuntimeWarning, stacklevel=3,
         )
         return None
+    with contextlib.suppress(OSError):  # its time of last use, for pruning
+        os.utime(path)
+    return compiled
+
+
+def prune(store: Path, max_bytes: int | None = None) -> list[Path]:
+    """Remove the programs used longest ago until the store is at most ``max_bytes``.
+
+    Every change of a key (a new version of a library, a new model or batch size) adds
+    an entry, so without pruning the store would only grow. An entry's modification time
+    is its last use (:func:`program` sets it on every read).
+
+    Parameters
+    ----------
+    store : Path
+        The store's folder.
+    max_bytes : int, optional
+        Default :data:`MAX_STORE_BYTES`.
+
+    Returns
+    -------
+    list of Path
+        The entries removed, oldest first.
+    """
+    limit = MAX_STORE_BYTES if max_bytes is None else max_bytes
+    entries = []
+    for path in store.glob(f"*{_SUFFIX}"):
+        with contextlib.suppress(OSError):  # another process may remove it meanwhile
+            info = path.stat()
+            entries.append((info.st_mtime, info.st_size, path))
+    total = sum(size for _, size, _ in entries)
+    removed = []
+    for _, size, path in sorted(entries):
+        if total <= limit:
+            break
+        try:
+            path.unlink()
+        except OSError:
+            continue
+        removed.append(path)
+        total -= size
+    return removed
 
 
 def _write(path: Path, blob: bytes) -> None:
@@ -330,4 +378,5 @@ def program(
     blob = _compat.jax_serialise(exported)
     if blob is not None:
         _write(path, blob)
+        prune(store)
     return _compile(exported, shapes, sharding)
