@@ -278,21 +278,3 @@ def test_reading_a_program_marks_it_used(stored, monkeypatch):
     _draws(BlackjaxBackend(_model()))
     assert all(entry.stat().st_mtime > 1_000_000 for entry in folder.glob("*.jaxexport"))
 
-
-def test_the_compilation_cache_set_up_here_is_bounded(tmp_path):
-    """JAX's cache under PyTensor's compile directory keeps at most JAX_CACHE_MAX_BYTES."""
-    import os
-    import subprocess
-    import sys
-
-    pytest.importorskip("filelock")
-    code = ("from bayes_scot.fitting.jax_runtime import jax_runtime; jax = jax_runtime(); "
-            "print(jax.config.jax_compilation_cache_dir); "
-            "print(jax.config.jax_compilation_cache_max_size)")
-    env = dict(os.environ, PYTENSOR_FLAGS=f"base_compiledir={tmp_path}")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env=env, check=True).stdout.split()
-    from bayes_scot.fitting.jax_runtime import JAX_CACHE_MAX_BYTES
-
-    assert out[-2] == str(tmp_path / "jax")
-    assert int(out[-1]) == JAX_CACHE_MAX_BYTES

@@ -16,10 +16,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-__all__ = ["JAX_CACHE_MAX_BYTES", "jax_function", "jax_runtime"]
-
-JAX_CACHE_MAX_BYTES = 2**30
-"""Largest size of the compilation cache this module sets up (when ``filelock`` is there)."""
+__all__ = ["jax_function", "jax_runtime"]
 
 _JAX_LOCK = threading.Lock()
 _CONFIGURED: list[bool] = []
@@ -35,9 +32,7 @@ def jax_runtime() -> ModuleType:
       process; afterwards JAX keeps the devices it has.
     * An on-disk compilation cache under PyTensor's ``base_compiledir`` (unless one is
       configured already), so that a later process loads compiled samplers instead of
-      compiling them again; it keeps at most :data:`JAX_CACHE_MAX_BYTES`, removing the
-      programs used longest ago, where the ``filelock`` package that JAX needs for this
-      is installed.
+      compiling them again.
 
     Returns
     -------
@@ -61,18 +56,8 @@ def jax_runtime() -> ModuleType:
 
             cache = Path(pytensor.config.base_compiledir) / "jax"
             jax.config.update("jax_compilation_cache_dir", str(cache))
-            if getattr(config, "jax_compilation_cache_max_size", None) == -1 and _has_filelock():
-                # JAX removes the entries used longest ago past this size (its
-                # least-recently-used eviction needs the filelock package).
-                jax.config.update("jax_compilation_cache_max_size", JAX_CACHE_MAX_BYTES)
         _CONFIGURED.append(True)
     return jax
-
-
-def _has_filelock() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("filelock") is not None
 
 
 def jax_function(inputs: Sequence[Any], outputs: Sequence[Any]) -> Any:
