@@ -170,8 +170,15 @@ def _vectorise(outputs: Sequence[Any], replace: dict[Any, Any]) -> list[Any]:
             [old], [new] = node.inputs, inputs
             new_outputs = [new.shape[new.type.ndim - old.type.ndim:]]
         else:
-            new_outputs = vectorize_graph(
-                list(node.outputs), replace=dict(zip(node.inputs, inputs, strict=True)))
+            # The node is vectorised detached from the graph above it: each replaced
+            # input becomes a placeholder of the same type, so that vectorize_graph does
+            # not search the whole graph above every node for dependencies among inputs.
+            stand_ins = [old.type() if new is not old else old
+                         for old, new in zip(node.inputs, inputs, strict=True)]
+            detached = node.clone_with_new_inputs(stand_ins)
+            new_outputs = vectorize_graph(list(detached.outputs), replace={
+                stand_in: new for stand_in, new, old in zip(
+                    stand_ins, inputs, node.inputs, strict=True) if new is not old})
         for old_output, new_output in zip(node.outputs, new_outputs, strict=True):
             batched.setdefault(old_output, new_output)
     return [batched.get(v, v) for v in outputs]
