@@ -348,7 +348,7 @@ class CompiledModel:
 
         No ``InferenceData`` is built: the draws of ``var_names`` and each fit's R-hat,
         bulk ESS and divergences are computed vectorised over the batch
-        (:mod:`bayes_scot.fitting.batch_diagnostics`), which is what a calibration study
+        (:mod:`bayes_scot.stats.convergence`), which is what a calibration study
         of thousands of fits needs.
 
         Parameters

@@ -42,10 +42,10 @@ import xarray as xr
 from bayes_scot import _compat
 from bayes_scot.fitting import exported
 from bayes_scot.fitting.backends.base import Backend, BatchDraws, DataPack
-from bayes_scot.fitting.batch_diagnostics import batch_ess_bulk, batch_rhat
 from bayes_scot.fitting.deterministics import DeterministicsFunction, model_deterministics
 from bayes_scot.fitting.jax_runtime import jax_function, jax_runtime
 from bayes_scot.fitting.settings import SamplerSettings
+from bayes_scot.stats.convergence import batch_rhat_ess
 
 if TYPE_CHECKING:  # pragma: no cover
     import pymc as pm
@@ -385,8 +385,7 @@ class BlackjaxBackend(Backend):
         )
         flat = np.moveaxis(flat, -1, 1)  # (set, element, chain, draw)
         with np.errstate(invalid="ignore", divide="ignore"):
-            rhat = batch_rhat(flat)
-            ess = batch_ess_bulk(flat)
+            rhat, ess = batch_rhat_ess(flat)  # one ranking of the draws for both
         varying = np.isfinite(rhat)
         rhat_max = np.where(varying.any(axis=1),
                             np.nanmax(np.where(varying, rhat, -np.inf), axis=1), np.nan)
