@@ -52,7 +52,9 @@ def provenance(
     trials : mapping of str to Trial
         The trials loaded, by name.
     seconds : mapping of str to float
-        Wall-clock seconds per family and in total.
+        Wall-clock seconds per family (from building its model to its last fit
+        processed; families overlap, since every batch starts before the first is
+        read) and in total.
 
     Returns
     -------
