@@ -160,6 +160,27 @@ def test_device_layouts_give_the_same_posterior(normal_compiled, chains, cores):
     assert len(np.unique(draws.values[:, -1])) == chains  # no chain is a copy of another
 
 
+def test_batches_use_one_device_per_core_and_leave_one_for_short_programs():
+    """JAX gets a device per core for the samplers plus one, whose thread runs the
+    starting-point checks of a batch while another batch holds every core.
+
+    A fresh process, because JAX fixes its devices at its first computation.
+    """
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from bayes_scot.fitting.jax_runtime import jax_runtime, sampling_devices\n"
+        "jax = jax_runtime()\n"
+        "print(jax.local_device_count(), sampling_devices())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=120)
+    cores = os.cpu_count() or 1
+    assert out.stdout.split() == [str(cores + 1), str(cores)]
+
+
 def test_tuning_is_required(normal_compiled):
     with pytest.raises(ValueError, match="tune must be at least 1"):
         normal_compiled.sample(settings=SamplerSettings(tune=0, backend="blackjax"), seed=1)

@@ -16,20 +16,25 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-__all__ = ["jax_function", "jax_runtime"]
+__all__ = ["jax_function", "jax_runtime", "sampling_devices"]
 
 _JAX_LOCK = threading.Lock()
 _CONFIGURED: list[bool] = []
 """Holds ``True`` once JAX has been configured in this process."""
+_SPARE: list[int] = []
+"""Holds ``1`` when :func:`jax_runtime` added a device beyond the samplers' (one per core)."""
 
 
 def jax_runtime() -> ModuleType:
     """Import JAX, configured once per process for PyMC models on the CPU.
 
     * 64-bit floats (``jax_enable_x64``): PyTensor graphs are float64.
-    * One CPU device per core (``jax_num_cpu_devices``), so that independent chains can
-      run in parallel. This is possible only before JAX's first computation in the
-      process; afterwards JAX keeps the devices it has.
+    * One CPU device per core for the samplers (:func:`sampling_devices`), so that
+      independent chains can run in parallel, and one more (``jax_num_cpu_devices`` is
+      cores + 1). With one device per core, a short program (the log density that
+      checks a batch's starting points) waits until a batch running on every device has
+      finished; with a spare device it runs at once. The devices are set only before JAX's first
+      computation in the process; afterwards JAX keeps the devices it has.
     * An on-disk compilation cache under PyTensor's ``base_compiledir`` (unless one is
       configured already), so that a later process loads compiled samplers instead of
       compiling them again.
@@ -48,7 +53,8 @@ def jax_runtime() -> ModuleType:
         config: Any = jax.config
         try:
             if config.jax_num_cpu_devices in (-1, None):
-                config.update("jax_num_cpu_devices", os.cpu_count() or 1)
+                config.update("jax_num_cpu_devices", (os.cpu_count() or 1) + 1)
+                _SPARE.append(1)
         except (AttributeError, RuntimeError):  # older JAX, or computations already ran
             pass
         if not config.jax_compilation_cache_dir:
@@ -58,6 +64,21 @@ def jax_runtime() -> ModuleType:
             jax.config.update("jax_compilation_cache_dir", str(cache))
         _CONFIGURED.append(True)
     return jax
+
+
+def sampling_devices() -> int:
+    """Return how many JAX devices a sampler's batch may be split over.
+
+    One per core when :func:`jax_runtime` set the devices up (it adds one more, for short
+    programs); otherwise every device JAX has (a process that configured JAX itself).
+
+    Returns
+    -------
+    int
+        At least 1.
+    """
+    jax = jax_runtime()
+    return max(1, jax.local_device_count() - sum(_SPARE))
 
 
 def jax_function(inputs: Sequence[Any], outputs: Sequence[Any]) -> Any:

@@ -7,7 +7,7 @@ windowed adaptation followed by the draws, is compiled by XLA as one program, in
 seconds.
 
 That program is vectorised over chains (:func:`jax.vmap`) and split over the CPU's cores
-(one device per core, :func:`bayes_scot.fitting.jax_runtime.jax_runtime`; each device runs
+(one device per core, :func:`bayes_scot.fitting.jax_runtime.sampling_devices`; each device runs
 its own block of rows, :func:`bayes_scot._compat.jax_shard_map`). It is traced once per
 machine: a later process reads it, exported, from :mod:`bayes_scot.fitting.exported`.
 The data containers are packed into one vector
@@ -43,7 +43,7 @@ from bayes_scot import _compat
 from bayes_scot.fitting import exported
 from bayes_scot.fitting.backends.base import Backend, BatchDraws, DataPack
 from bayes_scot.fitting.deterministics import DeterministicsFunction, model_deterministics
-from bayes_scot.fitting.jax_runtime import jax_function, jax_runtime
+from bayes_scot.fitting.jax_runtime import jax_function, jax_runtime, sampling_devices
 from bayes_scot.fitting.settings import SamplerSettings
 from bayes_scot.stats.convergence import batch_rhat_ess
 
@@ -439,7 +439,7 @@ class BlackjaxBackend(Backend):
         keys = np.tile(np.asarray(jax.random.split(jax.random.PRNGKey(seed), chains)),
                        (n_sets, 1))
         positions = self._starting_points(data, chains, seed)
-        devices = max(1, min(jax.local_device_count(), settings.cores or rows, rows))
+        devices = max(1, min(sampling_devices(), settings.cores or rows, rows))
         padded = -(-rows // devices) * devices
 
         def pad(array: np.ndarray) -> np.ndarray:
