@@ -84,9 +84,11 @@ def plot_prior_sensitivity(
                 if np.isnan(values[i, j]):
                     continue
                 dark = abs(values[i, j] - 0.5) > 0.3
+                # Inside its cell, so the layout need not measure it: one label per
+                # cell is hundreds of texts, and measuring them was most of the layout.
                 ax.text(j, i, f"{values[i, j]:.2f}" + ("†" if flags[i, j] else ""),
                         ha="center", va="center", fontsize=7,
-                        color="white" if dark else "black")
+                        color="white" if dark else "black", in_layout=False)
         ax.set_xticks(range(len(prior_order)), prior_order, rotation=90)
         ax.set_yticks(range(len(keys)), [wrapped[k] for k in keys])
         ax.tick_params(length=0)
