@@ -247,6 +247,61 @@ def test_a_batch_starts_when_it_is_asked_for_not_when_it_is_read(monkeypatch):
     assert events == ["started", "fetched"]
 
 
+def _fixed_starts(backend: BlackjaxBackend):
+    """Starting points without the log-density check (the model's initial point)."""
+    return lambda data, chains, seed: [np.repeat(x[None], data.shape[0], axis=0)
+                                       for x in backend._initial]
+
+
+@pytest.mark.slow
+def test_a_batch_is_read_or_traced_and_started_on_a_launcher_thread(store, monkeypatch):
+    """``_start`` returns while the sampler is still being made; the draws wait for it.
+
+    Were the program made on the calling thread, ``_start`` would not return before the
+    stand-in gave up (60 s) and the test would fail there.
+    """
+    import threading
+
+    backend = BlackjaxBackend(_model())
+    release = threading.Event()
+    threads: list[str] = []
+    made = backend._program
+
+    def held_program(*args):
+        threads.append(threading.current_thread().name)
+        assert release.wait(60), "the program was made on the calling thread"
+        return made(*args)
+
+    monkeypatch.setattr(backend, "_program", held_program)
+    fetch = backend._start(DATA, SETTINGS, seed=5)
+    release.set()
+    positions, _, _ = fetch()
+    assert threads[0].startswith("bayes-scot-batch")
+    assert positions[0].shape[:3] == (len(DATA), SETTINGS.chains, SETTINGS.draws)
+
+
+def test_an_error_of_the_launch_is_raised_when_the_draws_are_read(store, monkeypatch):
+    backend = BlackjaxBackend(_model())
+
+    def broken(*args):
+        raise RuntimeError("cannot compile")
+
+    monkeypatch.setattr(backend, "_starting_points", _fixed_starts(backend))
+    monkeypatch.setattr(backend, "_prepare", lambda *args: None)
+    monkeypatch.setattr(backend, "_program", broken)
+    fetch = backend._start(DATA, SETTINGS, seed=5)  # the launch fails on its own thread
+    with pytest.raises(RuntimeError, match="cannot compile"):
+        fetch()
+
+
+def test_stored_says_whether_the_store_holds_a_key(store, monkeypatch):
+    (store / "present.jaxexport").write_bytes(b"x")
+    assert exported.stored(lambda: "present")
+    assert not exported.stored(lambda: "absent")
+    monkeypatch.setattr(exported, "folder", lambda: None)  # the store switched off
+    assert not exported.stored(lambda: "present")
+
+
 def test_prune_removes_the_programs_used_longest_ago(tmp_path):
     """Past the limit, the oldest entries go first; other files are never touched."""
     import os

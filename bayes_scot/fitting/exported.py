@@ -52,7 +52,7 @@ from bayes_scot.fitting.jax_runtime import jax_runtime
 
 __all__ = [
     "ENVIRONMENT_VARIABLE", "MAX_STORE_BYTES", "folder", "graph_digest", "log_density_digest",
-    "program", "program_key", "prune",
+    "program", "program_key", "prune", "stored",
 ]
 
 ENVIRONMENT_VARIABLE = "BAYES_SCOT_JAX_EXPORT"
@@ -337,6 +337,15 @@ def _write(path: Path, blob: bytes) -> None:
     except OSError as error:
         warnings.warn(f"cannot store JAX program in {path.parent} ({error})",
                       RuntimeWarning, stacklevel=3)
+
+
+def stored(key: Callable[[], str]) -> bool:
+    """Return whether the store holds the program of ``key`` (:func:`program_key`).
+
+    ``False`` when the store is switched off: the program would be traced.
+    """
+    store = folder()
+    return store is not None and (store / f"{key()}{_SUFFIX}").is_file()
 
 
 def program(

@@ -31,9 +31,12 @@ References
 
 from __future__ import annotations
 
+import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -58,6 +61,23 @@ scale) to start each chain, as PyMC's ``jitter+adapt_diag`` does."""
 
 _INIT_ATTEMPTS = 20
 """Jittered starting points tried per chain before giving up on a finite log density."""
+
+_LAUNCHER: list[ThreadPoolExecutor] = []
+"""The threads that read or trace, compile and start the batches (made on first use)."""
+_LAUNCHER_LOCK = threading.Lock()
+
+
+def _launcher() -> ThreadPoolExecutor:
+    """Return the threads that start batches: one per core, so compilations run side by side.
+
+    XLA compiles without holding Python's global lock, so a batch's program compiles on
+    one of these threads while the calling thread builds the next model.
+    """
+    with _LAUNCHER_LOCK:
+        if not _LAUNCHER:
+            _LAUNCHER.append(ThreadPoolExecutor(max_workers=os.cpu_count() or 1,
+                                                thread_name_prefix="bayes-scot-batch"))
+        return _LAUNCHER[0]
 
 
 def nuts_chain(
@@ -192,6 +212,7 @@ class BlackjaxBackend(Backend):
         self._constrain = DeterministicsFunction(packed, variables=constrained, inputs=values)
         self._deterministics = model_deterministics(template)
         self._programs: dict[tuple[Any, ...], Any] = {}
+        self._programs_lock = threading.Lock()  # batches start on the launcher's threads
         self._logp_digest: str | None = None
 
     @property
@@ -206,9 +227,37 @@ class BlackjaxBackend(Backend):
         """Return the sampler for ``rows`` rows, split in equal blocks over ``devices`` devices."""
         key = (settings.tune, settings.draws, settings.target_accept,
                settings.max_treedepth, devices, rows)
-        if key not in self._programs:
-            self._programs[key] = self._build_program(settings, devices, rows)
-        return self._programs[key]
+        with self._programs_lock:
+            if key not in self._programs:
+                self._programs[key] = self._build_program(settings, devices, rows)
+            return self._programs[key]
+
+    def _prepare(self, settings: SamplerSettings, devices: int, rows: int) -> None:
+        """Do here, on the calling thread, what reading or tracing the sampler needs of PyTensor.
+
+        The program's key is computed, and the log density translated to JAX when the
+        program is neither in memory nor in the store, so that the launcher's thread only
+        reads or traces and compiles: PyTensor's rewrites and settings are not made to
+        run on two threads at once.
+        """
+        key = (settings.tune, settings.draws, settings.target_accept,
+               settings.max_treedepth, devices, rows)
+        with self._programs_lock:
+            if key in self._programs:
+                return
+        if not exported.stored(lambda: self._program_key(settings, devices,
+                                                         self._shapes(rows))):
+            self._logp  # noqa: B018 - translated now, before tracing on another thread
+
+    def _shapes(self, rows: int) -> list[Any]:
+        """Shapes of a sampler's arguments: packed data, chain keys, starting points."""
+        jax = jax_runtime()
+        prng_key = np.asarray(jax.random.PRNGKey(0))
+        return [
+            jax.ShapeDtypeStruct((rows, self._pack.size), np.float64),
+            jax.ShapeDtypeStruct((rows, *prng_key.shape), prng_key.dtype),
+            [jax.ShapeDtypeStruct((rows, *x.shape), np.float64) for x in self._initial],
+        ]
 
     def _build_program(self, settings: SamplerSettings, devices: int, rows: int) -> Any:
         """Trace a sampler, or read it from the store (:mod:`~bayes_scot.fitting.exported`)."""
@@ -239,12 +288,7 @@ class BlackjaxBackend(Backend):
             return jax.jit(_compat.jax_shard_map(batched, mesh, "rows"),
                            in_shardings=sharding, out_shardings=sharding)
 
-        prng_key = np.asarray(jax.random.PRNGKey(0))
-        shapes = [
-            jax.ShapeDtypeStruct((rows, self._pack.size), np.float64),
-            jax.ShapeDtypeStruct((rows, *prng_key.shape), prng_key.dtype),
-            [jax.ShapeDtypeStruct((rows, *x.shape), np.float64) for x in self._initial],
-        ]
+        shapes = self._shapes(rows)
         return exported.program(
             trace, shapes, sharding, lambda: self._program_key(settings, devices, shapes)
         )
@@ -336,8 +380,11 @@ class BlackjaxBackend(Backend):
     ) -> Iterator[Any]:
         """Start the whole batch now; yield each posterior once the batch has sampled.
 
-        The program runs on JAX's devices while this process goes on, so a caller can
-        start several batches (of other models) before it reads the first.
+        The starting points are checked on the calling thread; reading (or tracing) and
+        compiling the program and starting it happen on a launcher thread, and the
+        program runs on JAX's devices while this process goes on, so a caller can start
+        several batches (of other models) before it reads the first. An error of the
+        launch is raised when the first posterior is read.
         """
         fetch = self._start(datasets, settings, seed)
 
@@ -431,7 +478,7 @@ class BlackjaxBackend(Backend):
     def _start(
         self, datasets: Sequence[Mapping[str, np.ndarray]], settings: SamplerSettings, seed: int
     ) -> Callable[[], tuple[list[np.ndarray], dict[str, np.ndarray], np.ndarray]]:
-        """Start the batch on the devices; return the call that waits for its draws."""
+        """Start the batch from a launcher thread; return the call that waits for its draws."""
         jax = jax_runtime()
         chains, n_sets = settings.chains, len(datasets)
         rows = n_sets * chains
@@ -446,20 +493,27 @@ class BlackjaxBackend(Backend):
             """Repeat the last row, so that every device gets the same number of rows."""
             return np.concatenate([array, np.repeat(array[-1:], padded - rows, axis=0)])
 
-        program = self._program(settings, devices, padded)
-        started = time.perf_counter()
-        if settings.progressbar:
-            print(f"blackjax: {n_sets} data set(s) x {chains} chains, {settings.tune} tuning "
-                  f"+ {settings.draws} draws, on {devices} device(s)...",
-                  file=sys.stderr, flush=True)
-        running = program(pad(data), pad(keys), [pad(p) for p in positions])
+        self._prepare(settings, devices, padded)
+        arguments = (pad(data), pad(keys), [pad(p) for p in positions])
+
+        def launch() -> tuple[Any, float]:
+            """Read or trace and compile the sampler, then start it on the devices."""
+            program = self._program(settings, devices, padded)
+            if settings.progressbar:
+                print(f"blackjax: {n_sets} data set(s) x {chains} chains, {settings.tune} "
+                      f"tuning + {settings.draws} draws, on {devices} device(s)...",
+                      file=sys.stderr, flush=True)
+            return program(*arguments), time.perf_counter()
+
+        running: Future[tuple[Any, float]] = _launcher().submit(launch)
 
         def per_set(array: Any) -> np.ndarray:
             array = np.asarray(array)[:rows]
             return array.reshape(n_sets, chains, *array.shape[1:])
 
         def fetch() -> tuple[list[np.ndarray], dict[str, np.ndarray], np.ndarray]:
-            trace, step_size = jax.device_get(running)
+            draws, started = running.result()  # re-raises what the launch raised
+            trace, step_size = jax.device_get(draws)
             if settings.progressbar:
                 print(f"blackjax: sampled in {time.perf_counter() - started:.1f} s",
                       file=sys.stderr, flush=True)
