@@ -272,11 +272,19 @@ def test_a_batch_is_read_or_traced_and_started_on_a_launcher_thread(store, monke
         assert release.wait(60), "the program was made on the calling thread"
         return made(*args)
 
+    checked = backend._starting_points
+
+    def starting_points(*args):
+        threads.append(threading.current_thread().name)
+        return checked(*args)
+
     monkeypatch.setattr(backend, "_program", held_program)
+    monkeypatch.setattr(backend, "_starting_points", starting_points)
     fetch = backend._start(DATA, SETTINGS, seed=5)
     release.set()
     positions, _, _ = fetch()
-    assert threads[0].startswith("bayes-scot-batch")
+    assert len(threads) == 2  # the starting points checked, then the sampler made
+    assert all(name.startswith("bayes-scot-batch") for name in threads)
     assert positions[0].shape[:3] == (len(DATA), SETTINGS.chains, SETTINGS.draws)
 
 

@@ -205,7 +205,31 @@ def test_outcome_sds_come_from_the_evidence(stand_in: None, spec_file: Path) -> 
     assert any(spread.id in a for a in result.assumptions)
 
 
-def test_switched_off(stand_in: None, spec_file: Path) -> None:
+def test_the_pair_counting_kernel_is_compiled_while_the_batches_sample(
+    stand_in: None, spec_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The GRCS comes last, but its kernel is compiled before the first fit is read."""
+    from bayes_scot.reanalysis import runner
+    from bayes_scot.stats.win import kernel
+
+    events: list[str] = []
+    monkeypatch.setattr(kernel, "compile_kernel", lambda: events.append("compile kernel"))
+    finish = runner._Runner.finish_family
+
+    def finish_family(self: Any, started: Any) -> Any:
+        events.append(f"read {started.family.family}")
+        return finish(self, started)
+
+    monkeypatch.setattr(runner._Runner, "finish_family", finish_family)
+    reanalyse(spec_file, progress=False, priors=["reference"])
+    assert events == ["compile kernel",
+                      *(f"read {f}" for f in ("survival", "longitudinal", "composite"))]
+
+
+def test_switched_off(stand_in: None, spec_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bayes_scot.stats.win import kernel
+
+    monkeypatch.setattr(kernel, "compile_kernel", lambda: pytest.fail("compiled for nothing"))
     spec_file.write_text(SPEC + "model_based = false\n")
     result = reanalyse(spec_file, progress=False, priors=["reference"])
     assert model_rows(result.table()).empty

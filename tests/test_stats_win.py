@@ -391,3 +391,14 @@ def test_result_checks_its_shapes() -> None:
     with pytest.raises(ValueError, match="one entry per level"):
         WinStatistics(levels=("a",), wins=np.zeros(2), losses=np.zeros(2),
                       n_experimental=1, n_control=1)
+
+
+def test_compiling_the_kernel_early_compiles_the_specialisation_counts_use() -> None:
+    """``compile_kernel`` leaves the one specialisation a real count needs: counting
+    afterwards (NaN levels, a margin, several draws) compiles nothing new."""
+    kernel.compile_kernel()
+    rng = np.random.default_rng(3)  # simulated patients, not trial data
+    x = rng.normal(size=(3, 5, 2))
+    x[0, 1, 1] = np.nan
+    kernel.count_pairs(x, rng.normal(size=(3, 4, 2)), np.array([0.0, 0.5]))
+    assert len(kernel._count_draws.signatures) == 1

@@ -229,6 +229,11 @@ class _Runner:
             for family in spec.families
         ]
         refits = self.start_structure_fits(builders.get("survival"), settings_by_family)
+        if self.runs_model_based_grcs():
+            # While the batches sample: the GRCS's pair-counting kernel is needed last.
+            from bayes_scot.stats.win.kernel import compile_kernel
+
+            compile_kernel()
         for family, started_family in zip(spec.families, started_families, strict=True):
             fam_fits, seconds = self.finish_family(started_family)
             timings[family.family] = seconds + build_seconds[family.family]
@@ -504,6 +509,16 @@ class _Runner:
             kwargs["external"] = sources[0] if len(sources) == 1 else sources
         return factory(selected[0] if len(selected) == 1 else selected, **kwargs)
 
+    def runs_model_based_grcs(self) -> bool:
+        """Return whether this analysis computes the model-based GRCS.
+
+        It needs the survival, longitudinal and composite families, and the composite
+        family's ``model_based`` switch on.
+        """
+        families = {f.family for f in self.spec.families}
+        return ({"survival", "longitudinal", "composite"} <= families
+                and self.spec.family("composite").model_based)
+
     def model_based_grcs(
         self, builders: Mapping[str, Any], fits: Sequence[PriorFit], trials: Mapping[str, Trial]
     ) -> PriorFit | None:
@@ -516,11 +531,9 @@ class _Runner:
         from bayes_scot.results.grcs import GrcsSimulationOptions, grcs_from_posteriors
 
         spec = self.spec
-        if not {"survival", "longitudinal", "composite"} <= {f.family for f in spec.families}:
+        if not self.runs_model_based_grcs():
             return None
         family = spec.family("composite")
-        if not family.model_based:
-            return None
         where = {"file": spec.path or spec.name, "field": "composite.model_based"}
         started = time.perf_counter()
         reference = spec.reference_prior

@@ -31,7 +31,6 @@ References
 
 from __future__ import annotations
 
-import os
 import sys
 import threading
 import time
@@ -63,19 +62,21 @@ _INIT_ATTEMPTS = 20
 """Jittered starting points tried per chain before giving up on a finite log density."""
 
 _LAUNCHER: list[ThreadPoolExecutor] = []
-"""The threads that read or trace, compile and start the batches (made on first use)."""
+"""The thread that reads or traces, compiles and starts the batches (made on first use)."""
 _LAUNCHER_LOCK = threading.Lock()
 
 
 def _launcher() -> ThreadPoolExecutor:
-    """Return the threads that start batches: one per core, so compilations run side by side.
+    """Return the thread that starts batches, in the order they were asked for.
 
-    XLA compiles without holding Python's global lock, so a batch's program compiles on
-    one of these threads while the calling thread builds the next model.
+    XLA compiles without holding Python's global lock, so a batch's programs compile on
+    this thread while the calling thread builds the next model. One thread, not one per
+    core: the first batch asked for is compiled first, with the cores to itself, and
+    samples while the next compiles, instead of every batch finishing late together.
     """
     with _LAUNCHER_LOCK:
         if not _LAUNCHER:
-            _LAUNCHER.append(ThreadPoolExecutor(max_workers=os.cpu_count() or 1,
+            _LAUNCHER.append(ThreadPoolExecutor(max_workers=1,
                                                 thread_name_prefix="bayes-scot-batch"))
         return _LAUNCHER[0]
 
@@ -232,21 +233,24 @@ class BlackjaxBackend(Backend):
                 self._programs[key] = self._build_program(settings, devices, rows)
             return self._programs[key]
 
-    def _prepare(self, settings: SamplerSettings, devices: int, rows: int) -> None:
-        """Do here, on the calling thread, what reading or tracing the sampler needs of PyTensor.
+    def _prepare(self, settings: SamplerSettings, devices: int, rows: int, checked: int) -> None:
+        """Do here, on the calling thread, what reading or tracing a batch needs of PyTensor.
 
-        The program's key is computed, and the log density translated to JAX when the
-        program is neither in memory nor in the store, so that the launcher's thread only
-        reads or traces and compiles: PyTensor's rewrites and settings are not made to
-        run on two threads at once.
+        The keys of the sampler (``rows`` rows over ``devices`` devices) and of the log
+        density that checks ``checked`` starting points are computed, and the log density
+        translated to JAX when either program is neither in memory nor in the store, so
+        that the launcher's thread only reads or traces and compiles: PyTensor's rewrites
+        and settings are not made to run on two threads at once.
         """
-        key = (settings.tune, settings.draws, settings.target_accept,
-               settings.max_treedepth, devices, rows)
-        with self._programs_lock:
-            if key in self._programs:
-                return
-        if not exported.stored(lambda: self._program_key(settings, devices,
-                                                         self._shapes(rows))):
+        sampler = (settings.tune, settings.draws, settings.target_accept,
+                   settings.max_treedepth, devices, rows)
+        needed = []
+        if sampler not in self._programs:
+            needed.append(lambda: self._program_key(settings, devices, self._shapes(rows)))
+        if ("log density", checked) not in self._programs:
+            needed.append(lambda: self._stored_key({"program": "log density"},
+                                                   self._log_density_shapes(checked)))
+        if not all(exported.stored(key) for key in needed):
             self._logp  # noqa: B018 - translated now, before tracing on another thread
 
     def _shapes(self, rows: int) -> list[Any]:
@@ -325,25 +329,31 @@ class BlackjaxBackend(Backend):
             [sys.modules[__name__], exported, sys.modules[jax_runtime.__module__], _compat],
         )
 
+    def _log_density_shapes(self, rows: int) -> list[Any]:
+        """Shapes of the arguments of the log density of ``rows`` starting points."""
+        jax = jax_runtime()
+        return [jax.ShapeDtypeStruct((rows, self._pack.size), np.float64),
+                [jax.ShapeDtypeStruct((rows, *x.shape), np.float64) for x in self._initial]]
+
     def _log_densities(self, data: np.ndarray, positions: Sequence[np.ndarray]) -> np.ndarray:
         """Log density of each row's starting point under that row's data."""
         rows = data.shape[0]
         key = ("log density", rows)
-        if key not in self._programs:
-            jax = jax_runtime()
+        with self._programs_lock:
+            if key not in self._programs:
+                jax = jax_runtime()
 
-            def trace() -> Any:
-                logp = self._logp  # translated before tracing starts
-                return jax.jit(jax.vmap(lambda data, position: logp(*position, data)[0]))
+                def trace() -> Any:
+                    logp = self._logp  # translated before tracing starts
+                    return jax.jit(jax.vmap(lambda data, position: logp(*position, data)[0]))
 
-            shapes = [jax.ShapeDtypeStruct((rows, self._pack.size), np.float64),
-                      [jax.ShapeDtypeStruct((rows, *x.shape), np.float64)
-                       for x in self._initial]]
-            self._programs[key] = exported.program(
-                trace, shapes, None,
-                lambda: self._stored_key({"program": "log density"}, shapes),
-            )
-        return np.asarray(self._programs[key](data, list(positions)))
+                shapes = self._log_density_shapes(rows)
+                self._programs[key] = exported.program(
+                    trace, shapes, None,
+                    lambda: self._stored_key({"program": "log density"}, shapes),
+                )
+            program = self._programs[key]
+        return np.asarray(program(data, list(positions)))
 
     def _starting_points(self, data: np.ndarray, chains: int, seed: int) -> list[np.ndarray]:
         """Jittered initial points, one per row of ``data``, with finite log density.
@@ -380,11 +390,11 @@ class BlackjaxBackend(Backend):
     ) -> Iterator[Any]:
         """Start the whole batch now; yield each posterior once the batch has sampled.
 
-        The starting points are checked on the calling thread; reading (or tracing) and
-        compiling the program and starting it happen on a launcher thread, and the
-        program runs on JAX's devices while this process goes on, so a caller can start
-        several batches (of other models) before it reads the first. An error of the
-        launch is raised when the first posterior is read.
+        Checking the starting points, reading (or tracing) and compiling the sampler and
+        starting it happen on a launcher thread, and the program runs on JAX's devices
+        while this process goes on, so a caller can start several batches (of other
+        models) before it reads the first. An error of the launch (no finite starting
+        point, say) is raised when the first posterior is read.
         """
         fetch = self._start(datasets, settings, seed)
 
@@ -485,7 +495,6 @@ class BlackjaxBackend(Backend):
         data = np.repeat(np.stack([self._pack.pack(v) for v in datasets]), chains, axis=0)
         keys = np.tile(np.asarray(jax.random.split(jax.random.PRNGKey(seed), chains)),
                        (n_sets, 1))
-        positions = self._starting_points(data, chains, seed)
         devices = max(1, min(sampling_devices(), settings.cores or rows, rows))
         padded = -(-rows // devices) * devices
 
@@ -493,17 +502,18 @@ class BlackjaxBackend(Backend):
             """Repeat the last row, so that every device gets the same number of rows."""
             return np.concatenate([array, np.repeat(array[-1:], padded - rows, axis=0)])
 
-        self._prepare(settings, devices, padded)
-        arguments = (pad(data), pad(keys), [pad(p) for p in positions])
+        self._prepare(settings, devices, padded, rows)
 
         def launch() -> tuple[Any, float]:
-            """Read or trace and compile the sampler, then start it on the devices."""
+            """Check the starting points, read or trace and compile the sampler, start it."""
+            positions = self._starting_points(data, chains, seed)
             program = self._program(settings, devices, padded)
             if settings.progressbar:
                 print(f"blackjax: {n_sets} data set(s) x {chains} chains, {settings.tune} "
                       f"tuning + {settings.draws} draws, on {devices} device(s)...",
                       file=sys.stderr, flush=True)
-            return program(*arguments), time.perf_counter()
+            return program(pad(data), pad(keys), [pad(p) for p in positions]), \
+                time.perf_counter()
 
         running: Future[tuple[Any, float]] = _launcher().submit(launch)
 

@@ -33,7 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numba
 import numpy as np
 
-__all__ = ["DRAWS_PER_TASK", "count_pairs"]
+__all__ = ["DRAWS_PER_TASK", "compile_kernel", "count_pairs"]
 
 DRAWS_PER_TASK: int = 256
 """Draws counted by one thread task; more draws than this are shared among threads."""
@@ -86,6 +86,18 @@ def count_pairs(
             for future in [pool.submit(task, start) for start in starts]:
                 future.result()
     return wins, losses
+
+
+def compile_kernel() -> None:
+    """Compile the kernel now, or load it from numba's on-disk cache.
+
+    A caller that will count pairs later and is waiting for something else now (a
+    sampler) calls this, so that the compilation (seconds on a machine that has not
+    compiled the kernel before) is not done later, on the critical path. Counting one
+    pair compiles the one specialisation every count uses: float64 patients and margins
+    and int64 counts, all in C order.
+    """
+    count_pairs(np.zeros((1, 1, 2)), np.zeros((1, 1, 2)), np.array([0.0, 1.0]))
 
 
 def _sorted_controls(y: np.ndarray, sorted_levels: int) -> np.ndarray:
