@@ -213,7 +213,7 @@ class BlackjaxBackend(Backend):
         self._constrain = DeterministicsFunction(packed, variables=constrained, inputs=values)
         self._deterministics = model_deterministics(template)
         self._programs: dict[tuple[Any, ...], Any] = {}
-        self._programs_lock = threading.Lock()  # batches start on the launcher's threads
+        self._programs_lock = threading.Lock()  # batches start on the launcher's thread
         self._logp_digest: str | None = None
 
     @property
