@@ -112,7 +112,13 @@ def reanalyse(
         report = None
     else:
         report = progress
-    return _Runner(spec, report).run()
+    try:
+        return _Runner(spec, report).run()
+    except BaseException:  # an error or an interrupt: compile nothing more for this run
+        from bayes_scot.fitting.launcher import cancel_pending
+
+        cancel_pending()
+        raise
 
 
 def build_family(

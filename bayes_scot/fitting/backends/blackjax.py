@@ -35,14 +35,14 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import xarray as xr
 
 from bayes_scot import _compat
-from bayes_scot.fitting import exported
+from bayes_scot.fitting import exported, launcher
 from bayes_scot.fitting.backends.base import Backend, BatchDraws, DataPack
 from bayes_scot.fitting.deterministics import DeterministicsFunction, model_deterministics
 from bayes_scot.fitting.jax_runtime import jax_function, jax_runtime, sampling_devices
@@ -60,25 +60,6 @@ scale) to start each chain, as PyMC's ``jitter+adapt_diag`` does."""
 
 _INIT_ATTEMPTS = 20
 """Jittered starting points tried per chain before giving up on a finite log density."""
-
-_LAUNCHER: list[ThreadPoolExecutor] = []
-"""The thread that reads or traces, compiles and starts the batches (made on first use)."""
-_LAUNCHER_LOCK = threading.Lock()
-
-
-def _launcher() -> ThreadPoolExecutor:
-    """Return the thread that starts batches, in the order they were asked for.
-
-    XLA compiles without holding Python's global lock, so a batch's programs compile on
-    this thread while the calling thread builds the next model. One thread, not one per
-    core: the first batch asked for is compiled first, with the cores to itself, and
-    samples while the next compiles, instead of every batch finishing late together.
-    """
-    with _LAUNCHER_LOCK:
-        if not _LAUNCHER:
-            _LAUNCHER.append(ThreadPoolExecutor(max_workers=1,
-                                                thread_name_prefix="bayes-scot-batch"))
-        return _LAUNCHER[0]
 
 
 def nuts_chain(
@@ -391,10 +372,11 @@ class BlackjaxBackend(Backend):
         """Start the whole batch now; yield each posterior once the batch has sampled.
 
         Checking the starting points, reading (or tracing) and compiling the sampler and
-        starting it happen on a launcher thread, and the program runs on JAX's devices
-        while this process goes on, so a caller can start several batches (of other
-        models) before it reads the first. An error of the launch (no finite starting
-        point, say) is raised when the first posterior is read.
+        starting it happen on the launcher thread (:mod:`~bayes_scot.fitting.launcher`),
+        and the program runs on JAX's devices while this process goes on, so a caller
+        can start several batches (of other models) before it reads the first. An error
+        of the launch (no finite starting point, say) is raised when the first posterior
+        is read.
         """
         fetch = self._start(datasets, settings, seed)
 
@@ -488,7 +470,7 @@ class BlackjaxBackend(Backend):
     def _start(
         self, datasets: Sequence[Mapping[str, np.ndarray]], settings: SamplerSettings, seed: int
     ) -> Callable[[], tuple[list[np.ndarray], dict[str, np.ndarray], np.ndarray]]:
-        """Start the batch from a launcher thread; return the call that waits for its draws."""
+        """Start the batch from the launcher thread; return the call that waits for its draws."""
         jax = jax_runtime()
         chains, n_sets = settings.chains, len(datasets)
         rows = n_sets * chains
@@ -507,7 +489,10 @@ class BlackjaxBackend(Backend):
         def launch() -> tuple[Any, float]:
             """Check the starting points, read or trace and compile the sampler, start it."""
             positions = self._starting_points(data, chains, seed)
-            program = self._program(settings, devices, padded)
+            if launcher.wanted():
+                program = self._program(settings, devices, padded)
+            if not launcher.wanted():
+                raise launcher.Cancelled("the batch was cancelled before it started")
             if settings.progressbar:
                 print(f"blackjax: {n_sets} data set(s) x {chains} chains, {settings.tune} "
                       f"tuning + {settings.draws} draws, on {devices} device(s)...",
@@ -515,7 +500,7 @@ class BlackjaxBackend(Backend):
             return program(pad(data), pad(keys), [pad(p) for p in positions]), \
                 time.perf_counter()
 
-        running: Future[tuple[Any, float]] = _launcher().submit(launch)
+        running: Future[tuple[Any, float]] = launcher.submit(launch)
 
         def per_set(array: Any) -> np.ndarray:
             array = np.asarray(array)[:rows]
