@@ -75,3 +75,25 @@ def test_a_running_launch_learns_it_was_cancelled() -> None:
     assert first.result(timeout=60) == (True, False)
     assert launcher.submit(launcher.wanted).result(timeout=60)
     assert launcher.wanted()  # not a launch: always wanted
+
+
+def test_check_stops_a_cancelled_launch_before_its_next_step() -> None:
+    running, release = threading.Event(), threading.Event()
+    steps: list[str] = []
+
+    def two_steps() -> None:
+        launcher.check()
+        steps.append("first")
+        running.set()
+        assert release.wait(60)
+        launcher.check()
+        steps.append("second")
+
+    future = launcher.submit(two_steps)
+    assert running.wait(60)
+    launcher.cancel_pending()
+    release.set()
+    with pytest.raises(launcher.Cancelled):
+        future.result(timeout=60)
+    assert steps == ["first"]
+    launcher.check()  # not a launch: never cancelled

@@ -32,9 +32,9 @@ def jax_runtime() -> ModuleType:
     * One CPU device per core for the samplers (:func:`sampling_devices`), so that
       independent chains can run in parallel, and one more (``jax_num_cpu_devices`` is
       cores + 1). With one device per core, a short program (the log density that
-      checks a batch's starting points) waits until a batch running on every device has
-      finished; with a spare device it runs at once. The devices are set only before JAX's first
-      computation in the process; afterwards JAX keeps the devices it has.
+      checks a batch's starting points) waits until a batch running on every device
+      has finished; with a spare device it runs at once. The devices are set only
+      before JAX's first computation in the process; afterwards JAX keeps them.
     * An on-disk compilation cache under PyTensor's ``base_compiledir`` (unless one is
       configured already), so that a later process loads compiled samplers instead of
       compiling them again.

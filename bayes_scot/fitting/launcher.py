@@ -10,7 +10,7 @@ together.
 An analysis that stops early (an error, or an interrupt) calls :func:`cancel_pending`,
 so that the launches it queued are not compiled before the process can exit. A launch
 already running cannot be stopped halfway through a trace or a compilation; it asks
-:func:`wanted` between its steps and raises :class:`Cancelled` instead of starting its
+:func:`check` between its steps, which raises :class:`Cancelled` instead of starting its
 batch, so the process exits once that step is done.
 """
 
@@ -21,7 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
-__all__ = ["THREAD_NAME", "Cancelled", "cancel_pending", "submit", "wanted"]
+__all__ = ["THREAD_NAME", "Cancelled", "cancel_pending", "check", "submit", "wanted"]
 
 THREAD_NAME = "bayes-scot-batch"
 """Name (prefix) of the launcher thread."""
@@ -48,6 +48,15 @@ def wanted() -> bool:
     ``True`` on any other thread.
     """
     return getattr(_RUNNING, "cancels", _CANCELS[0]) == _CANCELS[0]
+
+
+def check() -> None:
+    """Raise :class:`Cancelled` if the launch running on this thread is no longer wanted.
+
+    A launch calls this between its steps, so that a cancelled one stops before the next.
+    """
+    if not wanted():
+        raise Cancelled("the launch was cancelled before this step")
 
 
 def submit(launch: Callable[[], T]) -> Future[T]:
@@ -92,7 +101,7 @@ def cancel_pending() -> int:
     -------
     int
         How many were cancelled before they began. A launch already running finishes
-        its current step, then raises :class:`Cancelled` (:func:`wanted`).
+        its current step, then raises :class:`Cancelled` (:func:`check`).
     """
     with _LOCK:
         _CANCELS[0] += 1

@@ -173,6 +173,7 @@ def _diagnose(idata: Any, builder: Any) -> Any:
         warnings.filterwarnings("ignore", "invalid value encountered", RuntimeWarning)
         return diagnose(idata, var_names=free)
 
+
 @dataclasses.dataclass(frozen=True)
 class _StartedFamily:
     """A family whose model is compiled and whose sampling has started."""

@@ -205,10 +205,15 @@ class BlackjaxBackend(Backend):
         return self._logp_function
 
     # -- compiled programs ------------------------------------------------------------------
+    @staticmethod
+    def _sampler_key(settings: SamplerSettings, devices: int, rows: int) -> tuple[Any, ...]:
+        """Key of a sampler among this backend's programs in memory."""
+        return (settings.tune, settings.draws, settings.target_accept,
+                settings.max_treedepth, devices, rows)
+
     def _program(self, settings: SamplerSettings, devices: int, rows: int) -> Any:
         """Return the sampler for ``rows`` rows, split in equal blocks over ``devices`` devices."""
-        key = (settings.tune, settings.draws, settings.target_accept,
-               settings.max_treedepth, devices, rows)
+        key = self._sampler_key(settings, devices, rows)
         with self._programs_lock:
             if key not in self._programs:
                 self._programs[key] = self._build_program(settings, devices, rows)
@@ -223,10 +228,8 @@ class BlackjaxBackend(Backend):
         that the launcher's thread only reads or traces and compiles: PyTensor's rewrites
         and settings are not made to run on two threads at once.
         """
-        sampler = (settings.tune, settings.draws, settings.target_accept,
-                   settings.max_treedepth, devices, rows)
         needed = []
-        if sampler not in self._programs:
+        if self._sampler_key(settings, devices, rows) not in self._programs:
             needed.append(lambda: self._program_key(settings, devices, self._shapes(rows)))
         if ("log density", checked) not in self._programs:
             needed.append(lambda: self._stored_key({"program": "log density"},
@@ -489,10 +492,9 @@ class BlackjaxBackend(Backend):
         def launch() -> tuple[Any, float]:
             """Check the starting points, read or trace and compile the sampler, start it."""
             positions = self._starting_points(data, chains, seed)
-            if launcher.wanted():
-                program = self._program(settings, devices, padded)
-            if not launcher.wanted():
-                raise launcher.Cancelled("the batch was cancelled before it started")
+            launcher.check()
+            program = self._program(settings, devices, padded)
+            launcher.check()
             if settings.progressbar:
                 print(f"blackjax: {n_sets} data set(s) x {chains} chains, {settings.tune} "
                       f"tuning + {settings.draws} draws, on {devices} device(s)...",
