@@ -13,10 +13,12 @@ never a dependency of the package.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import stan_port
 
 from bayes_scot.likelihood import survival as lik
 
@@ -31,11 +33,7 @@ def program() -> str:
 
 
 def build(data: dict[str, Any], random_seed: int) -> Any:
-    """Build the Stan program on ``data`` with PyStan (compiling it on first use).
-
-    httpstan gives the Stan-to-C++ translator one second and PyStan's client waits five
-    minutes for the C++ build, which a loaded machine can exceed; this allows the
-    translator two minutes and the build as long as it takes.
+    """Build the Stan program on ``data`` (:func:`stan_port.build`).
 
     Parameters
     ----------
@@ -47,45 +45,19 @@ def build(data: dict[str, Any], random_seed: int) -> Any:
     -------
     stan.model.Model
     """
-    import aiohttp
-    import httpstan.compile
-    import stan
-
-    real = httpstan.compile.subprocess
-    session = aiohttp.ClientSession
-
-    class _Patient:
-        def __getattr__(self, name: str) -> Any:
-            return getattr(real, name)
-
-        @staticmethod
-        def run(*args: Any, **kwargs: Any) -> Any:
-            kwargs["timeout"] = max(kwargs.get("timeout") or 0, 120)
-            return real.run(*args, **kwargs)
-
-    def patient_session(*args: Any, **kwargs: Any) -> Any:
-        kwargs.setdefault("timeout", aiohttp.ClientTimeout(total=None))
-        return session(*args, **kwargs)
-
-    httpstan.compile.subprocess = _Patient()  # type: ignore[assignment]
-    aiohttp.ClientSession = patient_session  # type: ignore[assignment,misc]
-    try:
-        return stan.build(program(), data=data, random_seed=random_seed)
-    finally:
-        httpstan.compile.subprocess = real
-        aiohttp.ClientSession = session  # type: ignore[misc]
+    return stan_port.build(program(), data, random_seed)
 
 
-def stan_data(builder: Any, prior: tuple[float, float] | None = None) -> dict[str, Any]:
+def stan_data(builder: Any, prior: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Return the Stan program's data for a built one-trial survival model.
 
     Parameters
     ----------
     builder : SurvivalModel
         A built model of one trial whose evidence terms are among :data:`KINDS`.
-    prior : (float, float), optional
-        Mean and SD of the normal prior on the log hazard ratio; the package's reference
-        prior when omitted.
+    prior : mapping, optional
+        ``builder.prior_data(...)`` of the prior to sample under (the mean and SD of the
+        normal prior on the log hazard ratio); the model's own values when omitted.
 
     Returns
     -------
@@ -100,9 +72,7 @@ def stan_data(builder: Any, prior: tuple[float, float] | None = None) -> dict[st
         raise ValueError(f"the Stan port has no evidence term of kind {', '.join(unknown)}")
     if o.effect_structure != "per_transition":
         raise ValueError("the Stan port has the 'per_transition' effect structure only")
-    if prior is None:
-        reference = builder.prior_grid()["reference"]
-        prior = (float(reference.mean), float(reference.sd))
+    values = stan_port.container_values(builder.model, prior)
     edges = np.asarray(o.interval_boundaries_months, dtype=float)
     u = builder.max_count + 1
     data: dict[str, Any] = {
@@ -111,8 +81,8 @@ def stan_data(builder: Any, prior: tuple[float, float] | None = None) -> dict[st
         "baseline_mean": np.asarray(o.baseline_log_hazard_mean, dtype=float),
         "baseline_sd": float(o.baseline_log_hazard_sd),
         "smoothing_sd": float(o.baseline_smoothing_sd),
-        "log_hr_prior_mean": prior[0],
-        "log_hr_prior_sd": prior[1],
+        "log_hr_prior_mean": float(values["log_hr_prior_mean"]),
+        "log_hr_prior_sd": float(values["log_hr_prior_sd"]),
         "transition_sd_scale": float(o.transition_effect_scale),
         "interval_sd_scale": float(o.effect_pooling_scale),
         "interval_weights": np.asarray(builder.event_weights, dtype=float),

@@ -6,7 +6,8 @@
 // constant within K intervals. Control-arm log hazards are a random walk over intervals
 // per transition. In the experimental arm (the package's "per_transition" structure) the
 // hazard of leaving the event-free state is the control arm's times exp(beta), beta the
-// log hazard ratio plus an interval deviation centred on the intervals' event shares;
+// log hazard ratio plus an interval deviation, the deviations' hazard ratios averaging
+// one with the intervals' event shares as weights;
 // the log odds that death (rather than organ failure) ends event-free survival shift by
 // a split; the hazard of death after failure is the control arm's times exp(log HR +
 // its own deviation + an interval deviation). The deviation SDs sigma_transition and
@@ -98,6 +99,10 @@ data {
   array[n_deaths, 2, U] int<lower=0, upper=1> deaths_valid;
 }
 
+transformed data {
+  vector[K] log_weights = log(interval_weights);
+}
+
 parameters {
   vector[3] baseline_level_z;
   matrix[3, K - 1] baseline_walk_z;
@@ -124,9 +129,11 @@ transformed parameters {
     real split = sigma_transition * transition_effect_z[1];
     real after = log_hr + sigma_transition * transition_effect_z[2];
     for (line in 1:2) {
-      real centre = dot_product(interval_weights, interval_effect_z[line]');
+      // centred on the hazard-ratio scale: sum_k w_k exp(deviation_k) = 1
+      row_vector[K] raw = sigma_interval * interval_effect_z[line];
+      real centre = log_sum_exp(log_weights' + raw);
       for (k in 1:K) {
-        real deviation = sigma_interval * (interval_effect_z[line, k] - centre);
+        real deviation = raw[k] - centre;
         if (line == 1) {
           real log_exit = log_sum_exp(log_h0[1, k], log_h0[2, k]) + log_hr + deviation;
           real logit_death = log_h0[2, k] - log_h0[1, k] + split;
