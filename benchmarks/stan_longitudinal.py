@@ -37,6 +37,12 @@ def program() -> str:
     return STAN_PROGRAM.read_text(encoding="utf-8")
 
 
+def free_parameters(builder: Any) -> list[str]:
+    """The Stan program's parameters that ``builder``'s model has (the others are empty)."""
+    names = {rv.name for rv in builder.model.free_RVs}
+    return [p for p in PARAMETERS if p in names]
+
+
 def build(data: dict[str, Any], random_seed: int) -> Any:
     """Build the Stan program on ``data`` (:func:`stan_port.build`).
 

@@ -23,6 +23,9 @@ import stan_port
 from bayes_scot.likelihood import survival as lik
 
 STAN_PROGRAM = Path(__file__).with_name("stan") / "survival.stan"
+PARAMETERS = ("baseline_level_z", "baseline_walk_z", "log_hr", "sigma_interval",
+              "interval_effect_z", "sigma_transition", "transition_effect_z")
+"""The Stan program's parameters."""
 KINDS = ("landmark_states", "interval_states", "deaths_by_time")
 """Evidence terms the port implements (those of SCOT's intention-to-treat model)."""
 
@@ -30,6 +33,11 @@ KINDS = ("landmark_states", "interval_states", "deaths_by_time")
 def program() -> str:
     """Return the Stan program's source."""
     return STAN_PROGRAM.read_text(encoding="utf-8")
+
+
+def free_parameters(builder: Any) -> list[str]:
+    """The Stan program's parameters (the same for every model the port covers)."""
+    return list(PARAMETERS)
 
 
 def build(data: dict[str, Any], random_seed: int) -> Any:
