@@ -47,6 +47,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).parent))
+import stan_port  # the ports' shared helpers, beside this script
+
 SEED = 20180104
 MODELS = ("survival", "longitudinal")
 COMPETITORS = ("package", "stan", "nutpie", "pymc")
@@ -71,7 +74,6 @@ def _family(model: str, backend: str, what: str) -> tuple[Any, Any, dict[str, An
 
 
 def _port(model: str) -> Any:
-    sys.path.insert(0, str(Path(__file__).parent))
     return importlib.import_module(f"stan_{model}")
 
 
@@ -124,7 +126,7 @@ def _child_stan(model: str, what: str) -> dict[str, float]:
     idatas = []
     for values in data.values():
         t0 = time.perf_counter()
-        posterior = port.build(values, random_seed=SEED)
+        posterior = stan_port.build(port, values, random_seed=SEED)
         t1 = time.perf_counter()
         fit = posterior.sample(num_chains=settings.chains, num_samples=settings.draws,
                                num_warmup=settings.tune, delta=settings.target_accept)
@@ -141,12 +143,10 @@ def _child_stan(model: str, what: str) -> dict[str, float]:
 def _child_check(model: str) -> dict[str, float]:
     """Check the Stan port's log density against the package's (reference prior)."""
     port = _port(model)
-    import stan_port
-
     builder, _, _ = _family(model, "blackjax", "one")
     data = port.stan_data(builder)
     ours, theirs = stan_port.log_density_pairs(builder.model, port, data,
-                                               port.build(data, random_seed=SEED))
+                                               stan_port.build(port, data, random_seed=SEED))
     if not stan_port.same_up_to_a_constant(ours, theirs):
         raise SystemExit(f"the Stan port of the {model} model is not the package's model: "
                          f"log density differences {list(ours - ours[0])} against "

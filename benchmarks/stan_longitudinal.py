@@ -32,31 +32,10 @@ PARAMETERS = ("control_slope", "control_slope_innovation", "control_level_innova
 """The Stan program's parameters, named as the package's free variables."""
 
 
-def program() -> str:
-    """Return the Stan program's source."""
-    return STAN_PROGRAM.read_text(encoding="utf-8")
-
-
 def free_parameters(builder: Any) -> list[str]:
     """The Stan program's parameters that ``builder``'s model has (the others are empty)."""
     names = {rv.name for rv in builder.model.free_RVs}
     return [p for p in PARAMETERS if p in names]
-
-
-def build(data: dict[str, Any], random_seed: int) -> Any:
-    """Build the Stan program on ``data`` (:func:`stan_port.build`).
-
-    Parameters
-    ----------
-    data : dict
-        :func:`stan_data`.
-    random_seed : int
-
-    Returns
-    -------
-    stan.model.Model
-    """
-    return stan_port.build(program(), data, random_seed)
 
 
 def _effect_data(builder: Any, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -168,24 +147,16 @@ def stan_data(builder: Any, prior: Mapping[str, np.ndarray] | None = None) -> di
         **_effect_data(builder, values),
         **_evidence_data(builder, values),
     }
-    return {k: v.tolist() if isinstance(v, np.ndarray) else v for k, v in data.items()}
+    return stan_port.as_stan_data(data)
 
 
 def stan_parameters(point: Mapping[str, np.ndarray], data: Mapping[str, Any]) -> dict[str, Any]:
-    """Map the package's constrained parameter values onto the Stan program's.
+    """The package's constrained values as the Stan program's parameters (same names).
 
-    Parameters
-    ----------
-    point : mapping
-        Values of the package model's free variables (constrained), by name.
-    data : mapping
-        :func:`stan_data` of the same model.
-
-    Returns
-    -------
-    dict
-        Values by the Stan program's parameter names, for ``unconstrain_pars``; a
-        parameter the package's model leaves out is an empty array.
+    ``point`` holds the package model's free variables (constrained) by name; ``data``
+    is :func:`stan_data` of the same model. The Stan program wraps a parameter that only
+    some models have in an array of size 0 or 1: one the package's model leaves out is
+    an empty list here, one it has is a list of its one value.
     """
     scalars = {"endpoint_correlation", "common_effect_innovation"}
     always = {"endpoint_effect_innovation", "baseline", "rho"}

@@ -1,7 +1,8 @@
 """What the Stan ports of ``benchmarks/stan/`` share: a patient build and a log-density check.
 
-A port (:mod:`stan_survival`, :mod:`stan_longitudinal`) is a module with ``build(data,
-random_seed)``, ``stan_data(builder, prior)`` and ``stan_parameters(point, data)``.
+A port (:mod:`stan_survival`, :mod:`stan_longitudinal`) is a module with
+``STAN_PROGRAM`` (the path of its Stan program), ``stan_data(builder, prior)``,
+``stan_parameters(point, data)`` and ``free_parameters(builder)``.
 :func:`log_density_pairs` evaluates the package's log density and the port's at the same
 random points, so a test (``tests/test_bench_stan.py``) and the benchmark itself
 (``bench_stan.py``, before it reports a Stan row) can tell whether the port still is the
@@ -14,17 +15,19 @@ never a dependency of the package.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 from scipy.special import expit
 
-__all__ = ["build", "container_values", "log_density_pairs", "same_up_to_a_constant"]
+__all__ = ["as_stan_data", "build", "container_values", "log_density_pairs",
+           "same_up_to_a_constant"]
 
 
-def build(program: str, data: dict[str, Any], random_seed: int) -> Any:
-    """Build a Stan program on ``data`` with PyStan (compiling it on first use).
+def build(port: ModuleType, data: dict[str, Any], random_seed: int) -> Any:
+    """Build a port's Stan program on ``data`` with PyStan (compiling it on first use).
 
     httpstan gives the Stan-to-C++ translator one second and PyStan's client waits five
     minutes for the C++ build, which a loaded machine can exceed; this allows the
@@ -32,10 +35,10 @@ def build(program: str, data: dict[str, Any], random_seed: int) -> Any:
 
     Parameters
     ----------
-    program : str
-        The Stan program's source.
+    port : module
+        The port (its ``STAN_PROGRAM`` path).
     data : dict
-        Its data, JSON-compatible.
+        The port's ``stan_data``.
     random_seed : int
 
     Returns
@@ -65,10 +68,16 @@ def build(program: str, data: dict[str, Any], random_seed: int) -> Any:
     httpstan.compile.subprocess = _Patient()  # type: ignore[assignment]
     aiohttp.ClientSession = patient_session  # type: ignore[assignment,misc]
     try:
+        program = Path(port.STAN_PROGRAM).read_text(encoding="utf-8")
         return stan.build(program, data=data, random_seed=random_seed)
     finally:
         httpstan.compile.subprocess = real
         aiohttp.ClientSession = session  # type: ignore[misc]
+
+
+def as_stan_data(data: Mapping[str, Any]) -> dict[str, Any]:
+    """``data`` with its arrays as nested lists, as PyStan's JSON wants them."""
+    return {k: v.tolist() if isinstance(v, np.ndarray) else v for k, v in data.items()}
 
 
 def container_values(model: Any, prior: Mapping[str, Any] | None = None

@@ -30,30 +30,9 @@ KINDS = ("landmark_states", "interval_states", "deaths_by_time")
 """Evidence terms the port implements (those of SCOT's intention-to-treat model)."""
 
 
-def program() -> str:
-    """Return the Stan program's source."""
-    return STAN_PROGRAM.read_text(encoding="utf-8")
-
-
 def free_parameters(builder: Any) -> list[str]:
     """The Stan program's parameters (the same for every model the port covers)."""
     return list(PARAMETERS)
-
-
-def build(data: dict[str, Any], random_seed: int) -> Any:
-    """Build the Stan program on ``data`` (:func:`stan_port.build`).
-
-    Parameters
-    ----------
-    data : dict
-        :func:`stan_data`.
-    random_seed : int
-
-    Returns
-    -------
-    stan.model.Model
-    """
-    return stan_port.build(program(), data, random_seed)
 
 
 def stan_data(builder: Any, prior: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -127,7 +106,7 @@ def stan_data(builder: Any, prior: Mapping[str, Any] | None = None) -> dict[str,
         deaths_coef=np.where(np.isfinite(coef), coef, 0.0),
         deaths_valid=np.isfinite(coef).astype(int),
     )
-    return {k: v.tolist() if isinstance(v, np.ndarray) else v for k, v in data.items()}
+    return stan_port.as_stan_data(data)
 
 
 def stan_parameters(point: dict[str, np.ndarray], data: dict[str, Any]) -> dict[str, Any]:
