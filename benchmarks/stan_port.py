@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from scipy.special import expit
 
-__all__ = ["as_stan_data", "build", "container_values", "log_density_pairs",
+__all__ = ["as_stan_data", "build", "container_values", "log_density_pairs", "random_points",
            "same_up_to_a_constant"]
 
 
@@ -88,7 +88,7 @@ def container_values(model: Any, prior: Mapping[str, Any] | None = None
     return values
 
 
-def _random_points(model: Any, n: int, rng: np.random.Generator
+def random_points(model: Any, n: int, rng: np.random.Generator
                    ) -> list[tuple[dict[str, np.ndarray], dict[str, np.ndarray]]]:
     """``n`` (unconstrained value, constrained value) pairs of a PyMC model's free variables.
 
@@ -141,7 +141,7 @@ def log_density_pairs(model: Any, port: ModuleType, data: dict[str, Any], poster
     """
     logp = model.compile_logp(jacobian=True, mode="FAST_COMPILE")
     ours, theirs = [], []
-    for point, constrained in _random_points(model, n, np.random.default_rng(seed)):
+    for point, constrained in random_points(model, n, np.random.default_rng(seed)):
         ours.append(float(logp(point)))
         unconstrained = posterior.unconstrain_pars(port.stan_parameters(constrained, data))
         theirs.append(float(posterior.log_prob(unconstrained, adjust_transform=True)))
