@@ -164,6 +164,69 @@ def test_rmst_of_constant_hazard_has_closed_form():
     )
 
 
+def _expm_overall_rmst(hazards, edges, tau):
+    """OS RMST from the matrix exponential: the top-right block of exp([[Q d, I d], [0, 0]])
+    is the integral of exp(Q s) over [0, d] (Van Loan 1978), one piece at a time."""
+    p, total = np.eye(3), np.zeros((3, 3))
+    for k in range(len(edges) - 1):
+        lo = edges[k]
+        hi = tau if k == len(edges) - 2 else min(edges[k + 1], tau)
+        if hi <= lo:
+            break
+        block = np.zeros((6, 6))
+        block[:3, :3] = _generator(hazards[k]) * (hi - lo)
+        block[:3, 3:] = np.eye(3) * (hi - lo)
+        m = expm(block)
+        total, p = total + p @ m[:3, 3:], p @ m[:3, :3]
+    return total[0, 0] + total[0, 1]
+
+
+def _hazards_with_exit_rates(exit_event_free, exit_after_failure):
+    """Hazards whose exit rates from states 0 and 1 are the given ones in every interval."""
+    h = np.empty((5, 3))
+    h[:, 0] = 0.4 * exit_event_free
+    h[:, 1] = 0.6 * exit_event_free
+    h[:, 2] = exit_after_failure
+    return h
+
+
+@pytest.mark.parametrize(
+    ("label", "hazards"),
+    [
+        ("plausible", HAZARDS),
+        # equal exit rates: the closed form's removable singularity
+        ("equal rates", _hazards_with_exit_rates(0.02, 0.02)),
+        ("rates 1e-12 apart", _hazards_with_exit_rates(0.02, 0.02 + 1e-12)),
+        # either side of the switch between the difference quotient and its series
+        # (|a - b| d = 0.05 max(1, min(a, b) d); d = 54 - 24 = 30 months here)
+        ("just inside the series", _hazards_with_exit_rates(0.02, 0.02 + 0.0499 / 30)),
+        ("just outside the series", _hazards_with_exit_rates(0.02, 0.02 + 0.0501 / 30)),
+        ("fast rates, near each other", _hazards_with_exit_rates(0.5, 0.51)),
+        ("no organ failure", np.tile([0.0, 0.01, 0.03], (5, 1))),
+        ("no death after failure", np.tile([0.01, 0.01, 0.0], (5, 1))),
+        ("no events", np.zeros((5, 3))),
+    ],
+)
+def test_overall_rmst_matches_the_matrix_exponential(label, hazards):
+    # Both are exact up to rounding: 1e-12 relative leaves room for scipy's expm (about
+    # 1e-14) and the closed form's cancellation-free branches (about 1e-14).
+    for tau in (12.0, 54.0, 60.0, 72.0, 90.0):
+        assert restricted_mean_survival(hazards, EDGES, tau, endpoint="os") == pytest.approx(
+            _expm_overall_rmst(hazards, EDGES, tau), rel=1e-12, abs=1e-12
+        ), (label, tau)
+
+
+def test_overall_rmst_matches_the_matrix_exponential_on_random_hazards():
+    # Log hazards spread by SD 3 around plausible values: rates from about 1e-6 to 10 per
+    # month, so that rate x duration ranges over [1e-5, 300]; tolerance as above.
+    rng = np.random.default_rng(20180104)
+    draws = np.exp(rng.normal(np.log([0.005, 0.003, 0.02]), 3.0, size=(200, 5, 3)))
+    ours = restricted_mean_survival(draws, EDGES, [54.0, 72.0], endpoint="os")
+    reference = np.array([[_expm_overall_rmst(h, EDGES, tau) for tau in (54.0, 72.0)]
+                          for h in draws])
+    np.testing.assert_allclose(ours, reference, rtol=1e-12)
+
+
 def test_simulation_matches_closed_form_state_probabilities():
     rng = np.random.default_rng(20180104)
     n = 200_000
