@@ -66,7 +66,7 @@ def _family(model: str, backend: str, what: str) -> tuple[Any, Any, dict[str, An
     builder, settings = build_family(spec, model)
     if backend != "blackjax":  # the depth cap is for the lockstep batch only
         settings = dataclasses.replace(settings, backend=backend, max_treedepth=10)
-    family = next(f for f in spec.families if f.family == model)
+    family = spec.family(model)
     prior_sets = family.prior_sets(tuple(builder.effect_parameters), spec.priors,
                                    defaults=named_grids(builder))
     names = list(prior_sets) if what == "grid" else [spec.reference_prior]

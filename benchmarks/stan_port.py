@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 from scipy.special import expit
 
-__all__ = ["as_stan_data", "build", "container_values", "log_density_pairs", "random_points",
-           "same_up_to_a_constant"]
+__all__ = ["as_stan_data", "build", "container_values", "log_density_pairs",
+           "package_log_densities", "random_points", "same_up_to_a_constant"]
 
 
 def build(port: ModuleType, data: dict[str, Any], random_seed: int) -> Any:
@@ -139,13 +139,23 @@ def log_density_pairs(model: Any, port: ModuleType, data: dict[str, Any], poster
         The package's log densities and the port's, both on the unconstrained scale with
         the log Jacobian of the transforms.
     """
-    logp = model.compile_logp(jacobian=True, mode="FAST_COMPILE")
-    ours, theirs = [], []
-    for point, constrained in random_points(model, n, np.random.default_rng(seed)):
-        ours.append(float(logp(point)))
+    points = random_points(model, n, np.random.default_rng(seed))
+    theirs = []
+    for _, constrained in points:
         unconstrained = posterior.unconstrain_pars(port.stan_parameters(constrained, data))
         theirs.append(float(posterior.log_prob(unconstrained, adjust_transform=True)))
-    return np.array(ours), np.array(theirs)
+    return package_log_densities(model, points), np.array(theirs)
+
+
+def package_log_densities(
+    model: Any, points: list[tuple[dict[str, np.ndarray], dict[str, np.ndarray]]]
+) -> np.ndarray:
+    """The package's log density (unconstrained, with the log Jacobian) at ``points``.
+
+    ``points`` are :func:`random_points`; the model's data containers are read as set.
+    """
+    logp = model.compile_logp(jacobian=True, mode="FAST_COMPILE")
+    return np.array([float(logp(point)) for point, _ in points])
 
 
 def same_up_to_a_constant(ours: np.ndarray, theirs: np.ndarray) -> bool:
