@@ -286,3 +286,25 @@ def test_every_batch_starts_before_the_first_is_read(
     table = result.table().set_index(["endpoint", "prior"])
     # The same seed and prior in both families: the same simulated draws, whatever the order.
     assert table.loc[("efs", "reference"), "median"] == table.loc[("os", "reference"), "median"]
+
+
+@pytest.mark.parametrize(
+    ("backend", "cores", "expected"),
+    [("blackjax", None, 1),  # the refit's four chains on one core, beside the grids
+     ("nutpie", None, None),  # one chain per core: the analysis's own choice stays
+     ("pymc", 2, 2)],
+)
+def test_structure_refits_sample_longer_and_on_one_core_with_blackjax(
+    backend: str, cores: int | None, expected: int | None
+) -> None:
+    from bayes_scot.fitting import SamplerSettings
+    from bayes_scot.reanalysis.runner import structure_settings
+
+    shipped = SamplerSettings(target_accept=0.97, max_treedepth=5, backend=backend,
+                              cores=cores)
+    refit = structure_settings(shipped)
+    assert refit.target_accept == 0.99
+    assert refit.max_treedepth == 6
+    assert refit.cores == expected
+    assert (refit.draws, refit.tune, refit.chains) == (shipped.draws, shipped.tune,
+                                                       shipped.chains)

@@ -155,10 +155,19 @@ def structure_settings(settings: SamplerSettings) -> SamplerSettings:
     One fit does not wait for a batch's longest trajectory, so a deeper tree (one more
     doubling) and a higher target acceptance (0.99) cost little; the unpooled
     ``"independent"`` structure needs them to be free of divergent transitions on SCOT.
+
+    With the BlackJAX backend, a refit's chains run on one core (``cores=1``): the refits
+    sample while the prior grids occupy every core, and a small model's leapfrog step
+    costs about as much for four vectorised chains as for two, so splitting four chains
+    over two devices would nearly double the refit's processor time without shortening
+    the report. The draws are the same either way up to rounding: each chain's key and
+    starting point do not depend on the device.
+    Other backends run one chain per core, so their refits keep the analysis's cores.
     """
     return dataclasses.replace(
         settings, target_accept=max(settings.target_accept, 0.99),
         max_treedepth=settings.max_treedepth + 1,
+        cores=1 if settings.backend == "blackjax" else settings.cores,
     )
 
 
