@@ -25,6 +25,7 @@ import xarray as xr
 
 from bayes_scot import _compat
 from bayes_scot.fitting.backends import Backend, BatchDraws, make_backend
+from bayes_scot.fitting.deterministics import named_dataset
 from bayes_scot.fitting.settings import BACKENDS, SamplerSettings
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -406,6 +407,11 @@ class CompiledModel:
     ) -> Any:
         """Draw from the posterior predictive distribution.
 
+        The model's observed variables are drawn for all posterior draws at once
+        (:class:`~bayes_scot.fitting.predictive.PredictiveFunction`); other variables, or
+        a distribution PyTensor cannot vectorise over draws, are drawn by
+        :func:`pymc.sample_posterior_predictive`, one draw at a time.
+
         Parameters
         ----------
         idata : arviz.InferenceData
@@ -418,7 +424,7 @@ class CompiledModel:
         Returns
         -------
         arviz.InferenceData
-            With a ``posterior_predictive`` group.
+            With ``posterior_predictive``, ``observed_data`` and ``constant_data`` groups.
         """
         template = self._core.template
         if _compat.has_group(idata, "constant_data"):
@@ -427,21 +433,21 @@ class CompiledModel:
             _compat.set_data(
                 template, {k: constants[k].values for k in constants.data_vars if k in known}
             )
-        return _compat.sample_posterior_predictive(
-            idata,
-            template,
-            var_names=list(var_names) if var_names is not None else None,
-            seed=seed,
-        )
+        names = list(var_names) if var_names is not None else None
+        observed = [rv.name for rv in template.observed_RVs]
+        if names is None or names == observed:
+            try:
+                predict = self._core.predictive
+            except NotImplementedError:
+                pass  # a distribution without a vectorised sampler: PyMC's loop below
+            else:
+                posterior = _compat.get_group(idata, "posterior")
+                return _compat.inference_data(
+                    posterior_predictive=predict(posterior, seed=seed),
+                    observed_data=predict.observed_data(),
+                    constant_data=self._constant_data(_compat.data_values(template)),
+                )
+        return _compat.sample_posterior_predictive(idata, template, var_names=names, seed=seed)
 
     def _constant_data(self, values: Mapping[str, np.ndarray]) -> xr.Dataset:
-        dims = self.model.named_vars_to_dims
-        coords = {k: np.asarray(v) for k, v in self.model.coords.items() if v is not None}
-        variables = {}
-        for name, value in values.items():
-            var_dims = dims.get(name)
-            if var_dims is None or len(var_dims) != value.ndim:
-                var_dims = tuple(f"{name}_dim_{i}" for i in range(value.ndim))
-            variables[name] = xr.DataArray(value, dims=var_dims)
-        used = {d for v in variables.values() for d in v.dims}
-        return xr.Dataset(variables, coords={k: v for k, v in coords.items() if k in used})
+        return named_dataset(self.model, values)

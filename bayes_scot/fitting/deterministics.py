@@ -14,7 +14,7 @@ costs seconds per model structure.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -115,25 +115,74 @@ class DeterministicsFunction:
             np.asarray(posterior[name].values).reshape(chains * draws, *posterior[name].shape[2:])
             for name in self._free
         ]
-        values = self._fn(*flat)
-        dims = self.model.named_vars_to_dims
-        coords = {k: np.asarray(v) for k, v in self.model.coords.items() if v is not None}
-        variables: dict[str, Any] = {}
-        for name, value in zip(self.names, values, strict=True):
-            value = np.asarray(value).reshape(chains, draws, *np.shape(value)[1:])
-            var_dims = dims.get(name)
-            if var_dims is None or len(var_dims) != value.ndim - 2:
-                var_dims = tuple(f"{name}_dim_{i}" for i in range(value.ndim - 2))
-            variables[name] = xr.DataArray(value, dims=(*_SAMPLE_DIMS, *var_dims))
-        used = {d for v in variables.values() for d in v.dims}
-        return xr.Dataset(
-            variables,
-            coords={
-                **{k: v for k, v in coords.items() if k in used},
-                "chain": posterior["chain"].values,
-                "draw": posterior["draw"].values,
-            },
-        )
+        return sample_dataset(self.model, self.names, self._fn(*flat), posterior)
+
+
+def sample_dataset(
+    model: pm.Model, names: Sequence[str], values: Sequence[Any], posterior: xr.Dataset
+) -> xr.Dataset:
+    """Return values computed for every draw of ``posterior`` as a dataset.
+
+    Parameters
+    ----------
+    model : pymc.Model
+        Gives each variable's named dims and their coords.
+    names : sequence of str
+        The variables' names.
+    values : sequence of array_like
+        One array per name, with one leading axis of ``chain x draw`` elements.
+    posterior : xarray.Dataset
+        The draws the values were computed from (its ``chain`` and ``draw`` coords).
+
+    Returns
+    -------
+    xarray.Dataset
+        Dims ``(chain, draw, ...)``; a variable whose dims the model does not name gets
+        ``<name>_dim_<i>``.
+    """
+    chains, draws = posterior.sizes["chain"], posterior.sizes["draw"]
+    shaped = {name: np.asarray(value).reshape(chains, draws, *np.shape(value)[1:])
+              for name, value in zip(names, values, strict=True)}
+    return named_dataset(model, shaped, sample_dims=_SAMPLE_DIMS, coords={
+        "chain": posterior["chain"].values, "draw": posterior["draw"].values})
+
+
+def named_dataset(
+    model: pm.Model,
+    values: Mapping[str, np.ndarray],
+    *,
+    sample_dims: tuple[str, ...] = (),
+    coords: Mapping[str, Any] | None = None,
+) -> xr.Dataset:
+    """Return ``values`` as a dataset with ``model``'s named dims and the coords it uses.
+
+    Parameters
+    ----------
+    model : pymc.Model
+    values : mapping of str to numpy.ndarray
+        Each variable's values; its leading axes are ``sample_dims``.
+    sample_dims : tuple of str, default ()
+        Leading dims every variable has before its own (``("chain", "draw")`` for draws).
+    coords : mapping, optional
+        Coords of ``sample_dims``.
+
+    Returns
+    -------
+    xarray.Dataset
+    """
+    dims = model.named_vars_to_dims
+    known = {k: np.asarray(v) for k, v in model.coords.items() if v is not None}
+    variables: dict[str, Any] = {}
+    for name, value in values.items():
+        own = value.ndim - len(sample_dims)
+        var_dims = dims.get(name)
+        if var_dims is None or len(var_dims) != own:
+            var_dims = tuple(f"{name}_dim_{i}" for i in range(own))
+        variables[name] = xr.DataArray(value, dims=(*sample_dims, *var_dims))
+    used = {d for v in variables.values() for d in v.dims}
+    return xr.Dataset(
+        variables, coords={**{k: v for k, v in known.items() if k in used}, **(coords or {})}
+    )
 
 
 def _vectorise(outputs: Sequence[Any], replace: dict[Any, Any]) -> list[Any]:

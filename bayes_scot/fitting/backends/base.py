@@ -19,6 +19,7 @@ import numpy as np
 from bayes_scot import _compat
 from bayes_scot.fitting.deterministics import DeterministicsFunction
 from bayes_scot.fitting.diagnostics import Diagnostics
+from bayes_scot.fitting.predictive import PredictiveFunction
 from bayes_scot.fitting.settings import SamplerSettings
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -96,6 +97,11 @@ class Backend:
             logp.name = rv.name
             terms.append(logp)
         return DeterministicsFunction(self.template, variables=terms)
+
+    @cached_property
+    def predictive(self) -> PredictiveFunction:
+        """Replicates of the model's observed variables, drawn for all draws at once."""
+        return PredictiveFunction(self.template)
 
     def sample(
         self, values: Mapping[str, np.ndarray], settings: SamplerSettings, seed: int
