@@ -294,7 +294,7 @@ def test_every_batch_starts_before_the_first_is_read(
      ("nutpie", None, None),  # one chain per core: the analysis's own choice stays
      ("pymc", 2, 2)],
 )
-def test_structure_refits_sample_longer_and_on_one_core_with_blackjax(
+def test_structure_refits_sample_as_the_analysis_on_one_core_with_blackjax(
     backend: str, cores: int | None, expected: int | None
 ) -> None:
     from bayes_scot.fitting import SamplerSettings
@@ -303,8 +303,5 @@ def test_structure_refits_sample_longer_and_on_one_core_with_blackjax(
     shipped = SamplerSettings(target_accept=0.97, max_treedepth=5, backend=backend,
                               cores=cores)
     refit = structure_settings(shipped)
-    assert refit.target_accept == 0.99
-    assert refit.max_treedepth == 6
     assert refit.cores == expected
-    assert (refit.draws, refit.tune, refit.chains) == (shipped.draws, shipped.tune,
-                                                       shipped.chains)
+    assert dataclasses.replace(refit, cores=cores) == shipped
