@@ -258,6 +258,30 @@ def test_trajectories_one_panel_per_endpoint_with_direction(trajectories, publis
     assert "published" in _legend_labels(fig)
 
 
+def test_trajectories_of_every_continuous_endpoint_stay_inside_the_figure():
+    """Each panel's title fits its column (three columns, as in the report), so the
+    figure's tight box lies inside it and the report renders it in one draw
+    (:func:`bayes_scot.report.png.render_png`)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from bayes_scot.evidence.endpoints import ENDPOINTS
+
+    names = [name for name, e in ENDPOINTS.items() if e.kind == "continuous"]
+    rows = [{"endpoint": name, "arm": arm, "time_months": t, "median": 0.0, "lower": -0.3,
+             "upper": 0.3, "statistic": "change"}
+            for name in names for arm in ("hsct", "cyc") for t in (0.0, 54.0)]
+    fig = plots.plot_trajectories(pd.DataFrame(rows), ncols=3)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    tight = fig.get_tightbbox(canvas.get_renderer())
+    width, height = fig.get_size_inches()
+    assert len(names) >= 6
+    assert tight.x0 >= 0
+    assert tight.y0 >= 0
+    assert tight.x1 <= width
+    assert tight.y1 <= height
+
+
 def test_trajectories_reject_bad_ncols_and_bands(trajectories):
     with pytest.raises(ValueError, match="ncols"):
         plots.plot_trajectories(trajectories, ncols=0)

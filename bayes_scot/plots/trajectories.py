@@ -181,13 +181,22 @@ def _means_as_changes(visits: pd.DataFrame, arms: Sequence[str]) -> pd.DataFrame
     return pd.DataFrame(rows, columns=["endpoint", "arm", "time_months", "value"])
 
 
+_TITLE_WIDTH = 36
+"""Characters of a panel title's line (three panels across the report's figure)."""
+_UNBROKEN = "\u00a0"  # a space textwrap does not break at
+
+
 def _trajectory_title(endpoint: str) -> str:
     try:
         info = get_endpoint(endpoint)
     except EvidenceError:
         return endpoint
-    arrow = "↓" if info.better == "lower" else "↑"
-    return wrap(f"{info.label} ({info.better} is better {arrow})", 44)
+    direction = f"({info.better} is better {'↓' if info.better == 'lower' else '↑'})"
+    # 36 characters at the title's size fit a panel's width, so no title runs past the
+    # figure's edge (which would cost the report a second layout and draw). The direction
+    # is never split: its spaces are made unbreakable while the title is wrapped.
+    title = wrap(f"{info.label} {direction.replace(' ', _UNBROKEN)}", _TITLE_WIDTH)
+    return title.replace(_UNBROKEN, " ")
 
 
 def _trajectory_axis_label(endpoint: str, rows: pd.DataFrame) -> str:
