@@ -25,7 +25,7 @@ import pytensor.tensor as pt
 import xarray as xr
 
 from bayes_scot import _compat
-from bayes_scot.fitting.deterministics import model_deterministics
+from bayes_scot.fitting.deterministics import model_deterministics, named_dataset
 
 if TYPE_CHECKING:  # pragma: no cover
     import pymc as pm
@@ -128,21 +128,10 @@ class PriorSampler:
             columns = list(fn(n))
         else:  # pragma: no cover - a model whose graph could not be batched
             columns = [np.stack(c) for c in zip(*(fn() for _ in range(n)), strict=True)]
-        dims = self.model.named_vars_to_dims
-        coords = {k: np.asarray(v) for k, v in self.model.coords.items() if v is not None}
-        variables = {}
-        for name, values in zip(self._names, columns, strict=True):
-            array = np.asarray(values).reshape(chains, draws, *np.shape(values)[1:])
-            var_dims = dims.get(name)
-            if var_dims is None or len(var_dims) != array.ndim - 2:
-                var_dims = tuple(f"{name}_dim_{i}" for i in range(array.ndim - 2))
-            variables[name] = xr.DataArray(array, dims=("chain", "draw", *var_dims))
-        used = {d for v in variables.values() for d in v.dims}
-        dataset = xr.Dataset(
-            variables,
-            coords={**{k: v for k, v in coords.items() if k in used},
-                    "chain": np.arange(chains), "draw": np.arange(draws)},
-        )
+        shaped = {name: np.asarray(values).reshape(chains, draws, *np.shape(values)[1:])
+                  for name, values in zip(self._names, columns, strict=True)}
+        dataset = named_dataset(self.model, shaped, sample_dims=("chain", "draw"), coords={
+            "chain": np.arange(chains), "draw": np.arange(draws)})
         with warnings.catch_warnings():
             # Prior draws reach far tails (exp of a wide normal): overflow to inf or a
             # 0/0 in a derived quantity is a property of the prior, not an error.
