@@ -140,6 +140,16 @@ def test_a_distribution_that_cannot_be_vectorised_says_so() -> None:
         PredictiveFunction(_custom_model())
 
 
+def test_a_variable_drawn_from_another_observed_variable_says_so() -> None:
+    """y2's mean is y1: their replicates must be drawn jointly, which PyMC's loop does."""
+    with pm.Model() as model:
+        mu = pm.Normal("mu", 0.0, 10.0)
+        y1 = pm.Normal("y1", mu, 1.0, observed=np.array([0.5]))
+        pm.Normal("y2", y1, 1.0, observed=np.array([1.0]))
+    with pytest.raises(NotImplementedError, match="'y2' depends on another random draw"):
+        PredictiveFunction(model)
+
+
 @pytest.mark.slow  # compiles the model for the BlackJAX backend (no sampling)
 @pytest.mark.parametrize("build", [_normal_model, _custom_model])
 def test_compiled_models_draw_replicates_either_way(build) -> None:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import xarray as xr
 
+from bayes_scot import _compat
 from bayes_scot.fitting.deterministics import _vectorise, named_dataset, sample_dataset
 from bayes_scot.fitting.numpy_graph import numpy_batched
 
@@ -73,6 +74,8 @@ class PredictiveFunction:
             pt.tensor(name=f"{v.name}_draws", dtype=v.dtype, shape=(None,) * (v.ndim + 1))
             for v in free
         ]
+        for rv in targets:
+            _check_drawn_alone(rv, free)
         streams = [pt.random.type.random_generator_type() for _ in targets]
         replace = dict(zip(free, batched, strict=True))
         draws = [
@@ -155,3 +158,21 @@ def _draws_of(rv: Any, params: Sequence[Any], stream: Any, draws: Any) -> Any:
     else:
         size = pt.concatenate([pt.shape_padleft(draws), size])
     return op.make_node(stream, size, *params).outputs[1]
+
+
+def _check_drawn_alone(rv: Any, free: Sequence[Any]) -> None:
+    """Refuse an observed variable whose parameters depend on another random draw.
+
+    Given the free variables, each observed variable must be a function of them and of
+    data only; one computed from another observed variable (``y2 ~ N(y1, 1)``) has to be
+    drawn jointly with it, which PyMC's loop does.
+    """
+    from pytensor.tensor.random.type import RandomType
+
+    node = rv.owner
+    params = node.op.dist_params(node) if hasattr(node.op, "dist_params") else node.inputs
+    for apply in _compat.graph_apply_nodes(list(free), list(params)):
+        if any(isinstance(i.type, RandomType) for i in apply.inputs):
+            raise NotImplementedError(
+                f"{rv.name!r} depends on another random draw ({apply.op}); it is drawn "
+                "jointly with it one draw at a time")
