@@ -72,3 +72,62 @@ def test_few_figures_are_drawn_without_a_helper(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(parallel, "_Helper", lambda *a: started.append(a))
     parallel.render_all(_draws(parallel.HELPER_MIN_FIGURES - 1))
     assert started == []
+
+
+@pytest.fixture
+def two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "_cores", lambda: 2)
+    yield
+    while parallel._PRESTARTED:  # a test that left one: end it
+        parallel._end(parallel._PRESTARTED.pop())
+
+
+def test_a_prestarted_helper_draws_the_next_figures(
+        two_cores: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    draws = _draws(7)
+    serial = parallel.render_all(draws, helper=False)
+    parallel.prestart_helper()
+    parallel.prestart_helper()  # one is waiting already: no second
+    assert len(parallel._PRESTARTED) == 1
+    spawned = []
+    monkeypatch.setattr(parallel, "_spawn", lambda: spawned.append(1))
+    calls = []
+
+    def slow_render(draw: Any) -> Any:
+        calls.append(draw)
+        time.sleep(1.0)  # as above: the helper has time to take figures from the back
+        return render(draw)
+
+    monkeypatch.setattr(parallel, "render", slow_render)
+    assert parallel.render_all(draws, helper=True) == serial
+    assert spawned == []  # the prestarted helper was used, none was started
+    assert parallel._PRESTARTED == []
+    assert len(calls) < len(draws), "the helper drew none of the figures"
+
+
+def test_a_prestarted_helper_that_died_is_replaced(
+        two_cores: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    draws = _draws(3)
+    serial = parallel.render_all(draws, helper=False)
+    with monkeypatch.context() as patch:
+        patch.setattr(parallel, "_BOOT", "import sys; sys.exit(3)")
+        parallel.prestart_helper()
+    parallel._PRESTARTED[0].wait(timeout=30)
+    assert parallel.render_all(draws, helper=True) == serial
+    assert parallel._PRESTARTED == []
+
+
+def test_no_helper_is_prestarted_on_one_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "_cores", lambda: 1)
+    parallel.prestart_helper()
+    assert parallel._PRESTARTED == []
+
+
+def test_an_unused_prestarted_helper_exits_when_its_input_closes(two_cores: None) -> None:
+    parallel.prestart_helper()
+    process = parallel._PRESTARTED.pop()
+    assert process.stdin is not None
+    process.stdin.close()  # what this process's exit does
+    assert process.wait(timeout=60) is not None
+    assert process.stdout is not None
+    process.stdout.close()

@@ -112,6 +112,11 @@ def run(args: argparse.Namespace) -> int:
         priors=priors, backend=args.backend,
     )
     check_target(args.out.expanduser().absolute())
+    if not args.no_figures:
+        # The figure helper imports the plotting code on a core the fits leave idle.
+        from bayes_scot.report.parallel import prestart_helper
+
+        prestart_helper()
     result = reanalyse(spec, progress=not args.quiet)
     out = result.write_report(args.out, figures=not args.no_figures)
     if not args.quiet:

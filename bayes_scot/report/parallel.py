@@ -32,15 +32,86 @@ from typing import IO, Any
 
 from bayes_scot.report.png import Outcome, render
 
-__all__ = ["HELPER_MIN_FIGURES", "render_all", "serve"]
+__all__ = ["HELPER_MIN_FIGURES", "prestart_helper", "render_all", "serve"]
 
 HELPER_MIN_FIGURES = 6
 """Fewest figures worth starting a helper for (it takes a second or two to import)."""
+
+_PRESTARTED: list[subprocess.Popen[bytes]] = []
+"""A helper started by :func:`prestart_helper` and not yet used (at most one)."""
 
 _BOOT = ("import pickle, struct, sys; "
          "size, = struct.unpack('>Q', sys.stdin.buffer.read(8)); "
          "sys.path[:] = pickle.loads(sys.stdin.buffer.read(size)); "
          "from bayes_scot.report.parallel import serve; serve()")
+
+
+def prestart_helper() -> None:
+    """Start the helper process now, for the figures a report will draw later.
+
+    The helper spends a second or two importing the plotting modules before it can draw;
+    started while this process is still fitting (the command line starts it once the
+    specification is read), that import runs on a core the fits leave idle, and the
+    next :func:`render_all` that uses a helper takes this one. It gets this process's
+    ``sys.path`` and matplotlib settings as they are now. Nothing happens on one core or
+    when a helper is already waiting. An unused helper exits when this process does (its
+    standard input closes).
+    """
+    if _PRESTARTED or _cores() < 2:
+        return
+    process = _spawn()
+    if process is None:
+        return
+    if not _greet(process):
+        _end(process)
+        return
+    _PRESTARTED.append(process)
+
+
+def _spawn() -> subprocess.Popen[bytes] | None:
+    """Start a helper interpreter, or return ``None`` when it cannot start."""
+    try:
+        return subprocess.Popen([sys.executable, "-c", _BOOT], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    except OSError:
+        return None
+
+
+def _greet(process: subprocess.Popen[bytes]) -> bool:
+    """Send a new helper this process's ``sys.path`` and matplotlib settings."""
+    import matplotlib as mpl
+
+    if process.stdin is None:
+        return False
+    try:
+        _send(process.stdin, pickle.dumps(list(sys.path)))
+        _send(process.stdin, pickle.dumps(_settings(mpl.rcParams)))
+    except OSError:
+        return False
+    return True
+
+
+def _take_prestarted() -> subprocess.Popen[bytes] | None:
+    """Return the helper :func:`prestart_helper` started, if it is still running."""
+    while _PRESTARTED:
+        process = _PRESTARTED.pop()
+        if process.poll() is None:
+            return process
+        _end(process)
+    return None
+
+
+def _end(process: subprocess.Popen[bytes], timeout: float | None = 10) -> None:
+    """Close a helper's pipes and wait ``timeout`` seconds for it, then kill it."""
+    for stream in (process.stdin, process.stdout):
+        if stream is not None:
+            with contextlib.suppress(OSError):  # a broken pipe to a helper that is gone
+                stream.close()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def render_all(draws: Sequence[Callable[[], Any]], *, helper: bool | None = None,
@@ -96,12 +167,11 @@ class _Helper:
                  lock: threading.Lock, outcomes: dict[int, Outcome]) -> None:
         self.payloads, self.pending, self.lock, self.outcomes = payloads, pending, lock, outcomes
         self.taken: set[int] = set()
-        try:
-            self.process: subprocess.Popen[bytes] | None = subprocess.Popen(
-                [sys.executable, "-c", _BOOT], stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        except OSError:
-            self.process = None
+        self.process = _take_prestarted()
+        self.greeted = self.process is not None  # a prestarted helper has its settings
+        if self.process is None:
+            self.process = _spawn()
+        if self.process is None:
             return
         self.thread = threading.Thread(target=self._run, name="bayes-scot-figures",
                                        daemon=True)
@@ -112,10 +182,8 @@ class _Helper:
         if process is None or process.stdin is None or process.stdout is None:
             return
         try:
-            import matplotlib as mpl
-
-            _send(process.stdin, pickle.dumps(list(sys.path)))
-            _send(process.stdin, pickle.dumps(_settings(mpl.rcParams)))
+            if not self.greeted and not _greet(process):
+                return
             while True:
                 message = _receive(process.stdout)  # None: ready; else (index, outcome)
                 if message is not None:
@@ -153,17 +221,8 @@ class _Helper:
         self._close(timeout=None)
 
     def _close(self, timeout: float | None) -> None:
-        if self.process is None:
-            return
-        for stream in (self.process.stdin, self.process.stdout):
-            if stream is not None:
-                with contextlib.suppress(OSError):  # a broken pipe to a helper that is gone
-                    stream.close()
-        try:
-            self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        if self.process is not None:
+            _end(self.process, timeout)
 
 
 def _cores() -> int:
