@@ -131,3 +131,24 @@ def test_an_unused_prestarted_helper_exits_when_its_input_closes(two_cores: None
     assert process.wait(timeout=60) is not None
     assert process.stdout is not None
     process.stdout.close()
+
+
+def test_a_prestarted_helper_no_figure_needs_is_ended(two_cores: None) -> None:
+    parallel.prestart_helper()
+    process = parallel._PRESTARTED[0]
+    parallel.render_all(_draws(2))  # too few figures for a helper
+    assert parallel._PRESTARTED == []
+    assert process.returncode is not None
+
+
+def test_a_prestarted_helper_left_unused_is_ended_at_exit() -> None:
+    """In a process that exits without drawing, nothing warns of a running helper."""
+    import subprocess
+    import sys
+
+    code = ("import bayes_scot.report.parallel as p; p._cores = lambda: 2; "
+            "p.prestart_helper(); assert p._PRESTARTED")
+    result = subprocess.run([sys.executable, "-X", "dev", "-c", code], capture_output=True,
+                            text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "ResourceWarning" not in result.stderr

@@ -17,6 +17,7 @@ serial run.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import io
 import os
@@ -39,6 +40,8 @@ HELPER_MIN_FIGURES = 6
 
 _PRESTARTED: list[subprocess.Popen[bytes]] = []
 """A helper started by :func:`prestart_helper` and not yet used (at most one)."""
+_PRESTARTED_ENDED_AT_EXIT: list[bool] = []
+"""Holds ``True`` once an exit handler ends any prestarted helper left unused."""
 
 _BOOT = ("import pickle, struct, sys; "
          "size, = struct.unpack('>Q', sys.stdin.buffer.read(8)); "
@@ -54,8 +57,8 @@ def prestart_helper() -> None:
     specification is read), that import runs on a core the fits leave idle, and the
     next :func:`render_all` that uses a helper takes this one. It gets this process's
     ``sys.path`` and matplotlib settings as they are now. Nothing happens on one core or
-    when a helper is already waiting. An unused helper exits when this process does (its
-    standard input closes).
+    when a helper is already waiting. A helper no report uses is ended when a
+    :func:`render_all` draws without one, or at exit.
     """
     if _PRESTARTED or _cores() < 2:
         return
@@ -65,7 +68,16 @@ def prestart_helper() -> None:
     if not _greet(process):
         _end(process)
         return
+    if not _PRESTARTED_ENDED_AT_EXIT:
+        atexit.register(_end_prestarted)
+        _PRESTARTED_ENDED_AT_EXIT.append(True)
     _PRESTARTED.append(process)
+
+
+def _end_prestarted() -> None:
+    """End a prestarted helper that no report used (at exit, or when none is wanted)."""
+    while _PRESTARTED:
+        _end(_PRESTARTED.pop(), timeout=5)
 
 
 def _spawn() -> subprocess.Popen[bytes] | None:
@@ -139,6 +151,8 @@ def render_all(draws: Sequence[Callable[[], Any]], *, helper: bool | None = None
             continue
     if helper is None:
         helper = _cores() > 1 and len(payloads) >= HELPER_MIN_FIGURES
+    if not (helper and payloads):
+        _end_prestarted()  # a prestarted helper would wait, unused, until exit
     outcomes: dict[int, Outcome] = {}
     pending = deque(range(len(draws)))
     lock = threading.Lock()
