@@ -14,7 +14,7 @@ costs seconds per model structure.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -60,10 +60,6 @@ class DeterministicsFunction:
         *,
         inputs: Sequence[Any] | None = None,
     ) -> None:
-        import pytensor
-        import pytensor.tensor as pt
-        from pytensor.compile.mode import Mode
-
         self.model = model
         targets = list(model.deterministics if variables is None else variables)
         self.names = tuple(v.name for v in targets)
@@ -72,22 +68,9 @@ class DeterministicsFunction:
         if not self.names:
             self._fn = None
             return
-        batched = [
-            pt.tensor(name=f"{v.name}_draws", dtype=v.dtype, shape=(None,) * (v.ndim + 1))
-            for v in given
-        ]
-        # Building the graphs is most of the cost of this constructor; PyTensor would
-        # record a stack trace on every node it creates, for error messages only.
-        with pytensor.config.change_flags(traceback__limit=0):
-            outputs = numpy_batched(
-                batched, _vectorise(targets, dict(zip(given, batched, strict=True)))
-            )
-            # The Python linker without rewrites runs each node as one NumPy call on the
-            # whole batch; rewrites would fuse nodes into n-ary scalar loops, slow in Python.
-            self._fn = pytensor.function(
-                batched, outputs, mode=Mode(linker="py", optimizer="None"),
-                on_unused_input="ignore",
-            )
+        batched = batched_inputs(given)
+        self._fn = compile_batched(
+            batched, lambda: _vectorise(targets, dict(zip(given, batched, strict=True))))
 
     def add_to(self, posterior: xr.Dataset) -> xr.Dataset:
         """Add the quantities to ``posterior`` in place and return it."""
@@ -110,12 +93,54 @@ class DeterministicsFunction:
         """
         if self._fn is None:
             return xr.Dataset()
-        chains, draws = posterior.sizes["chain"], posterior.sizes["draw"]
-        flat = [
-            np.asarray(posterior[name].values).reshape(chains * draws, *posterior[name].shape[2:])
-            for name in self._free
-        ]
-        return sample_dataset(self.model, self.names, self._fn(*flat), posterior)
+        values = self._fn(*flat_draws(posterior, self._free))
+        return sample_dataset(self.model, self.names, values, posterior)
+
+
+def batched_inputs(variables: Sequence[Any]) -> list[Any]:
+    """One input per variable, with a leading draw axis before the variable's own."""
+    import pytensor.tensor as pt
+
+    return [pt.tensor(name=f"{v.name}_draws", dtype=v.dtype, shape=(None,) * (v.ndim + 1))
+            for v in variables]
+
+
+def compile_batched(inputs: Sequence[Any], build: Callable[[], Sequence[Any]]) -> Any:
+    """Build a graph vectorised over draws and compile it to run as whole-array NumPy calls.
+
+    Parameters
+    ----------
+    inputs : sequence of TensorVariable
+        The compiled function's inputs.
+    build : callable
+        Returns the outputs (e.g. by :func:`_vectorise`); called here, because building
+        the graph is most of the cost and PyTensor would record a stack trace on every
+        node it creates, for error messages only.
+
+    Returns
+    -------
+    pytensor.compile.function.types.Function
+        The graph rebuilt by :func:`~bayes_scot.fitting.numpy_graph.numpy_batched`, for
+        PyTensor's Python linker without rewrites: each node runs as one NumPy call on
+        the whole batch, where rewrites would fuse nodes into n-ary scalar loops, slow in
+        Python.
+    """
+    import pytensor
+    from pytensor.compile.mode import Mode
+
+    with pytensor.config.change_flags(traceback__limit=0):
+        return pytensor.function(
+            list(inputs), numpy_batched(inputs, build()),
+            mode=Mode(linker="py", optimizer="None"), on_unused_input="ignore",
+        )
+
+
+def flat_draws(posterior: xr.Dataset, names: Sequence[str]) -> list[np.ndarray]:
+    """Return the draws of ``names`` with chains and draws flattened into one axis."""
+    chains, draws = posterior.sizes["chain"], posterior.sizes["draw"]
+    return [np.asarray(posterior[name].values).reshape(chains * draws,
+                                                       *posterior[name].shape[2:])
+            for name in names]
 
 
 def sample_dataset(

@@ -20,8 +20,14 @@ import numpy as np
 import xarray as xr
 
 from bayes_scot import _compat
-from bayes_scot.fitting.deterministics import _vectorise, named_dataset, sample_dataset
-from bayes_scot.fitting.numpy_graph import numpy_batched
+from bayes_scot.fitting.deterministics import (
+    _vectorise,
+    batched_inputs,
+    compile_batched,
+    flat_draws,
+    named_dataset,
+    sample_dataset,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pymc as pm
@@ -45,9 +51,10 @@ class PredictiveFunction:
     ValueError
         When a name is not an observed variable of ``model``.
     NotImplementedError
-        When a distribution of the graph cannot be vectorised over draws (PyTensor
-        raises it while vectorising); :func:`pymc.sample_posterior_predictive` can still
-        draw such a model, one draw at a time.
+        When a variable is not drawn by a PyTensor random variable (a ``CustomDist`` with
+        its own sampler) or is computed from another observed variable;
+        :func:`pymc.sample_posterior_predictive` can still draw such a model, one draw at
+        a time.
 
     Notes
     -----
@@ -55,9 +62,7 @@ class PredictiveFunction:
     """
 
     def __init__(self, model: pm.Model, var_names: Sequence[str] | None = None) -> None:
-        import pytensor
         import pytensor.tensor as pt
-        from pytensor.compile.mode import Mode
 
         self.model = model
         observed = {rv.name: rv for rv in model.observed_RVs}
@@ -66,31 +71,24 @@ class PredictiveFunction:
         if unknown:
             raise ValueError(f"{unknown} are not observed variables of the model; "
                              f"choose from {sorted(observed)}")
-        targets = [observed[name] for name in names]
         self.names = tuple(names)
+        self._observed = {name: observed[name] for name in names}
         free = list(model.free_RVs)
         self._free = tuple(v.name for v in free)
-        batched = [
-            pt.tensor(name=f"{v.name}_draws", dtype=v.dtype, shape=(None,) * (v.ndim + 1))
-            for v in free
-        ]
-        for rv in targets:
-            _check_drawn_alone(rv, free)
-        streams = [pt.random.type.random_generator_type() for _ in targets]
-        replace = dict(zip(free, batched, strict=True))
-        draws = [
-            _draws_of(rv, _vectorise(rv.owner.op.dist_params(rv.owner), replace), stream,
-                      pt.as_tensor(batched[0].shape[0]) if batched else pt.as_tensor(1))
-            for rv, stream in zip(targets, streams, strict=True)
-        ]
-        with pytensor.config.change_flags(traceback__limit=0):
-            outputs = numpy_batched(batched + streams, draws)
-            self._fn = pytensor.function(
-                batched + streams, outputs, mode=Mode(linker="py", optimizer="None"),
-                on_unused_input="ignore",
-            )
-        self._streams = len(streams)
-        self._observed = {name: observed[name] for name in names}
+        params = [_drawable_params(rv, free) for rv in self._observed.values()]
+        batched = batched_inputs(free)
+        draws = pt.lscalar("draws")
+        streams = [pt.random.type.random_generator_type() for _ in params]
+
+        def build() -> list[Any]:
+            # Every parameter in one pass, so nodes the variables share are vectorised once.
+            flat = iter(_vectorise([p for own in params for p in own],
+                                   dict(zip(free, batched, strict=True))))
+            return [_draws_of(rv, [next(flat) for _ in own], stream, draws)
+                    for rv, own, stream in zip(self._observed.values(), params, streams,
+                                               strict=True)]
+
+        self._fn = compile_batched([draws, *batched, *streams], build)
 
     def __call__(self, posterior: xr.Dataset, *, seed: int) -> xr.Dataset:
         """Return one replicate of each observed variable per draw of ``posterior``.
@@ -107,14 +105,10 @@ class PredictiveFunction:
         xarray.Dataset
             One variable per observed variable, with the model's named dims and coords.
         """
-        chains, draws = posterior.sizes["chain"], posterior.sizes["draw"]
-        flat = [
-            np.asarray(posterior[name].values).reshape(chains * draws, *posterior[name].shape[2:])
-            for name in self._free
-        ]
         generators = [np.random.default_rng(s)
-                      for s in np.random.SeedSequence(seed).spawn(self._streams)]
-        values = self._fn(*flat, *generators)
+                      for s in np.random.SeedSequence(seed).spawn(len(self.names))]
+        n = posterior.sizes["chain"] * posterior.sizes["draw"]
+        values = self._fn(n, *flat_draws(posterior, self._free), *generators)
         return sample_dataset(self.model, self.names, values, posterior)
 
     def observed_data(self) -> xr.Dataset:
@@ -122,7 +116,6 @@ class PredictiveFunction:
         values = {name: np.asarray(self.model.rvs_to_values[rv].eval())
                   for name, rv in self._observed.items()}
         return named_dataset(self.model, values)
-
 
 
 def _draws_of(rv: Any, params: Sequence[Any], stream: Any, draws: Any) -> Any:
@@ -136,14 +129,10 @@ def _draws_of(rv: Any, params: Sequence[Any], stream: Any, draws: Any) -> Any:
     draws followed by the variable's own batch shape (its size, when it has one).
     """
     import pytensor.tensor as pt
-    from pytensor.tensor.random.op import RandomVariable
     from pytensor.tensor.type_other import NoneTypeT
 
     node = rv.owner
     op = node.op
-    if not isinstance(op, RandomVariable):
-        raise NotImplementedError(
-            f"{rv.name!r} is drawn by {type(op).__name__}, which is not vectorised over draws")
     old_params = op.dist_params(node)
     params = [new if new is not old else pt.shape_padleft(old)
               for new, old in zip(params, old_params, strict=True)]
@@ -160,19 +149,27 @@ def _draws_of(rv: Any, params: Sequence[Any], stream: Any, draws: Any) -> Any:
     return op.make_node(stream, size, *params).outputs[1]
 
 
-def _check_drawn_alone(rv: Any, free: Sequence[Any]) -> None:
-    """Refuse an observed variable whose parameters depend on another random draw.
+def _drawable_params(rv: Any, free: Sequence[Any]) -> list[Any]:
+    """Return the distribution parameters of an observed variable drawn on its own.
 
-    Given the free variables, each observed variable must be a function of them and of
-    data only; one computed from another observed variable (``y2 ~ N(y1, 1)``) has to be
-    drawn jointly with it, which PyMC's loop does.
+    Raises :class:`NotImplementedError` for a variable this module cannot draw, which
+    :func:`pymc.sample_posterior_predictive` draws one draw at a time: one whose sampler
+    is not a PyTensor random variable (a ``CustomDist`` with its own sampler), or one
+    computed from another observed variable (``y2 ~ N(y1, 1)``), which has to be drawn
+    jointly with it. Given the free variables, the parameters must be functions of them
+    and of data only.
     """
+    from pytensor.tensor.random.op import RandomVariable
     from pytensor.tensor.random.type import RandomType
 
     node = rv.owner
-    params = node.op.dist_params(node) if hasattr(node.op, "dist_params") else node.inputs
-    for apply in _compat.graph_apply_nodes(list(free), list(params)):
+    if not isinstance(node.op, RandomVariable):
+        raise NotImplementedError(f"{rv.name!r} is drawn by {type(node.op).__name__}, "
+                                  "which is not vectorised over draws")
+    params = list(node.op.dist_params(node))
+    for apply in _compat.graph_apply_nodes(list(free), params):
         if any(isinstance(i.type, RandomType) for i in apply.inputs):
             raise NotImplementedError(
                 f"{rv.name!r} depends on another random draw ({apply.op}); it is drawn "
                 "jointly with it one draw at a time")
+    return params

@@ -40,8 +40,6 @@ HELPER_MIN_FIGURES = 6
 
 _PRESTARTED: list[subprocess.Popen[bytes]] = []
 """A helper started by :func:`prestart_helper` and not yet used (at most one)."""
-_PRESTARTED_ENDED_AT_EXIT: list[bool] = []
-"""Holds ``True`` once an exit handler ends any prestarted helper left unused."""
 
 _BOOT = ("import pickle, struct, sys; "
          "size, = struct.unpack('>Q', sys.stdin.buffer.read(8)); "
@@ -68,12 +66,10 @@ def prestart_helper() -> None:
     if not _greet(process):
         _end(process)
         return
-    if not _PRESTARTED_ENDED_AT_EXIT:
-        atexit.register(_end_prestarted)
-        _PRESTARTED_ENDED_AT_EXIT.append(True)
     _PRESTARTED.append(process)
 
 
+@atexit.register
 def _end_prestarted() -> None:
     """End a prestarted helper that no report used (at exit, or when none is wanted)."""
     while _PRESTARTED:
