@@ -176,6 +176,22 @@ def test_one_device_or_several_give_identical_draws(normal_compiled):
     np.testing.assert_allclose(draws[0], draws[1], rtol=1e-8, atol=1e-8)
 
 
+def test_a_batch_sorted_over_devices_gives_each_fit_its_one_device_draws(normal_compiled):
+    """On several devices the rows are sorted by their adapted trajectory length before
+    the draws (``_by_cost``) and put back after; on one device they are not moved. The
+    three priors' twelve chains differ in cost, so the sort moves them, and every fit's
+    draws must still be its own: same tolerance and reasoning as the test above."""
+    data = {name: {"prior_mean": m0, "prior_sd": s0} for name, (m0, s0) in PRIORS.items()}
+    draws = []
+    for cores in (1, 2):
+        settings = SamplerSettings(draws=200, tune=200, chains=4, cores=cores,
+                                   backend="blackjax")
+        fits = normal_compiled.sample_many(data, settings=settings, seed=13)
+        draws.append(np.stack([_compat.get_group(fits[name], "posterior")["mu"].to_numpy()
+                               for name in PRIORS]))
+    np.testing.assert_allclose(draws[0], draws[1], rtol=1e-8, atol=1e-8)
+
+
 def test_batches_use_one_device_per_core_and_leave_one_for_short_programs():
     """JAX gets a device per core for the samplers plus one, whose thread runs the
     starting-point checks of a batch while another batch holds every core.

@@ -36,6 +36,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -52,7 +53,7 @@ from bayes_scot.stats.convergence import batch_rhat_ess
 if TYPE_CHECKING:  # pragma: no cover
     import pymc as pm
 
-__all__ = ["BlackjaxBackend", "nuts_chain"]
+__all__ = ["COST_WINDOW", "BlackjaxBackend", "nuts_chain", "nuts_draws", "nuts_warmup"]
 
 _JITTER = 1.0
 """Half-width of the uniform jitter added to the model's initial point (unconstrained
@@ -60,6 +61,10 @@ scale) to start each chain, as PyMC's ``jitter+adapt_diag`` does."""
 
 _INIT_ATTEMPTS = 20
 """Jittered starting points tried per chain before giving up on a finite log density."""
+
+COST_WINDOW = 50
+"""Last adaptation steps whose mean trajectory length predicts a chain's cost per draw:
+Stan's terminal window, in which the mass matrix is final and only the step size adapts."""
 
 
 def nuts_chain(
@@ -74,7 +79,9 @@ def nuts_chain(
 ) -> tuple[Any, Any]:
     """One NUTS chain with BlackJAX: Stan's window adaptation, then ``draws`` draws.
 
-    Traceable: meant to be vectorised (:func:`jax.vmap`) over chains and compiled.
+    Traceable: meant to be vectorised (:func:`jax.vmap`) over chains and compiled. It is
+    :func:`nuts_warmup` followed by :func:`nuts_draws`, which a batch on several devices
+    runs as two stages.
 
     Parameters
     ----------
@@ -106,6 +113,38 @@ def nuts_chain(
     .. [2] Stan Development Team. Stan Reference Manual: HMC algorithm parameters
        (windowed adaptation).
     """
+    warmed, _ = nuts_warmup(logdensity, key, position, tune=tune,
+                            target_accept=target_accept, max_treedepth=max_treedepth)
+    return nuts_draws(logdensity, warmed, draws=draws, max_treedepth=max_treedepth)
+
+
+def nuts_warmup(
+    logdensity: Any,
+    key: Any,
+    position: Any,
+    *,
+    tune: int,
+    target_accept: float,
+    max_treedepth: int,
+) -> tuple[Any, Any]:
+    """Stan's window adaptation of one chain, the first stage of :func:`nuts_chain`.
+
+    Parameters
+    ----------
+    logdensity, key, position, tune, target_accept, max_treedepth
+        As :func:`nuts_chain`.
+
+    Returns
+    -------
+    warmed : tuple
+        What :func:`nuts_draws` continues from: the chain's state, adapted step size and
+        inverse mass matrix, and the key of its draws.
+    cost : jax.Array
+        The mean number of leapfrog steps per iteration over the last
+        :data:`COST_WINDOW` adaptation steps, which use the final mass matrix: how long
+        the chain's trajectories will be, and so how long the chains vectorised with it
+        wait for it at each draw.
+    """
     import blackjax
 
     jax = jax_runtime()
@@ -114,8 +153,37 @@ def nuts_chain(
         blackjax.nuts, logdensity, target_acceptance_rate=target_accept,
         max_num_doublings=max_treedepth,
     )
-    (state, parameters), _ = adaptation.run(warmup_key, position, num_steps=tune)
-    kernel = blackjax.nuts(logdensity, **parameters).step
+    (state, parameters), info = adaptation.run(warmup_key, position, num_steps=tune)
+    cost = info.info.num_integration_steps[-min(COST_WINDOW, tune):].mean()
+    return (state, parameters["step_size"], parameters["inverse_mass_matrix"],
+            sample_key), cost
+
+
+def nuts_draws(logdensity: Any, warmed: Any, *, draws: int, max_treedepth: int
+               ) -> tuple[Any, Any]:
+    """Draw from one adapted chain: the second stage of :func:`nuts_chain`.
+
+    Parameters
+    ----------
+    logdensity : callable
+        As :func:`nuts_chain`.
+    warmed : tuple
+        From :func:`nuts_warmup`.
+    draws, max_treedepth : int
+        As :func:`nuts_chain`.
+
+    Returns
+    -------
+    trace, step_size
+        As :func:`nuts_chain`.
+    """
+    import blackjax
+
+    jax = jax_runtime()
+    state, step_size, inverse_mass_matrix, sample_key = warmed
+    kernel = blackjax.nuts(logdensity, step_size=step_size,
+                           inverse_mass_matrix=inverse_mass_matrix,
+                           max_num_doublings=max_treedepth).step
 
     def one_draw(state: Any, draw_key: Any) -> tuple[Any, dict[str, Any]]:
         state, info = kernel(draw_key, state)
@@ -130,7 +198,29 @@ def nuts_chain(
         }
 
     _, trace = jax.lax.scan(one_draw, state, jax.random.split(sample_key, draws))
-    return trace, parameters["step_size"]
+    return trace, step_size
+
+
+def _by_cost(jax: Any, warmup: Any, draws: Any, data: Any, keys: Any, positions: Any) -> Any:
+    """Adapt every row, then draw with rows of similar cost on the same device.
+
+    Each device's block of rows advances in lockstep, every draw lasting as long as the
+    block's longest trajectory, so a block is as slow as its slowest chain. After the
+    adaptation the rows are sorted by their trajectory length at the adapted settings
+    (:func:`nuts_warmup`), so that long chains share a device instead of holding up
+    every device; the draws come back in the rows' own order. Each row's draws are
+    those it would have on any device: the sort moves whole chains (state, adapted
+    parameters, key, data) and nothing else.
+    """
+    jnp = jax.numpy
+    warmed, cost = warmup(data, keys, positions)
+    order = jnp.argsort(cost, stable=True)
+    back = jnp.argsort(order, stable=True)
+
+    def rows(tree: Any, index: Any) -> Any:
+        return jax.tree_util.tree_map(lambda x: jnp.take(x, index, axis=0), tree)
+
+    return rows(draws(*rows((data, warmed), order)), back)
 
 
 class BlackjaxBackend(Backend):
@@ -260,20 +350,31 @@ class BlackjaxBackend(Backend):
         def trace() -> Any:
             logp = self._logp  # translated before tracing starts
 
-            def chain(data: Any, chain_key: Any, position: Any) -> Any:
-                def logdensity(position: Any) -> Any:
-                    return logp(*position, data)[0]
+            def density(data: Any) -> Callable[[Any], Any]:
+                return lambda position: logp(*position, data)[0]
 
+            def chain(data: Any, chain_key: Any, position: Any) -> Any:
                 return nuts_chain(
-                    logdensity, chain_key, position, tune=settings.tune,
+                    density(data), chain_key, position, tune=settings.tune,
                     draws=settings.draws, target_accept=settings.target_accept,
                     max_treedepth=settings.max_treedepth,
                 )
 
-            batched = jax.vmap(chain)
             if mesh is None:
-                return jax.jit(batched)
-            return jax.jit(_compat.jax_shard_map(batched, mesh, "rows"),
+                return jax.jit(jax.vmap(chain))
+
+            def warmup(data: Any, chain_key: Any, position: Any) -> Any:
+                return nuts_warmup(density(data), chain_key, position, tune=settings.tune,
+                                   target_accept=settings.target_accept,
+                                   max_treedepth=settings.max_treedepth)
+
+            def draws(data: Any, warmed: Any) -> Any:
+                return nuts_draws(density(data), warmed, draws=settings.draws,
+                                  max_treedepth=settings.max_treedepth)
+
+            stages = (_compat.jax_shard_map(jax.vmap(warmup), mesh, "rows"),
+                      _compat.jax_shard_map(jax.vmap(draws), mesh, "rows"))
+            return jax.jit(partial(_by_cost, jax, *stages),
                            in_shardings=sharding, out_shardings=sharding)
 
         shapes = self._shapes(rows)
