@@ -167,6 +167,25 @@ def test_report_has_the_four_artefacts(result: Reanalysis, tmp_path: Path) -> No
     assert 'id="structure-table"' in (out / "index.html").read_text()
 
 
+def test_the_slowest_figures_are_drawn_first(result: Reanalysis,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every name in SLOW_FIGURES is a figure of the default report (a renamed figure
+    would quietly lose its place), and they reach the renderer first, in that order."""
+    import bayes_scot.report.parallel as parallel
+    from bayes_scot.report.figures import SLOW_FIGURES, draw_figures
+
+    seen: dict[str, list[int]] = {}
+
+    def record(draws: list, *, first: list[int] = ()) -> list:
+        seen["first"] = list(first)
+        return [b"" for _ in draws]
+
+    monkeypatch.setattr(parallel, "render_all", record)
+    figures, _ = draw_figures(result)
+    names = [f.name for f in figures]
+    assert [names[i] for i in seen["first"]] == list(SLOW_FIGURES)
+
+
 def test_cli_report_writes_the_four_artefacts(tmp_path: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "cli-report"

@@ -32,7 +32,7 @@ def test_helper_gives_the_bytes_and_notes_of_a_serial_run(
 
     def slow_render(draw: Any) -> Any:
         # One second per figure here gives the helper (a fresh interpreter importing
-        # matplotlib and the package, a few seconds) time to take figures from the back.
+        # matplotlib and the package, a few seconds) time to take some figures.
         calls.append(draw)
         time.sleep(1.0)
         return render(draw)
@@ -48,6 +48,22 @@ def test_helper_gives_the_bytes_and_notes_of_a_serial_run(
         else:
             assert isinstance(a, ValueError)
             assert str(a) == str(b)
+
+
+def test_the_figures_named_first_are_started_first_and_returned_in_place(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    draws = _draws(5)
+    serial = parallel.render_all(draws, helper=False)
+    order: list[int] = []
+
+    def recording_render(draw: Any) -> Any:
+        order.append(draws.index(draw))
+        return render(draw)
+
+    monkeypatch.setattr(parallel, "render", recording_render)
+    # Repeats and indices past the end are ignored.
+    assert parallel.render_all(draws, helper=False, first=[3, 1, 3, 9]) == serial
+    assert order == [3, 1, 0, 2, 4]
 
 
 def test_a_helper_that_cannot_start_or_dies_leaves_the_work_here(

@@ -3,9 +3,11 @@
 Rendering is almost all Python (text layout and glyphs), so threads cannot share it; a
 second process can. The helper is a fresh interpreter (``python -c``, never a fork of
 this process and never an import of the user's main module) that imports the plotting
-modules while this process draws the first figures. This process takes figures from the
-front of the list, the helper from the back, one at a time, until none is left; each
-figure is drawn exactly once and the results come back in the list's order.
+modules while this process draws the first figures. Both take the next figure from one
+queue, one at a time, until none is left; the slowest figures can be put first, so that
+the last figures drawn are short ones and the two processes finish together (longest
+first, Graham 1969). Each figure is drawn exactly once and the results come back in the
+list's order.
 
 The helper gets this process's ``sys.path`` and matplotlib settings, so it draws with the
 same code and style, and its PNG bytes are those this process would write. A figure whose
@@ -123,7 +125,7 @@ def _end(process: subprocess.Popen[bytes], timeout: float | None = 10) -> None:
 
 
 def render_all(draws: Sequence[Callable[[], Any]], *, helper: bool | None = None,
-               ) -> list[Outcome]:
+               first: Sequence[int] = ()) -> list[Outcome]:
     """Render every figure, sharing them with a helper process when it is worth it.
 
     Parameters
@@ -133,11 +135,20 @@ def render_all(draws: Sequence[Callable[[], Any]], *, helper: bool | None = None
     helper : bool, optional
         Use a helper process; default: when this process may run on more than one core
         and at least :data:`HELPER_MIN_FIGURES` figures can be sent to it.
+    first : sequence of int, optional
+        Indices of figures to start before the others, in this order: the slowest, so
+        that neither process is left drawing a long figure after the other has finished.
 
     Returns
     -------
     list of bytes or ValueError or KeyError
-        One :func:`~bayes_scot.report.png.render` outcome per figure, in order.
+        One :func:`~bayes_scot.report.png.render` outcome per figure, in the order of
+        ``draws``.
+
+    References
+    ----------
+    .. [1] Graham RL. Bounds on multiprocessing timing anomalies. SIAM J Appl Math
+       1969;17:416-29.
     """
     payloads: dict[int, bytes] = {}
     for index, draw in enumerate(draws):
@@ -150,7 +161,9 @@ def render_all(draws: Sequence[Callable[[], Any]], *, helper: bool | None = None
     if not (helper and payloads):
         _end_prestarted()  # a prestarted helper would wait, unused, until exit
     outcomes: dict[int, Outcome] = {}
-    pending = deque(range(len(draws)))
+    ahead = list(dict.fromkeys(i for i in first if 0 <= i < len(draws)))
+    rest = sorted(set(range(len(draws))).difference(ahead))
+    pending = deque(ahead + rest)
     lock = threading.Lock()
     shared = _Helper(payloads, pending, lock, outcomes) if helper and payloads else None
     try:
@@ -171,7 +184,7 @@ def render_all(draws: Sequence[Callable[[], Any]], *, helper: bool | None = None
 
 
 class _Helper:
-    """The helper process and the thread that hands it figures from the back."""
+    """The helper process and the thread that hands it the next figure it can draw."""
 
     def __init__(self, payloads: dict[int, bytes], pending: deque[int],
                  lock: threading.Lock, outcomes: dict[int, Outcome]) -> None:
@@ -202,8 +215,7 @@ class _Helper:
                         self.outcomes[index] = outcome
                         self.taken.discard(index)
                 with self.lock:
-                    index = next((i for i in reversed(self.pending) if i in self.payloads),
-                                 None)
+                    index = next((i for i in self.pending if i in self.payloads), None)
                     if index is not None:
                         self.pending.remove(index)
                         self.taken.add(index)
