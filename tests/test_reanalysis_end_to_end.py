@@ -128,6 +128,25 @@ def test_os_and_efs_under_each_effect_structure(result: Reanalysis) -> None:
     assert common["prior_p_superior"].to_numpy() == pytest.approx(0.5, abs=0.06)
 
 
+def test_model_based_grcs_on_its_thread_equals_one_computed_after_the_fits(
+        result: Reanalysis) -> None:
+    """The run computes the model-based GRCS on a worker thread while it processes the
+    other fits; its draws come from the analysis's seed alone, so computing it again here,
+    after every fit, gives the same draws to the bit."""
+    import numpy as np
+
+    from bayes_scot.reanalysis.runner import MODEL_BASED_ROUTE, _Runner
+
+    shipped = next(f for f in result.fits if f.route == MODEL_BASED_ROUTE)
+    again = _Runner(result.spec, None).model_based_grcs(result.builders, result.fits,
+                                                        result.trials)
+    assert again is not None
+    assert [(e.endpoint, e.estimand) for e in again.estimands] == [
+        (e.endpoint, e.estimand) for e in shipped.estimands]
+    for a, b in zip(again.estimands, shipped.estimands, strict=True):
+        np.testing.assert_array_equal(a.draws, b.draws)
+
+
 def test_reproduce_and_diagnostics(result: Reanalysis) -> None:
     reproduced = result.reproduce()
     assert {"survival", "composite"} <= set(reproduced["family"])

@@ -16,6 +16,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -209,6 +210,62 @@ class _StartedRefit:
     started: float
 
 
+class _ModelBasedGrcs:
+    """The model-based GRCS, computed on a thread of its own while the fits are processed.
+
+    It needs only the survival and longitudinal reference fits: once both are offered
+    (:meth:`offer`), it starts on a worker thread, where its simulation (NumPy) and pair
+    counting (a compiled kernel that releases Python's lock) run beside the processing of
+    the other fits, instead of after it. Its numbers do not depend on where it runs (its
+    random numbers come from the analysis's seed alone). Used as a context manager: the
+    kernel is compiled on entry (while the batches sample), and on exit the worker is
+    given no more work.
+    """
+
+    def __init__(self, runner: _Runner, builders: Mapping[str, Any],
+                 trials: Mapping[str, Trial]) -> None:
+        self.runner, self.builders, self.trials = runner, builders, trials
+        self.active = runner.runs_model_based_grcs()
+        self.references: dict[str, PriorFit] = {}
+        self.future: Future[PriorFit | None] | None = None
+        self.pool: ThreadPoolExecutor | None = None
+
+    def __enter__(self) -> _ModelBasedGrcs:
+        if self.active:
+            from bayes_scot.stats.win.kernel import compile_kernel
+
+            compile_kernel()
+            self.pool = ThreadPoolExecutor(1, thread_name_prefix="bayes-scot-grcs")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=exc[0] is None, cancel_futures=True)
+
+    def offer(self, fit: PriorFit) -> None:
+        """Take note of a fit; start the GRCS once both reference fits are here."""
+        if (not self.active or self.pool is None or self.future is not None
+                or fit.route or fit.prior != self.runner.spec.reference_prior
+                or fit.family not in ("survival", "longitudinal")):
+            return
+        self.references[fit.family] = fit
+        if len(self.references) == 2:
+            self.future = self.pool.submit(self.runner.model_based_grcs, self.builders,
+                                           list(self.references.values()), self.trials)
+
+    def result(self, fits: Sequence[PriorFit]) -> PriorFit | None:
+        """Return the model-based GRCS fit (computed here if not started), or ``None``."""
+        if not self.active:
+            return None
+        fit = (self.future.result() if self.future is not None
+               else self.runner.model_based_grcs(self.builders, fits, self.trials))
+        if fit is not None:
+            self.runner.say(f"bayes-scot: composite ({MODEL_BASED_ROUTE}) {fit.prior}: "
+                            f"{fit.seconds:.1f} s from the survival and longitudinal "
+                            "reference fits")
+        return fit
+
+
 class _Runner:
     """Fits every family of a specification under every prior of its grid."""
 
@@ -246,18 +303,14 @@ class _Runner:
             for family in spec.families
         ]
         refits = self.start_structure_fits(builders.get("survival"), settings_by_family)
-        if self.runs_model_based_grcs():
-            # While the batches sample: the GRCS's pair-counting kernel is needed last.
-            from bayes_scot.stats.win.kernel import compile_kernel
-
-            compile_kernel()
-        for family, started_family in zip(spec.families, started_families, strict=True):
-            fam_fits, seconds = self.finish_family(started_family)
-            timings[family.family] = seconds + build_seconds[family.family]
-            fits.extend(fam_fits)
-        # The GRCS reads finished fits only: it runs while the refits may still sample.
-        model_based = self.model_based_grcs(builders, fits, trials)
-        structures = self.finish_structure_fits(refits, fits)
+        grcs = _ModelBasedGrcs(self, builders, trials)
+        with grcs:
+            for family, started_family in zip(spec.families, started_families, strict=True):
+                fam_fits, seconds = self.finish_family(started_family, then=grcs.offer)
+                timings[family.family] = seconds + build_seconds[family.family]
+                fits.extend(fam_fits)
+            structures = self.finish_structure_fits(refits, fits)
+            model_based = grcs.result(fits)
         if model_based is not None:
             fits.append(model_based)
         self.check_joint(fits)
@@ -474,8 +527,13 @@ class _Runner:
         return _StartedFamily(family, builder, compiled, prior_sets, posteriors, started,
                               batch_started if compiled.batches else None)
 
-    def finish_family(self, started: _StartedFamily) -> tuple[list[PriorFit], float]:
-        """Read and process each posterior of a family that :meth:`start_family` started."""
+    def finish_family(self, started: _StartedFamily,
+                      then: Callable[[PriorFit], None] | None = None,
+                      ) -> tuple[list[PriorFit], float]:
+        """Read and process each posterior of a family that :meth:`start_family` started.
+
+        ``then``, when given, is called with each fit as soon as it is made.
+        """
         from bayes_scot.fitting.arviz_groups import add_arviz_groups
 
         spec = self.spec
@@ -508,6 +566,8 @@ class _Runner:
                 reproduce=reproduce, seconds=seconds, prior_estimands=prior_estimands,
                 likelihood_terms=terms,
             ))
+            if then is not None:
+                then(fits[-1])
             verdict = "ok" if diagnostics.passed else "FLAGGED"
             self.say(
                 f"bayes-scot: {family.family} [{i}/{len(prior_sets)}] {name}: {seconds:.1f} s, "
@@ -600,8 +660,6 @@ class _Runner:
             divergences=int(a.divergences) + int(b.divergences),
         )
         seconds = time.perf_counter() - started
-        self.say(f"bayes-scot: composite ({MODEL_BASED_ROUTE}) {reference}: {seconds:.1f} s "
-                 "from the survival and longitudinal reference fits")
         return PriorFit(
             family="composite", prior=reference, estimands=estimands, diagnostics=diagnostics,
             reproduce=reproduce, seconds=seconds, route=MODEL_BASED_ROUTE,
