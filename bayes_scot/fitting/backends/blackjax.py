@@ -16,7 +16,10 @@ that enters the program as an argument, so one compiled program samples any data
 model's shapes, and several data sets, such as the 13 priors of a grid, are sampled
 together: every (data set, chain) pair is one row of the batch. Vectorised chains advance
 in lockstep, each iteration lasting as long as the longest trajectory in the batch;
-:attr:`~bayes_scot.fitting.SamplerSettings.max_treedepth` bounds that wait.
+:attr:`~bayes_scot.fitting.SamplerSettings.max_treedepth` bounds that wait. On several
+devices each device's block waits only for its own slowest chain, so after the
+adaptation the rows are sorted by their trajectory length at the adapted settings and
+the chains with long trajectories share a device (``_by_cost``).
 
 The same seed gives the same draws for the same batch. A data set's draws depend only on
 the seed and its data, not on the other data sets in the batch, up to floating-point
