@@ -216,9 +216,9 @@ def test_the_pair_counting_kernel_is_compiled_while_the_batches_sample(
     monkeypatch.setattr(kernel, "compile_kernel", lambda: events.append("compile kernel"))
     finish = runner._Runner.finish_family
 
-    def finish_family(self: Any, started: Any) -> Any:
+    def finish_family(self: Any, started: Any, **kwargs: Any) -> Any:
         events.append(f"read {started.family.family}")
-        return finish(self, started)
+        return finish(self, started, **kwargs)
 
     monkeypatch.setattr(runner._Runner, "finish_family", finish_family)
     reanalyse(spec_file, progress=False, priors=["reference"])
