@@ -244,8 +244,8 @@ class _ModelBasedGrcs:
 
     def offer(self, fit: PriorFit) -> None:
         """Take note of a fit; start the GRCS once both reference fits are here."""
-        if (not self.active or self.pool is None or self.future is not None
-                or fit.route or fit.prior != self.runner.spec.reference_prior
+        if (self.pool is None or self.future is not None or fit.route
+                or fit.prior != self.runner.spec.reference_prior
                 or fit.family not in ("survival", "longitudinal")):
             return
         self.references[fit.family] = fit
