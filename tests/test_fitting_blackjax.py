@@ -272,3 +272,26 @@ def test_log_likelihood_only_for_the_fits_named(normal_compiled):
         np.testing.assert_allclose(
             terms[chain, draw], stats.norm.logpdf(Y, mu[chain, draw], SIGMA), rtol=0, atol=1e-8
         )
+
+
+def test_the_compilation_cache_keeps_programs_that_compile_fast(tmp_path):
+    """A program compiled in well under JAX's default threshold of one second (a scalar
+    function) is written to the on-disk cache that :func:`jax_runtime` configures, so
+    that the next process loads it instead of compiling it again.
+
+    A fresh process, because JAX reads its cache settings at its first compilation.
+    """
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from bayes_scot.fitting.jax_runtime import jax_runtime\n"
+        "jax = jax_runtime()\n"
+        "print(float(jax.jit(lambda x: x * 2.0 + 1.0)(3.0)))\n"
+    )
+    env = {**os.environ, "PYTENSOR_FLAGS": f"base_compiledir={tmp_path}"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=120, env=env)
+    assert out.stdout.split() == ["7.0"]
+    assert any(path.name.startswith("jit_") for path in (tmp_path / "jax").iterdir())
