@@ -52,3 +52,31 @@ sys.exit(cli.main(["effect"]))
     )
     assert proc.returncode == 141
     assert proc.stderr == ""
+
+
+def test_console_exits_with_the_commands_code_after_freezing_its_objects(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ``bayes-scot`` entry point ends with :func:`main`'s exit code, and has moved
+    what the command left out of the cyclic collector's reach (so that the interpreter's
+    final collections do not traverse it)."""
+    import gc
+
+    import bayes_scot.cli as cli
+
+    monkeypatch.setattr(cli, "main", lambda: EXIT_BAD_INPUT)
+    gc.unfreeze()
+    try:
+        with pytest.raises(SystemExit) as exit_info:
+            cli.console()
+        assert exit_info.value.code == EXIT_BAD_INPUT
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+
+
+def test_the_module_entry_point_keeps_the_exit_code_and_output() -> None:
+    proc = subprocess.run([sys.executable, "-m", "bayes_scot.cli", "validate", "no-such.toml"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == EXIT_BAD_INPUT
+    assert proc.stderr.count("\n") == 1
+    assert "no-such.toml" in proc.stderr

@@ -9,15 +9,17 @@ and exit code 2; no traceback reaches the user.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from bayes_scot import __version__
 from bayes_scot.errors import EvidenceError
 
-__all__ = ["EXIT_BAD_INPUT", "Subparsers", "build_parser", "main"]
+__all__ = ["EXIT_BAD_INPUT", "Subparsers", "build_parser", "console", "main"]
 
 Subparsers = argparse._SubParsersAction
 """The object each subcommand module's ``register(subparsers)`` receives: the result of
@@ -106,5 +108,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def console() -> NoReturn:
+    """Run the command line and end the process with its exit code: ``bayes-scot``.
+
+    The same as ``sys.exit(main())``, except that whatever the command left in memory is
+    first frozen out of the cyclic garbage collector (:func:`gc.freeze`). The
+    interpreter's last collections would otherwise traverse every object a report leaves
+    (hundreds of thousands: models, graphs, draws), which took more than a second of the
+    command's time after its last line; the memory goes back to the system with the
+    process either way. Output files are closed before :func:`main` returns, and the
+    standard streams are flushed by the interpreter as usual.
+    """
+    status = main()
+    gc.freeze()
+    sys.exit(status)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    console()

@@ -1,7 +1,5 @@
 """``python -m bayes_scot.cli``."""
 
-import sys
+from bayes_scot.cli import console
 
-from bayes_scot.cli import main
-
-sys.exit(main())
+console()
