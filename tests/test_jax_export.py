@@ -206,6 +206,25 @@ def test_store_switched_off_traces_and_draws_the_same(stored, monkeypatch):
 
 
 @pytest.mark.slow
+def test_the_sampler_runs_the_translated_log_density_once(store):
+    """Every use of the log density in the sampler (adaptation and draws, value and
+    gradient, on every device) reuses one trace of its JAX translation: the translation's
+    Python runs once for the sampler and once for the starting-point check, however many
+    times the sampler evaluates it."""
+    backend = BlackjaxBackend(_model())
+    translated = backend._logp
+    calls = []
+
+    def counted(*args):
+        calls.append(len(args))
+        return translated(*args)
+
+    backend._logp_function = counted
+    _draws(backend)
+    assert len(calls) == 2
+
+
+@pytest.mark.slow
 def test_corrupt_entry_is_traced_again_and_replaced(stored, store):
     """An unreadable entry warns, falls back to tracing, and is overwritten."""
     pytest.importorskip("flatbuffers")
