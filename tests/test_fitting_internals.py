@@ -192,3 +192,31 @@ def test_cached_callback_is_used_and_a_users_model_is_unaffected(monkeypatch):
     logp = users.compile_logp(mode="NUMBA")
     assert len(_non_contiguous_constants(logp.f.maker.fgraph)) == 1
     assert np.isfinite(logp({"mu": 0.3}))
+
+
+def test_compiling_keeps_the_warning_filters_pytensor_adds_on_import():
+    """PyTensor's numba backend adds warning filters when first imported; the package's
+    compilation, which suppresses a warning of its own within a block, keeps them. Were
+    they dropped, a user's model with a reversed constant would warn that numba cannot
+    cache it.
+
+    A fresh process, so that the compilation is the first import of PyTensor's backend.
+    """
+    import subprocess
+    import sys
+
+    code = (
+        "import warnings\n"
+        "import numpy as np\n"
+        "import pymc as pm\n"
+        "from bayes_scot.fitting.numba_cache import compile_nutpie_numba\n"
+        "with pm.Model() as ours:\n"
+        "    mu = pm.Normal('mu')\n"
+        "    pm.Normal('obs', mu, 1.0, observed=np.array([0.2, -0.4, 1.1]))\n"
+        "compile_nutpie_numba(ours, var_names=['mu'])\n"
+        "print(any('numba_funcified_fgraph' in getattr(f[1], 'pattern', '')\n"
+        "          for f in warnings.filters))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=300)
+    assert out.stdout.split()[-1] == "True"

@@ -174,6 +174,11 @@ def compile_nutpie_numba(model: pm.Model, *, var_names: Sequence[str]) -> Any:
         As nutpie returns it; its log-density callback calls the disk-cached one.
     """
     import nutpie
+
+    # PyTensor's numba backend adds its warning filters when it is first imported. It is
+    # imported here, not inside the block below, which restores the filters it found
+    # and so would drop them: a user's own models would then warn where they do not.
+    import pytensor.link.numba.dispatch  # noqa: F401
     from numba.core.errors import NumbaPerformanceWarning
 
     def compile_model() -> Any:
