@@ -92,8 +92,9 @@ def nuts_chain(
         Log density of the unconstrained position (a list of arrays).
     key : jax.Array
         PRNG key of the chain.
-    position : list of jax.Array
-        Initial position.
+    position : jax.Array or list of jax.Array
+        Initial position: any pytree of arrays; the backend passes one flat vector
+        (:func:`_flat_positions`).
     tune, draws : int
         Adaptation steps (at least 1) and kept draws.
     target_accept : float
@@ -104,7 +105,7 @@ def nuts_chain(
     Returns
     -------
     trace : dict of str to jax.Array
-        Per draw: ``position`` (list of arrays), ``lp``, ``diverging``, ``n_steps``,
+        Per draw: ``position`` (structured as the initial one), ``lp``, ``diverging``, ``n_steps``,
         ``tree_depth``, ``acceptance_rate`` and ``energy``.
     step_size : jax.Array
         The adapted step size.
