@@ -218,8 +218,8 @@ class _ModelBasedGrcs:
     counting (a compiled kernel that releases Python's lock) run beside the processing of
     the other fits, instead of after it. Its numbers do not depend on where it runs (its
     random numbers come from the analysis's seed alone). Used as a context manager: the
-    kernel is compiled on entry (while the batches sample), and on exit the worker is
-    given no more work.
+    kernels (pair counting, event times) are compiled on entry (while the batches
+    sample), and on exit the worker is given no more work.
     """
 
     def __init__(self, runner: _Runner, builders: Mapping[str, Any],
@@ -232,9 +232,11 @@ class _ModelBasedGrcs:
 
     def __enter__(self) -> _ModelBasedGrcs:
         if self.active:
-            from bayes_scot.stats.win.kernel import compile_kernel
+            from bayes_scot.stats import illness_death_kernel
+            from bayes_scot.stats.win import kernel
 
-            compile_kernel()
+            kernel.compile_kernel()
+            illness_death_kernel.compile_kernel()
             self.pool = ThreadPoolExecutor(1, thread_name_prefix="bayes-scot-grcs")
         return self
 

@@ -409,34 +409,6 @@ def restricted_mean_survival(
     return out if np.ndim(horizon) else out[..., 0]
 
 
-def _invert_cumulative(
-    rates: np.ndarray, edges: np.ndarray, start: np.ndarray, target: np.ndarray
-) -> np.ndarray:
-    """Time at which the cumulative hazard from ``start`` reaches ``target`` (inf if never).
-
-    ``rates`` has shape (..., K), broadcastable against ``start`` and ``target`` with the
-    K interval rates last (one row of rates may serve many patients, whose rate-only
-    quantities are then computed once). The last interval is open-ended.
-    """
-    n_int = rates.shape[-1]
-    out = np.full(np.shape(start), np.inf)
-    remaining = target.copy()
-    for k in range(n_int):
-        rate = rates[..., k]
-        positive = rate > 0
-        safe_rate = np.where(positive, rate, 1.0)
-        lo = np.maximum(edges[k], start)
-        hi = edges[k + 1] if k < n_int - 1 else np.inf
-        active = (start < hi) & np.isinf(out)
-        length = np.where(active, hi - np.where(active, lo, 0.0), 0.0)
-        mass = rate * length  # inf * 0 never occurs: length is 0 only when inactive
-        mass = np.where(np.isnan(mass), np.inf, mass)
-        hit = active & (remaining <= mass) & positive
-        out = np.where(hit, lo + remaining / safe_rate, out)
-        remaining = np.where(active & ~hit, remaining - mass, remaining)
-    return out
-
-
 def simulate_paths(
     hazards: np.ndarray, edges: np.ndarray, n: int, rng: np.random.Generator, horizon: float
 ) -> dict[str, np.ndarray]:
@@ -464,20 +436,24 @@ def simulate_paths(
     -----
     The random numbers are drawn in the order exit times, exit types, death times after
     organ failure, each for all draws at once; with D = 1 this is the order of
-    :func:`simulate_illness_death`, which calls this function.
+    :func:`simulate_illness_death`, which calls this function. Each event time inverts
+    the cumulative hazard in compiled code
+    (:func:`~bayes_scot.stats.illness_death_kernel.invert_cumulative`).
     """
+    from bayes_scot.stats.illness_death_kernel import invert_cumulative  # numba: when used
+
     n_draws, n_int = hazards.shape[:2]
     exit_rate = hazards[..., 0] + hazards[..., 1]  # (D, K)
-    t_exit = _invert_cumulative(
-        exit_rate[:, None, :], edges, np.zeros((n_draws, n)), rng.exponential(size=(n_draws, n)),
+    t_exit = invert_cumulative(
+        exit_rate, edges, np.zeros((n_draws, n)), rng.exponential(size=(n_draws, n)),
     )
     k = np.clip(np.searchsorted(edges, t_exit, side="right") - 1, 0, n_int - 1)
     total = np.take_along_axis(exit_rate, k, axis=1)
     failure_rate = np.take_along_axis(hazards[..., 0], k, axis=1)
     p_failure = np.where(total > 0, failure_rate / np.where(total > 0, total, 1.0), 0.0)
     is_failure = rng.uniform(size=(n_draws, n)) < p_failure
-    t_death_after = _invert_cumulative(
-        hazards[:, None, :, 2], edges,
+    t_death_after = invert_cumulative(
+        hazards[..., 2], edges,
         np.where(is_failure, t_exit, np.inf), rng.exponential(size=(n_draws, n)),
     )
     death_time = np.where(is_failure, t_death_after, t_exit)
