@@ -329,7 +329,8 @@ def test_compiled_inversion_of_the_cumulative_hazard_equals_the_numpy_definition
     target = rng.exponential(size=(draws, patients)) * rng.choice([1.0, 50.0], (draws, patients))
     compiled = invert_cumulative(rates, edges, start, target)
     expected = _numpy_inversion(rates[:, None, :], edges, start, target)
-    assert np.isinf(expected).any() and np.isfinite(expected).any()
+    assert np.isinf(expected).any()
+    assert np.isfinite(expected).any()
     np.testing.assert_array_equal(compiled, expected)
 
 

@@ -89,7 +89,7 @@ def nuts_chain(
     Parameters
     ----------
     logdensity : callable
-        Log density of the unconstrained position (a list of arrays).
+        Log density of the unconstrained position (structured as ``position``).
     key : jax.Array
         PRNG key of the chain.
     position : jax.Array or list of jax.Array
