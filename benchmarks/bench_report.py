@@ -127,6 +127,33 @@ _PROCESS_CODE = textwrap.dedent(
     stages["write report"] = (t2 - t1) - sum(figures)
     stages["rest of reanalyse"] = (t1 - t0) - sum(
         v for k, v in stages.items() if not k.startswith(("import", "  ", "figures", "write")))
+    # Processor time: the wall time's floor is this over the cores. Threads still alive
+    # are counted one by one (XLA's by their name); those that ended (the launcher, the
+    # GRCS's worker) only in the process's total.
+    import os
+    tick = os.sysconf("SC_CLK_TCK")
+    xla = main = 0.0
+    for tid in os.listdir("/proc/self/task") if os.path.isdir("/proc/self/task") else ():
+        try:
+            with open(f"/proc/self/task/{tid}/comm") as file:
+                name = file.read()
+            with open(f"/proc/self/task/{tid}/stat") as file:
+                fields = file.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        seconds = (int(fields[11]) + int(fields[12])) / tick
+        if int(tid) == os.getpid():
+            main = seconds
+        elif name.startswith("tf_XLA"):
+            xla += seconds
+    used = os.times()
+    total = used.user + used.system
+    if main:
+        stages["  processor time: XLA's threads (the sampling)"] = xla
+        stages["  processor time: the main thread"] = main
+        stages["  processor time: other threads (tracing, compiling, the GRCS)"] = total - xla - main
+    stages["  processor time: this process"] = total
+    stages["  processor time: the figure helper"] = used.children_user + used.children_system
     print(json.dumps({"seconds": time.perf_counter() - started, "fits": len(result.fits),
                       "stages": stages}))
     import gc
