@@ -151,7 +151,8 @@ _PROCESS_CODE = textwrap.dedent(
     if main:
         stages["  processor time: XLA's threads (the sampling)"] = xla
         stages["  processor time: the main thread"] = main
-        stages["  processor time: other threads (tracing, compiling, the GRCS)"] = total - xla - main
+        others = total - xla - main
+        stages["  processor time: other threads (tracing, compiling, the GRCS)"] = others
     stages["  processor time: this process"] = total
     stages["  processor time: the figure helper"] = used.children_user + used.children_system
     print(json.dumps({"seconds": time.perf_counter() - started, "fits": len(result.fits),
