@@ -227,7 +227,7 @@ def _by_cost(jax: Any, warmup: Any, draws: Any, data: Any, keys: Any, positions:
     return rows(draws(*rows((data, warmed), order)), back)
 
 
-def _flat_positions(jax: Any, initial: Sequence[np.ndarray]) -> tuple[Any, Any]:
+def _flat_positions(initial: Sequence[np.ndarray]) -> tuple[Any, Any]:
     """Return the maps between a position (one array per free variable) and one vector.
 
     The sampler works on one flat vector rather than on a list of arrays: every step of
@@ -241,8 +241,6 @@ def _flat_positions(jax: Any, initial: Sequence[np.ndarray]) -> tuple[Any, Any]:
 
     Parameters
     ----------
-    jax : module
-        The configured ``jax`` module.
     initial : sequence of numpy.ndarray
         One value per free variable (unconstrained), giving the shapes.
 
@@ -252,17 +250,18 @@ def _flat_positions(jax: Any, initial: Sequence[np.ndarray]) -> tuple[Any, Any]:
         A list of arrays of those shapes -> one vector.
     unflat : callable
         One vector -> the list of arrays.
+
+    Notes
+    -----
+    Both are JAX's own :func:`jax.flatten_util.ravel_pytree`, the map BlackJAX applies
+    to the momentum.
     """
-    jnp = jax.numpy
-    shapes = [x.shape for x in initial]
-    cuts = np.cumsum([int(np.prod(shape)) for shape in shapes])[:-1].tolist()
+    from jax.flatten_util import ravel_pytree
+
+    _, unflat = ravel_pytree([np.zeros_like(x) for x in initial])
 
     def flat(position: Sequence[Any]) -> Any:
-        return jnp.concatenate([jnp.reshape(x, (-1,)) for x in position])
-
-    def unflat(vector: Any) -> list[Any]:
-        return [jnp.reshape(part, shape)
-                for part, shape in zip(jnp.split(vector, cuts), shapes, strict=True)]
+        return ravel_pytree(list(position))[0]
 
     return flat, unflat
 
@@ -403,7 +402,7 @@ class BlackjaxBackend(Backend):
             # gradient) reuses that trace instead of running the translation's Python
             # again: 40% less tracing, the same program after XLA inlines the calls.
             logp = jax.jit(self._logp)
-            flat, unflat = _flat_positions(jax, self._initial)
+            flat, unflat = _flat_positions(self._initial)
 
             def density(data: Any) -> Callable[[Any], Any]:
                 return lambda position: logp(*unflat(position), data)[0]
