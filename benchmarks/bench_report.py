@@ -17,7 +17,10 @@ Each fresh process prints where its time went, from the run's timestamped progre
 JAX's compile log and a timer around the figures: import; per family, building and
 compiling the model, JAX tracing and XLA compilation (or loading from JAX's cache) of the
 sampler, and the rest of the fits (sampling and post-processing); the model-based GRCS;
-figures; writing the report.
+figures; writing the report. Then its processor time by kind of thread, and how many of
+the machine's cores were busy during each stage (from ``/proc/stat``, every 0.1 s, so
+other programs on the machine count as busy): a stage's idle core-seconds, cores x wall
+minus what was used, are what running more at once could still win there.
 
 Targets on 2 idle cores (issue #18): cold under 45 s, warm process under 15 s.
 
@@ -47,10 +50,28 @@ TARGET_COLD_S = 45.0
 
 _PROCESS_CODE = textwrap.dedent(
     r"""
-    import json, logging, re, sys, time, warnings
+    import json, logging, os, re, sys, threading, time, warnings
     started = time.perf_counter()
     warnings.filterwarnings("ignore", message=".*BLAS.*")
     stages = {}
+    spans = {}  # stage -> [(start, end)], for the cores in use during it
+    usage = []  # (time, busy jiffies, all jiffies) of the machine, every 0.1 s
+
+    def watch():
+        while True:
+            try:
+                with open("/proc/stat") as file:
+                    ticks = [int(x) for x in file.readline().split()[1:]]
+            except (OSError, ValueError):
+                return  # no /proc (not Linux): no utilisation
+            usage.append((time.perf_counter(), sum(ticks) - ticks[3] - ticks[4], sum(ticks)))
+            time.sleep(0.1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+    def stage(name, start, end, add=False):
+        stages[name] = (stages.get(name, 0.0) if add else 0.0) + (end - start)
+        spans.setdefault(name, []).append((start, end))
     jax_log = {"trace": 0.0, "lower": 0.0, "compile": 0.0}
 
     class JaxLog(logging.Handler):
@@ -65,11 +86,11 @@ _PROCESS_CODE = textwrap.dedent(
 
     import bayes_scot as bs
     from bayes_scot.report import writer
-    stages["import"] = time.perf_counter() - started
+    stage("import", started, time.perf_counter())
     try:
         t = time.perf_counter()
         import jax
-        stages["import jax"] = time.perf_counter() - t
+        stage("import jax", t, time.perf_counter())
         jax.config.update("jax_log_compiles", True)
         logger = logging.getLogger("jax")
         logger.addHandler(JaxLog())
@@ -86,7 +107,7 @@ _PROCESS_CODE = textwrap.dedent(
         try:
             return draw(*args, **kwargs)
         finally:
-            figures.append(time.perf_counter() - t)
+            figures.append((t, time.perf_counter()))
     writer.draw_figures = timed_draw
     overrides = json.loads(sys.argv[2])
     t0 = time.perf_counter()
@@ -100,33 +121,61 @@ _PROCESS_CODE = textwrap.dedent(
     for t, line in lines:
         family = re.match(r"bayes-scot: (\w+)", line).group(1)
         if "compiled in" in line:
-            stages[f"{family}: build and compile model"] = t - previous
+            stage(f"{family}: build and compile model", previous, t)
         elif "batch started in" in line:
-            stages[f"{family}: start the grid's batch (read or trace the sampler)"] = (
-                t - previous)
+            stage(f"{family}: start the grid's batch (read or trace the sampler)", previous, t)
         elif "sampled in" in line:
-            stages[f"{family}: wait for the grid's batch (it samples from its start on)"] = (
-                t - previous)
+            stage(f"{family}: wait for the grid's batch (it samples from its start on)",
+                  previous, t)
         elif "effect structure" in line:
-            stages["survival: effect-structure refits (build, compile, sample, post-process)"] = (
-                stages.get("survival: effect-structure refits (build, compile, sample, "
-                           "post-process)", 0.0) + (t - previous))
+            stage("survival: effect-structure refits (build, compile, sample, post-process)",
+                  previous, t, add=True)
         elif "composite (" in line:
             # The GRCS runs on a thread of its own beside the fits: its own seconds
             # overlap the stages above; what it adds is the wait for it at the end.
-            stages["model-based GRCS: wait for its thread"] = t - previous
+            stage("model-based GRCS: wait for its thread", previous, t)
             stages["  beside the fits: the model-based GRCS on its thread"] = float(
                 re.search(r": ([0-9.]+) s", line).group(1))
         elif family in ("survival", "longitudinal", "composite") and "[" in line:
-            key = f"{family}: per-fit work (post-processing; sampling too if not batched)"
-            stages[key] = stages.get(key, 0.0) + (t - previous)
+            stage(f"{family}: per-fit work (post-processing; sampling too if not batched)",
+                  previous, t, add=True)
         previous = t
     for key, value in jax_log.items():
         stages[f"  JAX, whole run: {key}"] = value
-    stages["figures"] = sum(figures)
-    stages["write report"] = (t2 - t1) - sum(figures)
+    drawn = sum(end - start for start, end in figures)
+    for start, end in figures:
+        stage("figures", start, end, add=True)
+    stages["write report"] = (t2 - t1) - drawn
+    spans["write report"] = [(t1, figures[0][0]), (figures[-1][1], t2)] if figures else [(t1, t2)]
     stages["rest of reanalyse"] = (t1 - t0) - sum(
         v for k, v in stages.items() if not k.startswith(("import", "  ", "figures", "write")))
+    # Cores in use during each stage, from the machine's counters (other programs on the
+    # machine count as busy): what a stage leaves idle, cores x wall - busy, is what
+    # running more at once could still win there.
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+        os.cpu_count() or 1)
+    utilisation = {}
+
+    def busy(start, end):
+        inside = [u for u in usage if start <= u[0] <= end]
+        if len(inside) < 2 or inside[-1][2] == inside[0][2]:
+            return None
+        first, last = inside[0], inside[-1]
+        return cores * (last[1] - first[1]) / (last[2] - first[2])
+
+    for name, intervals in spans.items():
+        measured = [(end - start, busy(start, end)) for start, end in intervals]
+        measured = [(wall, used) for wall, used in measured if used is not None]
+        wall = sum(w for w, _ in measured)
+        if wall > 0:
+            in_use = sum(w * u for w, u in measured) / wall
+            utilisation[name] = {"wall": wall, "cores_in_use": in_use,
+                                 "idle_core_seconds": max(cores - in_use, 0.0) * wall}
+    whole = busy(started, time.perf_counter())
+    if whole is not None:
+        wall = time.perf_counter() - started
+        utilisation["whole run"] = {"wall": wall, "cores_in_use": whole,
+                                    "idle_core_seconds": max(cores - whole, 0.0) * wall}
     # Processor time: the wall time's floor is this over the cores. Threads still alive
     # are counted one by one (XLA's by their name); those that ended (the launcher, the
     # GRCS's worker) only in the process's total.
@@ -156,7 +205,7 @@ _PROCESS_CODE = textwrap.dedent(
     stages["  processor time: this process"] = total
     stages["  processor time: the figure helper"] = used.children_user + used.children_system
     print(json.dumps({"seconds": time.perf_counter() - started, "fits": len(result.fits),
-                      "stages": stages}))
+                      "stages": stages, "cores": cores, "utilisation": utilisation}))
     import gc
     gc.freeze()  # as the `bayes-scot` command ends (bayes_scot.cli.console)
     """
@@ -184,10 +233,18 @@ def process_run(spec: str | None, overrides: dict, caches: Path, out: Path) -> d
 
 
 def print_stages(title: str, row: dict) -> None:
-    """Print one process's stages, largest first within its order of events."""
+    """Print one process's stages in their order of events, then the cores they used."""
     print(f"  {title}: {row['wall']:.1f} s wall")
     for name, seconds in row["stages"].items():
         print(f"    {name:<44} {seconds:7.1f} s")
+    utilisation = row.get("utilisation") or {}
+    if not utilisation:
+        return
+    print(f"    cores in use (of {row['cores']}, the whole machine's) and core-seconds left "
+          "idle, by stage:")
+    for name, used in utilisation.items():
+        print(f"      {used['cores_in_use']:4.2f} cores over {used['wall']:5.1f} s, "
+              f"{used['idle_core_seconds']:5.1f} idle core-s: {name}")
 
 
 def warm_runs(spec: str | None, overrides: dict, repeats: int, workdir: Path,
