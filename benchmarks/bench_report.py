@@ -152,8 +152,7 @@ _PROCESS_CODE = textwrap.dedent(
     # Cores in use during each stage, from the machine's counters (other programs on the
     # machine count as busy): what a stage leaves idle, cores x wall - busy, is what
     # running more at once could still win there.
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
-        os.cpu_count() or 1)
+    cores = os.cpu_count() or 1  # /proc/stat's first line sums every core of the machine
     utilisation = {}
 
     def busy(start, end):
