@@ -162,6 +162,7 @@ _PROCESS_CODE = textwrap.dedent(
         first, last = inside[0], inside[-1]
         return cores * (last[1] - first[1]) / (last[2] - first[2])
 
+    spans["whole run"] = [(started, time.perf_counter())]
     for name, intervals in spans.items():
         measured = [(end - start, busy(start, end)) for start, end in intervals]
         measured = [(wall, used) for wall, used in measured if used is not None]
@@ -170,15 +171,9 @@ _PROCESS_CODE = textwrap.dedent(
             in_use = sum(w * u for w, u in measured) / wall
             utilisation[name] = {"wall": wall, "cores_in_use": in_use,
                                  "idle_core_seconds": max(cores - in_use, 0.0) * wall}
-    whole = busy(started, time.perf_counter())
-    if whole is not None:
-        wall = time.perf_counter() - started
-        utilisation["whole run"] = {"wall": wall, "cores_in_use": whole,
-                                    "idle_core_seconds": max(cores - whole, 0.0) * wall}
     # Processor time: the wall time's floor is this over the cores. Threads still alive
     # are counted one by one (XLA's by their name); those that ended (the launcher, the
     # GRCS's worker) only in the process's total.
-    import os
     tick = os.sysconf("SC_CLK_TCK")
     xla = main = 0.0
     for tid in os.listdir("/proc/self/task") if os.path.isdir("/proc/self/task") else ():
