@@ -79,3 +79,26 @@ def test_memory_estimate_counts_every_stored_value():
     problem = memory_problem(23, 1000, 4, 13, available=2 * 9_568_000 - 2)
     assert problem is not None
     assert "13 fits x 4 chains x 1,000 draws x 23 values" in problem
+
+
+def test_the_survival_batch_is_started_last_and_read_last(monkeypatch):
+    # runner._Runner.start_order: the illness-death family's fits, the slowest to
+    # process, are read while its effect-structure refits sample and the model-based
+    # GRCS runs, so its batch is started after the other families' and read after them.
+    started: list[str] = []
+
+    class Stop(Exception):
+        pass
+
+    def start(self, family, builder, settings):
+        started.append(family.family)
+        return family.family
+
+    def refits(self, builder, settings):
+        raise Stop
+
+    monkeypatch.setattr(runner._Runner, "start_family", start)
+    monkeypatch.setattr(runner._Runner, "start_structure_fits", refits)
+    with pytest.raises(Stop):
+        reanalyse(progress=False)
+    assert started == ["longitudinal", "composite", "survival"]

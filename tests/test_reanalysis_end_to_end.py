@@ -49,6 +49,14 @@ def test_every_family_and_prior_is_in_the_table(result: Reanalysis) -> None:
     assert ("grcs", "model_net_benefit_54") in keys
 
 
+def test_fits_are_listed_in_the_specification_order(result: Reanalysis) -> None:
+    # The survival batch is started and read last (runner._Runner.start_order); the
+    # fits, and so every table, keep the specification's order of families.
+    families = list(dict.fromkeys(f.family for f in result.fits if not f.route))
+    assert families == [f.family for f in result.spec.families]
+    assert families[0] == "survival"
+
+
 def test_composite_direct_route_is_exact_and_longitudinal_rows_say_what_drove_them(
     result: Reanalysis,
 ) -> None:

@@ -299,18 +299,21 @@ class _Runner:
         self.check_joint_names(builders)
         # Every batch is started before the first is read: a batch samples on JAX's
         # devices while this process compiles the next model or processes earlier fits.
+        order = self.start_order(builders)
         started_families = [
             self.start_family(family, builders[family.family],
                               settings_by_family[family.family])
-            for family in spec.families
+            for family in order
         ]
         refits = self.start_structure_fits(builders.get("survival"), settings_by_family)
         grcs = _ModelBasedGrcs(self, builders, trials)
         with grcs:
-            for family, started_family in zip(spec.families, started_families, strict=True):
-                fam_fits, seconds = self.finish_family(started_family, then=grcs.offer)
+            by_family: dict[str, list[PriorFit]] = {}
+            for family, started_family in zip(order, started_families, strict=True):
+                by_family[family.family], seconds = self.finish_family(
+                    started_family, then=grcs.offer)
                 timings[family.family] = seconds + build_seconds[family.family]
-                fits.extend(fam_fits)
+            fits.extend(f for family in spec.families for f in by_family[family.family])
             structures = self.finish_structure_fits(refits, fits)
             model_based = grcs.result(fits)
         if model_based is not None:
@@ -326,6 +329,26 @@ class _Runner:
             provenance=provenance(spec, trials, timings | {"total": total}),
             structure_fits=structures,
         )
+
+    def start_order(self, builders: Mapping[str, Any]) -> list[FamilySpec]:
+        """Return the families in the order their batches are started and their fits read.
+
+        The specification's order, except that the illness-death survival family goes
+        last. JAX runs the batches one after another, and each family's fits are
+        processed once its batch is done, so the family read last sets how the analysis
+        ends. The survival family's fits are the slowest to process (the illness-death
+        model's deterministics, prior draws and likelihood terms), and its
+        effect-structure refits (:meth:`start_structure_fits`) sample right after its
+        batch: read last, its fits are processed while the refits sample and the
+        model-based GRCS, which starts with the second of its two reference fits, runs on
+        its thread, so that the cores stay busy to the end. Read first, they left the
+        GRCS to start after the last batch and finish alone. The order changes no draw:
+        each batch's draws depend only on its data and the seed.
+        """
+        from bayes_scot.builders.survival import SurvivalModel
+
+        return sorted(self.spec.families,
+                      key=lambda f: isinstance(builders[f.family], SurvivalModel))
 
     def start_structure_fits(
         self, builder: Any, settings: Mapping[str, Any]
