@@ -55,6 +55,7 @@ def test_fits_are_listed_in_the_specification_order(result: Reanalysis) -> None:
     families = list(dict.fromkeys(f.family for f in result.fits if not f.route))
     assert families == [f.family for f in result.spec.families]
     assert families[0] == "survival"
+    assert list(result.provenance["seconds"])[:len(families)] == families
 
 
 def test_composite_direct_route_is_exact_and_longitudinal_rows_say_what_drove_them(

@@ -308,12 +308,14 @@ class _Runner:
         refits = self.start_structure_fits(builders.get("survival"), settings_by_family)
         grcs = _ModelBasedGrcs(self, builders, trials)
         with grcs:
-            by_family: dict[str, list[PriorFit]] = {}
+            by_family: dict[str, tuple[list[PriorFit], float]] = {}
             for family, started_family in zip(order, started_families, strict=True):
-                by_family[family.family], seconds = self.finish_family(
-                    started_family, then=grcs.offer)
+                by_family[family.family] = self.finish_family(started_family,
+                                                              then=grcs.offer)
+            for family in spec.families:  # the fits and timings in the spec's order
+                family_fits, seconds = by_family[family.family]
+                fits.extend(family_fits)
                 timings[family.family] = seconds + build_seconds[family.family]
-            fits.extend(f for family in spec.families for f in by_family[family.family])
             structures = self.finish_structure_fits(refits, fits)
             model_based = grcs.result(fits)
         if model_based is not None:
