@@ -175,3 +175,21 @@ def test_composite_oc_from_the_command_line(tmp_path: Path) -> None:
     rows = pd.read_json(out / "summary.json", typ="series")["operating_characteristics"]
     assert {r["net_benefit"] for r in rows} == {0.0, 0.2}
     assert (out / "figures" / "power.png").exists()
+
+
+def test_default_scenarios_are_benefits_whatever_the_endpoints_direction(tmp_path: Path) -> None:
+    # A wanted event (better = "lower": time to healing) is brought sooner by a benefit:
+    # its default scenarios are the reciprocals of a harmful event's.
+    import shutil
+
+    from bayes_scot.calibration.api import DEFAULT_EFFECTS, _default_hazard_ratios, _load
+
+    shutil.copytree(Path(__file__).parents[1] / "examples" / "one_endpoint", tmp_path,
+                    dirs_exist_ok=True)
+    spec = tmp_path / "one_endpoint.toml"
+    assert _default_hazard_ratios(_load(spec)[1]) == DEFAULT_EFFECTS
+    assert _default_hazard_ratios(_load("scot_itt")[1]) == DEFAULT_EFFECTS  # EFS and OS
+    trial = tmp_path / "rossi_1980.toml"
+    trial.write_text(trial.read_text().replace('better = "higher"', 'better = "lower"'))
+    assert _default_hazard_ratios(_load(spec)[1]) == pytest.approx(
+        [1.0 / h for h in DEFAULT_EFFECTS])

@@ -100,12 +100,21 @@ def test_population_mismatch_is_refused(scot_all):
         ({"interval_boundaries_months": (1.0, 12.0)}, "interval_boundaries_months"),
         ({"heterogeneity_scale": -1.0}, "heterogeneity_scale"),
         ({"borrowing": "partial"}, "borrowing"),
-        ({"design_hazard_ratio": 1.5}, "design_hazard_ratio"),
+        ({"design_hazard_ratio": 1.0}, "design_hazard_ratio"),
+        ({"hazard_ratio_margin": -0.8}, "hazard_ratio_margin"),
     ],
 )
 def test_bad_options_name_the_field(kwargs, field):
     with pytest.raises(EvidenceError) as err:
         SurvivalOptions(**kwargs)
+    assert err.value.field == field
+
+
+@pytest.mark.parametrize("field", ["design_hazard_ratio", "hazard_ratio_margin"])
+def test_a_hazard_ratio_on_the_harm_side_is_refused(scot_all, field):
+    # EFS and OS count harmful events: a benefit is a hazard ratio below 1.
+    with pytest.raises(EvidenceError, match="below 1 favours the experimental arm") as err:
+        SurvivalModel(scot_all, options=SurvivalOptions(**{field: 1.5}))
     assert err.value.field == field
 
 

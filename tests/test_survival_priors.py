@@ -62,7 +62,7 @@ def test_every_named_prior_holds_on_the_reported_efs_hazard_ratio(prior_model, n
     estimands = {(e.endpoint, e.estimand): e
                  for e in builder.estimands(_compat.inference_data(posterior=draws))}
     common = estimands["efs", "hazard_ratio_common"]
-    margin = builder.options.hazard_ratio_margin
+    _, margin = builder.options.benefit_hazard_ratios()
     # The statement's probabilities are closed forms of the normal prior on the log HR.
     assert common.p_mcid() == pytest.approx(
         stats.norm.cdf((math.log(margin) - prior.mean) / prior.sd), abs=TOLERANCE)

@@ -55,7 +55,9 @@ from bayes_scot.errors import SpecError
 __all__ = ["Calibration", "OperatingCharacteristics", "calibrate", "operating_characteristics"]
 
 DEFAULT_EFFECTS: tuple[float, ...] = (1.0, 0.8, 0.6, 0.5)
-"""True hazard ratios of the default operating-characteristics scenarios."""
+"""True hazard ratios of the default operating-characteristics scenarios, for an endpoint
+whose event is harmful; their reciprocals for one whose event is wanted
+(:func:`_default_hazard_ratios`)."""
 
 DEFAULT_FAMILY_EFFECTS: dict[str, tuple[float, ...]] = {
     "longitudinal": (0.0, 0.25, 0.5, 0.8),
@@ -398,7 +400,7 @@ def _effects(family: str, effects: Sequence[float] | None, loaded: Any,
     """Return the true effects of the scenarios, checked on the family's scale."""
     c = loaded.calibration
     if family == "survival":
-        chosen = effects or c.hazard_ratios or DEFAULT_EFFECTS
+        chosen = effects or c.hazard_ratios or _default_hazard_ratios(loaded)
     elif family == "composite" and scale == "log_win_odds":
         chosen = effects or tuple(math.log(w) for w in DEFAULT_WIN_ODDS)
     else:
@@ -477,7 +479,8 @@ def operating_characteristics(
     family : {"survival", "longitudinal", "composite"}, default "survival"
     effects : sequence of float, optional
         True effects on the family's scale. Default: survival the spec's
-        ``[calibration]`` ``hazard_ratios``, else (1.0, 0.8, 0.6, 0.5); longitudinal
+        ``[calibration]`` ``hazard_ratios``, else (1.0, 0.8, 0.6, 0.5), or their
+        reciprocals for an endpoint whose event is wanted; longitudinal
         (0, 0.25, 0.5, 0.8); composite net benefit (0, 0.1, 0.2, 0.3), log win odds the
         logs of (1, 1.25, 1.5, 2).
     priors : sequence of str, optional
@@ -539,6 +542,30 @@ def operating_characteristics(
     rows = _run(plan, out, resume=resume, progress=_progress(progress),
                 **_cluster(loaded, workers, scheduler))
     return OperatingCharacteristics(plan, rows)
+
+
+def _default_hazard_ratios(loaded: Any) -> tuple[float, ...]:
+    """Return the default scenarios' true hazard ratios, on the endpoint's benefit side.
+
+    :data:`DEFAULT_EFFECTS` (below 1), or their reciprocals when the one-endpoint model's
+    endpoint counts an event the experimental arm should bring sooner
+    (``better = "lower"``: healing, response), so that the scenarios beyond no effect
+    are benefits either way. The survival family's first trial is read (not modelled) to
+    find the endpoint, as the model chooses it.
+    """
+    from bayes_scot.builders.piecewise_exponential.plan import survival_endpoints
+    from bayes_scot.data import load_trial
+
+    family = loaded.family("survival")
+    first = next((t for t in loaded.trials if not family.trials or t.name in family.trials),
+                 None)
+    if first is None:
+        return DEFAULT_EFFECTS
+    trial = load_trial(first.path or first.name, population=first.population)
+    named = _family_option(loaded, "survival", "endpoint", None)
+    endpoints = (named,) if named else survival_endpoints(trial)
+    wanted = len(endpoints) == 1 and trial.endpoint(endpoints[0]).better == "lower"
+    return tuple(1.0 / h for h in DEFAULT_EFFECTS) if wanted else DEFAULT_EFFECTS
 
 
 def _family_option(loaded: Any, family: str, name: str, default: Any) -> Any:

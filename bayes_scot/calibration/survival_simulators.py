@@ -46,7 +46,7 @@ class SurvivalSimulator(Simulator):
 
     def _effect(self) -> dict[str, Any]:
         return {"variable": "log_hr", "benefit": "lower",
-                "mcid": float(np.log(self.builder.options.hazard_ratio_margin))}
+                "mcid": float(np.log(self.builder.options.benefit_hazard_ratios()[1]))}
 
     def _derived(self) -> tuple[Quantity, ...]:
         # The survival differences at the last estimand time the evidence reaches.
@@ -343,8 +343,10 @@ class PiecewiseExponentialSimulator(Simulator):
     """
 
     def _effect(self) -> dict[str, Any]:
-        return {"variable": "log_hr", "benefit": "lower",
-                "mcid": float(np.log(self.builder.options.hazard_ratio_margin))}
+        better = self.builder.endpoint_info.better
+        _, margin = self.builder.options.benefit_hazard_ratios(better)
+        return {"variable": "log_hr", "benefit": "lower" if better == "higher" else "higher",
+                "mcid": float(np.log(margin))}
 
     def _derived(self) -> tuple[Quantity, ...]:
         b = self.builder

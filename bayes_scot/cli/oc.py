@@ -75,7 +75,8 @@ def register(subparsers: Subparsers) -> argparse.ArgumentParser:
     add_study_options(parser)
     parser.add_argument("--hazard-ratios", "--hr", type=_ratios, metavar="A,B",
                         help="survival: true hazard ratios (default: the spec's "
-                             "[calibration], else 1,0.8,0.6,0.5)")
+                             "[calibration], else 1,0.8,0.6,0.5, or their reciprocals "
+                             "for an endpoint whose event is wanted)")
     parser.add_argument("--effects", type=_effects, metavar="A,B",
                         help="true effects on the family's scale: hazard ratios, "
                              "standardised effects (default 0,0.25,0.5,0.8) or net "

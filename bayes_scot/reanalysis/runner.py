@@ -604,14 +604,29 @@ class _Runner:
         return fits, time.perf_counter() - started.started
 
     def build(self, family: FamilySpec, trials: Mapping[str, Trial]) -> ModelBuilder:
-        """Build one family's model on its trials and external evidence."""
+        """Build one family's model on its trials and external evidence.
+
+        Raises
+        ------
+        SpecError
+            When the model refuses one of the family's options for these trials (a
+            design hazard ratio on the harm side of the endpoint), naming the option in
+            the specification.
+        """
         factory = FAMILIES[family.family].factory()
         selected = [self.family_trial(trials[name], family) for name in family.trials]
-        kwargs: dict[str, Any] = {"options": self.options(family, selected[0])}
+        options = self.options(family, selected[0])
+        kwargs: dict[str, Any] = {"options": options}
         if family.external:
             sources = [self.external_source(name) for name in family.external]
             kwargs["external"] = sources[0] if len(sources) == 1 else sources
-        return factory(selected[0] if len(selected) == 1 else selected, **kwargs)
+        try:
+            return factory(selected[0] if len(selected) == 1 else selected, **kwargs)
+        except EvidenceError as err:
+            if err.file is None and err.field and hasattr(options, err.field):
+                raise SpecError(err.message, file=self.spec.path or self.spec.name,
+                                field=f"{family.family}.options.{err.field}") from None
+            raise
 
     def runs_model_based_grcs(self) -> bool:
         """Return whether this analysis computes the model-based GRCS.

@@ -150,6 +150,7 @@ class PiecewiseExponentialModel:
         self.endpoint = chosen
         self.curve_variables = {chosen: "survival"}
         self.endpoint_info = self.target.endpoint(chosen)
+        self.options.benefit_hazard_ratios(self.endpoint_info.better)
         self.arms = (self.target.experimental, self.target.control)
         self.n = np.array([self.target.n(a) for a in self.arms], dtype=float)
         self._uses: list[EvidenceUse] = []
@@ -206,7 +207,7 @@ class PiecewiseExponentialModel:
         n_int = len(self.edges) - 1
         coords = {"arm": list(self.arms), "interval": list(self.interval_labels),
                   "step": list(self.interval_labels[1:]), "month": self.curve_months.tolist()}
-        reference = hazard_ratio_prior_grid(o)["reference"]
+        reference = self.prior_grid()["reference"]
         with pm.Model(coords=coords) as model:
             prior_mean = pm.Data("log_hr_prior_mean", reference.mean)
             prior_sd = pm.Data("log_hr_prior_sd", reference.sd)
@@ -283,8 +284,13 @@ class PiecewiseExponentialModel:
 
     # -- priors -----------------------------------------------------------------------------
     def prior_grid(self) -> dict[str, EffectPrior]:
-        r"""Return the named grid of 13 priors on the endpoint-level log hazard ratio."""
-        return hazard_ratio_prior_grid(self.options)
+        r"""Return the named grid of 13 priors on the endpoint-level log hazard ratio.
+
+        The design hazard ratio and the margin are on the endpoint's benefit side
+        (:meth:`~bayes_scot.builders.survival.SurvivalOptions.benefit_hazard_ratios`):
+        below 1 when its event is harmful, above 1 when the event is wanted.
+        """
+        return hazard_ratio_prior_grid(self.options, self.endpoint_info.better)
 
     def prior_data(self, prior: EffectPrior | Mapping[str, EffectPrior]
                    ) -> dict[str, np.ndarray]:
@@ -362,7 +368,7 @@ class PiecewiseExponentialModel:
                     f"{ctl_arm}", rmst[:, :, 0] - rmst[:, :, 1], tau, null=0.0,
                     superior=better_s, unit="months",
                     attrs={"contrast": True, "time_months": tau})
-        margin = o.hazard_ratio_margin if higher else 1.0 / o.hazard_ratio_margin
+        _, margin = o.benefit_hazard_ratios(self.endpoint_info.better)
         if len(self.edges) > 2 and has_curve:
             ratio = hazards[:, :, 0, :] / hazards[:, :, 1, :]
             for k, text in enumerate(self.interval_labels):

@@ -126,6 +126,7 @@ def interval_hazard_ratios(hazards: np.ndarray, edges: np.ndarray,
     os_surv = boundary_probs[..., 0] + boundary_probs[..., 1]  # (c, d, arm, K+1)
     os_rate = -np.diff(np.log(os_surv), axis=-1)
     out: list[EstimandDraws] = []
+    _, margin = o.benefit_hazard_ratios()
     for endpoint, rate in ((_EFS, efs_rate), (_OS, os_rate)):
         ratio = rate[:, :, 0, :] / rate[:, :, 1, :]
         for k, interval in enumerate(o.interval_labels):
@@ -133,7 +134,7 @@ def interval_hazard_ratios(hazards: np.ndarray, edges: np.ndarray,
                 endpoint, f"hazard_ratio_{interval.replace('-', '_')}",
                 f"{labels.names[endpoint]} hazard ratio, months {interval}, "
                 f"{labels.versus()}",
-                ratio[..., k], null=1.0, superior="lower", mcid=o.hazard_ratio_margin,
+                ratio[..., k], null=1.0, superior="lower", mcid=margin,
                 mcid_source=o.margin_source, unit="ratio",
                 attrs={"contrast": True, "interval": interval},
             ))  # fmt: skip
@@ -147,7 +148,7 @@ def common_hazard_ratio(log_hr: np.ndarray, labels: EstimandLabels) -> EstimandD
         _EFS, "hazard_ratio_common",
         f"{labels.names[_EFS]} hazard ratio, event-weighted average over follow-up, "
         f"{labels.versus()}",
-        np.exp(log_hr), null=1.0, superior="lower", mcid=o.hazard_ratio_margin,
+        np.exp(log_hr), null=1.0, superior="lower", mcid=o.benefit_hazard_ratios()[1],
         mcid_source=o.margin_source, unit="ratio",
         attrs={"contrast": True, "parameter": "log_hr"},
     )

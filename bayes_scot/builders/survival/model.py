@@ -243,6 +243,7 @@ class SurvivalModel:
         self, trials: Trial | Sequence[Trial], *, options: SurvivalOptions | None = None
     ) -> None:
         self.options = options or SurvivalOptions()
+        self.options.benefit_hazard_ratios()  # EFS and OS: events that harm
         all_trials = (trials,) if isinstance(trials, Trial) else tuple(trials)
         if not all_trials:
             raise EvidenceError("a survival model needs at least one trial", field="trials")

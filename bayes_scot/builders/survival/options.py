@@ -30,6 +30,8 @@ from bayes_scot.stats.priors import EffectPrior, prior_grid
 __all__ = [
     "BASELINE_HAZARDS",
     "DEFAULT_BOUNDARIES",
+    "DESIGN_HAZARD_RATIO",
+    "HAZARD_RATIO_MARGIN",
     "PACKAGE_DEFAULT",
     "SurvivalOptions",
     "follow_up",
@@ -43,6 +45,16 @@ DEFAULT_BOUNDARIES: tuple[float, ...] = (0.0, 3.0, 12.0, 24.0, 54.0, 72.0)
 first year, the second year, to SCOT's primary landmark, to the end of SCOT's follow-up."""
 
 PACKAGE_DEFAULT = "package default; review"
+
+DESIGN_HAZARD_RATIO = 0.5
+"""Design hazard ratio of an endpoint whose event is harmful, when the options set none."""
+
+HAZARD_RATIO_MARGIN = 0.8
+"""Clinically important hazard ratio of an endpoint whose event is harmful, when unset."""
+
+_BY_DIRECTION = {"design_hazard_ratio": DESIGN_HAZARD_RATIO,
+                 "hazard_ratio_margin": HAZARD_RATIO_MARGIN}
+"""The options on an endpoint's benefit side of 1, and their values for a harmful event."""
 """Source label of margins and design values that no publication fixes."""
 
 _TRD = "treatment_related_death"
@@ -93,14 +105,19 @@ class SurvivalOptions:
         scale (Turner et al.; Röver et al.).
     regimen_effect_sd : float, default 0.5
         SD of the regimen term :math:`\\gamma`.
-    design_hazard_ratio : float, default 0.5
-        Hoped-for hazard ratio that defines the optimistic and pessimistic priors
-        (package default; review).
+    design_hazard_ratio : float, optional
+        Hoped-for hazard ratio (experimental over control) that defines the optimistic
+        and pessimistic priors, on the endpoint's benefit side: below 1 when its event is
+        harmful (``better = "higher"``: death, organ failure, progression), above 1 when
+        the event is wanted (``better = "lower"``: healing, response). Unset:
+        :data:`DESIGN_HAZARD_RATIO`, or its reciprocal when the event is wanted (package
+        default; review). See :meth:`benefit_hazard_ratios`.
     reference_sd : float, default 1.0
         SD of the weakly informative reference prior on the log of the EFS average hazard ratio.
-    hazard_ratio_margin : float, default 0.8
-        Hazard ratio below which a benefit is clinically important (package default;
-        review).
+    hazard_ratio_margin : float, optional
+        Hazard ratio beyond which a benefit is clinically important, on the same side of
+        1 as the benefit. Unset: :data:`HAZARD_RATIO_MARGIN`, or its reciprocal when the
+        event is wanted (package default; review).
     survival_margin : float, default 0.10
         Survival difference above which a benefit is clinically important (package
         default; review).
@@ -145,9 +162,9 @@ class SurvivalOptions:
     borrowing: Literal["exchangeable", "regimen", "none"] = "exchangeable"
     heterogeneity_scale: float = 0.5
     regimen_effect_sd: float = 0.5
-    design_hazard_ratio: float = 0.5
+    design_hazard_ratio: float | None = None
     reference_sd: float = 1.0
-    hazard_ratio_margin: float = 0.8
+    hazard_ratio_margin: float | None = None
     survival_margin: float = 0.10
     margin_source: str = PACKAGE_DEFAULT
     estimand_times_months: tuple[float, ...] | None = None
@@ -204,7 +221,7 @@ class SurvivalOptions:
             raise EvidenceError("must be 'when_no_counts' or 'none'", field="reported_ratios")
 
     def _check_scales(self) -> None:
-        """Check the baseline means, the positive scales and the beneficial hazard ratios."""
+        """Check the baseline means, the positive scales and the design hazard ratios."""
         if self.baseline_log_hazard_mean is not None and len(
             self.baseline_log_hazard_mean
         ) != len(TRANSITIONS):
@@ -215,12 +232,51 @@ class SurvivalOptions:
             "reference_sd", "design_hazard_ratio", "hazard_ratio_margin",
         ):  # fmt: skip
             value = getattr(self, name)
+            if value is None and name in _BY_DIRECTION:
+                continue
             if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
                 raise EvidenceError(f"must be a positive number, not {value!r}", field=name)
-        if not self.design_hazard_ratio < 1 or not self.hazard_ratio_margin < 1:
-            raise EvidenceError(
-                "a beneficial hazard ratio is below 1", field="design_hazard_ratio"
-            )
+            if name in _BY_DIRECTION and value == 1:
+                raise EvidenceError("a hazard ratio of 1 is no benefit", field=name)
+
+    def benefit_hazard_ratios(
+        self, better: Literal["higher", "lower"] = "higher"
+    ) -> tuple[float, float]:
+        """Return the design hazard ratio and the margin on an endpoint's benefit side.
+
+        Parameters
+        ----------
+        better : {"higher", "lower"}, default "higher"
+            The endpoint's direction (:class:`~bayes_scot.evidence.Endpoint`):
+            ``"higher"`` when its event is harmful (higher survival is better), so that a
+            hazard ratio below 1 favours the experimental arm; ``"lower"`` when the
+            event is wanted, so that a hazard ratio above 1 does.
+
+        Returns
+        -------
+        design_hazard_ratio, hazard_ratio_margin : float
+            The options' values, or for those unset :data:`DESIGN_HAZARD_RATIO` and
+            :data:`HAZARD_RATIO_MARGIN` (their reciprocals when the event is wanted).
+
+        Raises
+        ------
+        EvidenceError
+            When a value set is on the harm side of 1 for this direction.
+        """
+        wanted = better == "lower"
+        resolved = []
+        for name, default in _BY_DIRECTION.items():
+            value = getattr(self, name)
+            if value is None:
+                value = 1.0 / default if wanted else default
+            elif (value > 1) != wanted:
+                side, event = (("above", "wanted (better = 'lower')") if wanted else
+                               ("below", "harmful (better = 'higher')"))
+                raise EvidenceError(
+                    f"a hazard ratio {side} 1 favours the experimental arm on an endpoint "
+                    f"whose event is {event}, not {value:g}", field=name)
+            resolved.append(float(value))
+        return resolved[0], resolved[1]
 
     def _check_times(self) -> None:
         """Check the estimand times and RMST horizons: positive, stored as floats."""
@@ -336,25 +392,31 @@ def time_unit_notes(trials: Iterable[Trial]) -> list[str]:
     ]
 
 
-def hazard_ratio_prior_grid(options: SurvivalOptions) -> dict[str, EffectPrior]:
+def hazard_ratio_prior_grid(
+    options: SurvivalOptions, better: Literal["higher", "lower"] = "higher"
+) -> dict[str, EffectPrior]:
     """Return the named grid of 13 priors on a log hazard ratio, from the design values.
 
     Parameters
     ----------
     options : SurvivalOptions
+    better : {"higher", "lower"}, default "higher"
+        The endpoint's direction: ``"higher"`` when its event is harmful (a lower log
+        hazard ratio favours the experimental arm), ``"lower"`` when the event is
+        wanted (a higher one does).
 
     Returns
     -------
     dict of str to EffectPrior
         From :func:`bayes_scot.stats.priors.prior_grid` with the options' design hazard
-        ratio, margin and reference SD; a lower log hazard ratio favours the experimental
-        arm.
+        ratio, margin (:meth:`SurvivalOptions.benefit_hazard_ratios`) and reference SD.
     """
+    design, margin = options.benefit_hazard_ratios(better)
     return prior_grid(
-        design_effect=math.log(options.design_hazard_ratio),
-        benefit="lower",
+        design_effect=math.log(design),
+        benefit="lower" if better == "higher" else "higher",
         reference_sd=options.reference_sd,
-        mcid=math.log(options.hazard_ratio_margin),
+        mcid=math.log(margin),
         measure="HR",
     )
 
