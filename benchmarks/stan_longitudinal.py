@@ -60,7 +60,8 @@ def _effect_data(builder: Any, values: Mapping[str, Any]) -> dict[str, Any]:
         "W": len(walking),
         "walk_select": np.array([[float(e == w) for w in walking] for e in endpoints]
                                 ).reshape(len(endpoints), len(walking)),
-        "visit_pooling_sd": float(values.get("visit_pooling_sd", o.visit_pooling_sd)),
+        "visit_pooling_sd": float(values.get("visit_pooling_sd",
+                                            o.smoothing_sds()["visit_pooling_sd"])),
     }
 
 
@@ -141,7 +142,7 @@ def stan_data(builder: Any, prior: Mapping[str, np.ndarray] | None = None) -> di
         "scale": values["scale"],
         "sign": np.array([builder.endpoints[e].sign for e in endpoints], dtype=float),
         "piecewise_linear": int(o.trajectory == "piecewise_linear"),
-        "control_slope_sd": float(o.control_slope_sd),
+        "control_slope_sd": o.smoothing_sds()["control_slope_sd"],
         "trajectory_sd": float(values["trajectory_sd"]),
         "baseline_prior_sd": float(o.baseline_prior_sd),
         **_effect_data(builder, values),

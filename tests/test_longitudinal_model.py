@@ -317,6 +317,8 @@ def test_external_rows_state_weight_and_time_and_are_flagged_when_carried(shippe
     at_54 = rows[("haq_di", "change_difference_54")]
     assert at_54.evidence == at_12.evidence + "; carried to 54 months"
     assert at_54.extrapolated
+    assert at_54.label.endswith("(extrapolated beyond the last datum at 12 months)")
+    assert "extrapolated" not in at_12.label
     assert rows[("haq_di", "slope_difference_0_54")].evidence.endswith(
         "; carried over 0-54 months")
     # The French ASTIS mRSS change at 60 months is taken at the 54-month visit and
@@ -426,3 +428,32 @@ def test_pooled_baseline_is_used_when_no_arm_baseline_describes_the_visit(scot):
     # The ITT sizes weight the arms.
     assert "hsct 36" in fvc["note"]
     assert "cyc 39" in fvc["note"]
+
+
+def test_smoothing_defaults_scale_with_the_reference_visit():
+    # Stated at 54 months (SCOT's horizon, where they are the values themselves); at a
+    # 6-month reference visit, r = 9: slope SD x r, slope-change SD x r^1.5, level
+    # random walks x r^0.5. The prior SD of the control change over the horizon stays
+    # 0.5 SD/year x 4.5 years = 2.25 SDs whatever the horizon.
+    assert LongitudinalOptions().smoothing_sds() == {
+        "control_slope_sd": 0.5, "trajectory_sd": 0.25, "visit_pooling_sd": 0.25}
+    short = LongitudinalOptions(visits_months=(0.0, 3.0, 6.0), reference_visit_months=6.0)
+    assert short.smoothing_sds() == pytest.approx(
+        {"control_slope_sd": 4.5, "trajectory_sd": 6.75, "visit_pooling_sd": 0.75})
+    for months in (6.0, 12.0, 54.0, 120.0):
+        options = LongitudinalOptions(visits_months=(0.0, months),
+                                      reference_visit_months=months)
+        assert options.smoothing_sds()["control_slope_sd"] * months / 12 == pytest.approx(2.25)
+    walk = replace(short, trajectory="random_walk")
+    assert walk.smoothing_sds()["trajectory_sd"] == pytest.approx(0.75)
+    chosen = replace(short, control_slope_sd=0.5, trajectory_sd=0.1)
+    assert chosen.smoothing_sds() == pytest.approx(
+        {"control_slope_sd": 0.5, "trajectory_sd": 0.1, "visit_pooling_sd": 0.75})
+
+
+def test_a_short_horizon_model_uses_the_scaled_smoothing(scot):
+    options = LongitudinalOptions(visits_months=(0.0, 6.0, 12.0), reference_visit_months=12.0)
+    model = LongitudinalModel(scot, options=options).model
+    assert float(model["trajectory_sd"].get_value()) == pytest.approx(0.25 * 4.5 ** 1.5)
+    slope = model["control_slope"].owner.inputs[-1]  # the normal's scale
+    assert np.unique(slope.eval()) == pytest.approx([0.5 * 4.5])

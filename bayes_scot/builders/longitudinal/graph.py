@@ -124,12 +124,13 @@ def _control_trajectory(opts: LongitudinalOptions, visits: np.ndarray, dt: np.nd
                         slope_w: np.ndarray) -> pt.TensorVariable:
     """Return the control arm's change from baseline, in endpoint SDs, smooth over visits."""
     years = visits / 12.0
-    spread = pm.Data("trajectory_sd", opts.trajectory_sd)
+    sds = opts.smoothing_sds()
+    spread = pm.Data("trajectory_sd", sds["trajectory_sd"])
     if opts.trajectory == "piecewise_linear":
         # The least-squares slope over the reference window is a parameter of its
         # own (slope summaries inform it directly); smooth deviations from that
         # line follow a random walk on the slopes and are detrended.
-        trend = pm.Normal("control_slope", 0.0, opts.control_slope_sd, dims="endpoint")
+        trend = pm.Normal("control_slope", 0.0, sds["control_slope_sd"], dims="endpoint")
         z = pm.Normal("control_slope_innovation", 0.0, 1.0,
                       dims=("endpoint", "interval"))
         slopes = pt.cumsum(spread * np.sqrt(dt) * z, axis=1)
@@ -189,7 +190,7 @@ def _effect_over_time(opts: LongitudinalOptions, effect_shapes: Mapping[str, str
     # A random walk over the follow-up visits, pinned to zero at the reference visit.
     model = pm.modelcontext(None)
     model.add_coord("walk_endpoint", walking)
-    visit_sd = pm.Data("visit_pooling_sd", opts.visit_pooling_sd)
+    visit_sd = pm.Data("visit_pooling_sd", opts.smoothing_sds()["visit_pooling_sd"])
     zv = pm.Normal("effect_visit_innovation", 0.0, 1.0,
                    dims=("walk_endpoint", "visit_step"))
     walk = running_sum(visit_sd * np.sqrt(dt[1:]) * zv)

@@ -529,28 +529,56 @@ class LongitudinalModel:
             }
             for t in self.options.visits_months[1:]:
                 beyond = self._extrapolated(name, (t, t))
+                note = self._outside_note(name, (t, t)) if beyond else ""
                 out.append(EstimandDraws(
                     estimand=f"change_difference_{t:g}",
                     label=(f"{endpoint.label} at {t:g} months: {versus} difference "
-                           "in change from baseline (survivor average)"),
+                           f"in change from baseline (survivor average){note}"),
                     draws=effect.sel(endpoint=name, visit=t).values,
                     mcid=threshold, mcid_source=self.mcid_sources.get(name, ""),
                     endpoint=name, null=0.0, superior=better, unit=endpoint.unit,
                     evidence=self._evidence_text(name, f"to {t:g} months", beyond),
-                    attrs=dict(attrs), extrapolated=beyond,
+                    attrs={**attrs, "extrapolated": beyond}, extrapolated=beyond,
                 ))
             beyond = self._extrapolated(name, (0.0, ref))
+            note = self._outside_note(name, (0.0, ref)) if beyond else ""
             out.append(EstimandDraws(
                 estimand=f"slope_difference_0_{ref:g}",
                 label=(f"{endpoint.label}: {versus} difference in slope over 0-{ref:g} "
-                       "months, per year (survivor average)"),
+                       f"months, per year (survivor average){note}"),
                 draws=slope_diff.sel(endpoint=name).values,
                 unit=f"{endpoint.unit} per year".strip(),
                 endpoint=name, null=0.0, superior=better,
                 evidence=self._evidence_text(name, f"over 0-{ref:g} months", beyond),
-                attrs=dict(attrs), extrapolated=beyond,
+                attrs={**attrs, "extrapolated": beyond}, extrapolated=beyond,
             ))
         return out
+
+    def _effect_span(self, endpoint: str) -> tuple[float, float] | None:
+        """Return the first and last months of the endpoint's effect evidence.
+
+        A slope's window counts whole; ``None`` when the endpoint has no such evidence.
+        """
+        spans = [span for term in self._effect_terms(endpoint)
+                 if (span := term.span) is not None]
+        if not spans:
+            return None
+        return min(lo for lo, _hi in spans), max(hi for _lo, hi in spans)
+
+    def _outside_note(self, endpoint: str, times: tuple[float, float]) -> str:
+        """Return the label's note for months outside the endpoint's effect evidence.
+
+        Empty for an endpoint without evidence of its own, whose rows say "prior only"
+        or "predicted from other endpoints" instead.
+        """
+        span = self._effect_span(endpoint)
+        if span is None:
+            return ""
+        first, last = span
+        if max(times) > last + 1e-9:
+            return f" (extrapolated beyond the last datum at {last:g} months)"
+        return (f" (before the first datum at {first:g} months: the model's trajectory from "
+                "baseline, where the difference is zero)")
 
     def _effect_terms(self, endpoint: str) -> list[EvidenceTerm]:
         """Return the used numbers of ``endpoint`` that speak to its treatment effect."""
@@ -564,12 +592,10 @@ class LongitudinalModel:
         whole); baseline, where the effect is zero by definition, is covered. An
         endpoint without evidence of its own is extrapolated everywhere.
         """
-        spans = [span for term in self._effect_terms(endpoint)
-                 if (span := term.span) is not None]
-        if not spans:
+        span = self._effect_span(endpoint)
+        if span is None:
             return True
-        first = min(lo for lo, _hi in spans)
-        last = max(hi for _lo, hi in spans)
+        first, last = span
         return any(t > 0 and not first - 1e-9 <= t <= last + 1e-9 for t in times)
 
     def _evidence_text(self, endpoint: str, where: str, extrapolated: bool) -> str:

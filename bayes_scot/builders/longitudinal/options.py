@@ -22,6 +22,8 @@ from bayes_scot.likelihood.longitudinal import DISCOUNT_METHODS
 __all__ = [
     "DEFAULT_ENDPOINTS",
     "EFFECT_SHAPES",
+    "SMOOTHING_HORIZON_MONTHS",
+    "SMOOTHING_SDS",
     "LongitudinalOptions",
     "check_single_population",
     "check_weight",
@@ -35,6 +37,15 @@ DEFAULT_ENDPOINTS: tuple[str, ...] = ("haq_di", "sf36_pcs", "sf36_mcs", "mrss", 
 
 EFFECT_SHAPES: tuple[str, ...] = ("auto", "linear", "step", "random_walk")
 """Values of ``LongitudinalOptions.effect_shape``."""
+
+SMOOTHING_HORIZON_MONTHS = 54.0
+"""Reference visit at which :data:`SMOOTHING_SDS` are stated (SCOT's primary horizon)."""
+
+SMOOTHING_SDS: dict[str, float] = {"control_slope_sd": 0.5, "trajectory_sd": 0.25,
+                                   "visit_pooling_sd": 0.25}
+"""Default smoothing SDs at a reference visit of :data:`SMOOTHING_HORIZON_MONTHS`
+(package defaults; review), rescaled to other reference visits by
+:meth:`LongitudinalOptions.smoothing_sds`."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,20 +69,23 @@ class LongitudinalOptions:
         Control-arm change from baseline: ``piecewise_linear`` lets the slope change at
         each visit by a random walk (smooth; a straight line is the limit);
         ``random_walk`` lets the level move by a random walk (a flat line is the limit).
-    control_slope_sd : float, default 0.5
+    control_slope_sd : float, optional
         Prior SD of the control arm's least-squares slope from baseline to the reference
         visit, in endpoint SDs per year (``piecewise_linear`` only; the trajectory is that
-        line plus smooth deviations from it).
-    trajectory_sd : float, default 0.25
+        line plus smooth deviations from it). Unset: scaled to the reference visit
+        (:meth:`smoothing_sds`), 0.5 at a 54-month one.
+    trajectory_sd : float, optional
         SD of the control trajectory's innovations, in endpoint SDs per year per
         square-root year (``piecewise_linear``: changes of slope) or per square-root year
         (``random_walk``: changes of level). Fixed, not learned: a few visit summaries
         cannot identify it; vary it with :meth:`LongitudinalModel.smoothing_data`.
-    visit_pooling_sd : float, default 0.25
+        Unset: scaled to the reference visit, 0.25 at a 54-month one.
+    visit_pooling_sd : float, optional
         SD with which the treatment effect varies between visits around its value at the
         reference visit, in endpoint SDs per square-root year (a random walk). Smaller
         values pool visits more. Fixed like ``trajectory_sd`` and varied the same way.
-        Used by endpoints whose effect shape is ``random_walk``.
+        Used by endpoints whose effect shape is ``random_walk``. Unset: scaled to the
+        reference visit, 0.25 at a 54-month one.
     effect_shape : str or mapping of str to str, default "auto"
         How the treatment effect moves over time, for every endpoint or per endpoint
         (endpoints not named take ``"auto"``): ``linear`` (zero at baseline, growing
@@ -136,9 +150,9 @@ class LongitudinalOptions:
     visits_months: tuple[float, ...] = (0.0, 6.0, 12.0, 24.0, 36.0, 48.0, 54.0)
     reference_visit_months: float = 54.0
     trajectory: Literal["piecewise_linear", "random_walk"] = "piecewise_linear"
-    control_slope_sd: float = 0.5
-    trajectory_sd: float = 0.25
-    visit_pooling_sd: float = 0.25
+    control_slope_sd: float | None = None
+    trajectory_sd: float | None = None
+    visit_pooling_sd: float | None = None
     effect_shape: str | Mapping[str, str] = "auto"
     correlation: Literal["ar1", "cs"] = "ar1"
     rho_prior: tuple[float, float] = (7.0, 3.0)
@@ -176,6 +190,8 @@ class LongitudinalOptions:
             "reference_prior_sd", "baseline_prior_sd",
         ):
             value = getattr(self, name)
+            if value is None and name in SMOOTHING_SDS:
+                continue
             if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
                 raise SpecError(f"must be a positive number, not {value!r}", field=name)
         self._check_correlations()
@@ -191,6 +207,38 @@ class LongitudinalOptions:
         object.__setattr__(
             self, "external_weights", MappingProxyType(dict(self.external_weights))
         )
+
+    def smoothing_sds(self) -> dict[str, float]:
+        r"""Return the smoothing SDs of the model: those set, else scaled to the horizon.
+
+        The defaults (:data:`SMOOTHING_SDS`) are stated at a reference visit of
+        :data:`SMOOTHING_HORIZON_MONTHS` (SCOT's 54 months). At another reference visit
+        :math:`t_r` they are rescaled, with :math:`r = 54 / t_r`, so that the priors say
+        the same about the trajectory relative to its own horizon: the control slope's SD
+        times :math:`r` (the same prior SD, 2.25 endpoint SDs, for the change from
+        baseline to the reference visit), the piecewise-linear trajectory's SD of slope
+        changes times :math:`r^{3/2}` and the random walks' SDs of level changes
+        (``trajectory="random_walk"``, ``visit_pooling_sd``) times :math:`r^{1/2}`
+        (the same prior on the curve's shape when time is measured in units of the
+        horizon). A trial followed for six months thus allows changes over those six
+        months as large as SCOT's priors allow over 54.
+
+        Returns
+        -------
+        dict of str to float
+            ``control_slope_sd``, ``trajectory_sd`` and ``visit_pooling_sd``, in the
+            units of the options (endpoint SDs per year, per year per square-root year,
+            per square-root year).
+        """
+        r = SMOOTHING_HORIZON_MONTHS / float(self.reference_visit_months)
+        powers = {"control_slope_sd": 1.0,
+                  "trajectory_sd": 1.5 if self.trajectory == "piecewise_linear" else 0.5,
+                  "visit_pooling_sd": 0.5}
+        out = {}
+        for name, default in SMOOTHING_SDS.items():
+            value = getattr(self, name)
+            out[name] = float(default * r ** powers[name] if value is None else value)
+        return out
 
     def _check_visits(self) -> None:
         visits = tuple(float(v) for v in self.visits_months)
