@@ -305,6 +305,9 @@ def test_estimand_directions_follow_the_endpoint(shipped):
         "evidence_detail"]
     assert ("fvc", "slope_difference_0_54") in found
     assert found[("dlco", "change_difference_54")].mcid is None
+    # DLCO has no data and stays out of the endpoint hierarchy: nothing reaches it.
+    assert found[("dlco", "change_difference_54")].attrs["prior_only"]
+    assert not found[("haq_di", "change_difference_54")].attrs["prior_only"]
 
 
 def test_external_rows_state_weight_and_time_and_are_flagged_when_carried(shipped):

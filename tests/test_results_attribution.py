@@ -9,6 +9,7 @@ the total.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -119,6 +120,22 @@ def test_a_posterior_that_is_its_prior_says_so() -> None:
     a = attribute(est(_draws(0.0, S0, seed=3)), prior, [])
     assert a.share_prior > 0.95
     assert a.drivers.startswith("mostly prior")
+
+
+def test_an_estimand_no_evidence_reaches_is_all_prior() -> None:
+    # Draws of the prior itself beside another endpoint's likelihood terms: by chance
+    # the variance ratio is below 1 and the covariance with the terms is positive, which
+    # would read as borrowing. The builder's flag settles it: nothing reaches the row.
+    prior = est(_draws(0.0, S0, seed=2))
+    draws = _draws(0.0, 0.98 * S0, seed=3)
+    terms = [LikelihoodTerm(name="other", source="trial", endpoints=frozenset({"other"}),
+                            draws=0.05 * draws)]
+    assert attribute(est(draws), prior, terms).share_borrowing > 0.0
+    flagged = dataclasses.replace(est(draws), attrs={"prior_only": True})
+    a = attribute(flagged, prior, terms)
+    assert (a.share_trial, a.share_external, a.share_borrowing, a.share_prior) == (
+        0.0, 0.0, 0.0, 1.0)
+    assert a.drivers == "mostly prior: prior 100%"
 
 
 def test_without_prior_draws_nothing_is_claimed() -> None:

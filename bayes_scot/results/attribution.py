@@ -51,6 +51,10 @@ normal distribution and finite for heavy-tailed prior draws; ratios (hazard rati
 ratios) are measured on the log scale, where their posteriors are close to normal. When
 no source has a positive estimated precision (Monte Carlo noise in a posterior that is
 all prior) the split of the data's share is not estimable and the data shares are NaN.
+An estimand that no evidence reaches, by construction of its model (its builder sets
+``attrs["prior_only"]``: an endpoint without data kept out of the endpoint hierarchy),
+is all prior: its shares are exactly 0, 0, 0 and 1, whatever the Monte Carlo noise in
+its draws and in their covariance with other endpoints' likelihood terms.
 """
 
 from __future__ import annotations
@@ -196,6 +200,9 @@ def attribute(
     Attribution
     """
     nan = float("nan")
+    if posterior.attrs.get("prior_only"):
+        none = dict.fromkeys(("trial", "external", *BORROWING), 0.0)
+        return Attribution(0.0, 0.0, 0.0, 1.0, _drivers(none, 1.0, ()))
     if prior is None:
         return Attribution(nan, nan, nan, nan, "")
     x, x_prior = _scale(posterior), _scale(prior)

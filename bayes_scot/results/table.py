@@ -45,6 +45,7 @@ TABLE_COLUMNS: tuple[str, ...] = (
     "ess_bulk",
     "divergences",
     "evidence",
+    "extrapolated",
     *SHARE_COLUMNS,
     "flagged",
     "flag_reason",
@@ -86,6 +87,9 @@ def superiority_table(
         none); ``share_trial``, ``share_external``, ``share_borrowing`` and
         ``share_prior`` split the posterior among its sources and sum to one, with
         ``drivers`` in words (:func:`~bayes_scot.results.attribution.attribute`).
+        ``extrapolated`` is True when the estimand lies outside the span of its
+        endpoint's data (:attr:`~bayes_scot.stats.estimands.EstimandDraws.extrapolated`):
+        the model, not the data, gives it.
 
     Notes
     -----
@@ -148,6 +152,7 @@ def superiority_table(
                     "ess_bulk": s.ess_bulk,
                     "divergences": divergences,
                     "evidence": e.evidence,
+                    "extrapolated": bool(e.extrapolated),
                     "share_trial": shares.share_trial,
                     "share_external": shares.share_external,
                     "share_borrowing": shares.share_borrowing,

@@ -526,6 +526,7 @@ class LongitudinalModel:
                 "scale": self.scales[name],
                 "effect_shape": self.effect_shapes[name],
                 "no_data": self.attribution[name] in (NO_DATA, "prior only"),
+                "prior_only": self.attribution[name] == "prior only",
             }
             for t in self.options.visits_months[1:]:
                 beyond = self._extrapolated(name, (t, t))
