@@ -460,3 +460,20 @@ def test_a_short_horizon_model_uses_the_scaled_smoothing(scot):
     assert float(model["trajectory_sd"].get_value()) == pytest.approx(0.25 * 4.5 ** 1.5)
     slope = model["control_slope"].owner.inputs[-1]  # the normal's scale
     assert np.unique(slope.eval()) == pytest.approx([0.5 * 4.5])
+
+
+def test_default_endpoints_on_another_trial_name_the_option(scot):
+    # A trial of another disease (simulated walk distances) left with SCOT's default
+    # endpoints: the error names the option and the endpoints the trial reports.
+    from bayes_scot.evidence import Endpoint
+
+    walk = VisitSummary(
+        id="sim_walk_0", endpoint="walk", population="all", source=SIMULATED,
+        time_months=0.0, statistic="mean", mean={"hsct": 350.0, "cyc": 345.0},
+        sd={"hsct": 80.0, "cyc": 82.0}, n={"hsct": 36, "cyc": 39})
+    other = replace(scot, entries=(walk,), endpoints={"walk": Endpoint(
+        name="walk", label="Six-minute walk", kind="continuous", better="higher")})
+    with pytest.raises(SpecError, match=r"default to SCOT's six.*reports visit summaries "
+                                        r"of walk") as err:
+        LongitudinalModel(other)
+    assert err.value.field == "endpoints"

@@ -390,6 +390,14 @@ def resolve_scales(trial: Trial, external: Any,
                 scales[e], sources[e] = spreads[e]
     missing = [e for e in options.endpoints if e not in scales]
     if missing:
+        reported = sorted({entry.endpoint for entry in trial.evidence("visit_summaries")})
+        if options.endpoints == DEFAULT_ENDPOINTS and set(reported) != set(DEFAULT_ENDPOINTS):
+            raise SpecError(
+                f"the endpoints default to SCOT's six ({', '.join(DEFAULT_ENDPOINTS)}); "
+                f"trial {trial.name!r} reports visit summaries of "
+                f"{', '.join(reported) or 'none'}: name the endpoints to model",
+                field="endpoints",
+            )
         raise SpecError(
             f"no between-patient SD to standardise {', '.join(missing)}: the trial reports "
             "no baseline SD and no population spread is known; give options.scales",
