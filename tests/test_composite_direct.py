@@ -188,6 +188,20 @@ def test_per_protocol_and_48_months_entries(scot) -> None:
         CompositeModel(scot, options=CompositeOptions(time_months=60))
 
 
+def test_pairwise_summaries_of_another_endpoint_are_named(scot) -> None:
+    from dataclasses import replace
+
+    from bayes_scot.evidence import Endpoint, PairwiseSummary
+
+    renamed = replace(scot, entries=tuple(
+        replace(e, endpoint="hier") if isinstance(e, PairwiseSummary) else e
+        for e in scot.entries), endpoints={"hier": Endpoint(
+            name="hier", label="Hierarchical composite", kind="composite", better="higher")})
+    with pytest.raises(EvidenceError, match="reads endpoint 'grcs' only, and this file's "
+                                            "pairwise summaries are of 'hier'"):
+        CompositeModel(renamed)
+
+
 def test_population_and_labels_come_from_the_trial() -> None:
     scot = load_trial("scot", population="all")
     # A view of all populations analyses the first population (in the file's order)

@@ -85,9 +85,13 @@ def grcs_entry(trial: Trial, time_months: float, population: str) -> PairwiseSum
             f"{e.id} ({e.population}, {e.time_months:g} months)"
             for e in trial.evidence(PairwiseSummary, endpoint=ENDPOINT)
         ) or "none"
+        others = sorted({e.endpoint for e in trial.evidence(PairwiseSummary)} - {ENDPOINT})
+        elsewhere = (f"; the composite family reads endpoint {ENDPOINT!r} only, and this "
+                     f"file's pairwise summaries are of {', '.join(map(repr, others))}"
+                     if others else "")
         raise EvidenceError(
             f"no GRCS pairwise summary at {time_months:g} months for population "
-            f"{population!r}; available: {available}",
+            f"{population!r}; available: {available}{elsewhere}",
             file=trial.path,
             field="pairwise",
         )
