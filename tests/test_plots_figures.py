@@ -203,7 +203,59 @@ def test_prior_sensitivity_selects_estimands(table):
         plots.plot_prior_sensitivity(table, estimands=["rmst"])
 
 
+def _with_one_arm(table: pd.DataFrame) -> pd.DataFrame:
+    """The table with one arm's EFS under each prior: descriptive, no P(superior)."""
+    arm = table[table["endpoint"] == "efs"].assign(
+        estimand="survival_hsct_54", label="EFS at 54 months, HSCT", median=0.7, lower=0.6,
+        upper=0.8, p_superior=np.nan, p_mcid=np.nan)
+    return pd.concat([table, arm], ignore_index=True)
+
+
+def test_p_superior_figures_leave_out_the_rows_of_one_arm(table):
+    fig = plots.plot_superiority(_with_one_arm(table))
+    assert [ax.get_title(loc="left") for ax in fig.axes] == [
+        "EFS at 54 months, HSCT minus CYC", "OS hazard ratio, 12-24 months"]
+    fig = plots.plot_prior_sensitivity(_with_one_arm(table))
+    (image,) = fig.axes[0].get_images()
+    assert np.asarray(image.get_array()).shape == (2, 3)
+    headline = _with_one_arm(table).assign(null=0.0, superior="higher", mcid=0.1,
+                                           unit="proportion")
+    fig = plots.plot_headline(headline, estimands=[("efs", "survival_difference_54")])
+    assert fig.axes[0].get_title(loc="left") == "EFS at 54 months, HSCT minus CYC"
+    with pytest.raises(ValueError, match="no rows to plot"):
+        plots.plot_prior_sensitivity(table.assign(p_superior=np.nan))
+
+
 # -- survival ------------------------------------------------------------------------------
+def _hatched(ax) -> list:
+    return [c for c in ax.collections if c.get_hatch() == "///"]
+
+
+def test_survival_hatches_the_bands_beyond_the_last_datum(curves):
+    fig = plots.plot_survival(curves, last_datum={"efs": 54.0, "os": 72.0})
+    efs, os_ = fig.axes
+    hatched = _hatched(efs)
+    assert len(hatched) == 2  # one band per arm
+    for band in hatched:
+        xs = band.get_paths()[0].vertices[:, 0]
+        assert xs.min() == pytest.approx(54.0)
+        assert xs.max() == pytest.approx(72.0)
+    assert _hatched(os_) == []  # its data reach the end of its curves
+    assert plots.survival.EXTRAPOLATED in _legend_labels(fig)
+    unmarked = plots.plot_survival(curves)
+    assert not any(_hatched(ax) for ax in unmarked.axes)
+    assert plots.survival.EXTRAPOLATED not in _legend_labels(unmarked)
+    with pytest.raises(ValueError, match="last_datum must be finite"):
+        plots.plot_survival(curves, last_datum={"efs": float("nan")})
+
+
+def test_survival_data_are_kaplan_meier_estimates_landmarks_or_curves(published):
+    assert plots.survival.endpoints_with_survival_data(published) == ["efs", "os"]
+    ratio = published.iloc[:1].assign(kind="ratios", endpoint="pfs")
+    assert plots.survival.endpoints_with_survival_data(ratio) == []
+    assert plots.survival.endpoints_with_survival_data(None) == []
+
+
 def test_survival_draws_each_arm_in_its_colour_with_bands(curves):
     fig = plots.plot_survival(curves)
     assert len(fig.axes) == 2

@@ -8,12 +8,14 @@ is the package's SIMULATED template, every draw simulated; no number is trial da
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
 
 import arviz as az
 import numpy as np
+import pandas as pd
 import pytest
 from test_reanalysis_runner import CONVERGED, SPEC, StandInCompiled, StandInModel, StandInOptions
 from test_report_writer import simulated_reanalysis
@@ -23,6 +25,7 @@ from bayes_scot.evidence import Trial
 from bayes_scot.reanalysis import Reanalysis, reanalyse
 from bayes_scot.report import write_report
 from bayes_scot.results import PriorFit
+from bayes_scot.spec import FamilySpec
 
 #: The template's HSCT risk table (40 patients) replaced by one of 5: five patients cannot
 #: make a curve that falls by 0.10 in six months, so the reconstruction misses it by 0.10.
@@ -127,7 +130,11 @@ def test_the_survival_caption_says_the_numbers_at_risk_are_model_implied(
     tmp_path: Path
 ) -> None:
     scot = load_trial("scot")  # ITT: 36 and 39 randomised; no published risk table
-    out = write_report(_with_trials({"scot": scot}, _survival_fits()), tmp_path / "r")
+    base = _with_trials({"scot": scot}, _survival_fits())
+    spec = dataclasses.replace(  # the survival family reads SCOT's landmark counts
+        base.spec, families=(FamilySpec(family="survival", trials=("scot",)),))
+    out = write_report(Reanalysis(spec=spec, fits=base.fits, trials=base.trials,
+                                  provenance=base.provenance), tmp_path / "r")
     doc = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert "survival" in [f["name"] for f in doc["figures"]], doc["notes"]
     html = (out / "index.html").read_text(encoding="utf-8")
@@ -150,3 +157,22 @@ def test_a_poor_reconstruction_is_drawn_beside_its_warning(bad_trial: Trial) -> 
     assert "max |dS| = 0.100" in figure.axes[0].get_title(loc="left")
     good = load_trial(str(TEMPLATE_FILE), population="all")
     assert list(_reconstruction_jobs(_with_trials({"sim": good}), plots)) == []
+
+
+def test_published_numbers_the_model_misses_are_warned() -> None:
+    # A SIMULATED reproduce table: two of four numbers the longitudinal fit used fall
+    # outside their intervals; an unused number outside and a family that fits are silent.
+    from bayes_scot.report.summary import predictive_warnings
+
+    table = pd.DataFrame({
+        "family": ["longitudinal"] * 5 + ["survival"],
+        "entry": ["pain_3", "pain_3", "pain_6", "pain_6", "ratio", "efs_12"],
+        "arm": ["new", "std", "new", "std", None, "new"],
+        "outside": [False, True, False, True, True, False],
+        "used": [True, True, True, True, False, True],
+    })
+    (warning,) = predictive_warnings(table)
+    assert warning.startswith("longitudinal: 2 of 4 published numbers the model used lie "
+                              "outside their 95% posterior predictive intervals")
+    assert "(pain_3 (std), pain_6 (std); 0.2 expected by chance)" in warning
+    assert predictive_warnings(table.assign(outside=False)) == []

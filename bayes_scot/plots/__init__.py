@@ -16,6 +16,8 @@ Conventions shared by all figures:
 - Every interval and band is the central credible interval at
   :data:`~bayes_scot.conventions.CREDIBLE_LEVEL`, the same level as every table of the
   package.
+- What lies beyond the last datum of its endpoint, where the model extrapolates, is
+  hatched (the hazard ratio over time, the survival bands).
 - Bad input (a missing column, an empty selection, a non-finite draw) raises
   :class:`ValueError` (or :class:`TypeError` for the wrong kind of object) naming what is
   wrong, before any drawing starts.

@@ -14,6 +14,7 @@ __all__ = [
     "TABLE_COLUMNS",
     "check_band",
     "check_frame",
+    "contrasts",
     "select",
     "select_table",
 ]
@@ -60,6 +61,16 @@ def select(df: pd.DataFrame, column: str, wanted: Sequence[str] | None, what: st
     return df
 
 
+def contrasts(table: Any, what: str) -> pd.DataFrame:
+    """Return the rows of a results table that compare the arms: those with a P(superior).
+
+    A descriptive row (one arm's survival) has no P(superior) by design; the figures of
+    P(superior) leave it out.
+    """
+    frame = check_frame(table, TABLE_COLUMNS, what)
+    return frame[frame["p_superior"].notna()]
+
+
 def select_table(
     table: pd.DataFrame,
     *,
@@ -68,7 +79,7 @@ def select_table(
     estimands: Sequence[str] | None,
     what: str,
 ) -> pd.DataFrame:
-    df = check_frame(table, TABLE_COLUMNS, f"{what}: table",
+    df = check_frame(contrasts(table, f"{what}: table"), TABLE_COLUMNS, f"{what}: table",
                      numeric=("median", "lower", "upper", "p_superior"))
     df = select(df, "endpoint", endpoints, f"{what}: table")
     df = select(df, "estimand", estimands, f"{what}: table")

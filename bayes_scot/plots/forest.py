@@ -48,7 +48,8 @@ def plot_superiority(
         :meth:`bayes_scot.Reanalysis.table`, or any frame with the columns ``endpoint,
         estimand, prior, median, lower, upper, p_superior``. Optional columns: ``label``
         (panel title), ``flagged`` (bool), ``null`` (value of no difference; without it,
-        1 for estimands whose name contains ``ratio`` or ``odds`` and 0 otherwise).
+        1 for estimands whose name contains ``ratio`` or ``odds`` and 0 otherwise). Rows
+        without a P(superior) (one arm's survival) are left out.
     priors : sequence of str, optional
         Priors to show, in this order (default: all, in table order).
     endpoints, estimands : sequence of str, optional

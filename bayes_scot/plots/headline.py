@@ -109,7 +109,8 @@ def plot_headline(
     table : pandas.DataFrame
         :meth:`bayes_scot.Reanalysis.table` (columns ``endpoint, estimand, prior,
         median, lower, upper, p_superior, p_mcid, null, superior, mcid, unit``; ``label``,
-        ``flagged``, ``prior_median``, ``prior_p_superior`` when present).
+        ``flagged``, ``prior_median``, ``prior_p_superior`` when present). Rows without
+        a P(superior) (one arm's survival) are left out.
     estimands : sequence of (endpoint, estimand)
         The headline estimands, in order.
     priors : sequence of str, optional

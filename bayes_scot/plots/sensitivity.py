@@ -33,7 +33,8 @@ def plot_prior_sensitivity(
     table : pandas.DataFrame
         :meth:`bayes_scot.Reanalysis.table`, or any frame with the columns ``endpoint,
         estimand, prior, median, lower, upper, p_superior`` (``label`` and ``flagged``
-        are used when present).
+        are used when present). Rows without a P(superior) (one arm's survival) are left
+        out.
     estimands, endpoints : sequence of str, optional
         Keep only these estimand names or endpoints (default: all, in table order).
     priors : sequence of str, optional

@@ -19,6 +19,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from bayes_scot.plots._checks import (
     CURVE_COLUMNS,
@@ -30,7 +31,8 @@ from bayes_scot.plots._checks import (
 from bayes_scot.plots._curves import arm_handles, draw_arm_curves
 from bayes_scot.plots._style import ARM_LABELS, arm_colour, endpoint_title, styled
 
-__all__ = ["AT_RISK_COLUMNS", "MODEL_IMPLIED", "PUBLISHED_RISK_TABLE", "numbers_at_risk",
+__all__ = ["AT_RISK_COLUMNS", "EXTRAPOLATED", "MODEL_IMPLIED", "PUBLISHED_RISK_TABLE",
+           "SURVIVAL_DATA_KINDS", "endpoints_with_survival_data", "numbers_at_risk",
            "plot_survival", "survival_ticks"]
 
 MODEL_IMPLIED = "model-implied"
@@ -42,6 +44,13 @@ PUBLISHED_RISK_TABLE = "published risk table"
 AT_RISK_COLUMNS = ("endpoint", "arm", "time_months", "number", "source")
 """Columns of :func:`numbers_at_risk`."""
 
+SURVIVAL_DATA_KINDS = ("survival_estimates", "landmark_events", "km_curves")
+"""Kinds of published rows that fix the level of an endpoint's survival (Kaplan-Meier
+estimates, landmark counts, digitised curves), not only a contrast between the arms."""
+
+EXTRAPOLATED = "beyond the last datum (extrapolated)"
+"""Legend label of the hatched part of a curve, as in the hazard-ratio figure."""
+
 #: Tick spacings (months) of a survival panel, the first giving at most seven ticks.
 _TICK_STEPS: tuple[float, ...] = (1.0, 3.0, 6.0, 12.0, 24.0, 60.0, 120.0)
 
@@ -52,12 +61,14 @@ def plot_survival(
     published: pd.DataFrame | None = None,
     n: Mapping[str, int] | None = None,
     endpoints: Sequence[str] | None = None,
+    last_datum: Mapping[str, float] | None = None,
     title: str | None = None,
 ) -> Figure:
     """Posterior survival curves by arm with credible bands, beside the published numbers.
 
     One panel per endpoint (EFS, OS, ...). Each arm's posterior median S(t) is a line and
-    its central credible band is shaded. Published Kaplan-Meier estimates are drawn as
+    its central credible band is shaded; the band after the endpoint's last datum is
+    hatched, as the model extrapolates it. Published Kaplan-Meier estimates are drawn as
     dots; published event counts by a landmark as squares at ``1 - events / n``. Under each
     panel, the numbers at risk of each arm at the panel's tick times
     (:func:`numbers_at_risk`), headed by where they come from.
@@ -83,6 +94,9 @@ def plot_survival(
         ``n`` the panels have no table of numbers at risk.
     endpoints : sequence of str, optional
         Panels to draw, in this order (default: those in ``curves``, in order).
+    last_datum : mapping of str to float, optional
+        The last time (months) at which the evidence has data of each endpoint; its
+        curves after that time are hatched (default: none are).
     title : str, optional
         Figure title.
 
@@ -96,8 +110,8 @@ def plot_survival(
     ------
     ValueError
         If a column is missing, ``curves`` is empty after selection, a survival value
-        lies outside [0, 1], a band does not contain its median, or ``n`` is not a
-        positive whole number for every arm.
+        lies outside [0, 1], a band does not contain its median, ``n`` is not a
+        positive whole number for every arm, or a last datum is not a number.
 
     Notes
     -----
@@ -111,6 +125,9 @@ def plot_survival(
     df = select(df, "endpoint", endpoints, "curves")
     check_band(df, "curves", low=0.0, high=1.0)
     panel_endpoints = list(dict.fromkeys(df["endpoint"]))
+    last = {e: float(t) for e, t in (last_datum or {}).items() if e in panel_endpoints}
+    if not all(math.isfinite(t) for t in last.values()):
+        raise ValueError(f"plot_survival: last_datum must be finite months, not {last}")
     arms = list(dict.fromkeys(df["arm"]))
     points = _published_survival(published, panel_endpoints, arms)
     at_risk = numbers_at_risk(df, published=published, n=n)
@@ -123,8 +140,10 @@ def plot_survival(
         panels = [fig.add_subplot(grid[0, 0])]
         panels += [fig.add_subplot(grid[0, j], sharey=panels[0])
                    for j in range(1, len(panel_endpoints))]
+        hatched = False
         for j, (ax, endpoint) in enumerate(zip(panels, panel_endpoints, strict=True)):
-            _survival_panel(ax, df[df["endpoint"] == endpoint], points, arms)
+            hatched |= _survival_panel(ax, df[df["endpoint"] == endpoint], points, arms,
+                                       last_datum=last.get(endpoint))
             ax.set_title(endpoint_title(endpoint), loc="left")
             ax.tick_params(labelleft=j == 0)
             mine = at_risk[at_risk["endpoint"] == endpoint]
@@ -133,17 +152,21 @@ def plot_survival(
                     ax.set_xticks(sorted(set(mine["time_months"])))  # the table's own times
                 _risk_table(fig.add_subplot(grid[1, j], sharex=ax), mine, arms)
         panels[0].set_ylabel("survival probability S(t)")
-        fig.legend(handles=_survival_handles(points, arms), loc="outside lower center",
-                   ncols=4)
+        fig.legend(handles=_survival_handles(points, arms, hatched=hatched),
+                   loc="outside lower center", ncols=4)
         if title:
             fig.suptitle(title)
     return fig
 
 
 def _survival_panel(ax: Axes, rows: pd.DataFrame, points: pd.DataFrame,
-                    arms: Sequence[str]) -> None:
-    """Draw one endpoint's curves, bands and published points."""
+                    arms: Sequence[str], *, last_datum: float | None) -> bool:
+    """Draw one endpoint's curves, bands and published points; say if a band is hatched."""
     drawn = draw_arm_curves(ax, rows, arms, linewidth=1.6)
+    hatched = False
+    if last_datum is not None:
+        for arm, colour in drawn.items():
+            hatched |= _hatch_beyond(ax, rows[rows["arm"] == arm], last_datum, colour)
     endpoint = rows["endpoint"].iloc[0]
     for arm, colour in drawn.items():
         mine = points[(points["endpoint"] == endpoint) & (points["arm"] == arm)]
@@ -157,11 +180,30 @@ def _survival_panel(ax: Axes, rows: pd.DataFrame, points: pd.DataFrame,
     ax.set_xlim(0.0, end)
     ax.set_ylim(0.0, 1.02)
     ax.set_xlabel("months since randomisation")
+    return hatched
 
 
-def _survival_handles(points: pd.DataFrame, arms: Sequence[str]) -> list[Any]:
-    """Legend entries: arms, the band, and each kind of published point drawn."""
+def _hatch_beyond(ax: Axes, rows: pd.DataFrame, last_datum: float, colour: str) -> bool:
+    """Hatch one arm's band after the last datum; return whether any of it lies there."""
+    rows = rows.sort_values("time_months")
+    times = rows["time_months"].to_numpy(dtype=float)
+    if times[-1] <= last_datum:
+        return False
+    at = np.concatenate([[last_datum], times[times > last_datum]])
+    lower, upper = (np.interp(at, times, rows[c].to_numpy(dtype=float))
+                    for c in ("lower", "upper"))
+    ax.fill_between(at, lower, upper, facecolor="none", edgecolor=colour, hatch="///",
+                    linewidth=0)
+    return True
+
+
+def _survival_handles(points: pd.DataFrame, arms: Sequence[str], *,
+                      hatched: bool) -> list[Any]:
+    """Legend entries: arms, the band, the hatched part, each kind of published point."""
     handles = arm_handles(arms, linewidth=1.6)
+    if hatched:
+        handles.append(Patch(facecolor="white", edgecolor="#777777", hatch="///",
+                             label=EXTRAPOLATED))
     populations = sorted(points["population"].dropna().unique()) if len(points) else []
     for marker, kind, text in (("o", "survival_estimates", "published Kaplan-Meier"),
                                ("s", "landmark_events", "published 1 − events/n")):
@@ -293,6 +335,27 @@ def numbers_at_risk(
     if not frames:
         return pd.DataFrame(columns=list(AT_RISK_COLUMNS))
     return pd.concat(frames, ignore_index=True)[list(AT_RISK_COLUMNS)]
+
+
+def endpoints_with_survival_data(published: pd.DataFrame | None) -> list[str]:
+    """Return the endpoints whose published numbers fix the level of their survival.
+
+    Parameters
+    ----------
+    published : pandas.DataFrame, optional
+        As :func:`plot_survival`'s ``published``.
+
+    Returns
+    -------
+    list of str
+        The endpoints with rows of a kind in :data:`SURVIVAL_DATA_KINDS`, in order. An
+        endpoint with only a reported hazard ratio is not among them: the level of its
+        model curves comes from the prior on the baseline hazard alone.
+    """
+    if published is None:
+        return []
+    pub = check_frame(published, PUBLISHED_COLUMNS, "published")
+    return list(dict.fromkeys(pub.loc[pub["kind"].isin(SURVIVAL_DATA_KINDS), "endpoint"]))
 
 
 def _published_risk_tables(published: pd.DataFrame | None) -> pd.DataFrame:

@@ -136,16 +136,19 @@ def _grid_jobs(reanalysis: Any, plots: Any, table: Any,
                arms: tuple[str, str]) -> Iterator[Job]:
     """Draw every estimand across the prior grid: the forest plot and the heat map."""
     priors = list(reanalysis.priors)
+    experimental, control = arms
     if hasattr(plots, "plot_superiority"):
         forest, which = _forest_rows(table, reanalysis.spec.joint.estimands)
-        yield ("superiority", "Posterior estimates and P(HSCT superior) under every prior",
+        yield ("superiority",
+               f"Posterior estimates and P({experimental} superior) under every prior",
                f"Posterior median and central credible interval of {which} under each "
-               "prior, with the probability that HSCT is superior; open markers and daggers "
-               "mark results that fail the diagnostics gate.",
+               f"prior, with the probability that {experimental} is superior; open markers "
+               "and daggers mark results that fail the diagnostics gate.",
                partial(plots.plot_superiority, forest, priors=priors,
-                       experimental=arms[0], control=arms[1]))
+                       experimental=experimental, control=control))
     if hasattr(plots, "plot_prior_sensitivity"):
-        yield ("prior_sensitivity", "Prior sensitivity: P(HSCT superior) across the grid",
+        yield ("prior_sensitivity",
+               f"Prior sensitivity: P({experimental} superior) across the grid",
                "Each row is an estimand, each column a prior; a row of one colour is robust "
                "to the prior.",
                partial(plots.plot_prior_sensitivity, table, priors=priors))
@@ -215,15 +218,56 @@ def _survival_jobs(reanalysis: Any, plots: Any, table: Any, curves: Any, publish
                partial(plots.plot_hazard_ratio_over_time, table,
                        prior=reanalysis.reference_prior, experimental=arms[0],
                        control=arms[1]))
-    if not hasattr(plots, "plot_survival"):
-        return
+    if hasattr(plots, "plot_survival"):
+        yield _survival_by_arm(reanalysis, plots.survival, curves, published)
+
+
+def _survival_by_arm(reanalysis: Any, survival: Any, curves: Any, published: Any) -> Job:
+    """Draw the survival curves of the endpoints whose evidence fixes their level.
+
+    The level of an endpoint's curves with only a reported hazard ratio comes from the
+    prior on the baseline hazard alone: such an endpoint is not drawn, and the caption
+    says so.
+    """
+    endpoints = list(dict.fromkeys(curves["endpoint"]))
+    measured = survival.endpoints_with_survival_data(published)
+    drawn = [e for e in endpoints if e in measured]
+    unmeasured = ", ".join(e for e in endpoints if e not in measured)
+    without = (f"{unmeasured}: the evidence has no Kaplan-Meier estimate, landmark count "
+               "or digitised curve, only a contrast between the arms, so the level of the "
+               "model's survival curves would come from the prior alone")
+    if not drawn:
+        return ("survival", "Survival by arm", "", partial(_raise, ValueError(without)))
+    curves = curves[curves["endpoint"].isin(drawn)]
     n = _arm_sizes(reanalysis, "survival")
-    at_risk = plots.survival.numbers_at_risk(curves, published=published, n=n)
-    yield ("survival", "Survival by arm",
-           "Posterior median survival by arm with credible bands (reference prior), "
-           "beside the published Kaplan-Meier estimates and landmark counts. "
-           + _at_risk_caption(set(at_risk["source"]), plots.survival),
-           partial(plots.plot_survival, curves, published=published, n=n))
+    at_risk = survival.numbers_at_risk(curves, published=published, n=n)
+    last = getattr(reanalysis.builders.get("survival"), "last_datum", None)
+    last_datum = None if last is None else dict.fromkeys(drawn, float(last))
+    beyond = last is not None and float(curves["time_months"].max()) > float(last)
+    caption = ("Posterior median survival by arm with credible bands (reference prior), "
+               f"beside {_published_caption(published, drawn)}"
+               + ("; hatched bands lie beyond the last datum, where the model extrapolates "
+                  "the curves" if beyond else "") + ". "
+               + _at_risk_caption(set(at_risk["source"]), survival)
+               + (f" Not drawn: {without}." if unmeasured else ""))
+    return ("survival", "Survival by arm", caption,
+            partial(survival.plot_survival, curves, published=published, n=n,
+                    last_datum=last_datum))
+
+
+#: What the survival figure draws of each kind of published row, in words.
+PUBLISHED_WORDS: dict[str, str] = {
+    "survival_estimates": "the published Kaplan-Meier estimates (dots)",
+    "landmark_events": "the published landmark counts as 1 − events/n (squares)",
+    "km_curves": "the digitised Kaplan-Meier curves the model was fitted to (not drawn)",
+}
+
+
+def _published_caption(published: Any, endpoints: list[str]) -> str:
+    """Say which published numbers of the endpoints the survival figure shows."""
+    mine = published[published["endpoint"].isin(endpoints)]
+    words = [PUBLISHED_WORDS[kind] for kind in PUBLISHED_WORDS if kind in set(mine["kind"])]
+    return " and ".join(words)
 
 
 def _at_risk_caption(sources: set[str], survival: Any) -> str:

@@ -5,7 +5,8 @@ estimand (the specification's ``[joint]`` set), how probable it is that the expe
 arm is superior, how that depends on the prior, and what each prior says. This module
 turns the tables of a :class:`~bayes_scot.Reanalysis` into those pieces:
 
-- :func:`headline_keys`: the headline estimands;
+- :func:`headline_keys`: the headline estimands, never one that no data speak to
+  (:func:`without_data`);
 - :func:`paragraphs`: one plain-language paragraph per headline estimand (what the data
   say under the reference prior, what the prior adds, where the answer turns);
 - :func:`priors_frame` and :func:`compact_priors`: the table of priors;
@@ -30,12 +31,14 @@ from bayes_scot.report import numbers
 __all__ = [
     "HEADLINE_MAX",
     "PRIOR_COLUMNS",
+    "PRIOR_ONLY",
     "arm_labels",
     "compact_joint",
     "compact_priors",
     "headline_keys",
     "paragraphs",
     "priors_frame",
+    "without_data",
 ]
 
 HEADLINE_MAX = 4
@@ -49,20 +52,54 @@ THRESHOLDS: tuple[float, ...] = (0.95, 0.90)
 """Probabilities at which the paragraphs say where the answer turns."""
 
 
+PRIOR_ONLY = "prior only"
+"""The evidence of an estimand that no data speak to, so that its posterior is its prior
+(:attr:`~bayes_scot.stats.estimands.EstimandDraws.evidence` starts with it)."""
+
+
+def without_data(reanalysis: Any) -> dict[tuple[str, str], str]:
+    """Return the estimands that no data speak to, each with what its posterior is.
+
+    An estimand has no data when its ``attrs["no_data"]`` is true (an endpoint without
+    evidence of its own on the treatment effect) or its evidence is
+    :data:`PRIOR_ONLY`. Its posterior is ``"its prior"``, or ``"predicted from the other
+    endpoints"`` when the endpoint borrows from them.
+
+    Returns
+    -------
+    dict of (endpoint, estimand) to str
+    """
+    out = {}
+    for fit in reanalysis.fits:
+        for e in fit.estimands:
+            prior_only = str(e.evidence).startswith(PRIOR_ONLY)
+            if prior_only or e.attrs.get("no_data", False):
+                out[(e.endpoint, e.estimand)] = ("its prior" if prior_only
+                                                 else "predicted from the other endpoints")
+    return out
+
+
 def headline_keys(reanalysis: Any, table: pd.DataFrame) -> list[tuple[str, str]]:
     """Return the headline estimands as ``(endpoint, estimand)`` pairs.
 
-    The specification's ``[joint]`` estimands that the table holds; without them, the
-    first comparative estimand of each endpoint, at most :data:`HEADLINE_MAX`.
+    The specification's ``[joint]`` estimands that the table holds as comparisons
+    (rows with a P(superior)); without them, the first comparative estimand of each
+    endpoint, at most :data:`HEADLINE_MAX`. An estimand that no data speak to
+    (:func:`without_data`) is never a headline result.
     """
-    present = set(zip(table["endpoint"], table["estimand"], strict=True))
+    no_data = without_data(reanalysis)
+    comparative = table[table["p_superior"].notna()]
+    present = [key for key in zip(comparative["endpoint"], comparative["estimand"],
+                                  strict=True) if key not in no_data]
     keys = [tuple(k.split(":", 1)) for k in getattr(reanalysis.spec.joint, "estimands", ())]
-    chosen = [(e, k) for e, k in keys if (e, k) in present]
+    available = set(present)
+    chosen = [(e, k) for e, k in keys if (e, k) in available]
     if chosen:
         return chosen
-    comparative = table[table["p_superior"].notna()]
-    first = comparative.drop_duplicates("endpoint")
-    return list(zip(first["endpoint"], first["estimand"], strict=True))[:HEADLINE_MAX]
+    first: dict[str, tuple[str, str]] = {}
+    for endpoint, estimand in present:
+        first.setdefault(endpoint, (endpoint, estimand))
+    return list(first.values())[:HEADLINE_MAX]
 
 
 def arm_labels(reanalysis: Any) -> tuple[str, str]:
@@ -186,6 +223,9 @@ def paragraphs(reanalysis: Any, table: pd.DataFrame,
                keys: Sequence[tuple[str, str]]) -> list[dict[str, str]]:
     """One plain-language paragraph per headline estimand.
 
+    A paragraph on an estimand that no data speak to (:func:`without_data`) says so
+    first, and never that the data move it.
+
     Returns
     -------
     list of dict
@@ -194,6 +234,7 @@ def paragraphs(reanalysis: Any, table: pd.DataFrame,
     """
     reference = reanalysis.reference_prior
     experimental, _control = arm_labels(reanalysis)
+    no_data = without_data(reanalysis)
     out = []
     for endpoint, estimand in keys:
         rows = table[(table["endpoint"] == endpoint) & (table["estimand"] == estimand)]
@@ -201,7 +242,10 @@ def paragraphs(reanalysis: Any, table: pd.DataFrame,
         if ref.empty:
             continue
         r = ref.iloc[0].to_dict()
-        sentences = [
+        posterior = no_data.get((endpoint, estimand))
+        sentences = [] if posterior is None else [
+            f"There are no data on this estimand: its posterior is {posterior}."]
+        sentences += [
             f"Under the reference prior the posterior median is "
             f"{numbers.estimate(r['median'], r, unit=True)} ({CREDIBLE_LEVEL:.0%} credible "
             f"interval {numbers.estimate(r['lower'], r)} to "
@@ -212,7 +256,7 @@ def paragraphs(reanalysis: Any, table: pd.DataFrame,
                f"{numbers.probability(r['p_mcid'])}" if _finite(r.get("p_mcid")) else "")
             + "."
         ]
-        if _finite(r.get("prior_p_superior")):
+        if posterior is None and _finite(r.get("prior_p_superior")):
             sentences.append(
                 f"The reference prior alone gives P(superior) "
                 f"{numbers.probability(r['prior_p_superior'])}; the data move it to "

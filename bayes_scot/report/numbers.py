@@ -34,6 +34,7 @@ from typing import Any
 __all__ = [
     "ENDPOINT_DECIMALS",
     "count",
+    "counted",
     "estimate",
     "estimate_rule",
     "generic",
@@ -79,6 +80,11 @@ def count(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return DASH if _missing(value) else f"{round(float(value)):,d}"
+
+
+def counted(value: Any, noun: str) -> str:
+    """Write a count with its noun, plural unless the count is one: ``1 prior``, ``13 priors``."""
+    return f"{count(value)} {noun}{'' if value == 1 else 's'}"
 
 
 def generic(value: Any) -> str:

@@ -73,6 +73,7 @@ def environment() -> jinja2.Environment:
     env.filters["est"] = numbers.estimate
     env.filters["rhat"] = numbers.rhat
     env.filters["count"] = numbers.count
+    env.filters["counted"] = numbers.counted
     env.filters["blank"] = _blank
     env.filters["md"] = _md
     env.filters["code"] = _code

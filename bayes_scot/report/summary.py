@@ -20,7 +20,7 @@ from bayes_scot.results import ESS_BULK_MIN, RHAT_MAX
 
 __all__ = ["SCHEMA_VERSION", "data_warnings", "jsonable", "records", "summary"]
 
-SCHEMA_VERSION = "1.6"
+SCHEMA_VERSION = "1.7"
 """Version of the ``summary.json`` schema (``major.minor``)."""
 
 
@@ -162,7 +162,9 @@ def data_warnings(reanalysis: Any) -> list[str]:
     A digitised Kaplan-Meier curve whose risk table the reconstruction cannot reconcile
     with it (:func:`~bayes_scot.stats.reconstruction.curve_warnings`: max |dS| above
     :data:`~bayes_scot.stats.reconstruction.POOR_MAX_ABS_DS`) is named with its file and
-    entry; such a curve still enters the model, and a reader should know.
+    entry; such a curve still enters the model, and a reader should know. So is every
+    family whose reference fit leaves published numbers it used outside their posterior
+    predictive intervals (:func:`predictive_warnings`).
 
     Parameters
     ----------
@@ -177,7 +179,51 @@ def data_warnings(reanalysis: Any) -> list[str]:
 
     found = [w for trial in dict(getattr(reanalysis, "trials", {}) or {}).values()
              for w in curve_warnings(trial)]
+    reproduce = getattr(reanalysis, "reproduce", None)
+    if callable(reproduce):
+        found += predictive_warnings(reproduce())
     return list(dict.fromkeys(found))
+
+
+def predictive_warnings(reproduce: pd.DataFrame) -> list[str]:
+    """One warning per family whose fit misses published numbers it used.
+
+    A posterior predictive check of the reproduce-the-paper table
+    (:meth:`~bayes_scot.Reanalysis.reproduce`, reference fits): the published numbers
+    that entered the likelihood (``used``, when the table says) and lie outside their
+    central :data:`~bayes_scot.conventions.CREDIBLE_LEVEL` predictive interval, beside
+    how many that many numbers would leave outside by chance alone. A model that cannot
+    reproduce its own data (too tight a prior on a nuisance parameter, a structure the
+    data contradict) gives estimates that may not hold either.
+
+    Parameters
+    ----------
+    reproduce : pandas.DataFrame
+        Columns ``family``, ``entry``, ``arm``, ``outside`` and optionally ``used``.
+
+    Returns
+    -------
+    list of str
+    """
+    if reproduce.empty:
+        return []
+    used = reproduce[reproduce["used"].astype(bool)] if "used" in reproduce else reproduce
+    out = []
+    for family, rows in used.groupby("family", sort=False):
+        missed = rows[rows["outside"].astype(bool)]
+        if missed.empty:
+            continue
+        names = ", ".join(dict.fromkeys(
+            f"{r.entry} ({r.arm})" if isinstance(r.arm, str) and r.arm else str(r.entry)
+            for r in missed.itertuples()))
+        chance = (1.0 - CREDIBLE_LEVEL) * len(rows)
+        out.append(
+            f"{family}: {len(missed)} of {len(rows)} published numbers the model used lie "
+            f"outside their {CREDIBLE_LEVEL:.0%} posterior predictive intervals under the "
+            f"reference prior ({names}; {chance:.1f} expected by chance): the model does "
+            "not reproduce its own data there, and its estimates may not hold either "
+            "(see 'Reproduce the paper')")
+    return out
 
 
 def _timings(provenance: Mapping[str, Any], diagnostics: Any) -> dict[str, Any]:
