@@ -6,7 +6,7 @@ figure beside it.
 
 from __future__ import annotations
 
-__all__ = ["CREDIBLE_LEVEL", "DEFAULT_SEED", "MAX_SEED"]
+__all__ = ["CREDIBLE_LEVEL", "DEFAULT_SEED", "MAX_SEED", "months"]
 
 CREDIBLE_LEVEL: float = 0.95
 """Probability mass of every central credible interval the package reports."""
@@ -18,3 +18,8 @@ MAX_SEED: int = 2**32 - 1
 """Largest seed accepted (seeds are whole numbers in ``[0, 2**32 - 1]``): every sampler
 backend takes a seed of 32 bits, and a larger one would overflow there, after the model
 is compiled."""
+
+
+def months(t: float) -> str:
+    """Return a time in months as every label writes it: ``"1 month"``, ``"6 months"``."""
+    return f"{t:g} month" + ("" if t == 1 else "s")

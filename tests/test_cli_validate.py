@@ -19,7 +19,7 @@ from bayes_scot.data import TEMPLATE_FILE, TRIALS_DIR
                  "telephone_followup 43"),
         ("astis", "astis: valid: trial 'astis' (hsct vs cyc), 20 entries, 2 populations: "
                   "itt 79/77, french_subcohort 26/23"),
-        ("assist", "assist: valid: trial 'assist' (hsct vs cyc), 3 entries, 1 populations: "
+        ("assist", "assist: valid: trial 'assist' (hsct vs cyc), 3 entries, 1 population: "
                    "itt 10/9"),
     ],
 )

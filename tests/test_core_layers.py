@@ -262,3 +262,10 @@ def test_import_is_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_months_are_singular_only_for_one() -> None:
+    from bayes_scot.conventions import months
+
+    assert [months(t) for t in (1.0, 1, 0.5, 6.0, 54)] == [
+        "1 month", "1 month", "0.5 months", "6 months", "54 months"]

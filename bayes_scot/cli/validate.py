@@ -57,7 +57,9 @@ def summary_line(trial: Trial, *, label: str) -> str:
     )
     return (
         f"{label}: valid: trial '{trial.name}' ({' vs '.join(trial.arm_names)}), "
-        f"{len(trial.entries)} entries, {len(trial.populations)} populations: {populations}"
+        f"{len(trial.entries)} {'entry' if len(trial.entries) == 1 else 'entries'}, "
+        f"{len(trial.populations)} population{'' if len(trial.populations) == 1 else 's'}: "
+        f"{populations}"
     )
 
 

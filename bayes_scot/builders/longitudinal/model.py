@@ -38,7 +38,7 @@ from bayes_scot.builders.longitudinal.plan import (
     slope_pairs,
 )
 from bayes_scot.builders.longitudinal.pooling import endpoint_pooling
-from bayes_scot.conventions import CREDIBLE_LEVEL, DEFAULT_SEED
+from bayes_scot.conventions import CREDIBLE_LEVEL, DEFAULT_SEED, months
 from bayes_scot.errors import EvidenceError, SpecError
 from bayes_scot.evidence.trial import Trial
 from bayes_scot.stats.estimands import EstimandDraws
@@ -533,7 +533,7 @@ class LongitudinalModel:
                 note = self._outside_note(name, (t, t)) if beyond else ""
                 out.append(EstimandDraws(
                     estimand=f"change_difference_{t:g}",
-                    label=(f"{endpoint.label} at {t:g} months: {versus} difference "
+                    label=(f"{endpoint.label} at {months(t)}: {versus} difference "
                            f"in change from baseline (survivor average){note}"),
                     draws=effect.sel(endpoint=name, visit=t).values,
                     mcid=threshold, mcid_source=self.mcid_sources.get(name, ""),

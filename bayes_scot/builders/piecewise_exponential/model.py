@@ -79,6 +79,7 @@ from bayes_scot.builders.survival.predictive import (
     Prediction,
     reproduce_row,
 )
+from bayes_scot.conventions import months
 from bayes_scot.errors import EvidenceError
 from bayes_scot.evidence import LandmarkEvents, ReportedRatio, SurvivalEstimate, Trial
 from bayes_scot.likelihood import survival as lik
@@ -351,12 +352,12 @@ class PiecewiseExponentialModel:
                                      exposure_matrix(self.edges, times)))
             for j, t in enumerate(times):
                 for a, arm in enumerate(self.arms):
-                    add(f"survival_{arm}_{t:g}", f"{label} at {t:g} months, {arm}",
+                    add(f"survival_{arm}_{t:g}", f"{label} at {months(t)}, {arm}",
                         surv[:, :, a, j], t, null=float("nan"), superior=better_s,
                         unit="probability", attrs={"arm": arm, "contrast": False,
                                                    "time_months": t})
                 add(f"survival_difference_{t:g}",
-                    f"{label} at {t:g} months, {exp_arm} minus {ctl_arm}",
+                    f"{label} at {months(t)}, {exp_arm} minus {ctl_arm}",
                     surv[:, :, 0, j] - surv[:, :, 1, j], t, null=0.0, superior=better_s,
                     mcid=o.survival_margin if higher else -o.survival_margin,
                     mcid_source=o.margin_source, unit="probability",

@@ -17,6 +17,7 @@ from typing import Any, Literal, cast
 import numpy as np
 
 from bayes_scot.builders.survival.options import _EFS, _OS, SurvivalOptions
+from bayes_scot.conventions import months
 from bayes_scot.stats.estimands import EstimandDraws
 from bayes_scot.stats.illness_death import restricted_mean_survival, state_probabilities
 
@@ -85,14 +86,14 @@ def curve_estimands(hazards: np.ndarray, edges: np.ndarray,
         for j, t in enumerate(times):
             for a, arm in enumerate(labels.arms):
                 out.append(labels.draws(
-                    endpoint, f"survival_{arm}_{t:g}", f"{name} at {t:g} months, {arm}",
+                    endpoint, f"survival_{arm}_{t:g}", f"{name} at {months(t)}, {arm}",
                     surv[:, :, a, j], null=float("nan"), superior="higher",
                     unit="probability",
                     attrs={"arm": arm, "contrast": False, "time_months": t},
                 ))  # fmt: skip
             out.append(labels.draws(
                 endpoint, f"survival_difference_{t:g}",
-                f"{name} at {t:g} months, {labels.contrast()}",
+                f"{name} at {months(t)}, {labels.contrast()}",
                 surv[:, :, 0, j] - surv[:, :, 1, j], null=0.0, superior="higher",
                 mcid=o.survival_margin, mcid_source=o.margin_source, unit="probability",
                 attrs={"contrast": True, "time_months": t},
