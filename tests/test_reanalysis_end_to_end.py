@@ -233,3 +233,14 @@ def test_power_scaling_covers_every_family_likelihood(result: Reanalysis) -> Non
         rows = sensitivity[sensitivity["family"] == family]
         assert len(rows) > 0
         assert rows["likelihood_sensitivity"].notna().all(), family
+
+
+def test_every_fixed_prior_scale_has_a_sensitivity_row(result: Reanalysis) -> None:
+    """The smoothing SDs and hyperprior scales each family fixes, with their values."""
+    table = result.constant_sensitivity()
+    options = set(zip(table["family"], table["option"], strict=True))
+    assert {("survival", "baseline_smoothing_sd"), ("survival", "effect_pooling_scale"),
+            ("longitudinal", "trajectory_sd"), ("longitudinal", "control_slope_sd")} <= options
+    assert table["sensitivity"].between(0, 1).all()
+    values = table.set_index(["family", "option"])["value"]
+    assert values.loc[("longitudinal", "trajectory_sd")].iloc[0] == 0.25  # SCOT: 54 months

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from bayes_scot.stats.estimands import EstimandDraws
-    from bayes_scot.stats.priors import EffectPrior
+    from bayes_scot.stats.priors import EffectPrior, FixedScale
 
 __all__ = [
     "EVIDENCE_LOG_COLUMNS",
@@ -39,6 +39,7 @@ __all__ = [
     "Family",
     "ModelBuilder",
     "evidence_log_frame",
+    "fixed_scales",
     "named_grids",
     "replicate_groups",
 ]
@@ -166,6 +167,34 @@ class ModelBuilder(Protocol):
     def reproduce(self, idata: Any, *, seed: int = ...) -> pd.DataFrame:
         """Every published number the model used beside its posterior predictive."""
         ...
+
+
+def fixed_scales(
+    model: Any, scales: Iterable[tuple[str, float, tuple[str, ...]]], *, kernel_sd: float = 1.0
+) -> tuple[FixedScale, ...]:
+    """Return a model's fixed prior scales whose variables it has.
+
+    Parameters
+    ----------
+    model : pymc.Model
+    scales : iterable of (option, value, variables)
+        Every fixed scale a family's model can have, with the free variables it scales
+        (each ``N(0, 1)`` or half-normal, multiplied by the option in the graph); those
+        of a structure that the model does not have (no random walk over one interval,
+        no between-trial SD for one trial) are left out.
+    kernel_sd : float, default 1.0
+        The SD of those variables' priors.
+
+    Returns
+    -------
+    tuple of FixedScale
+        For :func:`bayes_scot.results.constant_sensitivity`.
+    """
+    from bayes_scot.stats.priors import FixedScale
+
+    free = {rv.name for rv in model.free_RVs}
+    return tuple(FixedScale(option, float(value), tuple(names), kernel_sd)
+                 for option, value, names in scales if names and set(names) <= free)
 
 
 @runtime_checkable

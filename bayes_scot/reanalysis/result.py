@@ -418,6 +418,37 @@ class Reanalysis:
         """
         return self._power_scaling.copy()
 
+    def constant_sensitivity(self) -> pd.DataFrame:
+        """Sensitivity of every estimand to each prior scale a model fixes (reference fits).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``family`` and :data:`bayes_scot.results.CONSTANT_COLUMNS`
+            (:func:`bayes_scot.results.constant_sensitivity`): for each smoothing SD or
+            hyperprior scale that a model fixes rather than estimates, how much each
+            result depends on its value.
+        """
+        return self._constant_sensitivity.copy()
+
+    @cached_property
+    def _constant_sensitivity(self) -> pd.DataFrame:
+        from bayes_scot.results import CONSTANT_COLUMNS, constant_sensitivity
+
+        frames = []
+        for family in self.families:
+            try:
+                fit = self.fit(family)
+            except KeyError:
+                continue
+            frame = constant_sensitivity(fit)
+            if not frame.empty:
+                frame.insert(0, "family", family)
+                frames.append(frame)
+        if not frames:
+            return pd.DataFrame(columns=["family", *CONSTANT_COLUMNS])
+        return pd.concat(frames, ignore_index=True)
+
     @cached_property
     def _power_scaling(self) -> pd.DataFrame:
         from bayes_scot.results import PSENS_COLUMNS

@@ -587,11 +587,13 @@ class _Runner:
                 add_arviz_groups(started.compiled, idata, seed=spec.seed, builder=builder)
             seconds = (batch_share or 0.0) + time.perf_counter() - t0
             t0 = time.perf_counter()
+            scales = getattr(builder, "fixed_scales", None)
             fits.append(PriorFit(
                 family=family.family, prior=name, estimands=estimands,
                 diagnostics=diagnostics, effect_priors=priors, idata=idata,
                 reproduce=reproduce, seconds=seconds, prior_estimands=prior_estimands,
                 likelihood_terms=terms,
+                fixed_scales=scales() if reference and callable(scales) else (),
             ))
             if then is not None:
                 then(fits[-1])

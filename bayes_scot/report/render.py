@@ -84,6 +84,28 @@ def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return frame.to_dict(orient="records") if not frame.empty else []
 
 
+def constant_summary(reanalysis: Any) -> list[dict[str, Any]]:
+    """One row per fixed prior scale: its value and the result that depends on it most.
+
+    From :meth:`~bayes_scot.Reanalysis.constant_sensitivity` (empty for a reanalysis
+    without it): ``family``, ``option``, ``value``, the ``endpoint`` and ``estimand`` of
+    the largest ``sensitivity``, and how many of the ``estimands`` it is
+    ``informative`` for.
+    """
+    method = getattr(reanalysis, "constant_sensitivity", None)
+    frame = method() if callable(method) else pd.DataFrame()
+    rows = []
+    for (family, option), group in frame.groupby(["family", "option"], sort=False):
+        ranked = group.sort_values("sensitivity", ascending=False, na_position="last")
+        top = ranked.iloc[0]
+        rows.append({"family": family, "option": option, "value": float(top["value"]),
+                     "endpoint": top["endpoint"], "estimand": top["estimand"],
+                     "sensitivity": float(top["sensitivity"]),
+                     "informative": int(group["informative"].sum()),
+                     "estimands": len(group)})
+    return rows
+
+
 def _optional(table: pd.DataFrame, *columns: str) -> bool:
     """Whether the table has every column, with at least one value."""
     return all(c in table.columns and table[c].notna().any() for c in columns)
@@ -160,6 +182,7 @@ def context(
         "diagnostic_rows": _rows(reanalysis.diagnostics()),
         "reproduce_rows": _rows(reanalysis.reproduce()),
         "psens_rows": _rows(reanalysis.power_scaling()),
+        "constant_rows": constant_summary(reanalysis),
         "assumptions": _distinct(reanalysis.assumptions),
         "warnings": data_warnings(reanalysis),
         "figures": [f for f in rendered if f["name"] != "headline"],

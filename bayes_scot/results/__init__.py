@@ -9,6 +9,7 @@ simulated draws:
 * :func:`joint_probabilities`: P(superior on all, at least k, any of a set of estimands);
 * :func:`reproduce_table`: published numbers beside their posterior predictive;
 * :func:`sensitivity_grid` and :func:`power_scaling_sensitivity`: prior sensitivity;
+  :func:`constant_sensitivity`: sensitivity to the prior scales a model fixes;
 * :func:`attribute`: each row's shares of trial, external evidence, borrowing and prior;
 * :func:`priors_table`: every prior with its implied prior probabilities on the
   headline estimands; :func:`tipping_points`: the sceptical prior and external weight at
@@ -56,8 +57,10 @@ from bayes_scot.results.reproduce import (
     reproduce_table,
 )
 from bayes_scot.results.sensitivity import (
+    CONSTANT_COLUMNS,
     PSENS_COLUMNS,
     PSENS_THRESHOLD,
+    constant_sensitivity,
     effect_log_prior,
     power_scaling_sensitivity,
     sensitivity_grid,
@@ -74,6 +77,7 @@ from bayes_scot.results.while_alive import while_alive_net_benefit
 
 __all__ = [
     "BUILDER_REPRODUCE_COLUMNS",
+    "CONSTANT_COLUMNS",
     "CURVE_COLUMNS",
     "ESS_BULK_MIN",
     "JOINT_COLUMNS",
@@ -98,6 +102,7 @@ __all__ = [
     "StructureFit",
     "attribute",
     "borrowing_table",
+    "constant_sensitivity",
     "count_distribution",
     "effect_log_prior",
     "flag_reasons",

@@ -19,6 +19,7 @@ import pandas as pd
 
 from bayes_scot.results.attribution import LikelihoodTerm
 from bayes_scot.stats.estimands import EstimandDraws
+from bayes_scot.stats.priors import FixedScale
 
 if TYPE_CHECKING:  # pragma: no cover
     import arviz as az
@@ -147,6 +148,9 @@ class PriorFit:
     likelihood_terms : tuple of LikelihoodTerm, optional
         Each likelihood term at every posterior draw, labelled with its source, for
         attribution and tipping points (:mod:`bayes_scot.results.attribution`).
+    fixed_scales : tuple of FixedScale, optional
+        The prior scales the model fixes and the variables each scales, for
+        :func:`~bayes_scot.results.constant_sensitivity` (the reference fit's).
     """
 
     family: str
@@ -161,11 +165,13 @@ class PriorFit:
     notes: tuple[str, ...] = ()
     prior_estimands: tuple[EstimandDraws, ...] = ()
     likelihood_terms: tuple[LikelihoodTerm, ...] = ()
+    fixed_scales: tuple[FixedScale, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "estimands", tuple(self.estimands))
         object.__setattr__(self, "prior_estimands", tuple(self.prior_estimands))
         object.__setattr__(self, "likelihood_terms", tuple(self.likelihood_terms))
+        object.__setattr__(self, "fixed_scales", tuple(self.fixed_scales))
         object.__setattr__(self, "notes", tuple(self.notes))
         object.__setattr__(self, "effect_priors", MappingProxyType(dict(self.effect_priors)))
         seen: set[tuple[str, str]] = set()

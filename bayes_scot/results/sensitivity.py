@@ -24,8 +24,10 @@ from bayes_scot import _compat
 from bayes_scot.results.fits import PriorFit
 
 __all__ = [
+    "CONSTANT_COLUMNS",
     "PSENS_COLUMNS",
     "PSENS_THRESHOLD",
+    "constant_sensitivity",
     "effect_log_prior",
     "effect_values",
     "power_scaling_sensitivity",
@@ -44,6 +46,16 @@ PSENS_COLUMNS: tuple[str, ...] = (
     "diagnosis",
 )
 """Columns of :func:`power_scaling_sensitivity`, in order."""
+
+CONSTANT_COLUMNS: tuple[str, ...] = (
+    "option",
+    "value",
+    "endpoint",
+    "estimand",
+    "sensitivity",
+    "informative",
+)
+"""Columns of :func:`constant_sensitivity`, in order."""
 
 
 def sensitivity_grid(table: pd.DataFrame, value: str = "p_superior") -> pd.DataFrame:
@@ -189,15 +201,7 @@ def power_scaling_sensitivity(fit: PriorFit, *, delta: float = 0.01) -> pd.DataF
        2024;34:57. doi:10.1007/s11222-023-10366-5
     """
     log_prior = effect_log_prior(fit)
-    chains, draws = log_prior.sizes["chain"], log_prior.sizes["draw"]
-    names = {f"{e.endpoint}:{e.estimand}": e for e in fit.estimands}
-    posterior = xr.Dataset(
-        {
-            key: (("chain", "draw"), np.asarray(e.draws, dtype=float).reshape(chains, draws))
-            for key, e in names.items()
-        },
-        coords={"chain": log_prior["chain"].to_numpy(), "draw": log_prior["draw"].to_numpy()},
-    )
+    names, posterior = _estimand_draws(fit, log_prior)
     groups: dict[str, Any] = {
         "posterior": posterior,
         "log_prior": xr.Dataset({"effect_prior": log_prior}),
@@ -225,6 +229,80 @@ def power_scaling_sensitivity(fit: PriorFit, *, delta: float = 0.01) -> pd.DataF
             }
         )
     return pd.DataFrame(rows, columns=list(PSENS_COLUMNS))
+
+
+def constant_sensitivity(fit: PriorFit, *, delta: float = 0.01) -> pd.DataFrame:
+    r"""How much each estimand depends on each prior scale the model fixes.
+
+    A fixed scale (:class:`~bayes_scot.stats.priors.FixedScale`: a smoothing SD, the
+    scale of a half-normal hyperprior) multiplies variables whose prior is a normal (or
+    half-normal) kernel centred at zero. Raising that kernel to a power :math:`lpha`
+    is the same as dividing the scale by :math:`\sqrt{lpha}`, so power-scaling this
+    component of the prior alone (Kallioinen et al. 2024, section 3.3) measures the
+    sensitivity of every estimand to the option's value, from the fit's own draws and
+    with no refit. A sensitivity of at least :data:`PSENS_THRESHOLD` means that the
+    option shapes that result: a reader should see it varied (the option is documented
+    with the model's other options).
+
+    Parameters
+    ----------
+    fit : PriorFit
+        Usually the reference fit, with ``idata`` and ``fixed_scales``.
+    delta : float, default 0.01
+        Finite-difference step of the power.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`CONSTANT_COLUMNS`, one row per fixed scale and estimand; empty
+        when the fit has no posterior or no fixed scale.
+
+    References
+    ----------
+    .. [1] Kallioinen N, Paananen T, Bürkner P-C, Vehtari A. Detecting and diagnosing
+       prior and likelihood sensitivity with power-scaling. Statistics and Computing
+       2024;34:57. doi:10.1007/s11222-023-10366-5
+    """
+    if fit.idata is None or not fit.fixed_scales:
+        return pd.DataFrame(columns=list(CONSTANT_COLUMNS))
+    draws = _compat.get_group(fit.idata, "posterior")
+    rows = []
+    for scale in fit.fixed_scales:
+        if not all(name in draws for name in scale.variables):
+            continue
+        kernel = xr.concat([_summed(xr.apply_ufunc(stats.norm.logpdf, draws[name], 0.0,
+                                                   scale.kernel_sd))
+                            for name in scale.variables], dim="variable").sum("variable")
+        names, posterior = _estimand_draws(fit, kernel)
+        data = _compat.inference_data(posterior=posterior,
+                                      log_prior=xr.Dataset({scale.option: kernel}))
+        sensitivity = _psens(data, "prior", delta, [])
+        rows += [{"option": scale.option, "value": scale.value, "endpoint": e.endpoint,
+                  "estimand": e.estimand, "sensitivity": sensitivity.get(key, math.nan),
+                  "informative": bool(sensitivity.get(key, 0.0) >= PSENS_THRESHOLD)}
+                 for key, e in names.items()]
+    return pd.DataFrame(rows, columns=list(CONSTANT_COLUMNS))
+
+
+def _summed(values: xr.DataArray) -> xr.DataArray:
+    """Sum a per-draw array over every dim but ``chain`` and ``draw``."""
+    extra = [d for d in values.dims if d not in ("chain", "draw")]
+    return values.sum(extra) if extra else values
+
+
+def _estimand_draws(fit: PriorFit, like: xr.DataArray) -> tuple[dict[str, Any], xr.Dataset]:
+    """Return the fit's estimands by ``"endpoint:estimand"`` and their draws.
+
+    ``like`` (dims ``chain``, ``draw``) gives the shape and coords.
+    """
+    chains, draws = like.sizes["chain"], like.sizes["draw"]
+    names = {f"{e.endpoint}:{e.estimand}": e for e in fit.estimands}
+    posterior = xr.Dataset(
+        {key: (("chain", "draw"), np.asarray(e.draws, dtype=float).reshape(chains, draws))
+         for key, e in names.items()},
+        coords={"chain": like["chain"].to_numpy(), "draw": like["draw"].to_numpy()},
+    )
+    return names, posterior
 
 
 def _psens(

@@ -36,6 +36,7 @@ __all__ = [
     "STRENGTHS",
     "TAIL_PROBABILITIES",
     "EffectPrior",
+    "FixedScale",
     "prior_from_interval",
     "prior_from_statement",
     "prior_grid",
@@ -94,6 +95,34 @@ def _probability(value: object, name: str) -> float:
 
 def _percent(p: float) -> str:
     return f"{100 * p:.3g}%"
+
+
+@dataclass(frozen=True)
+class FixedScale:
+    r"""A prior scale a model fixes (an option, not estimated) and the variables it scales.
+
+    Parameters
+    ----------
+    option : str
+        The option's name (``"baseline_smoothing_sd"``, ``"trajectory_sd"``).
+    value : float
+        Its value in the fit.
+    variables : tuple of str
+        The free variables whose prior the option scales, as the posterior names them.
+        Each has a normal or half-normal prior centred at zero with SD ``kernel_sd``
+        (a non-centred innovation ``z ~ N(0, 1)`` that the option multiplies, or a
+        variable ``N(0, value)``), so that raising its prior density to a power
+        :math:`\alpha` is the same as dividing the option by :math:`\sqrt{\alpha}`:
+        power-scaling these variables' prior measures how much a result depends on the
+        option's value (:func:`bayes_scot.results.constant_sensitivity`).
+    kernel_sd : float, default 1.0
+        SD of the variables' prior.
+    """
+
+    option: str
+    value: float
+    variables: tuple[str, ...]
+    kernel_sd: float = 1.0
 
 
 @dataclass(frozen=True, kw_only=True)

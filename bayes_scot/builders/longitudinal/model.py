@@ -14,7 +14,7 @@ import pandas as pd
 import pymc as pm
 
 from bayes_scot import _compat
-from bayes_scot.builders.base import evidence_log_frame
+from bayes_scot.builders.base import evidence_log_frame, fixed_scales
 from bayes_scot.builders.longitudinal.external import plan_external
 from bayes_scot.builders.longitudinal.graph import EFFECT, build_model
 from bayes_scot.builders.longitudinal.layout import StateLayout
@@ -42,7 +42,7 @@ from bayes_scot.conventions import CREDIBLE_LEVEL, DEFAULT_SEED, months
 from bayes_scot.errors import EvidenceError, SpecError
 from bayes_scot.evidence.trial import Trial
 from bayes_scot.stats.estimands import EstimandDraws
-from bayes_scot.stats.priors import EffectPrior, prior_grid
+from bayes_scot.stats.priors import EffectPrior, FixedScale, prior_grid
 
 __all__ = ["SURVIVOR_AVERAGE", "LongitudinalModel", "effect_parameter"]
 
@@ -280,6 +280,22 @@ class LongitudinalModel:
             if own is not None:
                 mean[i], sd[i] = own.mean, own.sd
         return {f"{EFFECT}_prior_mean": mean, f"{EFFECT}_prior_sd": sd}
+
+    def fixed_scales(self) -> tuple[FixedScale, ...]:
+        """Return the prior scales the model fixes, with the variables each scales.
+
+        For :func:`bayes_scot.results.constant_sensitivity`: how much each result
+        depends on these options, which the data cannot estimate.
+        """
+        sds = self.options.smoothing_sds()
+        innovation = ("control_slope_innovation" if self.options.trajectory == "piecewise_linear"
+                      else "control_level_innovation")
+        return fixed_scales(self.model, (
+            ("trajectory_sd", sds["trajectory_sd"], (innovation,)),
+            ("visit_pooling_sd", sds["visit_pooling_sd"], ("effect_visit_innovation",)),
+        )) + fixed_scales(self.model, (
+            ("control_slope_sd", sds["control_slope_sd"], ("control_slope",)),
+        ), kernel_sd=sds["control_slope_sd"])
 
     def prior_grid(self, *, design_effect: float = 0.5,
                    mcid: float | None = None) -> dict[str, EffectPrior]:

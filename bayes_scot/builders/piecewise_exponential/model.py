@@ -51,7 +51,7 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from bayes_scot.builders._graph import running_sum
-from bayes_scot.builders.base import EvidenceUse, evidence_log_frame
+from bayes_scot.builders.base import EvidenceUse, evidence_log_frame, fixed_scales
 from bayes_scot.builders.piecewise_exponential.exposure import (
     exposure_matrix,
     restricted_mean,
@@ -84,7 +84,7 @@ from bayes_scot.errors import EvidenceError
 from bayes_scot.evidence import LandmarkEvents, ReportedRatio, SurvivalEstimate, Trial
 from bayes_scot.likelihood import survival as lik
 from bayes_scot.stats.estimands import EstimandDraws
-from bayes_scot.stats.priors import EffectPrior
+from bayes_scot.stats.priors import EffectPrior, FixedScale
 
 __all__ = ["PiecewiseExponentialModel"]
 
@@ -284,6 +284,19 @@ class PiecewiseExponentialModel:
                 hashlib.sha256(repr(structure).encode()).hexdigest()[:16])
 
     # -- priors -----------------------------------------------------------------------------
+    def fixed_scales(self) -> tuple[FixedScale, ...]:
+        """Return the prior scales the model fixes, with the variables each scales.
+
+        For :func:`bayes_scot.results.constant_sensitivity`: how much each result
+        depends on these options, which the data cannot estimate.
+        """
+        o = self.options
+        return fixed_scales(self.model, (
+            ("baseline_log_hazard_sd", o.baseline_log_hazard_sd, ("baseline_level_z",)),
+            ("baseline_smoothing_sd", o.baseline_smoothing_sd, ("baseline_walk_z",)),
+            ("effect_pooling_scale", o.effect_pooling_scale, ("effect_pooling_raw",)),
+        ))
+
     def prior_grid(self) -> dict[str, EffectPrior]:
         r"""Return the named grid of 13 priors on the endpoint-level log hazard ratio.
 

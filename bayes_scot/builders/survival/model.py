@@ -86,7 +86,7 @@ import pytensor.tensor as pt
 import xarray as xr
 
 from bayes_scot.builders._graph import running_sum
-from bayes_scot.builders.base import EvidenceUse, evidence_log_frame
+from bayes_scot.builders.base import EvidenceUse, evidence_log_frame, fixed_scales
 from bayes_scot.builders.survival.estimands import (
     EstimandLabels,
     common_hazard_ratio,
@@ -124,7 +124,7 @@ from bayes_scot.evidence import Trial
 from bayes_scot.stats.estimands import EstimandDraws
 from bayes_scot.stats.illness_death import TRANSITIONS
 from bayes_scot.stats.kaplan_meier import event_shares
-from bayes_scot.stats.priors import EffectPrior
+from bayes_scot.stats.priors import EffectPrior, FixedScale
 
 __all__ = [
     "SurvivalModel",
@@ -478,6 +478,23 @@ class SurvivalModel:
         return ("SurvivalModel", digest)
 
     # -- priors -----------------------------------------------------------------------------
+    def fixed_scales(self) -> tuple[FixedScale, ...]:
+        """Return the prior scales the model fixes, with the variables each scales.
+
+        For :func:`bayes_scot.results.constant_sensitivity`: how much each result
+        depends on these options, which the data cannot estimate.
+        """
+        o = self.options
+        return fixed_scales(self.model, (
+            ("baseline_log_hazard_sd", o.baseline_log_hazard_sd, ("baseline_level_z",)),
+            ("baseline_smoothing_sd", o.baseline_smoothing_sd, ("baseline_walk_z",)),
+            ("effect_pooling_scale", o.effect_pooling_scale, ("effect_pooling_raw",)),
+            ("transition_effect_scale", o.transition_effect_scale,
+             ("transition_effect_raw",)),
+            ("heterogeneity_scale", o.heterogeneity_scale, ("heterogeneity_raw",)),
+            ("regimen_effect_sd", o.regimen_effect_sd, ("regimen_effect_z",)),
+        ))
+
     def prior_grid(self) -> dict[str, EffectPrior]:
         """Return the named grid of 13 priors on the log of the EFS average hazard ratio.
 
