@@ -477,3 +477,17 @@ def test_default_endpoints_on_another_trial_name_the_option(scot):
                                         r"of walk") as err:
         LongitudinalModel(other)
     assert err.value.field == "endpoints"
+
+
+def test_a_reference_visit_beyond_every_datum_is_warned(scot):
+    # SIMULATED HAQ-DI visits to 54 months alone: a reference visit at 54 months is
+    # covered; one at 72 months lies beyond every datum and is warned.
+    visits = replace(scot, entries=simulated_haq_visits(population="all"))
+    options = LongitudinalOptions(endpoints=("haq_di",), scales={"haq_di": 0.6},
+                                  visits_months=(0.0, 12.0, 24.0, 54.0, 72.0),
+                                  reference_visit_months=54.0)
+    assert LongitudinalModel(visits, options=options).warnings() == []
+    beyond = replace(options, reference_visit_months=72.0)
+    (warning,) = LongitudinalModel(visits, options=beyond).warnings()
+    assert "reference visit (72 months)" in warning
+    assert "last datum of every endpoint (54 months)" in warning

@@ -163,9 +163,10 @@ def data_warnings(reanalysis: Any) -> list[str]:
     A digitised Kaplan-Meier curve whose risk table the reconstruction cannot reconcile
     with it (:func:`~bayes_scot.stats.reconstruction.curve_warnings`: max |dS| above
     :data:`~bayes_scot.stats.reconstruction.POOR_MAX_ABS_DS`) is named with its file and
-    entry; such a curve still enters the model, and a reader should know. So is every
-    family whose reference fit leaves published numbers it used outside their posterior
-    predictive intervals (:func:`predictive_warnings`).
+    entry; such a curve still enters the model, and a reader should know. So are the
+    models' own warnings (a builder's ``warnings()``: a longitudinal reference visit
+    beyond the data) and every family whose reference fit leaves published numbers it
+    used outside their posterior predictive intervals (:func:`predictive_warnings`).
 
     Parameters
     ----------
@@ -180,6 +181,10 @@ def data_warnings(reanalysis: Any) -> list[str]:
 
     found = [w for trial in dict(getattr(reanalysis, "trials", {}) or {}).values()
              for w in curve_warnings(trial)]
+    for builder in dict(getattr(reanalysis, "builders", {}) or {}).values():
+        own = getattr(builder, "warnings", None)
+        if callable(own):
+            found += list(own())
     reproduce = getattr(reanalysis, "reproduce", None)
     if callable(reproduce):
         found += predictive_warnings(reproduce())

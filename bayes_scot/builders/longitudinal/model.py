@@ -281,6 +281,24 @@ class LongitudinalModel:
                 mean[i], sd[i] = own.mean, own.sd
         return {f"{EFFECT}_prior_mean": mean, f"{EFFECT}_prior_sd": sd}
 
+    def warnings(self) -> list[str]:
+        """Return what a reader must know about the model's time grid, one line each.
+
+        The named priors and the headline rows are defined at the reference visit: when
+        it lies beyond every endpoint's data, the grid (SCOT's 54 months unless the
+        options set another) is not this trial's follow-up.
+        """
+        spans = [span for name in self.options.endpoints
+                 if (span := self._effect_span(name)) is not None]
+        ref = float(self.options.reference_visit_months)
+        if not spans or ref <= max(last for _first, last in spans) + 1e-9:
+            return []
+        last = max(hi for _lo, hi in spans)
+        return [f"longitudinal: the reference visit ({months(ref)}), where the named priors "
+                f"and the effects are defined, lies beyond the last datum of every endpoint "
+                f"({months(last)}): its rows are extrapolations; set visits_months and "
+                "reference_visit_months to the trial's follow-up"]
+
     def fixed_scales(self) -> tuple[FixedScale, ...]:
         """Return the prior scales the model fixes, with the variables each scales.
 
