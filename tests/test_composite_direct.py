@@ -188,7 +188,9 @@ def test_per_protocol_and_48_months_entries(scot) -> None:
         CompositeModel(scot, options=CompositeOptions(time_months=60))
 
 
-def test_pairwise_summaries_of_another_endpoint_are_named(scot) -> None:
+def test_a_declared_composite_endpoint_is_analysed_by_name(scot) -> None:
+    # SCOT's GRCS summaries under another name, as a trial file declaring its own
+    # composite endpoint would give them: the same numbers, its own name and label.
     from dataclasses import replace
 
     from bayes_scot.evidence import Endpoint, PairwiseSummary
@@ -197,9 +199,17 @@ def test_pairwise_summaries_of_another_endpoint_are_named(scot) -> None:
         replace(e, endpoint="hier") if isinstance(e, PairwiseSummary) else e
         for e in scot.entries), endpoints={"hier": Endpoint(
             name="hier", label="Hierarchical composite", kind="composite", better="higher")})
-    with pytest.raises(EvidenceError, match="reads endpoint 'grcs' only, and this file's "
-                                            "pairwise summaries are of 'hier'"):
+    with pytest.raises(EvidenceError, match="other pairwise summaries are of 'hier': name "
+                                            "one with the composite option 'endpoint'"):
         CompositeModel(renamed)
+    model = CompositeModel(renamed, options=CompositeOptions(endpoint="hier"))
+    grcs = CompositeModel(scot)
+    assert model.observation == grcs.observation
+    prior = model.prior_grid()["reference"]
+    assert model.closed_form(prior).p_superior() == grcs.closed_form(prior).p_superior()
+    rows = model.estimands(_fake_posterior(model, prior))
+    assert {e.endpoint for e in rows} == {"hier"}
+    assert rows[0].label.startswith("Hierarchical composite at 54 months")
 
 
 def test_population_and_labels_come_from_the_trial() -> None:

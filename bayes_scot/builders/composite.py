@@ -88,6 +88,10 @@ class CompositeOptions:
         SD of the weakly informative reference prior: default 0.5 on the net-benefit
         scale (95% of its mass in (-0.98, 0.98), nearly the whole range) and 1.0 on the
         log-win-odds scale (the same local spread: d NB / d log WO = 1/2 at no effect).
+    endpoint : str, default "grcs"
+        The composite endpoint whose published pairwise summary is analysed: SCOT's
+        global rank composite score, or one a trial file declares (``kind =
+        "composite"``). The model-based route exists for the GRCS only.
     """
 
     time_months: float = 54.0
@@ -95,8 +99,12 @@ class CompositeOptions:
     se_method: Literal["p_value", "hanley_mcneil"] = "p_value"
     design_effect: float | None = None
     reference_sd: float | None = None
+    endpoint: str = ENDPOINT
 
     def __post_init__(self) -> None:
+        if not isinstance(self.endpoint, str) or not self.endpoint:
+            raise EvidenceError(f"must name an endpoint, not {self.endpoint!r}",
+                                field="endpoint")
         if self.scale not in SCALES:
             raise EvidenceError(
                 f"scale must be one of {', '.join(SCALES)}, not {self.scale!r}", field="scale"
@@ -129,7 +137,8 @@ class CompositeModel:
     ----------
     trial : Trial, or a sequence holding one Trial
         A trial with a :class:`~bayes_scot.evidence.PairwiseSummary` entry for endpoint
-        ``"grcs"`` at ``options.time_months`` in the trial's population (when the view
+        ``options.endpoint`` (``"grcs"``) at ``options.time_months`` in the trial's
+        population (when the view
         holds all populations: the first of the file's populations that reports one at
         that time).
     options : CompositeOptions, optional
@@ -183,8 +192,10 @@ class CompositeModel:
             trial = trials[0]
         self.trial = trial
         self.options = options or CompositeOptions()
-        self.population = analysed_population(trial, self.options.time_months)
-        self.entry = grcs_entry(trial, self.options.time_months, self.population)
+        self.endpoint = self.options.endpoint
+        self.population = analysed_population(trial, self.options.time_months, self.endpoint)
+        self.entry = grcs_entry(trial, self.options.time_months, self.population,
+                                self.endpoint)
         self.arms = (trial.experimental, trial.control)
         self.observation: PairwiseEffect = pairwise_effect(
             self.entry,
@@ -256,7 +267,7 @@ class CompositeModel:
             :class:`~bayes_scot.builders.base.EvidenceUse` per entry.
         """
         uses = []
-        for e in self.trial.evidence(PairwiseSummary, endpoint=ENDPOINT):
+        for e in self.trial.evidence(PairwiseSummary, endpoint=self.endpoint):
             if e.id == self.entry.id:
                 uses.append(EvidenceUse(
                     trial=self.trial.name, entry=e.id, used=True, term=_OBSERVED,
@@ -373,7 +384,8 @@ class CompositeModel:
         Returns
         -------
         list of EstimandDraws
-            Endpoint ``"grcs"``; estimands ``net_benefit_<t>``, ``win_probability_<t>``,
+            Endpoint ``options.endpoint`` (``"grcs"``); estimands ``net_benefit_<t>``,
+            ``win_probability_<t>``,
             ``win_odds_<t>`` and ``win_ratio_<t>`` (``<t>`` the months), all with
             ``superior="higher"``; null 0 for the net benefit, 0.5 for the win
             probability, 1 for the ratios. The ``p_superior`` of the net benefit is
@@ -383,13 +395,13 @@ class CompositeModel:
         values = direct_estimands(theta, scale=self.options.scale, p_tie=self.observation.p_tie)
         t = self.options.time_months
         arms = f"{self.arms[0].upper()} vs {self.arms[1].upper()}"
-        endpoint = self.trial.endpoint(ENDPOINT).label
+        endpoint = self.trial.endpoint(self.endpoint).label
         out = []
         for name, draws in values.items():
             null, superior = WIN_NULLS[name]
             out.append(
                 EstimandDraws(
-                    endpoint=ENDPOINT,
+                    endpoint=self.endpoint,
                     estimand=f"{name}_{t:g}",
                     label=(f"{endpoint} at {t:g} months, {WIN_LABELS[name]}, {arms} "
                            "(published summary)"),

@@ -526,7 +526,8 @@ def operating_characteristics(
         raise SpecError(f"must be a finite number, not {mcid!r}", field="mcid")
     if mcid is None and family == "composite":
         t = _family_option(loaded, "composite", "time_months", 54.0)
-        override = loaded.mcid_for("grcs", f"{scale}_{t:g}")
+        endpoint = _family_option(loaded, "composite", "endpoint", "grcs")
+        override = loaded.mcid_for(endpoint, f"{scale}_{t:g}")
         mcid = None if override is None else override.value
     priors = tuple(priors or c.priors or DEFAULT_OC_PRIORS)
     extra: dict[str, Any] = {"effect_column": scale, **design.describe()}

@@ -633,12 +633,16 @@ class _Runner:
     def runs_model_based_grcs(self) -> bool:
         """Return whether this analysis computes the model-based GRCS.
 
-        It needs the survival, longitudinal and composite families, and the composite
-        family's ``model_based`` switch on.
+        It needs the survival, longitudinal and composite families, the composite
+        family's ``model_based`` switch on, and its endpoint the GRCS (the score the
+        model-based route simulates).
         """
         families = {f.family for f in self.spec.families}
-        return ({"survival", "longitudinal", "composite"} <= families
-                and self.spec.family("composite").model_based)
+        if not {"survival", "longitudinal", "composite"} <= families:
+            return False
+        composite = self.spec.family("composite")
+        return bool(composite.model_based
+                    and composite.options.get("endpoint", "grcs") == "grcs")
 
     def model_based_grcs(
         self, builders: Mapping[str, Any], fits: Sequence[PriorFit], trials: Mapping[str, Trial]

@@ -53,22 +53,33 @@ WIN_NULLS: Mapping[str, tuple[float, Literal["higher", "lower"]]] = {
 """Null value and better direction of each win statistic."""
 
 
-def analysed_population(trial: Trial, time_months: float) -> str:
-    """Return the population whose published GRCS summary an analysis uses.
+def analysed_population(trial: Trial, time_months: float, endpoint: str = ENDPOINT) -> str:
+    """Return the population whose published pairwise summary an analysis uses.
 
     The trial's own population; for a view of all populations, the first population in
-    the file's order that reports the summary at ``time_months`` (else the file's first
-    population, whose missing summary :func:`~bayes_scot.stats.grcs.grcs_entry` reports).
+    the file's order that reports the summary of ``endpoint`` (default the GRCS) at
+    ``time_months`` (else the file's first population, whose missing summary
+    :func:`~bayes_scot.stats.grcs.grcs_entry` reports).
     """
     if trial.population != ALL_POPULATIONS:
         return trial.population
-    reporting = {e.population for e in trial.evidence(PairwiseSummary, endpoint=ENDPOINT)
+    reporting = {e.population for e in trial.evidence(PairwiseSummary, endpoint=endpoint)
                  if e.time_months == time_months}
     return next((p for p in trial.populations if p in reporting), next(iter(trial.populations)))
 
 
-def grcs_entry(trial: Trial, time_months: float, population: str) -> PairwiseSummary:
-    """Return the trial's GRCS pairwise summary at a time in a population.
+def grcs_entry(trial: Trial, time_months: float, population: str,
+               endpoint: str = ENDPOINT) -> PairwiseSummary:
+    """Return the trial's pairwise summary of a composite endpoint at a time in a population.
+
+    Parameters
+    ----------
+    trial : Trial
+    time_months : float
+    population : str
+    endpoint : str, default "grcs"
+        The composite endpoint (SCOT's GRCS, or one a trial file declares with
+        ``kind = "composite"``).
 
     Raises
     ------
@@ -77,20 +88,21 @@ def grcs_entry(trial: Trial, time_months: float, population: str) -> PairwiseSum
     """
     entries = [
         e
-        for e in trial.evidence(PairwiseSummary, endpoint=ENDPOINT, population=population)
+        for e in trial.evidence(PairwiseSummary, endpoint=endpoint, population=population)
         if e.time_months == time_months
     ]
     if not entries:
         available = ", ".join(
             f"{e.id} ({e.population}, {e.time_months:g} months)"
-            for e in trial.evidence(PairwiseSummary, endpoint=ENDPOINT)
+            for e in trial.evidence(PairwiseSummary, endpoint=endpoint)
         ) or "none"
-        others = sorted({e.endpoint for e in trial.evidence(PairwiseSummary)} - {ENDPOINT})
-        elsewhere = (f"; the composite family reads endpoint {ENDPOINT!r} only, and this "
-                     f"file's pairwise summaries are of {', '.join(map(repr, others))}"
-                     if others else "")
+        others = sorted({e.endpoint for e in trial.evidence(PairwiseSummary)} - {endpoint})
+        elsewhere = (f"; this file's other pairwise summaries are of "
+                     f"{', '.join(map(repr, others))}: name one with the composite option "
+                     "'endpoint'" if others else "")
+        name = "GRCS" if endpoint == ENDPOINT else repr(endpoint)
         raise EvidenceError(
-            f"no GRCS pairwise summary at {time_months:g} months for population "
+            f"no {name} pairwise summary at {time_months:g} months for population "
             f"{population!r}; available: {available}{elsewhere}",
             file=trial.path,
             field="pairwise",
