@@ -305,3 +305,16 @@ def test_structure_refits_sample_as_the_analysis_on_one_core_with_blackjax(
     refit = structure_settings(shipped)
     assert refit.cores == expected
     assert dataclasses.replace(refit, cores=cores) == shipped
+
+
+def test_a_trial_file_under_another_name_is_a_spec_error(tmp_path: Path) -> None:
+    # The SIMULATED template names its trial "example"; the spec calls it "scot".
+    from bayes_scot.data import TEMPLATE_FILE
+    from bayes_scot.errors import SpecError
+
+    spec = tmp_path / "spec.toml"
+    spec.write_text(SPEC.replace('name = "scot"', f'name = "scot"\npath = "{TEMPLATE_FILE}"'),
+                    encoding="utf-8")
+    with pytest.raises(SpecError, match="names its trial 'example', not 'scot'") as err:
+        reanalyse(spec, progress=False)
+    assert err.value.field == "trials[0].name"

@@ -505,6 +505,11 @@ class _Runner:
         t = self.spec.trials[index]
         try:
             trial = load_trial(t.path or t.name, population=t.population)
+            if trial.name != t.name:
+                raise SpecError(
+                    f"the trial file {t.path!r} names its trial {trial.name!r}, not "
+                    f"{t.name!r}: give the file's name", file=self.spec.path or self.spec.name,
+                    field=f"trials[{index}].name")
             # The survival model's rules, before any model is built; a curve its risk
             # table reproduces poorly is used, with a warning the report repeats.
             for line in curve_warnings(trial):
