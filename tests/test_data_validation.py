@@ -515,9 +515,11 @@ upper = {upper!r}
 {SOURCE}
 """
     path = write(scratch, text)
-    if lower <= estimate <= upper:
+    if lower <= estimate <= upper and lower < upper:
         (entry,) = read_trial_file(path).entries
         assert (entry.lower, entry.estimate, entry.upper) == (lower, estimate, upper)
+    elif lower <= estimate <= upper:  # a zero-width interval gives no standard error
+        rejects(path, entry="hr", field="lower", match="no width")
     else:
         rejects(path, entry="hr", field="lower", match="does not contain")
 
@@ -543,3 +545,47 @@ def test_unexpected_failure_is_still_one_line(tmp_path, monkeypatch):
 
     monkeypatch.setattr(loader._TrialReader, "_parse", explode)
     rejects(write(tmp_path, HEADER + EVENTS), match="RuntimeError: disk on fire")
+
+
+RATIO = f"""
+[[ratios]]
+id = "efs_hr"
+endpoint = "efs"
+population = "itt"
+measure = "HR"
+estimate = 0.55
+lower = 0.30
+upper = 0.99
+{SOURCE}
+"""
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "match"),
+    [
+        ("lower = 0.30\nupper = 0.99", "lower = 0.55\nupper = 0.55", "lower", "no width"),
+        ("lower = 0.30\nupper = 0.99", "p_value = 0.0", "p_value", "gives no standard error"),
+        ("lower = 0.30\nupper = 0.99", "p_value = 1.0", "p_value", "gives no standard error"),
+        ("estimate = 0.55\nlower = 0.30\nupper = 0.99", "estimate = 1.0\np_value = 0.04",
+         "p_value", "at the null"),
+    ],
+)
+def test_a_ratio_must_give_a_standard_error(tmp_path, old, new, field, match):
+    # The models take a ratio's SE from its limits, or from its p-value and estimate.
+    text = HEADER + EVENTS + RATIO.replace(old, new)
+    rejects(write(tmp_path, text), entry="efs_hr", field=field, match=match)
+
+
+def test_numbers_at_risk_cannot_exceed_the_population(tmp_path):
+    estimate = f"""
+[[survival_estimates]]
+id = "os_60"
+endpoint = "os"
+population = "itt"
+time_months = 60
+survival = {{ hsct = 0.85, cyc = 0.70 }}
+n_risk = {{ hsct = 300, cyc = 25 }}
+{SOURCE}
+"""
+    rejects(write(tmp_path, HEADER + EVENTS + estimate), entry="os_60", field="n_risk.hsct",
+            match="exceeds the itt population's 36")

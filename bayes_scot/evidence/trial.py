@@ -420,7 +420,7 @@ def _identity(e: Entry) -> tuple[Any, ...]:
 
 
 def _check_against_population(e: Entry, population: Population) -> None:
-    for name in ("n", "count", "events"):
+    for name in ("n", "count", "events", "n_risk"):
         mapping = getattr(e, name, None)
         if not isinstance(mapping, Mapping):
             continue

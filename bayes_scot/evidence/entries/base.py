@@ -167,6 +167,27 @@ class Entry:
                 where, f"interval [{lower!r}, {upper!r}] does not contain the estimate {point!r}"
             )
 
+    def _check_standard_error_source(self, estimate: float, null: float) -> None:
+        """Check that the interval or the p-value gives a standard error of the estimate.
+
+        For an effect whose standard error the models derive from its confidence limits
+        or, without them, from its p-value and its distance from ``null`` (on the log
+        scale for a ratio): limits must differ, and a p-value alone must lie strictly
+        between 0 and 1 with an estimate away from the null.
+        """
+        lower, upper = getattr(self, "lower", None), getattr(self, "upper", None)
+        if lower is not None and upper is not None and not lower < upper:
+            raise self._fail("lower", f"the limits [{lower!r}, {upper!r}] have no width, so "
+                             "no standard error follows from them")
+        p_value = getattr(self, "p_value", None)
+        if lower is None and getattr(self, "se", None) is None and p_value is not None:
+            if not 0 < p_value < 1:
+                raise self._fail("p_value", f"a p-value of {p_value!r} gives no standard "
+                                 "error: give a confidence interval")
+            if estimate == null:
+                raise self._fail("p_value", f"an estimate at the null ({null:g}) with only a "
+                                 "p-value gives no standard error: give a confidence interval")
+
     def _check_arm_intervals(self, point: ArmMap) -> None:
         """Check the per-arm ``lower`` and ``upper`` limits (both or neither) of ``point``."""
         lower, upper = getattr(self, "lower", None), getattr(self, "upper", None)

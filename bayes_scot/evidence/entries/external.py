@@ -66,6 +66,7 @@ class EffectEstimate(Entry):
         self._check_level()
         self._check_interval(self.lower, self.upper, self.estimate, "lower")
         self._check_probability("p_value", self.p_value)
+        self._check_standard_error_source(self.estimate, 0.0)
         if self.design not in ("randomised", "observational", "single_arm"):
             raise self._fail("design", "must be randomised, observational or single_arm")
 

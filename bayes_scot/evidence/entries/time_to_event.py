@@ -170,6 +170,7 @@ class ReportedRatio(Entry):
         self._check_probability("p_value", self.p_value)
         if self.lower is None and self.p_value is None:
             raise self._fail("lower", "a ratio needs a confidence interval or a p-value")
+        self._check_standard_error_source(self.estimate, 1.0)
         if self.window_months is not None:
             window = tuple(self.window_months)
             if len(window) != 2 or not all(_is_number(w) for w in window):
