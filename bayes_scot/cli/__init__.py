@@ -9,17 +9,19 @@ and exit code 2; no traceback reaches the user.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import importlib
 import os
 import sys
-from collections.abc import Sequence
-from typing import NoReturn
+from collections.abc import Iterator, Sequence
+from typing import Any, NoReturn
 
 from bayes_scot import __version__
 from bayes_scot.errors import EvidenceError
 
-__all__ = ["EXIT_BAD_INPUT", "Subparsers", "build_parser", "console", "main"]
+__all__ = ["EXIT_BAD_INPUT", "Subparsers", "build_parser", "console", "main",
+           "redeliver_interrupts"]
 
 Subparsers = argparse._SubParsersAction
 """The object each subcommand module's ``register(subparsers)`` receives: the result of
@@ -59,6 +61,51 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+REDELIVERY_DELAY = 0.05
+"""Seconds after a lost Ctrl-C at which :func:`redeliver_interrupts` raises it again."""
+
+
+@contextlib.contextmanager
+def redeliver_interrupts() -> Iterator[None]:
+    """Deliver again a Ctrl-C that Python would lose, while the block runs.
+
+    A :class:`KeyboardInterrupt` raised while a finaliser runs (a ``__del__`` method, a
+    weak-reference callback: the libraries a report uses run many) cannot propagate:
+    Python reports it as "unraisable" and goes on, so the command would finish and
+    write its report as if never interrupted. While the block runs, such an interrupt
+    is raised again in the main thread (:func:`_thread.interrupt_main`, from another
+    thread :data:`REDELIVERY_DELAY` seconds later, once the finaliser has returned), where
+    the command stops as after any Ctrl-C: exit status 130, nothing half-written. One
+    still pending when the block ends is raised there.
+    """
+    import _thread
+    import threading
+
+    previous = sys.unraisablehook
+    timers: list[threading.Timer] = []
+
+    def hook(unraisable: Any) -> None:
+        if unraisable.exc_type is not None and issubclass(unraisable.exc_type,
+                                                          KeyboardInterrupt):
+            timer = threading.Timer(REDELIVERY_DELAY, _thread.interrupt_main)
+            timer.daemon = True
+            timers.append(timer)
+            timer.start()
+            return
+        previous(unraisable)
+
+    sys.unraisablehook = hook
+    try:
+        yield
+    finally:
+        sys.unraisablehook = previous
+        pending = [t for t in timers if t.is_alive()]
+        for timer in pending:
+            timer.cancel()
+        if pending:
+            raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code.
 
@@ -82,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_BAD_INPUT
     try:
-        with terminate_cleanly():
+        with terminate_cleanly(), redeliver_interrupts():
             return int(args.func(args))
     except EvidenceError as err:
         print_error(args.command, err)
