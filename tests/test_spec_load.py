@@ -145,6 +145,7 @@ def test_bad_overrides(tmp_path: Path, overrides: dict, key: str) -> None:
 # -- bad specifications: each names the file and the key, in one line -------------------
 BAD = [
     ("unknown top-level", MINIMAL + "\n[extra]\nx = 1\n", "extra"),
+    ("empty analysis name", MINIMAL.replace('name = "mini"', 'name = "  "'), "analysis.name"),
     ("unknown analysis key", MINIMAL.replace('title = "Minimal"', 'title = "M"\ncolour = 1'),
      "analysis.colour"),
     ("missing analysis", MINIMAL.replace('[analysis]\nname = "mini"\ntitle = "Minimal"\n', ""),

@@ -152,7 +152,7 @@ _Count = Annotated[int, Meta(ge=1)]
 
 
 class _Analysis(Table):
-    name: str
+    name: Annotated[str, Meta(pattern=r"\S")]  # not empty, not only spaces
     title: str | None = None
     description: str = ""
     seed: Annotated[int, Meta(ge=0, le=MAX_SEED)] = DEFAULT_SEED
