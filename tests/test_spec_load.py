@@ -470,3 +470,14 @@ def test_mcid_side_of_an_endpoint_declared_in_the_trial_file(
     else:
         with pytest.raises(SpecError, match="walk:change_difference_"):
             load_spec(write(tmp_path, spec_text))
+
+
+@pytest.mark.parametrize(("path", "match"), [(".", "is a folder, not a trial file"),
+                                             ("/dev/null", "is not a regular file"),
+                                             ("missing.toml", "not found")])
+def test_a_trial_path_that_is_no_file_says_what_it_is(tmp_path: Path, path: str,
+                                                      match: str) -> None:
+    text = MINIMAL.replace('name = "scot"', f'path = "{path}"')
+    with pytest.raises(SpecError, match=match) as err:
+        load_spec(write(tmp_path, text))
+    assert err.value.field == "trials[0].path"

@@ -357,8 +357,11 @@ def _read_trials(tables: Sequence[_Trial], file: str,
         if path:
             resolved = (base / path).expanduser()
             if not resolved.is_file():
-                raise SpecError(f"trial file {path!r} not found (relative to the spec)",
-                                file=file, field=f"{where}.path")
+                what = ("is a folder, not a trial file" if resolved.is_dir() else
+                        "is not a regular file" if resolved.exists() else
+                        "not found (relative to the spec)")
+                raise SpecError(f"trial file {path!r} {what}", file=file,
+                                field=f"{where}.path")
             path = str(resolved.resolve())
         elif shipped is not None and name not in shipped:
             raise SpecError(
