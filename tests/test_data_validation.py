@@ -589,3 +589,25 @@ n_risk = {{ hsct = 300, cyc = 25 }}
 """
     rejects(write(tmp_path, HEADER + EVENTS + estimate), entry="os_60", field="n_risk.hsct",
             match="exceeds the itt population's 36")
+
+
+def test_a_huge_count_is_refused_for_its_size_not_its_form(tmp_path):
+    text = HEADER + EVENTS.replace("events = { hsct = 10", "events = { hsct = 9223372036854775807")
+    rejects(write(tmp_path, text), entry="efs_54", field="events.hsct", match="exceed")
+
+
+def test_a_pairwise_range_must_run_from_minimum_to_maximum(tmp_path):
+    pairwise = f"""
+[[pairwise]]
+id = "grcs_48"
+endpoint = "grcs"
+population = "itt"
+time_months = 48
+n = {{ hsct = 36, cyc = 39 }}
+median = {{ hsct = 12.0, cyc = -9.0 }}
+minimum = {{ hsct = 60, cyc = -60 }}
+maximum = {{ hsct = 50, cyc = 50 }}
+{SOURCE}
+"""
+    rejects(write(tmp_path, HEADER + EVENTS + pairwise), entry="grcs_48",
+            field="minimum.hsct", match="minimum 60 exceeds maximum 50")

@@ -98,7 +98,7 @@ class Entry:
             where = f"{name}.{arm}"
             if not _is_number(value):
                 raise self._fail(where, f"must be a finite number, not {value!r}")
-            if integer and float(value) != int(value):
+            if integer and not (isinstance(value, int) or float(value).is_integer()):
                 raise self._fail(where, f"must be a whole number, not {value!r}")
             if positive and value <= 0:
                 raise self._fail(where, f"must be positive, not {value!r}")

@@ -69,6 +69,9 @@ class PairwiseSummary(Entry):
                 raise self._fail("percent_favourable", f"percentages add up to {total:g} > 100")
         if self.median is not None and self.minimum is not None and self.maximum is not None:
             for arm in self.arms:
+                if self.minimum[arm] > self.maximum[arm]:
+                    raise self._fail(f"minimum.{arm}", f"minimum {self.minimum[arm]:g} exceeds "
+                                     f"maximum {self.maximum[arm]:g}")
                 if not self.minimum[arm] <= self.median[arm] <= self.maximum[arm]:
                     raise self._fail(f"median.{arm}", "median lies outside the range")
         self._check_probability("p_value", self.p_value)
