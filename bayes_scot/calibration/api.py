@@ -52,7 +52,17 @@ from bayes_scot.calibration.store import ChunkStore
 from bayes_scot.calibration.study import StudyPlan, build_design, prior_sets
 from bayes_scot.errors import SpecError
 
-__all__ = ["Calibration", "OperatingCharacteristics", "calibrate", "operating_characteristics"]
+__all__ = [
+    "EFFECT_LIMITS",
+    "MAX_FOLLOW_UP_MONTHS",
+    "MAX_SIMULATIONS",
+    "MAX_WORKERS_PER_CPU",
+    "Calibration",
+    "OperatingCharacteristics",
+    "calibrate",
+    "max_workers",
+    "operating_characteristics",
+]
 
 DEFAULT_EFFECTS: tuple[float, ...] = (1.0, 0.8, 0.6, 0.5)
 """True hazard ratios of the default operating-characteristics scenarios, for an endpoint
@@ -71,6 +81,36 @@ DEFAULT_WIN_ODDS: tuple[float, ...] = (1.0, 1.25, 1.5, 2.0)
 
 DEFAULT_OC_PRIORS: tuple[str, ...] = ("reference", "skeptical_moderate", "optimistic_moderate")
 """Priors the default operating characteristics are computed under."""
+
+MAX_SIMULATIONS = 100_000
+"""Most simulated trials of a study (per true effect for operating characteristics).
+
+A calibration needs about a thousand ranks and a power estimated from 10,000 trials has
+a Monte Carlo SE below 0.005; 100,000 trials of a model that takes a second a fit already
+run for a day on one worker, so a larger number is a typing error, not a study."""
+
+MAX_WORKERS_PER_CPU = 4
+"""Most LocalCluster worker processes per CPU of this machine (:func:`max_workers`).
+
+Each worker is a single-threaded process that builds and compiles its own model (some
+hundreds of MB), so workers beyond the CPUs only add memory and compile time; the margin
+leaves room for workers that wait on I/O. A larger cluster is given with ``scheduler``."""
+
+MAX_FOLLOW_UP_MONTHS = 1200.0
+"""Longest follow-up a design may ask for: 100 years, beyond any participant's lifetime."""
+
+EFFECT_LIMITS: dict[str, tuple[float, float]] = {
+    "hazard_ratio": (0.01, 100.0),
+    "standardised_effect": (-10.0, 10.0),
+    "net_benefit": (-1.0, 1.0),
+    "log_win_odds": (-math.log(100.0), math.log(100.0)),
+}
+"""Range of true effects and MCIDs per effect scale (net benefits strictly inside theirs).
+
+Hazard ratios and win odds from 1/100 to 100 (log ratios within ±4.6) hold every
+treatment effect a trial is designed for, and keep the simulated event rates of both
+arms finite and non-zero; a standardised effect of 10 endpoint SDs is more than ten times
+Cohen's "large" (0.8); a net benefit is a difference of two probabilities."""
 
 
 def _progress(progress: bool | Callable[[str], None]) -> Callable[[str], None] | None:
@@ -126,12 +166,73 @@ def _plan(
     )
 
 
+def max_workers() -> int:
+    """Return the most LocalCluster workers a study may start on this machine.
+
+    Returns
+    -------
+    int
+        :data:`MAX_WORKERS_PER_CPU` times the CPUs of this machine.
+    """
+    return MAX_WORKERS_PER_CPU * (os.cpu_count() or 1)
+
+
+def _bounded(given: int | None, from_spec: int | None, *, name: str, maximum: int,
+             file: str, why: str = "") -> int | None:
+    """Return the request's value, else the spec's ``[calibration]`` one, at most ``maximum``.
+
+    The error names the argument, or the spec's file and ``calibration.<name>``, and
+    ends with ``why``.
+    """
+    value = given if given is not None else from_spec
+    if value is not None and value > maximum:
+        where: dict[str, str] = ({"field": name} if given is not None else
+                                 {"file": file, "field": f"calibration.{name}"})
+        raise SpecError(f"must be at most {maximum:,}, not {value:,}{why}", **where)
+    return value
+
+
+def _simulations(loaded: Any, given: int | None) -> int:
+    """Return the simulated trials: the request's, else the spec's ``[calibration]``, else 100."""
+    value = _bounded(given, loaded.calibration.simulations, name="simulations",
+                     maximum=MAX_SIMULATIONS, file=loaded.path)
+    return 100 if value is None else value
+
+
+def _check_scheduler(address: str, **where: str) -> None:
+    """Refuse a scheduler address Dask cannot connect to: ``[tcp://]host:port``."""
+    from distributed.comm.addressing import get_address_host_port
+
+    try:
+        host, port = get_address_host_port(address)
+    except (ValueError, TypeError) as err:
+        problem = str(err)
+    else:
+        if host and 0 < port < 65536:
+            return
+        problem = "no host" if not host else f"port {port} is not in 1-65535"
+    raise SpecError(f"{address!r} is not a Dask scheduler address of the form "
+                    f"tcp://host:port or host:port ({problem})", **where)
+
+
 def _cluster(loaded: Any, workers: int | None, scheduler: str | None) -> dict[str, Any]:
-    """Where the chunks run: arguments, else the spec's ``[calibration]``, else 1 worker."""
+    """Where the chunks run: arguments, else the spec's ``[calibration]``, else 1 worker.
+
+    Checked before anything is written: the scheduler's address form and the number of
+    workers (:func:`max_workers`).
+    """
     c = loaded.calibration
+    if scheduler:
+        _check_scheduler(scheduler, field="scheduler")
+    elif c.scheduler:
+        _check_scheduler(c.scheduler, file=loaded.path, field="calibration.scheduler")
     scheduler = scheduler or c.scheduler or None
+    workers = _bounded(workers, None if scheduler else c.workers, name="workers",
+                       maximum=max_workers(), file=loaded.path,
+                       why=f" ({MAX_WORKERS_PER_CPU} per CPU of this machine; a larger "
+                           "cluster is given with a scheduler)")
     if workers is None and scheduler is None:
-        workers = 1 if c.workers is None else c.workers
+        workers = 1
     return {"workers": workers, "scheduler": scheduler}
 
 
@@ -254,7 +355,8 @@ def calibrate(
         Analysis spec (path or shipped name); default the SCOT spec.
     family : {"survival", "longitudinal", "composite"}, default "survival"
     simulations : int, optional
-        Simulated trials; default the spec's ``[calibration]`` value, else 100.
+        Simulated trials, at most :data:`MAX_SIMULATIONS`; default the spec's
+        ``[calibration]`` value, else 100.
     prior : str, default "reference"
         Named prior of the family's grid: parameters are drawn from it and fitted under it.
     chunk_size : int, optional
@@ -269,11 +371,13 @@ def calibrate(
         Study folder for the Parquet store (and, with :meth:`Calibration.write_report`,
         the report); default a temporary folder.
     workers : int, optional
-        0: this process. ``n``: a LocalCluster of ``n`` worker processes. Default the
-        spec's ``[calibration]`` ``workers``, else one worker (none when a scheduler is
-        given).
+        0: this process. ``n``: a LocalCluster of ``n`` worker processes, at most
+        :func:`max_workers`. Default the spec's ``[calibration]`` ``workers``, else one
+        worker (none when a scheduler is given).
     scheduler : str, optional
-        Address of a Dask scheduler; default the spec's ``[calibration]`` ``scheduler``.
+        Address of a Dask scheduler, ``tcp://host:port`` or ``host:port``; default the
+        spec's ``[calibration]`` ``scheduler``. A scheduler that cannot be reached is an
+        error before anything is written to ``out``.
     resume : bool, default False
         Continue a study in ``out`` without redoing its finished chunks.
     progress : bool or callable, default False
@@ -285,22 +389,23 @@ def calibrate(
     Raises
     ------
     SpecError
-        For a family the spec does not run, an unknown prior, or evidence the simulator
-        cannot generate (before any fit).
+        For a family the spec does not run, an unknown prior, a number of simulations or
+        workers above its maximum, a malformed or unreachable scheduler address, or
+        evidence the simulator cannot generate (before any fit).
     """
     if rank_draws < 1:
         raise SpecError("must be positive", field="rank_draws")
     path, loaded = _load(spec)
+    cluster = _cluster(loaded, workers, scheduler)
     plan = _plan(path, loaded, family, "sbc",
-                 simulations=simulations or loaded.calibration.simulations or 100,
+                 simulations=_simulations(loaded, simulations),
                  chunk_size=chunk_size, seed=seed, draws=draws, tune=tune, prior=prior,
                  rank_draws=rank_draws)
     draws_total = plan.settings["draws"] * plan.settings["chains"]
     if rank_draws > draws_total:
         raise SpecError(f"must be at most the posterior draws ({draws_total})",
                         field="rank_draws")
-    rows = _run(plan, out, resume=resume, progress=_progress(progress),
-                **_cluster(loaded, workers, scheduler))
+    rows = _run(plan, out, resume=resume, progress=_progress(progress), **cluster)
     quantities = [c.removesuffix("_rank") for c in rows.columns if c.endswith("_rank")]
     results = [uniformity(rows[f"{q}_rank"].to_numpy(), rank_draws, quantity=q)
                for q in quantities]
@@ -395,24 +500,75 @@ class OperatingCharacteristics:
         )
 
 
+def _no_duplicates(values: Sequence[Any], what: str, **where: str) -> None:
+    """Refuse a list naming a value twice, in the words of the spec's prior grid."""
+    twice = [v for i, v in enumerate(values) if v in values[:i]]
+    if twice:
+        raise SpecError(f"names {what} twice ({twice[0]!r})", **where)
+
+
+def _limits(scale: str) -> tuple[float, float]:
+    """Return :data:`EFFECT_LIMITS` of ``scale`` (no limits for a scale it does not list)."""
+    return EFFECT_LIMITS.get(scale, (-math.inf, math.inf))
+
+
+def _in_limits(value: float, scale: str) -> bool:
+    """Whether ``value`` lies within :data:`EFFECT_LIMITS` of ``scale`` (NaN does not)."""
+    low, high = _limits(scale)
+    if scale == "net_benefit":
+        return low < value < high
+    return low <= value <= high
+
+
 def _effects(family: str, effects: Sequence[float] | None, loaded: Any,
              scale: str) -> tuple[float, ...]:
     """Return the true effects of the scenarios, checked on the family's scale."""
     c = loaded.calibration
+    if effects is not None and len(effects) == 0:
+        raise SpecError("give at least one true effect", field="effects")
+    where: dict[str, str] = {"field": "effects"}
     if family == "survival":
+        if not effects and c.hazard_ratios:
+            where = {"file": loaded.path, "field": "calibration.hazard_ratios"}
         chosen = effects or c.hazard_ratios or _default_hazard_ratios(loaded)
     elif family == "composite" and scale == "log_win_odds":
         chosen = effects or tuple(math.log(w) for w in DEFAULT_WIN_ODDS)
     else:
         chosen = effects or DEFAULT_FAMILY_EFFECTS[family]
     values = tuple(float(e) for e in chosen)
-    if family == "survival" and any(not (math.isfinite(e) and e > 0) for e in values):
-        raise SpecError("true hazard ratios must be positive numbers", field="effects")
-    if scale == "net_benefit" and any(not -1.0 < e < 1.0 for e in values):
-        raise SpecError("true net benefits must lie between -1 and 1", field="effects")
     if any(not math.isfinite(e) for e in values):
-        raise SpecError("true effects must be finite numbers", field="effects")
+        raise SpecError("true effects must be finite numbers", **where)
+    outside = [e for e in values if not _in_limits(e, scale)]
+    if outside:
+        low, high = _limits(scale)
+        raise SpecError(f"true {scale.replace('_', ' ')}s must lie between {low:g} and "
+                        f"{high:g}, not {outside[0]:g}", **where)
+    _no_duplicates(values, "a true effect", **where)
     return values
+
+
+def _check_mcid(family: str, mcid: float | None, loaded: Any, scale: str) -> None:
+    """Refuse an MCID that is not on the benefit side of the family's effect scale.
+
+    Survival: a hazard ratio below 1, or above 1 when the endpoint's event is wanted
+    (:func:`_event_wanted`); longitudinal: a positive standardised effect; composite: a
+    positive net benefit or log win odds; each strictly inside :data:`EFFECT_LIMITS`.
+    """
+    if mcid is None:
+        return
+    if not math.isfinite(mcid):
+        raise SpecError(f"must be a finite number, not {mcid!r}", field="mcid")
+    low, high = _limits(scale)
+    why = ""
+    if family == "survival" and _event_wanted(loaded):
+        low, why = 1.0, ", above 1 as the endpoint's event is wanted"
+    elif family == "survival":
+        high, why = 1.0, ", below 1 as the endpoint's event is harmful"
+    else:
+        low = 0.0
+    if not low < mcid < high:
+        raise SpecError(f"must be a {scale.replace('_', ' ')} on the benefit side{why}: "
+                        f"strictly between {low:g} and {high:g}, not {mcid:g}", field="mcid")
 
 
 def _composite_oc(plan: StudyPlan, design: Design) -> pd.DataFrame:
@@ -482,26 +638,32 @@ def operating_characteristics(
         ``[calibration]`` ``hazard_ratios``, else (1.0, 0.8, 0.6, 0.5), or their
         reciprocals for an endpoint whose event is wanted; longitudinal
         (0, 0.25, 0.5, 0.8); composite net benefit (0, 0.1, 0.2, 0.3), log win odds the
-        logs of (1, 1.25, 1.5, 2).
+        logs of (1, 1.25, 1.5, 2). Within :data:`EFFECT_LIMITS`, each once; an empty
+        list (here or in the spec) is refused.
     priors : sequence of str, optional
         Named priors of the family's grid; every simulated trial is fitted under each.
         Default the spec's ``[calibration]`` ``priors``, else reference, moderate
-        skeptical and moderate optimistic.
+        skeptical and moderate optimistic. Each once; an empty list is refused.
     threshold : float, optional
         Default the spec's ``[calibration]`` value, else 0.95.
     simulations : int, optional
-        Simulated trials per true effect; default the spec's, else 100.
+        Simulated trials per true effect, at most :data:`MAX_SIMULATIONS`; default the
+        spec's, else 100.
     n_per_arm : sequence of int, optional
         Participants per arm (experimental first); default the trial's
         (:mod:`bayes_scot.calibration.design`).
     follow_up_months : float, optional
-        Survival: time of the last landmark; default the trial's.
+        Survival: time of the last landmark, at most :data:`MAX_FOLLOW_UP_MONTHS`;
+        default the trial's.
     baseline_hazards : sequence of float, optional
         Survival: control-arm hazards per month of the three transitions (organ failure,
         death while event-free, death after failure); default the model's baseline
         hazards.
     mcid : float, optional
-        MCID of the rule on the effect's scale (replaces the family's default).
+        MCID of the rule on the effect's scale (replaces the family's default), on the
+        benefit side and strictly inside :data:`EFFECT_LIMITS`: survival a hazard ratio
+        below 1 (above 1 for an endpoint whose event is wanted), longitudinal a positive
+        standardised effect, composite a positive net benefit or log win odds.
     chunk_size, seed, draws, tune, out, workers, scheduler, resume, progress
         As :func:`calibrate`; a chunk is ``chunk_size`` trials times every prior.
 
@@ -520,28 +682,39 @@ def operating_characteristics(
     if not 0.0 < threshold < 1.0:
         raise SpecError(f"must be in (0, 1), not {threshold!r}", field="threshold")
     design = check_design(family, n_per_arm, follow_up_months)
+    if design.follow_up_months is not None and design.follow_up_months > MAX_FOLLOW_UP_MONTHS:
+        raise SpecError(f"must be at most {MAX_FOLLOW_UP_MONTHS:g} months, not "
+                        f"{design.follow_up_months:g}", field="follow_up_months")
     scale = _effect_scale(loaded, family)
     effects = _effects(family, effects, loaded, scale)
-    if mcid is not None and not math.isfinite(mcid):
-        raise SpecError(f"must be a finite number, not {mcid!r}", field="mcid")
+    _check_mcid(family, mcid, loaded, scale)
     if mcid is None and family == "composite":
         t = _family_option(loaded, "composite", "time_months", 54.0)
         endpoint = _family_option(loaded, "composite", "endpoint", "grcs")
         override = loaded.mcid_for(endpoint, f"{scale}_{t:g}")
         mcid = None if override is None else override.value
+    if priors is not None and len(priors) == 0:
+        raise SpecError("give at least one prior", field="priors")
+    _no_duplicates(list(priors or c.priors), "a prior",
+                   **({"field": "priors"} if priors else
+                      {"file": loaded.path, "field": "calibration.priors"}))
     priors = tuple(priors or c.priors or DEFAULT_OC_PRIORS)
     extra: dict[str, Any] = {"effect_column": scale, **design.describe()}
     if baseline_hazards is not None:
         extra["baseline_hazards"] = [float(h) for h in baseline_hazards]
-    if mcid is not None:
+    if mcid is not None and family == "survival":
+        # the rule reads the log hazard ratio (the simulators' headline quantity)
+        extra.update(mcid_hazard_ratio=float(mcid), mcid=math.log(mcid))
+    elif mcid is not None:
         extra["mcid"] = float(mcid)
-    plan = _plan(path, loaded, family, "oc", simulations=simulations or c.simulations or 100,
+    cluster = None if family == "composite" else _cluster(loaded, workers, scheduler)
+    plan = _plan(path, loaded, family, "oc",
+                 simulations=_simulations(loaded, simulations),
                  chunk_size=chunk_size, seed=seed, draws=draws, tune=tune, priors=priors,
                  effects=effects, threshold=float(threshold), extra=extra)
-    if family == "composite":
+    if cluster is None:
         return OperatingCharacteristics(plan, pd.DataFrame(), _composite_oc(plan, design))
-    rows = _run(plan, out, resume=resume, progress=_progress(progress),
-                **_cluster(loaded, workers, scheduler))
+    rows = _run(plan, out, resume=resume, progress=_progress(progress), **cluster)
     return OperatingCharacteristics(plan, rows)
 
 
@@ -551,22 +724,33 @@ def _default_hazard_ratios(loaded: Any) -> tuple[float, ...]:
     :data:`DEFAULT_EFFECTS` (below 1), or their reciprocals when the one-endpoint model's
     endpoint counts an event the experimental arm should bring sooner
     (``better = "lower"``: healing, response), so that the scenarios beyond no effect
-    are benefits either way. The survival family's first trial is read (not modelled) to
-    find the endpoint, as the model chooses it.
+    are benefits either way (:func:`_event_wanted`).
+    """
+    return tuple(1.0 / h for h in DEFAULT_EFFECTS) if _event_wanted(loaded) else DEFAULT_EFFECTS
+
+
+def _event_wanted(loaded: Any) -> bool:
+    """Whether the survival family's one endpoint counts an event that is wanted.
+
+    True when the one-endpoint model's endpoint has ``better = "lower"`` (healing,
+    response): a hazard ratio above 1 is then the benefit. The survival family's first
+    trial is read (not modelled) to find the endpoint, as the model chooses it.
     """
     from bayes_scot.builders.piecewise_exponential.plan import survival_endpoints
     from bayes_scot.data import load_trial
 
-    family = loaded.family("survival")
+    try:
+        family = loaded.family("survival")
+    except KeyError:  # refused in words by _plan
+        return False
     first = next((t for t in loaded.trials if not family.trials or t.name in family.trials),
                  None)
     if first is None:
-        return DEFAULT_EFFECTS
+        return False
     trial = load_trial(first.path or first.name, population=first.population)
     named = _family_option(loaded, "survival", "endpoint", None)
     endpoints = (named,) if named else survival_endpoints(trial)
-    wanted = len(endpoints) == 1 and trial.endpoint(endpoints[0]).better == "lower"
-    return tuple(1.0 / h for h in DEFAULT_EFFECTS) if wanted else DEFAULT_EFFECTS
+    return len(endpoints) == 1 and trial.endpoint(endpoints[0]).better == "lower"
 
 
 def _family_option(loaded: Any, family: str, name: str, default: Any) -> Any:

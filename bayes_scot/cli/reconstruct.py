@@ -28,7 +28,7 @@ from bayes_scot.stats.reconstruction import (
     reconstruct_curve,
 )
 
-__all__ = ["register", "run", "tolerance", "write_atomically"]
+__all__ = ["check_not_input", "register", "run", "tolerance", "write_atomically"]
 
 
 def tolerance(text: str) -> float:
@@ -103,8 +103,38 @@ def write_atomically(text: str, path: str | os.PathLike[str]) -> None:
         raise
 
 
+def _same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    """Whether two paths name one file: the same inode when both exist, else one path."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet)
+        return Path(a).resolve() == Path(b).resolve()
+
+
+def check_not_input(out: str | os.PathLike[str], inputs: dict[str, str]) -> None:
+    """Refuse an output file that is one of the inputs, before anything is read or written.
+
+    Parameters
+    ----------
+    out : str or path-like
+        The file to write.
+    inputs : dict of str to str
+        What each input is (``"curve"``) to its path.
+
+    Raises
+    ------
+    EvidenceError
+        Naming ``out`` and the input it would overwrite.
+    """
+    for what, path in inputs.items():
+        if _same_file(out, path):
+            raise EvidenceError(f"is the {what} file {path!r}; write the patient-level data "
+                                "to another file so that the input is kept", field="out")
+
+
 def run(args: argparse.Namespace) -> int:
     """Reconstruct, write ``args.out`` and print the accuracy line; return 0."""
+    check_not_input(args.out, {"curve": args.curve, "risk table": args.risk})
     times, survival = read_curve_csv(args.curve)
     risk_times, n_risk = read_risk_table_csv(args.risk)
     try:

@@ -236,8 +236,9 @@ class _Calibration(Table):
     scheduler: str = ""
     workers: Annotated[int, Meta(ge=0)] | None = None
     simulations: _Count | None = None
-    hazard_ratios: tuple[Positive, ...] = ()
-    priors: tuple[str, ...] = ()
+    # A list given must hold something (left out, the defaults apply).
+    hazard_ratios: Annotated[tuple[Positive, ...], Meta(min_length=1)] = ()
+    priors: Annotated[tuple[str, ...], Meta(min_length=1)] = ()
     threshold: Annotated[float, Meta(gt=0.0, lt=1.0)] | None = None
 
 

@@ -18,7 +18,14 @@ import numpy as np
 from bayes_scot.errors import EvidenceError
 from bayes_scot.files import read_input
 
-__all__ = ["read_curve_csv", "read_risk_table_csv"]
+__all__ = ["MAX_AT_RISK", "read_curve_csv", "read_risk_table_csv"]
+
+MAX_AT_RISK = 10_000_000
+"""Largest number at risk a risk table may give: above the size of any randomised trial
+(the largest screening and vaccine trials randomised a few hundred thousand), and small
+enough that the reconstruction, which makes one row per patient, ends in seconds (a
+table of 100,000,000 takes more than half a minute). Checked before the numbers are
+converted to integers, so an astronomic value is refused in words."""
 
 
 def _rows(path: str | PathLike[str], what: str) -> tuple[list[list[str]], bool]:
@@ -110,4 +117,8 @@ def read_risk_table_csv(path: str | PathLike[str]) -> tuple[np.ndarray, np.ndarr
     if np.any(n != np.round(n)):
         raise EvidenceError("numbers at risk must be whole numbers", file=str(path),
                             field="n_risk")
+    outside = n[(n < 0) | (n > MAX_AT_RISK)]
+    if outside.size:
+        raise EvidenceError(f"numbers at risk must be from 0 to {MAX_AT_RISK:,}, not "
+                            f"{outside[0]:g}", file=str(path), field="n_risk")
     return array[:, 0], n.astype(int)

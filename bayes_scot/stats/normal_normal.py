@@ -37,6 +37,7 @@ __all__ = [
     "MEASURES",
     "RATIO_MEASURES",
     "SE_AGREEMENT",
+    "WORKING_LIMITS",
     "NormalLikelihood",
     "default_ratio_grid",
     "normal_posterior",
@@ -105,12 +106,50 @@ class NormalLikelihood:
         return self.measure in RATIO_MEASURES
 
 
-def _check_precision(se: float) -> None:
-    """Refuse a standard error so small that its precision, ``1 / se**2``, overflows."""
-    if se * se < sys.float_info.min:
+WORKING_LIMITS: Mapping[str, tuple[float, float, float]] = {
+    "log": (1e-6, 100.0, 100.0),
+    "natural": (1e-6, 1e6, 1e6),
+}
+"""Range of the numbers :func:`reanalyse_effect` computes with, per working scale:
+``(smallest SE or prior SD, largest SE or prior SD, largest |estimate| or |prior mean|)``.
+
+On the natural scale (mean differences) squares and precisions stay within
+``[1e-12, 1e12]`` and every weighted sum within ``1e18``, far inside the range of a
+double, so the conjugate update is exact to rounding; a quantity beyond it is given in
+other units (thousands, millionths). On the log scale (ratios) an SD of 100 is ten times
+that of the practically flat reference prior and a location of 100 is a ratio of
+``e**100`` (about ``1e43``); they keep the posterior interval ``m ± 1.96 s`` within
+``±296``, whose exponential is finite and above 0 (a double's ``exp`` overflows beyond
+709), so no ratio is printed as ``inf`` or 0."""
+
+_SOURCES = {
+    "ci": ("lower", "standard error of the interval"),
+    "se": ("se", "standard error"),
+    "p_value": ("p_value", "standard error from the p-value"),
+}
+"""The field each source of a standard error is reported under, and its description."""
+
+
+def _check_working(value: float, what: str, *, scale: str, spread: bool, field: str) -> None:
+    """Refuse a location (``spread=False``) or SE/SD outside :data:`WORKING_LIMITS`."""
+    low, high, reach = WORKING_LIMITS[scale]
+    if not spread:
+        low, high = -reach, reach
+    if not low <= value <= high:  # also refuses NaN
         raise EvidenceError(
-            f"{se:g} is too small to compute with (its square underflows to 0); a standard "
-            f"error must be at least {math.sqrt(sys.float_info.min):.0e}", field="se",
+            f"{what} {value:g} is outside [{low:g}, {high:g}], the range the reanalysis "
+            f"computes with on the {scale} scale", field=field,
+        )
+
+
+def _check_precision(sd: ArrayLike, field: str) -> None:
+    """Refuse an SD whose square, or its reciprocal, is not a finite positive double."""
+    tiny = math.sqrt(sys.float_info.min)
+    values = np.asarray(sd, dtype=float)
+    if np.any(~(values >= tiny)) or np.any(~(values <= 1.0 / tiny)):
+        raise EvidenceError(
+            f"must be between {tiny:.0e} and {1.0 / tiny:.0e} to compute with (its square "
+            "underflows or overflows otherwise)", field=field,
         )
 
 
@@ -179,6 +218,9 @@ def reported_likelihood(
     if is_ratio and value <= 0:
         raise EvidenceError(f"a ratio must be positive, not {value!r}", field="estimate")
     theta = math.log(value) if is_ratio else value
+    scale = "log" if is_ratio else "natural"
+    _check_working(theta, f"the {scale}-scale estimate", scale=scale, spread=False,
+                   field="estimate")
     if (lower is None) != (upper is None):
         raise EvidenceError("give both confidence limits, or neither",
                             field="upper" if upper is None else "lower")
@@ -195,18 +237,26 @@ def reported_likelihood(
                 f"{upper:g}] by more than {SE_AGREEMENT:.0%}; give the interval or the SE",
                 field="se",
             )
-        return NormalLikelihood(theta, s, measure, "ci")
+        return _checked_likelihood(theta, s, measure, "ci")
     if se is not None:
         s = float(se)
         if not math.isfinite(s) or s <= 0:
             raise EvidenceError(f"must be positive, not {se!r}", field="se")
-        _check_precision(s)
-        return NormalLikelihood(theta, s, measure, "se")
+        return _checked_likelihood(theta, s, measure, "se")
     if p_value is not None:
-        return NormalLikelihood(theta, se_from_p(value, p_value, log=is_ratio), measure,
-                                "p_value")
+        return _checked_likelihood(theta, se_from_p(value, p_value, log=is_ratio), measure,
+                                   "p_value")
     raise EvidenceError("needs a confidence interval, a standard error or a p-value",
                         field="lower")
+
+
+def _checked_likelihood(theta: float, se: float, measure: str, source: str) -> NormalLikelihood:
+    """Return the likelihood once its SE is within :data:`WORKING_LIMITS`."""
+    likelihood = NormalLikelihood(theta, se, measure, source)
+    scale = "log" if likelihood.is_ratio else "natural"
+    field, what = _SOURCES[source]
+    _check_working(se, f"the {scale}-scale {what}", scale=scale, spread=True, field=field)
+    return likelihood
 
 
 def normal_posterior(
@@ -235,11 +285,17 @@ def normal_posterior(
         raise EvidenceError("prior SDs must be positive and finite", field="prior_sd")
     if not math.isfinite(se) or se <= 0:
         raise EvidenceError(f"must be positive, not {se!r}", field="se")
-    _check_precision(se)
+    _check_precision(se, "se")
+    _check_precision(s0, "prior_sd")
     w0 = 1.0 / s0**2
-    w1 = 1.0 / se**2
+    w1 = 1.0 / np.float64(se) ** 2
     var = 1.0 / (w0 + w1)
-    return var * (w0 * m0 + w1 * estimate), np.sqrt(var)
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = var * (w0 * m0 + w1 * estimate)
+    if not np.all(np.isfinite(mean)):
+        raise EvidenceError("the posterior mean overflows: a prior mean or the estimate is "
+                            "too large for its precision", field="prior_mean")
+    return mean, np.sqrt(var)
 
 
 def default_ratio_grid(
@@ -362,6 +418,15 @@ def _resolve_priors(
     return resolved
 
 
+def _check_priors(priors: list[EffectPrior], scale: str) -> None:
+    """Refuse a prior whose mean or SD is outside :data:`WORKING_LIMITS`."""
+    for p in priors:
+        _check_working(p.mean, f"prior {p.name!r}: mean", scale=scale, spread=False,
+                       field=f"priors.{p.name}")
+        _check_working(p.sd, f"prior {p.name!r}: SD", scale=scale, spread=True,
+                       field=f"priors.{p.name}")
+
+
 def reanalyse_effect(
     estimate: float,
     lower: float | None = None,
@@ -477,6 +542,7 @@ def reanalyse_effect(
         threshold = _difference_threshold(mcid, benefit, "mcid")
     prior_list = _resolve_priors(priors, likelihood, benefit=benefit, mcid=mcid,
                                  design_effect=design_effect)
+    _check_priors(prior_list, "log" if likelihood.is_ratio else "natural")
 
     m0 = np.array([p.mean for p in prior_list])
     s0 = np.array([p.sd for p in prior_list])
