@@ -253,6 +253,31 @@ def test_options_are_validated() -> None:
     assert (1 + nb) / (1 - nb) == pytest.approx(1.5)
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "field", "message"),
+    [
+        ({"design_effect": 5.0}, "design_effect", "between -1 and 1"),
+        ({"design_effect": -1.0}, "design_effect", "between -1 and 1"),
+        ({"design_effect": 0.0}, "design_effect", "nonzero"),
+        ({"design_effect": float("nan")}, "design_effect", "finite"),
+        ({"design_effect": float("inf"), "scale": "log_win_odds"}, "design_effect", "finite"),
+        ({"design_effect": 0.0, "scale": "log_win_odds"}, "design_effect", "nonzero"),
+        ({"reference_sd": 0.0}, "reference_sd", "positive"),
+        ({"reference_sd": -0.5}, "reference_sd", "positive"),
+        ({"reference_sd": float("nan")}, "reference_sd", "positive"),
+        ({"reference_sd": float("inf")}, "reference_sd", "positive"),
+    ],
+)
+def test_design_effect_and_reference_sd_are_checked(kwargs, field, message) -> None:
+    with pytest.raises(EvidenceError, match=message) as err:
+        CompositeOptions(**kwargs)
+    assert err.value.field == field
+
+
+def test_a_large_design_effect_is_a_log_win_odds() -> None:
+    assert CompositeOptions(design_effect=5.0, scale="log_win_odds").effect_design == 5.0
+
+
 # -- builder interface without sampling -------------------------------------------------
 
 

@@ -212,6 +212,24 @@ def test_bad_options_name_the_field(changes, field):
     assert err.value.field == field
 
 
+@pytest.mark.parametrize(
+    ("visits", "message"),
+    [
+        ((0.0, float("nan"), 54.0), "finite"),
+        ((0.0, 6.0, float("inf")), "finite"),
+        ((0.0, 54.0, 1e4), "beyond 1200 months"),
+        (tuple(range(101)), "101 visits; at most 100"),
+    ],
+)
+def test_visits_must_be_few_finite_months(visits, message):
+    with pytest.raises(SpecError, match=message) as err:
+        LongitudinalOptions(visits_months=visits)
+    assert err.value.field == "visits_months"
+    bounded = tuple(range(100))
+    assert len(LongitudinalOptions(visits_months=bounded,
+                                   reference_visit_months=54).visits_months) == 100
+
+
 def test_prior_data_gives_every_endpoint_its_own_prior(scot):
     prior = EffectPrior(name="skeptical", family="skeptical", strength="strong", mean=0.0,
                         sd=0.2, statement="simulated")

@@ -110,6 +110,56 @@ def test_bad_options_name_the_field(kwargs, field):
     assert err.value.field == field
 
 
+_NAN, _INF = float("nan"), float("inf")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field", "message"),
+    [
+        ({"baseline_log_hazard_mean": (_NAN, -5.8, -3.9)}, "baseline_log_hazard_mean",
+         "finite"),
+        ({"baseline_log_hazard_mean": (1e300, -5.8, -3.9)}, "baseline_log_hazard_mean",
+         "within 20 of 0"),
+        ({"interval_boundaries_months": (0.0, _NAN, 12.0)}, "interval_boundaries_months",
+         "finite"),
+        ({"interval_boundaries_months": (0.0, 12.0, _INF)}, "interval_boundaries_months",
+         "finite"),
+        ({"interval_boundaries_months": (0.0, 12.0, 1e4)}, "interval_boundaries_months",
+         "beyond 1200 months"),
+        ({"interval_boundaries_months": tuple(range(52))}, "interval_boundaries_months",
+         "52 boundaries; at most 51"),
+        ({"survival_margin": _NAN}, "survival_margin", "between 0 and 1"),
+        ({"survival_margin": -0.1}, "survival_margin", "between 0 and 1"),
+        ({"survival_margin": 0.0}, "survival_margin", "between 0 and 1"),
+        ({"survival_margin": _INF}, "survival_margin", "between 0 and 1"),
+        ({"survival_margin": 1.5}, "survival_margin", "between 0 and 1"),
+        ({"estimand_times_months": (12.0, _NAN)}, "estimand_times_months", "finite"),
+        ({"estimand_times_months": (12.0, _INF)}, "estimand_times_months", "finite"),
+        ({"estimand_times_months": (12.0, 1e12)}, "estimand_times_months", "beyond"),
+        ({"estimand_times_months": tuple(range(1, 202))}, "estimand_times_months",
+         "201 times; at most 200"),
+        ({"rmst_horizons_months": (_NAN,)}, "rmst_horizons_months", "finite"),
+        ({"rmst_horizons_months": (54.0, _INF)}, "rmst_horizons_months", "finite"),
+        ({"rmst_horizons_months": (1e12,)}, "rmst_horizons_months", "beyond"),
+    ],
+)
+def test_non_finite_or_unbounded_options_are_refused(kwargs, field, message):
+    with pytest.raises(EvidenceError, match=message) as err:
+        SurvivalOptions(**kwargs)
+    assert err.value.field == field
+
+
+def test_option_bounds_admit_their_limits():
+    options = SurvivalOptions(
+        interval_boundaries_months=tuple(float(b) for b in range(51)),
+        baseline_log_hazard_mean=(-20.0, 20.0, -5.0), survival_margin=0.99,
+        estimand_times_months=tuple(range(1, 201)), rmst_horizons_months=(1200.0,),
+    )
+    assert len(options.interval_labels) == 50
+    assert options.estimand_times_months is not None
+    assert options.estimand_times_months[-1] == 200.0
+
+
 @pytest.mark.parametrize("field", ["design_hazard_ratio", "hazard_ratio_margin"])
 def test_a_hazard_ratio_on_the_harm_side_is_refused(scot_all, field):
     # EFS and OS count harmful events: a benefit is a hazard ratio below 1.

@@ -84,10 +84,12 @@ class CompositeOptions:
         Centre of the optimistic priors on the effect scale. Default: a win odds of 1.5,
         i.e. a net benefit of 0.2 (``1.5 = 1.2 / 0.8``), or ``log(1.5)`` on the
         log-win-odds scale. A package default, not a SCOT design parameter: review it.
+        Nonzero and finite; a net benefit lies strictly between -1 and 1.
     reference_sd : float, optional
         SD of the weakly informative reference prior: default 0.5 on the net-benefit
         scale (95% of its mass in (-0.98, 0.98), nearly the whole range) and 1.0 on the
         log-win-odds scale (the same local spread: d NB / d log WO = 1/2 at no effect).
+        Positive and finite.
     endpoint : str, default "grcs"
         The composite endpoint whose published pairwise summary is analysed: SCOT's
         global rank composite score, or one a trial file declares (``kind =
@@ -114,6 +116,24 @@ class CompositeOptions:
                 f"se_method must be 'p_value' or 'hanley_mcneil', not {self.se_method!r}",
                 field="se_method",
             )
+        self._check_effect_scales()
+
+    def _check_effect_scales(self) -> None:
+        """Check the design effect (nonzero, a net benefit within (-1, 1)) and the SD."""
+        design = self.design_effect
+        if design is not None:
+            if not (isinstance(design, int | float) and math.isfinite(design) and design != 0):
+                raise EvidenceError(f"must be a nonzero finite number, not {design!r}",
+                                    field="design_effect")
+            if self.scale == "net_benefit" and not -1.0 < design < 1.0:
+                raise EvidenceError(
+                    f"a net benefit lies strictly between -1 and 1, not {design:g} (a win "
+                    "odds of 1.5 is a net benefit of 0.2; or set scale = 'log_win_odds')",
+                    field="design_effect",
+                )
+        sd = self.reference_sd
+        if sd is not None and not (isinstance(sd, int | float) and math.isfinite(sd) and sd > 0):
+            raise EvidenceError(f"must be a positive number, not {sd!r}", field="reference_sd")
 
     @property
     def effect_design(self) -> float:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, Literal
 
+from bayes_scot.builders.survival.options import check_months
 from bayes_scot.errors import EvidenceError, SpecError
 from bayes_scot.evidence.entries import POOLED, PopulationSpread
 from bayes_scot.evidence.trial import ALL_POPULATIONS, Trial
@@ -22,6 +23,7 @@ from bayes_scot.likelihood.longitudinal import DISCOUNT_METHODS
 __all__ = [
     "DEFAULT_ENDPOINTS",
     "EFFECT_SHAPES",
+    "MAX_VISITS",
     "SMOOTHING_HORIZON_MONTHS",
     "SMOOTHING_SDS",
     "LongitudinalOptions",
@@ -37,6 +39,10 @@ DEFAULT_ENDPOINTS: tuple[str, ...] = ("haq_di", "sf36_pcs", "sf36_mcs", "mrss", 
 
 EFFECT_SHAPES: tuple[str, ...] = ("auto", "linear", "step", "random_walk")
 """Values of ``LongitudinalOptions.effect_shape``."""
+
+MAX_VISITS = 100
+"""Most visits of the grid (monthly for over eight years): every visit adds a state per
+endpoint and arm, and a few published visit summaries cannot inform more."""
 
 SMOOTHING_HORIZON_MONTHS = 54.0
 """Reference visit at which :data:`SMOOTHING_SDS` are stated (SCOT's primary horizon)."""
@@ -61,7 +67,8 @@ class LongitudinalOptions:
         The visit grid in months, starting at 0 (baseline). Trajectories are linear
         between grid visits, so a summary at a time between two visits is used by linear
         interpolation; a summary after the last visit is not used (extend the grid).
-        Default ``(0, 6, 12, 24, 36, 48, 54)``.
+        At most :data:`MAX_VISITS` (100) visits, each finite and at most 1,200 months (the
+        bound of a trial file's times). Default ``(0, 6, 12, 24, 36, 48, 54)``.
     reference_visit_months : float, default 54
         Visit at which the endpoint effects :math:`\theta_e` (and the named priors) are
         defined: SCOT's primary 54-month horizon. Must be a grid visit after baseline.
@@ -241,7 +248,8 @@ class LongitudinalOptions:
         return out
 
     def _check_visits(self) -> None:
-        visits = tuple(float(v) for v in self.visits_months)
+        visits = check_months(self.visits_months, "visits_months", most=MAX_VISITS,
+                              noun="visits", error=SpecError)
         if len(visits) < 2 or visits[0] != 0.0 or any(
             b <= a for a, b in itertools.pairwise(visits)
         ):

@@ -22,6 +22,7 @@ from bayes_scot.evidence import (
     SurvivalEstimate,
     Trial,
 )
+from bayes_scot.evidence.entries import MAX_TIME_MONTHS
 from bayes_scot.stats.illness_death import (
     TRANSITIONS,
 )
@@ -32,8 +33,12 @@ __all__ = [
     "DEFAULT_BOUNDARIES",
     "DESIGN_HAZARD_RATIO",
     "HAZARD_RATIO_MARGIN",
+    "MAX_ESTIMAND_TIMES",
+    "MAX_INTERVALS",
+    "MAX_LOG_HAZARD",
     "PACKAGE_DEFAULT",
     "SurvivalOptions",
+    "check_months",
     "follow_up",
     "hazard_ratio_prior_data",
     "hazard_ratio_prior_grid",
@@ -57,6 +62,18 @@ _BY_DIRECTION = {"design_hazard_ratio": DESIGN_HAZARD_RATIO,
 """The options on an endpoint's benefit side of 1, and their values for a harmful event."""
 """Source label of margins and design values that no publication fixes."""
 
+MAX_INTERVALS = 50
+"""Most intervals of a grid (51 boundaries): the model's graph grows with the intervals, and
+arm-level evidence cannot inform more (SCOT's grid has five)."""
+
+MAX_ESTIMAND_TIMES = 200
+"""Most estimand times, and most RMST horizons: every time adds estimands to every fit."""
+
+MAX_LOG_HAZARD = 20.0
+"""Largest magnitude of a prior mean log hazard per month: ``exp(-20)`` is one event in
+about 40,000 centuries, ``exp(20)`` about 500 million a month; beyond either the value is a
+unit or typing error."""
+
 _TRD = "treatment_related_death"
 _EFS, _OS = "efs", "os"
 
@@ -72,6 +89,8 @@ class SurvivalOptions:
         interval's hazards continue beyond its end. Unset: taken from the trial's
         follow-up (:meth:`with_follow_up`; for the one-endpoint model,
         :class:`~bayes_scot.builders.piecewise_exponential.PiecewiseExponentialModel`).
+        At most :data:`MAX_INTERVALS` (50) intervals, each boundary finite and at most
+        1,200 months (the bound of a trial file's times).
     population : str, default "itt"
         The analysis population. One fit uses one population; summaries of another
         population (per-protocol beside intention-to-treat) never enter it.
@@ -79,7 +98,9 @@ class SurvivalOptions:
         Prior means of the control arm's log hazards per month in the first interval, per
         transition (organ failure, death while event-free, death after organ failure).
         Unset: :data:`BASELINE_HAZARDS` (0.5%, 0.3% and 2% per month) scaled by the
-        trial's own pooled crude EFS hazard over their sum (:func:`follow_up`).
+        trial's own pooled crude EFS hazard over their sum (:func:`follow_up`). Each
+        finite and within :data:`MAX_LOG_HAZARD` (20) of 0: ``exp(+-20)`` per month is
+        beyond any hazard, so a larger value is a unit or typing error.
     baseline_log_hazard_sd : float, default 1.5
         Prior SD around those means (a factor of about 20 either way at 95%).
     baseline_smoothing_sd : float, default 0.4
@@ -120,7 +141,7 @@ class SurvivalOptions:
         event is wanted (package default; review).
     survival_margin : float, default 0.10
         Survival difference above which a benefit is clinically important (package
-        default; review).
+        default; review); strictly between 0 and 1.
     margin_source : str
         Where the margins come from.
     estimand_times_months : tuple of float, optional
@@ -128,7 +149,8 @@ class SurvivalOptions:
         for digitised curves of one endpoint). Times beyond the last datum are reported
         as extrapolation.
     rmst_horizons_months : tuple of float, optional
-        Unset: the last estimand time.
+        Unset: the last estimand time. Estimand times and RMST horizons are positive,
+        finite, at most 1,200 months, and at most :data:`MAX_ESTIMAND_TIMES` (200) of each.
     reported_ratios : {"when_no_counts", "none"}, default "when_no_counts"
         A reported cumulative hazard ratio enters only for a trial that reports no
         landmark counts of that endpoint in the population (the counts already hold those
@@ -182,9 +204,10 @@ class SurvivalOptions:
         self._check_times()
 
     def _check_grid(self) -> None:
-        """Check the interval grid: it starts at 0 and increases."""
+        """Check the interval grid: finite months from 0, increasing, few intervals."""
         if self.interval_boundaries_months is not None:
-            edges = tuple(float(b) for b in self.interval_boundaries_months)
+            edges = check_months(self.interval_boundaries_months, "interval_boundaries_months",
+                                 most=MAX_INTERVALS + 1, noun="boundaries")
             if len(edges) < 2 or edges[0] != 0.0 or any(
                 b <= a for a, b in itertools.pairwise(edges)
             ):
@@ -221,11 +244,8 @@ class SurvivalOptions:
             raise EvidenceError("must be 'when_no_counts' or 'none'", field="reported_ratios")
 
     def _check_scales(self) -> None:
-        """Check the baseline means, the positive scales and the design hazard ratios."""
-        if self.baseline_log_hazard_mean is not None and len(
-            self.baseline_log_hazard_mean
-        ) != len(TRANSITIONS):
-            raise EvidenceError("needs one value per transition", field="baseline_log_hazard_mean")
+        """Check the baseline means, positive scales, hazard ratios and survival margin."""
+        self._check_baseline_means()
         for name in (
             "baseline_log_hazard_sd", "baseline_smoothing_sd", "effect_pooling_scale",
             "transition_effect_scale", "heterogeneity_scale", "regimen_effect_sd",
@@ -238,6 +258,27 @@ class SurvivalOptions:
                 raise EvidenceError(f"must be a positive number, not {value!r}", field=name)
             if name in _BY_DIRECTION and value == 1:
                 raise EvidenceError("a hazard ratio of 1 is no benefit", field=name)
+        margin = self.survival_margin
+        if not (isinstance(margin, int | float) and 0.0 < margin < 1.0):
+            raise EvidenceError(
+                f"a survival difference must lie strictly between 0 and 1, not {margin!r}",
+                field="survival_margin",
+            )
+
+    def _check_baseline_means(self) -> None:
+        """Check the baseline log hazard means: one per transition, near 0 (finite)."""
+        means = self.baseline_log_hazard_mean
+        if means is None:
+            return
+        if len(means) != len(TRANSITIONS):
+            raise EvidenceError("needs one value per transition", field="baseline_log_hazard_mean")
+        for value in means:
+            if not (isinstance(value, int | float) and abs(value) <= MAX_LOG_HAZARD):
+                raise EvidenceError(
+                    f"log hazards per month must be finite, within {MAX_LOG_HAZARD:g} of 0 "
+                    f"(log 0.5% per month is -5.3), not {value!r}",
+                    field="baseline_log_hazard_mean",
+                )
 
     def benefit_hazard_ratios(
         self, better: Literal["higher", "lower"] = "higher"
@@ -279,11 +320,11 @@ class SurvivalOptions:
         return resolved[0], resolved[1]
 
     def _check_times(self) -> None:
-        """Check the estimand times and RMST horizons: positive, stored as floats."""
+        """Check the estimand times and RMST horizons: few, positive, finite months."""
         for name in ("estimand_times_months", "rmst_horizons_months"):
             if getattr(self, name) is None:
                 continue
-            values = tuple(float(t) for t in getattr(self, name))
+            values = check_months(getattr(self, name), name, most=MAX_ESTIMAND_TIMES)
             if any(t <= 0 for t in values):
                 raise EvidenceError("times must be positive", field=name)
             object.__setattr__(self, name, values)
@@ -332,6 +373,51 @@ BASELINE_HAZARDS: tuple[float, float, float] = (0.005, 0.003, 0.02)
 """Relative sizes of the three control-arm hazards per month (organ failure, death while
 event-free, death after organ failure), from SCOT's design; an unset baseline prior keeps
 their proportions and takes its level from the trial's own EFS data."""
+
+
+def check_months(values: Iterable[float], field: str, *, most: int, noun: str = "times",
+                 error: type[EvidenceError] = EvidenceError) -> tuple[float, ...]:
+    """Return times in months as floats, refusing what no follow-up holds.
+
+    Parameters
+    ----------
+    values : iterable of float
+        The option's times, in months.
+    field : str
+        The option, named by the error.
+    most : int
+        How many times the option may hold.
+    noun : str, default "times"
+        What the times are, for the error ("boundaries", "visits").
+    error : type of EvidenceError, default EvidenceError
+        The error raised (the caller's, e.g. :class:`~bayes_scot.errors.SpecError`).
+
+    Returns
+    -------
+    tuple of float
+
+    Raises
+    ------
+    EvidenceError
+        (``error``) When there are more than ``most`` values, or one is not a finite
+        number of at most :data:`~bayes_scot.evidence.entries.MAX_TIME_MONTHS` months (the
+        bound of a trial file's times).
+    """
+    try:
+        times = tuple(float(t) for t in values)
+    except (TypeError, ValueError):
+        raise error(f"must be a list of months, not {values!r}", field=field) from None
+    if len(times) > most:
+        raise error(f"{len(times):,} {noun}; at most {most:,}", field=field)
+    for t in times:
+        if not math.isfinite(t):
+            raise error(f"{noun} must be finite months, not {t!r}", field=field)
+        if t > MAX_TIME_MONTHS:
+            raise error(
+                f"{t:g} months is beyond {MAX_TIME_MONTHS:g} months (100 years); "
+                "times are in months", field=field,
+            )
+    return times
 
 
 def follow_up(trial: Trial) -> tuple[tuple[float, ...], tuple[float, float] | None]:
