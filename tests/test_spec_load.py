@@ -481,3 +481,10 @@ def test_a_trial_path_that_is_no_file_says_what_it_is(tmp_path: Path, path: str,
     with pytest.raises(SpecError, match=match) as err:
         load_spec(write(tmp_path, text))
     assert err.value.field == "trials[0].path"
+
+
+def test_a_misspelt_family_endpoint_is_refused_with_a_suggestion(tmp_path: Path) -> None:
+    text = MINIMAL + '\n[longitudinal]\nendpoints = ["haq_di", "dlcoo"]\n'
+    with pytest.raises(SpecError, match="did you mean 'dlco'") as err:
+        load_spec(write(tmp_path, text))
+    assert err.value.field == "longitudinal.endpoints[1]"

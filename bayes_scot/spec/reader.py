@@ -8,6 +8,7 @@ naming the file and the key, in one line.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import importlib
 from collections.abc import Mapping, Sequence
 from importlib import resources
@@ -288,7 +289,9 @@ def _read_spec(
             f"no model family to run: add a [{'], ['.join(records.FAMILIES)}] table",
             file=file,
         )
+    declared = {name for t in contents.values() for name in t.endpoints}
     for f in families:
+        _check_endpoints(f, {*ENDPOINTS, *declared}, file)
         for trial in f.trials if f.population else ():
             _check_population(f.population, tuple(contents[trial].populations), file,
                               f"{f.family}.population")
@@ -513,6 +516,21 @@ _ESTIMAND_SIDES: tuple[tuple[str, float, str | None], ...] = (
     ("win_odds_", 1.0, "higher"),
     ("win_ratio_", 1.0, "higher"),
 )
+
+
+def _check_endpoints(family: FamilySpec, known: set[str], file: str) -> None:
+    """Refuse a family's ``endpoints`` entry that no built-in or declared endpoint has.
+
+    The list only filters what the family reports, so a misspelt name would silently
+    leave that endpoint's results out.
+    """
+    for i, name in enumerate(family.endpoints):
+        if name not in known:
+            close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise SpecError(f"{name!r} is neither a built-in endpoint nor one the trial "
+                            f"files declare{hint}", file=file,
+                            field=f"{family.family}.endpoints[{i}]")
 
 
 def _mcid_side(endpoint: str, estimand: str,
