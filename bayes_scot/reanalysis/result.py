@@ -6,7 +6,7 @@ questions a reader asks of them; :func:`bayes_scot.reanalyse` builds one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
@@ -435,38 +435,32 @@ class Reanalysis:
     def _constant_sensitivity(self) -> pd.DataFrame:
         from bayes_scot.results import CONSTANT_COLUMNS, constant_sensitivity
 
+        return self._by_family(constant_sensitivity, CONSTANT_COLUMNS,
+                               lambda fit: fit.idata is not None and bool(fit.fixed_scales))
+
+    def _by_family(self, table: Callable[[PriorFit], pd.DataFrame], columns: Sequence[str],
+                   applies: Callable[[PriorFit], bool]) -> pd.DataFrame:
+        """Stack one table of every family's reference fit, with a ``family`` column."""
         frames = []
         for family in self.families:
             try:
                 fit = self.fit(family)
             except KeyError:
                 continue
-            frame = constant_sensitivity(fit)
-            if not frame.empty:
+            if applies(fit):
+                frame = table(fit)
                 frame.insert(0, "family", family)
                 frames.append(frame)
         if not frames:
-            return pd.DataFrame(columns=["family", *CONSTANT_COLUMNS])
+            return pd.DataFrame(columns=["family", *columns])
         return pd.concat(frames, ignore_index=True)
 
     @cached_property
     def _power_scaling(self) -> pd.DataFrame:
         from bayes_scot.results import PSENS_COLUMNS
 
-        frames = []
-        for family in self.families:
-            try:
-                fit = self.fit(family)
-            except KeyError:
-                continue
-            if fit.idata is None or not fit.effect_priors:
-                continue
-            frame = power_scaling_sensitivity(fit)
-            frame.insert(0, "family", family)
-            frames.append(frame)
-        if not frames:
-            return pd.DataFrame(columns=["family", *PSENS_COLUMNS])
-        return pd.concat(frames, ignore_index=True)
+        return self._by_family(power_scaling_sensitivity, PSENS_COLUMNS,
+                               lambda fit: fit.idata is not None and bool(fit.effect_priors))
 
     @property
     def assumptions(self) -> tuple[str, ...]:

@@ -69,6 +69,7 @@ from bayes_scot.builders.piecewise_exponential.plan import (
 )
 from bayes_scot.builders.survival.options import (
     SurvivalOptions,
+    baseline_fixed_scales,
     hazard_ratio_prior_data,
     hazard_ratio_prior_grid,
     time_unit_notes,
@@ -290,12 +291,7 @@ class PiecewiseExponentialModel:
         For :func:`bayes_scot.results.constant_sensitivity`: how much each result
         depends on these options, which the data cannot estimate.
         """
-        o = self.options
-        return fixed_scales(self.model, (
-            ("baseline_log_hazard_sd", o.baseline_log_hazard_sd, ("baseline_level_z",)),
-            ("baseline_smoothing_sd", o.baseline_smoothing_sd, ("baseline_walk_z",)),
-            ("effect_pooling_scale", o.effect_pooling_scale, ("effect_pooling_raw",)),
-        ))
+        return fixed_scales(self.model, baseline_fixed_scales(self.options))
 
     def prior_grid(self) -> dict[str, EffectPrior]:
         r"""Return the named grid of 13 priors on the endpoint-level log hazard ratio.

@@ -103,6 +103,7 @@ from bayes_scot.builders.survival.options import (
     _OS,
     DEFAULT_BOUNDARIES,
     SurvivalOptions,
+    baseline_fixed_scales,
     hazard_ratio_prior_data,
     hazard_ratio_prior_grid,
     time_unit_notes,
@@ -486,9 +487,7 @@ class SurvivalModel:
         """
         o = self.options
         return fixed_scales(self.model, (
-            ("baseline_log_hazard_sd", o.baseline_log_hazard_sd, ("baseline_level_z",)),
-            ("baseline_smoothing_sd", o.baseline_smoothing_sd, ("baseline_walk_z",)),
-            ("effect_pooling_scale", o.effect_pooling_scale, ("effect_pooling_raw",)),
+            *baseline_fixed_scales(o),
             ("transition_effect_scale", o.transition_effect_scale,
              ("transition_effect_raw",)),
             ("heterogeneity_scale", o.heterogeneity_scale, ("heterogeneity_raw",)),

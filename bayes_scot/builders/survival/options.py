@@ -38,6 +38,7 @@ __all__ = [
     "MAX_LOG_HAZARD",
     "PACKAGE_DEFAULT",
     "SurvivalOptions",
+    "baseline_fixed_scales",
     "check_months",
     "follow_up",
     "hazard_ratio_prior_data",
@@ -476,6 +477,22 @@ def time_unit_notes(trials: Iterable[Trial]) -> list[str]:
         f"loaded (1 {t.time_unit.removesuffix('s')} = {TIME_UNITS[t.time_unit]:.4g} months)."
         for t in trials if t.time_unit != "months"
     ]
+
+
+def baseline_fixed_scales(
+    options: SurvivalOptions,
+) -> tuple[tuple[str, float, tuple[str, ...]], ...]:
+    """Return the fixed prior scales both survival models share, and what each scales.
+
+    For :func:`bayes_scot.builders.base.fixed_scales`: the control arm's baseline level
+    and its random walk over intervals, and the half-normal scale of the interval
+    deviations of the hazard ratio.
+    """
+    return (
+        ("baseline_log_hazard_sd", options.baseline_log_hazard_sd, ("baseline_level_z",)),
+        ("baseline_smoothing_sd", options.baseline_smoothing_sd, ("baseline_walk_z",)),
+        ("effect_pooling_scale", options.effect_pooling_scale, ("effect_pooling_raw",)),
+    )
 
 
 def hazard_ratio_prior_grid(
