@@ -611,3 +611,18 @@ maximum = {{ hsct = 50, cyc = 50 }}
 """
     rejects(write(tmp_path, HEADER + EVENTS + pairwise), entry="grcs_48",
             field="minimum.hsct", match="minimum 60 exceeds maximum 50")
+
+
+def test_an_mcid_lies_within_its_published_range(tmp_path):
+    mcid = f"""
+[[mcids]]
+id = "haq_mcid"
+endpoint = "haq_di"
+population = "itt"
+value = 0.2
+low = 0.25
+high = 0.30
+{SOURCE}
+"""
+    rejects(write(tmp_path, HEADER + EVENTS + mcid), entry="haq_mcid", field="value",
+            match="outside its published range 0.25-0.3")

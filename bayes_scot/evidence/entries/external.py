@@ -116,7 +116,7 @@ class Mcid(Entry):
     value : float
         The default margin used by the package (positive, in the endpoint's unit).
     low, high : float, optional
-        The published range.
+        The published range, which holds ``value``.
     direction : {"improvement", "worsening", "either"}, default "either"
         Which change the margin was established for.
     """
@@ -132,6 +132,10 @@ class Mcid(Entry):
         if not _is_number(self.value) or self.value <= 0:
             raise self._fail("value", f"an MCID must be positive, not {self.value!r}")
         self._check_interval(self.low, self.high, None, "low")
+        if self.low is not None and self.high is not None and not (
+                self.low <= self.value <= self.high):
+            raise self._fail("value", f"{self.value:g} lies outside its published range "
+                             f"{self.low:g}-{self.high:g}")
         if self.direction not in ("improvement", "worsening", "either"):
             raise self._fail("direction", "must be improvement, worsening or either")
 
