@@ -626,3 +626,14 @@ high = 0.30
 """
     rejects(write(tmp_path, HEADER + EVENTS + mcid), entry="haq_mcid", field="value",
             match="outside its published range 0.25-0.3")
+
+
+def test_an_entry_kind_must_fit_its_endpoint_kind(tmp_path):
+    # Landmark counts or a ratio of a continuous endpoint would be read by no model
+    # (EFS is time to event, HAQ-DI continuous): both are refused.
+    text = HEADER + EVENTS.replace('endpoint = "efs"', 'endpoint = "haq_di"')
+    rejects(write(tmp_path, text), entry="efs_54", field="endpoint",
+            match="landmark_events entry cannot describe 'haq_di', a continuous endpoint")
+    ratio = RATIO.replace('endpoint = "efs"', 'endpoint = "haq_di"')
+    rejects(write(tmp_path, HEADER + EVENTS + ratio), entry="efs_hr", field="endpoint",
+            match="describes time_to_event or binary endpoints")

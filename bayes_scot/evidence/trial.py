@@ -353,7 +353,8 @@ def validate_entries(
     """Check the rules that span entries; raise on the first violation.
 
     Rules: ids are unique; no two entries report the same thing (same kind, endpoint,
-    population, time and arms); arms, populations and endpoints are known; counts do not
+    population, time and arms); arms, populations and endpoints are known, and each
+    entry's kind fits its endpoint's kind (:data:`ENTRY_KINDS`); counts do not
     exceed the population's size; within an arm, endpoint and population, Kaplan-Meier
     survival does not rise over time and cumulative event counts among the same ``n`` do
     not fall.
@@ -381,9 +382,10 @@ def validate_entries(
             raise EvidenceError("duplicated entry id", entry=e.id, field="id")
         seen_ids.add(e.id)
         try:
-            get_endpoint(e.endpoint, dict(endpoints or {}))
+            endpoint = get_endpoint(e.endpoint, dict(endpoints or {}))
         except EvidenceError as err:
             raise err.located(entry=e.id) from None
+        _check_endpoint_kind(e, endpoint)
         if e.population not in populations:
             raise EvidenceError(
                 f"unknown population {e.population!r}; declared: {', '.join(populations)}",
@@ -417,6 +419,33 @@ def _identity(e: Entry) -> tuple[Any, ...]:
         if hasattr(e, name):
             extra += (getattr(e, name),)
     return (e.kind, e.endpoint, e.population, e.time, tuple(sorted(e.arms)), *extra)
+
+
+ENTRY_KINDS: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "visit_summaries": ("continuous",),
+    "slopes": ("continuous",),
+    "effect_estimates": ("continuous",),
+    "population_spread": ("continuous",),
+    "pairwise": ("composite",),
+    "km_curves": ("time_to_event",),
+    "landmark_events": ("time_to_event", "binary"),
+    "survival_estimates": ("time_to_event", "binary"),
+    "ratios": ("time_to_event", "binary"),
+})
+"""Endpoint kinds each kind of entry can describe (a kind not listed: any).
+
+A visit summary of a time-to-event endpoint, or a Kaplan-Meier curve of a continuous one,
+would be read by no model, silently; landmark counts and survival estimates also describe
+binary endpoints observed by a landmark (treatment-related death by one year)."""
+
+
+def _check_endpoint_kind(e: Entry, endpoint: Endpoint) -> None:
+    allowed = ENTRY_KINDS.get(e.kind)
+    if allowed is not None and endpoint.kind not in allowed:
+        raise EvidenceError(
+            f"a {e.kind} entry cannot describe {endpoint.name!r}, a {endpoint.kind} "
+            f"endpoint (it describes {' or '.join(allowed)} endpoints)",
+            entry=e.id, field="endpoint")
 
 
 def _check_against_population(e: Entry, population: Population) -> None:
