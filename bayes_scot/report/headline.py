@@ -31,7 +31,6 @@ from bayes_scot.report import numbers
 __all__ = [
     "HEADLINE_MAX",
     "PRIOR_COLUMNS",
-    "PRIOR_ONLY",
     "arm_labels",
     "compact_joint",
     "compact_priors",
@@ -52,18 +51,14 @@ THRESHOLDS: tuple[float, ...] = (0.95, 0.90)
 """Probabilities at which the paragraphs say where the answer turns."""
 
 
-PRIOR_ONLY = "prior only"
-"""The evidence of an estimand that no data speak to, so that its posterior is its prior
-(:attr:`~bayes_scot.stats.estimands.EstimandDraws.evidence` starts with it)."""
-
-
 def without_data(reanalysis: Any) -> dict[tuple[str, str], str]:
     """Return the estimands that no data speak to, each with what its posterior is.
 
-    An estimand has no data when its ``attrs["no_data"]`` is true (an endpoint without
-    evidence of its own on the treatment effect) or its evidence is
-    :data:`PRIOR_ONLY`. Its posterior is ``"its prior"``, or ``"predicted from the other
-    endpoints"`` when the endpoint borrows from them.
+    An estimand has no data when its builder sets ``attrs["no_data"]`` (an endpoint
+    without evidence of its own on the treatment effect). Its posterior is ``"its
+    prior"`` when nothing reaches it either (``attrs["prior_only"]``, the flag the
+    attribution of :mod:`bayes_scot.results.attribution` reads too), else ``"predicted
+    from the other endpoints"``.
 
     Returns
     -------
@@ -72,7 +67,7 @@ def without_data(reanalysis: Any) -> dict[tuple[str, str], str]:
     out = {}
     for fit in reanalysis.fits:
         for e in fit.estimands:
-            prior_only = str(e.evidence).startswith(PRIOR_ONLY)
+            prior_only = bool(e.attrs.get("prior_only", False))
             if prior_only or e.attrs.get("no_data", False):
                 out[(e.endpoint, e.estimand)] = ("its prior" if prior_only
                                                  else "predicted from the other endpoints")
