@@ -431,3 +431,16 @@ def test_exact_sampler_is_deterministic_and_checks_its_data(scot) -> None:
     # 4000 N(0, SE^2) residuals: their SD within 5% of the SE (about 4 Monte Carlo SEs).
     assert np.std(residual) == pytest.approx(model.observation.se, rel=0.05)
     assert list(model.reproduce(predicted)["published"]) == [66.6, 33.4]
+
+
+def test_arm_labels_follow_the_trial_file() -> None:
+    """Labels name the arms by their ``short_label``, else by the names the file uses."""
+    scot = load_trial("scot")
+    assert scot.arm_labels == ("HSCT", "CYC")
+    plain = dataclasses.replace(scot, arms=tuple(
+        dataclasses.replace(a, short_label="") for a in scot.arms))
+    assert plain.arm_labels == ("hsct", "cyc")
+    model = CompositeModel(plain)
+    labels = [e.label for e in model.estimands(_fake_posterior(model, model.prior_grid()[
+        "reference"]))]
+    assert all("hsct vs cyc" in label for label in labels)

@@ -174,3 +174,19 @@ def test_docstring_examples():
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert result.attempted > 0, module.__name__
         assert result.failed == 0, module.__name__
+
+
+def test_short_label_is_optional_and_names_the_arm_in_results(tmp_path):
+    text = TEMPLATE_FILE.read_text(encoding="utf-8")
+    assert load_trial(TEMPLATE_FILE).arm_labels == ("HSCT", "CYC")
+    bare = tmp_path / "bare.toml"
+    bare.write_text(text.replace('short_label = "HSCT"\n', "").replace(
+        'short_label = "CYC"\n', ""), encoding="utf-8")
+    trial = load_trial(bare)
+    assert trial.arm_labels == ("hsct", "cyc")
+    assert trial.arm_display("pooled") == "pooled"
+    empty = tmp_path / "empty.toml"
+    empty.write_text(text.replace('short_label = "HSCT"', 'short_label = ""'),
+                     encoding="utf-8")
+    with pytest.raises(EvidenceError, match="short_label"):
+        load_trial(empty)

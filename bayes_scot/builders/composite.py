@@ -414,7 +414,7 @@ class CompositeModel:
         theta = self._effect_draws(idata)
         values = direct_estimands(theta, scale=self.options.scale, p_tie=self.observation.p_tie)
         t = self.options.time_months
-        arms = f"{self.arms[0].upper()} vs {self.arms[1].upper()}"
+        arms = "{} vs {}".format(*self.trial.arm_labels)
         endpoint = self.trial.endpoint(self.endpoint).label
         out = []
         for name, draws in values.items():

@@ -87,6 +87,7 @@ class _ArmTable(Table):
     label: NonEmpty
     role: NonEmpty
     regimen: NonEmpty | None = None
+    short_label: NonEmpty | None = None
 
 
 class _PopulationTable(Table):
@@ -416,7 +417,7 @@ class _TrialReader:
                     field=f"{where}.role",
                 )
             arms.append(Arm(name=name, label=arm.label, role=arm.role,
-                            regimen=arm.regimen or ""))
+                            regimen=arm.regimen or "", short_label=arm.short_label or ""))
         roles = [a.role for a in arms]
         if roles.count("experimental") != 1 or roles.count("control") != 1:
             raise EvidenceError(

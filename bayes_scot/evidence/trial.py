@@ -67,12 +67,21 @@ class Arm:
         The arm's role in comparisons; effects are experimental minus (or over) control.
     regimen : str, optional
         Regimen class, e.g. ``"myeloablative"``, used for between-trial regimen terms.
+    short_label : str, optional
+        How results name the arm (``"HSCT"``): in estimand labels ("EFS at 54 months,
+        HSCT minus CYC"), figure legends and the report. Empty: the arm's ``name``.
     """
 
     name: str
     label: str
     role: Literal["experimental", "control"]
     regimen: str = ""
+    short_label: str = ""
+
+    @property
+    def display(self) -> str:
+        """The arm's name in results: its ``short_label``, else its ``name``."""
+        return self.short_label or self.name
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -172,6 +181,18 @@ class Trial:
     def control(self) -> str:
         """Name of the control arm."""
         return next(a.name for a in self.arms if a.role == "control")
+
+    @property
+    def arm_labels(self) -> tuple[str, str]:
+        """How results name the experimental and control arms, in that order."""
+        return self.arm_display(self.experimental), self.arm_display(self.control)
+
+    def arm_display(self, name: str) -> str:
+        """How results name the arm ``name`` (its ``short_label``, else ``name`` itself).
+
+        A name that is not one of this trial's arms is returned unchanged.
+        """
+        return next((a.display for a in self.arms if a.name == name), name)
 
     def n(self, arm: str, population: str | None = None) -> int:
         """Participants randomised to ``arm`` in ``population`` (default: this view's).

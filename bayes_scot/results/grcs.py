@@ -238,6 +238,8 @@ class GrcsPrediction:
         Free-form annotations.
     label : str
         The composite endpoint's label, from the trial (default ``"GRCS"``).
+    arm_labels : tuple of str, optional
+        How labels name the two arms (the trial's ``arm_labels``); default ``arms``.
     """
 
     arms: tuple[str, str]
@@ -251,6 +253,7 @@ class GrcsPrediction:
     evidence: str = "trial"
     attrs: dict[str, object] = field(default_factory=dict)
     label: str = "GRCS"
+    arm_labels: tuple[str, str] | None = None
 
     def __repr__(self) -> str:
         nb = np.asarray(self.population.net_benefit)
@@ -284,7 +287,7 @@ class GrcsPrediction:
             :meth:`summary` instead.
         """
         t = self.options.horizon_months
-        arms = f"{self.arms[0].upper()} vs {self.arms[1].upper()}"
+        arms = "{} vs {}".format(*(self.arm_labels or self.arms))
         out = []
         for name in ("p_win", "p_loss", "net_benefit", "win_ratio", "win_odds",
                      "win_probability"):
@@ -368,6 +371,7 @@ def model_based_grcs(
     trial_name: str = "",
     evidence: str = "trial",
     label: str = "GRCS",
+    arm_labels: tuple[str, str] | None = None,
 ) -> GrcsPrediction:
     r"""Posterior win statistics of the GRCS from arrays of posterior draws.
 
@@ -397,6 +401,8 @@ def model_based_grcs(
         Attribution carried into the estimands.
     label : str, default "GRCS"
         The composite endpoint's label for the estimands.
+    arm_labels : tuple of str, optional
+        How the estimands' labels name the two arms; default ``arms``.
 
     Returns
     -------
@@ -480,6 +486,7 @@ def model_based_grcs(
         trial_name=trial_name,
         evidence=evidence,
         label=label,
+        arm_labels=arm_labels,
     )
 
 
@@ -591,6 +598,7 @@ def grcs_from_posteriors(
         trial_name=trial.name,
         evidence=evidence,
         label=trial.endpoint(ENDPOINT).label,
+        arm_labels=trial.arm_labels,
     )
 
 

@@ -106,7 +106,7 @@ def while_alive_net_benefit(
         endpoint=endpoint,
         estimand=f"while_alive_net_benefit_{t:g}",
         label=(f"{better.label} at {t:g} months, while alive (death ranked worst): net "
-               f"benefit of {experimental.upper()} over {control.upper()}, P(win) - P(loss)"),
+               "benefit of {} over {}, P(win) - P(loss)".format(*model.trial.arm_labels)),
         draws=win - loss,
         null=0.0,
         superior="higher",

@@ -545,7 +545,7 @@ class LongitudinalModel:
         ref = self.options.reference_visit_months
         weights = {t.entry: t.weight for t in self._plan.terms()
                    if t.source == "external" and t.used}
-        versus = f"{self.arms[0].upper()} minus {self.arms[1].upper()}"
+        versus = "{} minus {}".format(*self.trial.arm_labels)
         out: list[EstimandDraws] = []
         for name, endpoint in self.endpoints.items():
             better = endpoint.better

@@ -331,7 +331,7 @@ class PiecewiseExponentialModel:
         from bayes_scot import _compat
 
         o = self.options
-        exp_arm, ctl_arm = self.arms
+        exp_arm, ctl_arm = self.target.arm_labels
         label = self.endpoint_info.label
         higher = self.endpoint_info.better == "higher"
         better_s: Any = "higher" if higher else "lower"
@@ -361,7 +361,8 @@ class PiecewiseExponentialModel:
                                      exposure_matrix(self.edges, times)))
             for j, t in enumerate(times):
                 for a, arm in enumerate(self.arms):
-                    add(f"survival_{arm}_{t:g}", f"{label} at {months(t)}, {arm}",
+                    add(f"survival_{arm}_{t:g}",
+                        f"{label} at {months(t)}, {self.target.arm_display(arm)}",
                         surv[:, :, a, j], t, null=float("nan"), superior=better_s,
                         unit="probability", attrs={"arm": arm, "contrast": False,
                                                    "time_months": t})

@@ -39,7 +39,9 @@ class EstimandLabels:
     options : SurvivalOptions
         The model's options: estimand times, RMST horizons, margins and their source.
     arms : (str, str)
-        Experimental and control arm names, from the trial.
+        Experimental and control arm names, from the trial (in estimand names).
+    shown : (str, str)
+        How labels name the same arms (the trial's ``arm_labels``).
     names : mapping of str to str
         Each endpoint's label, from the trial's endpoint registry.
     evidence : str
@@ -50,17 +52,18 @@ class EstimandLabels:
 
     options: SurvivalOptions
     arms: tuple[str, str]
+    shown: tuple[str, str]
     names: Mapping[str, str]
     evidence: str
     attrs: Mapping[str, Any]
 
     def contrast(self) -> str:
         """Return ``"<experimental> minus <control>"``."""
-        return f"{self.arms[0]} minus {self.arms[1]}"
+        return f"{self.shown[0]} minus {self.shown[1]}"
 
     def versus(self) -> str:
         """Return ``"<experimental> vs <control>"``."""
-        return f"{self.arms[0]} vs {self.arms[1]}"
+        return f"{self.shown[0]} vs {self.shown[1]}"
 
     def draws(self, endpoint: str, estimand: str, label: str, draws: np.ndarray, *,
               attrs: Mapping[str, Any], **fields: Any) -> EstimandDraws:
@@ -86,7 +89,8 @@ def curve_estimands(hazards: np.ndarray, edges: np.ndarray,
         for j, t in enumerate(times):
             for a, arm in enumerate(labels.arms):
                 out.append(labels.draws(
-                    endpoint, f"survival_{arm}_{t:g}", f"{name} at {months(t)}, {arm}",
+                    endpoint, f"survival_{arm}_{t:g}",
+                    f"{name} at {months(t)}, {labels.shown[a]}",
                     surv[:, :, a, j], null=float("nan"), superior="higher",
                     unit="probability",
                     attrs={"arm": arm, "contrast": False, "time_months": t},

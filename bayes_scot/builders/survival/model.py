@@ -598,7 +598,7 @@ class SurvivalModel:
             t.name for t in self.trials[1:]
         )
         labels = EstimandLabels(
-            options=o, arms=self.arms, evidence=evidence,
+            options=o, arms=self.arms, shown=self.target.arm_labels, evidence=evidence,
             names={e: self.target.endpoint(e).label for e in (_EFS, _OS)},
             attrs={
                 "trial": self.target.name,
