@@ -27,6 +27,7 @@ __all__ = [
     "curve_estimands",
     "interval_hazard_ratios",
     "mark_extrapolation",
+    "mark_without_data",
 ]
 
 
@@ -194,6 +195,38 @@ def mark_extrapolation(e: EstimandDraws, last_datum: float,
         evidence = f"{e.evidence}, months {interval} not reported separately"
     return dataclasses.replace(e, label=label, evidence=evidence, attrs=attrs,
                                extrapolated=beyond)
+
+
+def mark_without_data(e: EstimandDraws, endpoints_with_data: Iterable[str],
+                      trial: str) -> EstimandDraws:
+    """Flag an estimand of an endpoint of which the target trial gives no evidence.
+
+    A trial that reports, say, only an EFS hazard ratio (its OS ratio describes the same
+    patients and is left out) informs OS only through the illness-death model: the
+    row's posterior is a prediction from the other endpoint, not evidence on its own.
+    ``attrs["no_data"]`` is set (the report marks such rows and keeps them out of its
+    headline) and the evidence column says so.
+
+    Parameters
+    ----------
+    e : EstimandDraws
+    endpoints_with_data : iterable of str
+        Endpoints that the target trial's likelihood terms hold evidence of.
+    trial : str
+        The target trial's name, for the evidence text.
+
+    Notes
+    -----
+    Call it before :func:`mark_extrapolation`, on the evidence text the estimand was
+    made with (``"trial"`` or ``"trial + <other trials>"``).
+    """
+    if e.endpoint in set(endpoints_with_data):
+        return e
+    others = e.evidence.partition(" + ")[2]  # the evidence is "trial[ + other trials]"
+    source = "the other endpoint" + (f" and {others}" if others else "")
+    evidence = (f"no {e.endpoint.upper()} data from {trial}: predicted through the model "
+                f"from {source}")
+    return dataclasses.replace(e, evidence=evidence, attrs={**e.attrs, "no_data": True})
 
 
 def _bounded_by_data(interval: str, reported_times: Iterable[float]) -> bool:

@@ -93,6 +93,7 @@ from bayes_scot.builders.survival.estimands import (
     curve_estimands,
     interval_hazard_ratios,
     mark_extrapolation,
+    mark_without_data,
 )
 from bayes_scot.builders.survival.graph import (
     _pt_arm_log_hazards,
@@ -457,10 +458,36 @@ class SurvivalModel:
         # (from 0) and transition matrices over each span, for all trials and arms.
         table = StateTable.build(hazard, edges, self._terms)
         for number, term in enumerate(self._terms):
-            name = f"{self.trials[term.trial].name}_{number}_{term.kind}"
+            name = self._term_name(number, term)
             values = term_values(term, self.max_count)
             data = {key: pm.Data(f"{name}_{key}", value) for key, value in values.items()}
             pm.Potential(name, term_logp(term, data, table, max_count=self.max_count))
+
+    def _term_name(self, number: int, term: _Term) -> str:
+        """Name of the potential of likelihood term ``number``: ``<trial>_<n>_<kind>``."""
+        return f"{self.trials[term.trial].name}_{number}_{term.kind}"
+
+    def likelihood_sources(self) -> dict[str, tuple[str, frozenset[str]]]:
+        """Return each likelihood term's source and the endpoints whose evidence it holds.
+
+        For :func:`bayes_scot.fitting.terms.likelihood_terms` and the attribution of
+        :mod:`bayes_scot.results.attribution`: a term of the target trial is ``"trial"``
+        evidence, one of another trial ``"other_trial"``. State counts speak to EFS and
+        OS at once; a term of one endpoint (its counts, survival estimates, hazard ratio
+        or reconstructed patients) reaches the other endpoint only through the model, so
+        that endpoint's rows count it as borrowing from other endpoints.
+
+        Returns
+        -------
+        dict of str to (str, frozenset of str)
+            Potential name -> ``(source, endpoints)``.
+        """
+        return {
+            self._term_name(number, term): (
+                "trial" if term.trial == 0 else "other_trial", term.endpoints
+            )
+            for number, term in enumerate(self._terms)
+        }
 
     def _structure_key(self) -> tuple[Any, ...]:
         layout = tuple(
@@ -588,6 +615,9 @@ class SurvivalModel:
             hazard ratio :math:`e^\mu` (superior: lower). Per-arm survival is descriptive:
             its ``null`` is NaN and ``attrs["contrast"]`` is False. ``attrs`` also
             record the trial, population, and the evidence assumptions the fit relies on.
+            An endpoint of which the target trial's likelihood holds no evidence (OS
+            when only an EFS hazard ratio entered) has ``attrs["no_data"]`` True and says
+            so in its evidence: the model predicts it from the other endpoint.
         """
         from bayes_scot import _compat
 
@@ -615,16 +645,20 @@ class SurvivalModel:
             common_hazard_ratio(common, labels),
         ]
         reported = [t for term in self._terms if term.trial == 0 for t in term.times]
-        return [mark_extrapolation(e, self.last_datum, reported) for e in out]
+        own = {ep for term in self._terms if term.trial == 0 for ep in term.endpoints}
+        return [mark_extrapolation(mark_without_data(e, own, self.target.name),
+                                   self.last_datum, reported) for e in out]
 
     def assumptions(self) -> tuple[str, ...]:
         """Assumptions of the evidence this fit uses (from the trial files and the model)."""
         notes = [
             f"Model: {self.model_name} of EFS and OS; intervals "
             f"{', '.join(self.options.interval_labels)} months.",
-            "Landmark counts among those randomised assume no censoring before the landmark.",
-            *time_unit_notes(self.trials),
         ]
+        if any(term.kind.startswith(("landmark_", "interval_")) for term in self._terms):
+            notes.append("Landmark counts among those randomised assume no censoring before "
+                         "the landmark.")
+        notes += time_unit_notes(self.trials)
         used = set(self.evidence_log.query("used")["entry"])
         for trial in self.trials:
             for e in trial.entries:

@@ -69,6 +69,19 @@ class _Term:
     times: tuple[float, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def endpoints(self) -> frozenset[str]:
+        """Endpoints whose evidence the term holds: EFS, OS or both.
+
+        State counts (landmark or interval) and the timing of treatment-related deaths
+        describe both; a single endpoint's counts, survival estimates, hazard ratio or
+        reconstructed patients describe that endpoint only.
+        """
+        if "endpoints" in self.extra:
+            return frozenset(self.extra["endpoints"])
+        endpoint = self.extra.get("endpoint")
+        return frozenset({endpoint}) if endpoint in (_EFS, _OS) else frozenset({_EFS, _OS})
+
 
 _Series = dict[float, dict[str, LandmarkEvents]]
 """Landmark counts of one trial by time and endpoint, from :func:`_landmark_series`."""
