@@ -190,3 +190,26 @@ def test_short_label_is_optional_and_names_the_arm_in_results(tmp_path):
                      encoding="utf-8")
     with pytest.raises(EvidenceError, match="short_label"):
         load_trial(empty)
+
+
+def test_times_in_days_are_bounded_in_months_after_conversion(tmp_path):
+    """A time bound holds on months: 2,000 days (66 months) loads; 40,000 days does not.
+
+    The bound (1,200 months) was once checked on the file's own numbers, which refused
+    any trial written in days that followed patients beyond 1,200 days.
+    """
+    text = TEMPLATE_FILE.read_text(encoding="utf-8")
+    days = text.replace('name = "example"', 'name = "example"\ntime_unit = "days"', 1)
+    assert days != text
+    ratio = ('\n[[ratios]]\nid = "late_hr"\nendpoint = "os"\npopulation = "itt"\n'
+             'measure = "HR"\nestimate = 0.8\nlower = 0.6\nupper = 1.1\n'
+             'window_months = [0, {end}]\n'
+             'source = { ref = "main", locator = "SIMULATED", tag = "reported" }\n')
+    path = tmp_path / "days.toml"
+    path.write_text(days + ratio.replace("{end}", "2000"), encoding="utf-8")
+    late = next(e for e in load_trial(path).entries if e.id == "late_hr")
+    assert late.window_months[1] == pytest.approx(2000 * 12 / 365.25)
+    path.write_text(days + ratio.replace("{end}", "40000"), encoding="utf-8")
+    with pytest.raises(EvidenceError, match=r"late_hr.*window_months\[1\].*1314.*beyond "
+                       r"1200 months.*time_unit = 'days'"):
+        load_trial(path)

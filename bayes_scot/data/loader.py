@@ -13,7 +13,6 @@ an ``EvidenceError`` too, so the command line never shows a traceback.
 from __future__ import annotations
 
 import csv
-import dataclasses
 import hashlib
 import math
 import os
@@ -305,18 +304,24 @@ def _is_external_file(path: Path) -> bool:
         return False
 
 
-def _in_months(entry: Entry, factor: float) -> Entry:
-    """Return the entry with every time converted to months (``factor`` months per unit)."""
+def _in_months(values: dict[str, Any], factor: float) -> dict[str, Any]:
+    """Return an entry's field values with every time converted to months.
+
+    ``factor`` is months per unit of the file's ``time_unit``. The conversion comes
+    before the entry is made, so that its checks (times within
+    :data:`~bayes_scot.evidence.entries.base.MAX_TIME_MONTHS`, ordered, within the
+    follow-up) see months whatever unit the file writes.
+    """
     if factor == 1.0:
-        return entry
+        return values
     changes: dict[str, Any] = {}
     for name in _TIME_FIELDS:
-        value = getattr(entry, name, None)
-        if isinstance(value, tuple):
+        value = values.get(name)
+        if isinstance(value, tuple | list):
             changes[name] = tuple(float(v) * factor for v in value)
         elif value is not None:
             changes[name] = float(value) * factor
-    return dataclasses.replace(entry, **changes)
+    return {**values, **changes}
 
 
 # -- the reader -----------------------------------------------------------------------
@@ -328,6 +333,7 @@ class _TrialReader:
         self.file = str(path)
         self.allow_default_tag = allow_default_tag
         self.sources: dict[str, str] = {}
+        self.time_unit = "months"
 
     # -- file level ---------------------------------------------------------------------
     def read(self) -> Trial:
@@ -338,6 +344,11 @@ class _TrialReader:
             if name not in document:
                 raise EvidenceError(f"the file needs a [{name}] table", field=name)
         meta = self._trial_table(document["trial"])
+        self.time_unit = meta.get("time_unit", "months")
+        if self.time_unit not in TIME_UNITS:
+            raise EvidenceError(
+                f"must be one of {', '.join(TIME_UNITS)}, not {self.time_unit!r}",
+                field="trial.time_unit")
         arms = self._arms(document["arms"])
         self.sources = self._sources(document.get("sources", {}))
         endpoints = self._endpoints(document.get("endpoints", {}))
@@ -346,11 +357,6 @@ class _TrialReader:
         for kind, items in document.items():  # file order
             if kind in ENTRY_KINDS:
                 entries.extend(self._entries(kind, items))
-        unit = meta.get("time_unit", "months")
-        if unit not in TIME_UNITS:
-            raise EvidenceError(f"must be one of {', '.join(TIME_UNITS)}, not {unit!r}",
-                                field="trial.time_unit")
-        entries = [_in_months(e, TIME_UNITS[unit]) for e in entries]
         validate_entries(
             entries,
             arms=[a.name for a in arms],
@@ -367,7 +373,7 @@ class _TrialReader:
             populations=populations,
             entries=tuple(entries),
             endpoints=endpoints,
-            time_unit=unit,
+            time_unit=self.time_unit,
             population=ALL_POPULATIONS,
             path=self.file,
             content_hash=hashlib.sha256(raw).hexdigest(),
@@ -522,9 +528,12 @@ class _TrialReader:
                         "is required (inline, or via curve_file / risk_file)", field=name
                     )
         try:
-            return cls(**values)
-        except EvidenceError:
-            raise
+            return cls(**_in_months(values, TIME_UNITS[self.time_unit]))
+        except EvidenceError as err:
+            if self.time_unit == "months" or (err.field or "").split("[")[0] not in _TIME_FIELDS:
+                raise
+            raise EvidenceError(f"{err.message} (converted from the file's time_unit = "
+                                f"{self.time_unit!r})", field=err.field) from None
         except (TypeError, ValueError) as err:
             raise EvidenceError(f"invalid entry ({err})") from None
 

@@ -142,7 +142,7 @@ class Entry:
                 where = f"{name}[{i}]" if indexed else name
                 raise self._fail(
                     where, f"{value:g} months is beyond {MAX_TIME_MONTHS:g} months (100 "
-                    "years); times are in months"
+                    "years)"
                 )
 
     def _check_level(self) -> None:
