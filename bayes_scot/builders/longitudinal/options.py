@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from bayes_scot.builders.survival.options import check_months
 from bayes_scot.errors import EvidenceError, SpecError
-from bayes_scot.evidence.entries import POOLED, PopulationSpread
+from bayes_scot.evidence.entries import POOLED, PopulationSpread, VisitSummary
 from bayes_scot.evidence.trial import ALL_POPULATIONS, Trial
 from bayes_scot.likelihood.longitudinal import DISCOUNT_METHODS
 
@@ -27,6 +27,7 @@ __all__ = [
     "SMOOTHING_HORIZON_MONTHS",
     "SMOOTHING_SDS",
     "LongitudinalOptions",
+    "baseline_sd",
     "check_single_population",
     "check_weight",
     "external_sources",
@@ -357,6 +358,10 @@ def check_single_population(trial: Trial, endpoints: Sequence[str]) -> None:
         e.population for e in trial.evidence("visit_summaries", endpoint=endpoints)
         if e.time_months > 0
     }
+    populations |= {
+        e.population for e in trial.evidence("effect_estimates", endpoint=endpoints)
+        if e.design == "randomised" and e.time_months
+    }
     if len(populations) > 1:
         raise EvidenceError(
             f"follow-up entries from several populations ({', '.join(sorted(populations))}) "
@@ -370,8 +375,9 @@ def resolve_scales(trial: Trial, external: Any,
                     options: LongitudinalOptions) -> tuple[dict[str, float], dict[str, str]]:
     """Each endpoint's between-patient SD, and where it comes from.
 
-    The options' ``scales`` first, then the trial's baseline SD (pooled if reported),
-    then the external evidence's population spread.
+    The options' ``scales`` first, then the trial's baseline SD (:func:`baseline_sd`:
+    both arms' together if reported, else the arms' SDs pooled), then the external
+    evidence's population spread.
 
     Raises
     ------
@@ -386,9 +392,8 @@ def resolve_scales(trial: Trial, external: Any,
             continue
         for entry in trial.evidence("visit_summaries", endpoint=e):
             if entry.time_months == 0 and entry.sd is not None:
-                arm = POOLED if POOLED in entry.sd else next(iter(entry.sd))
-                scales[e] = float(entry.sd[arm])
-                sources[e] = f"baseline SD ({arm}), {entry.source.label()}"
+                scales[e], how = baseline_sd(entry)
+                sources[e] = f"{how}, {entry.source.label()}"
                 break
     missing = [e for e in options.endpoints if e not in scales]
     if missing:
@@ -412,6 +417,41 @@ def resolve_scales(trial: Trial, external: Any,
             field="scales",
         )
     return scales, sources
+
+
+def baseline_sd(entry: VisitSummary) -> tuple[float, str]:
+    r"""Return the between-patient SD of a baseline visit summary, and how it was obtained.
+
+    Parameters
+    ----------
+    entry : VisitSummary
+        A summary at baseline with ``sd``.
+
+    Returns
+    -------
+    sd : float
+        The SD of both arms together (``pooled``) when reported; otherwise the arms' SDs
+        pooled, :math:`\sqrt{\sum_a (n_a - 1) s_a^2 / \sum_a (n_a - 1)}`, with equal
+        weights when an arm's ``n`` is not given. Never one arm's SD chosen by the order
+        in which the file lists the arms.
+    how : str
+        Which SD it is, for reports.
+    """
+    sd = entry.sd
+    if sd is None:
+        raise ValueError(f"entry {entry.id!r} reports no SD")
+    if POOLED in sd:
+        return float(sd[POOLED]), f"baseline SD ({POOLED})"
+    arms = list(sd)
+    if len(arms) == 1:
+        return float(sd[arms[0]]), f"baseline SD ({arms[0]})"
+    n = entry.n or {}
+    counted = all(a in n and n[a] > 1 for a in arms)
+    weights = [float(n[a]) - 1.0 if counted else 1.0 for a in arms]
+    variance = sum(w * float(sd[a]) ** 2 for w, a in zip(weights, arms, strict=True))
+    pooled = math.sqrt(variance / sum(weights))
+    how = "n - 1" if counted else "equal weights"
+    return pooled, f"baseline SD pooled over {', '.join(arms)} ({how})"
 
 
 def population_spreads(external: Any) -> dict[str, tuple[float, str]]:

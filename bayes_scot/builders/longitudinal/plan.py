@@ -2,8 +2,8 @@
 
 The plan lays every published number out as a linear term on the model's state vector
 (:mod:`~bayes_scot.builders.longitudinal.layout`): one planner per kind of evidence, the
-trial's per-arm visit summaries, visit summaries of both arms together and slopes
-(:func:`plan_trial`), and discounted external evidence
+trial's per-arm visit summaries, visit summaries of both arms together, its own randomised
+between-arm differences and slopes (:func:`plan_trial`), and discounted external evidence
 (:func:`bayes_scot.builders.longitudinal.external.plan_external`). Numbers
 that cannot be used are kept as unused terms with their reason, so the evidence log
 lists every number considered. :func:`attribution` and :func:`effect_shapes` read the
@@ -24,9 +24,10 @@ import numpy as np
 from bayes_scot.builders.base import EvidenceUse
 from bayes_scot.builders.longitudinal.layout import StateLayout
 from bayes_scot.builders.longitudinal.options import LongitudinalOptions
-from bayes_scot.evidence.entries import POOLED, SlopeSummary, VisitSummary
+from bayes_scot.evidence.entries import POOLED, EffectEstimate, SlopeSummary, VisitSummary
 from bayes_scot.evidence.trial import Trial
 from bayes_scot.likelihood.longitudinal import (
+    effect_estimate_se,
     slope_observations,
     visit_summary_se,
 )
@@ -213,9 +214,10 @@ class _TrialPlanner:
     """Lays out one trial's evidence, one planner per evidence kind, endpoint by endpoint.
 
     Per-arm visit summaries (:meth:`arm_visits`), visit summaries of both arms together
-    (:meth:`pooled_visits`) and slopes (:meth:`slopes`) each become rows: linear maps
-    from the model's state vector to the published number. Numbers that cannot be used
-    are kept, with the reason, as unused terms.
+    (:meth:`pooled_visit`), the trial's own between-arm differences at a visit
+    (:meth:`contrast`) and slopes (:meth:`slope`) each become rows: linear maps from the
+    model's state vector to the published number. Numbers that cannot be used are kept,
+    with the reason, as unused terms.
     """
 
     def __init__(self, trial: Trial, options: LongitudinalOptions, layout: StateLayout):
@@ -257,6 +259,8 @@ class _TrialPlanner:
             }
             for entry in pooled:
                 self.pooled_visit(endpoint, entry, arm_times)
+            for estimate in self.trial.evidence("effect_estimates", endpoint=endpoint):
+                self.contrast(endpoint, estimate)
             for slope in self.trial.evidence("slopes", endpoint=endpoint):
                 self.slope(endpoint, slope)
         return self.plan
@@ -393,6 +397,72 @@ class _TrialPlanner:
                       group="trial_summaries", note=note),
             np.asarray(coefficients), None,
         ))
+
+    # -- the trial's own between-arm differences ----------------------------------------
+    def contrast(self, endpoint: str, entry: EffectEstimate) -> None:
+        """Plan the trial's own between-arm difference at one visit, or record why not.
+
+        A paper often prints only the randomised comparison at a visit: a mean difference
+        (unadjusted or baseline-adjusted, e.g. ANCOVA) or a difference in change from
+        baseline, experimental minus control, with a confidence interval, standard error
+        or p-value. An ``effect_estimates`` entry of the trial itself with
+        ``design = "randomised"`` enters as that contrast of the two arms' changes at its
+        time: the arms share one baseline level (randomisation), so a difference in
+        levels and a difference in changes are the same quantity of the model.
+
+        It is left out, with the reason, when its design is not randomised (a number from
+        another comparison kept in the trial's file is not this trial's randomised
+        contrast: name the file as external evidence to use it discounted), when it has
+        no time or no standard error, lies at baseline or after the last grid visit, or
+        when both arms' own numbers at that visit, or another contrast at it, already
+        describe the same patients.
+        """
+        experimental, control = self.arms
+        value, se = float(entry.estimate), effect_estimate_se(entry)
+        t = math.nan if entry.time_months is None else float(entry.time_months)
+        reason = ""
+        if entry.design != "randomised":
+            reason = (f"a {entry.design} estimate is not this trial's randomised "
+                      "comparison; give design = \"randomised\" if it is, or name the "
+                      "file as external evidence to use it discounted")
+        elif math.isnan(t):
+            reason = "no time point"
+        elif se is None:
+            reason = "no standard error, confidence interval or p-value"
+        elif t == 0:
+            reason = "at baseline the randomised difference is zero in the model"
+        elif t > self.last:
+            reason = (f"after the last grid visit ({self.last:g} months); "
+                      "extend visits_months to use it")
+        elif t in self.compared_times(endpoint):
+            reason = ("both arms' own numbers, or another difference, at this visit "
+                      "describe the same patients and are used instead")
+        if reason:
+            self.unused(entry, None, entry.statistic, value, se, reason)
+            return
+        coefficients = (self.layout.change(endpoint, experimental, t)
+                        - self.layout.change(endpoint, control, t))
+        note = (f"{entry.statistic} at {t:g} months, {experimental} minus {control} "
+                "(the trial's randomised comparison)")
+        if t not in self.layout.visits:
+            note += " (trajectory interpolated between grid visits)"
+        self.plan.independent.append(PlanRow(
+            self.term(entry, None, entry.statistic, value, se, used=True,
+                      group="trial_summaries", note=note, informs=True),
+            coefficients,
+        ))
+
+    def compared_times(self, endpoint: str) -> set[float]:
+        """Follow-up times at which the plan already compares the arms of ``endpoint``.
+
+        Times with a used number of each arm, or a used between-arm difference at a visit.
+        """
+        rows = [*self.plan.independent, *(r for g in self.plan.vectors.values() for r in g)]
+        visits = [(r.term.arm, float(r.term.time_months)) for r in rows
+                  if r.term.endpoint == endpoint and r.term.window_months is None
+                  and r.term.time_months]
+        experimental, control = ({t for arm, t in visits if arm == a} for a in self.arms)
+        return (experimental & control) | {t for arm, t in visits if arm is None}
 
     # -- slopes -------------------------------------------------------------------------
     def slope(self, endpoint: str, entry: SlopeSummary) -> None:
