@@ -12,7 +12,7 @@ from matplotlib.colors import LinearSegmentedColormap
 
 from bayes_scot.conventions import CREDIBLE_LEVEL
 from bayes_scot.errors import EvidenceError
-from bayes_scot.evidence.endpoints import get_endpoint
+from bayes_scot.evidence.endpoints import Endpoint, get_endpoint
 
 __all__ = [
     "ARM_COLOURS",
@@ -24,10 +24,12 @@ __all__ = [
     "PROBABILITY_CMAP",
     "STYLE",
     "arm_colour",
+    "endpoint_info",
     "endpoint_title",
     "families_present",
     "prior_colour",
     "prior_family",
+    "probability_text",
     "styled",
     "wrap",
 ]
@@ -123,12 +125,46 @@ def families_present(priors: Iterable[str]) -> dict[str, str]:
     return {prior_family(p): prior_colour(p) for p in priors}
 
 
-def endpoint_title(endpoint: str) -> str:
+def endpoint_info(endpoint: str,
+                  declared: Mapping[str, Endpoint] | None = None) -> Endpoint | None:
+    """Return an endpoint's definition (label, unit, direction), or None when unknown.
+
+    Parameters
+    ----------
+    endpoint : str
+        The endpoint's name.
+    declared : mapping of str to Endpoint, optional
+        Endpoints a trial file declares in its ``[endpoints]`` table
+        (:attr:`bayes_scot.Trial.endpoints`); looked up before the built-in ones.
+
+    Returns
+    -------
+    Endpoint or None
+    """
     try:
-        label = get_endpoint(endpoint).label
+        return get_endpoint(endpoint, dict(declared or {}))
     except EvidenceError:
-        label = endpoint
-    return wrap(label, 40)
+        return None
+
+
+def endpoint_title(endpoint: str, declared: Mapping[str, Endpoint] | None = None) -> str:
+    """Return a panel title: the endpoint's label (see :func:`endpoint_info`), wrapped."""
+    info = endpoint_info(endpoint, declared)
+    return wrap(info.label if info is not None else endpoint, 40)
+
+
+def probability_text(value: float) -> str:
+    """Write a probability in a figure: 2 decimals, ``>0.99`` and ``<0.01`` at the ends.
+
+    A probability that is not 1 is never written ``1.00`` (nor one that is not 0
+    ``0.00``), as the tables never write ``1.000`` (:func:`bayes_scot.report.numbers.
+    probability`).
+    """
+    if value >= 0.995:
+        return ">0.99"
+    if value < 0.005:
+        return "<0.01"
+    return f"{value:.2f}"
 
 
 def wrap(text: str, width: int) -> str:

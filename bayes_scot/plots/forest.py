@@ -19,7 +19,14 @@ from bayes_scot.plots._axes import (
     ratio_axis,
 )
 from bayes_scot.plots._checks import select_table
-from bayes_scot.plots._style import INTERVAL_TEXT, families_present, prior_colour, styled, wrap
+from bayes_scot.plots._style import (
+    INTERVAL_TEXT,
+    families_present,
+    prior_colour,
+    probability_text,
+    styled,
+    wrap,
+)
 
 __all__ = ["plot_superiority"]
 
@@ -124,7 +131,7 @@ def _forest_panel(ax: Axes, rows: pd.DataFrame, *, endpoint: str, estimand: str,
         flagged_any |= flagged
         interval_row(ax, y, *(float(row[c]) * factor for c in ("lower", "median", "upper")),
                   colour=colour, flagged=flagged)
-        text = f"{row['p_superior']:.2f}" + (" †" if flagged else "")
+        text = probability_text(float(row["p_superior"])) + (" †" if flagged else "")
         ax.annotate(text, xy=(1.01, y), xycoords=("axes fraction", "data"),
                     va="center", ha="left", fontsize=8)
     ax.annotate("P(sup.)", xy=(1.01, 1.0), xycoords="axes fraction", va="bottom",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -10,6 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from bayes_scot.evidence.endpoints import Endpoint
 from bayes_scot.plots._axes import ratio_axis
 from bayes_scot.plots._checks import check_frame
 from bayes_scot.plots._style import BAND_ALPHA, INTERVAL_TEXT, endpoint_title, styled
@@ -26,6 +28,7 @@ def plot_hazard_ratio_over_time(
     prior: str = "reference",
     experimental: str = "experimental",
     control: str = "control",
+    declared_endpoints: Mapping[str, Endpoint] | None = None,
 ) -> Figure:
     """Hazard ratio by time interval, one panel per endpoint: how the effect changes.
 
@@ -41,6 +44,9 @@ def plot_hazard_ratio_over_time(
     prior : str, default "reference"
     experimental, control : str
         Arm labels for the "favours" sides.
+    declared_endpoints : mapping of str to Endpoint, optional
+        Endpoints the trial file declares (:attr:`bayes_scot.Trial.endpoints`): their
+        labels title the panels (default: the built-in endpoints' labels, else the name).
 
     Returns
     -------
@@ -78,7 +84,7 @@ def plot_hazard_ratio_over_time(
             if len(mcid):
                 ax.axhline(float(mcid.iloc[0]), color="#009e73", linestyle=":", linewidth=1.1)
             ratio_axis(ax, which="y")
-            ax.set_title(endpoint_title(endpoint), loc="left")
+            ax.set_title(endpoint_title(endpoint, declared_endpoints), loc="left")
             ax.set_xlabel("months since randomisation")
         axes[0].set_ylabel(f"hazard ratio, {experimental} vs {control} (log scale)")
         axes[-1].annotate(f"favours {control} ↑", xy=(1.0, 1.0), xycoords="axes fraction",

@@ -9,7 +9,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from bayes_scot.plots._checks import select_table
-from bayes_scot.plots._style import PROBABILITY_CMAP, styled, wrap
+from bayes_scot.plots._style import PROBABILITY_CMAP, probability_text, styled, wrap
 
 __all__ = ["plot_prior_sensitivity"]
 
@@ -87,7 +87,7 @@ def plot_prior_sensitivity(
                 dark = abs(values[i, j] - 0.5) > 0.3
                 # Inside its cell, so the layout need not measure it: one label per
                 # cell is hundreds of texts, and measuring them was most of the layout.
-                ax.text(j, i, f"{values[i, j]:.2f}" + ("†" if flags[i, j] else ""),
+                ax.text(j, i, probability_text(values[i, j]) + ("†" if flags[i, j] else ""),
                         ha="center", va="center", fontsize=7,
                         color="white" if dark else "black", in_layout=False)
         ax.set_xticks(range(len(prior_order)), prior_order, rotation=90)

@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from bayes_scot.evidence.endpoints import Endpoint
 from bayes_scot.plots._checks import (
     CURVE_COLUMNS,
     PUBLISHED_COLUMNS,
@@ -63,6 +64,7 @@ def plot_survival(
     endpoints: Sequence[str] | None = None,
     last_datum: Mapping[str, float] | None = None,
     title: str | None = None,
+    declared_endpoints: Mapping[str, Endpoint] | None = None,
 ) -> Figure:
     """Posterior survival curves by arm with credible bands, beside the published numbers.
 
@@ -99,6 +101,9 @@ def plot_survival(
         curves after that time are hatched (default: none are).
     title : str, optional
         Figure title.
+    declared_endpoints : mapping of str to Endpoint, optional
+        Endpoints the trial file declares (:attr:`bayes_scot.Trial.endpoints`): their
+        labels title the panels (default: the built-in endpoints' labels, else the name).
 
     Returns
     -------
@@ -144,7 +149,7 @@ def plot_survival(
         for j, (ax, endpoint) in enumerate(zip(panels, panel_endpoints, strict=True)):
             hatched |= _survival_panel(ax, df[df["endpoint"] == endpoint], points, arms,
                                        last_datum=last.get(endpoint))
-            ax.set_title(endpoint_title(endpoint), loc="left")
+            ax.set_title(endpoint_title(endpoint, declared_endpoints), loc="left")
             ax.tick_params(labelleft=j == 0)
             mine = at_risk[at_risk["endpoint"] == endpoint]
             if len(mine):

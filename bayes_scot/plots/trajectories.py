@@ -11,9 +11,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from bayes_scot.errors import EvidenceError
 from bayes_scot.evidence import POOLED
-from bayes_scot.evidence.endpoints import get_endpoint
+from bayes_scot.evidence.endpoints import Endpoint
 from bayes_scot.plots._checks import (
     CURVE_COLUMNS,
     PUBLISHED_COLUMNS,
@@ -22,7 +21,7 @@ from bayes_scot.plots._checks import (
     select,
 )
 from bayes_scot.plots._curves import arm_handles, draw_arm_curves
-from bayes_scot.plots._style import styled, wrap
+from bayes_scot.plots._style import endpoint_info, styled, wrap
 
 __all__ = ["SCORE_RANGES", "plot_trajectories"]
 
@@ -34,12 +33,14 @@ def plot_trajectories(
     endpoints: Sequence[str] | None = None,
     ncols: int = 3,
     title: str | None = None,
+    declared_endpoints: Mapping[str, Endpoint] | None = None,
 ) -> Figure:
     """Posterior arm trajectories of continuous endpoints, with credible bands.
 
     One panel per endpoint (HAQ-DI, SF-36 PCS, FVC, ...); each arm's posterior median at
     each visit is a line with markers and its central credible band is shaded. The y axis
-    says which direction is better, read from the endpoint registry.
+    says which direction is better, read from the endpoint registry or from the
+    endpoints the trial file declares.
 
     Parameters
     ----------
@@ -58,6 +59,10 @@ def plot_trajectories(
         Panels per row.
     title : str, optional
         Figure title.
+    declared_endpoints : mapping of str to Endpoint, optional
+        Endpoints the trial file declares (:attr:`bayes_scot.Trial.endpoints`): their
+        label, unit and direction title and label the panels, as the built-in
+        endpoints' do.
 
     Returns
     -------
@@ -93,9 +98,10 @@ def plot_trajectories(
                 ax.plot(mine["time_months"], mine["value"], marker="D", linestyle="none",
                         markersize=4.5, color=colour, markeredgecolor="black",
                         markeredgewidth=0.6)
-            ax.set_title(_trajectory_title(endpoint), loc="left")
+            info = endpoint_info(endpoint, declared_endpoints)
+            ax.set_title(_trajectory_title(endpoint, info), loc="left")
             ax.set_xlabel("months since randomisation")
-            ax.set_ylabel(_trajectory_axis_label(endpoint, sub))
+            ax.set_ylabel(_trajectory_axis_label(sub, info))
             _keep_within_scale(ax, endpoint, sub)
         handles = arm_handles(arms, linewidth=1.5, marker="o", markersize=3)
         if len(pub):
@@ -186,10 +192,8 @@ _TITLE_WIDTH = 36
 _UNBROKEN = "\u00a0"  # a space textwrap does not break at
 
 
-def _trajectory_title(endpoint: str) -> str:
-    try:
-        info = get_endpoint(endpoint)
-    except EvidenceError:
+def _trajectory_title(endpoint: str, info: Endpoint | None) -> str:
+    if info is None:
         return endpoint
     direction = f"({info.better} is better {'↓' if info.better == 'lower' else '↑'})"
     # 36 characters at the title's size fit a panel's width, so no title runs past the
@@ -199,11 +203,8 @@ def _trajectory_title(endpoint: str) -> str:
     return title.replace(_UNBROKEN, " ")
 
 
-def _trajectory_axis_label(endpoint: str, rows: pd.DataFrame) -> str:
-    try:
-        unit = get_endpoint(endpoint).unit
-    except EvidenceError:
-        unit = ""
+def _trajectory_axis_label(rows: pd.DataFrame, info: Endpoint | None) -> str:
+    unit = info.unit if info is not None else ""
     change = "statistic" in rows.columns and (rows["statistic"] == "change").all()
     quantity = "change from baseline" if change else "mean"
     return f"{quantity} ({unit})" if unit else quantity

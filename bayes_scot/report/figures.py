@@ -17,9 +17,11 @@ import numpy as np
 
 from bayes_scot import _compat
 from bayes_scot.conventions import CREDIBLE_LEVEL
+from bayes_scot.evidence.endpoints import Endpoint
 from bayes_scot.results.sensitivity import effect_values
 
-__all__ = ["SLOW_FIGURES", "RenderedFigure", "draw_figures"]
+__all__ = ["SLOW_FIGURES", "RenderedFigure", "declared_endpoints", "draw_figures",
+           "mark_without_data"]
 
 
 
@@ -96,13 +98,51 @@ Job = tuple[str, str, str, Callable[[], Any]]
 """A figure to draw: file stem, title, caption, and the call that draws it."""
 
 
+def declared_endpoints(reanalysis: Any) -> dict[str, Endpoint]:
+    """Return the endpoints the reanalysis's trial files declare, by name.
+
+    Their labels, units and directions title the figures' panels as the built-in
+    endpoints' do (:func:`bayes_scot.plots._style.endpoint_info`); the primary trial's
+    declaration wins when two trials declare one name.
+    """
+    declared: dict[str, Endpoint] = {}
+    for trial in dict(getattr(reanalysis, "trials", {}) or {}).values():
+        for name, endpoint in dict(getattr(trial, "endpoints", {}) or {}).items():
+            declared.setdefault(name, endpoint)
+    return declared
+
+
+def mark_without_data(reanalysis: Any, table: Any) -> Any:
+    """Return the table with the label of each estimand no data speak to marked as such.
+
+    The rows of :func:`bayes_scot.report.headline.without_data` (an endpoint without
+    evidence on the treatment effect) are labelled ``(no data: its prior)`` or ``(no
+    data: predicted from the other endpoints)``, so that a figure that shows them beside
+    the others (the heat map, the forest plot) never presents them as evidence.
+    """
+    from bayes_scot.report.headline import without_data
+
+    no_data = without_data(reanalysis)
+    if not no_data or "label" not in table.columns:
+        return table
+    labels = []
+    for endpoint, estimand, label in zip(table["endpoint"], table["estimand"],
+                                         table["label"], strict=True):
+        what = no_data.get((endpoint, estimand))
+        if what is not None:
+            head, sep, rest = str(label).partition(";")
+            label = f"{head} (no data: {what}){sep}{rest}"
+        labels.append(label)
+    return table.assign(label=labels)
+
+
 def _jobs(reanalysis: Any, plots: Any) -> Iterator[Job]:
     table = reanalysis.table()
     from bayes_scot.report.headline import arm_labels
 
     arms = arm_labels(reanalysis)
     yield from _headline_jobs(reanalysis, plots, table, arms)
-    yield from _grid_jobs(reanalysis, plots, table, arms)
+    yield from _grid_jobs(reanalysis, plots, mark_without_data(reanalysis, table), arms)
     yield from _predictive_jobs(reanalysis, plots)
     yield from _reconstruction_jobs(reanalysis, plots)
     yield from _curve_jobs(reanalysis, plots, table, arms)
@@ -150,7 +190,8 @@ def _grid_jobs(reanalysis: Any, plots: Any, table: Any,
         yield ("prior_sensitivity",
                f"Prior sensitivity: P({experimental} superior) across the grid",
                "Each row is an estimand, each column a prior; a row of one colour is robust "
-               "to the prior.",
+               "to the prior. A row marked \"no data\" shows what the prior (or the other "
+               "endpoints) says, not evidence.",
                partial(plots.plot_prior_sensitivity, table, priors=priors))
 
 
@@ -189,6 +230,7 @@ def _reconstruction_jobs(reanalysis: Any, plots: Any) -> Iterator[Job]:
 def _curve_jobs(reanalysis: Any, plots: Any, table: Any,
                 arms: tuple[str, str]) -> Iterator[Job]:
     """Draw the survival curves (with the hazard ratio over time) and trajectories."""
+    declared = declared_endpoints(reanalysis)
     for family in ("survival", "longitudinal"):
         if family not in reanalysis.families:
             continue
@@ -197,19 +239,44 @@ def _curve_jobs(reanalysis: Any, plots: Any, table: Any,
             continue
         published = _published(reanalysis, family)
         if family == "survival":
-            yield from _survival_jobs(reanalysis, plots, table, curves, published, arms)
+            yield from _survival_jobs(reanalysis, plots, table, curves, published, arms,
+                                      declared)
         elif hasattr(plots, "plot_trajectories"):
             yield ("trajectories", "Trajectories of the continuous endpoints",
                    "Posterior arm trajectories with credible bands (reference prior), beside "
                    "the published visit summaries (diamonds; a reported mean drawn as its "
                    "change from the reported baseline) where the trial reports them; a "
                    "band cut at the score's limits is wider than the scale itself, which "
-                   "only the prior makes it.",
-                   partial(plots.plot_trajectories, curves, published=published))
+                   "only the prior makes it."
+                   + _no_data_caption(reanalysis, set(curves["endpoint"]), declared),
+                   partial(plots.plot_trajectories, curves, published=published,
+                           declared_endpoints=declared))
+
+
+def _no_data_caption(reanalysis: Any, endpoints: set[str],
+                     declared: dict[str, Endpoint]) -> str:
+    """Name the drawn endpoints whose treatment effect no data speak to, and what it is."""
+    from bayes_scot.plots._style import endpoint_info
+    from bayes_scot.report.headline import without_data
+
+    no_data = without_data(reanalysis)
+    with_data = {d.endpoint for fit in reanalysis.fits for d in fit.estimands
+                 if (d.endpoint, d.estimand) not in no_data}
+    by_what: dict[str, list[str]] = {}
+    for (endpoint, _estimand), what in no_data.items():
+        if endpoint in endpoints and endpoint not in with_data:
+            info = endpoint_info(endpoint, declared)
+            name = info.label if info is not None else endpoint
+            if name not in by_what.setdefault(what, []):
+                by_what[what].append(name)
+    return "".join(f" No data on the treatment effect for {', '.join(names)}: the gap "
+                   "between the arms there is "
+                   f"{'the prior' if what == 'its prior' else what}, not evidence."
+                   for what, names in by_what.items())
 
 
 def _survival_jobs(reanalysis: Any, plots: Any, table: Any, curves: Any, published: Any,
-                   arms: tuple[str, str]) -> Iterator[Job]:
+                   arms: tuple[str, str], declared: dict[str, Endpoint]) -> Iterator[Job]:
     if hasattr(plots, "plot_hazard_ratio_over_time"):
         yield ("hazard_ratio_over_time", "Hazard ratio over time",
                "The hazard ratio of each time interval (reference prior): posterior "
@@ -217,12 +284,13 @@ def _survival_jobs(reanalysis: Any, plots: Any, table: Any, curves: Any, publish
                "the last datum of their endpoint.",
                partial(plots.plot_hazard_ratio_over_time, table,
                        prior=reanalysis.reference_prior, experimental=arms[0],
-                       control=arms[1]))
+                       control=arms[1], declared_endpoints=declared))
     if hasattr(plots, "plot_survival"):
-        yield _survival_by_arm(reanalysis, plots.survival, curves, published)
+        yield _survival_by_arm(reanalysis, plots.survival, curves, published, declared)
 
 
-def _survival_by_arm(reanalysis: Any, survival: Any, curves: Any, published: Any) -> Job:
+def _survival_by_arm(reanalysis: Any, survival: Any, curves: Any, published: Any,
+                     declared: dict[str, Endpoint]) -> Job:
     """Draw the survival curves of the endpoints whose evidence fixes their level.
 
     The level of an endpoint's curves with only a reported hazard ratio comes from the
@@ -252,7 +320,7 @@ def _survival_by_arm(reanalysis: Any, survival: Any, curves: Any, published: Any
                + (f" Not drawn: {without}." if unmeasured else ""))
     return ("survival", "Survival by arm", caption,
             partial(survival.plot_survival, curves, published=published, n=n,
-                    last_datum=last_datum))
+                    last_datum=last_datum, declared_endpoints=declared))
 
 
 #: What the survival figure draws of each kind of published row, in words.
@@ -301,7 +369,7 @@ def _arm_sizes(reanalysis: Any, family: str) -> dict[str, int] | None:
 
 #: Effect parameters in words: (what it is, whether it is a log ratio drawn as ratios).
 PARAMETER_WORDS: dict[str, tuple[str, bool]] = {
-    "log_hr": ("common hazard ratio (all transitions)", True),
+    "log_hr": ("event-weighted average hazard ratio", True),
     "log_win_odds": ("win odds", True),
     "net_benefit": ("net benefit, P(win) - P(loss)", False),
     "standardised_effect": ("standardised effect (SD units)", False),
@@ -340,11 +408,11 @@ def _prior_posterior_jobs(reanalysis: Any,
             words, ratio = PARAMETER_WORDS.get(base, (base.replace("_", " "), False))
             draws = np.asarray(values).reshape(-1)
             name = prior.label or prior.name
-            scale = "log scale" if ratio else "its own scale"
+            scale = "the log scale" if ratio else "its own scale"
             yield (f"prior_posterior_{_slug(family)}_{_slug(parameter)}",
                    f"Prior and posterior of the {words} ({family}), {name} prior",
                    f"The {name} prior ({prior.statement}; N({prior.mean:.2f}, "
-                   f"{prior.sd:.2f}²) on the {scale}) and the posterior under it{shown}.",
+                   f"{prior.sd:.2f}²) on {scale}) and the posterior under it{shown}.",
                    partial(plots.plot_prior_posterior, prior, draws,
                            label=f"{words}" + (" (log scale)" if ratio else ""), null=0.0,
                            ratio=ratio, title=f"{name} prior"))

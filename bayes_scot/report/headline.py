@@ -256,6 +256,10 @@ def paragraphs(reanalysis: Any, table: pd.DataFrame,
                 f"The reference prior alone gives P(superior) "
                 f"{numbers.probability(r['prior_p_superior'])}; the data move it to "
                 f"{numbers.probability(r['p_superior'])}.")
+            if _finite(r.get("p_mcid")) and _finite(r.get("prior_p_mcid")):
+                sentences.append(
+                    f"P(> MCID) moves from {numbers.probability(r['prior_p_mcid'])} under "
+                    f"the prior alone to {numbers.probability(r['p_mcid'])}.")
         if r.get("drivers"):
             sentences.append(f"What drives it: {r['drivers']}.")
         if len(rows) > 1:

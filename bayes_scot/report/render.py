@@ -171,6 +171,7 @@ def context(
         "prior_rows": _rows(prior_rows),
         "prior_columns": [c for c in prior_rows.columns if c != "label"],
         "has_prior_columns": _optional(table, "prior_median", "prior_p_superior"),
+        "has_prior_mcid": _optional(table, "prior_p_mcid"),
         "has_drivers": _optional(table, "drivers"),
         "has_extrapolated": "extrapolated" in table.columns,
         "main_rows": _rows(main),
@@ -178,7 +179,8 @@ def context(
         "flagged_rows": _rows(table[table["flagged"]]) if len(table) else [],
         "joint": headline.compact_joint(reanalysis.joint_probabilities()),
         "tipping_rows": _rows(tipping()) if callable(tipping) else [],
-        "structure_rows": _rows(structure()) if callable(structure) else [],
+        "structure_rows": _with_units(_rows(structure()) if callable(structure) else [],
+                                      table),
         "diagnostic_rows": _rows(reanalysis.diagnostics()),
         "reproduce_rows": _rows(reanalysis.reproduce()),
         "psens_rows": _rows(reanalysis.power_scaling()),
@@ -188,6 +190,26 @@ def context(
         "figures": [f for f in rendered if f["name"] != "headline"],
         "notes": list(notes),
     }
+
+
+#: Columns of the superiority table that say how an estimand's values are written
+#: (:func:`bayes_scot.report.numbers.estimate_rule`).
+UNIT_COLUMNS: tuple[str, ...] = ("unit", "null", "superior")
+
+
+def _with_units(rows: list[dict[str, Any]], table: pd.DataFrame) -> list[dict[str, Any]]:
+    """Give rows of another table the unit columns of the same estimand's table rows.
+
+    The effect-structure rows carry an estimand's values but not its unit, so without
+    them a survival difference would be written as a proportion (0.201) beside the same
+    difference in percentage points (+20.1 pp) in the main table.
+    """
+    if not rows or not set(UNIT_COLUMNS) <= set(table.columns):
+        return rows
+    units = (table.drop_duplicates(["endpoint", "estimand"])
+             .set_index(["endpoint", "estimand"])[list(UNIT_COLUMNS)]
+             .to_dict(orient="index"))
+    return [{**units.get((r.get("endpoint"), r.get("estimand")), {}), **r} for r in rows]
 
 
 def _short_keys(keys: Sequence[tuple[str, str]]) -> list[str]:
