@@ -270,6 +270,18 @@ def test_survival_draws_each_arm_in_its_colour_with_bands(curves):
     assert f"{LEVEL_TEXT} credible band" in labels
 
 
+def test_arms_are_named_as_the_trial_names_them(curves, published):
+    """Legends and numbers at risk follow the labels given; without them, ARM_LABELS."""
+    names = {"hsct": "Transplant", "cyc": "Cyclophosphamide"}
+    fig = plots.plot_survival(curves, published=published, n={"hsct": 36, "cyc": 39},
+                              arm_labels=names)
+    assert _legend_labels(fig)[:2] == ["Transplant", "Cyclophosphamide"]
+    ticks = [t.get_text() for ax in fig.axes[2:] for t in ax.get_yticklabels()]
+    assert set(ticks) == {"Transplant", "Cyclophosphamide"}
+    other = curves.replace({"arm": {"hsct": "drug", "cyc": "placebo"}})
+    assert _legend_labels(plots.plot_survival(other))[:2] == ["drug", "placebo"]
+
+
 def test_survival_marks_published_landmarks_as_one_minus_events_over_n(curves, published):
     fig = plots.plot_survival(curves, published=published)
     efs, os_ = fig.axes[:2]  # the curve panels; the tables of numbers at risk follow

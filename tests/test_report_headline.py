@@ -174,3 +174,21 @@ def test_result_objects_have_short_reprs_and_html_views() -> None:
     e = fit.estimands[1]
     assert repr(e).startswith("<EstimandDraws os:hazard_ratio (OS hazard ratio): 4 chains")
     assert "P(superior)" in e._repr_html_()
+
+
+def test_arms_are_named_by_the_trial_files_short_labels():
+    import dataclasses
+    from types import SimpleNamespace
+
+    from bayes_scot.data import load_trial
+    from bayes_scot.report.headline import arm_labels, arm_names
+
+    scot = load_trial("scot")
+    stand_in = SimpleNamespace(trials={"scot": scot})
+    assert arm_labels(stand_in) == ("HSCT", "CYC")
+    assert arm_names(stand_in) == {"hsct": "HSCT", "cyc": "CYC"}
+    plain = dataclasses.replace(scot, arms=tuple(
+        dataclasses.replace(a, short_label="") for a in scot.arms))
+    assert arm_labels(SimpleNamespace(trials={"scot": plain})) == ("hsct", "cyc")
+    assert arm_labels(SimpleNamespace(trials={})) == ("the experimental arm",
+                                                      "the control arm")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -11,7 +11,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from bayes_scot.conventions import CREDIBLE_LEVEL
-from bayes_scot.plots._style import ARM_LABELS, BAND_ALPHA, arm_colour
+from bayes_scot.plots._style import BAND_ALPHA, arm_colour, arm_label
 
 __all__ = ["arm_handles", "draw_arm_curves"]
 
@@ -48,10 +48,11 @@ def draw_arm_curves(ax: Axes, rows: pd.DataFrame, arms: Sequence[str],
     return drawn
 
 
-def arm_handles(arms: Sequence[str], **line: Any) -> list[Any]:
-    """Legend entries: one line per arm, then the credible band."""
+def arm_handles(arms: Sequence[str], labels: Mapping[str, str] | None = None,
+                **line: Any) -> list[Any]:
+    """Legend entries: one line per arm (named by :func:`arm_label`), then the band."""
     handles: list[Any] = [
-        Line2D([], [], color=arm_colour(a, arms=arms), label=ARM_LABELS.get(a, a), **line)
+        Line2D([], [], color=arm_colour(a, arms=arms), label=arm_label(a, labels), **line)
         for a in arms
     ]
     handles.append(Patch(color="#777777", alpha=BAND_ALPHA + 0.1,

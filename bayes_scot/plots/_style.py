@@ -24,6 +24,7 @@ __all__ = [
     "PROBABILITY_CMAP",
     "STYLE",
     "arm_colour",
+    "arm_label",
     "endpoint_info",
     "endpoint_title",
     "families_present",
@@ -39,7 +40,28 @@ ARM_COLOURS: Mapping[str, str] = {"hsct": "#0072b2", "cyc": "#d55e00"}
 """Colour of each named arm, identical in every figure (Okabe-Ito blue and vermilion)."""
 
 ARM_LABELS: Mapping[str, str] = {"hsct": "HSCT", "cyc": "CYC"}
-"""Legend label of each named arm; other arms are labelled by their name."""
+"""Legend label of each named arm when a figure is given no labels (:func:`arm_label`)."""
+
+
+def arm_label(arm: str, labels: Mapping[str, str] | None = None) -> str:
+    """How a figure names an arm.
+
+    Parameters
+    ----------
+    arm : str
+        The arm's name, as the data name it.
+    labels : mapping of str to str, optional
+        Labels by arm name, e.g. a trial's short labels
+        (``{a.name: a.display for a in trial.arms}``); an arm they leave out is labelled
+        from :data:`ARM_LABELS`, else by its name.
+
+    Returns
+    -------
+    str
+    """
+    if labels and arm in labels:
+        return labels[arm]
+    return ARM_LABELS.get(arm, arm)
 
 #: Colours for arms the package does not know, taken in order of appearance.
 OTHER_ARM_COLOURS: tuple[str, ...] = (

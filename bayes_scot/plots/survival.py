@@ -30,7 +30,7 @@ from bayes_scot.plots._checks import (
     select,
 )
 from bayes_scot.plots._curves import arm_handles, draw_arm_curves
-from bayes_scot.plots._style import ARM_LABELS, arm_colour, endpoint_title, styled
+from bayes_scot.plots._style import arm_colour, arm_label, endpoint_title, styled
 
 __all__ = ["AT_RISK_COLUMNS", "EXTRAPOLATED", "MODEL_IMPLIED", "PUBLISHED_RISK_TABLE",
            "SURVIVAL_DATA_KINDS", "endpoints_with_survival_data", "numbers_at_risk",
@@ -65,6 +65,7 @@ def plot_survival(
     last_datum: Mapping[str, float] | None = None,
     title: str | None = None,
     declared_endpoints: Mapping[str, Endpoint] | None = None,
+    arm_labels: Mapping[str, str] | None = None,
 ) -> Figure:
     """Posterior survival curves by arm with credible bands, beside the published numbers.
 
@@ -104,6 +105,10 @@ def plot_survival(
     declared_endpoints : mapping of str to Endpoint, optional
         Endpoints the trial file declares (:attr:`bayes_scot.Trial.endpoints`): their
         labels title the panels (default: the built-in endpoints' labels, else the name).
+    arm_labels : mapping of str to str, optional
+        How the legend and the tables of numbers at risk name each arm, by the arm's name
+        in ``curves`` (e.g. ``{a.name: a.display for a in trial.arms}``; default
+        :func:`~bayes_scot.plots._style.arm_label`'s).
 
     Returns
     -------
@@ -155,9 +160,10 @@ def plot_survival(
             if len(mine):
                 if set(mine["source"]) == {PUBLISHED_RISK_TABLE}:
                     ax.set_xticks(sorted(set(mine["time_months"])))  # the table's own times
-                _risk_table(fig.add_subplot(grid[1, j], sharex=ax), mine, arms)
+                _risk_table(fig.add_subplot(grid[1, j], sharex=ax), mine, arms, arm_labels)
         panels[0].set_ylabel("survival probability S(t)")
-        fig.legend(handles=_survival_handles(points, arms, hatched=hatched),
+        fig.legend(handles=_survival_handles(points, arms, hatched=hatched,
+                                             labels=arm_labels),
                    loc="outside lower center", ncols=4)
         if title:
             fig.suptitle(title)
@@ -202,10 +208,10 @@ def _hatch_beyond(ax: Axes, rows: pd.DataFrame, last_datum: float, colour: str) 
     return True
 
 
-def _survival_handles(points: pd.DataFrame, arms: Sequence[str], *,
-                      hatched: bool) -> list[Any]:
+def _survival_handles(points: pd.DataFrame, arms: Sequence[str], *, hatched: bool,
+                      labels: Mapping[str, str] | None) -> list[Any]:
     """Legend entries: arms, the band, the hatched part, each kind of published point."""
-    handles = arm_handles(arms, linewidth=1.6)
+    handles = arm_handles(arms, labels, linewidth=1.6)
     if hatched:
         handles.append(Patch(facecolor="white", edgecolor="#777777", hatch="///",
                              label=EXTRAPOLATED))
@@ -222,14 +228,15 @@ def _survival_handles(points: pd.DataFrame, arms: Sequence[str], *,
     return handles
 
 
-def _risk_table(table: Axes, rows: pd.DataFrame, arms: Sequence[str]) -> None:
+def _risk_table(table: Axes, rows: pd.DataFrame, arms: Sequence[str],
+                labels: Mapping[str, str] | None) -> None:
     """Write one panel's numbers at risk, a row per arm, at their times."""
     positions = {arm: len(arms) - 1 - i for i, arm in enumerate(arms)}
     for r in rows.itertuples():
         table.text(r.time_months, positions[r.arm], f"{r.number:.0f}", ha="center",
                    va="center", fontsize=7, color=arm_colour(str(r.arm), arms=arms))
     table.set_ylim(-0.5, len(arms) - 0.5)
-    table.set_yticks(list(positions.values()), [ARM_LABELS.get(a, a) for a in positions])
+    table.set_yticks(list(positions.values()), [arm_label(a, labels) for a in positions])
     for label, arm in zip(table.get_yticklabels(), positions, strict=True):
         label.set_color(arm_colour(arm, arms=arms))
     table.tick_params(axis="x", bottom=False, labelbottom=False)

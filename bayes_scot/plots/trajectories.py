@@ -34,6 +34,7 @@ def plot_trajectories(
     ncols: int = 3,
     title: str | None = None,
     declared_endpoints: Mapping[str, Endpoint] | None = None,
+    arm_labels: Mapping[str, str] | None = None,
 ) -> Figure:
     """Posterior arm trajectories of continuous endpoints, with credible bands.
 
@@ -63,6 +64,10 @@ def plot_trajectories(
         Endpoints the trial file declares (:attr:`bayes_scot.Trial.endpoints`): their
         label, unit and direction title and label the panels, as the built-in
         endpoints' do.
+    arm_labels : mapping of str to str, optional
+        How the legend names each arm, by the arm's name in ``curves`` (e.g.
+        ``{a.name: a.display for a in trial.arms}``; default
+        :func:`~bayes_scot.plots._style.arm_label`'s).
 
     Returns
     -------
@@ -103,7 +108,7 @@ def plot_trajectories(
             ax.set_xlabel("months since randomisation")
             ax.set_ylabel(_trajectory_axis_label(sub, info))
             _keep_within_scale(ax, endpoint, sub)
-        handles = arm_handles(arms, linewidth=1.5, marker="o", markersize=3)
+        handles = arm_handles(arms, arm_labels, linewidth=1.5, marker="o", markersize=3)
         if len(pub):
             handles.append(Line2D([], [], marker="D", linestyle="none", color="#777777",
                                   markeredgecolor="black", markeredgewidth=0.6,

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from bayes_scot.conventions import CREDIBLE_LEVEL
-from bayes_scot.plots._style import ARM_LABELS, INTERVAL_TEXT, arm_colour, styled
+from bayes_scot.plots._style import INTERVAL_TEXT, arm_colour, arm_label, styled
 
 __all__ = ["plot_win_statistics"]
 
@@ -22,6 +22,7 @@ def plot_win_statistics(
     arms: tuple[str, str] = ("hsct", "cyc"),
     published: Mapping[str, float] | None = None,
     title: str | None = None,
+    arm_labels: Mapping[str, str] | None = None,
 ) -> Figure:
     """Where the pairwise comparisons are decided: wins and losses at each level.
 
@@ -45,6 +46,10 @@ def plot_win_statistics(
         months: ``{"hsct": 66.6, "cyc": 33.4}``), drawn as diamonds on the total row.
     title : str, optional
         Axes title.
+    arm_labels : mapping of str to str, optional
+        How the legend names each arm, by name (e.g.
+        ``{a.name: a.display for a in trial.arms}``; default
+        :func:`~bayes_scot.plots._style.arm_label`'s).
 
     Returns
     -------
@@ -81,7 +86,7 @@ def plot_win_statistics(
             colour = arm_colour(arm, arms=list(arms))
             median = np.median(share, axis=0)
             ax.barh(positions, sign * median, height=0.6, color=colour, alpha=0.85,
-                    label=f"{ARM_LABELS.get(arm, arm)} better")
+                    label=f"{arm_label(arm, arm_labels)} better")
             if share.shape[0] > 1:
                 lo, hi = np.quantile(share, [alpha, 1.0 - alpha], axis=0)
                 ax.hlines(positions, sign * lo, sign * hi, color="black", linewidth=1.0)

@@ -230,7 +230,10 @@ def _reconstruction_jobs(reanalysis: Any, plots: Any) -> Iterator[Job]:
 def _curve_jobs(reanalysis: Any, plots: Any, table: Any,
                 arms: tuple[str, str]) -> Iterator[Job]:
     """Draw the survival curves (with the hazard ratio over time) and trajectories."""
+    from bayes_scot.report.headline import arm_names
+
     declared = declared_endpoints(reanalysis)
+    names = arm_names(reanalysis)
     for family in ("survival", "longitudinal"):
         if family not in reanalysis.families:
             continue
@@ -240,7 +243,7 @@ def _curve_jobs(reanalysis: Any, plots: Any, table: Any,
         published = _published(reanalysis, family)
         if family == "survival":
             yield from _survival_jobs(reanalysis, plots, table, curves, published, arms,
-                                      declared)
+                                      declared, names)
         elif hasattr(plots, "plot_trajectories"):
             yield ("trajectories", "Trajectories of the continuous endpoints",
                    "Posterior arm trajectories with credible bands (reference prior), beside "
@@ -250,7 +253,7 @@ def _curve_jobs(reanalysis: Any, plots: Any, table: Any,
                    "only the prior makes it."
                    + _no_data_caption(reanalysis, set(curves["endpoint"]), declared),
                    partial(plots.plot_trajectories, curves, published=published,
-                           declared_endpoints=declared))
+                           declared_endpoints=declared, arm_labels=names))
 
 
 def _no_data_caption(reanalysis: Any, endpoints: set[str],
@@ -276,7 +279,8 @@ def _no_data_caption(reanalysis: Any, endpoints: set[str],
 
 
 def _survival_jobs(reanalysis: Any, plots: Any, table: Any, curves: Any, published: Any,
-                   arms: tuple[str, str], declared: dict[str, Endpoint]) -> Iterator[Job]:
+                   arms: tuple[str, str], declared: dict[str, Endpoint],
+                   names: dict[str, str]) -> Iterator[Job]:
     if hasattr(plots, "plot_hazard_ratio_over_time"):
         yield ("hazard_ratio_over_time", "Hazard ratio over time",
                "The hazard ratio of each time interval (reference prior): posterior "
@@ -286,11 +290,12 @@ def _survival_jobs(reanalysis: Any, plots: Any, table: Any, curves: Any, publish
                        prior=reanalysis.reference_prior, experimental=arms[0],
                        control=arms[1], declared_endpoints=declared))
     if hasattr(plots, "plot_survival"):
-        yield _survival_by_arm(reanalysis, plots.survival, curves, published, declared)
+        yield _survival_by_arm(reanalysis, plots.survival, curves, published, declared,
+                               names)
 
 
 def _survival_by_arm(reanalysis: Any, survival: Any, curves: Any, published: Any,
-                     declared: dict[str, Endpoint]) -> Job:
+                     declared: dict[str, Endpoint], names: dict[str, str]) -> Job:
     """Draw the survival curves of the endpoints whose evidence fixes their level.
 
     The level of an endpoint's curves with only a reported hazard ratio comes from the
@@ -320,7 +325,8 @@ def _survival_by_arm(reanalysis: Any, survival: Any, curves: Any, published: Any
                + (f" Not drawn: {without}." if unmeasured else ""))
     return ("survival", "Survival by arm", caption,
             partial(survival.plot_survival, curves, published=published, n=n,
-                    last_datum=last_datum, declared_endpoints=declared))
+                    last_datum=last_datum, declared_endpoints=declared,
+                    arm_labels=names))
 
 
 #: What the survival figure draws of each kind of published row, in words.

@@ -98,15 +98,26 @@ def headline_keys(reanalysis: Any, table: pd.DataFrame) -> list[tuple[str, str]]
 
 
 def arm_labels(reanalysis: Any) -> tuple[str, str]:
-    """Return the labels of the experimental and control arms of the primary trial."""
-    from bayes_scot.plots import ARM_LABELS
+    """Return how results name the experimental and control arms of the primary trial.
 
+    The trial file's ``short_label`` of each arm, else its name
+    (:attr:`bayes_scot.Trial.arm_labels`).
+    """
     for trial in reanalysis.trials.values():
-        roles = {a.role: a.name for a in trial.arms}
-        if {"experimental", "control"} <= set(roles):
-            return (ARM_LABELS.get(roles["experimental"], roles["experimental"]),
-                    ARM_LABELS.get(roles["control"], roles["control"]))
+        return tuple(trial.arm_labels)
     return "the experimental arm", "the control arm"
+
+
+def arm_names(reanalysis: Any) -> dict[str, str]:
+    """Return how figures name each arm of the reanalysis's trials, by arm name.
+
+    The primary trial's labels win when two trials name an arm alike.
+    """
+    names: dict[str, str] = {}
+    for trial in reanalysis.trials.values():
+        for arm in trial.arms:
+            names.setdefault(arm.name, arm.display)
+    return names
 
 
 def priors_frame(reanalysis: Any) -> pd.DataFrame:
