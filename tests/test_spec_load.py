@@ -488,3 +488,84 @@ def test_a_misspelt_family_endpoint_is_refused_with_a_suggestion(tmp_path: Path)
     with pytest.raises(SpecError, match="did you mean 'dlco'") as err:
         load_spec(write(tmp_path, text))
     assert err.value.field == "longitudinal.endpoints[1]"
+
+
+# -- external evidence named by a specification ------------------------------------------
+EXTERNAL_FILE_TEXT = """\
+[trial]
+name = "my_cohort"
+title = "SIMULATED external cohort for the specification tests (not real data)"
+citation = "SIMULATED"
+
+[arms.hsct]
+label = "HSCT (SIMULATED)"
+role = "experimental"
+
+[arms.cyc]
+label = "CYC (SIMULATED)"
+role = "control"
+
+[sources.cohort]
+citation = "SIMULATED cohort"
+
+[populations.cohort]
+label = "Cohort"
+n = { hsct = 40, cyc = 40 }
+source = { ref = "cohort", locator = "Table 1", tag = "reported" }
+
+[[population_spread]]
+id = "spread_haq"
+endpoint = "haq_di"
+population = "cohort"
+sd = 0.7
+source = { ref = "cohort", locator = "Table 2", tag = "reported", note = "SIMULATED." }
+"""
+
+LONGITUDINAL = MINIMAL + """
+[longitudinal]
+endpoints = ["haq_di"]
+external = [{sources}]
+"""
+
+
+def test_a_family_may_name_its_own_file_of_external_evidence(tmp_path: Path) -> None:
+    from bayes_scot.reanalysis.runner import _Runner
+
+    (tmp_path / "evidence").mkdir()
+    ext = write(tmp_path / "evidence", EXTERNAL_FILE_TEXT, "cohort.toml")
+    sources = '"external", "astis:french_subcohort", "evidence/cohort.toml", ' \
+              '"evidence/cohort.toml:cohort"'
+    spec = load_spec(write(tmp_path, LONGITUDINAL.replace("{sources}", sources)))
+    external = spec.family("longitudinal").external
+    assert external == ("external", "astis:french_subcohort", str(ext.resolve()),
+                        f"{ext.resolve()}:cohort")
+    loaded = [_Runner.external_source(name) for name in external]
+    assert [t.name for t in loaded] == ["external", "astis", "my_cohort", "my_cohort"]
+    assert loaded[1].population == "french_subcohort"
+    assert loaded[3].population == "cohort"
+    assert [e.id for e in loaded[2].evidence("population_spread")] == ["spread_haq"]
+
+
+@pytest.mark.parametrize(("sources", "field", "message"), [
+    ('"missing.toml"', "longitudinal.external[0]", "not found"),
+    ('"external", "cohort.toml:nobody"', "longitudinal.external[1]",
+     "unknown population 'nobody'"),
+    ('"astis:nobody"', "longitudinal.external[0]", "unknown population 'nobody'"),
+    ('"astis"', "longitudinal.external[0]", "neither 'external'"),
+    ('"nowhere:itt"', "longitudinal.external[0]", "no shipped trial 'nowhere'"),
+])
+def test_a_bad_external_source_is_refused_on_loading(tmp_path: Path, sources: str,
+                                                     field: str, message: str) -> None:
+    write(tmp_path, EXTERNAL_FILE_TEXT, "cohort.toml")
+    path = write(tmp_path, LONGITUDINAL.replace("{sources}", sources))
+    with pytest.raises(SpecError, match=message) as info:
+        load_spec(path)
+    assert info.value.field == field
+
+
+def test_external_evidence_only_for_a_family_that_takes_it(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL + '\n[survival]\nexternal = ["external"]\n')
+    with pytest.raises(SpecError, match=r"survival model takes no external evidence "
+                                        r"\(only \[longitudinal\] does\)") as info:
+        load_spec(path)
+    assert info.value.field == "survival.external"

@@ -219,11 +219,15 @@ class Family(NamedTuple):
     options : str
         The options dataclass; a specification's ``[<family>.options]`` table maps
         one-to-one onto its fields.
+    external : bool
+        Whether the builder takes discounted external evidence (``external=``); the
+        others borrow only from the trials they are fitted to.
     """
 
     module: str
     builder: str
     options: str
+    external: bool = False
 
     def factory(self) -> Callable[..., ModelBuilder]:
         """Return the builder factory (imports the family's module)."""
@@ -242,7 +246,8 @@ FAMILIES: Mapping[str, Family] = MappingProxyType(
     {
         "survival": Family("bayes_scot.builders.survival", "survival_model", "SurvivalOptions"),
         "longitudinal": Family(
-            "bayes_scot.builders.longitudinal", "LongitudinalModel", "LongitudinalOptions"
+            "bayes_scot.builders.longitudinal", "LongitudinalModel", "LongitudinalOptions",
+            external=True,
         ),
         "composite": Family(
             "bayes_scot.builders.composite", "CompositeModel", "CompositeOptions"

@@ -31,6 +31,7 @@ from bayes_scot.reanalysis.provenance import provenance
 from bayes_scot.reanalysis.result import Reanalysis
 from bayes_scot.results import LikelihoodTerm, PriorFit, StructureFit
 from bayes_scot.spec import AnalysisSpec, FamilySpec, load_spec
+from bayes_scot.spec.records import external_parts
 from bayes_scot.stats.estimands import EstimandDraws, mcid_problem
 
 __all__ = ["MODEL_BASED_EVIDENCE", "MODEL_BASED_ROUTE", "build_family", "reanalyse"]
@@ -769,14 +770,22 @@ class _Runner:
             raise SpecError(err.message, file=self.spec.path or self.spec.name,
                             field=f"{family.family}.population") from None
 
-    def external_source(self, name: str) -> Any:
-        """Load one external-evidence source named in a family's ``external`` list."""
-        from bayes_scot.data import load_external, load_trial
+    @staticmethod
+    def external_source(name: str) -> Any:
+        """Load one external-evidence source named in a family's ``external`` list.
+
+        ``"external"`` (the shipped file), ``"<trial>:<population>"``, or a file the
+        specification names (its path made absolute by the reader), whole or
+        ``"<path>:<population>"``.
+        """
+        from bayes_scot.data import load_external, load_trial, read_trial_file
 
         if name == "external":
             return load_external()
-        trial, _, population = name.partition(":")
-        return load_trial(trial, population=population)
+        head, population = external_parts(name)
+        if not population:
+            return read_trial_file(head)
+        return load_trial(head, population=population)
 
     def options(self, family: FamilySpec, primary: Trial) -> Any:
         """Build a family's options; a ``population`` option follows the primary trial's."""

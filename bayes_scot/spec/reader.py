@@ -280,7 +280,7 @@ def _read_spec(
         raise SpecError(f"{reference!r} is not in priors.grid", file=file,
                         field="priors.reference")
     families = [
-        _read_family(name, getattr(doc, name), file, trial_names)
+        _read_family(name, getattr(doc, name), file, trial_names, base)
         for name in records.FAMILIES
         if getattr(doc, name) is not None and getattr(doc, name).enabled
     ]
@@ -359,14 +359,7 @@ def _read_trials(tables: Sequence[_Trial], file: str,
         if not (name or path):
             raise SpecError("give the trial's name or path", file=file, field=f"{where}.name")
         if path:
-            resolved = (base / path).expanduser()
-            if not resolved.is_file():
-                what = ("is a folder, not a trial file" if resolved.is_dir() else
-                        "is not a regular file" if resolved.exists() else
-                        "not found (relative to the spec)")
-                raise SpecError(f"trial file {path!r} {what}", file=file,
-                                field=f"{where}.path")
-            path = str(resolved.resolve())
+            path = _resolve_file(path, base, file, f"{where}.path")
         elif shipped is not None and name not in shipped:
             raise SpecError(
                 f"no shipped trial {name!r}; shipped: {', '.join(shipped)} "
@@ -386,7 +379,19 @@ def _read_trials(tables: Sequence[_Trial], file: str,
     return tuple(trials), contents
 
 
-def _trial_content(name_or_path: str, file: str, where: str) -> Trial:
+def _resolve_file(path: str, base: Path, file: str, field: str) -> str:
+    """Return the absolute path of a trial file named relative to the specification."""
+    resolved = (base / path).expanduser()
+    if not resolved.is_file():
+        what = ("is a folder, not a trial file" if resolved.is_dir() else
+                "is not a regular file" if resolved.exists() else
+                "not found (relative to the spec)")
+        raise SpecError(f"trial file {path!r} {what}", file=file, field=field)
+    return str(resolved.resolve())
+
+
+def _trial_content(name_or_path: str, file: str, where: str,
+                   field: str | None = None) -> Trial:
     """Read a trial file now (every population), or say its first problem.
 
     A trial file is read again by the reanalysis; reading it here refuses a bad one
@@ -397,10 +402,43 @@ def _trial_content(name_or_path: str, file: str, where: str) -> Trial:
     try:
         trial = read_trial_file(resolve_trial_path(name_or_path))
     except EvidenceError as err:
-        raise SpecError(str(err), file=file,
-                        field=f"{where}.path" if "/" in name_or_path else f"{where}.name",
-                        ) from None
+        raise SpecError(str(err), file=file, field=field or (
+            f"{where}.path" if "/" in name_or_path else f"{where}.name")) from None
     return trial
+
+
+def _read_external(source: str, base: Path, file: str, field: str) -> str:
+    """Check one source of a family's ``external`` list, read its file, and resolve it.
+
+    ``"external"`` is the shipped external evidence; ``"<trial>:<population>"`` a
+    population of a shipped trial; ``"<file>.toml"`` a file of external evidence in the
+    trial-file format (every population), and ``"<file>.toml:<population>"`` one
+    population of such a file, each relative to the specification. Returns the source
+    with any file's path made absolute.
+    """
+    if source == "external":
+        return source
+    head, population = records.external_parts(source)
+    if head.endswith(".toml"):
+        path = _resolve_file(head, base, file, field)
+        content = _trial_content(path, file, field, field)
+        resolved = path
+    else:
+        if not (head and population):
+            raise SpecError(
+                f"{source!r} is neither 'external', '<trial>:<population>', "
+                "'<file>.toml' nor '<file>.toml:<population>'", file=file, field=field)
+        shipped = _shipped_trials()
+        if shipped is not None and head not in shipped:
+            raise SpecError(f"no shipped trial {head!r}; shipped: {', '.join(shipped)} "
+                            "(or give a trial file, '<file>.toml:<population>')",
+                            file=file, field=field)
+        content = _trial_content(head, file, field, field)
+        resolved = head
+    if population:
+        _check_population(population, tuple(content.populations), file, field)
+        return f"{resolved}:{population}"
+    return resolved
 
 
 def _check_population(population: str, declared: Sequence[str], file: str,
@@ -439,7 +477,7 @@ def read_sampler(
 
 
 def _read_family(
-    family: str, table: _Family, file: str, trial_names: Sequence[str]
+    family: str, table: _Family, file: str, trial_names: Sequence[str], base: Path
 ) -> FamilySpec:
     trials = table.trials if table.trials is not None else tuple(trial_names)
     for i, name in enumerate(trials):
@@ -448,17 +486,15 @@ def _read_family(
                             file=file, field=f"{family}.trials[{i}]")
     if not trials:
         raise SpecError("must name at least one trial", file=file, field=f"{family}.trials")
-    shipped = _shipped_trials()
-    for i, source in enumerate(table.external):
-        trial, sep, pop = source.partition(":")
-        if source != "external" and not (sep and trial and pop):
-            raise SpecError(
-                f"{source!r} is neither 'external' nor '<trial>:<population>'",
-                file=file, field=f"{family}.external[{i}]",
-            )
-        if sep and shipped is not None and trial not in shipped:
-            raise SpecError(f"no shipped trial {trial!r}; shipped: {', '.join(shipped)}",
-                            file=file, field=f"{family}.external[{i}]")
+    if table.external and not records.FAMILIES[family].external:
+        takes = [name for name, f in records.FAMILIES.items() if f.external]
+        raise SpecError(
+            f"the {family} model takes no external evidence (only [{'], ['.join(takes)}] "
+            "does); fit other trials with it by naming them in trials",
+            file=file, field=f"{family}.external",
+        )
+    external = tuple(_read_external(source, base, file, f"{family}.external[{i}]")
+                     for i, source in enumerate(table.external))
     sampler = read_sampler(table.sampler, file, where=f"{family}.sampler")
     return FamilySpec(
         family=family, trials=trials, endpoints=table.endpoints, estimands=table.estimands,
@@ -470,7 +506,7 @@ def _read_family(
         custom_priors={name: CustomPrior(mean=c.mean, sd=c.sd, statement=c.statement,
                                          label=c.label)
                        for name, c in table.custom_priors.items()},
-        population=table.population, external=table.external,
+        population=table.population, external=external,
         assumptions=table.assumptions, model_based=getattr(table, "model_based", True),
         sampler={key: getattr(sampler, key) for key in table.sampler},
     )

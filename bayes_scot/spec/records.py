@@ -33,6 +33,7 @@ __all__ = [
     "PriorScale",
     "SamplerSpec",
     "TrialSpec",
+    "external_parts",
 ]
 
 DEFAULT_SPEC = "scot_itt"
@@ -495,3 +496,25 @@ def _default_grid(
         return dict(defaults)  # type: ignore[arg-type]
     per_parameter: Any = defaults
     return dict(per_parameter.get(parameter, {}))
+
+
+def external_parts(source: str) -> tuple[str, str]:
+    """Split a source of a family's ``external`` list into its trial and population.
+
+    Parameters
+    ----------
+    source : str
+        ``"<trial>:<population>"`` (a shipped trial), ``"<file>.toml"`` or
+        ``"<file>.toml:<population>"``.
+
+    Returns
+    -------
+    trial : str
+        The shipped trial's name or the file's path.
+    population : str
+        The population, or ``""`` for every population of a file.
+    """
+    head, sep, population = source.rpartition(":")
+    if sep and (head.endswith(".toml") or not source.endswith(".toml")):
+        return head, population
+    return source, ""
