@@ -323,6 +323,8 @@ def test_estimands_from_draws_match_the_closed_form(scot) -> None:
     }
     closed = model.closed_form(prior)
     nb = estimands["net_benefit_54"]
+    assert {k for k, e in estimands.items() if "parameter" in e.attrs} == {"net_benefit_54"}
+    assert nb.attrs["parameter"] == "net_benefit"
     assert nb.endpoint == "grcs"
     assert nb.null == 0.0
     assert nb.superior == "higher"

@@ -318,6 +318,10 @@ def test_estimand_directions_follow_the_endpoint(shipped):
     assert fvc.superior == "higher"
     assert fvc.p_superior() < 0.01
     assert fvc.evidence == "trial"
+    # The reference visit's difference carries each endpoint's named prior; no other.
+    carriers = {k: e.attrs["parameter"] for k, e in found.items() if "parameter" in e.attrs}
+    assert carriers == {(name, "change_difference_54"): f"standardised_effect[{name}]"
+                        for name in shipped.options.endpoints}
     assert "survivor average" in haq.label
     assert "maltez_haq_di_12 weight 0.5" in haq.attrs[
         "evidence_detail"]

@@ -192,3 +192,50 @@ def test_arms_are_named_by_the_trial_files_short_labels():
     assert arm_labels(SimpleNamespace(trials={"scot": plain})) == ("hsct", "cyc")
     assert arm_labels(SimpleNamespace(trials={})) == ("the experimental arm",
                                                       "the control arm")
+
+
+def test_without_a_joint_set_the_headline_is_where_the_priors_are_stated() -> None:
+    """The fallback headline and the priors table use the estimand carrying the prior.
+
+    A longitudinal trial's first visit comes before its reference visit, where the
+    named priors are stated; showing the first visit's prior probability beside the
+    statement would contradict it. SIMULATED draws: the prior on the reference-visit
+    difference is the pessimistic one, 5% above zero; the earlier visit's prior is wider.
+    """
+    import dataclasses
+
+    from test_report_writer import Diag
+
+    from bayes_scot.results import PriorFit, priors_table
+    from bayes_scot.spec import PriorScale
+    from bayes_scot.stats.estimands import EstimandDraws
+
+    rng = np.random.default_rng(3)
+    effect = PriorScale(design_effect=0.5, benefit="higher", reference_sd=1.0).grid()[
+        "pessimistic_strong"]
+    parameter = "standardised_effect[walk]"
+
+    def draws(estimand: str, values: np.ndarray, **attrs: object) -> EstimandDraws:
+        return EstimandDraws(endpoint="walk", estimand=estimand, label=estimand,
+                             draws=values, null=0.0, superior="higher", attrs=attrs)
+
+    prior_3 = rng.normal(effect.mean, 1.6 * effect.sd, size=(1, 20000))
+    prior_12 = rng.normal(effect.mean, effect.sd, size=(1, 20000))
+    fit = PriorFit(
+        family="longitudinal", prior="pessimistic_strong", diagnostics=Diag(1.0, 900, 0),
+        estimands=(draws("change_difference_3", rng.normal(0.2, 0.1, (2, 400))),
+                   draws("change_difference_12", rng.normal(0.4, 0.1, (2, 400)),
+                         parameter=parameter)),
+        prior_estimands=(draws("change_difference_3", prior_3),
+                         draws("change_difference_12", prior_12, parameter=parameter)),
+        effect_priors={parameter: effect},
+    )
+    base = simulated_reanalysis()
+    spec = dataclasses.replace(base.spec, joint=dataclasses.replace(base.spec.joint,
+                                                                    estimands=()))
+    r = Reanalysis(spec=spec, fits=[fit])
+    assert headline_keys(r, r.table()) == [("walk", "change_difference_12")]
+    table = priors_table([fit])
+    assert list(table.estimand) == ["change_difference_12"]
+    # "5% probability of benefit": 20,000 prior draws, Monte Carlo SE 0.0015.
+    assert table.prior_p_superior.iloc[0] == pytest.approx(0.05, abs=0.006)

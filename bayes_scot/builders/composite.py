@@ -431,7 +431,8 @@ class CompositeModel:
                     evidence="trial",
                     attrs={"route": "direct", "entry": self.entry.id,
                            "population": self.population, "scale": self.options.scale,
-                           **_closed_form_attrs(idata)},
+                           **_closed_form_attrs(idata),
+                           **_carried_parameter(name, self.options.scale)},
                 )
             )
         return out
@@ -638,3 +639,13 @@ def _closed_form_attrs(idata: Any) -> dict[str, float]:
     attrs = getattr(posterior, "attrs", {})
     return {k: float(attrs[k]) for k in ("exact_mean", "exact_sd", "exact_p_superior")
             if k in attrs}
+
+
+def _carried_parameter(estimand: str, scale: str) -> dict[str, str]:
+    """``{"parameter": scale}`` for the estimand that is the effect parameter itself.
+
+    The named priors are stated on the parameter (the net benefit, or the log win odds
+    whose exponential is the win odds), so that estimand is where their statements hold.
+    """
+    carried = {"net_benefit": "net_benefit", "log_win_odds": "win_odds"}.get(scale)
+    return {"parameter": scale} if estimand == carried else {}

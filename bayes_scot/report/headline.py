@@ -78,9 +78,12 @@ def headline_keys(reanalysis: Any, table: pd.DataFrame) -> list[tuple[str, str]]
     """Return the headline estimands as ``(endpoint, estimand)`` pairs.
 
     The specification's ``[joint]`` estimands that the table holds as comparisons
-    (rows with a P(superior)); without them, the first comparative estimand of each
-    endpoint, at most :data:`HEADLINE_MAX`. An estimand that no data speak to
-    (:func:`without_data`) is never a headline result.
+    (rows with a P(superior)); without them, one comparative estimand of each endpoint,
+    at most :data:`HEADLINE_MAX`: the one on which the named priors are stated (its
+    builder's ``attrs["parameter"]``: the hazard ratio, the difference at the reference
+    visit, the net benefit), so that the priors' statements hold on the prior
+    probabilities shown beside them, else the endpoint's first. An estimand that no data
+    speak to (:func:`without_data`) is never a headline result.
     """
     no_data = without_data(reanalysis)
     comparative = table[table["p_superior"].notna()]
@@ -91,10 +94,13 @@ def headline_keys(reanalysis: Any, table: pd.DataFrame) -> list[tuple[str, str]]
     chosen = [(e, k) for e, k in keys if (e, k) in available]
     if chosen:
         return chosen
+    carriers = {(e.endpoint, e.estimand) for fit in reanalysis.fits for e in fit.estimands
+                if e.attrs.get("parameter")}
     first: dict[str, tuple[str, str]] = {}
-    for endpoint, estimand in present:
+    for endpoint, estimand in sorted(present, key=lambda key: key not in carriers):
         first.setdefault(endpoint, (endpoint, estimand))
-    return list(first.values())[:HEADLINE_MAX]
+    order = list(dict.fromkeys(endpoint for endpoint, _ in present))
+    return [first[endpoint] for endpoint in order][:HEADLINE_MAX]
 
 
 def arm_labels(reanalysis: Any) -> tuple[str, str]:

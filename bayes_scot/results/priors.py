@@ -46,8 +46,9 @@ def priors_table(
         Fits with ``effect_priors`` (fits without, such as a model-based route, are
         skipped).
     headline : sequence of str or pairs, optional
-        ``"endpoint:estimand"`` keys; a family with none of them gets one row per prior
-        and parameter with NaN probabilities.
+        ``"endpoint:estimand"`` keys. A family with none of them gets, per prior and
+        parameter, the estimands that carry the parameter (``attrs["parameter"]``, where
+        the prior's statement holds), else one row with NaN probabilities.
 
     Returns
     -------
@@ -65,6 +66,8 @@ def priors_table(
         own = [(a, b) for a, b in keys
                if any((e.endpoint, e.estimand) == (a, b) for e in fit.estimands)]
         for parameter, prior in fit.effect_priors.items():
+            shown = own or [(e.endpoint, e.estimand) for e in fit.estimands
+                            if e.attrs.get("parameter") == parameter]
             base = {
                 "family": fit.family,
                 "prior": fit.prior,
@@ -72,7 +75,7 @@ def priors_table(
                 "distribution": f"Normal({float(prior.mean):.4g}, {float(prior.sd):.4g})",
                 "parameter": parameter,
             }
-            for endpoint, estimand in own or [("", "")]:
+            for endpoint, estimand in shown or [("", "")]:
                 draws = fit.prior_estimand(endpoint, estimand) if endpoint else None
                 p_superior = p_mcid = float("nan")
                 if draws is not None and not math.isnan(draws.null):

@@ -573,7 +573,9 @@ class LongitudinalModel:
                     mcid=threshold, mcid_source=self.mcid_sources.get(name, ""),
                     endpoint=name, null=0.0, superior=better, unit=endpoint.unit,
                     evidence=self._evidence_text(name, f"to {t:g} months", beyond),
-                    attrs={**attrs, "extrapolated": beyond}, extrapolated=beyond,
+                    attrs={**attrs, "extrapolated": beyond,
+                           **({"parameter": effect_parameter(name)} if t == ref else {})},
+                    extrapolated=beyond,
                 ))
             beyond = self._extrapolated(name, (0.0, ref))
             note = self._outside_note(name, (0.0, ref)) if beyond else ""
