@@ -170,7 +170,8 @@ class ModelBuilder(Protocol):
 
 
 def fixed_scales(
-    model: Any, scales: Iterable[tuple[str, float, tuple[str, ...]]], *, kernel_sd: float = 1.0
+    model: Any, scales: Iterable[tuple[str, float, tuple[str, ...]]], *, kernel_sd: float = 1.0,
+    beta: tuple[float, float] | None = None,
 ) -> tuple[FixedScale, ...]:
     """Return a model's fixed prior scales whose variables it has.
 
@@ -184,6 +185,9 @@ def fixed_scales(
         no between-trial SD for one trial) are left out.
     kernel_sd : float, default 1.0
         The SD of those variables' priors.
+    beta : tuple of float, optional
+        Instead, the variables' Beta(a, b) prior, a hyperprior the model fixes
+        (:class:`~bayes_scot.stats.priors.FixedScale`); ``value`` is its mean.
 
     Returns
     -------
@@ -193,7 +197,7 @@ def fixed_scales(
     from bayes_scot.stats.priors import FixedScale
 
     free = {rv.name for rv in model.free_RVs}
-    return tuple(FixedScale(option, float(value), tuple(names), kernel_sd)
+    return tuple(FixedScale(option, float(value), tuple(names), kernel_sd, beta)
                  for option, value, names in scales if names and set(names) <= free)
 
 

@@ -22,6 +22,7 @@ from scipy import stats
 
 from bayes_scot import _compat
 from bayes_scot.results.fits import PriorFit
+from bayes_scot.stats.priors import FixedScale
 
 __all__ = [
     "CONSTANT_COLUMNS",
@@ -270,8 +271,7 @@ def constant_sensitivity(fit: PriorFit, *, delta: float = 0.01) -> pd.DataFrame:
     for scale in fit.fixed_scales:
         if not all(name in draws for name in scale.variables):
             continue
-        kernel = xr.concat([_summed(xr.apply_ufunc(stats.norm.logpdf, draws[name], 0.0,
-                                                   scale.kernel_sd))
+        kernel = xr.concat([_summed(_log_kernel(scale, draws[name]))
                             for name in scale.variables], dim="variable").sum("variable")
         names, posterior = _estimand_draws(fit, kernel)
         data = _compat.inference_data(posterior=posterior,
@@ -282,6 +282,13 @@ def constant_sensitivity(fit: PriorFit, *, delta: float = 0.01) -> pd.DataFrame:
                   "informative": bool(sensitivity.get(key, 0.0) >= PSENS_THRESHOLD)}
                  for key, e in names.items()]
     return pd.DataFrame(rows, columns=list(CONSTANT_COLUMNS))
+
+
+def _log_kernel(scale: FixedScale, values: xr.DataArray) -> xr.DataArray:
+    """Log prior density of a fixed scale's (or hyperprior's) variables at the draws."""
+    if scale.beta is not None:
+        return xr.apply_ufunc(stats.beta.logpdf, values, *scale.beta)
+    return xr.apply_ufunc(stats.norm.logpdf, values, 0.0, scale.kernel_sd)
 
 
 def _summed(values: xr.DataArray) -> xr.DataArray:

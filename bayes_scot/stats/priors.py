@@ -117,12 +117,20 @@ class FixedScale:
         option's value (:func:`bayes_scot.results.constant_sensitivity`).
     kernel_sd : float, default 1.0
         SD of the variables' prior.
+    beta : tuple of float, optional
+        For a hyperprior the model fixes rather than a scale: the variables' prior is
+        Beta(a, b) (the within-patient correlation's, the endpoint correlation's) and
+        ``value`` is its mean. Raising it to a power :math:`\alpha` gives
+        Beta(:math:`\alpha(a - 1) + 1, \alpha(b - 1) + 1`), the same mode held more or
+        less firmly: power-scaling it measures how much a result rests on that prior
+        rather than on the data.
     """
 
     option: str
     value: float
     variables: tuple[str, ...]
     kernel_sd: float = 1.0
+    beta: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -303,17 +303,26 @@ class LongitudinalModel:
         """Return the prior scales the model fixes, with the variables each scales.
 
         For :func:`bayes_scot.results.constant_sensitivity`: how much each result
-        depends on these options, which the data cannot estimate.
+        depends on these options, which the data cannot estimate. With them, the Beta
+        hyperpriors of the within-patient correlation (``rho_prior``) and of the
+        endpoints' shared factor (``endpoint_correlation_prior``), each with its mean as
+        value: visit means inform them weakly, so a result may rest on them.
         """
         sds = self.options.smoothing_sds()
         innovation = ("control_slope_innovation" if self.options.trajectory == "piecewise_linear"
                       else "control_level_innovation")
-        return fixed_scales(self.model, (
+        scales = fixed_scales(self.model, (
             ("trajectory_sd", sds["trajectory_sd"], (innovation,)),
             ("visit_pooling_sd", sds["visit_pooling_sd"], ("effect_visit_innovation",)),
         )) + fixed_scales(self.model, (
             ("control_slope_sd", sds["control_slope_sd"], ("control_slope",)),
         ), kernel_sd=sds["control_slope_sd"])
+        for option, variable in (("rho_prior", "rho"),
+                                 ("endpoint_correlation_prior", "endpoint_correlation")):
+            a, b = getattr(self.options, option)
+            scales += fixed_scales(self.model, ((option, a / (a + b), (variable,)),),
+                                   beta=(a, b))
+        return scales
 
     def prior_grid(self, *, design_effect: float = 0.5,
                    mcid: float | None = None) -> dict[str, EffectPrior]:
