@@ -21,5 +21,10 @@ is compiled."""
 
 
 def months(t: float) -> str:
-    """Return a time in months as every label writes it: ``"1 month"``, ``"6 months"``."""
-    return f"{t:g} month" + ("" if t == 1 else "s")
+    """Return a time in months as every label writes it: ``"1 month"``, ``"6 months"``.
+
+    Two decimals at most: a time converted from weeks or days (13 weeks) reads
+    ``"2.99 months"``, not ``"2.98973 months"``; estimand names keep the exact value.
+    """
+    shown = round(float(t), 2)
+    return f"{shown:g} month" + ("" if shown == 1 else "s")

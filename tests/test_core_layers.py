@@ -269,3 +269,6 @@ def test_months_are_singular_only_for_one() -> None:
 
     assert [months(t) for t in (1.0, 1, 0.5, 6.0, 54)] == [
         "1 month", "1 month", "0.5 months", "6 months", "54 months"]
+    # A time converted from weeks (13 weeks) is written to two decimals.
+    assert months(13 * 7 * 12 / 365.25) == "2.99 months"
+    assert months(0.999) == "1 month"
