@@ -622,7 +622,7 @@ class LongitudinalModel:
             return ""
         first, last = span
         if max(times) > last + 1e-9:
-            return f" (extrapolated beyond the last datum at {last:g} months)"
+            return f" (extrapolated beyond the last datum at {months(last)})"
         return (f" (before the first datum at {first:g} months: the model's trajectory from "
                 "baseline, where the difference is zero)")
 

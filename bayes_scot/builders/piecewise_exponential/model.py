@@ -348,8 +348,8 @@ class PiecewiseExponentialModel:
             beyond = bool(time is not None and time > self.last_datum + 1e-9)
             evidence = "trial"
             if beyond:
-                text += f" (extrapolated beyond the last datum at {self.last_datum:g} months)"
-                evidence = f"trial, extrapolated beyond {self.last_datum:g} months"
+                text += f" (extrapolated beyond the last datum at {months(self.last_datum)})"
+                evidence = f"trial, extrapolated beyond {months(self.last_datum)}"
             attrs = {**base, "extrapolated": beyond, **kw.pop("attrs", {})}
             out.append(EstimandDraws(endpoint=self.endpoint, estimand=estimand, label=text,
                                      draws=draws, evidence=evidence, attrs=attrs,
@@ -375,7 +375,7 @@ class PiecewiseExponentialModel:
             for tau in self.rmst_horizons:
                 rmst = restricted_mean(hazards, self.edges, tau)
                 add(f"rmst_difference_{tau:g}",
-                    f"{label} restricted mean survival to {tau:g} months, {exp_arm} minus "
+                    f"{label} restricted mean survival to {months(tau)}, {exp_arm} minus "
                     f"{ctl_arm}", rmst[:, :, 0] - rmst[:, :, 1], tau, null=0.0,
                     superior=better_s, unit="months",
                     attrs={"contrast": True, "time_months": tau})

@@ -112,7 +112,7 @@ def curve_estimands(hazards: np.ndarray, edges: np.ndarray,
         for i, tau in enumerate(horizons):
             out.append(labels.draws(
                 endpoint, f"rmst_difference_{tau:g}",
-                f"{name} restricted mean survival to {tau:g} months, {labels.contrast()}",
+                f"{name} restricted mean survival to {months(tau)}, {labels.contrast()}",
                 rmst[:, :, 0, i] - rmst[:, :, 1, i], null=0.0, superior="higher",
                 unit="months", attrs={"contrast": True, "time_months": tau},
             ))  # fmt: skip
@@ -186,8 +186,8 @@ def mark_extrapolation(e: EstimandDraws, last_datum: float,
     attrs = {**e.attrs, "extrapolated": beyond}
     label, evidence = e.label, e.evidence
     if beyond:
-        label = f"{e.label} (extrapolated beyond the last datum at {last:g} months)"
-        evidence = f"{e.evidence}, extrapolated beyond {last:g} months"
+        label = f"{e.label} (extrapolated beyond the last datum at {months(last)})"
+        evidence = f"{e.evidence}, extrapolated beyond {months(last)}"
     elif interval is not None and not _bounded_by_data(str(interval), reported_times):
         attrs["identified"] = False
         label = (f"{e.label} (months {interval} not reported separately: "
