@@ -315,9 +315,13 @@ def test_a_wanted_event_turns_the_prior_grid_and_the_margins(gbsg2):
             assert superior < 0.5
     assert tails["skeptical_strong"] == pytest.approx(0.05, abs=0.015)
     assert tails["skeptical_moderate"] == pytest.approx(0.15, abs=0.015)
-    common = next(e for e in model.estimands(_prior_idata(model))
-                  if e.estimand == "hazard_ratio_common")
+    found = {e.estimand: e for e in model.estimands(_prior_idata(model))}
+    common = found["hazard_ratio_common"]
     assert (common.superior, common.mcid) == ("higher", pytest.approx(1.25))
+    # S(t) of a wanted event is the probability of still waiting for it: said so.
+    assert found["survival_difference_12"].label.endswith(
+        "(probability still free of the event)")
+    assert "restricted mean time free of the event" in found["rmst_difference_36"].label
 
 
 def test_a_wanted_event_refuses_a_design_hazard_ratio_below_1(gbsg2):

@@ -355,6 +355,11 @@ class PiecewiseExponentialModel:
                                      draws=draws, evidence=evidence, attrs=attrs,
                                      extrapolated=beyond, **kw))
 
+        # S(t) of a wanted event (healing, response) is the probability of still
+        # waiting for it: the labels say so, as "survival" would mislead.
+        free = "" if higher else " (probability still free of the event)"
+        restricted = ("restricted mean survival" if higher
+                      else "restricted mean time free of the event")
         if has_curve:
             times = np.asarray(self.estimand_times, dtype=float)
             surv = np.exp(-np.einsum("cdak,kt->cdat", hazards,
@@ -362,12 +367,12 @@ class PiecewiseExponentialModel:
             for j, t in enumerate(times):
                 for a, arm in enumerate(self.arms):
                     add(f"survival_{arm}_{t:g}",
-                        f"{label} at {months(t)}, {self.target.arm_display(arm)}",
+                        f"{label} at {months(t)}, {self.target.arm_display(arm)}{free}",
                         surv[:, :, a, j], t, null=float("nan"), superior=better_s,
                         unit="probability", attrs={"arm": arm, "contrast": False,
                                                    "time_months": t})
                 add(f"survival_difference_{t:g}",
-                    f"{label} at {months(t)}, {exp_arm} minus {ctl_arm}",
+                    f"{label} at {months(t)}, {exp_arm} minus {ctl_arm}{free}",
                     surv[:, :, 0, j] - surv[:, :, 1, j], t, null=0.0, superior=better_s,
                     mcid=o.survival_margin if higher else -o.survival_margin,
                     mcid_source=o.margin_source, unit="probability",
@@ -375,8 +380,8 @@ class PiecewiseExponentialModel:
             for tau in self.rmst_horizons:
                 rmst = restricted_mean(hazards, self.edges, tau)
                 add(f"rmst_difference_{tau:g}",
-                    f"{label} restricted mean survival to {months(tau)}, {exp_arm} minus "
-                    f"{ctl_arm}", rmst[:, :, 0] - rmst[:, :, 1], tau, null=0.0,
+                    f"{label} {restricted} to {months(tau)}, {exp_arm} minus {ctl_arm}",
+                    rmst[:, :, 0] - rmst[:, :, 1], tau, null=0.0,
                     superior=better_s, unit="months",
                     attrs={"contrast": True, "time_months": tau})
         _, margin = o.benefit_hazard_ratios(self.endpoint_info.better)
