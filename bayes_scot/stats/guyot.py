@@ -5,11 +5,13 @@ cleaned curve:
 
 * :func:`validate_risk_table`: check the risk table (starts at 0, increasing times, whole
   numbers at risk that never rise).
-* :func:`align_to_risk_table`: drop risk-table rows beyond the curve and add curve points
+* :func:`align_to_risk_table`: extend the curve flat to risk-table times after its end
+  with patients still at risk, drop later rows with no one at risk, and add curve points
   at risk-table times.
 * :func:`guyot_counts`: walk the curve interval by interval; in each interval, fit the
   number censored to the next number at risk (the last interval: to the reported total of
-  events), and return the events and censorings at each curve point.
+  events; when it cannot reach it, censorings moved within earlier intervals), and return
+  the events and censorings at each curve point.
 
 Every inconsistency the algorithm cannot absorb raises
 :class:`~bayes_scot.errors.EvidenceError` naming the field; the disagreements it absorbs
@@ -112,7 +114,7 @@ def validate_risk_table(
 def align_to_risk_table(
     curve: CleanedCurve, risk_times: np.ndarray, n_risk: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]]:
-    """Align a curve and its risk table: drop risk rows beyond the curve, add points.
+    """Align a curve and its risk table: extend the curve to the risk table, add points.
 
     Parameters
     ----------
@@ -124,21 +126,48 @@ def align_to_risk_table(
     Returns
     -------
     times, survival : numpy.ndarray
-        The curve with a point at every risk-table time (read as a step function).
+        The curve with a point at every risk-table time (read as a step function), and,
+        when the risk table has patients at risk after the curve's last point, extended
+        flat to the last such time.
     risk_times, n_risk : numpy.ndarray
-        The risk table without the rows after the curve's last point.
+        The risk table without the rows after the curve's last point at which no one is
+        at risk.
     notes : list of str
         What was changed, in words.
+
+    Notes
+    -----
+    A patient at risk at a risk-table time was, by definition, followed up to it. A curve
+    that ends (often at its last event) before a risk-table time with patients still at
+    risk is therefore flat up to that time: a Kaplan-Meier curve only falls at an event,
+    and an event after the curve's end would have been drawn. Cutting the risk table at
+    the curve's end instead would censor those patients at the curve's end and lose
+    their follow-up after it, which biases hazards upward. Rows after the curve's end
+    with no one at risk say only that everyone had left before them; they are dropped,
+    and the patients still at risk at the last time with patients at risk are censored
+    there (the follow-up the table proves).
     """
     notes: list[str] = []
     t, s = curve.times, curve.survival
     beyond = risk_times > t[-1]
     if beyond.any():
-        notes.append(
-            f"dropped {int(beyond.sum())} risk-table time(s) after the curve's last point "
-            f"(t = {t[-1]:g}); patients still at risk there are censored at its end"
-        )
-        risk_times, n_risk = risk_times[~beyond], n_risk[~beyond]
+        positive = np.nonzero(n_risk > 0)[0]
+        last_at_risk = risk_times[positive[-1]] if positive.size else 0.0
+        extend = beyond & (risk_times <= last_at_risk)
+        drop = beyond & ~extend
+        if extend.any():
+            notes.append(
+                f"extended the curve flat from its last point (t = {t[-1]:g}) to "
+                f"t = {last_at_risk:g}, the last risk-table time with patients at risk "
+                f"({int(n_risk[positive[-1]])}): they were followed at least to it")
+            t = np.concatenate([t, risk_times[extend]])
+            s = np.concatenate([s, np.full(int(extend.sum()), s[-1])])
+        if drop.any():
+            notes.append(
+                f"dropped {int(drop.sum())} risk-table time(s) after the curve's last point "
+                f"with no one at risk; patients still followed are censored at "
+                f"t = {t[-1]:g}")
+        risk_times, n_risk = risk_times[~drop], n_risk[~drop]
     missing = risk_times[~np.isin(risk_times, t)]
     if missing.size:
         idx = np.searchsorted(t, missing, side="right") - 1
@@ -206,25 +235,49 @@ class _GuyotWalk:
     Kaplan-Meier curve ``km_hat`` and ``empty_drop`` (the risk set is empty while the
     curve still falls). Per interval ``i``: the curve points ``lower[i]..upper[i]``, the
     number at risk ``n_risk[i]`` at its start (replaced by the reconstructed one when the
-    curve implies more events than the risk table allows) and ``last_i[i]``, the last
-    point with an event before it.
+    curve implies more events than the risk table allows; ``published`` keeps the
+    table's), ``last_i[i]``, the last point with an event before it, and the placement of
+    its censorings: ``spread[i]`` spread evenly over it (Guyot et al.), ``at_start[i]``
+    and ``at_end[i]`` in its first and last step (moved there only to reach a reported
+    total of events, see :meth:`shift_interval`).
     """
 
     def __init__(self, t_s: np.ndarray, s: np.ndarray, risk_times: np.ndarray,
                  n_risk: np.ndarray, noise_tolerance: float) -> None:
-        n_t = t_s.size
+        n_t, n_int = t_s.size, risk_times.size
         self.t, self.s, self.risk_times = t_s, s, risk_times
         self.noise_tolerance = noise_tolerance
-        self.n_risk = n_risk.astype(int).copy()
+        self.published = n_risk.astype(int).copy()
+        self.n_risk = self.published.copy()
         self.lower = np.searchsorted(t_s, risk_times, side="left")
         self.upper = np.concatenate([self.lower[1:] - 1, [n_t - 1]])
         self.d = np.zeros(n_t, dtype=int)
         self.cen = np.zeros(n_t, dtype=int)
         self.n_hat = np.full(n_t + 1, self.n_risk[0] + 1, dtype=int)
         self.km_hat = np.ones(n_t)
-        self.last_i = np.zeros(risk_times.size, dtype=int)
+        self.last_i = np.zeros(n_int, dtype=int)
         self.empty_drop = np.zeros(n_t, dtype=bool)
-        self.notes: list[str] = []
+        self.spread = np.zeros(n_int, dtype=int)
+        self.at_start = np.zeros(n_int, dtype=int)
+        self.at_end = np.zeros(n_int, dtype=int)
+        self.matched = np.zeros(n_int, dtype=bool)  # n at the interval's end reproduced
+        self.zeroed_last = False  # the last interval left without events (Guyot, step 7)
+        self.fit_notes: dict[int, str] = {}
+        self.shift_notes: dict[int, str] = {}
+        self.last_notes: list[str] = []
+
+    @property
+    def notes(self) -> list[str]:
+        """What could not be matched exactly, or was moved, in interval order."""
+        lines = [note for i in sorted(self.fit_notes | self.shift_notes)
+                 for note in (self.fit_notes.get(i), self.shift_notes.get(i)) if note]
+        return lines + self.last_notes
+
+    def where(self, i: int) -> str:
+        """Interval ``i`` in words."""
+        if i == self.risk_times.size - 1:
+            return f"after time {self.risk_times[i]:g}"
+        return f"between times {self.risk_times[i]:g} and {self.risk_times[i + 1]:g}"
 
     # -- checks --------------------------------------------------------------------------
     def check_empty(self, i: int) -> None:
@@ -284,11 +337,22 @@ class _GuyotWalk:
                 cen[k] = n_hat[k] - d[k]
         return last
 
+    def events_in(self, i: int) -> int:
+        """Events reconstructed in interval ``i``."""
+        return int(self.d[self.lower[i]:self.upper[i] + 1].sum())
+
     # -- intervals before the last: censoring fitted to the next number at risk ----------
     def run_interval(self, i: int, n_censor: int) -> int:
-        """Place ``n_censor`` censorings in interval ``i``, walk it; return the mismatch."""
+        """Place ``n_censor`` censorings in interval ``i``, walk it; return the mismatch.
+
+        The ``n_censor`` are spread evenly (Guyot et al.); ``at_start[i]`` and
+        ``at_end[i]`` more are placed in the interval's first step (after the events at
+        its start) and its last step (after its last event).
+        """
         lo, hi, nxt = self.lower[i], self.upper[i], self.lower[i + 1]
         self.cen[lo:hi + 1] = _spread_censoring(n_censor, self.t[lo:nxt + 1], self.t[nxt])
+        self.cen[lo] += self.at_start[i]
+        self.cen[hi] += self.at_end[i]
         self.last_i[i + 1] = self.walk(i, clamp=False)
         return int(self.n_hat[nxt] - self.n_risk[i + 1])
 
@@ -296,11 +360,16 @@ class _GuyotWalk:
         """Fit the censorings of interval ``i`` to the number at risk at its end."""
         s, n_risk, risk_times = self.s, self.n_risk, self.risk_times
         lo, nxt = self.lower[i], self.lower[i + 1]
+        n_risk[i + 1] = self.published[i + 1]
+        self.fit_notes.pop(i, None)
         self.check_zero(i)
         guess = round(n_risk[i] * s[nxt] / s[lo] - n_risk[i + 1]) if s[lo] > 0 else 0
-        where = f"between times {risk_times[i]:g} and {risk_times[i + 1]:g}"
-        _, mismatch, cycled = _search_censoring(partial(self.run_interval, i), guess, where,
-                                                int(n_risk[i]))
+        guess -= int(self.at_start[i] + self.at_end[i])
+        where = self.where(i)
+        n_censor, mismatch, cycled = _search_censoring(partial(self.run_interval, i), guess,
+                                                       where, int(n_risk[i]))
+        self.spread[i] = n_censor
+        self.matched[i] = mismatch == 0
         self.check_empty(i)
         if mismatch < 0:
             shortfall = -mismatch
@@ -312,16 +381,136 @@ class _GuyotWalk:
                     "with no censoring; the risk table and the curve are inconsistent",
                     field="n_risk",
                 )
-            self.notes.append(
+            self.fit_notes[i] = (
                 f"{where} the curve implies {shortfall} more event(s) than the risk table "
                 f"allows; {self.n_hat[nxt]} taken as at risk at {risk_times[i + 1]:g} "
                 f"instead of {n_risk[i + 1]}")
             n_risk[i + 1] = self.n_hat[nxt]
         elif mismatch > 0:
-            self.notes.append(f"{where} rounding left {mismatch} more patient(s) at risk "
-                              "than published")
+            self.fit_notes[i] = (f"{where} rounding left {mismatch} more patient(s) at risk "
+                                 "than published")
         elif cycled:
-            self.notes.append(f"{where} the censoring adjustment cycled; kept the best count")
+            self.fit_notes[i] = f"{where} the censoring adjustment cycled; kept the best count"
+
+    # -- the total of events: censorings moved within earlier intervals ------------------
+    def deviation(self, lo: int, hi: int) -> float:
+        """Largest |reconstructed - digitised survival| over points ``lo..hi``."""
+        if hi < lo:
+            return 0.0
+        return float(np.max(np.abs(self.km_hat[lo:hi + 1] - self.s[lo:hi + 1])))
+
+    def valid(self, i: int, fit_bound: float) -> bool:
+        """Whether interval ``i``'s walk is an admissible placement of its censorings.
+
+        It must reproduce the number at risk at the interval's end, keep the risk set
+        non-negative, and follow the curve as closely as the even spread does anywhere
+        (|reconstructed - digitised| within ``fit_bound``): the curve is the primary
+        evidence, the total of events never buys a worse fit.
+        """
+        lo, hi, nxt = self.lower[i], self.upper[i], self.lower[i + 1]
+        return bool(self.n_hat[nxt] == self.n_risk[i + 1]
+                    and self.n_hat[lo:nxt + 1].min() >= 0
+                    and not self.empty_drop[lo:hi + 1].any()
+                    and self.deviation(lo, hi) <= fit_bound)
+
+    def shift_interval(self, i: int, need: int, fit_bound: float) -> int:
+        """Move interval ``i``'s censorings to change its events by ``need``, if it can.
+
+        The risk table fixes the events plus censorings of an interval; how they divide
+        depends on when the censorings fell, which the table does not say. Guyot et al.
+        spread them evenly. Censorings that fell later leave more patients at risk at the
+        interval's falls, hence more events and fewer censorings (``need > 0``); earlier,
+        fewer events (``need < 0``). Later: fewer spread evenly and, in the last step
+        (after the interval's last event), as many as keep the next number at risk;
+        earlier: some in the first step, the even spread refitted.
+
+        A placement is admissible when it reproduces the number at risk at the interval's
+        end, follows the curve within ``fit_bound`` and moves no more censorings to the
+        interval's ends than the events it changes: only where the split between events
+        and censorings is sensitive to when censorings fell (a steep fall late in the
+        interval) does the total say where they fell; elsewhere a difference of an event
+        or two is rounding, and absorbing it would distort the follow-up of many
+        patients. Of the admissible placements, the one whose change is nearest ``need``,
+        then closest to the even spread, is kept.
+
+        Returns
+        -------
+        int
+            The change of events made (0: nothing moved).
+        """
+        base = (int(self.spread[i]), int(self.at_start[i]), int(self.at_end[i]))
+        base_events = self.events_in(i)
+        run = partial(self.run_interval, i)
+        best, best_gain = base, 0
+
+        def consider(placement: tuple[int, int, int]) -> int:
+            nonlocal best, best_gain
+            gain = self.events_in(i) - base_events
+            moved = abs(placement[1] - base[1]) + abs(placement[2] - base[2])
+            if moved <= abs(gain) and abs(need - gain) < abs(need - best_gain):
+                best, best_gain = placement, gain
+            return gain
+
+        if need > 0:
+            # events + censorings are fixed, so a gain of g with e censorings at the end
+            # takes g + e fewer spread evenly, and e <= g: at most 2 * need fewer
+            for spread in range(base[0] - 1, max(base[0] - 2 * need, 0) - 1, -1):
+                self.at_end[i] = base[2]
+                left_over = run(spread)
+                if left_over < 0:
+                    continue
+                self.at_end[i] = base[2] + left_over
+                run(spread)
+                if self.valid(i, fit_bound) and consider(
+                        (spread, base[1], base[2] + left_over)) >= need:
+                    break
+        else:
+            for moved in range(1, min(-need, int(self.n_risk[i] - self.n_risk[i + 1])) + 1):
+                self.at_start[i], self.at_end[i] = base[1] + moved, base[2]
+                spread, mismatch, _ = _search_censoring(
+                    run, base[0] - moved, self.where(i), int(self.n_risk[i]))
+                if mismatch < 0 and spread == 0:
+                    break  # censoring earlier still leaves too few at the interval's end
+                if (mismatch == 0 and self.valid(i, fit_bound)
+                        and consider((spread, base[1] + moved, base[2])) <= need):
+                    break
+        self.spread[i], self.at_start[i], self.at_end[i] = best
+        run(int(self.spread[i]))
+        if best_gain:
+            side = "end" if best_gain > 0 else "start"
+            self.shift_notes[i] = (
+                f"{self.where(i)} censorings moved toward the {side} of the interval "
+                f"({best[1]} in its first step, {best[0]} spread evenly, {best[2]} in its "
+                f"last step): {best_gain:+d} event(s), to match the reported total")
+        return best_gain
+
+    def absorb_total(self, total_events: int) -> None:
+        """Reach the reported total of events by moving censorings in earlier intervals.
+
+        Guyot et al. use the total only in the last interval. When that interval cannot
+        reach it (too few at risk after the last risk-table time, or the total reached
+        before it), the difference says that censorings fell elsewhere than evenly in an
+        earlier interval: the intervals are revisited from the latest, each by
+        :meth:`shift_interval`, those after it refitted, until the total is met or no
+        interval can move. Every published number at risk stays reproduced, and no
+        interval follows the curve less closely than the even spread does at its worst
+        point before the last interval.
+        """
+        last = self.risk_times.size - 1
+        if int(self.d.sum()) == total_events or last == 0:
+            return
+        # the even spread's worst |reconstructed - digitised| before the last interval
+        fit_bound = self.deviation(0, self.upper[last - 1]) + 1e-12
+        for i in range(last - 1, -1, -1):
+            mismatch = int(self.d.sum()) - total_events
+            if mismatch == 0:
+                return
+            if not self.matched[i]:
+                continue
+            if self.shift_interval(i, -mismatch, fit_bound):
+                for j in range(i + 1, last):
+                    self.fit_interval(j)
+                self.fit_last_interval(total_events)
 
     # -- the last interval: censoring fitted to the reported total of events -------------
     def last_guess(self) -> int:
@@ -351,6 +540,7 @@ class _GuyotWalk:
         """Fit the last interval's censorings to ``total_events``, when given."""
         i = self.risk_times.size - 1
         self.check_zero(i)
+        self.zeroed_last = False
         guess = self.last_guess()
         run = partial(self.run_last, total_events)
         run(guess)
@@ -358,39 +548,49 @@ class _GuyotWalk:
             lo = self.lower[i]
             events_before = int(self.d[:lo].sum()) if i > 0 else 0
             if i > 0 and events_before >= total_events:
-                self.no_events_after(events_before, total_events)
+                self.no_events_after()
             else:
-                where = f"after time {self.risk_times[i]:g}"
-                _, mismatch, _ = _search_censoring(run, guess, where, int(self.n_risk[i]))
-                if abs(mismatch) > _risk_tolerance(total_events):
-                    bound = "at least" if mismatch > 0 else "at most"
-                    raise EvidenceError(
-                        f"whatever the censoring {where}, the curve implies {bound} "
-                        f"{int(self.d.sum())} events, but {total_events} are reported in "
-                        "total", field="total_events")
-                if mismatch != 0:
-                    self.notes.append(f"{where} the reconstruction has {mismatch:+d} "
-                                      "event(s) relative to the reported total")
-        self.check_empty(i)
+                _search_censoring(run, guess, self.where(i), int(self.n_risk[i]))
 
-    def no_events_after(self, events_before: int, total_events: int) -> None:
+    def check_total(self, total_events: int) -> None:
+        """Raise when the total of events cannot be met; else note any difference left."""
+        i = self.risk_times.size - 1
+        lo = self.lower[i]
+        reconstructed = int(self.d.sum())
+        mismatch = reconstructed - total_events
+        self.last_notes = []
+        if self.zeroed_last:
+            events_before = int(self.d[:lo].sum())
+            if mismatch > _risk_tolerance(total_events):
+                raise EvidenceError(
+                    f"the curve implies {events_before} events before time "
+                    f"{self.risk_times[i]:g}, more than the {total_events} reported in total",
+                    field="total_events",
+                )
+            if self.s[lo:self.upper[i] + 1].min() < self.s[lo]:  # the curve falls after it
+                self.last_notes.append(
+                    f"the reported {total_events} events are reached before the last "
+                    f"risk-table time ({events_before} reconstructed); no events after "
+                    f"{self.risk_times[i]:g}")
+        elif abs(mismatch) > _risk_tolerance(total_events):
+            bound = "at least" if mismatch > 0 else "at most"
+            raise EvidenceError(
+                f"whatever the censoring {self.where(i)} and where it falls before, the "
+                f"curve implies {bound} {reconstructed} events, but {total_events} are "
+                "reported in total", field="total_events")
+        if mismatch != 0:
+            self.last_notes.append(f"the reconstruction has {mismatch:+d} event(s) relative "
+                                   "to the reported total")
+
+    def no_events_after(self) -> None:
         """Leave the last interval without events: the total is reached before it."""
         i = self.risk_times.size - 1
         lo, hi = self.lower[i], self.upper[i]
-        excess = events_before - total_events
-        if excess > _risk_tolerance(total_events):
-            raise EvidenceError(
-                f"the curve implies {events_before} events before time "
-                f"{self.risk_times[i]:g}, more than the {total_events} reported in total",
-                field="total_events",
-            )
         self.d[lo:hi + 1] = 0
         self.cen[lo:hi + 1] = 0
         self.empty_drop[lo:hi + 1] = False
         self.n_hat[lo + 1:hi + 2] = self.n_risk[i]
-        self.notes.append(f"the reported {total_events} events are reached before the last "
-                          f"risk-table time ({events_before} reconstructed); no events after "
-                          f"{self.risk_times[i]:g}")
+        self.zeroed_last = True
 
 
 def guyot_counts(
@@ -411,7 +611,8 @@ def guyot_counts(
     risk_times, n_risk : numpy.ndarray
         The aligned risk table.
     total_events : int or None
-        The reported total of events, which fixes the censoring in the last interval.
+        The reported total of events, which fixes the censoring in the last interval and,
+        when that interval cannot reach it, where censorings fell in earlier ones.
     noise_tolerance : float
         Fall of the curve, on the survival scale, tolerated while the reconstructed risk
         set is empty.
@@ -421,7 +622,8 @@ def guyot_counts(
     events, censored : numpy.ndarray
         Per curve point; the censorings at point ``k`` fall between it and the next.
     adjustments : list of str
-        Where the reconstruction could not match the inputs exactly.
+        Where the reconstruction could not match the inputs exactly, or moved censorings
+        to match the total of events.
 
     Raises
     ------
@@ -435,11 +637,19 @@ def guyot_counts(
     Each interval but the last is fitted in turn: a first guess of the number censored,
     then Guyot's adjustment until the reconstructed number at risk at the interval's end
     matches the published one. The last interval takes the average censoring rate of the
-    earlier ones, adjusted to the reported total of events when given. See
+    earlier ones, adjusted to the reported total of events when given. When the last
+    interval cannot reach the total, the censorings of earlier intervals are moved
+    toward their end (more events) or start (fewer), latest interval first, keeping every
+    published number at risk, each move kept only when it moves no more censorings than
+    the events it changes. See
     :func:`bayes_scot.stats.reconstruction.reconstruct_curve` for the formulas.
     """
     walk = _GuyotWalk(times, survival, risk_times, n_risk, noise_tolerance)
     for i in range(risk_times.size - 1):
         walk.fit_interval(i)
     walk.fit_last_interval(total_events)
+    if total_events is not None:
+        walk.absorb_total(total_events)
+        walk.check_total(total_events)
+    walk.check_empty(risk_times.size - 1)
     return walk.d, walk.cen, walk.notes

@@ -80,7 +80,8 @@ class Reconstruction:
     cleaning : tuple of str
         What was done to the digitised curve before reconstruction (see
         :func:`~bayes_scot.stats.kaplan_meier.clean_curve`), plus points added at
-        risk-table times and risk-table rows dropped beyond the curve.
+        risk-table times, the curve extended flat to risk-table times after its end with
+        patients at risk, and risk-table rows after its end with no one at risk dropped.
     adjustments : tuple of str
         Where the reconstruction could not match the inputs exactly (e.g. the curve
         implies one more event in an interval than the risk table allows).
@@ -178,7 +179,8 @@ def reconstruct_curve(
         number of patients).
     total_events : int, optional
         Total number of events, when reported; used to fix censoring after the last
-        risk-table time.
+        risk-table time and, where that cannot reach it, where censorings fell in
+        earlier intervals.
     scale : {"auto", "proportion", "percent"}, default "auto"
         Scale of ``curve_surv``.
     noise_tolerance : float, default 0.03
@@ -217,7 +219,15 @@ def reconstruct_curve(
     In the last interval the censoring rate is the average of the earlier intervals, and
     the number censored is adjusted until the events match ``total_events`` when given.
     Events are placed at the curve's points and censorings midway between points; the
-    patients left at the end are censored at the last point.
+    patients left at the end are censored at the last point. When the last interval
+    cannot reach ``total_events``, censorings of earlier intervals are moved toward their
+    end or start (latest interval first, every published number at risk kept, the curve
+    fitted no worse, no more censorings moved than events changed), each move listed in
+    ``adjustments``.
+
+    A curve that ends before risk-table times with patients still at risk (drawn or read
+    only to its last event) is extended flat to the last of them: patients at risk at a
+    time were followed up to it, and are not censored at the curve's end.
 
     Two guards make the algorithm total: the events at a point are kept within
     ``[0, n at risk]`` (a digitised point slightly above the reconstructed curve would
