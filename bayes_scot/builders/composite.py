@@ -412,7 +412,10 @@ class CompositeModel:
             P(the experimental arm wins more often than it loses).
         """
         theta = self._effect_draws(idata)
-        values = direct_estimands(theta, scale=self.options.scale, p_tie=self.observation.p_tie)
+        # Ratios at their limits (0, infinity) where theta leaves their range, so that
+        # every estimand exceeds its null exactly when theta > 0 (prior draws included).
+        values = direct_estimands(theta, scale=self.options.scale,
+                                  p_tie=self.observation.p_tie, beyond="limit")
         t = self.options.time_months
         arms = "{} vs {}".format(*self.trial.arm_labels)
         endpoint = self.trial.endpoint(self.endpoint).label

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -26,7 +27,8 @@ DIRECT_ESTIMANDS: tuple[str, ...] = ("net_benefit", "win_probability", "win_odds
 
 
 def direct_estimands(
-    theta: np.ndarray | float, *, scale: str, p_tie: float = 0.0
+    theta: np.ndarray | float, *, scale: str, p_tie: float = 0.0,
+    beyond: Literal["nan", "limit"] = "nan",
 ) -> dict[str, np.ndarray]:
     r"""Every direct-route estimand as a function of the effect parameter.
 
@@ -37,6 +39,13 @@ def direct_estimands(
     scale : {"net_benefit", "log_win_odds"}
     p_tie : float, default 0
         Proportion of tied pairs, held fixed at its published value.
+    beyond : {"nan", "limit"}, default "nan"
+        What the ratios are where ``theta`` has no meaning for them (a net benefit at or
+        beyond 1 or -1, a win ratio whose wins or losses would be negative): NaN, or the
+        limit of the ratio there (infinity beyond the favourable end, 0 beyond the other).
+        Posterior and prior summaries use ``"limit"``: a normal on the net benefit puts
+        some mass beyond +-1, and with NaN there a ratio's median, interval and
+        probability of exceeding 1 would no longer be those of ``theta``.
 
     Returns
     -------
@@ -44,8 +53,11 @@ def direct_estimands(
         ``net_benefit`` :math:`2A - 1`, ``win_probability`` :math:`A`, ``win_odds``
         :math:`A/(1-A)` and ``win_ratio`` :math:`(A - T/2)/(1 - A - T/2)`, with :math:`A`
         the win probability (ties split) and :math:`T` = ``p_tie``. Each is increasing in
-        ``theta``. Values of ``theta`` with no meaning on the other scales (a net benefit
-        outside (-1, 1), a win ratio with a negative part) give NaN there.
+        ``theta``. ``net_benefit`` and ``win_probability`` are linear in a net-benefit
+        ``theta`` and follow it beyond their range; the ratios there are NaN or their
+        limits (``beyond``). With ``beyond="limit"`` every estimand is a non-decreasing
+        function of ``theta`` on the whole line, so that its quantiles are the transformed
+        quantiles of ``theta`` and it exceeds its null exactly when ``theta > 0``.
 
     Notes
     -----
@@ -55,6 +67,9 @@ def direct_estimands(
     the assumption behind ``win_ratio``.
     """
     theta = np.asarray(theta, dtype=float)
+    if beyond not in ("nan", "limit"):
+        raise EvidenceError(f"beyond must be 'nan' or 'limit', not {beyond!r}",
+                            field="beyond")
     if scale == "log_win_odds":
         a = 1.0 / (1.0 + np.exp(-theta))
     elif scale == "net_benefit":
@@ -65,9 +80,18 @@ def direct_estimands(
     inside = (a > 0.0) & (a < 1.0)
     p_win = a - p_tie / 2.0
     p_loss = 1.0 - a - p_tie / 2.0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        odds = np.where(inside, a / (1.0 - a), np.nan)
+    limit = beyond == "limit"
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if scale == "log_win_odds":
+            # exp(theta) is the win odds itself, finite where A rounds to 0 or 1.
+            odds = np.exp(theta)
+        else:
+            below = 0.0 if limit else np.nan
+            above = np.inf if limit else np.nan
+            odds = np.where(inside, a / (1.0 - a), np.where(a <= 0.0, below, above))
         ratio = np.where((p_win >= 0.0) & (p_loss > 0.0), p_win / p_loss, np.nan)
+        if limit:
+            ratio = np.where(p_loss <= 0.0, np.inf, np.where(p_win < 0.0, 0.0, ratio))
     return {
         "net_benefit": 2.0 * a - 1.0,
         "win_probability": a,
@@ -122,7 +146,8 @@ class PairwisePosterior:
         dict of str to numpy.ndarray
         """
         theta = sps.norm.ppf(np.asarray(q, dtype=float), loc=self.mean, scale=self.sd)
-        return direct_estimands(theta, scale=self.scale, p_tie=self.p_tie)
+        return direct_estimands(theta, scale=self.scale, p_tie=self.p_tie,
+                                beyond="limit")
 
     def summary(self, level: float = CREDIBLE_LEVEL) -> pd.DataFrame:
         """Median, central credible interval and P(superior) of every estimand.
