@@ -108,3 +108,16 @@ def test_many_summaries_equal_one_at_a_time_and_arviz() -> None:
     assert np.isnan([nan.rhat, nan.ess_bulk, short.rhat, short.ess_bulk]).all()
     assert summarise_draws(ests[0]) == summaries[0]
 
+
+
+def test_an_infinite_tail_gives_an_infinite_limit_not_nan() -> None:
+    """A ratio at its limit (infinity) in 4% of draws: its 97.5% quantile is infinite.
+
+    Linear interpolation between two infinite draws is NaN; the interval must say inf.
+    """
+    draws = np.concatenate([np.linspace(1.0, 5.0, 960), np.full(40, np.inf)]).reshape(2, 500)
+    e = EstimandDraws(endpoint="x", estimand="win_odds", label="win odds", draws=draws,
+                      null=1.0, superior="higher")
+    s = summarise_many([e])[0]
+    assert s.upper == np.inf
+    assert 1.0 < s.lower < s.median < 5.0

@@ -228,8 +228,7 @@ def summarise_many(
     summaries: list[EstimandSummary | None] = [None] * len(estimands)
     for members in groups.values():
         stack = np.stack([estimands[i].draws for i in members])
-        quantiles = np.quantile(stack.reshape(len(members), -1), [alpha, 0.5, 1.0 - alpha],
-                                axis=-1)
+        quantiles = _quantiles(stack.reshape(len(members), -1), [alpha, 0.5, 1.0 - alpha])
         rhat, ess = _convergence(stack)
         for j, i in enumerate(members):
             e = estimands[i]
@@ -244,6 +243,20 @@ def summarise_many(
                 ess_bulk=float(ess[j]),
             )
     return [s for s in summaries if s is not None]
+
+
+def _quantiles(flat: np.ndarray, q: Sequence[float]) -> np.ndarray:
+    """Quantiles ``(len(q), row)`` of each row's draws, an infinite one where it falls.
+
+    Linear interpolation between two infinite draws (a ratio at its limit, beyond its
+    range) gives NaN; there the nearest draw, infinite too, is the quantile.
+    """
+    with np.errstate(invalid="ignore"):
+        out = np.quantile(flat, q, axis=-1)
+    lost = np.isnan(out) & ~np.isnan(flat).any(axis=-1)
+    if lost.any():
+        out = np.where(lost, np.quantile(flat, q, axis=-1, method="nearest"), out)
+    return out
 
 
 def _convergence(stack: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
