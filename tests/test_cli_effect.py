@@ -20,8 +20,8 @@ def test_table_output(capsys):
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("HR: log HR -1.079, SE 0.3907 (from the confidence interval)")
     assert "MCID 0.8" in out[0]
-    assert out[1].split() == ["prior", "median", "lower", "upper", "p_benefit", "p_mcid",
-                              "p_harm"]
+    assert out[1].split() == ["prior", "median", "lower", "upper", "p_benefit",
+                              "prior_p_benefit", "p_mcid", "prior_p_mcid", "p_harm"]
     assert [line.split()[0] for line in out[2:]] == list(DEFAULT_GRID_NAMES)
 
 

@@ -30,8 +30,9 @@ ASTIS_EFS = (0.34, 0.16, 0.74)
 ASTIS_OS = (0.29, 0.13, 0.64)
 ASTIS_SOURCE = Source(citation="van Laar JM et al. JAMA 2014;311:2490-8",
                       locator="Figure 2 legend", tag="reported")
-COLUMNS = ["prior", "label", "median", "lower", "upper", "p_benefit", "p_mcid", "p_harm",
-           "prior_mean", "prior_sd", "posterior_mean", "posterior_sd", "statement"]
+COLUMNS = ["prior", "label", "median", "lower", "upper", "p_benefit", "prior_p_benefit",
+           "p_mcid", "prior_p_mcid", "p_harm", "prior_mean", "prior_sd", "posterior_mean",
+           "posterior_sd", "statement"]
 
 
 def test_normal_posterior_closed_form():
@@ -265,3 +266,22 @@ def test_an_se_that_disagrees_with_the_interval_is_refused():
     table = reanalyse_effect(hr, lo, hi, se=round(from_ci, 2))
     assert table.attrs["se_source"] == "ci"
     assert table.attrs["se"] == pytest.approx(from_ci)
+
+
+def test_each_posterior_probability_has_its_prior_probability_beside_it():
+    """The prior columns are the same tails under the prior alone, in closed form.
+
+    ASTIS EFS HR with an MCID of 0.8: the skeptical priors' statements ("5%/15%
+    probability that the HR is below 0.8") are exactly their P(HR < 0.8) under the prior;
+    a prior centred on no effect has P(benefit) exactly 1/2.
+    """
+    table = reanalyse_effect(0.34, 0.16, 0.74, measure="HR", mcid=0.8).set_index("prior")
+    assert table.loc["skeptical_strong", "prior_p_mcid"] == pytest.approx(0.05, abs=1e-12)
+    assert table.loc["skeptical_moderate", "prior_p_mcid"] == pytest.approx(0.15, abs=1e-12)
+    assert table.loc["reference", "prior_p_benefit"] == pytest.approx(0.5, abs=1e-12)
+    expected = stats.norm.cdf((math.log(0.8) - table["prior_mean"]) / table["prior_sd"])
+    assert table["prior_p_mcid"].to_numpy() == pytest.approx(np.asarray(expected), abs=1e-12)
+    higher = reanalyse_effect(1.35, 1.08, 1.70, measure="RR", benefit="higher")
+    assert higher["prior_p_mcid"].isna().all()
+    assert (higher.set_index("prior").loc["optimistic_strong", "prior_p_benefit"]
+            > 0.9)

@@ -29,7 +29,8 @@ from bayes_scot.stats.normal_normal import reanalyse_effect
 
 __all__ = ["format_table", "parse_prior", "register", "run"]
 
-_SHOWN = ["prior", "median", "lower", "upper", "p_benefit", "p_mcid", "p_harm"]
+_SHOWN = ["prior", "median", "lower", "upper", "p_benefit", "prior_p_benefit", "p_mcid",
+          "prior_p_mcid", "p_harm"]
 
 
 def parse_prior(text: str) -> tuple[str, tuple[float, float]]:
@@ -145,7 +146,7 @@ def format_table(table: pd.DataFrame) -> str:
     )
     shown = table[_SHOWN].copy()
     if attrs["mcid"] is None:
-        shown = shown.drop(columns="p_mcid")
+        shown = shown.drop(columns=["p_mcid", "prior_p_mcid"])
     body = shown.to_string(index=False, float_format=lambda x: f"{x:.3f}")
     return f"{header}\n{body}"
 

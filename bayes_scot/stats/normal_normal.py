@@ -486,10 +486,13 @@ def reanalyse_effect(
     -------
     pandas.DataFrame
         One row per prior, in order, with columns ``prior, label, median, lower, upper,
-        p_benefit, p_mcid, p_harm, prior_mean, prior_sd, posterior_mean, posterior_sd,
-        statement``. ``median, lower, upper`` are on the natural scale (ratios for
-        ratio measures); the prior and posterior moments on the working scale (log for
-        ratios). ``p_mcid`` is NaN without an MCID. ``attrs`` holds the likelihood
+        p_benefit, prior_p_benefit, p_mcid, prior_p_mcid, p_harm, prior_mean, prior_sd,
+        posterior_mean, posterior_sd, statement``. ``median, lower, upper`` are on the
+        natural scale (ratios for ratio measures); the prior and posterior moments on the
+        working scale (log for ratios). ``prior_p_benefit`` and ``prior_p_mcid`` are the
+        same probabilities under the prior alone, so that each posterior probability is
+        read beside its prior one. ``p_mcid`` and ``prior_p_mcid`` are NaN without an
+        MCID. ``attrs`` holds the likelihood
         (``estimate``, ``se`` on the working scale, ``se_source``), ``measure``,
         ``benefit``, ``mcid``, ``credible_level``.
 
@@ -549,14 +552,8 @@ def reanalyse_effect(
     m1, s1 = normal_posterior(m0, s0, likelihood.estimate, likelihood.se)
     z = normal_quantile(CREDIBLE_LEVEL)
     lo, hi = m1 - z * s1, m1 + z * s1
-    p_low = ndtr(-m1 / s1)  # P(theta < 0)
-    p_benefit = p_low if benefit == "lower" else 1.0 - p_low
-    if threshold is None:
-        p_mcid = np.full_like(m1, np.nan)
-    elif benefit == "lower":
-        p_mcid = ndtr((threshold - m1) / s1)
-    else:
-        p_mcid = ndtr((m1 - threshold) / s1)
+    p_benefit, p_mcid = _tail_probabilities(m1, s1, benefit, threshold)
+    prior_p_benefit, prior_p_mcid = _tail_probabilities(m0, s0, benefit, threshold)
     back = np.exp if likelihood.is_ratio else (lambda x: x)
     table = pd.DataFrame({
         "prior": [p.name for p in prior_list],
@@ -565,7 +562,9 @@ def reanalyse_effect(
         "lower": back(lo),
         "upper": back(hi),
         "p_benefit": p_benefit,
+        "prior_p_benefit": prior_p_benefit,
         "p_mcid": p_mcid,
+        "prior_p_mcid": prior_p_mcid,
         "p_harm": 1.0 - p_benefit,
         "prior_mean": m0,
         "prior_sd": s0,
@@ -584,6 +583,18 @@ def reanalyse_effect(
         "credible_level": CREDIBLE_LEVEL,
     })
     return table
+
+
+def _tail_probabilities(mean: np.ndarray, sd: np.ndarray, benefit: str,
+                        threshold: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """P(benefit) and P(beyond the MCID threshold) of normals on the working scale."""
+    p_low = ndtr(-mean / sd)  # P(theta < 0)
+    p_benefit = p_low if benefit == "lower" else 1.0 - p_low
+    if threshold is None:
+        return p_benefit, np.full_like(mean, np.nan)
+    if benefit == "lower":
+        return p_benefit, ndtr((threshold - mean) / sd)
+    return p_benefit, ndtr((mean - threshold) / sd)
 
 
 def reanalyse_entry(
