@@ -569,3 +569,31 @@ def test_external_evidence_only_for_a_family_that_takes_it(tmp_path: Path) -> No
                                         r"\(only \[longitudinal\] does\)") as info:
         load_spec(path)
     assert info.value.field == "survival.external"
+
+
+def test_an_mcids_override_of_the_reference_difference_builds_the_skeptical_priors(
+    tmp_path: Path,
+) -> None:
+    """[mcids] of a longitudinal endpoint's reference-visit difference reaches its priors.
+
+    The skeptical priors are stated on the MCID ("5% probability of a benefit beyond
+    the MCID"); with the override only on the rows, the statement and the row's
+    P(> MCID) would name different thresholds.
+    """
+    text = MINIMAL + """
+[longitudinal]
+endpoints = ["haq_di"]
+
+[mcids."haq_di:change_difference_54"]
+value = -0.3
+source = "SIMULATED threshold for a test"
+"""
+    spec = load_spec(write(tmp_path, text))
+    assert spec.family_options(spec.family("longitudinal")).mcids == {"haq_di": 0.3}
+    clash = write(tmp_path, text.replace(
+        '[longitudinal]\nendpoints = ["haq_di"]',
+        '[longitudinal]\nendpoints = ["haq_di"]\n[longitudinal.options]\n'
+        'mcids = { haq_di = 0.22 }'), "clash.toml")
+    with pytest.raises(SpecError, match=r"differs from the \[mcids\] value 0\.3") as info:
+        load_spec(clash)  # refused on loading, before any model is built
+    assert info.value.field == "longitudinal.options.mcids.haq_di"

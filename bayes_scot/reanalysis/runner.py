@@ -788,8 +788,13 @@ class _Runner:
         return load_trial(head, population=population)
 
     def options(self, family: FamilySpec, primary: Trial) -> Any:
-        """Build a family's options; a ``population`` option follows the primary trial's."""
-        options: Any = family.options_object()
+        """Build a family's options; a ``population`` option follows the primary trial's.
+
+        The longitudinal options also take the specification's ``[mcids]`` of each
+        endpoint's difference at the reference visit
+        (:meth:`~bayes_scot.spec.AnalysisSpec.family_options`).
+        """
+        options: Any = self.spec.family_options(family)
         if not hasattr(options, "population"):
             return options
         if "population" not in family.options:

@@ -303,7 +303,7 @@ def _read_spec(
                     file=file, field="priors.grid",
                 )
     _check_joint(doc.joint, families, file)
-    return AnalysisSpec(
+    spec = AnalysisSpec(
         name=doc.analysis.name,
         title=doc.analysis.title if doc.analysis.title is not None else doc.analysis.name,
         description=doc.analysis.description,
@@ -320,6 +320,9 @@ def _read_spec(
         path=path,
         text=text,
     )
+    for f in families:
+        spec.family_options(f)  # an [mcids] value that contradicts an option
+    return spec
 
 
 def _check_joint(joint: _Joint, families: Sequence[FamilySpec], file: str) -> None:

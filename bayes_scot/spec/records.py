@@ -450,6 +450,40 @@ class AnalysisSpec:
                 return t
         raise KeyError(f"the analysis {self.name!r} has no trial {name!r}")
 
+    def family_options(self, family: FamilySpec) -> Any:
+        """Return a family's options object, with the MCIDs that ``[mcids]`` sets.
+
+        Each longitudinal endpoint's skeptical priors are stated on its MCID at the
+        reference visit ("5% probability of a benefit beyond the MCID"), so an
+        ``[mcids]`` override of that difference is also the MCID its priors are built
+        from; otherwise a statement would name one threshold and the row's P(> MCID) use
+        another.
+
+        Raises
+        ------
+        SpecError
+            When the family's ``mcids`` option gives an endpoint another value.
+        """
+        options = family.options_object()
+        if family.family != "longitudinal" or not hasattr(options, "reference_visit_months"):
+            return options
+        reference = f"change_difference_{options.reference_visit_months:g}"
+        own = dict(family.options.get("mcids", {}))
+        mcids = dict(options.mcids)
+        for endpoint in options.endpoints:
+            override = self.mcid_for(endpoint, reference)
+            if override is None:
+                continue
+            value = abs(float(override.value))
+            if endpoint in own and abs(float(own[endpoint]) - value) > 1e-12 * value:
+                raise SpecError(
+                    f"{own[endpoint]:g} differs from the [mcids] value {value:g} of "
+                    f"{endpoint}:{reference}; give the MCID once",
+                    file=self.path or self.name,
+                    field=f"longitudinal.options.mcids.{endpoint}")
+            mcids[endpoint] = value
+        return dataclasses.replace(options, mcids=mcids) if mcids != options.mcids else options
+
     def mcid_for(self, endpoint: str, estimand: str) -> McidOverride | None:
         """Return the first MCID override matching an estimand, if any."""
         return next((m for m in self.mcids if m.matches(endpoint, estimand)), None)
