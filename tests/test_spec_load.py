@@ -597,3 +597,23 @@ source = "SIMULATED threshold for a test"
     with pytest.raises(SpecError, match=r"differs from the \[mcids\] value 0\.3") as info:
         load_spec(clash)  # refused on loading, before any model is built
     assert info.value.field == "longitudinal.options.mcids.haq_di"
+
+
+def test_an_mcids_override_of_the_common_hazard_ratio_is_the_priors_margin(
+    tmp_path: Path,
+) -> None:
+    """[mcids] of hazard_ratio_common (where the survival priors are stated) sets the margin."""
+    base = MINIMAL + '\n[mcids."efs:hazard_ratio_common"]\nvalue = 0.75\nsource = "SIMULATED"\n'
+    spec = load_spec(write(tmp_path, base))
+    assert spec.family_options(spec.family("survival")).hazard_ratio_margin == 0.75
+    clash = base.replace("[survival.priors]", "[survival.options]\nhazard_ratio_margin = 0.8"
+                         "\n\n[survival.priors]")
+    with pytest.raises(SpecError, match=r"0\.8 differs from the \[mcids\] value 0\.75") as info:
+        load_spec(write(tmp_path, clash, "clash.toml"))
+    assert info.value.field == "survival.options.hazard_ratio_margin"
+    two = base + '\n[mcids."os:hazard_ratio_common"]\nvalue = 0.7\nsource = "SIMULATED"\n'
+    with pytest.raises(SpecError, match="several MCIDs") as info:
+        load_spec(write(tmp_path, two, "two.toml"))
+    assert info.value.field == "mcids"
+    plain = load_spec(write(tmp_path, MINIMAL, "plain.toml"))
+    assert plain.family_options(plain.family("survival")).hazard_ratio_margin is None

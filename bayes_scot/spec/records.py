@@ -453,36 +453,67 @@ class AnalysisSpec:
     def family_options(self, family: FamilySpec) -> Any:
         """Return a family's options object, with the MCIDs that ``[mcids]`` sets.
 
-        Each longitudinal endpoint's skeptical priors are stated on its MCID at the
-        reference visit ("5% probability of a benefit beyond the MCID"), so an
-        ``[mcids]`` override of that difference is also the MCID its priors are built
-        from; otherwise a statement would name one threshold and the row's P(> MCID) use
+        The skeptical priors are stated on an MCID ("5% probability of a benefit beyond
+        the MCID"): a longitudinal endpoint's at the reference visit, the survival
+        family's hazard-ratio margin on ``hazard_ratio_common``. An ``[mcids]`` override
+        of that estimand is therefore also the MCID the priors are built from;
+        otherwise a statement would name one threshold and the row's P(> MCID) use
         another.
 
         Raises
         ------
         SpecError
-            When the family's ``mcids`` option gives an endpoint another value.
+            When an option of the family gives that MCID another value, or ``[mcids]``
+            gives the survival hazard ratio several.
         """
         options = family.options_object()
-        if family.family != "longitudinal" or not hasattr(options, "reference_visit_months"):
-            return options
+        if family.family == "longitudinal" and hasattr(options, "reference_visit_months"):
+            return self._longitudinal_mcids(family, options)
+        if family.family == "survival" and hasattr(options, "hazard_ratio_margin"):
+            return self._hazard_ratio_margin(family, options)
+        return options
+
+    def _longitudinal_mcids(self, family: FamilySpec, options: Any) -> Any:
         reference = f"change_difference_{options.reference_visit_months:g}"
-        own = dict(family.options.get("mcids", {}))
         mcids = dict(options.mcids)
         for endpoint in options.endpoints:
             override = self.mcid_for(endpoint, reference)
-            if override is None:
-                continue
-            value = abs(float(override.value))
-            if endpoint in own and abs(float(own[endpoint]) - value) > 1e-12 * value:
-                raise SpecError(
-                    f"{own[endpoint]:g} differs from the [mcids] value {value:g} of "
-                    f"{endpoint}:{reference}; give the MCID once",
-                    file=self.path or self.name,
-                    field=f"longitudinal.options.mcids.{endpoint}")
-            mcids[endpoint] = value
+            if override is not None:
+                mcids[endpoint] = self._agreed(family, f"mcids.{endpoint}",
+                                               abs(float(override.value)),
+                                               f"{endpoint}:{reference}")
         return dataclasses.replace(options, mcids=mcids) if mcids != options.mcids else options
+
+    def _hazard_ratio_margin(self, family: FamilySpec, options: Any) -> Any:
+        endpoints = ([options.endpoint] if options.endpoint else
+                     ["efs", *family.endpoints, *(m.pattern.partition(":")[0]
+                                                  for m in self.mcids)])
+        found = {e: m.value for e in dict.fromkeys(endpoints)
+                 if (m := self.mcid_for(e, "hazard_ratio_common")) is not None}
+        if len(set(found.values())) > 1:
+            raise SpecError(
+                "the hazard ratio the survival priors are stated on gets several MCIDs ("
+                + ", ".join(f"{e}: {v:g}" for e, v in found.items()) + "); give one",
+                file=self.path or self.name, field="mcids")
+        if not found:
+            return options
+        endpoint, value = next(iter(found.items()))
+        margin = self._agreed(family, "hazard_ratio_margin", float(value),
+                              f"{endpoint}:hazard_ratio_common")
+        return dataclasses.replace(options, hazard_ratio_margin=margin)
+
+    def _agreed(self, family: FamilySpec, option: str, value: float, estimand: str) -> float:
+        """Return ``value``, or refuse a family option that sets it otherwise."""
+        name, _, key = option.partition(".")
+        given = family.options.get(name)
+        if key:
+            given = dict(given or {}).get(key)
+        if given is not None and abs(float(given) - value) > 1e-12 * abs(value):
+            raise SpecError(
+                f"{float(given):g} differs from the [mcids] value {value:g} of {estimand}; "
+                "give the MCID once", file=self.path or self.name,
+                field=f"{family.family}.options.{option}")
+        return value
 
     def mcid_for(self, endpoint: str, estimand: str) -> McidOverride | None:
         """Return the first MCID override matching an estimand, if any."""
