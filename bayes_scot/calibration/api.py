@@ -306,6 +306,7 @@ class Calibration:
         """Write ``index.html``, ``report.md``, ``summary.json`` and ``figures/``."""
         p, gate = self.plan, self.gate
         s = p.settings
+        null = int(self.results[0].band.null_statistics.size) if self.results else 0
         paragraphs = [
             f"Simulation-based calibration of the {p.family} model of {Path(p.spec).name}: "
             f"{gate['fits']} trials simulated at the trial's design with parameters drawn "
@@ -314,7 +315,15 @@ class Calibration:
             f"seed {p.seed}). All data in this report are simulated.",
             f"Ranks among {p.rank_draws} thinned posterior draws; a quantity is "
             f"calibrated when the ECDF of its ranks stays inside the simultaneous "
-            f"{1 - DEFAULT_ALPHA:.0%} band (Säilynoja et al. 2022).",
+            f"{1 - DEFAULT_ALPHA:.0%} band (Säilynoja et al. 2022): uniform ranks leave it "
+            f"with probability {DEFAULT_ALPHA:.0%} for each quantity, so with "
+            f"{len(self.results)} quantities up to "
+            f"{1 - (1 - DEFAULT_ALPHA) ** len(self.results):.0%} of studies of a correct "
+            "computation flag at least one. The p-value is the share of "
+            f"{null:,} simulated uniform rank samples whose smallest pointwise "
+            "tail probability is at most the observed one (Monte Carlo SE at most "
+            f"{0.5 / math.sqrt(null):.3f}).",
+            _power_caveat(gate["fits"]),
             f"{gate['failed_gate']} of {gate['fits']} fits failed the diagnostics gate "
             f"(R-hat above 1.01: {gate['rhat_above_limit']}, bulk ESS below 400: "
             f"{gate['ess_below_limit']}, with divergences: {gate['with_divergences']}); "
@@ -328,6 +337,16 @@ class Calibration:
                      "timing": _timing(self.rows),
                      "quantities": self.table().to_dict(orient="records")},
         )
+
+
+def _power_caveat(n: int) -> str:
+    """How much a verdict from ``n`` ranks can say."""
+    if n >= 1000:
+        return (f"{n:,} ranks per quantity: the test detects moderate departures from "
+                "uniformity.")
+    return (f"Only {n:,} ranks per quantity: the test detects gross miscalibration only, so "
+            "'calibrated' here means 'no gross miscalibration found', not evidence of a "
+            "correct computation; Talts et al. (2018) use about 1,000 simulations.")
 
 
 def calibrate(
@@ -442,8 +461,9 @@ class OperatingCharacteristics:
         pandas.DataFrame
             ``prior``, the true effect (:attr:`effect_column`), ``p_declare_superior``,
             ``expected_p_superior``, and with an MCID ``p_declare_mcid`` and
-            ``expected_p_mcid``; simulated studies add ``trials`` and ``failed_gate``.
-            At no effect ``p_declare_superior`` is the type I error, elsewhere the power.
+            ``expected_p_mcid``; simulated studies add ``trials``, ``failed_gate`` and
+            the Monte Carlo SE of each rate (``<column>_mcse``). At no effect
+            ``p_declare_superior`` is the type I error, elsewhere the power.
         """
         if self.exact is not None:
             return self.exact.copy()
@@ -456,7 +476,21 @@ class OperatingCharacteristics:
             **({"p_declare_mcid": ("p_mcid", lambda x: float(np.mean(x > q))),
                 "expected_p_mcid": ("p_mcid", "mean")} if "p_mcid" in r else {}),
             failed_gate=("passed", lambda x: int((~x.astype(bool)).sum())),
+            expected_p_superior_sd=("p_superior", lambda x: float(np.std(x, ddof=1))
+                                    if len(x) > 1 else math.nan),
+            **({"expected_p_mcid_sd": ("p_mcid", lambda x: float(np.std(x, ddof=1))
+                                       if len(x) > 1 else math.nan)} if "p_mcid" in r else {}),
         ).reset_index()
+        # Monte Carlo SEs: a share p of n trials sqrt(p (1 - p) / n) (0 when no trial or
+        # every trial declared: read 3/n as the 95% bound then); a mean probability the
+        # SD of the trials' probabilities over sqrt(n).
+        n = out["trials"].to_numpy(dtype=float)
+        for name in ("superior", "mcid"):
+            if f"p_declare_{name}" not in out:
+                continue
+            share = out[f"p_declare_{name}"].to_numpy(dtype=float)
+            out[f"p_declare_{name}_mcse"] = np.sqrt(share * (1.0 - share) / n)
+            out[f"expected_p_{name}_mcse"] = out.pop(f"expected_p_{name}_sd") / np.sqrt(n)
         return out.rename(columns={"effect": self.effect_column})
 
     def figure(self) -> Figure:
@@ -476,12 +510,31 @@ class OperatingCharacteristics:
             f"{', '.join(f'{e:g}' for e in p.effects)}, under every prior "
             f"({', '.join(p.priors)}).",
         ]
+        rule = p.extra.get("superior")
+        if rule:
+            paragraphs.append(f"Superior means {rule}.")
+        if "mcid" in p.extra:
+            shown = p.extra.get("mcid_hazard_ratio", p.extra["mcid"])
+            paragraphs.append(f"'Superior by the MCID' reads the MCID {shown:g} "
+                              f"({self.effect_column.replace('_', ' ')}).")
+        if "baseline_hazards" in p.extra:
+            paragraphs.append(
+                "Control-arm hazards per month of the simulated trials: "
+                f"{', '.join(f'{h:.4g}' for h in p.extra['baseline_hazards'])} (the model's "
+                "baseline at the trial's own design unless given); the experimental arm's "
+                "are these times the true hazard ratio.")
         summary: dict[str, Any] = {"kind": "operating_characteristics", "plan": p.describe()}
         if self.exact is not None:
+            se = self.exact.attrs.get("standard_error")
             paragraphs.append(
                 "Closed form: the model is conjugate (a normal likelihood with known "
-                "standard error under a normal prior), so nothing is simulated or sampled.")
+                "standard error under a normal prior), so nothing is simulated or sampled"
+                + ("." if se is None else f"; the published summary's standard error at "
+                   f"this design is {se:.4g}."))
             summary["method"] = "closed_form"
+            if se is not None:
+                summary["standard_error"] = float(se)
+                summary["priors"] = self.exact.attrs.get("priors", {})
         else:
             gate = _gate(self.rows)
             s = p.settings
@@ -491,6 +544,13 @@ class OperatingCharacteristics:
                 f"{s['draws']} draws; seed {p.seed}. {gate['failed_gate']} of "
                 f"{gate['fits']} fits failed the diagnostics gate; they are counted here, "
                 "not dropped. All data in this report are simulated.")
+            paragraphs.append(
+                "Columns ending in _mcse are Monte Carlo standard errors: "
+                "sqrt(p (1 - p) / trials) for a share of trials, the SD of the trials' "
+                "posterior probabilities over sqrt(trials) for a mean. A share of 0 or 1 "
+                "has an MCSE of 0; read it as below 3/trials, or above 1 - 3/trials "
+                "(95%). The same simulated trials are fitted under every prior, so the "
+                "priors' rates are correlated.")
             summary.update(method="simulation", gate=gate, timing=_timing(self.rows))
         summary["operating_characteristics"] = self.table().to_dict(orient="records")
         return write_study_report(
@@ -580,14 +640,20 @@ def _composite_oc(plan: StudyPlan, design: Design) -> pd.DataFrame:
     column = plan.extra["effect_column"]
     mcid = plan.extra.get("mcid")
     frames = []
+    used: dict[str, dict[str, float]] = {}
     for name in plan.priors:
         values = builder.prior_data(grid[name])
+        used[name] = {"mean": float(values[f"{column}_prior_mean"]),
+                      "sd": float(values[f"{column}_prior_sd"])}
         frame = normal_normal_oc(
-            float(values[f"{column}_prior_mean"]), float(values[f"{column}_prior_sd"]), se,
+            used[name]["mean"], used[name]["sd"], se,
             plan.effects, threshold=plan.threshold, benefit="higher", margin=mcid)
         frames.append(frame.rename(columns={"true_effect": column}).assign(prior=name))
     table = pd.concat(frames, ignore_index=True)
-    return table[["prior", *[c for c in table.columns if c != "prior"]]]
+    table = table[["prior", *[c for c in table.columns if c != "prior"]]]
+    table.attrs["standard_error"] = float(se)
+    table.attrs["priors"] = {name: used[name] for name in plan.priors}
+    return table
 
 
 def operating_characteristics(
@@ -657,8 +723,10 @@ def operating_characteristics(
         default the trial's.
     baseline_hazards : sequence of float, optional
         Survival: control-arm hazards per month of the three transitions (organ failure,
-        death while event-free, death after failure); default the model's baseline
-        hazards.
+        death while event-free, death after failure), or of the one-endpoint model's
+        event (its first value); default the baseline hazards of the model built at the
+        trial's design (the prior means, from the trial's pooled crude hazard), whatever
+        ``n_per_arm`` and ``follow_up_months`` say.
     mcid : float, optional
         MCID of the rule on the effect's scale (replaces the family's default), on the
         benefit side and strictly inside :data:`EFFECT_LIMITS`: survival a hazard ratio
@@ -678,8 +746,9 @@ def operating_characteristics(
     """
     path, loaded = _load(spec)
     c = loaded.calibration
-    threshold = threshold or c.threshold or 0.95
-    if not 0.0 < threshold < 1.0:
+    if threshold is None:
+        threshold = c.threshold or 0.95
+    if not (isinstance(threshold, int | float) and 0.0 < threshold < 1.0):
         raise SpecError(f"must be in (0, 1), not {threshold!r}", field="threshold")
     design = check_design(family, n_per_arm, follow_up_months)
     if design.follow_up_months is not None and design.follow_up_months > MAX_FOLLOW_UP_MONTHS:
@@ -701,7 +770,17 @@ def operating_characteristics(
     priors = tuple(priors or c.priors or DEFAULT_OC_PRIORS)
     extra: dict[str, Any] = {"effect_column": scale, **design.describe()}
     if baseline_hazards is not None:
-        extra["baseline_hazards"] = [float(h) for h in baseline_hazards]
+        if family != "survival":
+            raise SpecError(f"applies to the survival family, not {family}",
+                            field="baseline_hazards")
+        values = [float(h) for h in baseline_hazards]
+        if not values or not all(math.isfinite(h) and h > 0 for h in values):
+            raise SpecError(f"must be positive hazards per month, not {values!r}",
+                            field="baseline_hazards")
+        extra["baseline_hazards"] = values
+    if family == "survival":
+        extra["superior"] = ("a hazard ratio above 1 (the endpoint's event is wanted)"
+                             if _event_wanted(loaded) else "a hazard ratio below 1")
     if mcid is not None and family == "survival":
         # the rule reads the log hazard ratio (the simulators' headline quantity)
         extra.update(mcid_hazard_ratio=float(mcid), mcid=math.log(mcid))
@@ -714,8 +793,34 @@ def operating_characteristics(
                  effects=effects, threshold=float(threshold), extra=extra)
     if cluster is None:
         return OperatingCharacteristics(plan, pd.DataFrame(), _composite_oc(plan, design))
+    if family == "survival" and not design.is_trial:
+        plan = dataclasses.replace(plan, extra={**plan.extra, **_trial_survival_design(
+            path, design, keep_hazards="baseline_hazards" in plan.extra)})
     rows = _run(plan, out, resume=resume, progress=_progress(progress), **cluster)
     return OperatingCharacteristics(plan, rows)
+
+
+def _trial_survival_design(path: str, design: Design, *, keep_hazards: bool) -> dict[str, Any]:
+    """Return what another survival design keeps of the trial's own: hazards, last time.
+
+    The survival model's baseline hazards are derived from the trial's evidence (its
+    pooled crude hazard); rebuilt at another design, the rescaled and moved layout would
+    give another one (moving the last landmark from 6 to 12 months with the same counts
+    halves it). The simulated control arm keeps the hazards of the model built at the
+    trial's design, and ``--follow-up`` moves the last time that model's evidence reaches
+    (not the last time of any entry of the trial, which may be another endpoint's).
+    """
+    builder = build_design(path, "survival", Design())
+    out: dict[str, Any] = {}
+    if design.follow_up_months is not None:
+        out["trial_follow_up_months"] = float(builder.last_datum)
+    if not keep_hazards:
+        if hasattr(builder, "baseline_mean"):  # one endpoint
+            hazards = [math.exp(float(builder.baseline_mean))]
+        else:  # illness-death: per transition
+            hazards = [math.exp(float(v)) for v in builder.options.baseline_log_hazard_mean]
+        out["baseline_hazards"] = hazards
+    return out
 
 
 def _default_hazard_ratios(loaded: Any) -> tuple[float, ...]:

@@ -10,9 +10,14 @@ of the spec's trial: its arm sizes, and the times of its landmarks, estimates an
   the new size (rounding keeps every count within its ``n`` and cumulative counts in
   order). Only the layout matters: a study replaces every evidence value by a simulated
   one.
-* ``follow_up_months`` (survival family): the times of the trial's landmark counts,
-  estimates and proportions are multiplied by one factor so that the last is the new
-  follow-up; their spacing stays proportional.
+* ``follow_up_months`` (survival family): every time of the trial's evidence (landmark
+  counts, estimates and proportions, a digitised curve's coordinates and risk table, a
+  ratio's window) is multiplied by one factor, so that the last time the survival
+  model's evidence reaches (``trial_follow_up_months``, set by
+  :func:`~bayes_scot.calibration.operating_characteristics` from the model built at the
+  trial's design) moves to the new follow-up; their spacing stays proportional. A digitised
+  curve's numbers at risk and total events are rescaled with ``n_per_arm`` as the other
+  counts are.
 
 For the composite family's closed form the design enters through the standard error of
 the published summary, which scales as :math:`\sqrt{1/n_1 + 1/n_0}` (the variance of a
@@ -43,6 +48,8 @@ table of ``n + 1`` path counts per arm, and a study simulates every patient."""
 
 _COUNT_FIELDS = ("events", "n", "count", "n_risk")
 _TIME_FIELDS = ("time_months",)
+_TIME_SEQUENCE_FIELDS = ("times", "risk_times", "window_months")
+"""Times held as sequences: a digitised curve's coordinates and risk table, a window."""
 
 _FOLLOW_UP_FAMILIES = ("survival",)
 
@@ -57,10 +64,15 @@ class Design:
         Participants per arm, experimental first.
     follow_up_months : float, optional
         Time of the last landmark (survival family).
+    trial_follow_up_months : float, optional
+        The trial's time that moves to ``follow_up_months``: the last time its survival
+        evidence reaches. Default the largest ``time_months`` of the trial's entries (else
+        the largest time of a curve or window), which may belong to another endpoint.
     """
 
     n_per_arm: tuple[int, int] | None = None
     follow_up_months: float | None = None
+    trial_follow_up_months: float | None = None
 
     @property
     def is_trial(self) -> bool:
@@ -120,6 +132,16 @@ def _scaled(value: Mapping[str, float], ratio: Mapping[str, float]) -> dict[str,
     return {arm: float(round(v * ratio.get(arm, 1.0))) for arm, v in value.items()}
 
 
+def _scaled_curve(entry: Any, ratio: Mapping[str, float]) -> dict[str, Any]:
+    """Return a digitised curve's numbers at risk and total events at the new size."""
+    r = ratio.get(entry.arm, 1.0)
+    n_risk = tuple(round(v * r) for v in entry.n_risk)
+    out: dict[str, Any] = {"n_risk": n_risk}
+    if entry.total_events is not None:
+        out["total_events"] = min(round(entry.total_events * r), n_risk[0])
+    return out
+
+
 def design_trial(trial: Trial, design: Design) -> Trial:
     """Return ``trial`` at the design's arm sizes and follow-up (same evidence layout).
 
@@ -153,11 +175,17 @@ def design_trial(trial: Trial, design: Design) -> Trial:
     factor = 1.0
     if design.follow_up_months is not None:
         times = [t for e in trial.entries for f in _TIME_FIELDS
-                 if isinstance(t := getattr(e, f, None), int | float)]
+                 if isinstance(t := getattr(e, f, None), int | float)] or [
+            float(t) for e in trial.entries for f in _TIME_SEQUENCE_FIELDS
+            if isinstance(v := getattr(e, f, None), tuple) for t in v]
         if not times:
             raise SpecError(f"trial {trial.name!r} has no timed evidence to move",
                             field="follow_up_months")
-        factor = design.follow_up_months / max(times)
+        reference = design.trial_follow_up_months or max(times)
+        if not (math.isfinite(reference) and reference > 0):
+            raise SpecError(f"trial {trial.name!r} has no positive time to move to "
+                            f"{design.follow_up_months:g} months", field="follow_up_months")
+        factor = design.follow_up_months / reference
     entries = []
     for e in trial.entries:
         changes: dict[str, Any] = {}
@@ -165,10 +193,16 @@ def design_trial(trial: Trial, design: Design) -> Trial:
             value = getattr(e, name, None)
             if ratio and isinstance(value, Mapping):
                 changes[name] = _scaled(value, ratio)
+        if ratio and isinstance(getattr(e, "n_risk", None), tuple):
+            changes.update(_scaled_curve(e, ratio))
         for name in _TIME_FIELDS:
             value = getattr(e, name, None)
             if factor != 1.0 and isinstance(value, int | float):
                 changes[name] = float(value) * factor
+        for name in _TIME_SEQUENCE_FIELDS:
+            value = getattr(e, name, None)
+            if factor != 1.0 and isinstance(value, tuple):
+                changes[name] = tuple(float(v) * factor for v in value)
         entries.append(dataclasses.replace(e, **changes) if changes else e)
     return dataclasses.replace(trial, populations=populations, entries=tuple(entries))
 

@@ -69,8 +69,9 @@ class StudyPlan:
     threshold : float
         OC: superiority is declared when the posterior probability exceeds it.
     extra : dict
-        The design (``n_per_arm``, ``follow_up_months``, ``baseline_hazards``) and the
-        MCID of the decision rule (``mcid``), where they differ from the defaults.
+        The design (``n_per_arm``, ``follow_up_months``, ``trial_follow_up_months``,
+        ``baseline_hazards``) and the MCID of the decision rule (``mcid``), where they
+        differ from the defaults.
     """
 
     spec: str
@@ -96,7 +97,8 @@ class StudyPlan:
         """Arm sizes and follow-up of the simulated trials (``extra``; default the trial's)."""
         sizes = self.extra.get("n_per_arm")
         return Design(None if sizes is None else (int(sizes[0]), int(sizes[1])),
-                      self.extra.get("follow_up_months"))
+                      self.extra.get("follow_up_months"),
+                      self.extra.get("trial_follow_up_months"))
 
     @property
     def chunks(self) -> list[tuple[int, int, int]]:
