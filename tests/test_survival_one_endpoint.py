@@ -151,6 +151,18 @@ def test_estimands_beyond_the_last_datum_are_labelled_extrapolation(rossi):
     assert rows["survival_difference_6"].evidence == "trial"
 
 
+def test_an_interval_straddling_the_last_datum_is_labelled_extrapolation(rossi):
+    """A grid the specification sets may end after the data: 6-18 months with data to 11.9."""
+    trial = published.landmark_counts(rossi, [6.0, 11.9])
+    options = SurvivalOptions(interval_boundaries_months=(0.0, 6.0, 18.0))
+    model = survival_model(trial, options=options)
+    rows = {e.estimand: e for e in model.estimands(_prior_idata(model))}
+    assert rows["hazard_ratio_6_18"].attrs["extrapolated"] is True
+    assert "extrapolated beyond the last datum at 11.9 months" in rows[
+        "hazard_ratio_6_18"].label
+    assert rows["hazard_ratio_0_6"].attrs["extrapolated"] is False
+
+
 def test_scot_rows_beyond_its_itt_data_are_extrapolation(scot_all, scot_survival):
     model = SurvivalModel(scot_all, options=scot_survival["itt"])
     assert model.last_datum == 54.0

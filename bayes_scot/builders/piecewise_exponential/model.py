@@ -387,11 +387,13 @@ class PiecewiseExponentialModel:
         _, margin = o.benefit_hazard_ratios(self.endpoint_info.better)
         if len(self.edges) > 2 and has_curve:
             ratio = hazards[:, :, 0, :] / hazards[:, :, 1, :]
+            # An interval that ends after the last datum is extrapolated, wholly or in
+            # part (a grid the specification sets may straddle the last datum).
             for k, text in enumerate(self.interval_labels):
                 add(f"hazard_ratio_{text.replace('-', '_')}",
                     f"{label} hazard ratio, months {text}, {exp_arm} vs {ctl_arm}",
-                    ratio[..., k], float(self.edges[k + 1]) if self.edges[k] >=
-                    self.last_datum else None, null=1.0, superior=better_hr, mcid=margin,
+                    ratio[..., k], float(self.edges[k + 1]), null=1.0, superior=better_hr,
+                    mcid=margin,
                     mcid_source=o.margin_source, unit="ratio",
                     attrs={"contrast": True, "interval": text})
         log_hr = _compat.get_group(idata, "posterior")["log_hr"].to_numpy()
