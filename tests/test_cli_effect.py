@@ -18,7 +18,7 @@ ASTIS_EFS = ["--hr", "0.34", "--lower", "0.16", "--upper", "0.74"]
 def test_table_output(capsys):
     assert main(["effect", *ASTIS_EFS, "--mcid", "0.8"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith("HR: log HR -1.079, SE 0.3907 (from the confidence interval)")
+    assert out[0].startswith("HR: log HR -1.079, SE 0.3907 (from the 95% confidence interval)")
     assert "MCID 0.8" in out[0]
     assert out[1].split() == ["prior", "median", "lower", "upper", "p_benefit",
                               "prior_p_benefit", "p_mcid", "prior_p_mcid", "p_harm"]

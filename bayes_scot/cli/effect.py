@@ -134,7 +134,9 @@ def format_table(table: pd.DataFrame) -> str:
     attrs = table.attrs
     measure = attrs["measure"]
     scale = f"log {measure}" if attrs["scale"] == "log" else measure
-    source = {"ci": "confidence interval", "p_value": "p-value", "se": "standard error"}
+    level = attrs.get("ci_level")
+    source = {"ci": f"{100 * level:g}% confidence interval" if level else "confidence interval",
+              "p_value": "p-value", "se": "standard error"}
     null = "1" if attrs["scale"] == "log" else "0"
     sign = "<" if attrs["benefit"] == "lower" else ">"
     name = measure if attrs["scale"] == "log" else "difference"
@@ -159,8 +161,8 @@ def _json(table: pd.DataFrame) -> str:
 
     rows = [{k: clean(v) for k, v in row.items()} for row in table.to_dict(orient="records")]
     likelihood = {k: table.attrs[k] for k in ("measure", "scale", "estimate", "se",
-                                              "se_source", "benefit", "mcid",
-                                              "credible_level")}
+                                              "se_source", "ci_level", "benefit",
+                                              "mcid", "credible_level")}
     return json.dumps({"likelihood": likelihood, "priors": rows}, indent=2)
 
 

@@ -493,7 +493,8 @@ def reanalyse_effect(
         same probabilities under the prior alone, so that each posterior probability is
         read beside its prior one. ``p_mcid`` and ``prior_p_mcid`` are NaN without an
         MCID. ``attrs`` holds the likelihood
-        (``estimate``, ``se`` on the working scale, ``se_source``), ``measure``,
+        (``estimate``, ``se`` on the working scale, ``se_source``, ``ci_level``: the
+        reported interval's level when the SE came from it), ``measure``,
         ``benefit``, ``mcid``, ``credible_level``.
 
     Notes
@@ -578,6 +579,7 @@ def reanalyse_effect(
         "estimate": likelihood.estimate,
         "se": likelihood.se,
         "se_source": likelihood.source,
+        "ci_level": float(level) if likelihood.source == "ci" else None,
         "benefit": benefit,
         "mcid": mcid,
         "credible_level": CREDIBLE_LEVEL,
