@@ -72,3 +72,14 @@ def test_no_scientific_notation(value, row):
     for text in (numbers.estimate(value, row), numbers.generic(value),
                  numbers.probability(min(abs(value), 1.0))):
         assert not re.search(r"\de[-+]?\d", text), text
+
+
+def test_numbers_read_together_are_written_alike():
+    """A median and its interval share their decimals: never "7 to 23.03"."""
+    from bayes_scot.report.numbers import generic_alike
+
+    assert generic_alike([12.5, 7.0, 23.03]) == ["12.50", "7.00", "23.03"]
+    assert generic_alike([0.5, 0.25, 1.5]) == ["0.500", "0.250", "1.500"]
+    assert generic_alike([12.0, 7.0, 23.0]) == ["12", "7", "23"]
+    assert generic_alike([float("nan"), 1.0, 2.5]) == ["–", "1.00", "2.50"]
+    assert generic_alike([1234.5, 2.5]) == ["1,234.50", "2.50"]

@@ -28,7 +28,7 @@ writes scientific notation.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "estimate",
     "estimate_rule",
     "generic",
+    "generic_alike",
     "probability",
     "rhat",
     "unit_label",
@@ -97,13 +98,31 @@ def generic(value: Any) -> str:
         return "yes" if value else "no"
     if _missing(value):
         return DASH
-    x = float(value)
-    if x.is_integer():
-        return f"{x:,.0f}"
-    if abs(x) >= 1000:
-        return f"{x:,.0f}"
-    decimals = 2 if abs(x) >= 1 else 3
-    return f"{0.0 if round(x, decimals) == 0 else x:.{decimals}f}"
+    return _fixed(float(value), _decimals(float(value)))
+
+
+def generic_alike(values: Sequence[Any]) -> list[str]:
+    """Write numbers that are read together (a median and its interval) alike.
+
+    Each as :func:`generic`, but all with the most decimals any of them needs, so that
+    an interval never reads "7 to 23.03".
+    """
+    finite = [float(v) for v in values if not isinstance(v, bool) and not _missing(v)]
+    decimals = max((_decimals(x) for x in finite), default=0)
+    return [DASH if isinstance(v, bool) or _missing(v) else _fixed(float(v), decimals)
+            for v in values]
+
+
+def _decimals(x: float) -> int:
+    """Decimals :func:`generic` writes ``x`` with."""
+    if x.is_integer() or abs(x) >= 1000:
+        return 0
+    return 2 if abs(x) >= 1 else 3
+
+
+def _fixed(x: float, decimals: int) -> str:
+    """``x`` with ``decimals`` decimals and thousands separators, never "-0"."""
+    return f"{0.0 if round(x, decimals) == 0 else x:,.{decimals}f}"
 
 
 def estimate_rule(row: Mapping[str, Any]) -> tuple[str, int, bool]:

@@ -182,7 +182,8 @@ def context(
         "structure_rows": _with_units(_rows(structure()) if callable(structure) else [],
                                       table),
         "diagnostic_rows": _rows(reanalysis.diagnostics()),
-        "reproduce_rows": _rows(reanalysis.reproduce()),
+        "reproduce_rows": _written_alike(_rows(reanalysis.reproduce()),
+                                         ("median", "lower", "upper")),
         "psens_rows": _rows(reanalysis.power_scaling()),
         "constant_rows": constant_summary(reanalysis),
         "assumptions": _distinct(reanalysis.assumptions),
@@ -210,6 +211,15 @@ def _with_units(rows: list[dict[str, Any]], table: pd.DataFrame) -> list[dict[st
              .set_index(["endpoint", "estimand"])[list(UNIT_COLUMNS)]
              .to_dict(orient="index"))
     return [{**units.get((r.get("endpoint"), r.get("estimand")), {}), **r} for r in rows]
+
+
+def _written_alike(rows: list[dict[str, Any]], columns: Sequence[str]) -> list[dict[str, Any]]:
+    """Add ``<column>_text`` to each row: its ``columns`` written with the same decimals."""
+    out = []
+    for r in rows:
+        texts = numbers.generic_alike([r.get(c) for c in columns])
+        out.append({**r, **{f"{c}_text": t for c, t in zip(columns, texts, strict=True)}})
+    return out
 
 
 def _short_keys(keys: Sequence[tuple[str, str]]) -> list[str]:
