@@ -294,7 +294,8 @@ def test_every_posterior_probability_sits_beside_its_prior_probability(
             in md)
     assert "P(&gt; MCID) moves from 0.123 under the prior alone to" in md
     html = pages["html"]
-    assert html.count("Prior P(&gt; MCID)</th>") == 2  # reference table and full table
+    # the reference table, the full table and the table of every prior
+    assert html.count("Prior P(&gt; MCID)</th>") == 3
     notebook = pages["notebook"]
     assert "Prior P(sup.)" in notebook
     assert "Prior P(&gt; MCID)" in notebook

@@ -36,6 +36,16 @@ def _probability(value: Any) -> str:
     return numbers.probability(value)
 
 
+#: Column headings of tables written column by column (the priors table).
+HEADINGS: dict[str, str] = {"prior_p_superior": "Prior P(superior)",
+                            "prior_p_mcid": "Prior P(> MCID)"}
+
+
+def _heading(column: str) -> str:
+    """Return a column's heading: ``"prior_p_mcid"`` reads "Prior P(> MCID)"."""
+    return HEADINGS.get(column, column.replace("_", " ").capitalize())
+
+
 def _blank(value: Any) -> str:
     """Text of a value, empty for a missing one (``None`` or NaN)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -75,6 +85,7 @@ def environment() -> jinja2.Environment:
     env.filters["count"] = numbers.count
     env.filters["counted"] = numbers.counted
     env.filters["blank"] = _blank
+    env.filters["heading"] = _heading
     env.filters["md"] = _md
     env.filters["code"] = _code
     return env
