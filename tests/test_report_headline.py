@@ -125,7 +125,7 @@ def test_prior_columns_attribution_and_tipping_points_are_shown(extended: Path) 
     assert "extrapolated" in page
     text = (extended / "report.md").read_text(encoding="utf-8")
     assert "The reference prior alone gives P(superior) 0.500; the data move it to" in text
-    assert "a sceptical prior of SD 0.25" in text
+    assert "a sceptical prior of SD 0.25 on the log hazard ratio" in text
     assert "| Prior | What it says | Prior P(sup.) EFS | Prior P(sup.) OS |" in text
 
 

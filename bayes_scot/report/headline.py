@@ -223,12 +223,34 @@ def _tipping(reanalysis: Any, endpoint: str, estimand: str) -> str:
     for r in rows.to_dict("records"):
         what = []
         if pd.notna(r.get("skeptical_sd")):
-            what.append(f"a sceptical prior of SD {float(r['skeptical_sd']):.2f}")
+            scale = _parameter_scale(reanalysis, str(r.get("family", "")), endpoint)
+            what.append(f"a sceptical prior of SD {float(r['skeptical_sd']):.2f}"
+                        + (f" on the {scale}" if scale else ""))
         if pd.notna(r.get("external_weight")):
             what.append(f"an external-evidence weight of {float(r['external_weight']):.2f}")
         if what:
             parts.append(f"below {float(r['threshold']):.2f} at " + " or ".join(what))
     return ("P(superior) would fall " + "; ".join(parts) + ".") if parts else ""
+
+
+#: The scale of each effect parameter, in words (a longitudinal one per endpoint).
+PARAMETER_SCALES: dict[str, str] = {
+    "log_hr": "log hazard ratio",
+    "standardised_effect": "standardised effect (endpoint SDs)",
+    "net_benefit": "net benefit",
+    "log_win_odds": "log win odds",
+}
+
+
+def _parameter_scale(reanalysis: Any, family: str, endpoint: str) -> str:
+    """Return the scale a sceptical prior's SD is on: the family's effect parameter."""
+    for fit in reanalysis.fits:
+        if fit.family != family or not getattr(fit, "effect_priors", None):
+            continue
+        names = list(fit.effect_priors)
+        own = [n for n in names if n.endswith(f"[{endpoint}]")] or names
+        return PARAMETER_SCALES.get(own[0].split("[")[0], own[0].replace("_", " "))
+    return ""
 
 
 def paragraphs(reanalysis: Any, table: pd.DataFrame,
