@@ -617,3 +617,13 @@ def test_an_mcids_override_of_the_common_hazard_ratio_is_the_priors_margin(
     assert info.value.field == "mcids"
     plain = load_spec(write(tmp_path, MINIMAL, "plain.toml"))
     assert plain.family_options(plain.family("survival")).hazard_ratio_margin is None
+
+
+def test_a_wildcard_mcid_of_another_endpoint_is_not_the_hazard_ratio_margin(
+    tmp_path: Path,
+) -> None:
+    """ "walk:*" (a continuous endpoint's MCID of 30 m) must not become an HR margin."""
+    text = (MINIMAL + '\n[mcids."walk:*"]\nvalue = 30\nsource = "SIMULATED"\n'
+            '\n[mcids."pfs:hazard_ratio_common"]\nvalue = 0.7\nsource = "SIMULATED"\n')
+    spec = load_spec(write(tmp_path, text))
+    assert spec.family_options(spec.family("survival")).hazard_ratio_margin == 0.7

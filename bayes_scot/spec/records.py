@@ -485,9 +485,14 @@ class AnalysisSpec:
         return dataclasses.replace(options, mcids=mcids) if mcids != options.mcids else options
 
     def _hazard_ratio_margin(self, family: FamilySpec, options: Any) -> Any:
+        # The endpoint whose hazard_ratio_common carries the priors: the option's, else
+        # EFS (illness-death), the family's, or one an [mcids] pattern names with that
+        # very estimand (a one-endpoint trial); a wildcard pattern such as "walk:*"
+        # belongs to another family's endpoint.
+        named = [m.pattern.partition(":")[0] for m in self.mcids
+                 if m.pattern.partition(":")[2] == "hazard_ratio_common"]
         endpoints = ([options.endpoint] if options.endpoint else
-                     ["efs", *family.endpoints, *(m.pattern.partition(":")[0]
-                                                  for m in self.mcids)])
+                     ["efs", *family.endpoints, *named])
         found = {e: m.value for e in dict.fromkeys(endpoints)
                  if (m := self.mcid_for(e, "hazard_ratio_common")) is not None}
         if len(set(found.values())) > 1:
