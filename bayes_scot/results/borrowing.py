@@ -47,8 +47,10 @@ def borrowing_table(
         One row per contrast estimand present in both fits: ``endpoint, estimand,
         label, alone_median, alone_lower, alone_upper, borrowed_median, borrowed_lower,
         borrowed_upper, width_ratio`` (borrowed over alone interval width: below 1 means
-        the other trials sharpened the estimate) and ``shift`` (borrowed minus alone
-        median).
+        the other trials sharpened the estimate), ``shift`` (borrowed minus alone
+        median), ``no_data`` (the target trial holds no evidence of its own on the
+        endpoint, in either fit: the row is a prediction through the model, not the
+        trial's evidence) and ``extrapolated`` (beyond the target trial's last datum).
 
     Raises
     ------
@@ -65,23 +67,26 @@ def borrowing_table(
 
     def summaries(model: Any, idata: Any) -> dict[tuple[str, str], Any]:
         return {
-            (e.endpoint, e.estimand): (e.label, np.quantile(e.draws, quantiles))
+            (e.endpoint, e.estimand): (e.label, np.quantile(e.draws, quantiles),
+                                       bool(e.attrs.get("no_data", False)),
+                                       bool(e.attrs.get("extrapolated", False)))
             for e in model.estimands(idata)
             if e.attrs.get("contrast", True)
         }
 
     first, second = summaries(alone, alone_idata), summaries(borrowed, borrowed_idata)
     rows = []
-    for key, (label, (lo_a, med_a, hi_a)) in first.items():
+    for key, (label, (lo_a, med_a, hi_a), no_data_a, beyond_a) in first.items():
         if key not in second:
             continue
-        _, (lo_b, med_b, hi_b) = second[key]
+        _, (lo_b, med_b, hi_b), no_data_b, beyond_b = second[key]
         rows.append({
             "endpoint": key[0], "estimand": key[1], "label": label,
             "alone_median": med_a, "alone_lower": lo_a, "alone_upper": hi_a,
             "borrowed_median": med_b, "borrowed_lower": lo_b, "borrowed_upper": hi_b,
             "width_ratio": (hi_b - lo_b) / (hi_a - lo_a) if hi_a > lo_a else np.nan,
             "shift": med_b - med_a,
+            "no_data": no_data_a or no_data_b, "extrapolated": beyond_a or beyond_b,
         })  # fmt: skip
     return pd.DataFrame(rows)
 

@@ -170,10 +170,85 @@ def _observed_survival(
             sizes.append(size)
             rules.append(rule)
         n_eff[i] = min(sizes)
-        s_efs = group[_EFS].survival[arm] if _EFS in group else np.nan
-        s_os = group[_OS].survival[arm] if _OS in group else np.nan
+        # An endpoint the group does not report takes the other's value: the likelihood
+        # of a one-endpoint group reads only its own column (``_aggregation``), and a
+        # data container cannot hold NaN.
+        s_efs = group[_EFS].survival[arm] if _EFS in group else group[_OS].survival[arm]
+        s_os = group[_OS].survival[arm] if _OS in group else s_efs
         observed[i] = [s_efs, s_os, np.nan]
     return observed, n_eff, rules
+
+
+def _log_variance(group: Mapping[str, SurvivalEstimate], arms: Sequence[str],
+                  n: np.ndarray) -> dict[str, np.ndarray]:
+    r"""Return :math:`\operatorname{Var}(\log \hat S)` of each endpoint's estimate, per arm.
+
+    The binomial variance with the estimate's effective sample size
+    (:func:`bayes_scot.likelihood.survival.effective_sample_size`),
+    :math:`(1 - \hat S) / (n_{eff} \hat S)`; Greenwood's (and Peto's) variance of the
+    log of a Kaplan-Meier estimate grows over time by what each interval adds.
+    """
+    out = {}
+    for endpoint, e in group.items():
+        values = []
+        for i, arm in enumerate(arms):
+            size, _ = _effective_size(e, arm, (e.n or {}).get(arm, n[i]))
+            s = min(max(float(e.survival[arm]), 1e-9), 1.0)
+            values.append((1.0 - s) / (size * s))
+        out[endpoint] = np.asarray(values)
+    return out
+
+
+def _observed_states(group: Mapping[str, SurvivalEstimate], arms: Sequence[str]) -> np.ndarray:
+    """State distribution (arm, 3) that a group's estimates give, for the next group.
+
+    With both endpoints: (S_EFS, S_OS - S_EFS, 1 - S_OS). With EFS only: (S_EFS,
+    1 - S_EFS, 0), exact for a later EFS estimate, which no split of the rest changes.
+    """
+    rows = []
+    for arm in arms:
+        s_efs = float(group[_EFS].survival[arm])
+        s_os = float(group[_OS].survival[arm]) if _OS in group else 1.0
+        rows.append([s_efs, max(s_os - s_efs, 0.0), 1.0 - max(s_os, s_efs)])
+    return np.asarray(rows)
+
+
+def _conditional_size(
+    earlier: Mapping[str, SurvivalEstimate], later: Mapping[str, SurvivalEstimate],
+    arms: Sequence[str], n: np.ndarray, n_eff: np.ndarray,
+) -> np.ndarray:
+    r"""Effective size of a later estimate's term started from an earlier estimate's states.
+
+    The term is a multinomial of the states at :math:`t_2` with probabilities
+    :math:`\hat\pi(t_1) P(t_1 \to t_2)` (the earlier estimates' states carried on by the
+    model). For one endpoint with :math:`c = S_2 / S_1`, a binomial of :math:`S_2` with
+    size :math:`m` then has the variance of :math:`\hat S_2` given :math:`\hat S_1`,
+    :math:`S_1^2 c (1 - c) / r`, when
+
+    .. math:: m = \frac{1 - S_2}{S_2\, g}, \qquad
+        g = \operatorname{Var}\log \hat S_2 - \operatorname{Var}\log \hat S_1
+        = \frac{1 - c}{r\, c},
+
+    :math:`r` being the effective number at risk at :math:`t_1` that the increase of the
+    variance implies (the conditional binomial of Parmar et al. 1998 and of the
+    one-endpoint model). :math:`r` is capped at the earlier survivors of the arm's
+    :math:`n`; with no usable increase (:math:`g \le 0`) the later estimate's own
+    effective size is kept, which understates what the interval adds (never overstates
+    it). Of two endpoints the smaller size is used.
+    """
+    v1, v2 = _log_variance(earlier, arms, n), _log_variance(later, arms, n)
+    sizes = []
+    for endpoint in later:
+        s1 = np.array([float(earlier[endpoint].survival[a]) for a in arms])
+        s2 = np.array([float(later[endpoint].survival[a]) for a in arms])
+        s2c = np.clip(s2, 1e-9, 1.0)
+        gain = v2[endpoint] - v1[endpoint]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            size = np.where(gain > 0, (1.0 - s2c) / (s2c * gain), n_eff)
+            drop = np.clip(s1 - s2, 0.0, None)
+            cap = np.where(drop > 0, n * s1 * (1.0 - s2c) / drop, np.inf)  # r <= n S_1
+        sizes.append(np.maximum(np.minimum(size, cap), n_eff))
+    return np.min(sizes, axis=0)
 
 
 def _log_use(
@@ -359,17 +434,27 @@ class EvidencePlanner:
                     self._log(trial, e, False, "", "follows counts of a single endpoint; "
                               "the state split it would be conditioned on is unknown")
             km = {}
-        km_groups = sorted(km.items())
-        for _, group in km_groups[1:]:
-            # A second estimate would have to be conditioned on the first one's state
-            # split, which a Kaplan-Meier estimate does not give.
-            for e in group.values():
-                self._log(trial, e, False, "", f"follows the estimates at {km_groups[0][0]:g} "
-                          "months of the same patients; predicted in reproduce()")
         terms = []
-        for time, group in km_groups[:1]:
+        earlier: Mapping[str, SurvivalEstimate] | None = None  # the last group used
+        for time, reported in sorted(km.items()):
+            # Each later group is conditioned on the last group used. After EFS and OS
+            # estimates the state split is known; after EFS alone only a later EFS
+            # estimate can be conditioned (no split changes it); after OS alone none can.
+            allowed = ({_EFS, _OS} if earlier is None or set(earlier) == {_EFS, _OS}
+                       else {_EFS} & set(earlier))
+            group = {k: e for k, e in reported.items() if k in allowed}
+            for k, e in reported.items():
+                if k not in allowed:
+                    self._log(trial, e, False, "", f"follows estimates at {start_time:g} "
+                              "months of the same patients that do not give the state split "
+                              "it would be conditioned on; predicted in reproduce()")
+            if not group:
+                continue
             observed, n_eff, rules = _observed_survival(group, arms, n)
             endpoints = tuple(sorted(group))
+            if earlier is not None:
+                start = _observed_states(earlier, arms)
+                n_eff = _conditional_size(earlier, group, arms, n, n_eff)
             terms.append(
                 _Term(
                     "survival_estimates", s, tuple(e.id for e in group.values()),
@@ -379,13 +464,19 @@ class EvidencePlanner:
                     {"endpoints": endpoints, "aggregation": _aggregation(endpoints)},
                 )
             )
-            cond = (f"conditional on the state counts at {start_time:g} months; "
-                    if start is not None else "")
+            if earlier is not None:
+                cond = (f"conditional on the estimates at {start_time:g} months (the same "
+                        "patients; effective size from the increase of the variance); ")
+            elif start is not None:
+                cond = f"conditional on the state counts at {start_time:g} months; "
+            else:
+                cond = ""
             for e in group.values():
                 handled.add(e.id)
                 self._log(trial, e, True, "survival_estimates",
                           f"{cond}binomial/multinomial with effective sample size from "
                           f"{sorted(set(rules))[0]}")
+            earlier, start_time = group, time
         return terms
 
     def _estimates_by_time(
