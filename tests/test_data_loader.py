@@ -213,3 +213,14 @@ def test_times_in_days_are_bounded_in_months_after_conversion(tmp_path):
     with pytest.raises(EvidenceError, match=r"late_hr.*window_months\[1\].*1314.*beyond "
                        r"1200 months.*time_unit = 'days'"):
         load_trial(path)
+
+
+def test_event_free_survival_is_defined_by_each_trial_file():
+    """The built-in EFS names no events; SCOT's and ASTIS's files say what theirs are."""
+    from bayes_scot.evidence.endpoints import ENDPOINTS
+
+    assert ENDPOINTS["efs"].label == "Event-free survival"
+    assert load_trial("scot").endpoint("efs").label == (
+        "Event-free survival (death or respiratory, renal or cardiac failure)")
+    assert load_trial("astis").endpoint("efs").label == (
+        "Event-free survival (death or persistent major organ failure)")

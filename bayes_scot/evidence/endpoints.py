@@ -62,7 +62,7 @@ def _endpoints(*items: Endpoint) -> dict[str, Endpoint]:
 ENDPOINTS: dict[str, Endpoint] = _endpoints(
     Endpoint(
         name="efs",
-        label="Event-free survival (death or respiratory, renal or cardiac failure)",
+        label="Event-free survival",
         kind="time_to_event",
         better="higher",
     ),
