@@ -23,12 +23,12 @@ likelihood, Newton-Raphson) with 95% intervals. Two further SIMULATED trials (15
 from __future__ import annotations
 
 import math
-import textwrap
 from pathlib import Path
 
 import numpy as np
 import pytest
 from scipy.stats import norm
+from simulated_trial_files import trial_header
 
 from bayes_scot import _compat
 from bayes_scot.builders.survival import SurvivalModel, SurvivalOptions, survival_model
@@ -38,28 +38,7 @@ from bayes_scot.evidence import Source, SurvivalEstimate
 from bayes_scot.fitting.prior import PriorSampler
 from bayes_scot.results import borrowing_table
 
-HEADER = """
-[trial]
-name = "{name}"
-title = "SIMULATED illness-death trial (not real data)"
-citation = "SIMULATED; not a publication"
-
-[arms.drug]
-label = "Drug (SIMULATED)"
-role = "experimental"
-
-[arms.control]
-label = "Control (SIMULATED)"
-role = "control"
-
-[sources.paper]
-citation = "SIMULATED paper"
-
-[populations.itt]
-label = "Randomised"
-n = {{ drug = {ne}, control = {nc} }}
-source = {{ ref = "paper", locator = "Table 1", tag = "reported" }}
-"""
+TITLE = "SIMULATED illness-death trial (not real data)"
 
 KM = """
 [[survival_estimates]]
@@ -103,7 +82,7 @@ RATIOS = {
 
 def _write(tmp_path: Path, name: str, body: str, sizes=(120, 80)) -> Path:
     path = tmp_path / f"{name}.toml"
-    path.write_text(textwrap.dedent(HEADER.format(name=name, ne=sizes[0], nc=sizes[1])) + body)
+    path.write_text(trial_header(name, title=TITLE, n=sizes) + body)
     return path
 
 

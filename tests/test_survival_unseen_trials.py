@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from scipy.stats import norm
+from simulated_trial_files import trial_header
 
 from bayes_scot import _compat
 from bayes_scot.builders.piecewise_exponential import PiecewiseExponentialModel
@@ -33,28 +34,7 @@ from bayes_scot.data import load_trial
 from bayes_scot.fitting.prior import PriorSampler
 from bayes_scot.results.attribution import LikelihoodTerm
 
-HEADER = """
-[trial]
-name = "{name}"
-title = "SIMULATED trial for the survival tests (not real data)"
-citation = "SIMULATED; not a publication"
-
-[arms.drug]
-label = "Drug (SIMULATED)"
-role = "experimental"
-
-[arms.control]
-label = "Control (SIMULATED)"
-role = "control"
-
-[sources.paper]
-citation = "SIMULATED paper"
-
-[populations.itt]
-label = "Randomised"
-n = {{ drug = 120, control = 118 }}
-source = {{ ref = "paper", locator = "Table 1", tag = "reported" }}
-"""
+TITLE = "SIMULATED trial for the survival tests (not real data)"
 
 RATIO = """
 [[ratios]]
@@ -79,7 +59,7 @@ better = "lower"
 
 def _write(tmp_path: Path, name: str, body: str) -> Path:
     path = tmp_path / f"{name}.toml"
-    path.write_text(textwrap.dedent(HEADER.format(name=name)) + body)
+    path.write_text(trial_header(name, title=TITLE) + body)
     return path
 
 

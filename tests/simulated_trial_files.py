@@ -1,0 +1,46 @@
+"""The top of a SIMULATED drug-versus-control trial file, for tests that write their own.
+
+Tests of trials unlike SCOT write trial files from text: this header (trial, arms,
+source, population) is the part they share; each test appends its own entries.
+"""
+
+from __future__ import annotations
+
+__all__ = ["trial_header"]
+
+
+def trial_header(name: str, *, title: str, n: tuple[int, int] = (120, 118)) -> str:
+    """Return the ``[trial]``, ``[arms]``, ``[sources]`` and ``[populations]`` tables.
+
+    Parameters
+    ----------
+    name : str
+        The trial's name.
+    title : str
+        Its title; it should say the trial is SIMULATED.
+    n : tuple of int, default (120, 118)
+        Patients randomised to the ``drug`` and ``control`` arms (population ``itt``,
+        source ``paper``).
+    """
+    return f"""
+[trial]
+name = "{name}"
+title = "{title}"
+citation = "SIMULATED; not a publication"
+
+[arms.drug]
+label = "Drug (SIMULATED)"
+role = "experimental"
+
+[arms.control]
+label = "Control (SIMULATED)"
+role = "control"
+
+[sources.paper]
+citation = "SIMULATED paper"
+
+[populations.itt]
+label = "Randomised"
+n = {{ drug = {n[0]}, control = {n[1]} }}
+source = {{ ref = "paper", locator = "Table 1", tag = "reported" }}
+"""
