@@ -446,3 +446,21 @@ def test_arm_labels_follow_the_trial_file() -> None:
     labels = [e.label for e in model.estimands(_fake_posterior(model, model.prior_grid()[
         "reference"]))]
     assert all("hsct vs cyc" in label for label in labels)
+
+
+def test_the_prior_columns_of_the_exact_route_are_exact() -> None:
+    """The closed-form fit's prior quantiles give its prior columns, not forward draws.
+
+    Each named prior's statement then holds to the grid's resolution (1/4000 for
+    4 x 1000 quantiles): reference and skeptical priors centred on no effect give
+    exactly 1/2, the strong optimistic and pessimistic ones 95% and 5%.
+    """
+    import bayes_scot as bs
+
+    table = bs.reanalyse("scot_itt", families=("composite",), progress=False).table()
+    prior = table.set_index(["estimand", "prior"])["prior_p_superior"]
+    for estimand in ("net_benefit_54", "win_odds_54"):
+        assert prior[(estimand, "reference")] == pytest.approx(0.5, abs=1 / 4000)
+        assert prior[(estimand, "skeptical_strong")] == pytest.approx(0.5, abs=1 / 4000)
+        assert prior[(estimand, "optimistic_strong")] == pytest.approx(0.95, abs=1 / 4000)
+        assert prior[(estimand, "pessimistic_strong")] == pytest.approx(0.05, abs=1 / 4000)

@@ -246,6 +246,12 @@ def prior_draws(builder: Any, idata: Any, *, seed: int) -> list[Any]:
     -------
     list of EstimandDraws
         Empty when the builder has no PyMC model or the fit no posterior.
+
+    Notes
+    -----
+    A fit that already holds a ``prior`` group keeps it: an exact (closed-form) fit
+    writes its prior's quantiles there, whose tail probabilities are exact to the
+    grid's resolution, where forward draws would only estimate them.
     """
     import pymc as pm
 
@@ -254,7 +260,10 @@ def prior_draws(builder: Any, idata: Any, *, seed: int) -> list[Any]:
         idata, "posterior"
     ):
         return []
-    prior = add_prior_group(_sampler(model), idata, seed=seed)
+    if _compat.has_group(idata, "prior"):
+        prior = _compat.inference_data(posterior=_compat.get_group(idata, "prior"))
+    else:
+        prior = add_prior_group(_sampler(model), idata, seed=seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # see PriorSampler.sample
         return list(builder.estimands(prior))
