@@ -651,3 +651,19 @@ def test_numbers_at_risk_frame_and_its_checks(curves):
         plots.survival.survival_ticks(0.0)
     assert plots.survival.survival_ticks(72.0) == [0, 12, 24, 36, 48, 60, 72]
     assert plots.survival.survival_ticks(18.0) == [0, 3, 6, 9, 12, 15, 18]
+
+
+def test_dollar_signs_in_trial_labels_are_text_not_formulas(curves):
+    """A label from a trial file with "$...$" is drawn as written, never as mathtext.
+
+    "$\\foo$" would stop matplotlib with a parse error, and "$5 to $10" would be set in
+    italics as a formula.
+    """
+    import io
+
+    names = {"hsct": r"Drug $\foo$", "cyc": "Usual care ($5 to $10 a day)"}
+    fig = plots.plot_survival(curves, arm_labels=names)
+    fig.savefig(io.BytesIO(), format="png")
+    texts = list(fig.legends[0].get_texts())
+    assert [t.get_text() for t in texts[:2]] == list(names.values())
+    assert not any(t.get_parse_math() for t in texts)

@@ -80,8 +80,11 @@ PRIOR_FAMILY_COLOURS: Mapping[str, str] = {
 """Colour of each prior family in the forest plot (a prior's family is its name up to the
 first underscore: ``skeptical_moderate`` belongs to ``skeptical``)."""
 
-#: Matplotlib settings shared by every figure of the package.
+#: Matplotlib settings shared by every figure of the package. Text is never read as
+#: mathtext: labels come from trial files, and "$5 to $10" or "$\alpha$" in one would
+#: otherwise be typeset as a formula or stop the figure with a parse error.
 STYLE: dict[str, Any] = {
+    "text.parse_math": False,
     "font.size": 9,
     "axes.titlesize": 9.5,
     "axes.labelsize": 9,
