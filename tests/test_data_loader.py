@@ -190,6 +190,13 @@ def test_short_label_is_optional_and_names_the_arm_in_results(tmp_path):
                      encoding="utf-8")
     with pytest.raises(EvidenceError, match="short_label"):
         load_trial(empty)
+    for bad in ("x" * 41, "two\\nlines"):
+        long = tmp_path / "long.toml"
+        long.write_text(text.replace('short_label = "HSCT"', f'short_label = "{bad}"'),
+                        encoding="utf-8")
+        with pytest.raises(EvidenceError,
+                           match=r"arms\.hsct\.short_label.*one line of at most 40"):
+            load_trial(long)
 
 
 def test_times_in_days_are_bounded_in_months_after_conversion(tmp_path):

@@ -69,6 +69,8 @@ SHIPPED_TRIALS: tuple[str, ...] = ("scot", "astis", "assist")
 TIME_UNITS: dict[str, float] = {"days": 12.0 / 365.25, "weeks": 7.0 * 12.0 / 365.25,
                                 "months": 1.0, "years": 12.0}
 _TIME_FIELDS = ("time_months", "window_months", "times", "risk_times")
+MAX_SHORT_LABEL = 40
+"""Most characters of an arm's ``short_label``, which every result label repeats."""
 _FIXED_TABLES = ("trial", "arms", "populations", "sources", "endpoints")
 
 
@@ -422,8 +424,15 @@ class _TrialReader:
                     f"role must be 'experimental' or 'control', not {arm.role!r}",
                     field=f"{where}.role",
                 )
+            short = arm.short_label or ""
+            if len(short) > MAX_SHORT_LABEL or not short.isprintable():
+                raise EvidenceError(
+                    f"must be one line of at most {MAX_SHORT_LABEL} characters (it names "
+                    f"the arm in every label and legend), not {short!r}",
+                    field=f"{where}.short_label",
+                )
             arms.append(Arm(name=name, label=arm.label, role=arm.role,
-                            regimen=arm.regimen or "", short_label=arm.short_label or ""))
+                            regimen=arm.regimen or "", short_label=short))
         roles = [a.role for a in arms]
         if roles.count("experimental") != 1 or roles.count("control") != 1:
             raise EvidenceError(
