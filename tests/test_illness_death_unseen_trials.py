@@ -163,6 +163,13 @@ def test_one_endpoint_estimates_build_and_chain(mixed_trial):
     s12 = [KM_VALUES["efs"][arm][0][0] for arm in model.arms]
     np.testing.assert_allclose(terms[1].data["start"],
                                [[s, 1.0 - s, 0.0] for s in s12])
+    # The OS ratio enters beside the EFS estimates, which hold the deaths that were
+    # first events too: the evidence log says they count twice.
+    os_ratio = log.loc[[i for i in log.index if i.startswith("os_")]]
+    assert os_ratio["used"].all()
+    assert os_ratio["note"].str.contains("count twice").all()
+    efs_notes = log.loc[[i for i in log.index if i.startswith("efs_")], "note"]
+    assert not efs_notes.str.contains("count twice").any()
 
 
 def test_os_estimate_after_efs_only_estimates_is_not_conditioned(tmp_path):

@@ -338,7 +338,8 @@ class EvidencePlanner:
         terms, previous = self._plan_landmarks(s, trial, arms, series, handled)
         terms += self._plan_estimates(s, trial, arms, n, series, previous, handled)
         terms += self._plan_deaths(s, trial, arms, series)
-        terms += self._plan_ratios(s, trial, n, series)
+        terms += self._plan_ratios(s, trial, n, series,
+                                   held={ep for t in terms for ep in t.endpoints})
         terms.extend(self._plan_curves(s, trial, arms, has_other=bool(terms)))
         logged = {u.entry for u in self.uses if u.trial == trial.name}
         for e in trial.entries:
@@ -547,8 +548,15 @@ class EvidencePlanner:
                       f"happened by {time:g} months; never counted as extra deaths")
         return terms
 
-    def _plan_ratios(self, s: int, trial: Trial, n: np.ndarray, series: _Series) -> list[_Term]:
-        """Plan the reported hazard ratios of endpoints that no landmark counts hold."""
+    def _plan_ratios(self, s: int, trial: Trial, n: np.ndarray, series: _Series, *,
+                     held: set[str]) -> list[_Term]:
+        """Plan the reported hazard ratios of endpoints that no landmark counts hold.
+
+        ``held`` are the endpoints the trial's other terms already speak to. An OS ratio
+        used beside EFS evidence shares the deaths that were first events with it; the
+        evidence log says that they then count twice (an approximation: no published
+        number splits them).
+        """
         counted = {g_end for g in series.values() for g_end in g}
         ratios: dict[str, list[ReportedRatio]] = defaultdict(list)
         for e in trial.entries:
@@ -576,9 +584,12 @@ class EvidencePlanner:
                 self._log(trial, r, False, "", why)
             if keep is not None:
                 terms.append(self._ratio_term(s, keep, trial, n))
+                overlap = ("; the deaths that were first events are also in the trial's EFS "
+                           "evidence and count twice (an approximation)"
+                           if endpoint == _OS and _EFS in held else "")
                 self._log(trial, keep, True, "reported_ratio",
                           "normal on the log scale; model counterpart: event-weighted mean "
-                          "of the interval log hazard ratios over its window")
+                          "of the interval log hazard ratios over its window" + overlap)
         return terms
 
     def _plan_curves(
