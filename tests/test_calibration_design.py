@@ -191,5 +191,8 @@ def test_default_scenarios_are_benefits_whatever_the_endpoints_direction(tmp_pat
     assert _default_hazard_ratios(_load("scot_itt")[1]) == DEFAULT_EFFECTS  # EFS and OS
     trial = tmp_path / "rossi_1980.toml"
     trial.write_text(trial.read_text().replace('better = "higher"', 'better = "lower"'))
+    # The example's margin (HR 0.8) is a benefit only for a harmful event: turn it too.
+    spec.write_text(spec.read_text().replace("hazard_ratio_margin = 0.8",
+                                             "hazard_ratio_margin = 1.25"))
     assert _default_hazard_ratios(_load(spec)[1]) == pytest.approx(
         [1.0 / h for h in DEFAULT_EFFECTS])

@@ -533,17 +533,25 @@ def test_a_family_may_name_its_own_file_of_external_evidence(tmp_path: Path) -> 
 
     (tmp_path / "evidence").mkdir()
     ext = write(tmp_path / "evidence", EXTERNAL_FILE_TEXT, "cohort.toml")
-    sources = '"external", "astis:french_subcohort", "evidence/cohort.toml", ' \
-              '"evidence/cohort.toml:cohort"'
+    sources = '"external", "astis:french_subcohort", "evidence/cohort.toml"'
     spec = load_spec(write(tmp_path, LONGITUDINAL.replace("{sources}", sources)))
     external = spec.family("longitudinal").external
-    assert external == ("external", "astis:french_subcohort", str(ext.resolve()),
-                        f"{ext.resolve()}:cohort")
+    assert external == ("external", "astis:french_subcohort", str(ext.resolve()))
     loaded = [_Runner.external_source(name) for name in external]
-    assert [t.name for t in loaded] == ["external", "astis", "my_cohort", "my_cohort"]
+    assert [t.name for t in loaded] == ["external", "astis", "my_cohort"]
     assert loaded[1].population == "french_subcohort"
-    assert loaded[3].population == "cohort"
     assert [e.id for e in loaded[2].evidence("population_spread")] == ["spread_haq"]
+    one = load_spec(write(tmp_path, LONGITUDINAL.replace(
+        "{sources}", '"evidence/cohort.toml:cohort"'), "one.toml"))
+    (name,) = one.family("longitudinal").external
+    assert name == f"{ext.resolve()}:cohort"
+    assert _Runner.external_source(name).population == "cohort"
+    # The whole file and one of its populations would count its numbers twice.
+    both = write(tmp_path, LONGITUDINAL.replace(
+        "{sources}", '"evidence/cohort.toml", "evidence/cohort.toml:cohort"'), "both.toml")
+    with pytest.raises(SpecError, match="overlaps external\\[0\\]") as info:
+        load_spec(both)
+    assert info.value.field == "longitudinal.external[1]"
 
 
 @pytest.mark.parametrize(("sources", "field", "message"), [

@@ -54,6 +54,9 @@ def parse_prior(text: str) -> tuple[str, tuple[float, float]]:
     parts = values.split(",")
     if not sep or not name.strip() or len(parts) != 2:
         raise argparse.ArgumentTypeError(f"expected NAME=MEAN,SD, not {text!r}")
+    if not name.isprintable() or len(name.strip()) > 60:
+        raise argparse.ArgumentTypeError(
+            f"NAME must be one line of at most 60 characters, not {name[:60]!r}")
     try:
         mean, sd = finite_number(parts[0]), positive_number(parts[1])
     except argparse.ArgumentTypeError as err:
@@ -86,8 +89,9 @@ def register(subparsers: Subparsers) -> argparse.ArgumentParser:
                          help="reported mean difference, experimental minus control")
     parser.add_argument("--lower", type=finite_number, help="lower confidence limit")
     parser.add_argument("--upper", type=finite_number, help="upper confidence limit")
-    parser.add_argument("--level", type=finite_number, default=0.95,
-                        help="confidence level of the interval (default 0.95)")
+    parser.add_argument("--level", type=finite_number, default=None,
+                        help="confidence level of the interval (default 0.95); only with "
+                             "--lower and --upper")
     parser.add_argument("--p-value", type=finite_number, dest="p_value",
                         help="two-sided p-value, used when no interval is given")
     parser.add_argument("--se", type=positive_number,
@@ -184,9 +188,17 @@ def run(args: argparse.Namespace) -> int:
     """Reanalyse the effect given on the command line and print the table; return 0."""
     measure, estimate = _measure(args)
     _check_one_source(args)
+    if args.level is not None and args.lower is None and args.upper is None:
+        raise EvidenceError("is the level of a confidence interval: give it with --lower "
+                            "and --upper, or leave it out", field="level")
+    names = [name for name, _ in args.prior or ()]
+    repeated = next((n for i, n in enumerate(names) if n in names[:i]), None)
+    if repeated is not None:
+        raise EvidenceError(f"names the prior {repeated!r} twice", field="prior")
     priors = dict(args.prior) if args.prior else None
     table = reanalyse_effect(
-        estimate, args.lower, args.upper, measure=measure, level=args.level, priors=priors,
+        estimate, args.lower, args.upper, measure=measure,
+        level=0.95 if args.level is None else args.level, priors=priors,
         p_value=args.p_value, mcid=args.mcid, se=args.se, benefit=args.benefit,
         design_effect=args.design_effect,
     )

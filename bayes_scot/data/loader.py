@@ -16,6 +16,7 @@ import csv
 import hashlib
 import math
 import os
+import re
 import typing
 from functools import cache
 from pathlib import Path
@@ -71,6 +72,9 @@ TIME_UNITS: dict[str, float] = {"days": 12.0 / 365.25, "weeks": 7.0 * 12.0 / 365
 _TIME_FIELDS = ("time_months", "window_months", "times", "risk_times")
 MAX_SHORT_LABEL = 40
 """Most characters of an arm's ``short_label``, which every result label repeats."""
+MAX_ENDPOINT_LABEL = 200
+"""Most characters of a declared endpoint's ``label``, which every result label repeats."""
+_ENDPOINT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _FIXED_TABLES = ("trial", "arms", "populations", "sources", "endpoints")
 
 
@@ -433,6 +437,7 @@ class _TrialReader:
                 )
             arms.append(Arm(name=name, label=arm.label, role=arm.role,
                             regimen=arm.regimen or "", short_label=short))
+        self._check_short_labels(arms)
         roles = [a.role for a in arms]
         if roles.count("experimental") != 1 or roles.count("control") != 1:
             raise EvidenceError(
@@ -441,6 +446,27 @@ class _TrialReader:
                 field="arms",
             )
         return sorted(arms, key=lambda a: a.role != "experimental")
+
+    @staticmethod
+    def _check_short_labels(arms: list[Arm]) -> None:
+        """Refuse a short label that could name another arm, or both arms together."""
+        def key(text: str) -> str:
+            return text.strip().casefold()
+
+        for arm in arms:
+            if not arm.short_label:
+                continue
+            field = f"arms.{arm.name}.short_label"
+            if key(arm.short_label) == POOLED:
+                raise EvidenceError(f"'{POOLED}' names both arms together, not one arm",
+                                    field=field)
+            for other in arms:
+                if other is arm:
+                    continue
+                if key(arm.short_label) in (key(other.name), key(other.display)):
+                    raise EvidenceError(
+                        f"{arm.short_label!r} is how results name the arm {other.name!r}; "
+                        "give each arm its own short label", field=field)
 
     def _sources(self, table: Any) -> dict[str, str]:
         checked = convert(table, dict[str, _SourceTable], where="[sources]",
@@ -452,7 +478,16 @@ class _TrialReader:
         endpoints = {}
         for name, spec in table.items():
             where = f"endpoints.{name}"
-            convert(spec, _EndpointTable, where=f"[{where}]", prefix=f"{where}.")
+            if not _ENDPOINT_NAME.fullmatch(name):
+                raise EvidenceError(
+                    "an endpoint name is a letter, then letters, digits and underscores "
+                    f"(specifications write 'endpoint:estimand'), not {name!r}", field=where)
+            checked = convert(spec, _EndpointTable, where=f"[{where}]", prefix=f"{where}.")
+            if not checked.label.isprintable() or len(checked.label) > MAX_ENDPOINT_LABEL:
+                raise EvidenceError(
+                    f"must be one line of at most {MAX_ENDPOINT_LABEL} characters (it names "
+                    f"the endpoint in every result), not {checked.label[:60]!r}"
+                    f"{'...' if len(checked.label) > 60 else ''}", field=f"{where}.label")
             try:
                 endpoints[name] = Endpoint(name=name, **spec)
                 check_redeclared(endpoints[name])

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import fnmatch
 import importlib
+import re
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -292,6 +294,7 @@ def _read_spec(
     declared = {name for t in contents.values() for name in t.endpoints}
     for f in families:
         _check_endpoints(f, {*ENDPOINTS, *declared}, file)
+        _check_option_endpoints(f, {*ENDPOINTS, *declared}, file)
         for trial in f.trials if f.population else ():
             _check_population(f.population, tuple(contents[trial].populations), file,
                               f"{f.family}.population")
@@ -313,7 +316,8 @@ def _read_spec(
         priors=tuple(grid),
         reference_prior=reference,
         mcids=_read_mcids(doc.mcids, file, {name: endpoint for t in contents.values()
-                                             for name, endpoint in t.endpoints.items()}),
+                                             for name, endpoint in t.endpoints.items()},
+                          families),
         joint=JointSpec(estimands=doc.joint.estimands, threshold=doc.joint.threshold),
         sampler=sampler,
         calibration=_read_calibration(doc.calibration, file, grid),
@@ -321,8 +325,56 @@ def _read_spec(
         text=text,
     )
     for f in families:
-        spec.family_options(f)  # an [mcids] value that contradicts an option
+        _check_family_options(spec, f, contents, file)
     return spec
+
+
+def _check_family_options(spec: AnalysisSpec, family: FamilySpec,
+                          contents: Mapping[str, Trial], file: str) -> None:
+    """Build a family's options with its [mcids] values, and check their sides now.
+
+    An ``[mcids]`` value that contradicts an option is refused by
+    :meth:`AnalysisSpec.family_options`; the survival hazard ratios (design and margin,
+    from the options or ``[mcids]``) must lie on the benefit side of 1 of the endpoint
+    the family models, which the builder would otherwise find only when it starts.
+    """
+    try:
+        options = spec.family_options(family)
+        better = _survival_better(options, family, contents)
+        if better is not None:
+            options.benefit_hazard_ratios(better)
+    except SpecError:
+        raise
+    except EvidenceError as err:
+        name = err.field or ""
+        in_options = name.split(".")[0] in family.options
+        field = (f"{family.family}.options.{name}" if in_options or not name
+                 else "mcids")
+        raise SpecError(err.message if in_options or not name else
+                        f"{name} (from [mcids]): {err.message}", file=file,
+                        field=field) from None
+
+
+def _survival_better(options: Any, family: FamilySpec,
+                     contents: Mapping[str, Trial]) -> Literal["higher", "lower"] | None:
+    """Return the ``better`` of the endpoint(s) the survival family models, when one."""
+    if family.family != "survival" or not hasattr(options, "benefit_hazard_ratios"):
+        return None
+    chosen = getattr(options, "endpoint", None)
+    betters: set[str] = set()
+    for name in family.trials:
+        trial = contents.get(name)
+        if trial is None:
+            continue
+        endpoints = ({chosen} if chosen else
+                     {e.endpoint for e in trial.entries})
+        for endpoint in endpoints:
+            known = trial.endpoints.get(endpoint, ENDPOINTS.get(endpoint))
+            if known is not None and known.kind == "time_to_event":
+                betters.add(known.better)
+    if len(betters) == 1:
+        return "lower" if betters == {"lower"} else "higher"
+    return None
 
 
 def _check_joint(joint: _Joint, families: Sequence[FamilySpec], file: str) -> None:
@@ -385,9 +437,16 @@ def _read_trials(tables: Sequence[_Trial], file: str,
 def _resolve_file(path: str, base: Path, file: str, field: str) -> str:
     """Return the absolute path of a trial file named relative to the specification."""
     resolved = (base / path).expanduser()
-    if not resolved.is_file():
+    try:
+        is_file = resolved.is_file()
+        exists = is_file or resolved.exists()
+    except (OSError, ValueError) as err:  # an overlong name, an embedded NUL byte
+        reason = getattr(err, "strerror", None) or str(err)
+        raise SpecError(f"trial file {path[:80]!r}{'...' if len(path) > 80 else ''} is "
+                        f"not a usable path ({reason})", file=file, field=field) from None
+    if not is_file:
         what = ("is a folder, not a trial file" if resolved.is_dir() else
-                "is not a regular file" if resolved.exists() else
+                "is not a regular file" if exists else
                 "not found (relative to the spec)")
         raise SpecError(f"trial file {path!r} {what}", file=file, field=field)
     return str(resolved.resolve())
@@ -422,6 +481,10 @@ def _read_external(source: str, base: Path, file: str, field: str) -> str:
     if source == "external":
         return source
     head, population = records.external_parts(source)
+    if source.endswith(":"):
+        raise SpecError(f"{source!r} names no population after ':'; give "
+                        "'<file>.toml' for every population of a file, or "
+                        "'<file>.toml:<population>'", file=file, field=field)
     if head.endswith(".toml"):
         path = _resolve_file(head, base, file, field)
         content = _trial_content(path, file, field, field)
@@ -479,6 +542,25 @@ def read_sampler(
     return sampler
 
 
+def _check_external_overlap(external: Sequence[str], family: str, file: str) -> None:
+    """Refuse a source of external evidence named twice, or with a population of it.
+
+    A file named whole holds every population of it; its numbers, or one population's,
+    would count twice in the family's discounted evidence.
+    """
+    for i, source in enumerate(external):
+        head, population = records.external_parts(source)
+        for j, other in enumerate(external[:i]):
+            other_head, other_population = records.external_parts(other)
+            whole = not population or not other_population
+            if source == other or (head == other_head and head.endswith(".toml")
+                                   and whole):
+                raise SpecError(
+                    f"overlaps external[{j}] ({other!r}): its evidence would count "
+                    "twice; name each source once", file=file,
+                    field=f"{family}.external[{i}]")
+
+
 def _read_family(
     family: str, table: _Family, file: str, trial_names: Sequence[str], base: Path
 ) -> FamilySpec:
@@ -498,6 +580,7 @@ def _read_family(
         )
     external = tuple(_read_external(source, base, file, f"{family}.external[{i}]")
                      for i, source in enumerate(table.external))
+    _check_external_overlap(external, family, file)
     sampler = read_sampler(table.sampler, file, where=f"{family}.sampler")
     return FamilySpec(
         family=family, trials=trials, endpoints=table.endpoints, estimands=table.estimands,
@@ -572,36 +655,145 @@ def _check_endpoints(family: FamilySpec, known: set[str], file: str) -> None:
                             field=f"{family.family}.endpoints[{i}]")
 
 
+#: Estimands of each endpoint kind (the families that report them), by name start.
+_KIND_PREFIXES: dict[str, tuple[str, ...]] = {
+    "time_to_event": ("survival_difference_", "rmst_difference_", "hazard_ratio_"),
+    "continuous": ("change_difference_", "slope_difference_"),
+    "composite": ("while_alive_net_benefit_", "net_benefit_", "model_net_benefit_",
+                  "win_probability_", "win_odds_", "win_ratio_", "model_win_probability_",
+                  "model_win_odds_", "model_win_ratio_"),
+}
+#: The family that reports each endpoint kind's estimands.
+_KIND_FAMILY = {"time_to_event": "survival", "continuous": "longitudinal",
+                "composite": "composite"}
+#: Name ends of estimands, to test a wildcard pattern against (times, intervals).
+_SAMPLE_ENDS = ("common", "12", "24", "54", "72", "0", "1", "3", "6", "36", "48", "60",
+                "120", "0_3", "0_12", "0_54", "3_12", "12_24", "54_72")
+#: Largest magnitude of an MCID on any estimand's scale (a threshold of 1e300 is a typo).
+_MAX_MCID = 1e6
+_GLOB = re.compile(r"[*?\[]")
+
+
+def _check_option_endpoints(family: FamilySpec, known: set[str], file: str) -> None:
+    """Refuse an options table keyed by endpoint (``mcids``, ``scales``) naming none.
+
+    A misspelt key would leave that endpoint's own value (its MCID) silently unchanged.
+    """
+    for option in ("mcids", "scales"):
+        value = family.options.get(option)
+        if not isinstance(value, Mapping):
+            continue
+        for name in value:
+            if name not in known:
+                close = difflib.get_close_matches(str(name), sorted(known), n=1, cutoff=0.6)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise SpecError(f"{name!r} is neither a built-in endpoint nor one the "
+                                f"trial files declare{hint}", file=file,
+                                field=f"{family.family}.options.{option}.{name}")
+
+
 def _mcid_side(endpoint: str, estimand: str,
                declared: Mapping[str, Endpoint]) -> tuple[float, str] | None:
     """Null and superior side of the estimands a pattern names, when they are known.
 
     The side of a change or slope follows the endpoint's ``better``: from the built-in
-    registry, else from the trial files' ``[endpoints]`` tables (``declared``).
+    registry, else from the trial files' ``[endpoints]`` tables (``declared``); so does
+    that of a survival estimand of a time-to-event endpoint whose event is wanted
+    (``better = "lower"``: a lower survival and a hazard ratio above 1 favour the
+    experimental arm).
     """
+    known = declared.get(endpoint, ENDPOINTS.get(endpoint))
     for prefix, null, side in _ESTIMAND_SIDES:
         if estimand.startswith(prefix):
-            if side is not None:
-                return null, side
-            known = declared.get(endpoint, ENDPOINTS.get(endpoint))
-            return (null, known.better) if known is not None else None
+            if side is None:
+                return (null, known.better) if known is not None else None
+            if (known is not None and known.kind == "time_to_event"
+                    and known.better == "lower"):
+                side = "lower" if side == "higher" else "higher"
+            return null, side
     return None
 
 
-def _read_mcids(table: Mapping[str, _Mcid], file: str,
-                declared: Mapping[str, Endpoint]) -> tuple[McidOverride, ...]:
-    overrides = []
+def _mcid_range_problem(value: float, estimand: str) -> str | None:
+    """Say why a value cannot be an MCID of an estimand of bounded scale, or None."""
+    if estimand.startswith(("hazard_ratio_", "win_odds_", "win_ratio_",
+                            "model_win_odds_", "model_win_ratio_")) and value <= 0:
+        return f"a ratio's MCID must be positive, not {value:g}"
+    if estimand.startswith(("survival_difference_", "net_benefit_",
+                            "while_alive_net_benefit_", "model_net_benefit_")) \
+            and not -1 < value < 1:
+        return (f"a difference of proportions lies strictly between -1 and 1, "
+                f"not {value:g}")
+    if estimand.startswith(("win_probability_", "model_win_probability_")) \
+            and not 0 < value < 1:
+        return f"a probability lies strictly between 0 and 1, not {value:g}"
+    return None
+
+
+def _matched_estimands(
+    endpoint_pattern: str, estimand_pattern: str, declared: Mapping[str, Endpoint],
+    families: Sequence[FamilySpec],
+) -> list[tuple[str, str]]:
+    """Endpoints and example estimand names a pattern matches among what is run.
+
+    Each endpoint that some family of the analysis reports (by its kind and the family's
+    ``endpoints`` list) and that matches ``endpoint_pattern`` is paired with every
+    estimand form of its kind that ``estimand_pattern`` matches (tried with
+    :data:`_SAMPLE_ENDS`).
+    """
+    run = {f.family: f for f in families}
+    found: list[tuple[str, str]] = []
+    for name, endpoint in {**ENDPOINTS, **declared}.items():
+        family = run.get(_KIND_FAMILY.get(endpoint.kind, ""))
+        if family is None or (family.endpoints and name not in family.endpoints):
+            continue
+        if not fnmatch.fnmatchcase(name, endpoint_pattern):
+            continue
+        for prefix in _KIND_PREFIXES[endpoint.kind]:
+            sample = next((prefix + end for end in _SAMPLE_ENDS
+                           if fnmatch.fnmatchcase(prefix + end, estimand_pattern)), None)
+            if sample is not None:
+                found.append((name, sample))
+    return found
+
+
+def _read_mcids(table: Mapping[str, _Mcid], file: str, declared: Mapping[str, Endpoint],
+                families: Sequence[FamilySpec] = ()) -> tuple[McidOverride, ...]:
+    overrides: list[McidOverride] = []
     for pattern, mcid in table.items():
         where = f"mcids.{pattern}"
+        if not pattern.isprintable():
+            raise SpecError("keys are one-line 'endpoint:estimand' patterns, without "
+                            "control characters", file=file, field=where)
         endpoint, sep, estimand = pattern.partition(":")
         if not (sep and endpoint and estimand):
             raise SpecError("keys are 'endpoint:estimand' patterns, e.g. "
                             "\"efs:survival_difference_*\"", file=file, field=where)
-        side = _mcid_side(endpoint, estimand, declared)
-        problem = None if side is None else mcid_problem(mcid.value, null=side[0],
-                                                         superior=side[1])
-        if problem:
-            raise SpecError(problem, file=file, field=f"{where}.value")
+        if not mcid.source.strip() or not mcid.source.isprintable():
+            raise SpecError("must say where the value comes from, in one line",
+                            file=file, field=f"{where}.source")
+        if abs(mcid.value) > _MAX_MCID:
+            raise SpecError(f"{mcid.value:g} is beyond {_MAX_MCID:g} in magnitude, on any "
+                            "estimand's scale", file=file, field=f"{where}.value")
+        checks = [(endpoint, estimand)]  # by the start of the estimand's name
+        if _GLOB.search(pattern):
+            checks += _matched_estimands(endpoint, estimand, declared, families)
+        for name, example in checks:
+            side = _mcid_side(name, example, declared)
+            problem = _mcid_range_problem(mcid.value, example) or (
+                None if side is None else mcid_problem(mcid.value, null=side[0],
+                                                       superior=side[1]))
+            if problem:
+                about = f" (it matches {name}:{example})" if (name, example) != (
+                    endpoint, estimand) else ""
+                raise SpecError(problem + about, file=file, field=f"{where}.value")
+        if not _GLOB.search(pattern):
+            earlier = next((m for m in overrides if m.matches(endpoint, estimand)), None)
+            if earlier is not None and earlier.value != mcid.value:
+                raise SpecError(
+                    f"never applies: the earlier pattern {earlier.pattern!r} (value "
+                    f"{earlier.value:g}) matches it first; give the MCID once",
+                    file=file, field=where)
         overrides.append(McidOverride(pattern=pattern, value=mcid.value, source=mcid.source))
     return tuple(overrides)
 
