@@ -19,8 +19,8 @@ Run an analysis specification over its whole prior grid and write a report folde
 index.html (self-contained, figures embedded), report.md, summary.json (stable schema)
 and figures/*.png. The folder appears whole or not at all.
 
-SPEC is a shipped specification's name (scot_itt, the default; scot_pp; scot_borrowing)
-or a path to a TOML file in the format of docs/spec-format.md. Options override the
+SPEC is a shipped specification's name (scot_itt, the default; scot_pp; scot_borrowing;
+scot_design) or a path to a TOML file in the format of docs/spec-format.md. Options override the
 specification for this run only."""
 
 _EPILOG = """\

@@ -272,8 +272,8 @@ def apply_overrides(spec: AnalysisSpec, overrides: Mapping[str, Any]) -> Analysi
             )
         else:
             raise SpecError(
-                "unknown override; known: backend, chains, draws, families, population, "
-                "priors, seed, target_accept, title, tune",
+                "unknown override; known: backend, chains, draws, families, max_treedepth, "
+                "population, priors, seed, target_accept, title, tune",
                 file=where, field=key,
             )
     if sampler_changes:
