@@ -619,10 +619,14 @@ def test_an_mcids_override_of_the_common_hazard_ratio_is_the_priors_margin(
     with pytest.raises(SpecError, match=r"0\.8 differs from the \[mcids\] value 0\.75") as info:
         load_spec(write(tmp_path, clash, "clash.toml"))
     assert info.value.field == "survival.options.hazard_ratio_margin"
-    two = base + '\n[mcids."os:hazard_ratio_common"]\nvalue = 0.7\nsource = "SIMULATED"\n'
-    with pytest.raises(SpecError, match="several MCIDs") as info:
-        load_spec(write(tmp_path, two, "two.toml"))
-    assert info.value.field == "mcids"
+    # SCOT reports EFS and OS: the priors are stated on EFS's hazard ratio, so an OS
+    # threshold (a row no illness-death fit has) leaves the margin alone.
+    other = load_spec(write(tmp_path, MINIMAL + '\n[mcids."os:hazard_ratio_common"]\n'
+                            'value = 0.7\nsource = "SIMULATED"\n', "other.toml"))
+    from bayes_scot.data import load_trial
+
+    scot = load_trial("scot")
+    assert other.family_options(other.family("survival"), scot).hazard_ratio_margin is None
     plain = load_spec(write(tmp_path, MINIMAL, "plain.toml"))
     assert plain.family_options(plain.family("survival")).hazard_ratio_margin is None
 
@@ -632,6 +636,24 @@ def test_a_wildcard_mcid_of_another_endpoint_is_not_the_hazard_ratio_margin(
 ) -> None:
     """ "walk:*" (a continuous endpoint's MCID of 30 m) must not become an HR margin."""
     text = (MINIMAL + '\n[mcids."walk:*"]\nvalue = 30\nsource = "SIMULATED"\n'
-            '\n[mcids."pfs:hazard_ratio_common"]\nvalue = 0.7\nsource = "SIMULATED"\n')
+            '\n[mcids."efs:hazard_ratio_common"]\nvalue = 0.7\nsource = "SIMULATED"\n')
     spec = load_spec(write(tmp_path, text))
     assert spec.family_options(spec.family("survival")).hazard_ratio_margin == 0.7
+
+
+def test_a_one_endpoint_trials_hazard_ratio_mcid_is_its_priors_margin(tmp_path: Path) -> None:
+    """Rossi reports one time-to-event endpoint: its hazard_ratio_common carries the priors."""
+    import shutil
+
+    from bayes_scot.data import load_trial
+
+    shutil.copytree(REPO / "examples" / "one_endpoint", tmp_path, dirs_exist_ok=True)
+    spec_file = tmp_path / "one_endpoint.toml"
+    text = spec_file.read_text(encoding="utf-8").replace(
+        "hazard_ratio_margin = 0.8", "")
+    spec_file.write_text(text + '\n[mcids."arrest_free:hazard_ratio_common"]\nvalue = 0.75\n'
+                         'source = "SIMULATED threshold"\n', encoding="utf-8")
+    spec = load_spec(spec_file)
+    rossi = load_trial(tmp_path / "rossi_1980.toml")
+    options = spec.family_options(spec.family("survival"), rossi)
+    assert options.hazard_ratio_margin == 0.75

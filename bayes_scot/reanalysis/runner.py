@@ -794,7 +794,7 @@ class _Runner:
         endpoint's difference at the reference visit
         (:meth:`~bayes_scot.spec.AnalysisSpec.family_options`).
         """
-        options: Any = self.spec.family_options(family)
+        options: Any = self.spec.family_options(family, primary)
         if not hasattr(options, "population"):
             return options
         if "population" not in family.options:

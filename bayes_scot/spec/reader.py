@@ -339,7 +339,7 @@ def _check_family_options(spec: AnalysisSpec, family: FamilySpec,
     the family models, which the builder would otherwise find only when it starts.
     """
     try:
-        options = spec.family_options(family)
+        options = spec.family_options(family, contents.get(family.trials[0]))
         better = _survival_better(options, family, contents)
         if better is not None:
             options.benefit_hazard_ratios(better)
@@ -757,6 +757,30 @@ def _matched_estimands(
     return found
 
 
+def _check_exact_pattern(endpoint: str, estimand: str, declared: Mapping[str, Endpoint],
+                         file: str, where: str) -> None:
+    """Refuse a pattern without wildcards that could match nothing (a misspelling).
+
+    Its endpoint must be built in or declared by a trial file, and its estimand must
+    start like one the package reports (``survival_difference_``, ``hazard_ratio_``...);
+    otherwise the MCID would silently never apply.
+    """
+    known = sorted({*ENDPOINTS, *declared})
+    if endpoint not in known:
+        close = difflib.get_close_matches(endpoint, known, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise SpecError(f"{endpoint!r} is neither a built-in endpoint nor one the trial "
+                        f"files declare, so the pattern would never apply{hint}",
+                        file=file, field=where)
+    prefixes = sorted({prefix for prefix, _, _ in _ESTIMAND_SIDES}
+                      | {p for group in _KIND_PREFIXES.values() for p in group})
+    if not estimand.startswith(tuple(prefixes)):
+        close = difflib.get_close_matches(estimand, prefixes, n=1, cutoff=0.5)
+        hint = f"; did you mean {close[0]!r}...?" if close else ""
+        raise SpecError(f"{estimand!r} is no estimand the package reports, so the pattern "
+                        f"would never apply{hint}", file=file, field=where)
+
+
 def _read_mcids(table: Mapping[str, _Mcid], file: str, declared: Mapping[str, Endpoint],
                 families: Sequence[FamilySpec] = ()) -> tuple[McidOverride, ...]:
     overrides: list[McidOverride] = []
@@ -769,6 +793,8 @@ def _read_mcids(table: Mapping[str, _Mcid], file: str, declared: Mapping[str, En
         if not (sep and endpoint and estimand):
             raise SpecError("keys are 'endpoint:estimand' patterns, e.g. "
                             "\"efs:survival_difference_*\"", file=file, field=where)
+        if not _GLOB.search(pattern):
+            _check_exact_pattern(endpoint, estimand, declared, file, where)
         if not mcid.source.strip() or not mcid.source.isprintable():
             raise SpecError("must say where the value comes from, in one line",
                             file=file, field=f"{where}.source")

@@ -450,7 +450,7 @@ class AnalysisSpec:
                 return t
         raise KeyError(f"the analysis {self.name!r} has no trial {name!r}")
 
-    def family_options(self, family: FamilySpec) -> Any:
+    def family_options(self, family: FamilySpec, primary: Any = None) -> Any:
         """Return a family's options object, with the MCIDs that ``[mcids]`` sets.
 
         The skeptical priors are stated on an MCID ("5% probability of a benefit beyond
@@ -460,17 +460,24 @@ class AnalysisSpec:
         otherwise a statement would name one threshold and the row's P(> MCID) use
         another.
 
+        Parameters
+        ----------
+        family : FamilySpec
+        primary : Trial, optional
+            The family's first trial, whose evidence says which endpoint's hazard ratio
+            the survival priors are stated on (EFS when it reports EFS and OS, else its
+            one time-to-event endpoint); without it, EFS.
+
         Raises
         ------
         SpecError
-            When an option of the family gives that MCID another value, or ``[mcids]``
-            gives the survival hazard ratio several.
+            When an option of the family gives that MCID another value.
         """
         options = family.options_object()
         if family.family == "longitudinal" and hasattr(options, "reference_visit_months"):
             return self._longitudinal_mcids(family, options)
         if family.family == "survival" and hasattr(options, "hazard_ratio_margin"):
-            return self._hazard_ratio_margin(family, options)
+            return self._hazard_ratio_margin(family, options, primary)
         return options
 
     def _longitudinal_mcids(self, family: FamilySpec, options: Any) -> Any:
@@ -484,25 +491,12 @@ class AnalysisSpec:
                                                f"{endpoint}:{reference}")
         return dataclasses.replace(options, mcids=mcids) if mcids != options.mcids else options
 
-    def _hazard_ratio_margin(self, family: FamilySpec, options: Any) -> Any:
-        # The endpoint whose hazard_ratio_common carries the priors: the option's, else
-        # EFS (illness-death), the family's, or one an [mcids] pattern names with that
-        # very estimand (a one-endpoint trial); a wildcard pattern such as "walk:*"
-        # belongs to another family's endpoint.
-        named = [m.pattern.partition(":")[0] for m in self.mcids
-                 if m.pattern.partition(":")[2] == "hazard_ratio_common"]
-        endpoints = ([options.endpoint] if options.endpoint else
-                     ["efs", *family.endpoints, *named])
-        found = {e: m.value for e in dict.fromkeys(endpoints)
-                 if (m := self.mcid_for(e, "hazard_ratio_common")) is not None}
-        if len(set(found.values())) > 1:
-            raise SpecError(
-                "the hazard ratio the survival priors are stated on gets several MCIDs ("
-                + ", ".join(f"{e}: {v:g}" for e, v in found.items()) + "); give one",
-                file=self.path or self.name, field="mcids")
-        if not found:
+    def _hazard_ratio_margin(self, family: FamilySpec, options: Any, primary: Any) -> Any:
+        endpoint = _carrier_endpoint(options, primary)
+        override = None if endpoint is None else self.mcid_for(endpoint, "hazard_ratio_common")
+        if override is None:
             return options
-        endpoint, value = next(iter(found.items()))
+        value = override.value
         margin = self._agreed(family, "hazard_ratio_margin", float(value),
                               f"{endpoint}:hazard_ratio_common")
         return dataclasses.replace(options, hazard_ratio_margin=margin)
@@ -588,3 +582,21 @@ def external_parts(source: str) -> tuple[str, str]:
     if sep and (head.endswith(".toml") or not source.endswith(".toml")):
         return head, population
     return source, ""
+
+
+def _carrier_endpoint(options: Any, primary: Any) -> str | None:
+    """Return the endpoint whose ``hazard_ratio_common`` carries the survival priors.
+
+    The ``endpoint`` option's; else, from the primary trial's evidence, EFS when it
+    reports EFS and OS (the illness-death model) or its one time-to-event endpoint (the
+    one-endpoint model); EFS without a trial; None when the evidence leaves it open.
+    """
+    if options.endpoint:
+        return str(options.endpoint)
+    if primary is None:
+        return "efs"
+    reported = {e.endpoint for e in primary.entries
+                if getattr(primary.endpoint(e.endpoint), "kind", "") == "time_to_event"}
+    if {"efs", "os"} <= reported or options.model == "illness_death":
+        return "efs"
+    return next(iter(reported)) if len(reported) == 1 else None
