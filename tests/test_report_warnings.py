@@ -176,3 +176,17 @@ def test_published_numbers_the_model_misses_are_warned() -> None:
                               "outside their 95% posterior predictive intervals")
     assert "(pain_3 (std), pain_6 (std); 0.2 expected by chance)" in warning
     assert predictive_warnings(table.assign(outside=False)) == []
+
+
+def test_an_mcids_pattern_that_matched_nothing_is_warned() -> None:
+    """A wildcard [mcids] pattern is checked against the estimands once they exist."""
+    from bayes_scot.report.summary import data_warnings
+    from bayes_scot.spec import McidOverride
+
+    base = simulated_reanalysis()
+    used = McidOverride(pattern="efs:survival_difference_*", value=0.1, source="SIMULATED")
+    typo = McidOverride(pattern="efs:survival_diference_*", value=0.1, source="SIMULATED")
+    spec = dataclasses.replace(base.spec, mcids=(used, typo))
+    warnings = data_warnings(Reanalysis(spec=spec, fits=base.fits))
+    assert warnings == ["[mcids] pattern 'efs:survival_diference_*' matched no reported "
+                        "estimand; its MCID (0.1) was not used"]

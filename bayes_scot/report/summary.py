@@ -188,7 +188,22 @@ def data_warnings(reanalysis: Any) -> list[str]:
     reproduce = getattr(reanalysis, "reproduce", None)
     if callable(reproduce):
         found += predictive_warnings(reproduce())
+    found += unmatched_mcids(reanalysis)
     return list(dict.fromkeys(found))
+
+
+def unmatched_mcids(reanalysis: Any) -> list[str]:
+    """One warning per ``[mcids]`` pattern that no reported estimand matched.
+
+    A wildcard pattern is checked against the estimands only once they exist; one that
+    matched none (a misspelt estimand, an endpoint no family reports) changed nothing.
+    """
+    spec = getattr(reanalysis, "spec", None)
+    keys = {(e.endpoint, e.estimand) for fit in getattr(reanalysis, "fits", ())
+            for e in fit.estimands}
+    return [f"[mcids] pattern {m.pattern!r} matched no reported estimand; its MCID "
+            f"({m.value:g}) was not used" for m in getattr(spec, "mcids", ())
+            if not any(m.matches(endpoint, estimand) for endpoint, estimand in keys)]
 
 
 def predictive_warnings(reproduce: pd.DataFrame) -> list[str]:
