@@ -15,6 +15,14 @@ from bayes_scot.cli import main
         (["calibrate", "--prior", "nonsense"], "no prior named ['nonsense']"),
         (["oc", "--priors", "reference,nonsense"], "no prior named ['nonsense']"),
         (["calibrate", "missing.toml"], "missing.toml"),
+        # Control hazards that do not fit the model: refused before any simulation.
+        (["oc", "--baseline-hazards", "0.01,0.02"], "give three hazards, one per "
+         "transition of the illness-death model, or one for all, not 2"),
+        (["oc", str(Path(__file__).parents[1] / "examples" / "one_endpoint"
+                    / "one_endpoint.toml"), "--baseline-hazards", "0.01,0.02,0.03"],
+         "give one hazard, of the one-endpoint model's event, not 3"),
+        (["oc", "--family", "composite", "--baseline-hazards", "0.01"],
+         "applies to the survival family"),
     ],
 )
 def test_bad_requests_exit_2_with_one_line(
@@ -28,6 +36,7 @@ def test_bad_requests_exit_2_with_one_line(
 
 
 @pytest.mark.parametrize("argv", [["oc", "--hazard-ratios", "1,-0.5"],
+                                  ["oc", "--baseline-hazards", "0,0.1,0.1"],
                                   ["oc", "--threshold", "1.5"],
                                   ["calibrate", "--simulations", "0"]])
 def test_usage_errors_exit_2(argv: list[str], tmp_path: Path) -> None:

@@ -793,11 +793,29 @@ def operating_characteristics(
                  effects=effects, threshold=float(threshold), extra=extra)
     if cluster is None:
         return OperatingCharacteristics(plan, pd.DataFrame(), _composite_oc(plan, design))
+    if "baseline_hazards" in plan.extra:
+        _check_baseline_hazards(path, plan.extra["baseline_hazards"])
     if family == "survival" and not design.is_trial:
         plan = dataclasses.replace(plan, extra={**plan.extra, **_trial_survival_design(
             path, design, keep_hazards="baseline_hazards" in plan.extra)})
     rows = _run(plan, out, resume=resume, progress=_progress(progress), **cluster)
     return OperatingCharacteristics(plan, rows)
+
+
+def _check_baseline_hazards(path: str, hazards: Sequence[float]) -> None:
+    """Refuse control hazards that do not fit the survival model the trial gets.
+
+    The illness-death model takes one hazard per transition (three), or one for all;
+    the one-endpoint model takes one. Checked by building the model, before any
+    simulation.
+    """
+    builder = build_design(path, "survival", Design())
+    allowed = (1,) if hasattr(builder, "baseline_mean") else (1, 3)
+    if len(hazards) not in allowed:
+        what = ("one hazard, of the one-endpoint model's event" if allowed == (1,) else
+                "three hazards, one per transition of the illness-death model, or one "
+                "for all")
+        raise SpecError(f"give {what}, not {len(hazards)}", field="baseline_hazards")
 
 
 def _trial_survival_design(path: str, design: Design, *, keep_hazards: bool) -> dict[str, Any]:

@@ -87,6 +87,12 @@ def register(subparsers: Subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--follow-up", type=positive_number, metavar="MONTHS",
                         help="survival: time of the last landmark; earlier landmarks move "
                              "in proportion (default: the trial's)")
+    parser.add_argument("--baseline-hazards", type=_ratios, metavar="H1,H2,H3",
+                        dest="baseline_hazards",
+                        help="survival: control-arm hazards per month of the simulated "
+                             "trials (the illness-death model's three transitions, or the "
+                             "one-endpoint model's event: one value); default: the model's "
+                             "baseline at the trial's design")
     parser.add_argument("--mcid", type=finite_number, metavar="X",
                         help="MCID of the rule on the effect's scale (default: the "
                              "family's: HR margin, the endpoint's standardised MCID, "
@@ -114,6 +120,7 @@ def run(args: argparse.Namespace) -> int:
         args.spec, effects=args.hazard_ratios or args.effects, priors=args.priors,
         threshold=args.threshold, n_per_arm=args.n_per_arm,
         follow_up_months=args.follow_up, mcid=args.mcid,
+        baseline_hazards=args.baseline_hazards,
         **study_arguments(args),  # type: ignore[arg-type]
     )
     out = result.write_report(args.out)
