@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -49,6 +49,10 @@ def select(df: pd.DataFrame, column: str, wanted: Sequence[str] | None, what: st
     if wanted is not None:
         if isinstance(wanted, str):
             wanted = [wanted]
+        elif isinstance(wanted, Mapping) or not isinstance(
+                wanted, Sequence | set | frozenset | pd.Index | np.ndarray | pd.Series):
+            raise TypeError(f"{what}: {column}s must be a name or a list of names, not "
+                            f"{type(wanted).__name__}")
         unknown = [w for w in wanted if w not in set(df[column])]
         if unknown:
             raise ValueError(f"{what}: no rows with {column} {', '.join(map(repr, unknown))}; "

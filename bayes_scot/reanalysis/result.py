@@ -6,8 +6,11 @@ questions a reader asks of them; :func:`bayes_scot.reanalyse` builds one.
 
 from __future__ import annotations
 
+import math
+import os
 from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
+from numbers import Real
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
@@ -41,6 +44,39 @@ _SURVIVAL_CURVES: Mapping[str, str] = MappingProxyType(
     {"efs": "survival_efs", "os": "survival_os"}
 )
 
+
+def _check_level(level: Any) -> float:
+    """Return a credible level, refusing anything but a number strictly between 0 and 1."""
+    if isinstance(level, bool) or not isinstance(level, Real):
+        raise TypeError(f"level must be a number between 0 and 1 (0.95 for 95%), not "
+                        f"{type(level).__name__}")
+    value = float(level)
+    if not (math.isfinite(value) and 0.0 < value < 1.0):
+        raise ValueError(f"level must lie strictly between 0 and 1 (0.95 for 95%), not "
+                         f"{level!r}")
+    return value
+
+
+def _check_threshold(value: Any, name: str) -> float | None:
+    """Return a threshold of :meth:`Reanalysis.probability` (``None`` when not given)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(f"{name} must be a number on the estimand's scale, not "
+                        f"{type(value).__name__}")
+    if math.isnan(value):
+        raise ValueError(f"{name} must be a number on the estimand's scale, not NaN")
+    return float(value)
+
+
+def _check_names(value: Any, name: str) -> list[Any]:
+    """Return a list of names: one name (a string) or a list or tuple of them."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping) or not isinstance(value, Sequence):
+        raise TypeError(f"{name} must be a name or a list of names, not "
+                        f"{type(value).__name__}")
+    return list(value)
 
 
 class Reanalysis:
@@ -161,6 +197,7 @@ class Reanalysis:
             Columns :data:`bayes_scot.results.TABLE_COLUMNS`, including ``p_superior``,
             ``p_mcid``, ``p_harm``, the diagnostics, ``evidence`` and ``flagged``.
         """
+        level = _check_level(level)
         if level == CREDIBLE_LEVEL:
             return self._table.copy()
         return superiority_table(self.fits, priors=self.priors, level=level)
@@ -194,6 +231,21 @@ class Reanalysis:
         """
         from bayes_scot.results import JOINT_COLUMNS
 
+        if estimands is not None:
+            if isinstance(estimands, str):
+                raise TypeError(f"estimands must be a list of 'endpoint:estimand' keys, not "
+                                f"one string: give [{estimands!r}]")
+            if isinstance(estimands, Mapping) or not isinstance(estimands, Sequence):
+                raise TypeError("estimands must be a list of 'endpoint:estimand' keys, not "
+                                f"{type(estimands).__name__}")
+            for key in estimands:
+                if not (isinstance(key, str) or (
+                        isinstance(key, Sequence)
+                        and all(isinstance(k, str) for k in key))):
+                    raise TypeError("estimands must hold 'endpoint:estimand' keys (or lists "
+                                    f"of them), not {key!r}")
+        if threshold is not None and threshold not in ("null", "mcid"):
+            raise ValueError(f"threshold must be 'null' or 'mcid', not {threshold!r}")
         if estimands is None and threshold is None:
             return self._joint.copy()
         keys = list(estimands) if estimands is not None else list(self.spec.joint.estimands)
@@ -243,6 +295,7 @@ class Reanalysis:
         """
         from bayes_scot.results.probability import find_estimand, interval_probability
 
+        above, below = _check_threshold(above, "above"), _check_threshold(below, "below")
         draws = find_estimand(self.fits, estimand, prior or self.reference_prior)
         return interval_probability(draws.draws, above=above, below=below)
 
@@ -266,6 +319,7 @@ class Reanalysis:
         from bayes_scot.results.probability import benefit_curve, find_estimand
 
         if priors is not None:
+            priors = _check_names(priors, "priors")
             return benefit_curve({p: find_estimand(self.fits, estimand, p) for p in priors})
         draws = {}
         for p in self.priors:  # an estimand of the reference fit only is drawn alone
@@ -379,6 +433,7 @@ class Reanalysis:
             Columns :data:`~bayes_scot.results.STRUCTURE_COLUMNS`; empty when the analysis
             has no illness-death model or fitted no other structure.
         """
+        level = _check_level(level)
         if level == CREDIBLE_LEVEL:
             return self._structure.copy()
         return self._structure_sensitivity(level)
@@ -405,7 +460,15 @@ class Reanalysis:
         pandas.DataFrame
             See :func:`bayes_scot.results.sensitivity_grid`.
         """
-        return sensitivity_grid(self._table, value=value)
+        table = self._table
+        if not isinstance(value, str):
+            raise TypeError(f"value must be the name of a column of table(), not "
+                            f"{type(value).__name__}")
+        if len(table) and value not in table.columns:
+            numeric = [c for c in table.columns if pd.api.types.is_numeric_dtype(table[c])]
+            raise ValueError(f"value {value!r} is not a column of table(); numeric columns: "
+                             f"{', '.join(numeric)}")
+        return sensitivity_grid(table, value=value)
 
     def power_scaling(self) -> pd.DataFrame:
         """Power-scaling sensitivity of the reference fit of every family.
@@ -519,6 +582,9 @@ class Reanalysis:
             try:
                 names = list(self.spec.family(family).trials)
             except KeyError:
+                if family not in self.families:
+                    raise KeyError(f"no {family!r} family; families: "
+                                   f"{', '.join(self.families)}") from None
                 names = []
         view = getattr(self.builders.get(family or ""), "trial", None)
         frames = []
@@ -557,10 +623,10 @@ class Reanalysis:
             :data:`~bayes_scot.conventions.CREDIBLE_LEVEL`; empty when the fit has no
             curves.
         """
-        try:
-            idata = self.posterior(family, prior)
-        except KeyError:
+        fit = self.fit(family, prior)  # an unknown family or prior raises KeyError
+        if fit.idata is None:
             return pd.DataFrame()
+        idata = fit.idata
         method = getattr(self.builders.get(family), "curves", None)
         if callable(method):
             return method(idata)
@@ -604,12 +670,21 @@ class Reanalysis:
         """
         from bayes_scot.report import write_report
 
+        if not isinstance(out_dir, str | os.PathLike):
+            raise TypeError(f"out_dir must be a folder path (str or pathlib.Path), not "
+                            f"{type(out_dir).__name__}")
+        if not isinstance(out_dir, str) and not isinstance(os.fspath(out_dir), str):
+            raise TypeError("out_dir must be a folder path (str or pathlib.Path), not bytes")
+        if isinstance(out_dir, str) and not out_dir.strip():
+            raise ValueError("out_dir must name a folder, not an empty string")
+        if not isinstance(figures, bool):
+            raise TypeError(f"figures must be True or False, not {type(figures).__name__}")
         return write_report(self, out_dir, figures=figures)
 
     def __repr__(self) -> str:
         flagged = int(self._table["flagged"].sum()) if len(self._table) else 0
         return (
-            f"<Reanalysis {self.spec.name!r}: families {', '.join(self.families)}; "
+            f"<Reanalysis {self.spec.name!r}: families {', '.join(self.families) or 'none'}; "
             f"{len(self.priors)} priors; {len(self._table)} rows, {flagged} flagged; "
             f"seed {self.spec.seed}>"
         )

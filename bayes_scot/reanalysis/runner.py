@@ -12,6 +12,7 @@ the fits, their order and their draws are those of one family after another.
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 import time
 import warnings
@@ -69,7 +70,7 @@ def reanalyse(
         a TOML file, or ``None`` for the default (SCOT intention to treat).
     progress : bool or callable, default True
         Print one line per compiled model and per fitted prior on standard error; a
-        callable receives the lines instead; ``False`` is silent.
+        callable receives the lines instead; ``False`` (or ``None``) is silent.
     **overrides
         Changes to the specification for this run (see
         :meth:`bayes_scot.spec.AnalysisSpec.with_overrides`): ``draws``, ``tune``,
@@ -83,6 +84,8 @@ def reanalyse(
 
     Raises
     ------
+    TypeError
+        For a ``spec`` or ``progress`` of the wrong type.
     SpecError
         For a bad specification or override (one line naming the file and key).
     EvidenceError
@@ -104,13 +107,19 @@ def reanalyse(
     sensitivity, and the reproduce-the-paper frame. The diagnostics gate of a fit checks
     its free parameters; the table checks every estimand's own draws as well.
     """
+    if not (progress is None or isinstance(progress, bool) or callable(progress)):
+        raise TypeError(f"progress must be True, False or a callable taking one line, not "
+                        f"{type(progress).__name__}")
+    if not (spec is None or isinstance(spec, AnalysisSpec | str | os.PathLike)):
+        raise TypeError(f"spec must be an AnalysisSpec, a shipped specification's name or "
+                        f"the path of a TOML file, not {type(spec).__name__}")
     if not isinstance(spec, AnalysisSpec):
         spec = load_spec(spec)
     spec = spec.with_overrides(**overrides)
     report: Progress | None
     if progress is True:
         report = _stderr
-    elif progress is False:
+    elif progress is False or progress is None:
         report = None
     else:
         report = progress

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 import re
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
@@ -200,12 +201,36 @@ def _checked(value: Any, shape: Any, where: str, field: str) -> Any:
                    prefix=f"{field}.")
 
 
-def _override_priors(spec: AnalysisSpec, value: Any, where: str) -> AnalysisSpec:
+def _names(value: Any, where: str, field: str) -> list[Any]:
+    """Return the names of a ``priors`` or ``families`` override as a list.
+
+    A string (comma-separated names) or a list or tuple of names; a mapping, a set (the
+    order chooses the reference prior) or a scalar is refused with one line naming the
+    override, as is a name given twice.
+    """
     if isinstance(value, str):
-        value = [v.strip() for v in value.split(",") if v.strip()]
+        return [v.strip() for v in value.split(",") if v.strip()]
+    if isinstance(value, Mapping) or not isinstance(value, Sequence):
+        raise SpecError(f"must be a name or a list or tuple of names (in order), not "
+                        f"{type(value).__name__}", file=where, field=field)
+    names = list(value)
+    repeated = [n for i, n in enumerate(names) if n in names[:i]]
+    if repeated:
+        raise SpecError(f"names {repeated[0]!r} more than once", file=where, field=field)
+    return names
+
+
+def _plain_number(value: Any) -> Any:
+    """Return a NumPy integer (``np.int64(3)``) as a Python ``int``; anything else as is."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool | int):
+        return int(value)
+    return value
+
+
+def _override_priors(spec: AnalysisSpec, value: Any, where: str) -> AnalysisSpec:
     if isinstance(value, Mapping):
         return override_priors(spec, value, where)
-    names = _checked(list(value), tuple[str, ...], where, "priors")
+    names = _checked(_names(value, where, "priors"), tuple[str, ...], where, "priors")
     if not names:
         raise SpecError("must name at least one prior", file=where, field="priors")
     for name in names:
@@ -231,6 +256,7 @@ def apply_overrides(spec: AnalysisSpec, overrides: Mapping[str, Any]) -> Analysi
     for key, value in overrides.items():
         if value is None:
             continue
+        value = _plain_number(value)
         if key in sampler_keys:
             sampler_changes[key] = value
         elif key == "seed":
@@ -251,7 +277,7 @@ def apply_overrides(spec: AnalysisSpec, overrides: Mapping[str, Any]) -> Analysi
             spec = dataclasses.replace(spec, trials=(first, *spec.trials[1:]),
                                        families=families)
         elif key == "families":
-            names = [value] if isinstance(value, str) else list(value)
+            names = _names(value, where, "families")
             unknown = [n for n in names if n not in {f.family for f in spec.families}]
             if unknown or not names:
                 raise SpecError(

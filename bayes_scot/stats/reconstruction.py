@@ -29,6 +29,7 @@ falls, a curve that is not a survival curve) raises
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -247,6 +248,9 @@ def reconstruct_curve(
        published Kaplan-Meier survival curves. BMC Med Res Methodol 2021;21:111.
        doi:10.1186/s12874-021-01308-8
     """
+    curve_times, curve_surv = _vector(curve_times, "curve_times"), _vector(curve_surv,
+                                                                            "curve_surv")
+    risk_times, n_risk = _vector(risk_times, "risk_times"), _vector(n_risk, "n_risk")
     curve = clean_curve(curve_times, curve_surv, scale=scale, noise_tolerance=noise_tolerance,
                         time_tolerance=time_tolerance)
     rt, nr = validate_risk_table(risk_times, n_risk)
@@ -294,6 +298,21 @@ def reconstruct_curve(
     )
     ipd.attrs["accuracy"] = result.accuracy
     return result
+
+
+def _vector(value: Any, name: str) -> np.ndarray:
+    """Return one argument as a 1-D float array, or raise naming it."""
+    if value is None or isinstance(value, str | bytes | Mapping):
+        raise EvidenceError(f"must be a list or array of numbers, not "
+                            f"{type(value).__name__}", field=name)
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise EvidenceError("must be a list or array of numbers", field=name) from None
+    if array.ndim != 1:
+        raise EvidenceError(f"must be one-dimensional, not of shape {array.shape}",
+                            field=name)
+    return array
 
 
 def reconstruct_ipd(
