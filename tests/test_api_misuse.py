@@ -203,3 +203,15 @@ def test_plot_selection_of_the_wrong_type_is_refused(fit) -> None:  # type: igno
         plots.plot_superiority(fit.table(), priors=3)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="endpoints must be a name or a list"):
         plots.plot_prior_sensitivity(fit.table(), endpoints={"grcs": 1})  # type: ignore[arg-type]
+
+
+def test_an_estimate_given_as_text_and_an_unknown_kind_of_entry_are_refused() -> None:
+    import bayes_scot as bs
+    from bayes_scot.errors import EvidenceError
+
+    with pytest.raises(EvidenceError, match=r"must be a number, not the text '0\.34'") as info:
+        bs.reanalyse_effect("0.34", 0.16, 0.74)  # type: ignore[arg-type]
+    assert info.value.field == "estimate"
+    with pytest.raises(EvidenceError, match="did you mean 'landmark_events'") as info:
+        bs.load_trial("scot").evidence("landmark_event")
+    assert info.value.field == "kind"

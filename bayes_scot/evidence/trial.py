@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import html
 import itertools
@@ -16,6 +17,9 @@ import pandas as pd
 
 from bayes_scot.errors import EvidenceError
 from bayes_scot.evidence.endpoints import Endpoint, get_endpoint
+from bayes_scot.evidence.entries import (
+    ENTRY_KINDS as RECORDS,
+)
 from bayes_scot.evidence.entries import (
     POOLED,
     DigitisedCurve,
@@ -276,6 +280,11 @@ class Trial:
         tuple of Entry
             In file order.
         """
+        if isinstance(kind, str) and kind not in RECORDS:
+            close = difflib.get_close_matches(kind, sorted(RECORDS), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise EvidenceError(f"no kind of entry {kind!r}; the kinds are "
+                                f"{', '.join(sorted(RECORDS))}{hint}", field="kind")
         endpoints = {endpoint} if isinstance(endpoint, str) else (
             None if endpoint is None else set(endpoint)
         )

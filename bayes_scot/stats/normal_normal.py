@@ -209,6 +209,8 @@ def reported_likelihood(
     is_ratio = measure in RATIO_MEASURES
     if estimate is None or isinstance(estimate, bool):
         raise EvidenceError("an estimate is required", field="estimate")
+    if isinstance(estimate, str | bytes):  # float("0.34") would read it silently
+        raise EvidenceError(f"must be a number, not the text {estimate!r}", field="estimate")
     try:
         value = float(estimate)
     except (TypeError, ValueError):
