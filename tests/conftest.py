@@ -98,3 +98,18 @@ def quick_reanalysis() -> Any:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*BLAS.*")
         return reanalyse(progress=False, **QUICK_REANALYSIS)
+
+
+@pytest.fixture
+def no_model_is_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Building a model fails the test: every hostile input must be refused before.
+
+    Modules of hostile inputs use it for every test (``pytestmark``).
+    """
+    import bayes_scot.reanalysis.runner as reanalysis
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a model was built for a hostile input")
+
+    monkeypatch.setattr(reanalysis._Runner, "build", refuse)
+    monkeypatch.setattr(reanalysis._Runner, "start_family", refuse)

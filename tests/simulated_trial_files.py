@@ -1,12 +1,13 @@
-"""The top of a SIMULATED drug-versus-control trial file, for tests that write their own.
+"""Text of SIMULATED drug-versus-control trial files, for tests that write their own.
 
-Tests of trials unlike SCOT write trial files from text: this header (trial, arms,
-source, population) is the part they share; each test appends its own entries.
+Tests of trials unlike SCOT write trial files from text: the header (trial, arms,
+source, population) and a hazard-ratio entry are the parts they share; each test
+appends its own entries.
 """
 
 from __future__ import annotations
 
-__all__ = ["trial_header"]
+__all__ = ["RATIO", "trial_header"]
 
 
 def trial_header(name: str, *, title: str, n: tuple[int, int] = (120, 118)) -> str:
@@ -43,4 +44,20 @@ citation = "SIMULATED paper"
 label = "Randomised"
 n = {{ drug = {n[0]}, control = {n[1]} }}
 source = {{ ref = "paper", locator = "Table 1", tag = "reported" }}
+"""
+
+
+#: A hazard ratio over 0-48 months in population ``itt``, to ``.format(endpoint=...,
+#: estimate=..., lower=..., upper=...)``.
+RATIO = """
+[[ratios]]
+id = "{endpoint}_hr"
+endpoint = "{endpoint}"
+population = "itt"
+measure = "HR"
+estimate = {estimate}
+lower = {lower}
+upper = {upper}
+window_months = [0, 48]
+source = {{ ref = "paper", locator = "Abstract", tag = "reported", note = "SIMULATED." }}
 """

@@ -35,16 +35,7 @@ from bayes_scot.cli import main
 RAW_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
 
-@pytest.fixture(autouse=True)
-def no_model_is_built(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Building a model fails the test: every case must be refused before."""
-    import bayes_scot.reanalysis.runner as reanalysis
-
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError("a model was built for a hostile input")
-
-    monkeypatch.setattr(reanalysis._Runner, "build", refuse)
-    monkeypatch.setattr(reanalysis._Runner, "start_family", refuse)
+pytestmark = pytest.mark.usefixtures("no_model_is_built")
 
 
 @pytest.fixture

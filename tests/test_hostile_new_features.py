@@ -45,16 +45,7 @@ SURVIVAL = HEAD + """[survival]
 """
 
 
-@pytest.fixture(autouse=True)
-def no_model_is_built(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Building a model fails the test: every case must be refused before."""
-    import bayes_scot.reanalysis.runner as reanalysis
-
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError("a model was built for a hostile input")
-
-    monkeypatch.setattr(reanalysis._Runner, "build", refuse)
-    monkeypatch.setattr(reanalysis._Runner, "start_family", refuse)
+pytestmark = pytest.mark.usefixtures("no_model_is_built")
 
 
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from scipy.stats import norm
-from simulated_trial_files import trial_header
+from simulated_trial_files import RATIO, trial_header
 
 from bayes_scot import _compat
 from bayes_scot.builders.survival import SurvivalModel, SurvivalOptions, survival_model
@@ -51,18 +51,6 @@ n_risk = {{ drug = {r_drug}, control = {r_control} }}
 source = {{ ref = "paper", locator = "Figure 2", tag = "reported", note = "SIMULATED." }}
 """
 
-RATIO = """
-[[ratios]]
-id = "{endpoint}_hr"
-endpoint = "{endpoint}"
-population = "itt"
-measure = "HR"
-estimate = {estimate}
-lower = {lower}
-upper = {upper}
-window_months = [0, 48]
-source = {{ ref = "paper", locator = "Abstract", tag = "reported", note = "SIMULATED." }}
-"""
 
 # SIMULATED patient-level Kaplan-Meier estimates (S, number at risk) at 12, 24, 36 months.
 KM_VALUES = {

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from scipy.stats import norm
-from simulated_trial_files import trial_header
+from simulated_trial_files import RATIO, trial_header
 
 from bayes_scot import _compat
 from bayes_scot.builders.piecewise_exponential import PiecewiseExponentialModel
@@ -36,18 +36,6 @@ from bayes_scot.results.attribution import LikelihoodTerm
 
 TITLE = "SIMULATED trial for the survival tests (not real data)"
 
-RATIO = """
-[[ratios]]
-id = "{endpoint}_hr"
-endpoint = "{endpoint}"
-population = "itt"
-measure = "HR"
-estimate = {estimate}
-lower = {lower}
-upper = {upper}
-window_months = [0, 48]
-source = {{ ref = "paper", locator = "Abstract", tag = "reported", note = "SIMULATED." }}
-"""
 
 WANTED = """
 [endpoints.healed]

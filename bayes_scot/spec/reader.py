@@ -772,8 +772,7 @@ def _check_exact_pattern(endpoint: str, estimand: str, declared: Mapping[str, En
         raise SpecError(f"{endpoint!r} is neither a built-in endpoint nor one the trial "
                         f"files declare, so the pattern would never apply{hint}",
                         file=file, field=where)
-    prefixes = sorted({prefix for prefix, _, _ in _ESTIMAND_SIDES}
-                      | {p for group in _KIND_PREFIXES.values() for p in group})
+    prefixes = sorted({p for group in _KIND_PREFIXES.values() for p in group})
     if not estimand.startswith(tuple(prefixes)):
         close = difflib.get_close_matches(estimand, prefixes, n=1, cutoff=0.5)
         hint = f"; did you mean {close[0]!r}...?" if close else ""
