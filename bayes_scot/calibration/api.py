@@ -793,23 +793,25 @@ def operating_characteristics(
                  effects=effects, threshold=float(threshold), extra=extra)
     if cluster is None:
         return OperatingCharacteristics(plan, pd.DataFrame(), _composite_oc(plan, design))
-    if "baseline_hazards" in plan.extra:
-        _check_baseline_hazards(path, plan.extra["baseline_hazards"])
-    if family == "survival" and not design.is_trial:
-        plan = dataclasses.replace(plan, extra={**plan.extra, **_trial_survival_design(
-            path, design, keep_hazards="baseline_hazards" in plan.extra)})
+    given = "baseline_hazards" in plan.extra
+    if given or (family == "survival" and not design.is_trial):
+        builder = build_design(path, "survival", Design())  # at the trial's own design
+        if given:
+            _check_baseline_hazards(builder, plan.extra["baseline_hazards"])
+        if not design.is_trial:
+            plan = dataclasses.replace(plan, extra={**plan.extra, **_trial_survival_design(
+                builder, design, keep_hazards=given)})
     rows = _run(plan, out, resume=resume, progress=_progress(progress), **cluster)
     return OperatingCharacteristics(plan, rows)
 
 
-def _check_baseline_hazards(path: str, hazards: Sequence[float]) -> None:
+def _check_baseline_hazards(builder: Any, hazards: Sequence[float]) -> None:
     """Refuse control hazards that do not fit the survival model the trial gets.
 
     The illness-death model takes one hazard per transition (three), or one for all;
-    the one-endpoint model takes one. Checked by building the model, before any
-    simulation.
+    the one-endpoint model takes one. ``builder`` is the survival model at the trial's
+    own design; checked before any simulation.
     """
-    builder = build_design(path, "survival", Design())
     allowed = (1,) if hasattr(builder, "baseline_mean") else (1, 3)
     if len(hazards) not in allowed:
         what = ("one hazard, of the one-endpoint model's event" if allowed == (1,) else
@@ -818,7 +820,8 @@ def _check_baseline_hazards(path: str, hazards: Sequence[float]) -> None:
         raise SpecError(f"give {what}, not {len(hazards)}", field="baseline_hazards")
 
 
-def _trial_survival_design(path: str, design: Design, *, keep_hazards: bool) -> dict[str, Any]:
+def _trial_survival_design(builder: Any, design: Design, *, keep_hazards: bool
+                           ) -> dict[str, Any]:
     """Return what another survival design keeps of the trial's own: hazards, last time.
 
     The survival model's baseline hazards are derived from the trial's evidence (its
@@ -827,8 +830,8 @@ def _trial_survival_design(path: str, design: Design, *, keep_hazards: bool) -> 
     halves it). The simulated control arm keeps the hazards of the model built at the
     trial's design, and ``--follow-up`` moves the last time that model's evidence reaches
     (not the last time of any entry of the trial, which may be another endpoint's).
+    ``builder`` is the survival model built at the trial's own design.
     """
-    builder = build_design(path, "survival", Design())
     out: dict[str, Any] = {}
     if design.follow_up_months is not None:
         out["trial_follow_up_months"] = float(builder.last_datum)
