@@ -116,6 +116,15 @@ def test_prior_beside_posterior_attribution_priors_and_tipping_points(
     priors = result.priors_table()
     assert set(priors["prior"]) == {"reference", "skeptical_strong"}
     assert priors["statement"].str.len().gt(0).all()
+    # The statement "5% probability of a benefit beyond the MCID" holds on the estimand
+    # it is made on to the quantile grid's 1/(2n), n the fit's number of draws.
+    stated = priors[(priors["role"] == "stated") & (priors["prior"] == "skeptical_strong")]
+    assert set(stated["family"]) >= {"survival", "longitudinal"}
+    sizes = result.posterior("survival").posterior.sizes
+    n = sizes["chain"] * sizes["draw"]
+    with_mcid = stated.dropna(subset=["prior_p_mcid"])
+    assert with_mcid["prior_p_mcid"].to_numpy() == pytest.approx(0.05, abs=0.5 / n)
+    assert stated["prior_p_superior"].to_numpy() == pytest.approx(0.5, abs=0.5 / n)
     tipping = result.tipping_points()
     assert len(tipping) == 2 * len(result.spec.joint.estimands)
     assert (tipping["skeptical_sd"].notna() | tipping["note"].ne("")).all()

@@ -239,3 +239,47 @@ def test_without_a_joint_set_the_headline_is_where_the_priors_are_stated() -> No
     assert list(table.estimand) == ["change_difference_12"]
     # "5% probability of benefit": 20,000 prior draws, Monte Carlo SE 0.0015.
     assert table.prior_p_superior.iloc[0] == pytest.approx(0.05, abs=0.006)
+
+
+def test_a_borrowing_headline_is_the_target_trials_and_its_priors_are_stated_on_the_mean(
+) -> None:
+    """Trials that borrow: the priors are stated on the trials' mean effect.
+
+    SIMULATED draws. Without a ``[joint]`` set the headline is the target trial's hazard
+    ratio (``target_effect_of``), never the trials' mean (``across_trials``), while the
+    priors table states each prior on the mean, where it holds.
+    """
+    import dataclasses
+
+    from test_report_writer import Diag
+
+    from bayes_scot.results import PriorFit, priors_table
+    from bayes_scot.stats.estimands import EstimandDraws
+
+    rng = np.random.default_rng(4)
+    effect = next(iter(simulated_reanalysis().fits[0].effect_priors.values()))
+
+    def draws(estimand: str, values: np.ndarray, **attrs: object) -> EstimandDraws:
+        return EstimandDraws(endpoint="efs", estimand=estimand, label=estimand,
+                             draws=values, null=1.0, superior="lower", mcid=0.8,
+                             attrs=attrs)
+
+    rows = {
+        "hazard_ratio_common": {"target_effect_of": "log_hr"},
+        "hazard_ratio_mean": {"parameter": "log_hr", "across_trials": True},
+    }
+    fit = PriorFit(
+        family="survival", prior="reference", diagnostics=Diag(1.0, 900, 0),
+        estimands=tuple(draws(k, np.exp(rng.normal(-0.5, 0.3, (2, 400))), **a)
+                        for k, a in rows.items()),
+        prior_estimands=tuple(draws(k, np.exp(rng.normal(0.0, 1.0, (1, 4000))), **a)
+                              for k, a in rows.items()),
+        effect_priors={"log_hr": effect},
+    )
+    base = simulated_reanalysis()
+    spec = dataclasses.replace(base.spec, joint=dataclasses.replace(base.spec.joint,
+                                                                    estimands=()))
+    r = Reanalysis(spec=spec, fits=[fit])
+    assert headline_keys(r, r.table()) == [("efs", "hazard_ratio_common")]
+    table = priors_table([fit])
+    assert table[["estimand", "role"]].to_numpy().tolist() == [["hazard_ratio_mean", "stated"]]

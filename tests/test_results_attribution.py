@@ -257,3 +257,25 @@ def test_the_prior_term_is_the_joint_prior_density_of_the_free_variables():
     np.testing.assert_allclose(prior["draws"], expected, rtol=1e-7)
     expected_y = stats.norm.logpdf([[0.3], [1.1]], draws["theta"].ravel(), 1.0).sum(0)
     np.testing.assert_allclose(records["y"]["draws"].ravel(), expected_y, rtol=1e-7)
+
+
+def test_priors_table_shows_the_estimand_a_prior_is_stated_on_first() -> None:
+    # A fit with two estimands: "effect" carries the parameter, "other" is a headline
+    # estimand implied by it. The stated row comes first, then the implied one; a
+    # headline key that is also the carrier is shown once, as stated.
+    base = _fit(0.5)
+    carrier = dataclasses.replace(base.estimands[0], attrs={"parameter": "theta"})
+    other = dataclasses.replace(base.estimands[0], estimand="other")
+    prior = dataclasses.replace(base.prior_estimands[0], attrs={"parameter": "theta"})
+    fit = dataclasses.replace(base, estimands=(carrier, other),
+                              prior_estimands=(prior, dataclasses.replace(
+                                  prior, estimand="other", attrs={})))
+    table = priors_table([fit], ["x:other", "x:effect"])
+    assert table[["estimand", "role"]].to_numpy().tolist() == [["effect", "stated"],
+                                                           ["other", "implied"]]
+    # Without headline estimands only the stated row is shown.
+    assert priors_table([fit]).role.tolist() == ["stated"]
+    # A fit whose estimands carry no parameter and no headline: one row, no estimand.
+    bare = priors_table([base])
+    assert bare.role.tolist() == [""]
+    assert np.isnan(bare.prior_p_superior.iloc[0])

@@ -287,11 +287,11 @@ def test_borrowing_model_structure(scot_astis):
 
 
 def _prior_idata(model, seed):
-    names = ["hazard", "trial_log_hr"]
+    names = ["hazard", "trial_log_hr", "log_hr"]
     draws = pm.draw([model.model[n] for n in names], draws=100, random_seed=seed,
                     mode=PYTHON_MODE)
     posterior = {n: d.reshape(2, 50, *d.shape[1:]) for n, d in zip(names, draws, strict=True)}
-    dims = {n: list(model.model.named_vars_to_dims[n]) for n in names}
+    dims = {n: list(model.model.named_vars_to_dims.get(n, ())) for n in names}
     coords = {k: list(v) for k, v in model.model.coords.items()}
     return az.from_dict(posterior=posterior, dims=dims, coords=coords)
 

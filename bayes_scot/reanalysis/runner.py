@@ -33,7 +33,7 @@ from bayes_scot.reanalysis.result import Reanalysis
 from bayes_scot.results import LikelihoodTerm, PriorFit, StructureFit
 from bayes_scot.spec import AnalysisSpec, FamilySpec, load_spec
 from bayes_scot.spec.records import external_parts
-from bayes_scot.stats.estimands import EstimandDraws, mcid_problem
+from bayes_scot.stats.estimands import EstimandDraws, exact_parameter_priors, mcid_problem
 
 __all__ = ["MODEL_BASED_EVIDENCE", "MODEL_BASED_ROUTE", "build_family", "reanalyse"]
 
@@ -218,6 +218,7 @@ class _StartedRefit:
     builder: Any
     posteriors: Iterator[tuple[str, Any]] | None
     started: float
+    priors: Mapping[str, Any] | None = None
 
 
 class _ModelBasedGrcs:
@@ -393,7 +394,7 @@ class _Runner:
                 {spec.reference_prior: other.prior_data(priors)}, seed=spec.seed,
                 settings=structure_settings(settings["survival"]),
             )
-            out.append(_StartedRefit(structure, other, posteriors, started))
+            out.append(_StartedRefit(structure, other, posteriors, started, priors))
             self.say(f"bayes-scot: survival: effect structure {structure!r}, "
                      f"{spec.reference_prior} prior: model built and sampler started in "
                      f"{time.perf_counter() - started:.1f} s")
@@ -422,7 +423,8 @@ class _Runner:
             out.append(StructureFit(
                 refit.structure,
                 self.chosen(family, other.estimands(idata)),
-                self.chosen(family, prior_draws(other, idata, seed=spec.seed)),
+                self.chosen(family, exact_parameter_priors(
+                    prior_draws(other, idata, seed=spec.seed), refit.priors or {})),
                 diagnostics,
             ))
             self.say(f"bayes-scot: survival: effect structure {refit.structure!r}, "
@@ -595,7 +597,8 @@ class _Runner:
             reference = name == spec.reference_prior
             diagnostics = _diagnose(idata, builder)
             estimands = self.chosen(family, builder.estimands(idata))
-            prior_estimands = self.chosen(family, prior_draws(builder, idata, seed=spec.seed))
+            prior_estimands = self.chosen(family, exact_parameter_priors(
+                prior_draws(builder, idata, seed=spec.seed), priors))
             terms = tuple(LikelihoodTerm(**t) for t in likelihood_terms(builder, idata))
             reproduce = builder.reproduce(idata) if reference else None
             if reference:  # the fit with the log-likelihood: ArviZ's checks run on it

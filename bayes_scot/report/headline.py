@@ -83,7 +83,10 @@ def headline_keys(reanalysis: Any, table: pd.DataFrame) -> list[tuple[str, str]]
     builder's ``attrs["parameter"]``: the hazard ratio, the difference at the reference
     visit, the net benefit), so that the priors' statements hold on the prior
     probabilities shown beside them, else the endpoint's first. An estimand that no data
-    speak to (:func:`without_data`) is never a headline result.
+    speak to (:func:`without_data`) is never a headline result, and the trials' mean
+    effect of a model that borrows (``attrs["across_trials"]``) is one only when the
+    ``[joint]`` set names it: the headline is the target trial's own version of it
+    (``attrs["target_effect_of"]``).
     """
     no_data = without_data(reanalysis)
     comparative = table[table["p_superior"].notna()]
@@ -95,7 +98,8 @@ def headline_keys(reanalysis: Any, table: pd.DataFrame) -> list[tuple[str, str]]
     if chosen:
         return chosen
     carriers = {(e.endpoint, e.estimand) for fit in reanalysis.fits for e in fit.estimands
-                if e.attrs.get("parameter")}
+                if (e.attrs.get("parameter") and not e.attrs.get("across_trials"))
+                or e.attrs.get("target_effect_of")}
     first: dict[str, tuple[str, str]] = {}
     for endpoint, estimand in sorted(present, key=lambda key: key not in carriers):
         first.setdefault(endpoint, (endpoint, estimand))

@@ -20,7 +20,7 @@ from bayes_scot.results import ESS_BULK_MIN, RHAT_MAX
 
 __all__ = ["SCHEMA_VERSION", "data_warnings", "jsonable", "records", "summary"]
 
-SCHEMA_VERSION = "1.7"
+SCHEMA_VERSION = "1.8"
 """Version of the ``summary.json`` schema (``major.minor``)."""
 
 

@@ -3,10 +3,13 @@
 A named prior is stated on a model parameter ("5% probability that the hazard ratio is
 below 0.8" on the log of the survival model's EFS average hazard ratio, reported as
 ``efs:hazard_ratio_common``), and the report also shows estimands that are functions of
-many parameters. :func:`priors_table` puts each prior's statement beside its
-implied prior P(superior) and P(superior by the MCID) on each headline estimand, from the
-prior draws of the same model (:attr:`~bayes_scot.results.PriorFit.prior_estimands`), so
-a reader sees whether the statement holds on what is reported.
+many parameters. :func:`priors_table` puts each prior's statement first beside the prior
+P(superior) and P(superior by the MCID) of the estimand it is stated on (``role``
+``"stated"``: the named prior's closed form, which the runner gives that estimand's prior
+draws, :func:`~bayes_scot.stats.estimands.exact_parameter_priors`), then beside what it
+implies on each headline estimand (``role`` ``"implied"``), from the prior draws of the
+same model (:attr:`~bayes_scot.results.PriorFit.prior_estimands`), so a reader sees both
+that the statement holds and what it means for what is reported.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ PRIORS_COLUMNS: tuple[str, ...] = (
     "statement",
     "distribution",
     "parameter",
+    "role",
     "endpoint",
     "estimand",
     "prior_p_superior",
@@ -38,7 +42,7 @@ PRIORS_COLUMNS: tuple[str, ...] = (
 def priors_table(
     fits: Iterable[PriorFit], headline: Sequence[str | Sequence[str]] = ()
 ) -> pd.DataFrame:
-    """One row per family, prior, effect parameter and headline estimand of that family.
+    """One row per family, prior, effect parameter and estimand shown under it.
 
     Parameters
     ----------
@@ -46,17 +50,18 @@ def priors_table(
         Fits with ``effect_priors`` (fits without, such as a model-based route, are
         skipped).
     headline : sequence of str or pairs, optional
-        ``"endpoint:estimand"`` keys. A family with none of them gets, per prior and
-        parameter, the estimands that carry the parameter (``attrs["parameter"]``, where
-        the prior's statement holds), else one row with NaN probabilities.
+        ``"endpoint:estimand"`` keys.
 
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`PRIORS_COLUMNS`: ``distribution`` is e.g. ``"Normal(0, 0.205)"``
-        on ``parameter``; ``prior_p_superior`` and ``prior_p_mcid`` are the share of the
-        estimand's prior draws beyond its null and its MCID (NaN without prior draws or
-        an MCID).
+        Columns :data:`PRIORS_COLUMNS`, per family, prior and parameter: first the
+        estimands that carry the parameter (``attrs["parameter"]``; ``role``
+        ``"stated"``: the statement is made on it), then the family's headline estimands
+        (``role`` ``"implied"``); one row with NaN probabilities when there is neither.
+        ``distribution`` is e.g. ``"Normal(0, 0.205)"`` on ``parameter``;
+        ``prior_p_superior`` and ``prior_p_mcid`` are the share of the estimand's prior
+        draws beyond its null and its MCID (NaN without prior draws or an MCID).
     """
     keys = [parse_estimand_key(k) for k in headline]
     rows = []
@@ -66,8 +71,10 @@ def priors_table(
         own = [(a, b) for a, b in keys
                if any((e.endpoint, e.estimand) == (a, b) for e in fit.estimands)]
         for parameter, prior in fit.effect_priors.items():
-            shown = own or [(e.endpoint, e.estimand) for e in fit.estimands
-                            if e.attrs.get("parameter") == parameter]
+            stated = [(e.endpoint, e.estimand) for e in fit.estimands
+                      if e.attrs.get("parameter") == parameter]
+            shown = [(key, "stated") for key in stated]
+            shown += [(key, "implied") for key in own if key not in stated]
             base = {
                 "family": fit.family,
                 "prior": fit.prior,
@@ -75,13 +82,13 @@ def priors_table(
                 "distribution": f"Normal({float(prior.mean):.4g}, {float(prior.sd):.4g})",
                 "parameter": parameter,
             }
-            for endpoint, estimand in shown or [("", "")]:
+            for (endpoint, estimand), role in shown or [(("", ""), "")]:
                 draws = fit.prior_estimand(endpoint, estimand) if endpoint else None
                 p_superior = p_mcid = float("nan")
                 if draws is not None and not math.isnan(draws.null):
                     p_superior, p_mcid = draws.p_superior(), draws.p_mcid()
                 rows.append({
-                    **base, "endpoint": endpoint, "estimand": estimand,
+                    **base, "role": role, "endpoint": endpoint, "estimand": estimand,
                     "prior_p_superior": p_superior, "prior_p_mcid": p_mcid,
                 })
     return pd.DataFrame(rows, columns=list(PRIORS_COLUMNS))

@@ -9,19 +9,27 @@ flip hidden in a model.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal, cast
 
 import numpy as np
+from scipy.special import ndtri
 
 from bayes_scot.conventions import CREDIBLE_LEVEL
 from bayes_scot.stats.convergence import batch_rhat_ess
 
-__all__ = ["EstimandDraws", "EstimandSummary", "mcid_problem", "summarise_draws",
-           "summarise_many"]
+__all__ = ["PARAMETER_TRANSFORM", "EstimandDraws", "EstimandSummary", "exact_parameter_priors",
+           "mcid_problem", "summarise_draws", "summarise_many"]
+
+PARAMETER_TRANSFORM = "parameter_transform"
+"""Key of ``EstimandDraws.attrs`` saying how an estimand follows from the effect parameter
+its named prior is stated on (``attrs["parameter"]``): ``("exp", 1.0)`` for a ratio
+:math:`e^\\theta`, ``("linear", c)`` for :math:`c\\,\\theta`. An estimand that carries it has
+the named prior's normal distribution, pushed through that map, as its exact prior."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,6 +124,61 @@ class EstimandDraws:
         """Posterior probability that the experimental arm is inferior (other side of null)."""
         other: Literal["higher", "lower"] = "lower" if self.superior == "higher" else "higher"
         return _tail(self.draws, self.null, other)
+
+
+def exact_parameter_priors(
+    prior_draws: Sequence[EstimandDraws], effect_priors: Mapping[str, Any]
+) -> list[EstimandDraws]:
+    r"""Replace the forward draws of each parameter-carrying estimand by exact quantiles.
+
+    An estimand whose ``attrs`` name the effect parameter (``attrs["parameter"]``) and
+    the map from it (:data:`PARAMETER_TRANSFORM`) has, under a named prior
+    :math:`\theta \sim N(m, s^2)`, the prior of :math:`g(\theta)` with :math:`g` the
+    map. Its prior draws become :math:`g(m + s\,\Phi^{-1}((i + 1/2)/n))`,
+    :math:`i = 0, \dots, n - 1` (in the draws' shape), so that every prior column read
+    from them (median, P(superior), P(> MCID)) is the closed form's to :math:`1/(2n)`:
+    the statement "5% probability that the HR is below 0.8" reads 0.050, where
+    :math:`n` forward draws would show it with a Monte Carlo SE of
+    :math:`\sqrt{0.05 \cdot 0.95 / n}` (0.0034 for 4000 draws).
+
+    Parameters
+    ----------
+    prior_draws : sequence of EstimandDraws
+        A fit's prior draws of every estimand (forward-sampled).
+    effect_priors : mapping of str to prior
+        The fit's named priors by effect parameter, each with ``mean`` and ``sd``.
+
+    Returns
+    -------
+    list of EstimandDraws
+        ``prior_draws`` in order, the carriers' draws replaced; the quantiles are sorted,
+        so a carrier's prior draws are no longer paired with the other estimands' (only
+        marginal prior summaries read them).
+
+    Raises
+    ------
+    ValueError
+        For an unknown map in :data:`PARAMETER_TRANSFORM`.
+    """
+    out = []
+    for e in prior_draws:
+        transform = e.attrs.get(PARAMETER_TRANSFORM)
+        prior = effect_priors.get(str(e.attrs.get("parameter", "")))
+        if transform is None or prior is None:
+            out.append(e)
+            continue
+        kind, factor = cast("tuple[str, float]", transform)
+        n = e.draws.size
+        theta = float(prior.mean) + float(prior.sd) * ndtri((np.arange(n) + 0.5) / n)
+        if kind == "exp":
+            values = np.exp(theta)
+        elif kind == "linear":
+            values = float(factor) * theta
+        else:
+            raise ValueError(f"{e.endpoint}:{e.estimand}: unknown parameter transform "
+                             f"{kind!r}; use 'exp' or 'linear'")
+        out.append(dataclasses.replace(e, draws=values.reshape(e.draws.shape)))
+    return out
 
 
 def mcid_problem(value: float, *, null: float, superior: str) -> str | None:

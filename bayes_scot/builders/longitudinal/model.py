@@ -41,7 +41,7 @@ from bayes_scot.builders.longitudinal.pooling import endpoint_pooling
 from bayes_scot.conventions import CREDIBLE_LEVEL, DEFAULT_SEED, months
 from bayes_scot.errors import EvidenceError, SpecError
 from bayes_scot.evidence.trial import Trial
-from bayes_scot.stats.estimands import EstimandDraws
+from bayes_scot.stats.estimands import PARAMETER_TRANSFORM, EstimandDraws
 from bayes_scot.stats.priors import EffectPrior, FixedScale, prior_grid
 
 __all__ = ["SURVIVOR_AVERAGE", "LongitudinalModel", "effect_parameter"]
@@ -571,6 +571,10 @@ class LongitudinalModel:
                 "no_data": self.attribution[name] in (NO_DATA, "prior only"),
                 "prior_only": self.attribution[name] == "prior only",
             }
+            # The reference visit's difference is sign x scale x the standardised
+            # effect, whose marginal prior is the named prior exactly.
+            carrier = {"parameter": effect_parameter(name),
+                       PARAMETER_TRANSFORM: ("linear", endpoint.sign * self.scales[name])}
             for t in self.options.visits_months[1:]:
                 beyond = self._extrapolated(name, (t, t))
                 note = self._outside_note(name, (t, t)) if beyond else ""
@@ -583,7 +587,7 @@ class LongitudinalModel:
                     endpoint=name, null=0.0, superior=better, unit=endpoint.unit,
                     evidence=self._evidence_text(name, f"to {t:g} months", beyond),
                     attrs={**attrs, "extrapolated": beyond,
-                           **({"parameter": effect_parameter(name)} if t == ref else {})},
+                           **(carrier if t == ref else {})},
                     extrapolated=beyond,
                 ))
             beyond = self._extrapolated(name, (0.0, ref))

@@ -84,7 +84,7 @@ from bayes_scot.conventions import months
 from bayes_scot.errors import EvidenceError
 from bayes_scot.evidence import LandmarkEvents, ReportedRatio, SurvivalEstimate, Trial
 from bayes_scot.likelihood import survival as lik
-from bayes_scot.stats.estimands import EstimandDraws
+from bayes_scot.stats.estimands import PARAMETER_TRANSFORM, EstimandDraws
 from bayes_scot.stats.priors import EffectPrior, FixedScale
 
 __all__ = ["PiecewiseExponentialModel"]
@@ -401,7 +401,8 @@ class PiecewiseExponentialModel:
             f"{label} hazard ratio (event-weighted average over follow-up), {exp_arm} vs "
             f"{ctl_arm}", np.exp(log_hr), None, null=1.0, superior=better_hr, mcid=margin,
             mcid_source=o.margin_source, unit="ratio",
-            attrs={"contrast": True, "parameter": "log_hr"})
+            attrs={"contrast": True, "parameter": "log_hr",
+                   PARAMETER_TRANSFORM: ("exp", 1.0)})
         return out
 
     def assumptions(self) -> tuple[str, ...]:

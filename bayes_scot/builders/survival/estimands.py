@@ -18,7 +18,7 @@ import numpy as np
 
 from bayes_scot.builders.survival.options import _EFS, _OS, SurvivalOptions
 from bayes_scot.conventions import months
-from bayes_scot.stats.estimands import EstimandDraws
+from bayes_scot.stats.estimands import PARAMETER_TRANSFORM, EstimandDraws
 from bayes_scot.stats.illness_death import restricted_mean_survival, state_probabilities
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "interval_hazard_ratios",
     "mark_extrapolation",
     "mark_without_data",
+    "mean_hazard_ratio",
 ]
 
 
@@ -147,16 +148,51 @@ def interval_hazard_ratios(hazards: np.ndarray, edges: np.ndarray,
     return out
 
 
-def common_hazard_ratio(log_hr: np.ndarray, labels: EstimandLabels) -> EstimandDraws:
-    r"""Return the EFS hazard ratio, event-weighted over follow-up: :math:`e^\theta`."""
+_CARRIES_LOG_HR: dict[str, Any] = {"parameter": "log_hr", PARAMETER_TRANSFORM: ("exp", 1.0)}
+"""``attrs`` of the estimand :math:`e^\\theta` whose prior is the named prior on ``log_hr``."""
+
+
+def common_hazard_ratio(log_hr: np.ndarray, labels: EstimandLabels, *,
+                        carries_prior: bool = True) -> EstimandDraws:
+    r"""Return the target trial's EFS hazard ratio, event-weighted over follow-up.
+
+    :math:`e^{\theta_1}`, the target trial's log hazard ratio. With one trial (or trials
+    that do not borrow) that is the parameter the named priors are stated on, and the
+    estimand carries it (``attrs["parameter"]``, its prior exactly the named prior's).
+    When trials borrow, ``carries_prior`` is False: the target trial's effect is the
+    trials' mean plus its own deviation, whose prior is wider than the named prior
+    (:func:`mean_hazard_ratio` carries the parameter then), and
+    ``attrs["target_effect_of"]`` names the parameter it is the target trial's version of.
+    """
+    return _efs_hazard_ratio(
+        labels, "hazard_ratio_common", "event-weighted average over follow-up", log_hr,
+        _CARRIES_LOG_HR if carries_prior else {"target_effect_of": "log_hr"})
+
+
+def mean_hazard_ratio(log_hr: np.ndarray, labels: EstimandLabels) -> EstimandDraws:
+    r"""Return the EFS hazard ratio of the trials' mean effect, :math:`e^\mu`.
+
+    In a model that borrows across trials, each trial's log hazard ratio is
+    :math:`\theta_j = \mu + \tau \eta_j` (plus a regimen effect where the trials differ
+    in regimen); the named priors are stated on :math:`\mu`, so this estimand, not the
+    target trial's :func:`common_hazard_ratio`, is the one whose prior is the named
+    prior exactly (``attrs["parameter"]``). It is not the target trial's own estimand
+    (``attrs["across_trials"]``), so a report never makes it a headline result unasked.
+    """
+    return _efs_hazard_ratio(
+        labels, "hazard_ratio_mean",
+        "the trials' mean effect (the parameter the priors are stated on)", log_hr,
+        {**_CARRIES_LOG_HR, "across_trials": True})
+
+
+def _efs_hazard_ratio(labels: EstimandLabels, estimand: str, what: str,
+                      log_hr: np.ndarray, attrs: Mapping[str, Any]) -> EstimandDraws:
+    r"""Return an EFS hazard ratio :math:`e^\theta` of the whole follow-up."""
     o = labels.options
     return labels.draws(
-        _EFS, "hazard_ratio_common",
-        f"{labels.names[_EFS]} hazard ratio, event-weighted average over follow-up, "
-        f"{labels.versus()}",
+        _EFS, estimand, f"{labels.names[_EFS]} hazard ratio, {what}, {labels.versus()}",
         np.exp(log_hr), null=1.0, superior="lower", mcid=o.benefit_hazard_ratios()[1],
-        mcid_source=o.margin_source, unit="ratio",
-        attrs={"contrast": True, "parameter": "log_hr"},
+        mcid_source=o.margin_source, unit="ratio", attrs={"contrast": True, **attrs},
     )
 
 

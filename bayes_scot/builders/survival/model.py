@@ -94,6 +94,7 @@ from bayes_scot.builders.survival.estimands import (
     interval_hazard_ratios,
     mark_extrapolation,
     mark_without_data,
+    mean_hazard_ratio,
 )
 from bayes_scot.builders.survival.graph import (
     _pt_arm_log_hazards,
@@ -611,8 +612,12 @@ class SurvivalModel:
             margin ``survival_margin``); RMST differences to each of ``rmst_horizons_months``
             (months; superior: higher); hazard ratios per interval (EFS: ratio of the
             event-free exit hazards; OS: ratio of the average death hazards in the
-            interval; superior: lower; margin ``hazard_ratio_margin``); and the common
-            hazard ratio :math:`e^\mu` (superior: lower). Per-arm survival is descriptive:
+            interval; superior: lower; margin ``hazard_ratio_margin``); the target
+            trial's common hazard ratio :math:`e^{\theta_1}` (superior: lower); and,
+            when trials borrow, the hazard ratio of the trials' mean effect
+            :math:`e^\mu` (``hazard_ratio_mean``), on which the named priors are stated.
+            The estimand whose prior is the named prior exactly carries
+            ``attrs["parameter"]``. Per-arm survival is descriptive:
             its ``null`` is NaN and ``attrs["contrast"]`` is False. ``attrs`` also
             record the trial, population, and the evidence assumptions the fit relies on.
             An endpoint of which the target trial's likelihood holds no evidence (OS
@@ -639,11 +644,14 @@ class SurvivalModel:
         )
         posterior = _compat.get_group(idata, "posterior")
         common = posterior["trial_log_hr"].sel(trial=self.target.name).to_numpy()
+        borrows = len(self.trials) > 1 and o.borrowing != "none"
         out = [
             *curve_estimands(hazards, edges, labels),
             *interval_hazard_ratios(hazards, edges, labels),
-            common_hazard_ratio(common, labels),
+            common_hazard_ratio(common, labels, carries_prior=not borrows),
         ]
+        if borrows:
+            out.append(mean_hazard_ratio(posterior["log_hr"].to_numpy(), labels))
         reported = [t for term in self._terms if term.trial == 0 for t in term.times]
         own = {ep for term in self._terms if term.trial == 0 for ep in term.endpoints}
         return [mark_extrapolation(mark_without_data(e, own, self.target.name),
