@@ -47,6 +47,13 @@ def test_every_family_and_prior_is_in_the_table(result: Reanalysis) -> None:
     assert ("efs", "survival_difference_54") in keys
     assert ("grcs", "net_benefit_54") in keys
     assert ("grcs", "model_net_benefit_54") in keys
+    # The model-based rows show their prior (the same simulation on both fits' prior
+    # draws) and what drove them (both fits' likelihood terms at the paired draws).
+    rows = table[model_based]
+    assert rows["prior_p_superior"].between(0, 1).all()
+    assert rows["prior_median"].notna().all()
+    assert rows["drivers"].str.len().gt(0).all()
+    assert not rows["drivers"].str.contains("borrowing").any()
 
 
 def test_fits_are_listed_in_the_specification_order(result: Reanalysis) -> None:
@@ -162,6 +169,8 @@ def test_model_based_grcs_on_its_thread_equals_one_computed_after_the_fits(
     assert [(e.endpoint, e.estimand) for e in again.estimands] == [
         (e.endpoint, e.estimand) for e in shipped.estimands]
     for a, b in zip(again.estimands, shipped.estimands, strict=True):
+        np.testing.assert_array_equal(a.draws, b.draws)
+    for a, b in zip(again.prior_estimands, shipped.prior_estimands, strict=True):
         np.testing.assert_array_equal(a.draws, b.draws)
 
 

@@ -21,11 +21,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from bayes_scot import _compat
 from bayes_scot.builders.base import FAMILIES, ExactPosterior, ModelBuilder, named_grids
 from bayes_scot.errors import EvidenceError, SpecError
 from bayes_scot.evidence import Trial
-from bayes_scot.fitting.prior import prior_draws
+from bayes_scot.fitting.prior import prior_draws, prior_group
 from bayes_scot.fitting.settings import SamplerSettings
 from bayes_scot.fitting.terms import likelihood_terms
 from bayes_scot.reanalysis.provenance import provenance
@@ -219,6 +221,30 @@ class _StartedRefit:
     posteriors: Iterator[tuple[str, Any]] | None
     started: float
     priors: Mapping[str, Any] | None = None
+
+
+def _paired_terms(survival: PriorFit, longitudinal: PriorFit,
+                  estimands: Sequence[EstimandDraws]) -> tuple[LikelihoodTerm, ...]:
+    """Both fits' likelihood terms at the paired draws of the model-based GRCS.
+
+    Draw ``(c, d)`` of the GRCS comes from draw ``(c, d)`` of each fit (a longer
+    longitudinal fit thinned to evenly spaced draws, as :func:`~bayes_scot.results.grcs.
+    grcs_from_posteriors` pairs them), so the two fits' terms are one joint posterior's,
+    and each is evidence on the composite of its endpoints (``endpoints`` ``None``).
+    Empty when the shapes cannot be paired.
+    """
+    if not estimands:
+        return ()
+    chains, draws = estimands[0].draws.shape
+    out = []
+    for term in (*survival.likelihood_terms, *longitudinal.likelihood_terms):
+        values = np.asarray(term.draws)
+        if values.shape[0] != chains or values.shape[1] < draws:
+            return ()
+        if values.shape[1] > draws:
+            values = values[:, np.linspace(0, values.shape[1] - 1, draws).round().astype(int)]
+        out.append(dataclasses.replace(term, endpoints=None, draws=values))
+    return tuple(out)
 
 
 class _ModelBasedGrcs:
@@ -704,20 +730,33 @@ class _Runner:
                 builders["survival"].transition_hazards(survival.idata), means, sds,
                 trial=trial, options=options, evidence=MODEL_BASED_EVIDENCE,
             )
+            # The same simulation on the two fits' prior draws: the rows' prior columns.
+            priors = [prior_group(f.idata) for f in (survival, longitudinal)]
+            prior_prediction = None if any(p is None for p in priors) else grcs_from_posteriors(
+                builders["survival"].transition_hazards(
+                    _compat.inference_data(posterior=priors[0])),
+                priors[1]["level"].sel(visit=horizon), sds,
+                trial=trial, options=options, evidence=MODEL_BASED_EVIDENCE,
+            )
         except EvidenceError as err:
             raise SpecError(f"model-based GRCS: {err.message}", **where) from None
         attrs = {"pairing": _PAIRING_NOTE, "outcome_sds": dict(sds),
                  "outcome_sd_sources": dict(sources), "prior": reference}
-        estimands = tuple(
-            self.with_mcid(dataclasses.replace(
-                e,
-                label=f"{e.label}; survival and longitudinal draws paired, taken as independent",
-                evidence=MODEL_BASED_EVIDENCE,
-                attrs={**e.attrs, **attrs},
-            ))
-            for e in prediction.estimands()
-            if family.selects(e.endpoint, e.estimand)
-        )
+
+        def rows(made: Any) -> tuple[EstimandDraws, ...]:
+            return tuple(
+                self.with_mcid(dataclasses.replace(
+                    e,
+                    label=(f"{e.label}; survival and longitudinal draws paired, taken as "
+                           "independent"),
+                    evidence=MODEL_BASED_EVIDENCE,
+                    attrs={**e.attrs, **attrs},
+                ))
+                for e in made.estimands()
+                if family.selects(e.endpoint, e.estimand)
+            )
+
+        estimands = rows(prediction)
         reproduce = prediction.reproduce().assign(statistic="percent_favourable_model_based")
         a, b = survival.diagnostics, longitudinal.diagnostics
         diagnostics = Diagnostics(
@@ -730,6 +769,8 @@ class _Runner:
             family="composite", prior=reference, estimands=estimands, diagnostics=diagnostics,
             reproduce=reproduce, seconds=seconds, route=MODEL_BASED_ROUTE,
             notes=(_PAIRING_NOTE,),
+            prior_estimands=() if prior_prediction is None else rows(prior_prediction),
+            likelihood_terms=_paired_terms(survival, longitudinal, estimands),
         )
 
     def outcome_sds(self, trial: Trial) -> tuple[dict[str, float], dict[str, str]]:
