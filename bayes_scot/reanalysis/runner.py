@@ -731,13 +731,16 @@ class _Runner:
                 trial=trial, options=options, evidence=MODEL_BASED_EVIDENCE,
             )
             # The same simulation on the two fits' prior draws: the rows' prior columns.
-            priors = [prior_group(f.idata) for f in (survival, longitudinal)]
-            prior_prediction = None if any(p is None for p in priors) else grcs_from_posteriors(
-                builders["survival"].transition_hazards(
-                    _compat.inference_data(posterior=priors[0])),
-                priors[1]["level"].sel(visit=horizon), sds,
-                trial=trial, options=options, evidence=MODEL_BASED_EVIDENCE,
-            )
+            prior_survival, prior_longitudinal = (prior_group(f.idata)
+                                                  for f in (survival, longitudinal))
+            prior_prediction = None
+            if prior_survival is not None and prior_longitudinal is not None:
+                prior_prediction = grcs_from_posteriors(
+                    builders["survival"].transition_hazards(
+                        _compat.inference_data(posterior=prior_survival)),
+                    prior_longitudinal["level"].sel(visit=horizon), sds,
+                    trial=trial, options=options, evidence=MODEL_BASED_EVIDENCE,
+                )
         except EvidenceError as err:
             raise SpecError(f"model-based GRCS: {err.message}", **where) from None
         attrs = {"pairing": _PAIRING_NOTE, "outcome_sds": dict(sds),
