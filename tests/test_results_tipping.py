@@ -8,6 +8,7 @@ reaches a threshold solve closed-form equations, which the tests solve with scip
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,7 +47,7 @@ def p_superior(sources: list[tuple[float, float]], prior_sd: float) -> float:
 
 
 def fit(sources: list[tuple[float, float]], external: tuple[float, float, float] | None = None,
-        ) -> PriorFit:
+        draws: tuple[int, int] = DRAWS) -> PriorFit:
     """Reference fit of the normal-normal model: exact posterior draws of theta."""
     weighted = list(sources)
     if external is not None:
@@ -54,9 +55,9 @@ def fit(sources: list[tuple[float, float]], external: tuple[float, float, float]
         weighted.append((y, se / np.sqrt(a0)))  # a power prior inflates the SE
     precision = REFERENCE_SD**-2 + sum(se**-2 for _, se in weighted)
     mean = sum(y * se**-2 for y, se in weighted) / precision
-    theta = np.random.default_rng(7).normal(mean, precision**-0.5, DRAWS)
+    theta = np.random.default_rng(7).normal(mean, precision**-0.5, draws)
     posterior = xr.Dataset({"theta": (("chain", "draw"), theta)},
-                           coords={"chain": np.arange(DRAWS[0]), "draw": np.arange(DRAWS[1])})
+                           coords={"chain": np.arange(draws[0]), "draw": np.arange(draws[1])})
     terms = ()
     if external is not None:
         y, se, a0 = external
@@ -109,6 +110,35 @@ def test_a_probability_already_below_the_threshold_says_so() -> None:
     table = tipping_points([fit([(0.1, 0.3)])], ["x:theta"], reference_prior="reference")
     assert np.isnan(table.skeptical_sd).all()
     assert table.note.str.contains("already below").all()
+
+
+def test_a_crossing_the_draws_cannot_place_is_not_reported() -> None:
+    # A precise trial (SE 0.05) needs a sceptical SD near 0.06 to pull P(superior) below
+    # 0.95; reweighting 4000 draws of N(0.5, 0.05) to that prior leaves under 100
+    # effective draws (k-hat stays low: the weights are bounded), so no value is given.
+    table = tipping_points([fit([(0.5, 0.05)], draws=(4, 1000))], ["x:theta"],
+                           reference_prior="reference")
+    assert np.isnan(table.skeptical_sd).all()
+    assert table.note.str.contains("effective draws < 100").all()
+
+
+def test_an_imprecise_crossing_gives_its_monte_carlo_range() -> None:
+    # With 4000 draws P(superior) changes slowly with the SD near both thresholds: the
+    # crossing is given with the range over which P +/- 2 SE crosses, and the exact
+    # crossing lies inside it.
+    data = [(0.25, 0.13)]
+    table = tipping_points([fit(data, draws=(4, 1000))], ["x:theta"],
+                           reference_prior="reference")
+    for row in table.itertuples():
+        exact = optimize.brentq(lambda s, t=row.threshold: p_superior(data, s) - t, 0.01, 1.0)
+        found = re.search(r"anywhere from ([0-9.]+) to ([0-9.]+)", row.note)
+        assert found, row.note
+        lower, upper = map(float, found.groups())
+        assert lower < row.skeptical_sd < upper
+        assert lower < exact < upper
+    # With ten times the draws the same crossings are precise: no range in the note.
+    precise = tipping_points([fit(data)], ["x:theta"], reference_prior="reference")
+    assert not precise.note.str.contains("imprecise").any()
 
 
 @pytest.mark.parametrize("p", [(0.9, 0.8, 0.95), (0.3, 0.6), (0.5, 0.5, 0.5, 0.99)])

@@ -15,10 +15,18 @@ without refitting:
   :math:`a \le a_0` at which P(superior) falls below the threshold.
 
 Both are searched on a grid refined by linear interpolation, and reported as NaN with a
-note when the reweighting is unreliable at the tipping point (:math:`\hat k > 0.7`),
-when the probability is already below the threshold, or when it never falls below it
-on the searched range. In a normal-normal model both have closed forms, against which
-the tests check them.
+note when the reweighting is unreliable at the tipping point (:math:`\hat k > 0.7`, or
+fewer than :data:`MIN_EFFECTIVE_DRAWS` effective draws), when the probability is already
+below the threshold, or when it never falls below it on the searched range. In a
+normal-normal model both have closed forms, against which the tests check them.
+
+A reweighted P(superior) has a Monte Carlo SE (the self-normalised importance sampling
+variance :math:`\sum_i w_i^2 (I_i - \hat p)^2`, over the draws' relative efficiency). Where
+P(superior) changes slowly with the SD or the weight, that SE moves the crossing far: the
+note then gives the range over which :math:`\hat p \pm 2\,\mathrm{SE}` crosses the
+threshold, whenever its ends differ by more than :data:`IMPRECISE_RATIO`, so that a
+tipping point is never read more precisely than the draws allow (a refit under a
+sceptical prior from the grid may fall on either side of it within that range).
 """
 
 from __future__ import annotations
@@ -36,9 +44,10 @@ from bayes_scot import _compat
 from bayes_scot.results.fits import PriorFit
 from bayes_scot.results.joint import parse_estimand_key
 from bayes_scot.results.sensitivity import effect_log_prior
-from bayes_scot.stats.estimands import EstimandDraws
+from bayes_scot.stats.estimands import EstimandDraws, summarise_draws
 
-__all__ = ["KHAT_MAX", "THRESHOLDS", "TIPPING_COLUMNS", "psis_log_weights", "tipping_points"]
+__all__ = ["IMPRECISE_RATIO", "KHAT_MAX", "MIN_EFFECTIVE_DRAWS", "THRESHOLDS", "TIPPING_COLUMNS",
+           "psis_log_weights", "tipping_points"]
 
 THRESHOLDS: tuple[float, ...] = (0.95, 0.90)
 """The P(superior) thresholds whose tipping points are reported."""
@@ -58,6 +67,16 @@ TIPPING_COLUMNS: tuple[str, ...] = (
 
 KHAT_MAX: float = 0.7
 """Largest Pareto k-hat at which importance reweighting is trusted (Vehtari et al. 2024)."""
+
+MIN_EFFECTIVE_DRAWS: float = 100.0
+"""Fewest effective draws (importance-sampling ESS times the draws' relative efficiency)
+at which a reweighted P(superior) is used: below, its Monte Carlo SE near 0.9 exceeds
+0.03. A narrower prior gives bounded weights, so k-hat stays low while the effective
+draws collapse; this catches that."""
+
+IMPRECISE_RATIO: float = 1.25
+"""A tipping point whose Monte Carlo range (the crossings of P(superior) plus and minus
+two SEs) spans more than this ratio gets the range in its note."""
 
 SD_GRID_POINTS = 120
 """Points of the log-spaced grid of sceptical SDs, from 1/200 of the reference SD up."""
@@ -95,43 +114,95 @@ def _superior(e: EstimandDraws) -> np.ndarray:
     return x > e.null if e.superior == "higher" else x < e.null
 
 
+@dataclasses.dataclass(frozen=True)
+class _Point:
+    """P(superior) reweighted to one value of the searched SD or weight."""
+
+    value: float
+    p: float
+    khat: float
+    se: float
+    effective: float
+
+    @property
+    def reliable(self) -> bool:
+        return self.khat <= KHAT_MAX and self.effective >= MIN_EFFECTIVE_DRAWS
+
+
 def _curve(
     values: np.ndarray,
     log_ratio: Callable[[float], np.ndarray],
     indicator: np.ndarray,
     lowest: float,
-) -> list[tuple[float, float, float]]:
-    """``(value, P(superior), k-hat)`` along ``values``.
+    efficiency: float,
+) -> list[_Point]:
+    """P(superior), k-hat, Monte Carlo SE and effective draws along ``values``.
 
-    Stops where P falls below ``lowest`` or the weights become unreliable (k-hat above
-    :data:`KHAT_MAX`): beyond that point nothing can be said from these draws.
+    ``efficiency`` is the draws' relative efficiency (bulk ESS over draws). Stops where
+    P falls below ``lowest`` (less two SEs) or the weights become unreliable: beyond
+    that point nothing can be said from these draws.
     """
     curve = []
     for v in values:
         lw, khat = psis_log_weights(log_ratio(float(v)))
-        p = float(np.exp(lw)[indicator].sum())
-        curve.append((float(v), p, khat))
-        if p < lowest or khat > KHAT_MAX:
+        w = np.exp(lw)
+        p = float(w[indicator].sum())
+        se = math.sqrt(float(np.sum(w**2 * (indicator - p) ** 2)) / efficiency)
+        point = _Point(float(v), p, khat, se, efficiency / float(np.sum(w**2)))
+        curve.append(point)
+        if p + 2.0 * se < lowest or not point.reliable:
             break
     return curve
 
 
-def _crossing(curve: list[tuple[float, float, float]], threshold: float, what: str,
-              ) -> tuple[float, str]:
+def _first_below(curve: Sequence[_Point], threshold: float, shift: float) -> float:
+    """Interpolated value where ``p + shift * se`` first falls below ``threshold``."""
+    previous = None
+    for point in curve:
+        if not point.reliable:
+            return math.nan
+        value = point.p + shift * point.se
+        if value < threshold:
+            if previous is None:
+                return point.value
+            v0, p0 = previous
+            return v0 + (p0 - threshold) / (p0 - value) * (point.value - v0)
+        previous = (point.value, value)
+    return math.nan
+
+
+def _crossing(curve: list[_Point], threshold: float, what: str) -> tuple[float, str]:
     """Interpolate where the curve first falls below ``threshold``; NaN and why if not."""
-    for i, (v, p, khat) in enumerate(curve):
-        if khat > KHAT_MAX:
+    for i, point in enumerate(curve):
+        if not point.reliable:
+            last = curve[max(i - 1, 0)].value
+            why = (f"k-hat {point.khat:.2f} > {KHAT_MAX:g}" if point.khat > KHAT_MAX
+                   else f"{point.effective:.0f} effective draws < {MIN_EFFECTIVE_DRAWS:g}")
             return math.nan, (f"{what}: P(superior) stays above {threshold:g} down to "
-                              f"{curve[max(i - 1, 0)][0]:.3g}; beyond, the draws cannot "
-                              f"tell (k-hat {khat:.2f} > {KHAT_MAX:g})")
-        if p >= threshold:
+                              f"{last:.3g}; beyond, the draws cannot tell ({why})")
+        if point.p >= threshold:
             continue
         if i == 0:
             return math.nan, f"{what}: already below {threshold:g}"
-        v0, p0, _ = curve[i - 1]
-        return v0 + (p0 - threshold) / (p0 - p) * (v - v0), ""
-    first, last = curve[0][0], curve[-1][0]
+        crossing = _first_below(curve, threshold, 0.0)
+        return crossing, _imprecision(curve, threshold, what)
+    first, last = curve[0].value, curve[-1].value
     return math.nan, f"{what}: never below {threshold:g} between {first:.3g} and {last:.3g}"
+
+
+def _imprecision(curve: list[_Point], threshold: float, what: str) -> str:
+    """Return the Monte Carlo range of a crossing when it is wide, else the empty string."""
+    early, late = _first_below(curve, threshold, -2.0), _first_below(curve, threshold, 2.0)
+    ends = sorted((early, late))
+    if math.isnan(late):
+        return (f"{what}: imprecise: within two Monte Carlo SEs P(superior) may stay above "
+                f"{threshold:g} beyond {curve[-1].value:.3g}")
+    if ends[0] > 0 and ends[1] / ends[0] <= IMPRECISE_RATIO:
+        return ""
+    # A crossing at the first point searched may lie beyond the searched range.
+    beyond = " or beyond" if curve[0].value in ends else ""
+    return (f"{what}: imprecise: within two Monte Carlo SEs P(superior) crosses "
+            f"{threshold:g} anywhere from {ends[0]:.3g} to {ends[1]:.3g}{beyond}")
 
 
 def _sceptical(fit: PriorFit, e: EstimandDraws, thresholds: Sequence[float],
@@ -147,8 +218,17 @@ def _sceptical(fit: PriorFit, e: EstimandDraws, thresholds: Sequence[float],
             name: SimpleNamespace(mean=0.0, sd=sd) for name in fit.effect_priors})
         return effect_log_prior(sceptical).to_numpy().ravel() - reference
 
-    curve = _curve(grid, log_ratio, _superior(e), min(thresholds))
+    curve = _curve(grid, log_ratio, _superior(e), min(thresholds), _efficiency(e))
     return [_crossing(curve, t, "sceptical SD") for t in thresholds]
+
+
+def _efficiency(e: EstimandDraws) -> float:
+    """Relative efficiency of the draws of P(superior): bulk ESS of its indicator over n."""
+    indicator = _superior(e).astype(float).reshape(e.draws.shape)
+    if e.draws.shape[0] < 2 or np.ptp(indicator) == 0.0:
+        return 1.0
+    ess = summarise_draws(dataclasses.replace(e, draws=indicator)).ess_bulk
+    return float(min(1.0, ess / indicator.size)) if ess > 0 else 1.0
 
 
 def _external(fit: PriorFit, e: EstimandDraws, thresholds: Sequence[float],
@@ -166,7 +246,7 @@ def _external(fit: PriorFit, e: EstimandDraws, thresholds: Sequence[float],
         return a0, [(math.nan, why)] * len(thresholds)
     loglik = np.sum([np.asarray(t.draws, dtype=float).ravel() for t in terms], axis=0)
     curve = _curve(np.linspace(a0, 0.0, 101), lambda a: (a / a0 - 1.0) * loglik,
-                   _superior(e), min(thresholds))
+                   _superior(e), min(thresholds), _efficiency(e))
     return a0, [_crossing(curve, t, "external weight") for t in thresholds]
 
 
