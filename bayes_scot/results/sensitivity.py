@@ -237,8 +237,8 @@ def constant_sensitivity(fit: PriorFit, *, delta: float = 0.01) -> pd.DataFrame:
 
     A fixed scale (:class:`~bayes_scot.stats.priors.FixedScale`: a smoothing SD, the
     scale of a half-normal hyperprior) multiplies variables whose prior is a normal (or
-    half-normal) kernel centred at zero. Raising that kernel to a power :math:`lpha`
-    is the same as dividing the scale by :math:`\sqrt{lpha}`, so power-scaling this
+    half-normal) kernel centred at zero. Raising that kernel to a power :math:`\alpha`
+    is the same as dividing the scale by :math:`\sqrt{\alpha}`, so power-scaling this
     component of the prior alone (Kallioinen et al. 2024, section 3.3) measures the
     sensitivity of every estimand to the option's value, from the fit's own draws and
     with no refit. A sensitivity of at least :data:`PSENS_THRESHOLD` means that the
