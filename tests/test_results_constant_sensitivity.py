@@ -135,3 +135,37 @@ def test_the_survival_model_names_its_fixed_scales(scot_all, structure) -> None:
     assert "heterogeneity_scale" not in options  # one trial: no between-trial SD
     free = {rv.name for rv in model.model.free_RVs}
     assert all(set(s.variables) <= free for s in model.fixed_scales())
+
+
+def test_results_resting_on_external_evidence_are_sensitive_to_its_weight() -> None:
+    """SIMULATED conjugate model: an effect informed only by discounted external evidence.
+
+    Prior N(0, 1), one external estimate y = 0.6 with SE 0.2 at weight a0 = 0.5 (an
+    effective SE of 0.283): the posterior of the effect is drawn exactly, and the external
+    term's weighted log-likelihood is evaluated at the draws. Scaling the term's power
+    is scaling the weight, which moves the effect (it rests on the external estimate:
+    sensitivity well above the 0.05 threshold) and leaves an unrelated estimand an
+    order of magnitude below it.
+    """
+    from scipy import stats
+
+    from bayes_scot.results import LikelihoodTerm
+
+    rng = np.random.default_rng(5)
+    y, se, a0 = 0.6, 0.2, 0.5
+    precision = 1.0 + a0 / se**2
+    effect = rng.normal(a0 / se**2 * y / precision, precision**-0.5, (4, 1000))
+    base = _fit()
+    fit = replace(
+        base,
+        estimands=(EstimandDraws(endpoint="x", estimand="effect", label="effect",
+                                 draws=effect, null=0.0, superior="higher"),
+                   base.estimands[1]),
+        likelihood_terms=(LikelihoodTerm(
+            name="external_evidence[0]", source="external", endpoints=frozenset({"x"}),
+            weight=a0, draws=a0 * stats.norm.logpdf(y, effect, se)),),
+    )
+    by = constant_sensitivity(fit).set_index(["option", "estimand"])
+    assert by.loc[("external_weight", "effect"), "value"] == a0
+    assert by.loc[("external_weight", "effect"), "informative"]
+    assert by.loc[("external_weight", "unrelated"), "sensitivity"] < PSENS_THRESHOLD / 5

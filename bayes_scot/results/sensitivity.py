@@ -245,6 +245,13 @@ def constant_sensitivity(fit: PriorFit, *, delta: float = 0.01) -> pd.DataFrame:
     option shapes that result: a reader should see it varied (the option is documented
     with the model's other options).
 
+    External evidence enters as a power prior, its log-likelihood times a fixed weight
+    :math:`a_0` (the option ``external_weight``, or ``external_weights`` per entry).
+    Raising that term to a power :math:`\alpha` is the same as giving it the weight
+    :math:`\alpha a_0`, so power-scaling all external terms together gives the row
+    ``external_weight`` (its ``value`` the largest weight in the fit): how much each
+    result depends on the weights.
+
     Parameters
     ----------
     fit : PriorFit
@@ -273,15 +280,30 @@ def constant_sensitivity(fit: PriorFit, *, delta: float = 0.01) -> pd.DataFrame:
             continue
         kernel = xr.concat([_summed(_log_kernel(scale, draws[name]))
                             for name in scale.variables], dim="variable").sum("variable")
-        names, posterior = _estimand_draws(fit, kernel)
-        data = _compat.inference_data(posterior=posterior,
-                                      log_prior=xr.Dataset({scale.option: kernel}))
-        sensitivity = _psens(data, "prior", delta, [])
-        rows += [{"option": scale.option, "value": scale.value, "endpoint": e.endpoint,
-                  "estimand": e.estimand, "sensitivity": sensitivity.get(key, math.nan),
-                  "informative": bool(sensitivity.get(key, 0.0) >= PSENS_THRESHOLD)}
-                 for key, e in names.items()]
+        rows += _constant_rows(fit, scale.option, scale.value, kernel, delta)
+    external = [t for t in fit.likelihood_terms if t.source == "external"]
+    weights = [t.weight for t in external if not math.isnan(t.weight)]
+    if external and weights:
+        like = draws[next(iter(draws.data_vars))]
+        kernel = xr.DataArray(np.sum([np.asarray(t.draws, dtype=float) for t in external],
+                                     axis=0).reshape(like.sizes["chain"], like.sizes["draw"]),
+                              dims=("chain", "draw"),
+                              coords={"chain": like["chain"], "draw": like["draw"]})
+        rows += _constant_rows(fit, "external_weight", max(weights), kernel, delta)
     return pd.DataFrame(rows, columns=list(CONSTANT_COLUMNS))
+
+
+def _constant_rows(fit: PriorFit, option: str, value: float, kernel: xr.DataArray,
+                   delta: float) -> list[dict[str, Any]]:
+    """One row per estimand: its sensitivity to power-scaling the log density ``kernel``."""
+    names, posterior = _estimand_draws(fit, kernel)
+    data = _compat.inference_data(posterior=posterior,
+                                  log_prior=xr.Dataset({option: kernel}))
+    sensitivity = _psens(data, "prior", delta, [])
+    return [{"option": option, "value": value, "endpoint": e.endpoint,
+             "estimand": e.estimand, "sensitivity": sensitivity.get(key, math.nan),
+             "informative": bool(sensitivity.get(key, 0.0) >= PSENS_THRESHOLD)}
+            for key, e in names.items()]
 
 
 def _log_kernel(scale: FixedScale, values: xr.DataArray) -> xr.DataArray:
