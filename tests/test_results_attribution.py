@@ -279,3 +279,31 @@ def test_priors_table_shows_the_estimand_a_prior_is_stated_on_first() -> None:
     bare = priors_table([base])
     assert bare.role.tolist() == [""]
     assert np.isnan(bare.prior_p_superior.iloc[0])
+
+
+def test_a_curve_functional_takes_the_prior_share_of_the_effect_it_follows() -> None:
+    # SIMULATED. The effect theta is conjugate (trial and external sources, exact
+    # shares). A survival-difference-like row g = theta * b follows it, with b a
+    # nuisance whose prior is far wider than its posterior (the baseline), so the
+    # row's own variance ratio measures b's prior, not theta's: a row naming
+    # attribute_through takes theta's prior share, and splits its data share by its
+    # own sources' precisions.
+    post, prior, terms, exact = conjugate([("trial", TRIAL), ("external", EXTERNAL)])
+    rng = np.random.default_rng(9)
+    b_post, b_prior = rng.normal(0.3, 0.02, DRAWS), rng.uniform(0.0, 0.1, DRAWS)
+    through = {"attribute_through": ("x", "effect")}
+    row = dataclasses.replace(post, estimand="difference", draws=post.draws * b_post,
+                              attrs=through)
+    row_prior = dataclasses.replace(prior, estimand="difference",
+                                    draws=prior.draws * b_prior, attrs=through)
+    own = attribute(row, row_prior, terms)
+    assert not abs(own.share_prior - exact["prior"]) < 0.1  # its own ratio misleads
+    fit = PriorFit(family="toy", prior="p", estimands=(post, row), diagnostics=Diag(),
+                   prior_estimands=(prior, row_prior), likelihood_terms=tuple(terms))
+    table = superiority_table([fit]).set_index("estimand")
+    assert table.loc["difference", "share_prior"] == pytest.approx(
+        table.loc["effect", "share_prior"], abs=1e-12)
+    assert table.loc["difference", "share_prior"] == pytest.approx(exact["prior"], abs=TOL)
+    # The data's share is split by the row's own sources, here as theta's.
+    ratio = table.loc["difference", "share_trial"] / table.loc["difference", "share_external"]
+    assert ratio == pytest.approx(exact["trial"] / exact["external"], rel=0.05)

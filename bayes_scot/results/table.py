@@ -17,7 +17,7 @@ import pandas as pd
 from bayes_scot.conventions import CREDIBLE_LEVEL
 from bayes_scot.results.attribution import SHARE_COLUMNS, attribute
 from bayes_scot.results.fits import PriorFit, flag_reasons
-from bayes_scot.stats.estimands import summarise_many
+from bayes_scot.stats.estimands import EstimandDraws, summarise_many
 
 __all__ = ["TABLE_COLUMNS", "superiority_table"]
 
@@ -51,6 +51,26 @@ TABLE_COLUMNS: tuple[str, ...] = (
     "flag_reason",
 )
 """Columns of :func:`superiority_table`, in order (documented in ``docs/report-schema.md``)."""
+
+
+def _followed_prior_share(fit: PriorFit, e: EstimandDraws,
+                          memo: dict[tuple[int, object], float]) -> float | None:
+    """Return the prior share of the effect estimand ``e`` follows, or ``None``.
+
+    A row naming ``attrs["attribute_through"]`` (``(endpoint, estimand)`` of the same
+    fit) takes that estimand's prior share (:mod:`bayes_scot.results.attribution`);
+    ``memo`` keeps each fit's shares once computed.
+    """
+    key = e.attrs.get("attribute_through")
+    if not isinstance(key, tuple) or len(key) != 2:
+        return None
+    if (id(fit), key) not in memo:
+        followed = next((x for x in fit.estimands
+                         if (x.endpoint, x.estimand) == key), None)
+        memo[(id(fit), key)] = math.nan if followed is None else attribute(
+            followed, fit.prior_estimand(*key), fit.likelihood_terms).share_prior
+    share = memo[(id(fit), key)]
+    return None if math.isnan(share) else share
 
 
 def superiority_table(
@@ -109,6 +129,7 @@ def superiority_table(
             estimand_rank.setdefault((f.family, e.endpoint, e.estimand), len(estimand_rank))
 
     summaries = iter(summarise_many([e for f in fits for e in f.estimands], level=level))
+    followed: dict[tuple[int, object], float] = {}
     rows = []
     for f in fits:
         diag = f.diagnostics
@@ -125,7 +146,8 @@ def superiority_table(
             descriptive = math.isnan(e.null)
             nan = float("nan")
             prior = f.prior_estimand(e.endpoint, e.estimand)
-            shares = attribute(e, prior, f.likelihood_terms)
+            shares = attribute(e, prior, f.likelihood_terms,
+                               share_prior=_followed_prior_share(f, e, followed))
             rows.append(
                 {
                     "family": f.family,

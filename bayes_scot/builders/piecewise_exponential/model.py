@@ -358,6 +358,8 @@ class PiecewiseExponentialModel:
         # S(t) of a wanted event (healing, response) is the probability of still
         # waiting for it: the labels say so, as "survival" would mislead.
         free = "" if higher else " (probability still free of the event)"
+        # A curve's functional takes the prior share of the hazard ratio it follows.
+        follows = {"attribute_through": (self.endpoint, "hazard_ratio_common")}
         restricted = ("restricted mean survival" if higher
                       else "restricted mean time free of the event")
         if has_curve:
@@ -376,14 +378,14 @@ class PiecewiseExponentialModel:
                     surv[:, :, 0, j] - surv[:, :, 1, j], t, null=0.0, superior=better_s,
                     mcid=o.survival_margin if higher else -o.survival_margin,
                     mcid_source=o.margin_source, unit="probability",
-                    attrs={"contrast": True, "time_months": t})
+                    attrs={"contrast": True, "time_months": t, **follows})
             for tau in self.rmst_horizons:
                 rmst = restricted_mean(hazards, self.edges, tau)
                 add(f"rmst_difference_{tau:g}",
                     f"{label} {restricted} to {months(tau)}, {exp_arm} minus {ctl_arm}",
                     rmst[:, :, 0] - rmst[:, :, 1], tau, null=0.0,
                     superior=better_s, unit="months",
-                    attrs={"contrast": True, "time_months": tau})
+                    attrs={"contrast": True, "time_months": tau, **follows})
         _, margin = o.benefit_hazard_ratios(self.endpoint_info.better)
         if len(self.edges) > 2 and has_curve:
             ratio = hazards[:, :, 0, :] / hazards[:, :, 1, :]

@@ -32,6 +32,11 @@ __all__ = [
 ]
 
 
+_FOLLOWS_EFFECT: dict[str, Any] = {"attribute_through": (_EFS, "hazard_ratio_common")}
+"""``attrs`` of a survival curve's functional: its attribution takes the prior share of
+the trial's common hazard ratio (:mod:`bayes_scot.results.attribution`)."""
+
+
 @dataclass(frozen=True)
 class EstimandLabels:
     """What every estimand of the target trial says about itself.
@@ -102,7 +107,7 @@ def curve_estimands(hazards: np.ndarray, edges: np.ndarray,
                 f"{name} at {months(t)}, {labels.contrast()}",
                 surv[:, :, 0, j] - surv[:, :, 1, j], null=0.0, superior="higher",
                 mcid=o.survival_margin, mcid_source=o.margin_source, unit="probability",
-                attrs={"contrast": True, "time_months": t},
+                attrs={"contrast": True, "time_months": t, **_FOLLOWS_EFFECT},
             ))  # fmt: skip
         horizons = list(o.rmst_horizons_months or ())
         if not horizons:
@@ -115,7 +120,7 @@ def curve_estimands(hazards: np.ndarray, edges: np.ndarray,
                 endpoint, f"rmst_difference_{tau:g}",
                 f"{name} restricted mean survival to {months(tau)}, {labels.contrast()}",
                 rmst[:, :, 0, i] - rmst[:, :, 1, i], null=0.0, superior="higher",
-                unit="months", attrs={"contrast": True, "time_months": tau},
+                unit="months", attrs={"contrast": True, "time_months": tau, **_FOLLOWS_EFFECT},
             ))  # fmt: skip
     return out
 
