@@ -618,12 +618,15 @@ class LongitudinalModel:
     def _outside_note(self, endpoint: str, times: tuple[float, float]) -> str:
         """Return the label's note for months outside the endpoint's effect evidence.
 
-        Empty for an endpoint without evidence of its own, whose rows say "prior only"
-        or "predicted from other endpoints" instead.
+        An endpoint without evidence of its own on the treatment effect is outside it
+        everywhere: its note says so and where its rows come from (its prior, or the
+        other endpoints through the hierarchy), not a last datum it does not have.
         """
         span = self._effect_span(endpoint)
         if span is None:
-            return ""
+            source = ("its prior" if self.attribution[endpoint] == "prior only"
+                      else "the other endpoints")
+            return f" (no data on its treatment effect: extrapolated from {source})"
         first, last = span
         if max(times) > last + 1e-9:
             return f" (extrapolated beyond the last datum at {months(last)})"
