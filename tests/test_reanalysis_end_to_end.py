@@ -137,6 +137,20 @@ def test_prior_beside_posterior_attribution_priors_and_tipping_points(
     assert (tipping["skeptical_sd"].notna() | tipping["note"].ne("")).all()
 
 
+def test_baseline_means_inform_no_row_of_their_endpoint(result: Reanalysis) -> None:
+    # SCOT reports mRSS only at baseline: those terms enter the longitudinal fit but
+    # speak to no treatment effect, so the mRSS rows' trial share is exactly zero.
+    fit = next(f for f in result.fits if f.family == "longitudinal" and not f.route)
+    baseline = [t for t in fit.likelihood_terms
+                if t.endpoints == frozenset({"mrss"}) and t.source == "trial"]
+    assert baseline
+    assert not any(t.informs_effect for t in baseline)
+    table = result.table()
+    mrss = table[(table["endpoint"] == "mrss") & table["share_trial"].notna()]
+    assert len(mrss)
+    assert (mrss["share_trial"] == 0.0).all()
+
+
 def test_os_and_efs_under_each_effect_structure(result: Reanalysis) -> None:
     table = result.structure_sensitivity()
     assert list(dict.fromkeys(table["structure"])) == ["common", "per_transition",

@@ -307,3 +307,17 @@ def test_a_curve_functional_takes_the_prior_share_of_the_effect_it_follows() -> 
     # The data's share is split by the row's own sources, here as theta's.
     ratio = table.loc["difference", "share_trial"] / table.loc["difference", "share_external"]
     assert ratio == pytest.approx(exact["trial"] / exact["external"], rel=0.05)
+
+
+def test_evidence_that_informs_no_effect_enters_no_attribution() -> None:
+    # A baseline mean sets the level both arms share: its term varies with the draws
+    # (here SIMULATED noise correlated with the effect by chance), but it is not
+    # evidence on the treatment effect, so the shares are those without it.
+    post, prior, terms, exact = conjugate([("trial", TRIAL), ("external", EXTERNAL)])
+    noise = np.random.default_rng(4).normal(size=DRAWS) + 0.3 * post.draws
+    baseline = LikelihoodTerm(name="baseline", source="trial", endpoints=frozenset({"x"}),
+                              draws=noise, informs_effect=False)
+    with_baseline = attribute(post, prior, [*terms, baseline])
+    without = attribute(post, prior, terms)
+    assert with_baseline == without
+    assert with_baseline.share_trial == pytest.approx(exact["trial"], abs=TOL)

@@ -137,6 +137,14 @@ def likelihood_terms(builder: Any, idata: Any) -> list[TermRecord]:
     values = evaluator(posterior)
     rows = _evidence_rows(builder)
     endpoint_of = {str(r["entry"]): str(r["endpoint"]) for r in rows if "entry" in r}
+    # An entry informs the treatment effect unless every one of its rows says it does not
+    # (a baseline mean, which sets the level both arms share).
+    informs_of: dict[str, bool] = {}
+    for r in rows:
+        if "entry" in r:
+            entry = str(r["entry"])
+            informs_of[entry] = informs_of.get(entry, False) or bool(
+                r.get("informs_effect", True) or r.get("source") == "external")
     records: list[TermRecord] = []
     for name in values.data_vars:
         array = values[name]
@@ -157,6 +165,7 @@ def likelihood_terms(builder: Any, idata: Any) -> list[TermRecord]:
                     "name": f"{name}[{i}]", "source": source,
                     "endpoints": frozenset({endpoint_of[label]}), "weight": weight,
                     "draws": np.asarray(array.isel({extra[0]: i}).values, dtype=float),
+                    "informs_effect": informs_of.get(label, True),
                 })
             continue
         draws = np.asarray(array.sum(extra).values if extra else array.values, dtype=float)

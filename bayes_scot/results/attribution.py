@@ -141,6 +141,9 @@ class LikelihoodTerm:
     weight : float, optional
         External evidence: its power-prior weight :math:`a_0` (already applied in
         ``draws``); NaN otherwise.
+    informs_effect : bool, default True
+        False for evidence that speaks to no treatment effect (a baseline mean, which
+        sets the level both arms share): it enters the fit but no row's attribution.
     """
 
     name: str
@@ -148,6 +151,7 @@ class LikelihoodTerm:
     endpoints: frozenset[str] | None
     draws: np.ndarray
     weight: float = float("nan")
+    informs_effect: bool = True
 
     def role(self, endpoint: str) -> str:
         """Return the term's role for a row of ``endpoint``.
@@ -267,6 +271,8 @@ def _by_role(endpoint: str, terms: Sequence[LikelihoodTerm],
     by_role: dict[str, np.ndarray] = {}
     weights: dict[str, list[float]] = {}
     for t in terms:
+        if not t.informs_effect:
+            continue
         role = t.role(endpoint)
         by_role[role] = by_role.get(role, 0.0) + np.asarray(t.draws, dtype=float)
         if role == "external" and not math.isnan(t.weight):
