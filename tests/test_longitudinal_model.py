@@ -320,7 +320,7 @@ def test_estimand_directions_follow_the_endpoint(shipped):
     fvc = found[("fvc", "change_difference_54")]
     assert fvc.superior == "higher"
     assert fvc.p_superior() < 0.01
-    assert fvc.evidence == "trial"
+    assert fvc.evidence == "trial (per protocol population)"
     # The reference visit's difference carries each endpoint's named prior; no other.
     carriers = {k: e.attrs["parameter"] for k, e in found.items() if "parameter" in e.attrs}
     assert carriers == {(name, "change_difference_54"): f"standardised_effect[{name}]"
@@ -359,7 +359,7 @@ def test_external_rows_state_weight_and_time_and_are_flagged_when_carried(shippe
     assert not any(rows[("fvc", e)].extrapolated for e in ("change_difference_6",
                                                             "change_difference_54",
                                                             "slope_difference_0_54"))
-    assert rows[("fvc", "change_difference_54")].evidence == "trial"
+    assert rows[("fvc", "change_difference_54")].evidence == "trial (per protocol population)"
 
 
 def test_effect_shape_follows_the_evidence(shipped, scot, external):

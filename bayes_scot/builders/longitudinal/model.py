@@ -666,6 +666,14 @@ class LongitudinalModel:
                 when += f" (taken at {term.model_time_months:g})"
             parts.append(f"{term.study}, {term.design}, {when}, weight {term.weight:g}")
         text = label + (": " + "; ".join(parts) if parts else "")
+        # The trial's own numbers from another population than the analysis's (SCOT's
+        # FVC slopes are per-protocol in an intention-to-treat analysis) say so.
+        others = sorted({t.population for t in self._effect_terms(endpoint)
+                         if t.source == "trial" and t.population != self.trial.population})
+        if others:
+            named = [self.trial.populations[p].label if p in self.trial.populations else p
+                     for p in others]
+            text += f" ({', '.join(n.lower() for n in named)} population)"
         if extrapolated and label not in (NO_DATA, "prior only"):
             text += f"; carried {where}"
         return text
