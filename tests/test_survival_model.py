@@ -265,6 +265,10 @@ def scot_astis(scot_all, scot_survival):
 
 def test_borrowing_model_uses_astis_counts_not_its_ratios(scot_astis):
     assert [t.name for t in scot_astis.trials] == ["scot", "astis"]  # ASSIST: no survival data
+    # The report warns that a trial the family names borrows nothing.
+    (warning,) = scot_astis.warnings()
+    assert warning.startswith("survival: assist is among the family's trials but "
+                              "contributes no evidence")
     log = scot_astis.evidence_log.set_index(["trial", "entry"])
     assert log.loc[("astis", "itt_efs_events_12"), "term"] == "landmark_states"
     assert log.loc[("astis", "itt_efs_events_24"), "term"] == "interval_events"

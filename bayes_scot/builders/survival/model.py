@@ -313,6 +313,21 @@ class SurvivalModel:
         """Which evidence entered the likelihood, as which term, and why (or why not)."""
         return evidence_log_frame(self._uses)
 
+    def warnings(self) -> list[str]:
+        """Return what a reader must know about the trials this model uses, one line each.
+
+        A trial given to the model that contributes no evidence (it reports no EFS or OS
+        for this population, or none of its numbers entered) borrows nothing: a title
+        naming it would overstate the analysis.
+        """
+        fitted = {t.name for t in self.trials}
+        used = {u.trial for u in self._uses if u.used}
+        return [f"survival: {t.name} is among the family's trials but contributes no "
+                f"evidence to the survival model ({self.options.population}): it reports "
+                "no usable EFS or OS numbers for this population, so nothing is borrowed "
+                "from it (the evidence log says why for each entry)"
+                for t in self._all_trials if t.name not in fitted or t.name not in used]
+
     # -- the model -------------------------------------------------------------------------
     def _build(self) -> pm.Model:
         o = self.options
