@@ -681,6 +681,13 @@ class SurvivalModel:
         if any(term.kind.startswith(("landmark_", "interval_")) for term in self._terms):
             notes.append("Landmark counts among those randomised assume no censoring before "
                          "the landmark.")
+        if len(self.trials) > 1:
+            notes.append(
+                "Borrowing across trials: each trial has its own average treatment effect "
+                f"({self.options.borrowing}) and its own baseline hazards, but the effect's "
+                "profile over time (its deviations by interval and transition) is one, "
+                "shared by every trial; the target trial's early effect follows the "
+                "other trials' early evidence.")
         notes += time_unit_notes(self.trials)
         used = set(self.evidence_log.query("used")["entry"])
         for trial in self.trials:
