@@ -51,6 +51,24 @@ def test_population_views():
     assert {e.population for e in everything.entries} == set(everything.populations)
 
 
+@pytest.mark.parametrize("other", ["pp", "all"])
+def test_a_one_population_view_refuses_to_switch(other):
+    """An ITT view holds no per-protocol entries: switching would give an empty or
+    mislabelled trial, so it names the populations and says how to load them."""
+    itt = load_trial("scot")
+    assert itt.with_population("itt").entries == itt.entries
+    with pytest.raises(EvidenceError, match="loaded for population 'itt'") as info:
+        itt.with_population(other)
+    message = str(info.value)
+    assert info.value.field == "population"
+    assert info.value.file.endswith("scot.toml")
+    assert ", ".join(itt.populations) in message
+    assert "population='all'" in message
+    assert "\n" not in message
+    # loaded with every population, the same switch works
+    assert load_trial("scot", population="all").with_population(other).population == other
+
+
 def test_unknown_population_is_an_evidence_error():
     with pytest.raises(EvidenceError, match="unknown population 'mitt'") as info:
         load_trial("scot", population="mitt")

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bayes_scot.data import read_trial_file
+from bayes_scot.data import load_trial, read_trial_file
 from bayes_scot.errors import EvidenceError
 
 HEADER = """\
@@ -443,6 +443,56 @@ def test_curve_in_percent(tmp_path):
     extra = "times = [0, 12]\nsurvival = [100, 90]\nrisk_times = [0]\nn_risk = [36]"
     rejects(write(tmp_path, HEADER + curve_block(extra)), entry="curve", field="survival[0]",
             match="as 1")
+
+
+@pytest.mark.parametrize(
+    ("survival", "match"),
+    [("[0.2, 0.2, 0.2]", "starts at survival 0.2 at time 0"),
+     ("[1.0, 0.7, 0.9]", "rises from 0.7 to 0.9 at time 24")],
+    ids=["starts_low", "rises"],
+)
+def test_a_curve_the_survival_model_cannot_use_is_refused_before_any_model(
+        tmp_path, survival, match):
+    """The curve rules of the survival model: refused by check_curves, naming the entry.
+
+    ``load_trial`` reads the numbers (layer 2); ``check_curves`` (layer 3), which
+    ``bayes-scot validate`` and ``reanalyse`` run before any model is built, refuses them.
+    """
+    from bayes_scot.stats.reconstruction import check_curves
+
+    extra = f"times = [0, 12, 24]\nsurvival = {survival}\nrisk_times = [0, 12, 24]\n" \
+            "n_risk = [36, 30, 25]"
+    path = write(tmp_path, HEADER + curve_block(extra))
+    trial = load_trial(path, population="all")
+    with pytest.raises(EvidenceError, match=match) as info:
+        check_curves(trial)
+    assert info.value.file == str(path)
+    assert info.value.entry == "curve"
+
+
+def test_a_curve_is_reconstructed_once_however_often_it_is_checked(tmp_path, monkeypatch):
+    """validate, reanalyse and the report each check a trial's curves: one reconstruction."""
+    from bayes_scot.stats import reconstruction
+
+    calls = []
+
+    def counted(entry):
+        calls.append(entry.id)
+        return reconstruct_entry(entry)
+
+    reconstruct_entry = reconstruction.reconstruct_entry
+    monkeypatch.setattr(reconstruction, "reconstruct_entry", counted)
+    reconstruction._reconstructed.cache_clear()
+    extra = ("times = [0, 6, 12, 24]\nsurvival = [1.0, 0.93, 0.87, 0.79]\n"
+             "risk_times = [0, 12, 24]\nn_risk = [36, 31, 27]")
+    trial = load_trial(write(tmp_path, HEADER + curve_block(extra)), population="all")
+    first = reconstruction.check_curves(trial)["curve"]
+    assert reconstruction.curve_warnings(trial) == ()
+    events = int(first.ipd["event"].sum())
+    assert events > 0
+    first.ipd["event"] = 0  # each call has its own frames: the kept one is unchanged
+    assert int(reconstruction.check_curves(trial)["curve"].ipd["event"].sum()) == events
+    assert calls == ["curve"]
 
 
 # -- property-based: the numeric rules hold for any numbers -----------------------------------

@@ -268,6 +268,38 @@ def test_an_se_that_disagrees_with_the_interval_is_refused():
     assert table.attrs["se"] == pytest.approx(from_ci)
 
 
+def test_a_p_value_that_contradicts_the_interval_is_refused():
+    """HR 0.62 (0.40-0.97) implies P = 0.034 (Wald); P = 0.5 or "P<0.001" contradict it."""
+    hr, lo, hi = 0.62, 0.40, 0.97
+    for p in (0.5, 0.9, 0.001, 0.005):
+        with pytest.raises(EvidenceError, match="contradicts the interval") as info:
+            reanalyse_effect(hr, lo, hi, p_value=p)
+        assert info.value.field == "p_value"
+        assert "P = 0.034" in str(info.value)
+        assert "\n" not in str(info.value)
+    for p in (-0.1, 0.0, 1.5, math.nan, "0.03"):
+        with pytest.raises(EvidenceError, match="p-value must be in") as info:
+            reanalyse_effect(hr, lo, hi, p_value=p)
+        assert info.value.field == "p_value"
+
+
+@pytest.mark.parametrize(
+    ("effect", "p"),
+    [
+        ((0.62, 0.40, 0.97), 0.03),   # P = 0.034 printed to one digit
+        ((0.62, 0.40, 0.97), 0.04),   # a log-rank P beside the Cox interval
+        ((0.34, 0.16, 0.74), 0.006),  # ASTIS EFS, P = 0.0058
+        ((0.30, 0.20, 0.45), 0.001),  # "P<0.001", P = 6e-9 from the interval
+        ((0.98, 0.80, 1.20), 0.82),   # near no effect: HR 0.98 stands for 0.975-0.985
+        ((0.90, 0.70, 1.16), 0.5),    # P = 0.41: large p-values pin the SE down loosely
+    ],
+)
+def test_a_p_value_that_agrees_with_the_interval_up_to_rounding_is_accepted(effect, p):
+    table = reanalyse_effect(*effect, p_value=p)
+    assert table.attrs["se_source"] == "ci"
+    assert table.attrs["se"] == pytest.approx(reported_likelihood(*effect).se)
+
+
 def test_each_posterior_probability_has_its_prior_probability_beside_it():
     """The prior columns are the same tails under the prior alone, in closed form.
 

@@ -66,9 +66,10 @@ def summary_line(trial: Trial, *, label: str) -> str:
 def run(args: argparse.Namespace) -> int:
     """Validate ``args.path`` and print the summary line; return the exit code 0.
 
-    Digitised curves are reconstructed as the survival model would
-    (:func:`~bayes_scot.stats.reconstruction.check_curves`); one that reproduces its curve
-    poorly gets a warning line on standard error.
+    Loading reconstructs the digitised curves as the survival model would and refuses
+    one it cannot use (:func:`~bayes_scot.stats.reconstruction.check_curves`); a curve
+    whose reconstruction reproduces it poorly gets a warning line on standard error
+    (read from the reconstructions loading kept, not reconstructed again).
     """
     from bayes_scot.stats.reconstruction import check_curves
 

@@ -7,7 +7,12 @@ the wrong type, a missing field, bad TOML, an empty, binary or missing file, and
 rule of the evidence layer raise :class:`~bayes_scot.errors.EvidenceError` naming the
 file, the entry (its ``id``, or ``table[index]`` when it has none) and the field.
 Nothing else escapes from :func:`read_trial_file`: an unexpected failure is reported as
-an ``EvidenceError`` too, so the command line never shows a traceback.
+an ``EvidenceError`` too, so the command line never shows a traceback. A digitised
+curve is checked here as numbers; whether the survival model can reconstruct patients
+from it (it starts at survival 1, does not rise beyond digitisation noise, agrees with
+its risk table) is checked by :func:`bayes_scot.stats.reconstruction.check_curves`, a
+layer above, which ``bayes-scot validate`` and :func:`bayes_scot.reanalyse` run before
+any model is built.
 """
 
 from __future__ import annotations
@@ -237,8 +242,9 @@ def load_trial(name_or_path: str | os.PathLike[str], population: str = "itt") ->
         ``"scot"``, ``"astis"`` or ``"assist"``, or the path of a trial file in the
         documented format (``docs/trial-file-format.md``).
     population : str, default "itt"
-        Keep only the entries of this population; ``"all"`` keeps every population
-        (:meth:`Trial.with_population` switches later).
+        Keep only the entries of this population; ``"all"`` keeps every population, and
+        only such a trial switches to another population later
+        (:meth:`Trial.with_population`; a one-population view refuses to).
 
     Returns
     -------
@@ -250,7 +256,10 @@ def load_trial(name_or_path: str | os.PathLike[str], population: str = "itt") ->
     ------
     EvidenceError
         For any problem with the name, the file or its content, naming the file, the entry
-        and the field.
+        and the field. Whether a digitised curve suits the survival model's
+        reconstruction is checked a layer above
+        (:func:`bayes_scot.stats.reconstruction.check_curves`, which ``bayes-scot
+        validate`` and :func:`bayes_scot.reanalyse` run before any model is built).
 
     Examples
     --------

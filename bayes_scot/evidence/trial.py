@@ -133,9 +133,10 @@ class Trial:
     populations : mapping of str to Population
         Analysis populations defined by the paper.
     entries : tuple of Entry
-        Evidence entries (all populations, or the selected one).
+        Evidence entries: of every population, or of the one this view holds.
     population : str, default "all"
-        The population this view is restricted to (``"all"`` for none).
+        The population this view is restricted to (``"all"`` for none); only a trial of
+        every population switches to another with :meth:`with_population`.
     endpoints : mapping of str to Endpoint, optional
         Endpoints declared by the file in addition to the built-in ones.
     registration : str, optional
@@ -228,6 +229,11 @@ class Trial:
     def with_population(self, population: str) -> Trial:
         """Return the same trial restricted to one population (or ``"all"``).
 
+        A view keeps only its own population's entries, so only a trial that holds every
+        population (``load_trial(..., population="all")``) switches to another one; a
+        one-population view gives its own population again and refuses any other (and
+        ``"all"``) rather than return an empty or mislabelled view.
+
         Parameters
         ----------
         population : str
@@ -236,18 +242,27 @@ class Trial:
         Returns
         -------
         Trial
-            A view whose entries all belong to ``population``; the full set is kept by
-            the loader, so switching back is cheap via :func:`bayes_scot.load_trial`.
+            A view whose entries all belong to ``population``.
 
         Raises
         ------
         EvidenceError
-            If the population is unknown.
+            If the population is unknown, or if this view holds another population only
+            (the message names the trial's populations and says to load it with
+            ``population="all"``).
         """
         if population != ALL_POPULATIONS and population not in self.populations:
             raise EvidenceError(
                 f"unknown population {population!r}; this trial has "
                 f"{', '.join(self.populations)} (or 'all')",
+                file=self.path,
+                field="population",
+            )
+        if self.population not in (ALL_POPULATIONS, population):
+            raise EvidenceError(
+                f"this view was loaded for population {self.population!r} and holds only "
+                f"its entries, so it cannot switch to {population!r}; the trial has "
+                f"{', '.join(self.populations)}: load it with population='all' to switch",
                 file=self.path,
                 field="population",
             )

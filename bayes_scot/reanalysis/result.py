@@ -79,6 +79,22 @@ def _check_names(value: Any, name: str) -> list[Any]:
     return list(value)
 
 
+def _entries_stated_by(builder: Any) -> set[tuple[str, str]]:
+    """Return the ``(trial, entry)`` pairs whose assumptions a builder's own list states.
+
+    A builder that keeps its own ``assumptions()`` (the survival models) states the
+    assumption of every entry it used, as its ``evidence_log`` records; a builder without
+    one states none.
+    """
+    if not callable(getattr(builder, "assumptions", None)):
+        return set()
+    log = getattr(builder, "evidence_log", None)
+    if not isinstance(log, pd.DataFrame) or not {"trial", "entry", "used"} <= set(log.columns):
+        return set()
+    used = log[log["used"].astype(bool)]
+    return set(zip(used["trial"].astype(str), used["entry"].astype(str), strict=True))
+
+
 class Reanalysis:
     """The results of an analysis specification run over its whole prior grid.
 
@@ -531,9 +547,13 @@ class Reanalysis:
 
         The specification's (per trial and per family), then each family's: the builder's
         own list when it keeps one (the evidence it used and the approximations it
-        made), else the assumptions recorded in the entries of the family's trials.
+        made), else the assumptions recorded in the entries of the family's trials. Each
+        entry's assumption is stated once: a builder's own list already holds those of
+        the entries it used (its ``evidence_log``), so no other family repeats them.
         """
         stated = list(self.spec.assumptions)
+        covered = {pair for family in self.families
+                   for pair in _entries_stated_by(self.builders.get(family))}
         for family in self.families:
             method = getattr(self.builders.get(family), "assumptions", None)
             if callable(method):
@@ -546,7 +566,7 @@ class Reanalysis:
             for name in names:
                 trial = self.trials.get(name)
                 for e in trial.entries if trial is not None else ():
-                    if getattr(e, "assumption", ""):
+                    if getattr(e, "assumption", "") and (name, e.id) not in covered:
                         stated.append(f"{name}: entry '{e.id}': {e.assumption}")
         for f in self.fits:
             if not f.route:

@@ -17,12 +17,13 @@ import math
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from scipy.special import ndtr
+from scipy.special import ndtr, ndtri
 
 from bayes_scot.conventions import CREDIBLE_LEVEL
 from bayes_scot.errors import EvidenceError
@@ -35,6 +36,7 @@ __all__ = [
     "DEFAULT_RATIO_NEUTRAL_LIMITS",
     "DEFAULT_RATIO_REFERENCE_SD",
     "MEASURES",
+    "P_VALUE_BOUND",
     "RATIO_MEASURES",
     "SE_AGREEMENT",
     "WORKING_LIMITS",
@@ -75,6 +77,13 @@ Reported limits are rounded (HR 0.34, 95% CI 0.16-0.74 to two decimals); the SE 
 rounded interval differs from the unrounded one by a few percent for the intervals
 trials report, so a larger difference means the two numbers describe different
 estimates and the reanalysis refuses to choose between them."""
+
+P_VALUE_BOUND: float = 0.001
+"""Largest p-value that a p-value given beside an interval is read as a bound on.
+
+Papers print small p-values as "P<0.001"; typed as 0.001 it says only that the p-value is
+at most that, so it is checked against an interval as a bound (any smaller p-value
+agrees with it). Other bounds ("P<0.05") are no p-value to check: leave them out."""
 
 Benefit = Literal["lower", "higher"]
 
@@ -182,7 +191,11 @@ def reported_likelihood(
     level : float, default 0.95
         Confidence level of the reported interval.
     p_value : float, optional
-        Two-sided p-value, used when no interval and no ``se`` is given.
+        Two-sided p-value, used when no interval and no ``se`` is given. Given with an
+        interval, the SE it implies with the estimate must agree with the interval's
+        within :data:`SE_AGREEMENT`, allowing for the rounding of the p-value and the
+        estimate (one at most :data:`P_VALUE_BOUND` is read as a bound, "P<0.001"), and
+        the interval is used.
     se : float, optional
         Standard error on the working scale (log scale for ratios), used when no
         interval is given. Given with an interval, it must agree with the interval's SE
@@ -196,8 +209,8 @@ def reported_likelihood(
     ------
     EvidenceError
         Bad or missing input: no interval, SE or p-value; a ratio that is not positive;
-        an interval that does not contain the estimate; an SE that disagrees with the
-        interval.
+        an interval that does not contain the estimate; an SE or a p-value that
+        disagrees with the interval.
 
     Notes
     -----
@@ -239,6 +252,8 @@ def reported_likelihood(
                 f"{upper:g}] by more than {SE_AGREEMENT:.0%}; give the interval or the SE",
                 field="se",
             )
+        if p_value is not None:
+            _check_p_value(p_value, value, (float(lower), float(upper)), s, log=is_ratio)
         return _checked_likelihood(theta, s, measure, "ci")
     if se is not None:
         s = float(se)
@@ -250,6 +265,68 @@ def reported_likelihood(
                                    "p_value")
     raise EvidenceError("needs a confidence interval, a standard error or a p-value",
                         field="lower")
+
+
+def _printed_range(value: float) -> tuple[float, float]:
+    """Return the numbers that print as ``value``: half a unit of its last digit either side.
+
+    ``0.04`` stands for [0.035, 0.045] and ``0.043`` for [0.0425, 0.0435]; a value with
+    more digits (computed rather than copied from a paper) for a narrower range.
+    """
+    exponent = Decimal(repr(float(value))).as_tuple().exponent
+    half = 0.5 * 10.0**exponent if isinstance(exponent, int) else 0.0
+    return value - half, value + half
+
+
+def _check_p_value(p_value: float, estimate: float, interval: tuple[float, float],
+                   se: float, *, log: bool) -> None:
+    """Refuse a p-value that contradicts the interval given with it.
+
+    The SE the two-sided p-value implies with the estimate, ``|theta| / Phi^-1(1 - p/2)``,
+    is compared with ``se``, the interval's. Reported numbers are rounded, and this SE
+    is sensitive to their rounding: P = 0.01 printed from [0.005, 0.015] moves it by
+    about 8%, and near no effect (HR 0.98, P = 0.85) the estimate printed to two digits
+    moves it by a quarter; "P<0.001" bounds it from above only. A fixed tolerance wide
+    enough for all of that would let real contradictions through (P = 0.5 beside an
+    interval that excludes no effect), so the check takes the range of SEs that the
+    p-value and the estimate imply as printed (each standing for half a unit of its last
+    digit either side, a p-value at most :data:`P_VALUE_BOUND` for everything below it)
+    and refuses only when that whole range is more than :data:`SE_AGREEMENT` from the
+    interval's SE: the tolerance of an SE given with an interval, which covers the
+    interval's own rounding and a p-value from another test (log-rank beside a Wald
+    interval).
+    """
+    try:
+        p = math.nan if isinstance(p_value, bool | str | bytes) else float(p_value)
+    except (TypeError, ValueError):
+        p = math.nan
+    if not 0.0 < p <= 1.0:
+        raise EvidenceError(f"a two-sided p-value must be in (0, 1], not {p_value!r}",
+                            field="p_value")
+    low, high = _printed_range(estimate)
+    ends = (math.log(low), math.log(high)) if log and low > 0 else (low, high)
+    smallest = 0.0 if ends[0] <= 0.0 <= ends[1] else min(abs(ends[0]), abs(ends[1]))
+    largest = max(abs(ends[0]), abs(ends[1]))
+    p_low, p_high = _printed_range(p)
+    p_low = 0.0 if p <= P_VALUE_BOUND else p_low
+    z_high = -float(ndtri(p_low / 2.0)) if p_low > 0.0 else math.inf
+    z_low = -float(ndtri(min(p_high, 1.0) / 2.0))
+    se_low = smallest / z_high
+    se_high = largest / z_low if z_low > 0.0 else math.inf
+    if se_high >= (1.0 - SE_AGREEMENT) * se and se_low <= (1.0 + SE_AGREEMENT) * se:
+        return
+    implied = (f"at least {se_low:.3g}" if math.isinf(se_high) else
+               f"at most {se_high:.3g}" if se_low == 0.0 else
+               f"{se_low:.3g} to {se_high:.3g}")
+    theta = math.log(estimate) if log else estimate
+    p_interval = 2.0 * float(ndtr(-abs(theta) / se))
+    raise EvidenceError(
+        f"{p_value!r} contradicts the interval [{interval[0]:g}, {interval[1]:g}] around "
+        f"{estimate:g}, which implies P = {p_interval:.2g}: the SE the p-value implies "
+        f"({implied}, allowing for rounding) is more than {SE_AGREEMENT:.0%} from the "
+        f"interval's {se:.3g}; give the interval or the p-value",
+        field="p_value",
+    )
 
 
 def _checked_likelihood(theta: float, se: float, measure: str, source: str) -> NormalLikelihood:
@@ -468,7 +545,9 @@ def reanalyse_effect(
         without an MCID). For MD, :func:`~bayes_scot.stats.priors.prior_grid` with the
         design effect (default: the MCID) and reference SD ten times it.
     p_value : float, optional
-        Two-sided p-value, used when no interval (and no ``se``) is given.
+        Two-sided p-value, used when no interval (and no ``se``) is given; given with an
+        interval, it must agree with it as in :func:`reported_likelihood` (an
+        ``EvidenceError`` otherwise) and the interval is used.
     mcid : float, optional
         Minimal clinically important effect: a ratio on the benefit side of 1 (e.g. 0.8)
         for ratios; a positive magnitude for MD (its sign follows ``benefit``).

@@ -30,7 +30,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -396,9 +397,12 @@ def check_curves(trial: Trial) -> dict[str, Reconstruction]:
     """Reconstruct every digitised curve of a trial, as a model would, to check them.
 
     ``bayes-scot validate`` and :func:`bayes_scot.reanalyse` call this before any model is
-    built, so a curve that rises by more than digitisation noise, or a risk table that
-    does not start at time 0 or contradicts its curve, is refused by the same rules as in
-    the survival model, naming the file and the entry.
+    built, so a curve that does not start at survival 1, rises by more than digitisation
+    noise, or has a risk table that does not start at time 0 or contradicts its curve, is
+    refused by the same rules as in the survival model, naming the file and the entry;
+    the report calls it again for the quality warnings. The reconstructions of the last
+    64 curves are kept, by the entry's value, so a curve is reconstructed once however
+    often its trial is checked.
 
     Parameters
     ----------
@@ -409,7 +413,7 @@ def check_curves(trial: Trial) -> dict[str, Reconstruction]:
     -------
     dict of str to Reconstruction
         By entry id; :attr:`Reconstruction.quality_warning` says which reproduce their
-        curve poorly.
+        curve poorly. Each call returns its own copies of the data frames.
 
     Raises
     ------
@@ -420,10 +424,18 @@ def check_curves(trial: Trial) -> dict[str, Reconstruction]:
     for entry in trial.entries:
         if isinstance(entry, DigitisedCurve):
             try:
-                checked[entry.id] = reconstruct_entry(entry)
+                result = _reconstructed(entry)
             except EvidenceError as err:
                 raise err.located(file=trial.path or trial.name) from None
+            checked[entry.id] = replace(result, ipd=result.ipd.copy(),
+                                        risk_table=result.risk_table.copy())
     return checked
+
+
+@lru_cache(maxsize=64)
+def _reconstructed(entry: DigitisedCurve) -> Reconstruction:
+    """Reconstruct one curve entry with the default options (kept by the entry's value)."""
+    return reconstruct_entry(entry)
 
 
 def curve_warnings(trial: Trial) -> tuple[str, ...]:
