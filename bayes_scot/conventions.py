@@ -6,10 +6,15 @@ figure beside it.
 
 from __future__ import annotations
 
-__all__ = ["CREDIBLE_LEVEL", "DEFAULT_SEED", "MAX_SEED", "months"]
+__all__ = ["CREDIBLE_LEVEL", "DECISION_THRESHOLDS", "DEFAULT_SEED", "MAX_SEED", "months"]
 
 CREDIBLE_LEVEL: float = 0.95
 """Probability mass of every central credible interval the package reports."""
+
+DECISION_THRESHOLDS: tuple[float, ...] = (0.95, 0.90)
+"""Posterior probabilities at which the reports say where an answer turns: the tipping
+points are found for them, and no table or figure writes a probability rounded onto or
+across one of them."""
 
 DEFAULT_SEED: int = 20180104
 """Seed used when a specification gives none (the SCOT publication date, 4 January 2018)."""

@@ -7,13 +7,14 @@ from typing import Any
 
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.legend_handler import HandlerTuple
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from bayes_scot.conventions import CREDIBLE_LEVEL
 from bayes_scot.plots._style import BAND_ALPHA, arm_colour, arm_label
 
-__all__ = ["arm_handles", "draw_arm_curves"]
+__all__ = ["ARM_MARKERS_HANDLER", "arm_handles", "arm_markers", "draw_arm_curves"]
 
 
 def draw_arm_curves(ax: Axes, rows: pd.DataFrame, arms: Sequence[str],
@@ -58,3 +59,34 @@ def arm_handles(arms: Sequence[str], labels: Mapping[str, str] | None = None,
     handles.append(Patch(color="#777777", alpha=BAND_ALPHA + 0.1,
                          label=f"{CREDIBLE_LEVEL:.0%} credible band"))
     return handles
+
+
+ARM_MARKERS_HANDLER = {tuple: HandlerTuple(ndivide=None, pad=0.2)}
+"""``handler_map`` of a legend with :func:`arm_markers` entries: their markers side by side."""
+
+
+def arm_markers(marker: str, arms: Sequence[str], *, all_arms: Sequence[str] = (),
+                **style: Any) -> tuple[Line2D, ...]:
+    """Legend entry for points drawn in each arm's colour: one marker per arm.
+
+    A single grey marker would not be what the figure draws; this entry shows the marker
+    in the colour of every arm that has such points, side by side (give the legend
+    :data:`ARM_MARKERS_HANDLER` as its ``handler_map`` and the labels explicitly).
+
+    Parameters
+    ----------
+    marker : str
+        The matplotlib marker drawn.
+    arms : sequence of str
+        The arms with such points, in the figure's order.
+    all_arms : sequence of str, optional
+        Every arm of the figure, for the colours of unknown arms (default ``arms``).
+    **style
+        Keyword arguments of the drawn markers (``markersize``, ``markeredgecolor``).
+
+    Returns
+    -------
+    tuple of matplotlib.lines.Line2D
+    """
+    return tuple(Line2D([], [], marker=marker, linestyle="none",
+                        color=arm_colour(a, arms=all_arms or arms), **style) for a in arms)

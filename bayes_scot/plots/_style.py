@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -10,7 +11,7 @@ from typing import Any
 import matplotlib as mpl
 from matplotlib.colors import LinearSegmentedColormap
 
-from bayes_scot.conventions import CREDIBLE_LEVEL
+from bayes_scot.conventions import CREDIBLE_LEVEL, DECISION_THRESHOLDS
 from bayes_scot.errors import EvidenceError
 from bayes_scot.evidence.endpoints import Endpoint, get_endpoint
 
@@ -18,6 +19,7 @@ __all__ = [
     "ARM_COLOURS",
     "ARM_LABELS",
     "BAND_ALPHA",
+    "DECISION_THRESHOLDS",
     "INTERVAL_TEXT",
     "OTHER_ARM_COLOURS",
     "PRIOR_FAMILY_COLOURS",
@@ -178,18 +180,27 @@ def endpoint_title(endpoint: str, declared: Mapping[str, Endpoint] | None = None
     return wrap(info.label if info is not None else endpoint, 40)
 
 
+
+
 def probability_text(value: float) -> str:
     """Write a probability in a figure: 2 decimals, ``>0.99`` and ``<0.01`` at the ends.
 
     A probability that is not 1 is never written ``1.00`` (nor one that is not 0
     ``0.00``), as the tables never write ``1.000`` (:func:`bayes_scot.report.numbers.
-    probability`).
+    probability`). Nor is one written rounded onto or across a threshold of
+    :data:`DECISION_THRESHOLDS`: 0.9455 is written ``0.946``, not ``0.95``, since the
+    report says it lies below 0.95; it gets the decimals it needs to stay on its side
+    (up to 4, the last one cut towards the value beyond that).
     """
     if value >= 0.995:
         return ">0.99"
     if value < 0.005:
         return "<0.01"
-    return f"{value:.2f}"
+    for places in (2, 3, 4):
+        text = f"{value:.{places}f}"
+        if all((float(text) < t) == (value < t) for t in DECISION_THRESHOLDS):
+            return text
+    return f"{math.floor(value * 1e4) / 1e4:.4f}"
 
 
 def wrap(text: str, width: int) -> str:

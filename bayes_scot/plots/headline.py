@@ -22,7 +22,10 @@ from bayes_scot.plots._axes import (
 from bayes_scot.plots._checks import select_table
 from bayes_scot.plots._style import families_present, prior_colour, styled, wrap
 
-__all__ = ["plot_headline"]
+__all__ = ["TITLE_WIDTH", "plot_headline"]
+
+TITLE_WIDTH = 34
+"""Characters per line of a panel title: an estimand's whole label, wrapped to its column."""
 
 
 def _prior_to_posterior(ax: Axes, start: float, end: float, y: float, *, marker: str,
@@ -173,25 +176,27 @@ def _headline_column(top: Axes, bottom: Axes, rows: pd.DataFrame, *, experimenta
     _headline_probabilities(bottom, rows)
     label = rows["label"].iloc[0] if "label" in rows.columns else ""
     key = f"{rows['endpoint'].iloc[0]}: {rows['estimand'].iloc[0]}"
-    title = wrap(str(label) if label else key, 34).split("\n")
-    if len(title) > 3:  # the rest of a long label is in the table
-        title = [*title[:2], title[2].rstrip(",;") + " ..."]
-    top.set_title("\n".join(title), loc="left")
+    # Wrapped, never cut: the contrast and the time point are at the end of a label.
+    top.set_title(wrap(str(label) if label else key, TITLE_WIDTH), loc="left")
     positions = np.arange(len(rows))[::-1]
     for ax in (top, bottom):
         ax.set_yticks(positions, [str(p) for p in rows.index] if prior_labels else [])
 
 
 def _headline_handles(priors: list[str], panels: list[pd.DataFrame]) -> list[Line2D]:
-    """Legend entries: the prior families, the two probabilities, the MCID, the arrows."""
+    """Legend entries: the prior families, the probabilities, the MCID, the arrows.
+
+    The MCID's entries only when a panel draws one.
+    """
     handles = [Line2D([], [], color=colour, marker="o", linewidth=1.3, label=family)
                for family, colour in families_present(priors).items()]
-    handles += [
-        Line2D([], [], color="#444444", marker="o", linestyle="none", label="P(superior)"),
-        Line2D([], [], color="#444444", marker="s", markerfacecolor="white",
-               linestyle="none", label="P(> MCID)"),
-        Line2D([], [], color="#009e73", linestyle=":", label="MCID"),
-    ]
+    handles.append(Line2D([], [], color="#444444", marker="o", linestyle="none",
+                          label="P(superior)"))
+    if any(p["p_mcid"].notna().any() for p in panels):
+        handles.append(Line2D([], [], color="#444444", marker="s", markerfacecolor="white",
+                              linestyle="none", label="P(> MCID)"))
+    if any(p["mcid"].notna().any() for p in panels):
+        handles.append(Line2D([], [], color="#009e73", linestyle=":", label="MCID"))
     if any("prior_median" in p.columns and p["prior_median"].notna().any() for p in panels):
         handles.append(Line2D([], [], color="#888888", marker="D", markerfacecolor="white",
                               linestyle="none", label="prior → posterior"))

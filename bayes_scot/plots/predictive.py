@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -10,7 +13,49 @@ from bayes_scot.conventions import CREDIBLE_LEVEL
 from bayes_scot.plots._checks import check_frame
 from bayes_scot.plots._style import styled
 
-__all__ = ["plot_predictive_check"]
+__all__ = ["plot_predictive_check", "row_labels"]
+
+
+def row_labels(rows: pd.DataFrame) -> list[str]:
+    """Name each published number of a predictive check, one label per row.
+
+    ``"<trial>, <population>: <endpoint> <arm> <month> mo <statistic>"``: the trial when
+    the rows come from more than one (``trial`` column), the population when they span
+    more than one (``population`` column), so that two trials' counts at the same month
+    are never labelled alike; a part a row lacks (the arm of a difference) is left out
+    with its space.
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        Rows of :meth:`bayes_scot.Reanalysis.reproduce`.
+
+    Returns
+    -------
+    list of str
+    """
+    def several(column: str) -> bool:
+        return column in rows.columns and len(set(rows[column].dropna())) > 1
+
+    where = [c for c in ("trial", "population") if several(c)]
+    labels = []
+    for r in rows.to_dict("records"):
+        month = r.get("time_months")
+        parts = [r.get("endpoint"), r.get("arm"),
+                 None if _absent(month) else f"{float(month):g} mo", r.get("statistic")]
+        what = " ".join(" ".join(str(p).split()) for p in parts if not _absent(p))
+        context = ", ".join(" ".join(str(r[c]).split()) for c in where if not _absent(r[c]))
+        labels.append(f"{context}: {what}" if context else what)
+    return labels
+
+
+def _absent(value: Any) -> bool:
+    """Whether a label part is missing: None, NaN or blank text."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    return isinstance(value, float) and math.isnan(value)
 
 
 def plot_predictive_check(reproduce: pd.DataFrame, *, title: str | None = None) -> Figure:
@@ -21,13 +66,15 @@ def plot_predictive_check(reproduce: pd.DataFrame, *, title: str | None = None) 
     predicted by the model) is scaled to run from -1 to +1 with the median at 0, so
     numbers of every kind (counts, proportions, means, ratios) share one axis; the dot is
     the published number on that scale. Dots outside the band (drawn as crosses) are
-    numbers the model does not reproduce.
+    numbers the model does not reproduce. Each row is named by :func:`row_labels` (with
+    its trial and population when the rows span several).
 
     Parameters
     ----------
     reproduce : pandas.DataFrame
         :meth:`bayes_scot.Reanalysis.reproduce` (columns ``endpoint, arm, time_months,
-        statistic, published, median, lower, upper, outside``; ``trial`` when present).
+        statistic, published, median, lower, upper, outside``; ``trial`` and
+        ``population`` when present).
     title : str, optional
 
     Returns
@@ -53,14 +100,14 @@ def plot_predictive_check(reproduce: pd.DataFrame, *, title: str | None = None) 
     above = df["published"] >= median
     scale = half_up.where(above, half_down).fillna(1.0)
     position = ((df["published"] - median) / scale).clip(-3.0, 3.0)
-    df = df.assign(position=position.to_numpy()).sort_values(["endpoint", "time_months"],
-                                                             kind="stable")
-    labels = [
-        f"{r.endpoint} {'' if pd.isna(r.arm) else r.arm} {r.time_months:g} mo {r.statistic}"
-        for r in df.itertuples()
-    ]
+    order = ["endpoint", *(["trial"] if "trial" in df.columns else []), "time_months"]
+    df = df.assign(position=position.to_numpy()).sort_values(order, kind="stable")
+    labels = row_labels(df)
     with styled():
-        fig = Figure(figsize=(6.4, 0.19 * len(df) + 1.3), layout="constrained")
+        # Wide enough that long labels (trial, population) leave the axis its width.
+        longest = max(len(label) for label in labels)
+        fig = Figure(figsize=(max(6.4, 3.6 + 0.05 * longest), 0.19 * len(df) + 1.3),
+                     layout="constrained")
         ax = fig.add_subplot()
         y = np.arange(len(df))[::-1]
         ax.axvspan(-1.0, 1.0, color="#0072b2", alpha=0.12, linewidth=0)

@@ -13,7 +13,7 @@ from scipy import stats
 
 from bayes_scot.conventions import CREDIBLE_LEVEL
 from bayes_scot.plots._axes import ratio_ticks
-from bayes_scot.plots._style import BAND_ALPHA, INTERVAL_TEXT, styled
+from bayes_scot.plots._style import BAND_ALPHA, INTERVAL_TEXT, styled, wrap
 
 __all__ = ["plot_prior_posterior"]
 
@@ -44,7 +44,8 @@ def plot_prior_posterior(
         Posterior draws (any shape, e.g. ``(chain, draw)``; flattened), or ``(mean, sd)``
         for a normal posterior such as a closed-form normal-normal update.
     label : str
-        The effect and its scale, used as the x-axis label (``"log hazard ratio, EFS"``).
+        The effect and its scale, used as the x-axis label (``"log hazard ratio, EFS"``),
+        wrapped when long.
     null : float or None, default 0.0
         Value of no difference, drawn as a dashed line (``None`` draws none).
     mcid : float, optional
@@ -114,7 +115,7 @@ def plot_prior_posterior(
             ax.xaxis.set_major_locator(mticker.FixedLocator(ticks))
             ax.xaxis.set_major_formatter(
                 mticker.FuncFormatter(lambda v, _: f"{math.exp(v):.2g}"))
-        ax.set_xlabel(label)
+        ax.set_xlabel(wrap(label, 80))
         ax.set_ylabel("density")
         fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=3)
         if title:

@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from bayes_scot.evidence.endpoints import Endpoint
@@ -29,7 +28,12 @@ from bayes_scot.plots._checks import (
     check_frame,
     select,
 )
-from bayes_scot.plots._curves import arm_handles, draw_arm_curves
+from bayes_scot.plots._curves import (
+    ARM_MARKERS_HANDLER,
+    arm_handles,
+    arm_markers,
+    draw_arm_curves,
+)
 from bayes_scot.plots._style import arm_colour, arm_label, endpoint_title, styled
 
 __all__ = ["AT_RISK_COLUMNS", "EXTRAPOLATED", "MODEL_IMPLIED", "PUBLISHED_RISK_TABLE",
@@ -162,8 +166,9 @@ def plot_survival(
                     ax.set_xticks(sorted(set(mine["time_months"])))  # the table's own times
                 _risk_table(fig.add_subplot(grid[1, j], sharex=ax), mine, arms, arm_labels)
         panels[0].set_ylabel("survival probability S(t)")
-        fig.legend(handles=_survival_handles(points, arms, hatched=hatched,
-                                             labels=arm_labels),
+        handles, labels = _survival_handles(points, arms, hatched=hatched,
+                                            labels=arm_labels)
+        fig.legend(handles, labels, handler_map=ARM_MARKERS_HANDLER,
                    loc="outside lower center", ncols=4)
         if title:
             fig.suptitle(title)
@@ -209,12 +214,17 @@ def _hatch_beyond(ax: Axes, rows: pd.DataFrame, last_datum: float, colour: str) 
 
 
 def _survival_handles(points: pd.DataFrame, arms: Sequence[str], *, hatched: bool,
-                      labels: Mapping[str, str] | None) -> list[Any]:
-    """Legend entries: arms, the band, the hatched part, each kind of published point."""
-    handles = arm_handles(arms, labels, linewidth=1.6)
+                      labels: Mapping[str, str] | None) -> tuple[list[Any], list[str]]:
+    """Legend entries and their labels: arms, band, hatched part, each published point.
+
+    A published point's entry is its marker in the colour of each arm that has such
+    points, as they are drawn.
+    """
+    handles: list[Any] = arm_handles(arms, labels, linewidth=1.6)
     if hatched:
         handles.append(Patch(facecolor="white", edgecolor="#777777", hatch="///",
                              label=EXTRAPOLATED))
+    texts = [h.get_label() for h in handles]
     populations = sorted(points["population"].dropna().unique()) if len(points) else []
     for marker, kind, text in (("o", "survival_estimates", "published Kaplan-Meier"),
                                ("s", "landmark_events", "published 1 − events/n")):
@@ -223,9 +233,11 @@ def _survival_handles(points: pd.DataFrame, arms: Sequence[str], *, hatched: boo
             continue
         if len(populations) > 1:
             text += f" ({', '.join(sorted(chosen['population'].dropna().unique()))})"
-        handles.append(Line2D([], [], marker=marker, linestyle="none", color="#777777",
-                              markeredgecolor="black", markeredgewidth=0.6, label=text))
-    return handles
+        shown = [a for a in arms if a in set(chosen["arm"])]
+        handles.append(arm_markers(marker, shown, all_arms=arms, markersize=5,
+                                   markeredgecolor="black", markeredgewidth=0.6))
+        texts.append(text)
+    return handles, texts
 
 
 def _risk_table(table: Axes, rows: pd.DataFrame, arms: Sequence[str],

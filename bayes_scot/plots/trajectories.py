@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 
 from bayes_scot.evidence import POOLED
 from bayes_scot.evidence.endpoints import Endpoint
@@ -20,7 +20,12 @@ from bayes_scot.plots._checks import (
     check_frame,
     select,
 )
-from bayes_scot.plots._curves import arm_handles, draw_arm_curves
+from bayes_scot.plots._curves import (
+    ARM_MARKERS_HANDLER,
+    arm_handles,
+    arm_markers,
+    draw_arm_curves,
+)
 from bayes_scot.plots._style import endpoint_info, styled, wrap
 
 __all__ = ["SCORE_RANGES", "plot_trajectories"]
@@ -108,12 +113,16 @@ def plot_trajectories(
             ax.set_xlabel("months since randomisation")
             ax.set_ylabel(_trajectory_axis_label(sub, info))
             _keep_within_scale(ax, endpoint, sub)
-        handles = arm_handles(arms, arm_labels, linewidth=1.5, marker="o", markersize=3)
+        handles: list[Any] = arm_handles(arms, arm_labels, linewidth=1.5, marker="o",
+                                         markersize=3)
+        texts = [h.get_label() for h in handles]
         if len(pub):
-            handles.append(Line2D([], [], marker="D", linestyle="none", color="#777777",
-                                  markeredgecolor="black", markeredgewidth=0.6,
-                                  label="published"))
-        fig.legend(handles=handles, loc="outside lower center", ncols=len(handles))
+            shown = [a for a in arms if a in set(pub["arm"])]
+            handles.append(arm_markers("D", shown, all_arms=arms, markersize=4.5,
+                                       markeredgecolor="black", markeredgewidth=0.6))
+            texts.append("published")
+        fig.legend(handles, texts, handler_map=ARM_MARKERS_HANDLER,
+                   loc="outside lower center", ncols=len(handles))
         if title:
             fig.suptitle(title)
     return fig

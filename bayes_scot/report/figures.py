@@ -7,8 +7,9 @@ saying why, so the report states what it does not show instead of silently omitt
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -159,12 +160,18 @@ def _headline_jobs(reanalysis: Any, plots: Any, table: Any,
     experimental, control = arms
     keys = headline_keys(reanalysis, table)
     if keys:
+        rows = [table[(table["endpoint"] == e) & (table["estimand"] == k)].iloc[0]
+                for e, k in keys]
+        with_mcid = [_has_mcid(r) for r in rows]
+        where = "" if all(with_mcid) else " where the estimand has one"
+        mcid_line = f" and the dotted MCID{where}" if any(with_mcid) else ""
+        mcid_square = f" and P(> MCID) (square{where})" if any(with_mcid) else ""
         yield ("headline", f"P({experimental} superior) under every prior",
                f"Top: posterior median and {CREDIBLE_LEVEL:.0%} credible interval of each "
                "headline estimand under each prior (grey diamond and arrow: from the "
-               "prior median, when known), the dashed line of no difference and the "
-               "dotted MCID. Bottom: P(superior) (dot) and P(> MCID) (square) under "
-               "each prior (open grey circle: under the prior alone, when known).",
+               f"prior median, when known), the dashed line of no difference{mcid_line}. "
+               f"Bottom: P(superior) (dot){mcid_square} under each prior (open grey "
+               "circle: under the prior alone, when known).",
                partial(plots.plot_headline, table, estimands=keys,
                        priors=list(reanalysis.priors), experimental=experimental,
                        control=control))
@@ -412,16 +419,40 @@ def _prior_posterior_jobs(reanalysis: Any,
                 shown = "; the prior is the same on every " + ", ".join(extra) + ", shown for " \
                     + ", ".join(f"{d} {v}" for d, v in first.items())
             words, ratio = PARAMETER_WORDS.get(base, (base.replace("_", " "), False))
+            words = _carrier_label(fit, parameter, ratio=ratio) or words
             draws = np.asarray(values).reshape(-1)
             name = prior.label or prior.name
             scale = "the log scale" if ratio else "its own scale"
             yield (f"prior_posterior_{_slug(family)}_{_slug(parameter)}",
-                   f"Prior and posterior of the {words} ({family}), {name} prior",
+                   f"Prior and posterior, {name} prior ({family}): {words}",
                    f"The {name} prior ({prior.statement}; N({prior.mean:.2f}, "
                    f"{prior.sd:.2f}²) on {scale}) and the posterior under it{shown}.",
                    partial(plots.plot_prior_posterior, prior, draws,
                            label=f"{words}" + (" (log scale)" if ratio else ""), null=0.0,
                            ratio=ratio, title=f"{name} prior"))
+
+
+def _carrier_label(fit: Any, parameter: str, *, ratio: bool) -> str | None:
+    """Return the label of the estimand a prior-and-posterior figure of ``parameter`` shows.
+
+    The estimand that carries the parameter (``attrs["parameter"]``) is what the figure
+    shows when it is the parameter itself (no map, or ``("linear", 1.0)``), or, for a log
+    ratio drawn with ratio ticks, its exponential (``("exp", 1.0)``): the trials' mean
+    hazard ratio of a model that borrows, not the target trial's own. An estimand on
+    another scale (a difference in points, from a standardised effect) is not what the
+    figure shows, and neither is one the specification does not report: None then, and
+    the figure is named by the parameter (:data:`PARAMETER_WORDS`).
+    """
+    from bayes_scot.stats.estimands import PARAMETER_TRANSFORM
+
+    shown = ("exp", 1.0) if ratio else ("linear", 1.0)
+    for e in fit.estimands:
+        if e.attrs.get("parameter") != parameter:
+            continue
+        transform = e.attrs.get(PARAMETER_TRANSFORM) or ("linear", 1.0)
+        if (str(transform[0]), float(transform[1])) == shown:
+            return str(e.label).split(";", 1)[0]
+    return None
 
 
 #: Priors drawn in a "P(benefit > x)" figure (those of the run): one per family of priors.
@@ -440,13 +471,24 @@ def _benefit_jobs(reanalysis: Any, plots: Any, table: Any, keys: Any, *, experim
         row = rows.iloc[0].to_dict()
         side = "below" if row["superior"] == "lower" else "above"
         priors = [p for p in chosen if p in set(rows["prior"])]
+        lines = ("the dashed line is no difference, the dotted line the MCID"
+                 if _has_mcid(row) else "the dashed line is no difference")
         yield (f"benefit_{_slug(endpoint)}_{_slug(estimand)}",
                f"P(benefit beyond x) for every x: {row['label']}",
                f"The posterior probability that the estimand lies {side} each threshold x, "
-               f"under the priors {', '.join(priors)}; the dashed line is no difference, "
-               "the dotted line the MCID. Read off any threshold a reader cares about.",
+               f"under the priors {', '.join(priors)}; {lines}. Read off any threshold a "
+               "reader cares about.",
                _benefit_figure(reanalysis, plots, f"{endpoint}:{estimand}", row, priors,
                                experimental, control))
+
+
+def _has_mcid(row: Mapping[str, Any]) -> bool:
+    """Whether a table row's estimand has an MCID, which its figures then draw."""
+    mcid = row.get("mcid")
+    try:
+        return mcid is not None and math.isfinite(float(mcid))
+    except (TypeError, ValueError):
+        return False
 
 
 def _benefit_figure(reanalysis: Any, plots: Any, key: str, row: dict[str, Any],
@@ -460,10 +502,9 @@ def _benefit_figure(reanalysis: Any, plots: Any, key: str, row: dict[str, Any],
         curve = reanalysis.benefit_curve(key, priors=priors)
     except (ValueError, KeyError) as err:
         return partial(_raise, err)
-    mcid = row.get("mcid")
     return partial(
         plots.plot_benefit_curve, curve, null=float(row["null"]),
-        superior=row["superior"], mcid=None if mcid is None or np.isnan(mcid) else float(mcid),
+        superior=row["superior"], mcid=float(row["mcid"]) if _has_mcid(row) else None,
         label=str(row["label"]), unit_row=row, experimental=experimental, control=control)
 
 

@@ -47,7 +47,7 @@ PRIOR_COLUMNS: tuple[str, ...] = ("family", "prior", "label", "statement", "dist
                                   "parameter")
 """Columns of :func:`priors_frame` (more when ``Reanalysis.priors_table`` gives them)."""
 
-THRESHOLDS: tuple[float, ...] = (0.95, 0.90)
+THRESHOLDS: tuple[float, ...] = numbers.DECISION_THRESHOLDS
 """Probabilities at which the paragraphs say where the answer turns."""
 
 

@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from bayes_scot import _compat
+from bayes_scot.conventions import DECISION_THRESHOLDS
 from bayes_scot.results.fits import PriorFit
 from bayes_scot.results.joint import parse_estimand_key
 from bayes_scot.results.sensitivity import effect_log_prior
@@ -49,8 +50,9 @@ from bayes_scot.stats.estimands import EstimandDraws, summarise_draws
 __all__ = ["IMPRECISE_RATIO", "KHAT_MAX", "MIN_EFFECTIVE_DRAWS", "THRESHOLDS", "TIPPING_COLUMNS",
            "psis_log_weights", "tipping_points"]
 
-THRESHOLDS: tuple[float, ...] = (0.95, 0.90)
-"""The P(superior) thresholds whose tipping points are reported."""
+THRESHOLDS: tuple[float, ...] = DECISION_THRESHOLDS
+"""The P(superior) thresholds whose tipping points are reported
+(:data:`bayes_scot.conventions.DECISION_THRESHOLDS`)."""
 
 TIPPING_COLUMNS: tuple[str, ...] = (
     "family",
