@@ -225,6 +225,25 @@ def test_report_has_the_four_artefacts(result: Reanalysis, tmp_path: Path) -> No
         "common", "per_transition", "independent"}
     assert "Effect structure of the survival model" in (out / "report.md").read_text()
     assert 'id="structure-table"' in (out / "index.html").read_text()
+    # Every number each family considered, used or left out and why, in all three files.
+    log = {(r["family"], r["entry"]): r for r in doc["evidence_log"]}
+    assert log[("survival", "itt_efs_events_48")]["used"]
+    left_out = log[("survival", "itt_trd_events_48")]
+    assert not left_out["used"]
+    assert "same treatment-related deaths" in left_out["note"]
+    assert "## Evidence used and left out" in (out / "report.md").read_text()
+    assert 'id="evidence-table"' in (out / "index.html").read_text()
+
+
+def test_the_evidence_log_has_one_row_per_entry_and_use(result: Reanalysis) -> None:
+    log = result.evidence_log()
+    assert list(log.columns) == ["family", "trial", "entry", "used", "term", "note"]
+    assert not log.duplicated().any()
+    assert set(log["family"]) == {"survival", "longitudinal", "composite"}
+    assert log["used"].dtype == bool
+    # The per-protocol FVC slopes enter the ITT analysis's longitudinal family.
+    fvc = log[(log["family"] == "longitudinal") & (log["entry"] == "pp_fvc_slope")]
+    assert fvc["used"].all()
 
 
 def test_the_slowest_figures_are_drawn_first(result: Reanalysis,

@@ -18,6 +18,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from bayes_scot import _compat
+from bayes_scot.builders.base import EVIDENCE_LOG_COLUMNS
 from bayes_scot.conventions import CREDIBLE_LEVEL
 from bayes_scot.evidence import Trial
 from bayes_scot.results import (
@@ -403,6 +404,33 @@ class Reanalysis:
     @cached_property
     def _reproduce(self) -> pd.DataFrame:
         return reproduce_table(self.fits)
+
+    def evidence_log(self) -> pd.DataFrame:
+        """Every published number each family considered, and what became of it.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``family`` and :data:`EVIDENCE_LOG_COLUMNS` (``trial, entry, used,
+            term, note``): one row per entry and way of use a family's builder
+            considered (the builders' own logs, ``builder.evidence_log``, keep one row
+            per number), whether it entered the likelihood, as which term, and how it
+            entered or why it was left out (another population, a number the same
+            patients already give, no evidence of the family's kind).
+            Empty for a reanalysis assembled without its builders.
+        """
+        frames = []
+        for family, builder in self.builders.items():
+            log = getattr(builder, "evidence_log", None)
+            if isinstance(log, pd.DataFrame) and len(log):
+                frames.append(log[list(EVIDENCE_LOG_COLUMNS)].assign(family=family))
+        columns = ["family", *EVIDENCE_LOG_COLUMNS]
+        if not frames:
+            return pd.DataFrame(columns=columns)
+        out = pd.concat(frames, ignore_index=True)[columns]
+        # The longitudinal log has a row per arm and statistic: one per entry and use here.
+        out = out.assign(used=out["used"].astype(bool)).drop_duplicates()
+        return out.reset_index(drop=True)
 
     def diagnostics(self) -> pd.DataFrame:
         """Sampler diagnostics, one row per family and prior.

@@ -160,6 +160,7 @@ def context(
     experimental, control = headline.arm_labels(reanalysis)
     tipping = getattr(reanalysis, "tipping_points", None)
     structure = getattr(reanalysis, "structure_sensitivity", None)
+    evidence = getattr(reanalysis, "evidence_log", None)
     rendered = [_figure(f) for f in figures]
     return {
         "spec": reanalysis.spec,
@@ -197,6 +198,7 @@ def context(
         "diagnostic_rows": _rows(reanalysis.diagnostics()),
         "reproduce_rows": _written_alike(_rows(reanalysis.reproduce()),
                                          ("median", "lower", "upper")),
+        "evidence_rows": _rows(evidence()) if callable(evidence) else [],
         "samplers": samplers(reanalysis),
         "psens_rows": _rows(reanalysis.power_scaling()),
         "constant_rows": constant_summary(reanalysis),

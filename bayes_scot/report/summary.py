@@ -20,7 +20,7 @@ from bayes_scot.results import ESS_BULK_MIN, RHAT_MAX
 
 __all__ = ["SCHEMA_VERSION", "data_warnings", "jsonable", "records", "summary"]
 
-SCHEMA_VERSION = "1.8"
+SCHEMA_VERSION = "1.9"
 """Version of the ``summary.json`` schema (``major.minor``)."""
 
 
@@ -146,6 +146,7 @@ def summary(reanalysis: Any, *, figures: Sequence[Mapping[str, str]] = (),
         "joint_probabilities": records(reanalysis.joint_probabilities()),
         "diagnostics": records(diagnostics.drop(columns="seconds", errors="ignore")),
         "reproduce": records(reanalysis.reproduce()),
+        "evidence_log": _optional(reanalysis, "evidence_log"),
         "power_scaling": records(reanalysis.power_scaling()),
         "constant_sensitivity": _optional(reanalysis, "constant_sensitivity"),
         "priors": _optional(reanalysis, "priors_table"),
