@@ -283,3 +283,22 @@ def test_a_borrowing_headline_is_the_target_trials_and_its_priors_are_stated_on_
     assert headline_keys(r, r.table()) == [("efs", "hazard_ratio_common")]
     table = priors_table([fit])
     assert table[["estimand", "role"]].to_numpy().tolist() == [["hazard_ratio_mean", "stated"]]
+
+
+def test_an_imprecise_tipping_point_gives_its_monte_carlo_range_in_the_paragraph() -> None:
+    from bayes_scot.report.headline import _tipping
+
+    class Imprecise(WithPriorColumns):
+        def tipping_points(self) -> pd.DataFrame:
+            return pd.DataFrame({
+                "family": ["survival"], "endpoint": ["efs"],
+                "estimand": ["survival_difference_54"], "threshold": [0.95],
+                "external_weight": [np.nan], "skeptical_sd": [0.45],
+                "note": ["sceptical SD: imprecise: within two Monte Carlo SEs P(superior) "
+                         "crosses 0.95 anywhere from 0.369 to 0.537; no external evidence"]})
+
+    base = simulated_reanalysis()
+    text = _tipping(Imprecise(spec=base.spec, fits=base.fits, provenance=base.provenance),
+                    "efs", "survival_difference_54")
+    assert "SD 0.45" in text
+    assert "(within Monte Carlo error anywhere from 0.369 to 0.537)" in text

@@ -20,6 +20,7 @@ table (``prior_p_superior``, ``drivers``) and the optional methods of the reanal
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -226,15 +227,26 @@ def _tipping(reanalysis: Any, endpoint: str, estimand: str) -> str:
     parts = []
     for r in rows.to_dict("records"):
         what = []
+        note = str(r.get("note", "") or "")
         if pd.notna(r.get("skeptical_sd")):
             scale = _parameter_scale(reanalysis, str(r.get("family", "")), endpoint)
             what.append(f"a sceptical prior of SD {float(r['skeptical_sd']):.2f}"
-                        + (f" on the {scale}" if scale else ""))
+                        + (f" on the {scale}" if scale else "")
+                        + _imprecise(note, "sceptical SD"))
         if pd.notna(r.get("external_weight")):
-            what.append(f"an external-evidence weight of {float(r['external_weight']):.2f}")
+            what.append(f"an external-evidence weight of {float(r['external_weight']):.2f}"
+                        + _imprecise(note, "external weight"))
         if what:
             parts.append(f"below {float(r['threshold']):.2f} at " + " or ".join(what))
     return ("P(superior) would fall " + "; ".join(parts) + ".") if parts else ""
+
+
+def _imprecise(note: str, what: str) -> str:
+    """Return the Monte Carlo range a tipping-point note gives for ``what``, or ``""``."""
+    found = re.search(rf"{what}: imprecise: .*? anywhere from ([^;]+?) to ([^;]+)", note)
+    if found is None:
+        return ""
+    return f" (within Monte Carlo error anywhere from {found[1]} to {found[2]})"
 
 
 #: The scale of each effect parameter, in words (a longitudinal one per endpoint).
