@@ -20,9 +20,13 @@ def test_table_output(capsys):
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("HR: log HR -1.079, SE 0.3907 (from the 95% confidence interval)")
     assert "MCID 0.8" in out[0]
-    assert out[1].split() == ["prior", "median", "lower", "upper", "p_benefit",
-                              "prior_p_benefit", "p_mcid", "prior_p_mcid", "p_harm"]
-    assert [line.split()[0] for line in out[2:]] == list(DEFAULT_GRID_NAMES)
+    assert out[1].split() == ["prior", "distribution", "median", "lower", "upper",
+                              "p_benefit", "prior_p_benefit", "p_mcid", "prior_p_mcid",
+                              "p_harm"]
+    assert [line.split()[0] for line in out[2:-1]] == list(DEFAULT_GRID_NAMES)
+    # Each prior's distribution on the log HR, so a name is never read as another grid's.
+    assert out[2].split()[1:3] == ["N(0,", "10)"]
+    assert out[-1].startswith("Priors: normal on the log HR (mean, SD)")
 
 
 def test_csv_output_matches_the_library(capsys):
@@ -45,7 +49,7 @@ def test_json_output_with_a_p_value(capsys):
 def test_user_priors_and_mean_difference(capsys):
     assert main(["effect", *ASTIS_EFS, "--prior", "flat=0,10", "--prior", "sk=0,0.2"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split()[0] for line in lines[2:]] == ["flat", "sk"]
+    assert [line.split()[0] for line in lines[2:-1]] == ["flat", "sk"]
     assert main(["effect", "--md", "-0.57", "--se", "0.13", "--benefit", "lower",
                  "--mcid", "0.14", "--format", "csv"]) == 0
     table = pd.read_csv(io.StringIO(capsys.readouterr().out))

@@ -151,10 +151,15 @@ def format_table(table: pd.DataFrame) -> str:
         f"{mcid}; {100 * attrs['credible_level']:g}% credible intervals"
     )
     shown = table[_SHOWN].copy()
+    # Each prior's distribution on the likelihood's scale: this command's named grid is
+    # built from its own design effect and bounds, not a report family's.
+    shown.insert(1, "distribution", [f"N({m:.3g}, {sd:.3g})" for m, sd in
+                                     zip(table["prior_mean"], table["prior_sd"], strict=True)])
     if attrs["mcid"] is None:
         shown = shown.drop(columns=["p_mcid", "prior_p_mcid"])
     body = shown.to_string(index=False, float_format=lambda x: f"{x:.3f}")
-    return f"{header}\n{body}"
+    return (f"{header}\n{body}\nPriors: normal on the {scale} (mean, SD); their statements "
+            "are in --json and docs/user-guide/reported-effects.md")
 
 
 def _json(table: pd.DataFrame) -> str:
