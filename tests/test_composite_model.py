@@ -331,3 +331,15 @@ def test_shapes_are_checked(realistic) -> None:
                                                                 correlation_sensitivity=()))
     with pytest.raises(EvidenceError, match="no published pairwise summary"):
         prediction.reproduce()
+
+
+def test_the_evidence_log_says_how_the_se_moves_with_the_p_values_rounding() -> None:
+    # SCOT prints P = 0.01 for the GRCS at 54 months: 0.005 to 0.015, SEs of
+    # 0.332 / z(0.9975) = 0.118 and 0.332 / z(0.9925) = 0.136 on the net-benefit scale.
+    from bayes_scot.builders.composite import CompositeModel
+    from bayes_scot.data import load_trial
+
+    log = CompositeModel(load_trial("scot", population="itt")).evidence_log
+    note = log.loc[log["used"], "note"].iloc[0]
+    assert "P = 0.01 as printed stands for 0.005 to 0.015" in note
+    assert note.endswith("which gives SE 0.118 to 0.136)")

@@ -46,7 +46,7 @@ from bayes_scot.stats.grcs import (
     grcs_entry,
     percent_favourable_rows,
 )
-from bayes_scot.stats.normal_normal import normal_posterior
+from bayes_scot.stats.normal_normal import normal_posterior, printed_range
 from bayes_scot.stats.priors import EffectPrior, prior_grid
 from bayes_scot.stats.win import (
     SCALES,
@@ -292,7 +292,8 @@ class CompositeModel:
                 uses.append(EvidenceUse(
                     trial=self.trial.name, entry=e.id, used=True, term=_OBSERVED,
                     note=f"{self.options.scale} {self.observation.estimate:.3f} "
-                         f"(SE {self.observation.se:.3f}, from {self.observation.se_method})",
+                         f"(SE {self.observation.se:.3f}, from {self.observation.se_method}"
+                         f"{self._rounding_note(e)})",
                 ))
                 continue
             why = (f"population {e.population!r}" if e.population != self.population
@@ -300,6 +301,24 @@ class CompositeModel:
             uses.append(EvidenceUse(trial=self.trial.name, entry=e.id, used=False,
                                     note=f"not analysed: {why}"))
         return evidence_log_frame(uses)
+
+    def _rounding_note(self, entry: PairwiseSummary) -> str:
+        """Say how the SE moves with the rounding of the p-value it comes from, or ``""``.
+
+        A p-value printed as 0.01 stands for 0.005 to 0.015: the SE it gives,
+        ``|estimate| / Phi^-1(1 - p/2)``, moves with it, and a reader should see by how
+        much (:func:`~bayes_scot.stats.normal_normal.printed_range`).
+        """
+        p = getattr(entry, "p_value", None)
+        if self.observation.se_method != "p_value" or p is None or not 0 < p < 1:
+            return ""
+        low, high = printed_range(float(p))
+        if not 0 < low < high < 1:
+            return ""
+        estimate = abs(self.observation.estimate)
+        se_low, se_high = (estimate / ndtri(1.0 - q / 2.0) for q in (low, high))
+        return (f"; P = {p:g} as printed stands for {low:g} to {high:g}, which gives "
+                f"SE {se_low:.3f} to {se_high:.3f}")
 
     def prior_data(self, prior: EffectPrior | Mapping[str, EffectPrior]) -> dict[str, np.ndarray]:
         """Values of the model's prior data containers for ``prior``.

@@ -43,6 +43,7 @@ __all__ = [
     "NormalLikelihood",
     "default_ratio_grid",
     "normal_posterior",
+    "printed_range",
     "reanalyse_effect",
     "reanalyse_entry",
     "reported_likelihood",
@@ -267,7 +268,7 @@ def reported_likelihood(
                         field="lower")
 
 
-def _printed_range(value: float) -> tuple[float, float]:
+def printed_range(value: float) -> tuple[float, float]:
     """Return the numbers that print as ``value``: half a unit of its last digit either side.
 
     ``0.04`` stands for [0.035, 0.045] and ``0.043`` for [0.0425, 0.0435]; a value with
@@ -303,11 +304,11 @@ def _check_p_value(p_value: float, estimate: float, interval: tuple[float, float
     if not 0.0 < p <= 1.0:
         raise EvidenceError(f"a two-sided p-value must be in (0, 1], not {p_value!r}",
                             field="p_value")
-    low, high = _printed_range(estimate)
+    low, high = printed_range(estimate)
     ends = (math.log(low), math.log(high)) if log and low > 0 else (low, high)
     smallest = 0.0 if ends[0] <= 0.0 <= ends[1] else min(abs(ends[0]), abs(ends[1]))
     largest = max(abs(ends[0]), abs(ends[1]))
-    p_low, p_high = _printed_range(p)
+    p_low, p_high = printed_range(p)
     p_low = 0.0 if p <= P_VALUE_BOUND else p_low
     z_high = -float(ndtri(p_low / 2.0)) if p_low > 0.0 else math.inf
     z_low = -float(ndtri(min(p_high, 1.0) / 2.0))
