@@ -386,3 +386,20 @@ def test_predictive_check_labels_name_the_population_when_there_are_several() ->
                       "itt: efs 12 mo hr"]
     one = plots.predictive.row_labels(rows.iloc[[0]])
     assert one == ["efs hsct 12 mo events"]
+
+
+def test_rows_resting_on_external_evidence_only_are_marked_in_the_figures() -> None:
+    # SIMULATED rows: one on the trial's data, one on a discounted external estimate
+    # only; the figures' labels must not present the second as the trial's evidence.
+    from types import SimpleNamespace
+
+    from bayes_scot.report.figures import mark_without_data
+
+    table = pd.DataFrame({
+        "endpoint": ["fvc", "haq_di"], "estimand": ["change_difference_54"] * 2,
+        "label": ["FVC at 54 months", "HAQ-DI at 54 months"],
+        "evidence": ["trial", "external: Maltez N et al, at 12 months, weight 0.5"],
+    })
+    marked = mark_without_data(SimpleNamespace(fits=[]), table)
+    assert list(marked["label"]) == [
+        "FVC at 54 months", "HAQ-DI at 54 months (no trial data: external evidence)"]

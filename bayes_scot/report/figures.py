@@ -114,25 +114,32 @@ def declared_endpoints(reanalysis: Any) -> dict[str, Endpoint]:
 
 
 def mark_without_data(reanalysis: Any, table: Any) -> Any:
-    """Return the table with the label of each estimand no data speak to marked as such.
+    """Return the table with the label of each estimand no trial data speak to marked.
 
     The rows of :func:`bayes_scot.report.headline.without_data` (an endpoint without
     evidence on the treatment effect) are labelled ``(no data: its prior)`` or ``(no
-    data: predicted from the other endpoints)``, so that a figure that shows them beside
-    the others (the heat map, the forest plot) never presents them as evidence.
+    data: predicted from the other endpoints)``, and a row whose only evidence is
+    external (its ``evidence`` starts with "external": another study's estimate,
+    discounted) ``(no trial data: external evidence)``, so that a figure that shows them
+    beside the others (the heat map, the forest plot) never presents them as the trial's
+    evidence.
     """
     from bayes_scot.report.headline import without_data
 
     no_data = without_data(reanalysis)
-    if not no_data or "label" not in table.columns:
+    if "label" not in table.columns:
         return table
+    evidence = table["evidence"] if "evidence" in table.columns else [""] * len(table)
     labels = []
-    for endpoint, estimand, label in zip(table["endpoint"], table["estimand"],
-                                         table["label"], strict=True):
+    for endpoint, estimand, label, source in zip(table["endpoint"], table["estimand"],
+                                                 table["label"], evidence, strict=True):
         what = no_data.get((endpoint, estimand))
-        if what is not None:
+        mark = (f"no data: {what}" if what is not None
+                else "no trial data: external evidence"
+                if str(source).startswith("external") else "")
+        if mark:
             head, sep, rest = str(label).partition(";")
-            label = f"{head} (no data: {what}){sep}{rest}"
+            label = f"{head} ({mark}){sep}{rest}"
         labels.append(label)
     return table.assign(label=labels)
 
