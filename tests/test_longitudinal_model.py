@@ -122,8 +122,7 @@ def test_endpoints_without_data_stay_out_of_the_hierarchy_by_default(shipped, sc
         assert row.attrs["no_data"]
         assert row.extrapolated
         # The label says there is no datum, not a last datum it does not have.
-        assert row.label.endswith("(no data on its treatment effect: extrapolated from its "
-                                  "prior)")
+        assert row.label.endswith("(no data: its prior)")
     assert not rows[("fvc", "change_difference_54")].attrs["no_data"]
     # Asked for, the no-data endpoints borrow, and their rows say they are predictions.
     borrowing = LongitudinalModel(scot, external=external, options=LongitudinalOptions(

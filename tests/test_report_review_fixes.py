@@ -401,5 +401,8 @@ def test_rows_resting_on_external_evidence_only_are_marked_in_the_figures() -> N
         "evidence": ["trial", "external: Maltez N et al, at 12 months, weight 0.5"],
     })
     marked = mark_without_data(SimpleNamespace(fits=[]), table)
+    # A label that already says it is marked is not marked twice.
+    again = mark_without_data(SimpleNamespace(fits=[]), marked)
+    assert list(again["label"]) == list(marked["label"])
     assert list(marked["label"]) == [
-        "FVC at 54 months", "HAQ-DI at 54 months (no trial data: external evidence)"]
+        "FVC at 54 months", "HAQ-DI at 54 months (external evidence only)"]

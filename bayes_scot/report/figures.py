@@ -120,7 +120,7 @@ def mark_without_data(reanalysis: Any, table: Any) -> Any:
     evidence on the treatment effect) are labelled ``(no data: its prior)`` or ``(no
     data: predicted from the other endpoints)``, and a row whose only evidence is
     external (its ``evidence`` starts with "external": another study's estimate,
-    discounted) ``(no trial data: external evidence)``, so that a figure that shows them
+    discounted) ``(external evidence only)``, so that a figure that shows them
     beside the others (the heat map, the forest plot) never presents them as the trial's
     evidence.
     """
@@ -135,9 +135,9 @@ def mark_without_data(reanalysis: Any, table: Any) -> Any:
                                                  table["label"], evidence, strict=True):
         what = no_data.get((endpoint, estimand))
         mark = (f"no data: {what}" if what is not None
-                else "no trial data: external evidence"
+                else "external evidence only"
                 if str(source).startswith("external") else "")
-        if mark:
+        if mark and f"({mark})" not in str(label):
             head, sep, rest = str(label).partition(";")
             label = f"{head} ({mark}){sep}{rest}"
         labels.append(label)

@@ -620,13 +620,14 @@ class LongitudinalModel:
 
         An endpoint without evidence of its own on the treatment effect is outside it
         everywhere: its note says so and where its rows come from (its prior, or the
-        other endpoints through the hierarchy), not a last datum it does not have.
+        other endpoints through the hierarchy; the words the report's figures use), not a
+        last datum it does not have.
         """
         span = self._effect_span(endpoint)
         if span is None:
             source = ("its prior" if self.attribution[endpoint] == "prior only"
-                      else "the other endpoints")
-            return f" (no data on its treatment effect: extrapolated from {source})"
+                      else "predicted from the other endpoints")
+            return f" (no data: {source})"
         first, last = span
         if max(times) > last + 1e-9:
             return f" (extrapolated beyond the last datum at {months(last)})"
