@@ -232,6 +232,10 @@ def test_report_has_the_four_artefacts(result: Reanalysis, tmp_path: Path) -> No
     assert not left_out["used"]
     assert "same treatment-related deaths" in left_out["note"]
     assert "## Evidence used and left out" in (out / "report.md").read_text()
+    # How each family was sampled, as it ran: the composite's posterior is closed-form.
+    ran = {r["family"]: r["text"] for r in doc["samplers"]}
+    assert ran["survival"].startswith("blackjax, 2 chains")
+    assert ran["composite"].startswith("closed-form posterior, no MCMC")
     assert 'id="evidence-table"' in (out / "index.html").read_text()
 
 

@@ -15,12 +15,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from bayes_scot import _compat
 from bayes_scot.conventions import CREDIBLE_LEVEL
 from bayes_scot.results import ESS_BULK_MIN, RHAT_MAX
 
-__all__ = ["SCHEMA_VERSION", "data_warnings", "jsonable", "records", "summary"]
+__all__ = ["SCHEMA_VERSION", "data_warnings", "jsonable", "records", "samplers", "summary"]
 
-SCHEMA_VERSION = "1.9"
+SCHEMA_VERSION = "1.10"
 """Version of the ``summary.json`` schema (``major.minor``)."""
 
 
@@ -142,6 +143,7 @@ def summary(reanalysis: Any, *, figures: Sequence[Mapping[str, str]] = (),
         },
         "assumptions": list(reanalysis.assumptions),
         "warnings": data_warnings(reanalysis),
+        "samplers": samplers(reanalysis),
         "table": records(table),
         "joint_probabilities": records(reanalysis.joint_probabilities()),
         "diagnostics": records(diagnostics.drop(columns="seconds", errors="ignore")),
@@ -156,6 +158,56 @@ def summary(reanalysis: Any, *, figures: Sequence[Mapping[str, str]] = (),
         "figures": [dict(f) for f in figures],
         "notes": list(notes),
     }
+
+
+def _backend(fit: Any) -> str:
+    """Return the sampler backend a fit records, or "" when it records none."""
+    idata = getattr(fit, "idata", None)
+    if idata is None:
+        return ""
+    try:
+        posterior = _compat.get_group(idata, "posterior")
+    except (AttributeError, KeyError):
+        return ""
+    return str(getattr(posterior, "attrs", {}).get("sampler_backend", ""))
+
+
+def samplers(reanalysis: Any) -> list[dict[str, str]]:
+    """Say how each fitted family was sampled, with the settings it actually ran with.
+
+    Each family's settings are the specification's ``[sampler]`` table with the family's
+    own replacements (``FamilySpec.sampler_settings``); the backend is the one its fits
+    record (``sampler_backend`` in the posterior's attributes). A family whose posterior
+    has a closed form (the composite's direct route) ran no MCMC, and its line says so
+    instead of quoting tuning and tree depth it never used. No line quotes the
+    specification's default settings for a family that replaced them.
+
+    Returns
+    -------
+    list of dict
+        ``family`` and ``text``, one per fitted family, in specification order.
+    """
+    spec = reanalysis.spec
+    fitted = set(reanalysis.families)
+    out = []
+    for family in spec.families:
+        if family.family not in fitted:
+            continue
+        settings = family.sampler_settings(spec.sampler)
+        used = {_backend(f) for f in reanalysis.fits
+                if f.family == family.family and not getattr(f, "route", "")}
+        used.discard("")
+        backend = ", ".join(sorted(used)) or str(settings.backend)
+        if used == {"closed_form"}:
+            text = (f"closed-form posterior, no MCMC ({settings.chains} × {settings.draws} "
+                    "quantiles of the exact posterior)")
+        else:
+            text = (f"{backend}, {settings.chains} chains × {settings.draws} draws after "
+                    f"{settings.tune} tuning steps, target acceptance "
+                    f"{settings.target_accept:g}, tree depth at most "
+                    f"{settings.max_treedepth}")
+        out.append({"family": family.family, "text": text})
+    return out
 
 
 def data_warnings(reanalysis: Any) -> list[str]:
