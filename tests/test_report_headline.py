@@ -295,7 +295,8 @@ def test_an_imprecise_tipping_point_gives_its_monte_carlo_range_in_the_paragraph
                 "estimand": ["survival_difference_54"], "threshold": [0.95],
                 "external_weight": [np.nan], "skeptical_sd": [0.45],
                 "note": ["sceptical SD: imprecise: within two Monte Carlo SEs P(superior) "
-                         "crosses 0.95 anywhere from 0.369 to 0.537; no external evidence"]})
+                         "crosses 0.95 anywhere from 0.369 to 0.537; no external evidence"],
+                "skeptical_sd_lower": [0.369], "skeptical_sd_upper": [0.537]})
 
     base = simulated_reanalysis()
     text = _tipping(Imprecise(spec=base.spec, fits=base.fits, provenance=base.provenance),

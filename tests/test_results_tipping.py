@@ -136,9 +136,13 @@ def test_an_imprecise_crossing_gives_its_monte_carlo_range() -> None:
         lower, upper = map(float, found.groups())
         assert lower < row.skeptical_sd < upper
         assert lower < exact < upper
+        # The same range as columns, for a reader that does not parse the note.
+        assert (row.skeptical_sd_lower, row.skeptical_sd_upper) == pytest.approx(
+            (lower, upper), rel=5e-3)
     # With ten times the draws the same crossings are precise: no range in the note.
     precise = tipping_points([fit(data)], ["x:theta"], reference_prior="reference")
     assert not precise.note.str.contains("imprecise").any()
+    assert precise.skeptical_sd_lower.isna().all()
 
 
 @pytest.mark.parametrize("p", [(0.9, 0.8, 0.95), (0.3, 0.6), (0.5, 0.5, 0.5, 0.99)])

@@ -20,7 +20,6 @@ table (``prior_p_superior``, ``drivers``) and the optional methods of the reanal
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -227,26 +226,29 @@ def _tipping(reanalysis: Any, endpoint: str, estimand: str) -> str:
     parts = []
     for r in rows.to_dict("records"):
         what = []
-        note = str(r.get("note", "") or "")
         if pd.notna(r.get("skeptical_sd")):
             scale = _parameter_scale(reanalysis, str(r.get("family", "")), endpoint)
             what.append(f"a sceptical prior of SD {float(r['skeptical_sd']):.2f}"
                         + (f" on the {scale}" if scale else "")
-                        + _imprecise(note, "sceptical SD"))
+                        + _monte_carlo_range(r, "skeptical_sd"))
         if pd.notna(r.get("external_weight")):
             what.append(f"an external-evidence weight of {float(r['external_weight']):.2f}"
-                        + _imprecise(note, "external weight"))
+                        + _monte_carlo_range(r, "external_weight"))
         if what:
             parts.append(f"below {float(r['threshold']):.2f} at " + " or ".join(what))
     return ("P(superior) would fall " + "; ".join(parts) + ".") if parts else ""
 
 
-def _imprecise(note: str, what: str) -> str:
-    """Return the Monte Carlo range a tipping-point note gives for ``what``, or ``""``."""
-    found = re.search(rf"{what}: imprecise: .*? anywhere from ([^;]+?) to ([^;]+)", note)
-    if found is None:
+def _monte_carlo_range(row: Mapping[str, Any], column: str) -> str:
+    """Say a tipping point's Monte Carlo range (``<column>_lower``, ``_upper``), if given."""
+    lower, upper = row.get(f"{column}_lower"), row.get(f"{column}_upper")
+    if upper is None or pd.isna(upper):
         return ""
-    return f" (within Monte Carlo error anywhere from {found[1]} to {found[2]})"
+    if lower is None or pd.isna(lower):
+        return (f" (within Monte Carlo error anywhere below {float(upper):.3g}, or never "
+                "on the searched range)")
+    return (f" (within Monte Carlo error anywhere from {float(lower):.3g} to "
+            f"{float(upper):.3g})")
 
 
 #: The scale of each effect parameter, in words (a longitudinal one per endpoint).

@@ -64,6 +64,10 @@ TIPPING_COLUMNS: tuple[str, ...] = (
     "p_superior",
     "current_weight",
     "note",
+    "skeptical_sd_lower",
+    "skeptical_sd_upper",
+    "external_weight_lower",
+    "external_weight_upper",
 )
 """Columns of :func:`tipping_points`, in order (documented in ``docs/report-schema.md``)."""
 
@@ -173,44 +177,63 @@ def _first_below(curve: Sequence[_Point], threshold: float, shift: float) -> flo
     return math.nan
 
 
-def _crossing(curve: list[_Point], threshold: float, what: str) -> tuple[float, str]:
+@dataclasses.dataclass(frozen=True)
+class _Crossing:
+    """Where P(superior) falls below a threshold: value, note, and its Monte Carlo range.
+
+    ``lower`` and ``upper`` are given (else NaN) when the range over which P(superior)
+    plus and minus two SEs crosses is wide (:data:`IMPRECISE_RATIO`); ``lower`` is NaN
+    when within two SEs P(superior) may not cross at all on the searched range (below
+    ``upper``, it may or may not).
+    """
+
+    value: float
+    note: str
+    lower: float = math.nan
+    upper: float = math.nan
+
+
+def _crossing(curve: list[_Point], threshold: float, what: str) -> _Crossing:
     """Interpolate where the curve first falls below ``threshold``; NaN and why if not."""
     for i, point in enumerate(curve):
         if not point.reliable:
             last = curve[max(i - 1, 0)].value
             why = (f"k-hat {point.khat:.2f} > {KHAT_MAX:g}" if point.khat > KHAT_MAX
                    else f"{point.effective:.0f} effective draws < {MIN_EFFECTIVE_DRAWS:g}")
-            return math.nan, (f"{what}: P(superior) stays above {threshold:g} down to "
-                              f"{last:.3g}; beyond, the draws cannot tell ({why})")
+            return _Crossing(math.nan, f"{what}: P(superior) stays above {threshold:g} "
+                             f"down to {last:.3g}; beyond, the draws cannot tell ({why})")
         if point.p >= threshold:
             continue
         if i == 0:
-            return math.nan, f"{what}: already below {threshold:g}"
-        crossing = _first_below(curve, threshold, 0.0)
-        return crossing, _imprecision(curve, threshold, what)
+            return _Crossing(math.nan, f"{what}: already below {threshold:g}")
+        return _imprecision(curve, threshold, what, _first_below(curve, threshold, 0.0))
     first, last = curve[0].value, curve[-1].value
-    return math.nan, f"{what}: never below {threshold:g} between {first:.3g} and {last:.3g}"
+    return _Crossing(math.nan, f"{what}: never below {threshold:g} between {first:.3g} and "
+                     f"{last:.3g}")
 
 
-def _imprecision(curve: list[_Point], threshold: float, what: str) -> str:
-    """Return the Monte Carlo range of a crossing when it is wide, else the empty string."""
+def _imprecision(curve: list[_Point], threshold: float, what: str,
+                 value: float) -> _Crossing:
+    """Return the crossing ``value`` with its Monte Carlo range when that range is wide."""
     early, late = _first_below(curve, threshold, -2.0), _first_below(curve, threshold, 2.0)
-    ends = sorted((early, late))
     if math.isnan(late):
-        return (f"{what}: imprecise: within two Monte Carlo SEs P(superior) may stay above "
-                f"{threshold:g} beyond {curve[-1].value:.3g}")
-    if ends[0] > 0 and ends[1] / ends[0] <= IMPRECISE_RATIO:
-        return ""
+        return _Crossing(value, f"{what}: imprecise: within two Monte Carlo SEs "
+                         f"P(superior) may stay above {threshold:g} beyond "
+                         f"{curve[-1].value:.3g}", upper=early)
+    lower, upper = sorted((early, late))
+    if lower > 0 and upper / lower <= IMPRECISE_RATIO:
+        return _Crossing(value, "")
     # A crossing at the first point searched may lie beyond the searched range.
-    beyond = " or beyond" if curve[0].value in ends else ""
-    return (f"{what}: imprecise: within two Monte Carlo SEs P(superior) crosses "
-            f"{threshold:g} anywhere from {ends[0]:.3g} to {ends[1]:.3g}{beyond}")
+    beyond = " or beyond" if curve[0].value in (lower, upper) else ""
+    return _Crossing(value, f"{what}: imprecise: within two Monte Carlo SEs P(superior) "
+                     f"crosses {threshold:g} anywhere from {lower:.3g} to {upper:.3g}{beyond}",
+                     lower=lower, upper=upper)
 
 
 def _sceptical(fit: PriorFit, e: EstimandDraws, thresholds: Sequence[float],
-               ) -> list[tuple[float, str]]:
+               ) -> list[_Crossing]:
     if fit.idata is None or not fit.effect_priors:
-        return [(math.nan, "no effect prior to replace")] * len(thresholds)
+        return [_Crossing(math.nan, "no effect prior to replace")] * len(thresholds)
     reference = effect_log_prior(fit).to_numpy().ravel()
     scale = max(float(p.sd) for p in fit.effect_priors.values())
     grid = np.geomspace(scale, scale / 200.0, SD_GRID_POINTS)
@@ -234,7 +257,7 @@ def _efficiency(e: EstimandDraws) -> float:
 
 
 def _external(fit: PriorFit, e: EstimandDraws, thresholds: Sequence[float],
-              ) -> tuple[float, list[tuple[float, str]]]:
+              ) -> tuple[float, list[_Crossing]]:
     terms = [t for t in fit.likelihood_terms if t.role(e.endpoint) == "external"]
     a0 = max((t.weight for t in terms if not math.isnan(t.weight)), default=math.nan)
     why = ""
@@ -245,7 +268,7 @@ def _external(fit: PriorFit, e: EstimandDraws, thresholds: Sequence[float],
     elif not a0 > 0:
         why = "external weight is zero"
     if why:
-        return a0, [(math.nan, why)] * len(thresholds)
+        return a0, [_Crossing(math.nan, why)] * len(thresholds)
     loglik = np.sum([np.asarray(t.draws, dtype=float).ravel() for t in terms], axis=0)
     curve = _curve(np.linspace(a0, 0.0, 101), lambda a: (a / a0 - 1.0) * loglik,
                    _superior(e), min(thresholds), _efficiency(e))
@@ -293,13 +316,13 @@ def tipping_points(
             continue  # no draws to reweight: nothing to say
         sceptical = _sceptical(fit, e, thresholds)
         a0, external = _external(fit, e, thresholds)
-        for threshold, (sd, sd_note), (weight, weight_note) in zip(
-            thresholds, sceptical, external, strict=True
-        ):
+        for threshold, sd, weight in zip(thresholds, sceptical, external, strict=True):
             rows.append({
                 "family": fit.family, "endpoint": endpoint, "estimand": estimand,
-                "threshold": float(threshold), "external_weight": weight,
-                "skeptical_sd": sd, "p_superior": e.p_superior(), "current_weight": a0,
-                "note": "; ".join(n for n in (sd_note, weight_note) if n),
+                "threshold": float(threshold), "external_weight": weight.value,
+                "skeptical_sd": sd.value, "p_superior": e.p_superior(), "current_weight": a0,
+                "note": "; ".join(n for n in (sd.note, weight.note) if n),
+                "skeptical_sd_lower": sd.lower, "skeptical_sd_upper": sd.upper,
+                "external_weight_lower": weight.lower, "external_weight_upper": weight.upper,
             })
     return pd.DataFrame(rows, columns=list(TIPPING_COLUMNS))
