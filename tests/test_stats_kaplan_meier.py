@@ -11,6 +11,7 @@ from survival_reference import cox_log_hr, load
 from bayes_scot.errors import EvidenceError
 from bayes_scot.stats.kaplan_meier import (
     clean_curve,
+    event_interval,
     isotonic_decreasing,
     kaplan_meier,
     km_interval_summary,
@@ -189,3 +190,10 @@ def test_clean_curve_swaps_a_vertical_drop_read_in_the_wrong_order():
     assert any("swapped the survival of 1 pair" in a for a in cleaned.actions)
     with pytest.raises(EvidenceError, match="rises"):
         clean_curve([0, 3.0, 3.01, 6], [1.0, 0.7, 0.9, 0.6], time_tolerance=0.0)
+
+
+def test_an_event_on_a_boundary_belongs_to_the_interval_that_ends_there():
+    """Intervals are (t_{k-1}, t_k]: time at risk ends at the event, so must its interval."""
+    edges = np.array([0.0, 6.0, 12.0])
+    times = np.array([0.0, 3.0, 6.0, 6.0 + 1e-9, 12.0, 30.0])
+    assert event_interval(edges, times).tolist() == [0, 0, 0, 1, 1, 1]

@@ -358,6 +358,21 @@ def test_digitised_curves_enter_as_pseudo_patients():
     assert np.all(np.isfinite(model.model.compile_dlogp(mode=PYTHON_MODE)(point)))
 
 
+def test_a_pseudo_patient_on_a_boundary_ends_the_interval_before_it():
+    """A reconstructed event at a boundary takes the hazard of the interval ending there.
+
+    Its (interval, offset) is (k - 1, length of interval k - 1), not (k, 0): the patient
+    was at risk up to the boundary, and its density is the left limit of the hazard.
+    """
+    model = SurvivalModel(_simulated_curve_trial(), options=CURVE_OPTIONS)
+    edges = np.asarray(CURVE_OPTIONS.interval_boundaries_months)
+    for term in (t for t in model.likelihood_terms if t.kind == "pseudo_patients"):
+        interval, offset = term.data["interval"], term.data["offset"]
+        times = edges[interval] + offset
+        assert np.all((offset > 0) | (times == 0.0))
+        assert np.all(times <= edges[np.minimum(interval + 1, edges.size - 1)])
+
+
 def test_pseudo_patient_likelihood_matches_numpy(itt):
     """The EFS pseudo-patient term equals sum(d log h + log S) from the NumPy closed form."""
     model = SurvivalModel(_simulated_curve_trial(), options=CURVE_OPTIONS)

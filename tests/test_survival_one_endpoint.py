@@ -14,6 +14,7 @@ from pathlib import Path
 import _published as published
 import arviz as az
 import numpy as np
+import pandas as pd
 import pymc as pm
 import pytest
 
@@ -21,7 +22,10 @@ from bayes_scot.builders.piecewise_exponential import (
     PiecewiseExponentialModel,
     default_times,
 )
-from bayes_scot.builders.piecewise_exponential.exposure import restricted_mean
+from bayes_scot.builders.piecewise_exponential.exposure import (
+    restricted_mean,
+    sufficient_statistics,
+)
 from bayes_scot.builders.survival import SurvivalModel, SurvivalOptions, survival_model
 from bayes_scot.errors import EvidenceError
 from bayes_scot.evidence import ReportedRatio, SurvivalEstimate
@@ -202,6 +206,23 @@ def test_baseline_prior_is_scaled_from_the_trial(rossi, gbsg2):
     assert fast.baseline_mean == pytest.approx(math.log(-math.log(pooled) / 11.9))
     slow = survival_model(published.km_estimates(gbsg2, [60.0]))
     assert slow.baseline_mean < fast.baseline_mean  # GBSG-2's hazard is lower
+
+
+def test_events_on_interval_boundaries_give_the_exact_likelihood_statistics():
+    """Events tied with a boundary count where their time at risk ends.
+
+    Four patients per arm, events at exactly 1 and 2 months (two each), boundaries
+    0, 1, 2: everyone is at risk for 1 month in the first interval (4 months in all) and
+    the two later ones for 1 month in the second (2 months). The piecewise-exponential
+    maximum-likelihood hazards are then d_k / E_k = 2/4 and 2/2; counting an event on a
+    boundary in the next interval would give 0 and 2 (no events where all the exposure
+    is). Exact arithmetic, so exact equality.
+    """
+    frame = pd.DataFrame({"time": [1.0, 1.0, 2.0, 2.0], "event": [1, 1, 1, 1]})
+    events, exposure = sufficient_statistics([frame, frame], np.array([0.0, 1.0, 2.0]))
+    assert events.tolist() == [[2.0, 2.0], [2.0, 2.0]]
+    assert exposure.tolist() == [[4.0, 2.0], [4.0, 2.0]]
+    assert (events / exposure)[0].tolist() == [0.5, 1.0]
 
 
 def test_rmst_closed_form():

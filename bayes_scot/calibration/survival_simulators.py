@@ -17,6 +17,7 @@ import numpy as np
 from bayes_scot import _compat
 from bayes_scot.calibration.simulator_base import Quantity, Simulator
 from bayes_scot.errors import SpecError
+from bayes_scot.stats.kaplan_meier import event_interval
 
 __all__ = ["PiecewiseExponentialSimulator", "SurvivalSimulator", "rate_ratio",
            "span_transition"]
@@ -253,7 +254,7 @@ class SurvivalSimulator(Simulator):
         paths = simulate_paths(hazards[:, term.extra["arm"]], edges, events.size, rng, last)
         key = "efs" if term.extra["endpoint"] == "efs" else "os"
         times, event = paths[f"{key}_months"], paths[f"{key}_event"]
-        k = np.clip(np.searchsorted(edges, times, side="right") - 1, 0, len(edges) - 2)
+        k = event_interval(edges, times)
         return {f"{prefix}_events": event.astype(float),
                 f"{prefix}_interval": k.astype(interval.dtype),
                 f"{prefix}_offset": times - edges[k]}
@@ -437,7 +438,7 @@ class PiecewiseExponentialSimulator(Simulator):
         for t, e in zip(times, events, strict=True):
             seen = np.minimum(t, last)
             x.append(_exposure(edges, seen).sum(axis=-2))
-            interval = np.clip(np.searchsorted(edges, seen, side="right") - 1, 0, k - 1)
+            interval = event_interval(edges, seen)
             hit = (e & (t <= last))[..., None] & (interval[..., None] == np.arange(k))
             d.append(hit.sum(axis=-2))
         return {f"{prefix}_events": np.stack(d, axis=1).astype(float),

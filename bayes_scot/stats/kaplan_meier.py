@@ -24,6 +24,7 @@ __all__ = [
     "CleanedCurve",
     "KaplanMeier",
     "clean_curve",
+    "event_interval",
     "event_shares",
     "isotonic_decreasing",
     "kaplan_meier",
@@ -463,6 +464,37 @@ def km_interval_summary(
         "effective_n": n[:-1] - c / 2.0,
         "exposure": (t[1:] - t[:-1]) * (n[:-1] + n[1:]) / 2.0,
     })
+
+
+def event_interval(edges: ArrayLike, times: ArrayLike) -> np.ndarray:
+    r"""Return the index of the interval :math:`(t_{k-1}, t_k]` that holds each time.
+
+    Parameters
+    ----------
+    edges : array_like
+        Interval boundaries (months), starting at 0 and increasing; the last interval is
+        open.
+    times : array_like
+        Event or censoring times (months), at least 0.
+
+    Returns
+    -------
+    numpy.ndarray
+        Integer index per time, from 0 to ``len(edges) - 2``.
+
+    Notes
+    -----
+    Intervals are closed on the right, as the time at risk is counted: a patient whose
+    event falls exactly on a boundary :math:`t_k` was at risk up to :math:`t_k` and not
+    after, so the event belongs to the interval that ends there. Closing them on the left
+    instead would put the event in the next interval, where that patient has no time at
+    risk, and bias each interval's hazard towards the next one's. Such ties are common:
+    reconstructed patients sit on digitised coordinates, and boundaries are often placed
+    at event times or whole months. Time 0 belongs to the first interval.
+    """
+    edges = np.asarray(edges, dtype=float)
+    k = np.searchsorted(edges, np.asarray(times, dtype=float), side="left") - 1
+    return np.clip(k, 0, edges.size - 2)
 
 
 def event_shares(

@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from bayes_scot.stats.kaplan_meier import event_interval
+
 __all__ = ["exposure_matrix", "restricted_mean", "sufficient_statistics"]
 
 
@@ -49,7 +51,9 @@ def sufficient_statistics(ipd: list[pd.DataFrame], edges: np.ndarray
     Returns
     -------
     events, exposure : numpy.ndarray
-        Each (arm, interval): the exact piecewise-exponential likelihood's statistics.
+        Each (arm, interval): the exact piecewise-exponential likelihood's statistics. An
+        event on a boundary counts in the interval that ends there
+        (:func:`~bayes_scot.stats.kaplan_meier.event_interval`), where its time at risk is.
     """
     k_int = len(edges) - 1
     events = np.zeros((2, k_int))
@@ -58,6 +62,6 @@ def sufficient_statistics(ipd: list[pd.DataFrame], edges: np.ndarray
         t = frame["time"].to_numpy(dtype=float)
         d = frame["event"].to_numpy(dtype=float)
         exposure[a] = exposure_matrix(edges, t).sum(axis=1)
-        k = np.clip(np.searchsorted(edges, t, side="right") - 1, 0, k_int - 1)
+        k = event_interval(edges, t)
         np.add.at(events[a], k, d)
     return events, exposure

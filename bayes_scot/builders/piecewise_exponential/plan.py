@@ -36,7 +36,7 @@ from bayes_scot.evidence import (
     SurvivalEstimate,
     Trial,
 )
-from bayes_scot.stats.kaplan_meier import event_shares
+from bayes_scot.stats.kaplan_meier import event_interval, event_shares
 
 __all__ = [
     "OneEndpointPlanner",
@@ -322,7 +322,7 @@ def event_weights(plan: _Plan, edges: np.ndarray) -> np.ndarray:
     if plan.ipd:
         pooled = pd.concat(plan.ipd)
         t = pooled.loc[pooled["event"] > 0, "time"].to_numpy(dtype=float)
-        k = np.clip(np.searchsorted(edges, t, side="right") - 1, 0, len(edges) - 2)
+        k = event_interval(edges, t)
         counts = np.bincount(k, minlength=len(edges) - 1).astype(float)
     else:
         return event_shares(edges, plan.pooled)

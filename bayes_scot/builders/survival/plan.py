@@ -35,6 +35,7 @@ from bayes_scot.evidence import (
     Trial,
 )
 from bayes_scot.likelihood import survival as lik
+from bayes_scot.stats.kaplan_meier import event_interval
 
 __all__ = [
     "EvidencePlanner",
@@ -617,7 +618,7 @@ class EvidencePlanner:
                 continue
             ipd = reconstruct_entry(e).ipd
             times = ipd["time"].to_numpy(dtype=float)
-            k = np.clip(np.searchsorted(edges, times, side="right") - 1, 0, len(edges) - 2)
+            k = event_interval(edges, times)
             terms.append(_Term(
                 "pseudo_patients", s, (e.id,),
                 {"events": ipd["event"].to_numpy(dtype=float),
