@@ -196,3 +196,39 @@ def test_default_scenarios_are_benefits_whatever_the_endpoints_direction(tmp_pat
                                              "hazard_ratio_margin = 1.25"))
     assert _default_hazard_ratios(_load(spec)[1]) == pytest.approx(
         [1.0 / h for h in DEFAULT_EFFECTS])
+
+
+def test_default_scenarios_of_a_binary_endpoint_follow_its_events_harm(tmp_path: Path) -> None:
+    # A binary endpoint's ``better`` speaks of the proportion with the event: renal crisis
+    # (``better = "lower"``) is a harmful event, so its scenarios are hazard ratios below
+    # 1, not their reciprocals. Numbers SIMULATED.
+    from bayes_scot.calibration.api import DEFAULT_EFFECTS, _default_hazard_ratios, _load
+
+    (tmp_path / "trial.toml").write_text("""\
+# SIMULATED trial (not real data)
+[trial]
+name = "simcrisis"
+title = "SIMULATED binary endpoint as landmark counts"
+citation = "SIMULATED"
+[arms.new]
+label = "New"
+role = "experimental"
+[arms.old]
+label = "Old"
+role = "control"
+[populations.itt]
+label = "ITT"
+n = { new = 200, old = 100 }
+[[landmark_events]]
+id = "crisis_12"
+endpoint = "renal_crisis"
+population = "itt"
+time_months = 12
+events = { new = 20, old = 20 }
+n = { new = 200, old = 100 }
+source = { citation = "SIMULATED", locator = "Table 2", tag = "reported" }
+""")
+    spec = tmp_path / "spec.toml"
+    spec.write_text('[analysis]\nname = "simcrisis"\nseed = 3\n[[trials]]\npath = "trial.toml"\n'
+                    '[survival]\n[survival.options]\nendpoint = "renal_crisis"\n')
+    assert _default_hazard_ratios(_load(spec)[1]) == DEFAULT_EFFECTS

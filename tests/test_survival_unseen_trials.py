@@ -79,8 +79,9 @@ def test_os_without_data_of_its_own_is_marked_as_a_prediction(efs_os_ratios):
     for e in estimands:
         if e.endpoint == "os":
             assert e.attrs.get("no_data") is True, e.estimand
-            assert e.evidence.startswith("no OS data from sim_efs_os_hr: predicted through "
-                                         "the model from the other endpoint"), e.evidence
+            assert e.evidence.startswith("OS reported by sim_efs_os_hr but not used "
+                                         "(os_hr: "), e.evidence
+            assert e.evidence.endswith("predicted through the model from EFS"), e.evidence
         else:
             assert not e.attrs.get("no_data"), e.estimand
             assert e.evidence == "trial"

@@ -858,9 +858,10 @@ def _default_hazard_ratios(loaded: Any) -> tuple[float, ...]:
 def _event_wanted(loaded: Any) -> bool:
     """Whether the survival family's one endpoint counts an event that is wanted.
 
-    True when the one-endpoint model's endpoint has ``better = "lower"`` (healing,
-    response): a hazard ratio above 1 is then the benefit. The survival family's first
-    trial is read (not modelled) to find the endpoint, as the model chooses it.
+    True when the one-endpoint model's endpoint counts a wanted event (healing, response:
+    :attr:`~bayes_scot.evidence.Endpoint.event_wanted`): a hazard ratio above 1 is then
+    the benefit. The survival family's first trial is read (not modelled) to find the
+    endpoint, as the model chooses it.
     """
     from bayes_scot.builders.piecewise_exponential.plan import survival_endpoints
     from bayes_scot.data import load_trial
@@ -876,7 +877,10 @@ def _event_wanted(loaded: Any) -> bool:
     trial = load_trial(first.path or first.name, population=first.population)
     named = _family_option(loaded, "survival", "endpoint", None)
     endpoints = (named,) if named else survival_endpoints(trial)
-    return len(endpoints) == 1 and trial.endpoint(endpoints[0]).better == "lower"
+    if len(endpoints) != 1:
+        return False
+    endpoint = trial.endpoint(endpoints[0])
+    return endpoint.kind in ("time_to_event", "binary") and endpoint.event_wanted
 
 
 def _family_option(loaded: Any, family: str, name: str, default: Any) -> Any:

@@ -344,7 +344,7 @@ class PiecewiseExponentialSimulator(Simulator):
     """
 
     def _effect(self) -> dict[str, Any]:
-        better = self.builder.endpoint_info.better
+        better = self.builder.better  # on the survival scale, as the model reads it
         _, margin = self.builder.options.benefit_hazard_ratios(better)
         return {"variable": "log_hr", "benefit": "lower" if better == "higher" else "higher",
                 "mcid": float(np.log(margin))}

@@ -50,6 +50,28 @@ class Endpoint:
             )
 
     @property
+    def event_wanted(self) -> bool:
+        """Whether the endpoint's event is wanted (healing, response), not harmful.
+
+        ``better`` of a time-to-event endpoint refers to survival, the probability of
+        being still free of the event: ``"lower"`` means the event is wanted. That of a
+        binary endpoint refers to the proportion with the event: ``"higher"`` means the
+        event is wanted, ``"lower"`` (renal crisis, infection) that it harms.
+
+        Raises
+        ------
+        EvidenceError
+            For a continuous or composite endpoint, which counts no event.
+        """
+        if self.kind == "time_to_event":
+            return self.better == "lower"
+        if self.kind == "binary":
+            return self.better == "higher"
+        raise EvidenceError(
+            f"endpoint {self.name!r} is {self.kind}: it counts no event whose time a "
+            "survival model could read", field="endpoint")
+
+    @property
     def sign(self) -> int:
         """``+1`` when higher is better, ``-1`` when lower is better."""
         return 1 if self.better == "higher" else -1

@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -72,6 +72,7 @@ from bayes_scot.builders.survival.options import (
     baseline_fixed_scales,
     hazard_ratio_prior_data,
     hazard_ratio_prior_grid,
+    ratio_only_warnings,
     time_unit_notes,
 )
 from bayes_scot.builders.survival.plan import _effective_size, _log_ratio_se
@@ -105,6 +106,11 @@ class PiecewiseExponentialModel:
     Attributes
     ----------
     endpoint : str
+    better : {"higher", "lower"}
+        Which direction of the probability of being still free of the event favours a
+        patient: ``"higher"`` when the event harms, ``"lower"`` when it is wanted
+        (:attr:`~bayes_scot.evidence.Endpoint.event_wanted`: a binary endpoint's
+        ``better`` speaks of the proportion with the event, so it is reversed here).
     model : pymc.Model
         Dims ``arm`` (experimental first), ``interval``, ``month``; deterministics
         ``hazard`` (arm, interval), ``log_hazard_ratio`` (interval) and ``survival``
@@ -152,7 +158,12 @@ class PiecewiseExponentialModel:
         self.endpoint = chosen
         self.curve_variables = {chosen: "survival"}
         self.endpoint_info = self.target.endpoint(chosen)
-        self.options.benefit_hazard_ratios(self.endpoint_info.better)
+        try:
+            wanted = self.endpoint_info.event_wanted
+        except EvidenceError as exc:
+            raise EvidenceError(str(exc), file=trial.path, field="survival.endpoint") from None
+        self.better: Literal["higher", "lower"] = "lower" if wanted else "higher"
+        self.options.benefit_hazard_ratios(self.better)
         self.arms = (self.target.experimental, self.target.control)
         self.n = np.array([self.target.n(a) for a in self.arms], dtype=float)
         self._uses: list[EvidenceUse] = []
@@ -176,6 +187,10 @@ class PiecewiseExponentialModel:
         self.curve_months = np.unique(np.concatenate([
             np.arange(0.0, top + 1e-9, step), self.edges, self.estimand_times,
         ]))
+        if not plan.pooled:
+            # A hazard ratio alone leaves the survival level to the baseline prior: no
+            # curve is drawn, as no survival estimand is reported.
+            self.curve_variables = {}
         self.model = self._build()
         self.structure_key = self._structure_key()
 
@@ -203,6 +218,18 @@ class PiecewiseExponentialModel:
     def evidence_log(self) -> pd.DataFrame:
         """Which evidence entered the likelihood, as which term, and why (or why not)."""
         return evidence_log_frame(self._uses)
+
+    def warnings(self) -> list[str]:
+        """Return what a reader must know about the estimands reported, one line each.
+
+        A hazard ratio alone identifies no survival level: only ``hazard_ratio_common``
+        is reported, and the estimand times and RMST horizons that the options set are
+        named as not estimated.
+        """
+        if self._planned.pooled:
+            return []
+        return ratio_only_warnings(self.options, f"{self.target.name} gives "
+                                   f"{self.endpoint} only as hazard ratios")
 
     def _build(self) -> pm.Model:
         o = self.options
@@ -300,7 +327,7 @@ class PiecewiseExponentialModel:
         (:meth:`~bayes_scot.builders.survival.SurvivalOptions.benefit_hazard_ratios`):
         below 1 when its event is harmful, above 1 when the event is wanted.
         """
-        return hazard_ratio_prior_grid(self.options, self.endpoint_info.better)
+        return hazard_ratio_prior_grid(self.options, self.better)
 
     def prior_data(self, prior: EffectPrior | Mapping[str, EffectPrior]
                    ) -> dict[str, np.ndarray]:
@@ -324,7 +351,8 @@ class PiecewiseExponentialModel:
             at each estimand time; RMST differences to each horizon; the hazard ratio of
             each interval (when there are several); and ``hazard_ratio_common``,
             :math:`e^\mu`, the event-weighted average hazard ratio that carries the prior
-            grid. Directions follow the endpoint's ``better``. Rows beyond the last datum
+            grid. Directions follow the endpoint's ``better`` on the survival scale
+            (:attr:`better`). Rows beyond the last datum
             (only when the options ask for them) have ``attrs["extrapolated"]`` True and
             say so in their label and evidence.
         """
@@ -333,7 +361,7 @@ class PiecewiseExponentialModel:
         o = self.options
         exp_arm, ctl_arm = self.target.arm_labels
         label = self.endpoint_info.label
-        higher = self.endpoint_info.better == "higher"
+        higher = self.better == "higher"
         better_s: Any = "higher" if higher else "lower"
         better_hr: Any = "lower" if higher else "higher"
         hazards = self._hazards(idata)
@@ -355,12 +383,14 @@ class PiecewiseExponentialModel:
                                      draws=draws, evidence=evidence, attrs=attrs,
                                      extrapolated=beyond, **kw))
 
-        # S(t) of a wanted event (healing, response) is the probability of still
-        # waiting for it: the labels say so, as "survival" would mislead.
-        free = "" if higher else " (probability still free of the event)"
+        # S(t) of a wanted event (healing, response), or of a binary endpoint's event, is
+        # the probability of being still free of it: the labels say so, as "survival"
+        # would mislead (and a binary endpoint's name reads as the event itself).
+        survival = higher and self.endpoint_info.kind == "time_to_event"
+        free = "" if survival else " (probability still free of the event)"
         # A curve's functional takes the prior share of the hazard ratio it follows.
         follows = {"attribute_through": (self.endpoint, "hazard_ratio_common")}
-        restricted = ("restricted mean survival" if higher
+        restricted = ("restricted mean survival" if survival
                       else "restricted mean time free of the event")
         if has_curve:
             times = np.asarray(self.estimand_times, dtype=float)
@@ -386,7 +416,7 @@ class PiecewiseExponentialModel:
                     rmst[:, :, 0] - rmst[:, :, 1], tau, null=0.0,
                     superior=better_s, unit="months",
                     attrs={"contrast": True, "time_months": tau, **follows})
-        _, margin = o.benefit_hazard_ratios(self.endpoint_info.better)
+        _, margin = o.benefit_hazard_ratios(self.better)
         if len(self.edges) > 2 and has_curve:
             ratio = hazards[:, :, 0, :] / hazards[:, :, 1, :]
             # An interval that ends after the last datum is extrapolated, wholly or in

@@ -22,6 +22,7 @@ from bayes_scot.stats.estimands import PARAMETER_TRANSFORM, EstimandDraws
 from bayes_scot.stats.illness_death import restricted_mean_survival, state_probabilities
 
 __all__ = [
+    "Coverage",
     "EstimandLabels",
     "common_hazard_ratio",
     "curve_estimands",
@@ -238,35 +239,68 @@ def mark_extrapolation(e: EstimandDraws, last_datum: float,
                                extrapolated=beyond)
 
 
-def mark_without_data(e: EstimandDraws, endpoints_with_data: Iterable[str],
-                      trial: str) -> EstimandDraws:
-    """Flag an estimand of an endpoint of which the target trial gives no evidence.
+@dataclass(frozen=True)
+class Coverage:
+    """What the target trial's likelihood holds evidence of, endpoint by endpoint.
 
-    A trial that reports, say, only an EFS hazard ratio (its OS ratio describes the same
-    patients and is left out) informs OS only through the illness-death model: the
-    row's posterior is a prediction from the other endpoint, not evidence on its own.
-    ``attrs["no_data"]`` is set (the report marks such rows and keeps them out of its
-    headline) and the evidence column says so.
+    Attributes
+    ----------
+    trial : str
+        The target trial's name, for the evidence text.
+    effect : frozenset of str
+        Endpoints that any of its likelihood terms holds evidence of.
+    level : frozenset of str
+        Endpoints that a term on the absolute scale holds (counts, survival estimates,
+        reconstructed patients; not a hazard ratio): those whose survival level the
+        trial itself informs.
+    unused : mapping of str to str
+        Endpoint -> its entries that the trial reports but the fit leaves out, with
+        the evidence log's reason (``"os_hr: <why>"``).
+    """
+
+    trial: str
+    effect: frozenset[str]
+    level: frozenset[str]
+    unused: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+
+def mark_without_data(e: EstimandDraws, coverage: Coverage) -> EstimandDraws:
+    """Flag an estimand that the target trial's own evidence does not reach.
+
+    A trial that reports, say, only an EFS hazard ratio beside an OS one informs OS only
+    through the illness-death model (the OS ratio describes the same patients and is
+    left out): the OS rows' posteriors are predictions from the other endpoint, not
+    evidence of their own. Likewise a survival level (per-arm survival, a survival
+    difference, an RMST difference) of an endpoint the trial reports only as a hazard
+    ratio, when the other endpoint's counts or estimates set the level. Such a row has
+    ``attrs["no_data"]`` True (the report marks it and keeps it out of its headline) and
+    its evidence column says what its posterior is, naming the trial's unused entries of
+    the endpoint and why they were left out.
 
     Parameters
     ----------
     e : EstimandDraws
-    endpoints_with_data : iterable of str
-        Endpoints that the target trial's likelihood terms hold evidence of.
-    trial : str
-        The target trial's name, for the evidence text.
+    coverage : Coverage
+        What the target trial's likelihood holds.
 
     Notes
     -----
     Call it before :func:`mark_extrapolation`, on the evidence text the estimand was
     made with (``"trial"`` or ``"trial + <other trials>"``).
     """
-    if e.endpoint in set(endpoints_with_data):
-        return e
+    name = e.endpoint.upper()
     others = e.evidence.partition(" + ")[2]  # the evidence is "trial[ + other trials]"
-    source = "the other endpoint" + (f" and {others}" if others else "")
-    evidence = (f"no {e.endpoint.upper()} data from {trial}: predicted through the model "
-                f"from {source}")
+    source = ({_EFS, _OS} - {e.endpoint}).pop().upper() + (f" and {others}" if others else "")
+    if e.endpoint not in coverage.effect:
+        unused = coverage.unused.get(e.endpoint)
+        reported = (f"{name} reported by {coverage.trial} but not used ({unused})"
+                    if unused else f"no {name} data from {coverage.trial}")
+        evidence = f"{reported}: predicted through the model from {source}"
+    elif "time_months" in e.attrs and e.endpoint not in coverage.level:
+        evidence = (f"{name} of {coverage.trial} only as a hazard ratio: its survival level "
+                    f"is predicted through the model from {source}")
+    else:
+        return e
     return dataclasses.replace(e, evidence=evidence, attrs={**e.attrs, "no_data": True})
 
 

@@ -88,6 +88,7 @@ import xarray as xr
 from bayes_scot.builders._graph import running_sum
 from bayes_scot.builders.base import EvidenceUse, evidence_log_frame, fixed_scales
 from bayes_scot.builders.survival.estimands import (
+    Coverage,
     EstimandLabels,
     common_hazard_ratio,
     curve_estimands,
@@ -108,6 +109,7 @@ from bayes_scot.builders.survival.options import (
     baseline_fixed_scales,
     hazard_ratio_prior_data,
     hazard_ratio_prior_grid,
+    ratio_only_warnings,
     time_unit_notes,
 )
 from bayes_scot.builders.survival.plan import (
@@ -253,6 +255,7 @@ class SurvivalModel:
         self._all_trials = all_trials
         self._uses: list[EvidenceUse] = []
         self.trials = select_trials(all_trials, self.options.population, self._uses)
+        self._requested = self.options  # as given, before the follow-up fills them
         self.options = self.options.with_follow_up(self.trials[0])
         self.target = self.trials[0]
         self.arms = (self.target.experimental, self.target.control)
@@ -266,6 +269,11 @@ class SurvivalModel:
             (max(term.times) for term in self._terms if term.trial == 0 and term.times),
             default=self.horizon,
         )
+        self.coverage = self._coverage()
+        if not self.coverage.level:
+            # Hazard ratios alone leave the survival level to the baseline-hazard prior:
+            # no curve is drawn, as no survival estimand is reported.
+            self.curve_variables = {}
         self.max_count = int(
             max(
                 max(int(t.n(a, self.options.population)) for a in (t.experimental, t.control))
@@ -318,15 +326,49 @@ class SurvivalModel:
 
         A trial given to the model that contributes no evidence (it reports no EFS or OS
         for this population, or none of its numbers entered) borrows nothing: a title
-        naming it would overstate the analysis.
+        naming it would overstate the analysis. An endpoint that the target trial reports
+        but whose entries the fit leaves out is predicted from the other one, and says
+        so. A target trial that gives only hazard ratios identifies no survival level:
+        no survival, survival difference or RMST is reported (the survival options'
+        estimand times and RMST horizons, when set, are named as not estimated).
         """
         fitted = {t.name for t in self.trials}
         used = {u.trial for u in self._uses if u.used}
-        return [f"survival: {t.name} is among the family's trials but contributes no "
-                f"evidence to the survival model ({self.options.population}): it reports "
-                "no usable EFS or OS numbers for this population, so nothing is borrowed "
-                "from it (the evidence log says why for each entry)"
-                for t in self._all_trials if t.name not in fitted or t.name not in used]
+        lines = [f"survival: {t.name} is among the family's trials but contributes no "
+                 f"evidence to the survival model ({self.options.population}): it reports "
+                 "no usable EFS or OS numbers for this population, so nothing is borrowed "
+                 "from it (the evidence log says why for each entry)"
+                 for t in self._all_trials if t.name not in fitted or t.name not in used]
+        c = self.coverage
+        for endpoint, why in c.unused.items():
+            if endpoint not in c.effect:
+                other = ({_EFS, _OS} - {endpoint}).pop().upper()
+                lines.append(f"survival: {c.trial} reports {endpoint.upper()} but the fit "
+                             f"does not use it ({why}); every {endpoint.upper()} row is "
+                             f"predicted through the model from {other}")
+        if not c.level:
+            lines += ratio_only_warnings(self._requested, f"{c.trial} gives only hazard "
+                                         "ratios")
+        return lines
+
+    def _coverage(self) -> Coverage:
+        """Return what the target trial's likelihood terms hold, and what it left out."""
+        own = [term for term in self._terms if term.trial == 0]
+        name = self.target.name
+        used = {u.entry for u in self._uses if u.trial == name and u.used}
+        unused: dict[str, list[str]] = {}
+        for u in self._uses:
+            entry = next((e for e in self.target.entries if e.id == u.entry), None)
+            if (u.trial == name and u.entry not in used and entry is not None
+                    and entry.endpoint in (_EFS, _OS)):
+                unused.setdefault(entry.endpoint, []).append(f"{u.entry}: {u.note}")
+        return Coverage(
+            trial=name,
+            effect=frozenset(ep for term in own for ep in term.endpoints),
+            level=frozenset(ep for term in own if term.kind != "reported_ratio"
+                            for ep in term.endpoints),
+            unused={ep: "; ".join(notes) for ep, notes in unused.items()},
+        )
 
     # -- the model -------------------------------------------------------------------------
     def _build(self) -> pm.Model:
@@ -637,7 +679,12 @@ class SurvivalModel:
             record the trial, population, and the evidence assumptions the fit relies on.
             An endpoint of which the target trial's likelihood holds no evidence (OS
             when only an EFS hazard ratio entered) has ``attrs["no_data"]`` True and says
-            so in its evidence: the model predicts it from the other endpoint.
+            so in its evidence, naming the trial's entries of it that were left out: the
+            model predicts it from the other endpoint; so has a survival level of an
+            endpoint the trial reports only as a hazard ratio beside the other
+            endpoint's counts or estimates. When the target trial gives only hazard
+            ratios, no survival level is identified and only hazard ratios are returned
+            (:meth:`warnings` says so).
         """
         from bayes_scot import _compat
 
@@ -661,15 +708,14 @@ class SurvivalModel:
         common = posterior["trial_log_hr"].sel(trial=self.target.name).to_numpy()
         borrows = len(self.trials) > 1 and o.borrowing != "none"
         out = [
-            *curve_estimands(hazards, edges, labels),
+            *(curve_estimands(hazards, edges, labels) if self.coverage.level else ()),
             *interval_hazard_ratios(hazards, edges, labels),
             common_hazard_ratio(common, labels, carries_prior=not borrows),
         ]
         if borrows:
             out.append(mean_hazard_ratio(posterior["log_hr"].to_numpy(), labels))
         reported = [t for term in self._terms if term.trial == 0 for t in term.times]
-        own = {ep for term in self._terms if term.trial == 0 for ep in term.endpoints}
-        return [mark_extrapolation(mark_without_data(e, own, self.target.name),
+        return [mark_extrapolation(mark_without_data(e, self.coverage),
                                    self.last_datum, reported) for e in out]
 
     def assumptions(self) -> tuple[str, ...]:

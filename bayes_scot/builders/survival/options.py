@@ -43,6 +43,7 @@ __all__ = [
     "follow_up",
     "hazard_ratio_prior_data",
     "hazard_ratio_prior_grid",
+    "ratio_only_warnings",
     "time_unit_notes",
 ]
 
@@ -289,10 +290,11 @@ class SurvivalOptions:
         Parameters
         ----------
         better : {"higher", "lower"}, default "higher"
-            The endpoint's direction (:class:`~bayes_scot.evidence.Endpoint`):
-            ``"higher"`` when its event is harmful (higher survival is better), so that a
-            hazard ratio below 1 favours the experimental arm; ``"lower"`` when the
-            event is wanted, so that a hazard ratio above 1 does.
+            The endpoint's direction on the survival scale (the probability of being
+            still free of the event; :attr:`~bayes_scot.evidence.Endpoint.event_wanted`):
+            ``"higher"`` when its event is harmful, so that a hazard ratio below 1
+            favours the experimental arm; ``"lower"`` when the event is wanted, so that
+            a hazard ratio above 1 does.
 
         Returns
         -------
@@ -312,8 +314,7 @@ class SurvivalOptions:
             if value is None:
                 value = 1.0 / default if wanted else default
             elif (value > 1) != wanted:
-                side, event = (("above", "wanted (better = 'lower')") if wanted else
-                               ("below", "harmful (better = 'higher')"))
+                side, event = ("above", "wanted") if wanted else ("below", "harmful")
                 raise EvidenceError(
                     f"a hazard ratio {side} 1 favours the experimental arm on an endpoint "
                     f"whose event is {event}, not {value:g}", field=name)
@@ -466,6 +467,37 @@ def follow_up(trial: Trial) -> tuple[tuple[float, ...], tuple[float, float] | No
             file=trial.path, field="survival",
         )
     return tuple(sorted(times)), efs
+
+
+def ratio_only_warnings(options: SurvivalOptions, what: str) -> list[str]:
+    """Return the warnings of a fit whose trial gives an endpoint only as hazard ratios.
+
+    Hazard ratios identify no survival level: per-arm survival, survival differences and
+    RMST would follow the baseline-hazard prior, so a model reports only hazard ratios
+    then, and names the estimand times and RMST horizons the options asked for as not
+    estimated.
+
+    Parameters
+    ----------
+    options : SurvivalOptions
+        The options as the specification gave them (before any follow-up fills them).
+    what : str
+        What the trial gives, e.g. ``"trial X gives only hazard ratios"``.
+
+    Returns
+    -------
+    list of str
+        One line each, prefixed ``"survival: "``.
+    """
+    lines = [f"survival: {what}, which identify no survival level (that would follow the "
+             "baseline-hazard prior): only hazard ratios are reported, no survival, "
+             "survival difference or RMST"]
+    requested = [f"{name} {list(value)}"
+                 for name in ("estimand_times_months", "rmst_horizons_months")
+                 if (value := getattr(options, name))]
+    if requested:
+        lines.append(f"survival: {' and '.join(requested)} not estimated: {what}")
+    return lines
 
 
 def time_unit_notes(trials: Iterable[Trial]) -> list[str]:

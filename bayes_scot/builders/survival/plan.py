@@ -581,7 +581,9 @@ class EvidencePlanner:
                     continue
                 why = ("overlaps the longer-follow-up estimate of the same patients"
                        if endpoint == chosen_endpoint else
-                       "EFS and OS ratios describe the same patients; the EFS one is used")
+                       "EFS and OS ratios describe the same patients (every death is an EFS "
+                       "event) and their estimates' correlation is not reported; the EFS "
+                       "one is used")
                 self._log(trial, r, False, "", why)
             if keep is not None:
                 terms.append(self._ratio_term(s, keep, trial, n))
