@@ -357,7 +357,11 @@ def _check_family_options(spec: AnalysisSpec, family: FamilySpec,
 
 def _survival_better(options: Any, family: FamilySpec,
                      contents: Mapping[str, Trial]) -> Literal["higher", "lower"] | None:
-    """Return the ``better`` of the endpoint(s) the survival family models, when one."""
+    """Return the survival-scale ``better`` of the endpoint(s) the survival family models.
+
+    ``"lower"`` when the event is wanted, ``"higher"`` when it harms; None unless every
+    modelled endpoint agrees. A binary endpoint counts when the options name it.
+    """
     if family.family != "survival" or not hasattr(options, "benefit_hazard_ratios"):
         return None
     chosen = getattr(options, "endpoint", None)
@@ -370,8 +374,11 @@ def _survival_better(options: Any, family: FamilySpec,
                      {e.endpoint for e in trial.entries})
         for endpoint in endpoints:
             known = trial.endpoints.get(endpoint, ENDPOINTS.get(endpoint))
-            if known is not None and known.kind == "time_to_event":
-                betters.add(known.better)
+            # On the survival scale: a binary endpoint's ``better`` speaks of the
+            # proportion with the event, so it is read through ``event_wanted``.
+            if known is not None and (known.kind == "time_to_event" or (
+                    known.kind == "binary" and endpoint == chosen)):
+                betters.add("lower" if known.event_wanted else "higher")
     if len(betters) == 1:
         return "lower" if betters == {"lower"} else "higher"
     return None
@@ -599,6 +606,14 @@ def _read_family(
 
 
 def _scale(table: _Scale, file: str, where: str) -> PriorScale:
+    if where.split(".")[0] == "longitudinal" and table.benefit != "higher":
+        # The longitudinal effect is standardised and direction-aligned: positive
+        # favours the experimental arm whatever the endpoint's better.
+        raise SpecError(
+            'benefit = "lower": the longitudinal effect is direction-aligned (positive '
+            "favours the experimental arm, for lower-is-better endpoints too); give "
+            'benefit = "higher" with a positive design_effect and mcid',
+            file=file, field=f"{where}.benefit")
     limits = None
     if table.neutral_limits is not None:
         limits = {k: v for k in ("strong", "moderate", "weak")
@@ -698,17 +713,18 @@ def _mcid_side(endpoint: str, estimand: str,
 
     The side of a change or slope follows the endpoint's ``better``: from the built-in
     registry, else from the trial files' ``[endpoints]`` tables (``declared``); so does
-    that of a survival estimand of a time-to-event endpoint whose event is wanted
-    (``better = "lower"``: a lower survival and a hazard ratio above 1 favour the
-    experimental arm).
+    that of a survival estimand of an endpoint whose event is wanted
+    (:attr:`~bayes_scot.evidence.Endpoint.event_wanted`: a time-to-event endpoint with
+    ``better = "lower"``, a binary one with ``better = "higher"``; a lower survival and a
+    hazard ratio above 1 then favour the experimental arm).
     """
     known = declared.get(endpoint, ENDPOINTS.get(endpoint))
     for prefix, null, side in _ESTIMAND_SIDES:
         if estimand.startswith(prefix):
             if side is None:
                 return (null, known.better) if known is not None else None
-            if (known is not None and known.kind == "time_to_event"
-                    and known.better == "lower"):
+            if (known is not None and known.kind in ("time_to_event", "binary")
+                    and known.event_wanted):
                 side = "lower" if side == "higher" else "higher"
             return null, side
     return None

@@ -75,7 +75,7 @@ def build_model(
         ``slope_difference`` with named dims; see the model class.s docstring.
     """
     names = list(opts.endpoints)
-    visits = np.asarray(opts.visits_months, dtype=float)
+    visits = np.asarray(opts.grid, dtype=float)
     dt = np.diff(visits) / 12.0
     post = visits[1:]
     ref = int(np.flatnonzero(post == opts.reference_visit_months)[0])

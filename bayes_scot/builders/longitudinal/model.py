@@ -19,6 +19,7 @@ from bayes_scot.builders.longitudinal.external import plan_external
 from bayes_scot.builders.longitudinal.graph import EFFECT, build_model
 from bayes_scot.builders.longitudinal.layout import StateLayout
 from bayes_scot.builders.longitudinal.options import (
+    DATUM_TOLERANCE_MONTHS,
     LongitudinalOptions,
     beta_parameters,
     check_single_population,
@@ -45,6 +46,7 @@ from bayes_scot.stats.estimands import PARAMETER_TRANSFORM, EstimandDraws
 from bayes_scot.stats.priors import EffectPrior, FixedScale, prior_grid
 
 __all__ = ["SURVIVOR_AVERAGE", "LongitudinalModel", "effect_parameter"]
+
 
 SURVIVOR_AVERAGE = (
     "survivor average: mean among patients alive and measured at the visit, as reported"
@@ -128,7 +130,7 @@ class LongitudinalModel:
         options: LongitudinalOptions | None = None,
         external: Any = None,
     ) -> None:
-        self.options = options or LongitudinalOptions()
+        self.options = (options or LongitudinalOptions()).with_trial_visits(trial)
         self.trial = trial
         self.external = external
         self.arms = (trial.experimental, trial.control)
@@ -140,7 +142,7 @@ class LongitudinalModel:
         check_single_population(trial, self.options.endpoints)
         self.scales, self.scale_sources = resolve_scales(trial, external, self.options)
         self.mcids, self.mcid_sources = resolve_mcids(self.options)
-        self._layout = StateLayout(self.options.endpoints, self.arms, self.options.visits_months)
+        self._layout = StateLayout(self.options.endpoints, self.arms, self.options.grid)
         self._plan = self._make_plan(trial)
         self.attribution = attribution(
             self._plan, self.options.endpoints, *self.arms,
@@ -282,19 +284,28 @@ class LongitudinalModel:
         return {f"{EFFECT}_prior_mean": mean, f"{EFFECT}_prior_sd": sd}
 
     def warnings(self) -> list[str]:
-        """Return what a reader must know about the model's time grid, one line each.
+        """Return what a reader must know about the evidence and the grid, one line each.
 
-        The named priors and the headline rows are defined at the reference visit: when
-        it lies beyond every endpoint's data, the grid (SCOT's 54 months unless the
-        options set another) is not this trial's follow-up.
+        The trial's own numbers that could speak to a treatment effect but are not used
+        (after the last grid visit, a between-arm difference not marked randomised, no
+        measure of precision), each naming its entry and how to use it; visit summaries
+        whose standard errors take the number randomised for the number measured (an SD
+        without ``n``); numbers read between two grid visits of a grid the options set
+        (each naming its entry, its time, the two visits and their weights). And the
+        time grid: the named priors and the headline rows are
+        defined at the reference visit; when it lies beyond every endpoint's data, the
+        grid (SCOT's 54 months unless the options set another) is not this trial's
+        follow-up.
         """
+        found = list(self._plan.warnings)
         spans = [span for name in self.options.endpoints
                  if (span := self._effect_span(name)) is not None]
         ref = float(self.options.reference_visit_months)
-        if not spans or ref <= max(last for _first, last in spans) + 1e-9:
-            return []
+        if not spans or ref <= max(last for _first, last in spans) + DATUM_TOLERANCE_MONTHS:
+            return found
         last = max(hi for _lo, hi in spans)
-        return [f"longitudinal: the reference visit ({months(ref)}), where the named priors "
+        return [*found,
+                f"longitudinal: the reference visit ({months(ref)}), where the named priors "
                 f"and the effects are defined, lies beyond the last datum of every endpoint "
                 f"({months(last)}): its rows are extrapolations; set visits_months and "
                 "reference_visit_months to the trial's follow-up"]
@@ -355,6 +366,13 @@ class LongitudinalModel:
         difference the report shows for that endpoint at the reference visit. An
         endpoint without an MCID takes the design effect.
 
+        The priors are on the standardised, direction-aligned effect (positive favours
+        the experimental arm); each statement is written on the estimand it names, the
+        change difference at the reference visit in the endpoint's units and with its
+        sign (for a lower-is-better endpoint the optimistic priors are centred below 0),
+        and says how that difference maps to the standardised effect
+        (:meth:`_statement_grid`).
+
         Parameters
         ----------
         design_effect : float, default 0.5
@@ -368,17 +386,40 @@ class LongitudinalModel:
         for e in self.options.endpoints:
             mcid = self.mcids.get(e)
             standardised = None if mcid is None else abs(mcid) / self.scales[e]
-            endpoint = self.endpoints[e]
-            unit = f" {endpoint.unit}" if endpoint.unit else ""
-            where = (f"; on the {endpoint.label} change difference at "
-                     f"{self.options.reference_visit_months:g} months, in SDs of "
-                     f"{self.scales[e]:.3g}{unit}")
+            statements = self._statement_grid(e, design_effect, mcid)
             grids[effect_parameter(e)] = {
-                name: replace(prior, statement=prior.statement + where)
+                name: replace(prior, statement=statements[name])
                 for name, prior in self.prior_grid(design_effect=design_effect,
                                                    mcid=standardised).items()
             }
         return grids
+
+    def _statement_grid(self, endpoint: str, design_effect: float,
+                        mcid: float | None) -> dict[str, str]:
+        """Return each named prior's statement on an endpoint's change difference.
+
+        The same grid as :meth:`prior_grid`, built on the difference at the reference
+        visit (experimental minus control, in the endpoint's units: the standardised
+        effect times the endpoint's SD, negated when lower is better), so that every
+        number and side it states is the estimand's own.
+        """
+        known = self.endpoints[endpoint]
+        sd = self.scales[endpoint]
+        sign = 1.0 if known.better == "higher" else -1.0
+        unit = known.unit or "the endpoint's units"
+        on_difference = prior_grid(
+            design_effect=sign * design_effect * sd, benefit=known.better,
+            reference_sd=self.options.reference_prior_sd * sd,
+            mcid=None if mcid is None else sign * abs(mcid),
+        )
+        experimental, control = self.trial.arm_labels
+        mapping = "this difference" if sign > 0 else "minus this difference"
+        where = (f"; effect: the {known.label} change difference at "
+                 f"{self.options.reference_visit_months:g} months, {experimental} minus "
+                 f"{control}, in {unit} ({known.better} is better); the standardised effect "
+                 f"(positive favours {experimental}) is {mapping} in SDs of "
+                 f"{sd:.3g}{' ' + known.unit if known.unit else ''}")
+        return {name: prior.statement + where for name, prior in on_difference.items()}
 
     def weight_data(self, weight: float | Mapping[str, float]) -> dict[str, np.ndarray]:
         """External-evidence weights for ``CompiledModel.sample(data=...)``.
@@ -575,7 +616,7 @@ class LongitudinalModel:
             # effect, whose marginal prior is the named prior exactly.
             carrier = {"parameter": effect_parameter(name),
                        PARAMETER_TRANSFORM: ("linear", endpoint.sign * self.scales[name])}
-            for t in self.options.visits_months[1:]:
+            for t in self.options.grid[1:]:
                 beyond = self._extrapolated(name, (t, t))
                 note = self._outside_note(name, (t, t)) if beyond else ""
                 out.append(EstimandDraws(
@@ -629,7 +670,7 @@ class LongitudinalModel:
                       else "predicted from the other endpoints")
             return f" (no data: {source})"
         first, last = span
-        if max(times) > last + 1e-9:
+        if max(times) > last + DATUM_TOLERANCE_MONTHS:
             return f" (extrapolated beyond the last datum at {months(last)})"
         return (f" (before the first datum at {first:g} months: the model's trajectory from "
                 "baseline, where the difference is zero)")
@@ -643,14 +684,17 @@ class LongitudinalModel:
         """Whether the months ``times`` reach outside the endpoint's effect evidence.
 
         The evidence spans from its earliest to its latest time (a slope's window counts
-        whole); baseline, where the effect is zero by definition, is covered. An
-        endpoint without evidence of its own is extrapolated everywhere.
+        whole), widened by :data:`DATUM_TOLERANCE_MONTHS` on each side (a 12-month row is
+        within data that end at 52 weeks, 11.96 months); baseline, where the effect is
+        zero by definition, is covered. An endpoint without evidence of its own is
+        extrapolated everywhere.
         """
         span = self._effect_span(endpoint)
         if span is None:
             return True
         first, last = span
-        return any(t > 0 and not first - 1e-9 <= t <= last + 1e-9 for t in times)
+        tol = DATUM_TOLERANCE_MONTHS
+        return any(t > 0 and not first - tol <= t <= last + tol for t in times)
 
     def _evidence_text(self, endpoint: str, where: str, extrapolated: bool) -> str:
         """Describe what drove one estimand: evidence category, external weights and times.

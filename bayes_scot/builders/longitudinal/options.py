@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -21,7 +21,9 @@ from bayes_scot.evidence.trial import ALL_POPULATIONS, Trial
 from bayes_scot.likelihood.longitudinal import DISCOUNT_METHODS
 
 __all__ = [
+    "DATUM_TOLERANCE_MONTHS",
     "DEFAULT_ENDPOINTS",
+    "DEFAULT_VISITS_MONTHS",
     "EFFECT_SHAPES",
     "MAX_VISITS",
     "SMOOTHING_HORIZON_MONTHS",
@@ -33,10 +35,24 @@ __all__ = [
     "external_sources",
     "resolve_mcids",
     "resolve_scales",
+    "trial_visit_times",
 ]
 
 DEFAULT_ENDPOINTS: tuple[str, ...] = ("haq_di", "sf36_pcs", "sf36_mcs", "mrss", "fvc", "dlco")
 """The six quality-of-life and function endpoints of SCOT's secondary analyses."""
+
+DEFAULT_VISITS_MONTHS: tuple[float, ...] = (0.0, 6.0, 12.0, 24.0, 36.0, 48.0, 54.0)
+"""SCOT's visit grid (months), to which an unset ``visits_months`` adds the trial's own
+visit times (:meth:`LongitudinalOptions.with_trial_visits`)."""
+
+DATUM_TOLERANCE_MONTHS = 0.25
+"""Months (about a week) within which two times are taken as the same visit: a row's
+time may lie this far outside an endpoint's data and is still labelled as within them,
+not extrapolated, and a number this close to a follow-up grid visit is not warned of as
+read between grid visits (the fit still reads it at its own time). Times stated in weeks
+or days are converted at 30.4375 days a month, so a visit at a whole number of years
+falls short of the month grid: 52 weeks are 11.96 months, and six years of 52 weeks are
+0.25 months short of 72; a week is also the resolution of a schedule stated in weeks."""
 
 EFFECT_SHAPES: tuple[str, ...] = ("auto", "linear", "step", "random_walk")
 """Values of ``LongitudinalOptions.effect_shape``."""
@@ -64,15 +80,23 @@ class LongitudinalOptions:
     endpoints : tuple of str
         Endpoints modelled jointly. Default: HAQ-DI, SF-36 PCS, SF-36 MCS, mRSS, FVC and
         DLCO (:data:`DEFAULT_ENDPOINTS`).
-    visits_months : tuple of float
+    visits_months : tuple of float, optional
         The visit grid in months, starting at 0 (baseline). Trajectories are linear
-        between grid visits, so a summary at a time between two visits is used by linear
-        interpolation; a summary after the last visit is not used (extend the grid).
-        At most :data:`MAX_VISITS` (100) visits, each finite and at most 1,200 months (the
-        bound of a trial file's times). Default ``(0, 6, 12, 24, 36, 48, 54)``.
+        between grid visits, with the treatment effect zero at baseline, so a number at
+        a time between two grid visits is read from the straight line between them: a
+        3-month number on a grid with visits at 0 and 6 months speaks to half the 6-month
+        effect. Such numbers are named in the model's warnings. A number after the last
+        visit is not used (extend the grid). At most :data:`MAX_VISITS` (100) visits,
+        each finite and at most 1,200 months (the bound of a trial file's times).
+        Unset: :data:`DEFAULT_VISITS_MONTHS` ``(0, 6, 12, 24, 36, 48, 54)`` together
+        with the trial's own follow-up times of the modelled endpoints up to its last
+        visit (:meth:`with_trial_visits`), so that every visit of the trial is a grid
+        visit and has rows of its own.
     reference_visit_months : float, default 54
         Visit at which the endpoint effects :math:`\theta_e` (and the named priors) are
-        defined: SCOT's primary 54-month horizon. Must be a grid visit after baseline.
+        defined: SCOT's primary 54-month horizon. Must be a grid visit after baseline
+        (with ``visits_months`` unset: a visit of the default grid or one of the
+        trial's own visit times, checked by :meth:`with_trial_visits`).
     trajectory : {"piecewise_linear", "random_walk"}, default "piecewise_linear"
         Control-arm change from baseline: ``piecewise_linear`` lets the slope change at
         each visit by a random walk (smooth; a straight line is the limit);
@@ -155,7 +179,7 @@ class LongitudinalOptions:
     """
 
     endpoints: tuple[str, ...] = DEFAULT_ENDPOINTS
-    visits_months: tuple[float, ...] = (0.0, 6.0, 12.0, 24.0, 36.0, 48.0, 54.0)
+    visits_months: tuple[float, ...] | None = None
     reference_visit_months: float = 54.0
     trajectory: Literal["piecewise_linear", "random_walk"] = "piecewise_linear"
     control_slope_sd: float | None = None
@@ -248,9 +272,57 @@ class LongitudinalOptions:
             out[name] = float(default * r ** powers[name] if value is None else value)
         return out
 
+    @property
+    def grid(self) -> tuple[float, ...]:
+        """The visit grid: ``visits_months`` when set, else :data:`DEFAULT_VISITS_MONTHS`.
+
+        Before :meth:`with_trial_visits` an unset grid lacks the trial's own visit times.
+        """
+        return DEFAULT_VISITS_MONTHS if self.visits_months is None else self.visits_months
+
+    def with_trial_visits(self, trial: Trial) -> LongitudinalOptions:
+        """Return these options with an unset grid resolved for ``trial``.
+
+        Parameters
+        ----------
+        trial : Trial
+            The trial being reanalysed.
+
+        Returns
+        -------
+        LongitudinalOptions
+            Unchanged when ``visits_months`` is set. Otherwise ``visits_months`` is
+            :data:`DEFAULT_VISITS_MONTHS` together with :func:`trial_visit_times` up to
+            its last visit (54 months): each of the trial's visits is then a node of the
+            trajectories, and no number is read from a straight line between grid visits
+            (with the effect zero at baseline, a 3-month number between visits at 0 and 6
+            months would be read as half the 6-month effect). Later numbers stay unused,
+            as on any grid.
+
+        Raises
+        ------
+        SpecError
+            When the grid would have more than :data:`MAX_VISITS` visits.
+        """
+        if self.visits_months is not None:
+            return self
+        last = DEFAULT_VISITS_MONTHS[-1]
+        times = [t for t in trial_visit_times(trial, self.endpoints) if t <= last]
+        visits = tuple(sorted({*DEFAULT_VISITS_MONTHS, *times}))
+        if len(visits) > MAX_VISITS:
+            raise SpecError(
+                f"the default grid with trial {trial.name!r}'s {len(times)} visit times has "
+                f"{len(visits)} visits, more than {MAX_VISITS}; set visits_months",
+                field="visits_months",
+            )
+        return replace(self, visits_months=visits)
+
     def _check_visits(self) -> None:
-        visits = check_months(self.visits_months, "visits_months", most=MAX_VISITS,
-                              noun="visits", error=SpecError)
+        if self.visits_months is None:
+            visits = DEFAULT_VISITS_MONTHS
+        else:
+            visits = check_months(self.visits_months, "visits_months", most=MAX_VISITS,
+                                  noun="visits", error=SpecError)
         if len(visits) < 2 or visits[0] != 0.0 or any(
             b <= a for a, b in itertools.pairwise(visits)
         ):
@@ -259,6 +331,16 @@ class LongitudinalOptions:
                 "follow-up visit",
                 field="visits_months",
             )
+        if self.visits_months is None:
+            # The trial's visit times join the grid (with_trial_visits), which checks
+            # the reference visit again.
+            if not 0.0 < float(self.reference_visit_months) <= visits[-1]:
+                raise SpecError(
+                    f"must be a follow-up visit, at most {visits[-1]:g} months (the "
+                    "last visit of the default grid); set visits_months to go further",
+                    field="reference_visit_months",
+                )
+            return
         object.__setattr__(self, "visits_months", visits)
         if float(self.reference_visit_months) not in visits[1:]:
             raise SpecError(
@@ -347,6 +429,30 @@ def external_sources(external: Any) -> list[Any]:
     if isinstance(external, Sequence) and not isinstance(external, str):
         return list(external)
     return [external]
+
+
+def trial_visit_times(trial: Trial, endpoints: Sequence[str]) -> tuple[float, ...]:
+    """Return the follow-up times (months) of the trial's own numbers at a visit.
+
+    Parameters
+    ----------
+    trial : Trial
+    endpoints : sequence of str
+        The modelled endpoints.
+
+    Returns
+    -------
+    tuple of float
+        Sorted, distinct and after baseline: the times of the visit summaries of
+        ``endpoints`` and of the trial's own randomised between-arm differences at a
+        visit (the numbers the model reads at a time; slopes are read over a window).
+    """
+    times = {float(e.time_months) for e in trial.evidence("visit_summaries", endpoint=endpoints)}
+    times |= {
+        float(e.time_months) for e in trial.evidence("effect_estimates", endpoint=endpoints)
+        if e.design == "randomised" and e.time_months is not None
+    }
+    return tuple(sorted(t for t in times if t > 0))
 
 
 def check_single_population(trial: Trial, endpoints: Sequence[str]) -> None:

@@ -16,14 +16,18 @@ import hashlib
 import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 
 import numpy as np
 
 from bayes_scot.builders.base import EvidenceUse
 from bayes_scot.builders.longitudinal.layout import StateLayout
-from bayes_scot.builders.longitudinal.options import LongitudinalOptions
+from bayes_scot.builders.longitudinal.options import (
+    DATUM_TOLERANCE_MONTHS,
+    DEFAULT_VISITS_MONTHS,
+    LongitudinalOptions,
+)
 from bayes_scot.evidence.entries import POOLED, EffectEstimate, SlopeSummary, VisitSummary
 from bayes_scot.evidence.trial import Trial
 from bayes_scot.likelihood.longitudinal import (
@@ -31,6 +35,7 @@ from bayes_scot.likelihood.longitudinal import (
     slope_observations,
     visit_summary_se,
 )
+from bayes_scot.stats.conversions import se_from_sd
 from bayes_scot.stats.gls import overlap_fraction
 
 __all__ = [
@@ -56,6 +61,9 @@ each ``EstimandDraws.evidence`` text of this model family starts with."""
 
 NO_DATA = "predicted from other endpoints (no data)"
 """Evidence of an endpoint that has no data of its own but borrows from the others."""
+
+NO_SE = "no SE, SD or confidence interval; give se, sd or lower and upper to use it"
+"""Why a visit summary without any measure of its precision is unused."""
 
 
 # -- evidence terms ------------------------------------------------------------------------
@@ -155,6 +163,9 @@ class EvidencePlan:
     vector_meta: dict[str, tuple[str, str]]  # group -> (endpoint, arm)
     external: list[PlanRow]
     unused: list[EvidenceTerm]
+    warnings: list[str] = field(default_factory=list)
+    """What a reader must know about the trial's own numbers, one line each: numbers
+    that could speak to the effect but are not used, and SEs resting on an assumed n."""
 
     def terms(self) -> list[EvidenceTerm]:
         """Every term considered: used rows (trial, vectors, external), then unused."""
@@ -202,6 +213,20 @@ def arm_weights(trial: Trial, population: str, arms: Sequence[str]) -> dict[str,
     return {a: float(trial.n(a)) for a in arms}
 
 
+def randomised_n(trial: Trial, population: str, arm: str, arms: Sequence[str]) -> float:
+    """Participants randomised to ``arm`` (or both ``arms``, for ``"pooled"``) in a population.
+
+    The entry's population's number when it declares one for ``arm``; else both arms'
+    randomised numbers added (:func:`arm_weights`) for ``"pooled"``, the view's for an arm.
+    """
+    own = trial.populations.get(population)
+    if own is not None and arm in own.n:
+        return float(own.n[arm])
+    if arm == POOLED:
+        return sum(arm_weights(trial, population, arms).values())
+    return float(trial.n(arm))
+
+
 def slope_window(entry: SlopeSummary, options: LongitudinalOptions) -> tuple[float, float]:
     """Return a slope's window in months (baseline to the reference visit if unstated)."""
     if entry.window_months is not None:
@@ -217,7 +242,9 @@ class _TrialPlanner:
     (:meth:`pooled_visit`), the trial's own between-arm differences at a visit
     (:meth:`contrast`) and slopes (:meth:`slope`) each become rows: linear maps from the
     model's state vector to the published number. Numbers that cannot be used are kept,
-    with the reason, as unused terms.
+    with the reason, as unused terms; those that could have spoken to the treatment
+    effect (follow-up of an arm, a between-arm difference, a slope) are also named in the
+    plan's warnings, as is every visit whose SE rests on an assumed number measured.
     """
 
     def __init__(self, trial: Trial, options: LongitudinalOptions, layout: StateLayout):
@@ -227,6 +254,7 @@ class _TrialPlanner:
         self.arms = (trial.experimental, trial.control)
         self.last = layout.visits[-1]
         self.plan = EvidencePlan([], {}, {}, [], [])
+        self.assumed_n: dict[str, dict[str, float]] = {}  # entry id -> arm -> n taken
 
     def term(self, entry: Any, arm: str | None, statistic: str, value: float,
              se: float | None, *, used: bool, note: str, group: str = "",
@@ -242,11 +270,64 @@ class _TrialPlanner:
         )
 
     def unused(self, entry: Any, arm: str | None, statistic: str, value: float,
-               se: float | None, note: str, time: float | None = None) -> None:
-        """Record a number that does not enter the likelihood, and why."""
+               se: float | None, note: str, time: float | None = None, *,
+               warn: bool = False) -> None:
+        """Record a number that does not enter the likelihood, and why.
+
+        ``warn`` marks a number that could speak to the treatment effect and is lost (no
+        other number describes its patients): the plan's warnings name its entry once,
+        with ``note``, which says how to use it.
+        """
         self.plan.unused.append(
             self.term(entry, arm, statistic, value, se, used=False, note=note, time=time)
         )
+        line = (f"longitudinal: trial {self.trial.name!r}, entry {entry.id!r} "
+                f"({entry.endpoint}) is not used: {note}")
+        if warn and line not in self.plan.warnings:
+            self.plan.warnings.append(line)
+
+    def visit_se(self, entry: VisitSummary, arm: str) -> float | None:
+        """Return the SE of one arm's number at a visit (``"pooled"``: both arms together).
+
+        :func:`~bayes_scot.likelihood.longitudinal.visit_summary_se`, except that an SD
+        given without the number measured is taken over the number randomised in the
+        entry's population (:func:`randomised_n`): the same patients at every visit, as
+        for the covariance of an arm's visits. Recorded in :attr:`assumed_n`; it
+        overstates the number's precision when patients were not measured.
+        """
+        se = visit_summary_se(entry, arm)
+        if se is not None or entry.sd is None or arm not in entry.sd:
+            return se
+        n = randomised_n(self.trial, entry.population, arm, self.arms)
+        self.assumed_n.setdefault(entry.id, {})[arm] = n
+        return se_from_sd(entry.sd[arm], n)
+
+    def assumed_note(self, entry: VisitSummary, arm: str) -> str:
+        """Return how an SE rests on an assumed n, or ``""`` when the entry gives it."""
+        n = self.assumed_n.get(entry.id, {}).get(arm)
+        if n is None:
+            return ""
+        return (f"; SE = SD/sqrt(n) with n = {n:g} randomised (the entry gives no n: "
+                "precision overstated if patients were not measured)")
+
+    def assumed_warnings(self) -> list[str]:
+        """One line per endpoint whose visit SEs rest on the randomised numbers."""
+        by_endpoint: dict[str, list[str]] = defaultdict(list)
+        numbers: dict[str, dict[str, None]] = defaultdict(dict)
+        for entry in self.trial.evidence("visit_summaries"):
+            taken = self.assumed_n.get(entry.id)
+            if taken:
+                by_endpoint[entry.endpoint].append(repr(entry.id))
+                numbers[entry.endpoint][", ".join(f"{a} {n:g}" for a, n in taken.items())] = None
+        return [
+            f"longitudinal: trial {self.trial.name!r}, {endpoint}: "
+            f"{'entries' if len(ids) > 1 else 'entry'} {', '.join(ids)} "
+            f"{'give' if len(ids) > 1 else 'gives'} sd without n; their standard errors "
+            "take n as the number randomised "
+            f"({'; '.join(numbers[endpoint])}), which overstates their precision when "
+            "patients were not measured (dropout, death); add n to each entry"
+            for endpoint, ids in by_endpoint.items()
+        ]
 
     def run(self) -> EvidencePlan:
         """Plan every endpoint's visit summaries and slopes."""
@@ -263,6 +344,7 @@ class _TrialPlanner:
                 self.contrast(endpoint, estimate)
             for slope in self.trial.evidence("slopes", endpoint=endpoint):
                 self.slope(endpoint, slope)
+        self.plan.warnings.extend(self.assumed_warnings())
         return self.plan
 
     def visit_summaries(
@@ -279,7 +361,7 @@ class _TrialPlanner:
                 if arm == POOLED:
                     pooled.append(entry)
                 elif arm in self.arms:
-                    per_arm[(arm, entry.statistic)].append((entry, visit_summary_se(entry, arm)))
+                    per_arm[(arm, entry.statistic)].append((entry, self.visit_se(entry, arm)))
         return per_arm, pooled
 
     # -- per-arm visit summaries --------------------------------------------------------
@@ -314,13 +396,10 @@ class _TrialPlanner:
         t = entry.time_months
         value = entry.mean[arm]
         if se is None:
-            self.unused(entry, arm, statistic, value, None,
-                        "no SE, SD with n, or confidence interval")
+            self.unused(entry, arm, statistic, value, None, NO_SE, warn=t > 0)
             return None
         if t > self.last:
-            self.unused(entry, arm, statistic, value, se,
-                        f"after the last grid visit ({self.last:g} months); "
-                        "extend visits_months to use it")
+            self.unused(entry, arm, statistic, value, se, self.after_grid(), warn=True)
             return None
         if statistic == "mean" and t > 0 and changes_reported:
             self.unused(entry, arm, statistic, value, se,
@@ -333,9 +412,8 @@ class _TrialPlanner:
         coefficients = (self.layout.level if statistic == "mean" else self.layout.change)(
             endpoint, arm, t
         )
-        note = f"{statistic} at {t:g} months"
-        if t not in self.layout.visits:
-            note += " (trajectory interpolated between grid visits)"
+        note = (f"{statistic} at {t:g} months{self.assumed_note(entry, arm)}"
+                f"{self.interpolated(entry, t)}")
         n = None if entry.n is None else float(entry.n[arm])
         term = self.term(entry, arm, statistic, value, se, used=True, note=note,
                          informs=informs and t > 0)
@@ -367,7 +445,7 @@ class _TrialPlanner:
     def pooled_visit(self, endpoint: str, entry: VisitSummary,
                      arm_times: set[tuple[str, float]]) -> None:
         """Plan a number of both arms together: the arms' average by randomised numbers."""
-        se = visit_summary_se(entry, POOLED)
+        se = self.visit_se(entry, POOLED)
         value = entry.mean[POOLED]
         t = entry.time_months
         if (entry.statistic, t) in arm_times:
@@ -375,11 +453,15 @@ class _TrialPlanner:
                         "per-arm values at this visit are used instead")
             return
         if se is None:
-            self.unused(entry, POOLED, entry.statistic, value, None,
-                        "no SE, SD with n, or confidence interval")
+            self.unused(entry, POOLED, entry.statistic, value, None, NO_SE, warn=t > 0)
             return
-        if t > self.last or (entry.statistic == "change" and t == 0):
-            self.unused(entry, POOLED, entry.statistic, value, se, "outside the visit grid")
+        if t > self.last:
+            self.unused(entry, POOLED, entry.statistic, value, se, self.after_grid(),
+                        warn=True)
+            return
+        if entry.statistic == "change" and t == 0:
+            self.unused(entry, POOLED, entry.statistic, value, se,
+                        "a change from baseline at baseline is zero")
             return
         maker = self.layout.level if entry.statistic == "mean" else self.layout.change
         weights = arm_weights(self.trial, entry.population, self.arms)
@@ -391,6 +473,7 @@ class _TrialPlanner:
         note = (
             f"both arms together at {t:g} months; arms weighted by their randomised "
             f"numbers ({', '.join(f'{a} {weights[a]:g}' for a in self.arms)})"
+            f"{self.assumed_note(entry, POOLED)}{self.interpolated(entry, t)}"
         )
         self.plan.independent.append(PlanRow(
             self.term(entry, POOLED, entry.statistic, value, se, used=True,
@@ -420,37 +503,85 @@ class _TrialPlanner:
         experimental, control = self.arms
         value, se = float(entry.estimate), effect_estimate_se(entry)
         t = math.nan if entry.time_months is None else float(entry.time_months)
-        reason = ""
+        reason, lost = "", True
         if entry.design != "randomised":
-            reason = (f"a {entry.design} estimate is not this trial's randomised "
+            article = "an" if entry.design[:1] in "aeiou" else "a"
+            reason = (f"{article} {entry.design} estimate is not this trial's randomised "
                       "comparison; give design = \"randomised\" if it is, or name the "
                       "file as external evidence to use it discounted")
         elif math.isnan(t):
-            reason = "no time point"
+            reason = "no time point; give time_months to use it"
         elif se is None:
-            reason = "no standard error, confidence interval or p-value"
+            reason = ("no standard error, confidence interval or p-value; give one to "
+                      "use it")
         elif t == 0:
-            reason = "at baseline the randomised difference is zero in the model"
+            reason, lost = "at baseline the randomised difference is zero in the model", False
         elif t > self.last:
-            reason = (f"after the last grid visit ({self.last:g} months); "
-                      "extend visits_months to use it")
+            reason = self.after_grid()
         elif t in self.compared_times(endpoint):
-            reason = ("both arms' own numbers, or another difference, at this visit "
-                      "describe the same patients and are used instead")
+            reason, lost = ("both arms' own numbers, or another difference, at this visit "
+                            "describe the same patients and are used instead"), False
         if reason:
-            self.unused(entry, None, entry.statistic, value, se, reason)
+            self.unused(entry, None, entry.statistic, value, se, reason, warn=lost)
             return
         coefficients = (self.layout.change(endpoint, experimental, t)
                         - self.layout.change(endpoint, control, t))
         note = (f"{entry.statistic} at {t:g} months, {experimental} minus {control} "
-                "(the trial's randomised comparison)")
-        if t not in self.layout.visits:
-            note += " (trajectory interpolated between grid visits)"
+                f"(the trial's randomised comparison){self.interpolated(entry, t)}")
         self.plan.independent.append(PlanRow(
             self.term(entry, None, entry.statistic, value, se, used=True,
                       group="trial_summaries", note=note, informs=True),
             coefficients,
         ))
+
+    def interpolated(self, entry: Any, t: float) -> str:
+        r"""Return the note of a number used between grid visits, and warn of it once.
+
+        The trajectories are straight lines between grid visits, with the treatment
+        effect zero at baseline, so a number at ``t`` between the grid visits
+        :math:`v_{j-1} < t < v_j` is fitted by
+        :math:`(1 - w)\, x(v_{j-1}) + w\, x(v_j)` with
+        :math:`w = (t - v_{j-1}) / (v_j - v_{j-1})`: between baseline and the first
+        visit, an effect seen at ``t`` implies an effect :math:`1 / w` times as large at
+        :math:`v_j`. The plan's warnings name the entry, its time, the two grid visits
+        and the weights, and say how to put the time on the grid; a number within
+        :data:`DATUM_TOLERANCE_MONTHS` of a follow-up grid visit (52 weeks, 11.96 months,
+        beside 12) is taken as that visit's and not warned of.
+
+        Returns
+        -------
+        str
+            ``""`` for a number at a grid visit; otherwise the note's suffix.
+        """
+        weights = self.layout.interpolation(t)
+        if weights.max() == 1.0:
+            return ""
+        lo, hi = (float(self.layout.visits[j]) for j in np.flatnonzero(weights))
+        w = float(weights[self.layout.visits == hi][0])
+        note = f" (trajectory interpolated between the grid visits at {lo:g} and {hi:g} months)"
+        if hi - t <= DATUM_TOLERANCE_MONTHS or (lo > 0.0 and t - lo <= DATUM_TOLERANCE_MONTHS):
+            return note  # the same visit as a follow-up grid visit (52 weeks, 12 months)
+        baseline = (
+            f" (the effect is zero at baseline, so an effect seen at {t:g} months implies "
+            f"one {1.0 / w:.3g} times as large at {hi:g} months)" if lo == 0.0 else ""
+        )
+        line = (
+            f"longitudinal: trial {self.trial.name!r}, entry {entry.id!r} "
+            f"({entry.endpoint}) at {t:g} months lies between the grid visits at {lo:g} "
+            f"and {hi:g} months, and trajectories are straight lines between grid visits: "
+            f"it is fitted by {1.0 - w:.3g} x the {lo:g}-month value + {w:.3g} x the "
+            f"{hi:g}-month value{baseline}; add {t:g} to visits_months (left unset, "
+            "visits_months puts every visit of the trial up to "
+            f"{DEFAULT_VISITS_MONTHS[-1]:g} months on the grid)"
+        )
+        if line not in self.plan.warnings:
+            self.plan.warnings.append(line)
+        return note
+
+    def after_grid(self) -> str:
+        """Why a number after the last grid visit is unused, and how to use it."""
+        return (f"after the last grid visit ({self.last:g} months); "
+                "extend visits_months to use it")
 
     def compared_times(self, endpoint: str) -> set[float]:
         """Follow-up times at which the plan already compares the arms of ``endpoint``.
@@ -476,7 +607,8 @@ class _TrialPlanner:
                 entry.slope_per_year.get(control, math.nan)
         if observed is None:
             self.unused(entry, None, "slope_difference", published, None,
-                        "no standard error, p-value or per-arm SEs", time=window[1])
+                        "no standard error, p-value or per-arm SEs; give one to use it",
+                        time=window[1], warn=True)
             return
         try:
             self.layout.slope_weights(window)
@@ -484,7 +616,8 @@ class _TrialPlanner:
                 raise ValueError("window ends after the last visit")
         except ValueError as err:
             self.unused(entry, None, "slope_difference", published, observed.difference_se,
-                        f"slope window {window}: {err}", time=window[1])
+                        f"slope window {window}: {err}; add grid visits (visits_months) "
+                        "to use it", time=window[1], warn=True)
             return
         note = f"slope over {window[0]:g}-{window[1]:g} months; {observed.note}"
         if observed.arms:
