@@ -611,8 +611,9 @@ COMMANDS: list[tuple[str, str, list[str]]] = [
     ),
     (
         "effect",
-        "p_with_ci",
-        ["effect", "--hr", "0.7", "--lower", "0.5", "--upper", "0.9", "--p-value", "0.04"],
+        # Beside an interval a p-value is a check: one that contradicts it is refused.
+        "p_against_ci",
+        ["effect", "--hr", "0.7", "--lower", "0.5", "--upper", "0.9", "--p-value", "0.5"],
     ),
     ("effect", "se_with_p", ["effect", "--hr", "0.7", "--se", "0.1", "--p-value", "0.04"]),
     ("effect", "lower_only", ["effect", "--hr", "0.7", "--lower", "0.5"]),

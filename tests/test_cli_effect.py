@@ -46,6 +46,18 @@ def test_json_output_with_a_p_value(capsys):
     assert len(payload["priors"]) == 13
 
 
+def test_a_p_value_beside_the_interval_is_a_check_and_the_interval_is_used(capsys):
+    # HR 0.62 (0.40 to 0.97) implies P = 0.034: P = 0.04 agrees, as in reanalyse_effect.
+    interval = ["effect", "--hr", "0.62", "--lower", "0.40", "--upper", "0.97",
+                "--format", "json"]
+    assert main(interval) == 0
+    alone = json.loads(capsys.readouterr().out)
+    assert main([*interval, "--p-value", "0.04"]) == 0
+    checked = json.loads(capsys.readouterr().out)
+    assert checked["likelihood"]["se_source"] == "ci"
+    assert checked == alone
+
+
 def test_user_priors_and_mean_difference(capsys):
     assert main(["effect", *ASTIS_EFS, "--prior", "flat=0,10", "--prior", "sk=0,0.2"]) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -63,6 +75,13 @@ def test_user_priors_and_mean_difference(capsys):
         (["--hr", "0.34"], "confidence interval, a standard error or a p-value"),
         (["--hr", "0.34", "--p-value", "1.5"], "p-value"),
         (["--md", "-0.5", "--se", "0.2"], "benefit"),
+        # Beside an interval, a p-value or SE is a check, refused when it disagrees.
+        (["--hr", "0.62", "--lower", "0.40", "--upper", "0.97", "--p-value", "0.5"],
+         "field 'p_value': 0.5 contradicts the interval"),
+        (["--hr", "0.62", "--lower", "0.40", "--upper", "0.97", "--se", "0.5"],
+         "field 'se': 0.5 disagrees"),
+        (["--hr", "0.62", "--se", "0.2", "--p-value", "0.03"],
+         "field 'p_value': give --se or --p-value, not both"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(capsys, argv, message):

@@ -31,3 +31,15 @@ def test_documented_api_names_exist(doc):
 
     for name in re.findall(r"`bayes_scot\.data\.([a-z_]+)\(", doc):
         assert hasattr(data, name), name
+
+
+def test_what_the_models_analyse_is_stated_with_the_route_for_binary_endpoints(doc):
+    section = doc.split("## What the models analyse", 1)[1].split("\n## ", 1)[0]
+    # Every kind of entry the file format holds is placed: read by a family, or said
+    # to enter no model.
+    for kind in ENTRY_KINDS:
+        assert f"[[{kind}]]" in section, kind
+    assert "No family analyses a binary endpoint" in section
+    assert "bayes-scot effect --rr" in section
+    assert "reanalyse_effect" in section
+    assert "used by every model" not in doc

@@ -396,6 +396,25 @@ window_months = 12
     rejects(write(tmp_path, text), entry="hr", field="window_months", match="array")
 
 
+@pytest.mark.parametrize(("window", "match"), [
+    ("[-6, 36]", r"start must be at least 0 \(the start of follow-up\), got \[-6.0, 36.0\]"),
+    ("[36, 0]", r"start must be below end, got \[36.0, 0.0\]"),
+])
+def test_window_start_outside_follow_up(tmp_path, window, match):
+    text = HEADER + f"""
+[[ratios]]
+id = "hr"
+endpoint = "efs"
+population = "itt"
+measure = "HR"
+estimate = 0.5
+p_value = 0.04
+window_months = {window}
+{SOURCE}
+"""
+    rejects(write(tmp_path, text), entry="hr", field="window_months", match=match)
+
+
 # -- digitised curves from CSV files ----------------------------------------------------------
 def curve_block(extra: str) -> str:
     return f"""

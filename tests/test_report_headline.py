@@ -127,6 +127,10 @@ def test_prior_columns_attribution_and_tipping_points_are_shown(extended: Path) 
     assert "The reference prior alone gives P(superior) 0.500; the data move it to" in text
     assert "a sceptical prior of SD 0.25 on the log hazard ratio" in text
     assert "| Prior | What it says | Prior P(sup.) EFS | Prior P(sup.) OS |" in text
+    # The sceptical SD's unit: the effect parameter's scale, never the endpoint's points.
+    for written in (page, text):
+        assert "Sceptical SD (effect parameter)" in written
+        assert "for a continuous endpoint, SDs of the endpoint, not points" in written
 
 
 def test_plain_report_has_no_prior_columns(plain: Path) -> None:

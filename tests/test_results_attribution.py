@@ -22,7 +22,7 @@ from bayes_scot.results import (
     priors_table,
     superiority_table,
 )
-from bayes_scot.results.attribution import robust_variance
+from bayes_scot.results.attribution import EXTRAPOLATED, robust_variance
 from bayes_scot.stats.estimands import EstimandDraws
 from bayes_scot.stats.priors import EffectPrior
 
@@ -84,6 +84,20 @@ def test_shares_are_exact_in_a_conjugate_normal_model_with_two_sources() -> None
         pytest.approx(1.0, abs=1e-12))
     assert a.drivers.startswith("trial 6")
     assert "external" in a.drivers
+
+
+def test_an_extrapolated_row_keeps_its_shares_and_says_it_rests_on_the_assumption() -> None:
+    post, prior, terms, _ = conjugate([("trial", TRIAL)])
+    observed = attribute(post, prior, terms)
+    beyond = attribute(dataclasses.replace(post, extrapolated=True), prior, terms)
+    assert (beyond.share_trial, beyond.share_prior) == (observed.share_trial,
+                                                        observed.share_prior)
+    assert beyond.drivers == f"{EXTRAPOLATED}; under it {observed.drivers}"
+    assert beyond.drivers.startswith("extrapolated beyond the last datum: rests on the "
+                                     "model's assumption")
+    # A row no evidence reaches is all prior, and says only that.
+    nothing = dataclasses.replace(post, extrapolated=True, attrs={"prior_only": True})
+    assert attribute(nothing, prior, terms).drivers == "mostly prior: prior 100%"
 
 
 def test_a_term_on_another_endpoint_counts_as_borrowing() -> None:

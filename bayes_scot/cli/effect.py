@@ -93,9 +93,12 @@ def register(subparsers: Subparsers) -> argparse.ArgumentParser:
                         help="confidence level of the interval (default 0.95); only with "
                              "--lower and --upper")
     parser.add_argument("--p-value", type=finite_number, dest="p_value",
-                        help="two-sided p-value, used when no interval is given")
+                        help="two-sided p-value, used when no interval is given; beside "
+                             "an interval, a check that must agree with it")
     parser.add_argument("--se", type=positive_number,
-                        help="standard error on the log scale (ratios) or natural scale (MD)")
+                        help="standard error on the log scale (ratios) or natural scale "
+                             "(MD), used when no interval is given; beside an interval, a "
+                             "check that must agree with it")
     parser.add_argument("--mcid", type=positive_number,
                         help="minimal clinically important effect: a ratio such as 0.8, or "
                              "a positive magnitude for MD")
@@ -176,17 +179,16 @@ def _json(table: pd.DataFrame) -> str:
 
 
 def _check_one_source(args: argparse.Namespace) -> None:
-    """Refuse several sources of the standard error instead of silently preferring one."""
-    given = [name for name, present in (
-        ("--lower/--upper", args.lower is not None or args.upper is not None),
-        ("--se", args.se is not None),
-        ("--p-value", args.p_value is not None),
-    ) if present]
-    if len(given) > 1:
-        raise EvidenceError(
-            f"give one of a confidence interval, --se or --p-value, not {' and '.join(given)}",
-            field=given[1].lstrip("-"),
-        )
+    """Refuse ``--se`` with ``--p-value`` when no interval is given.
+
+    Beside an interval, either is a check that must agree with it (as in
+    :func:`~bayes_scot.stats.normal_normal.reanalyse_effect`); without one, the SE would be
+    used and the p-value silently set aside.
+    """
+    if (args.se is not None and args.p_value is not None
+            and args.lower is None and args.upper is None):
+        raise EvidenceError("give --se or --p-value, not both, when no confidence "
+                            "interval is given", field="p_value")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -25,6 +25,7 @@ from bayes_scot.evidence.entries import (
     DigitisedCurve,
     Entry,
     LandmarkEvents,
+    Proportion,
     SurvivalEstimate,
 )
 from bayes_scot.evidence.source import Source
@@ -55,6 +56,15 @@ FRAME_COLUMNS: tuple[str, ...] = (
 #: Numerical slack for "non-increasing" checks on survival read from papers (percentages
 #: printed to whole numbers can tie; a rise larger than this is an error).
 _SURVIVAL_TOLERANCE = 1e-9
+
+#: Endpoints whose every event is an event of another, as (subset, superset, the subset's
+#: events, the superset's events, why): counts of the subset by a landmark cannot exceed
+#: those of the superset by the same or a later landmark among the same patients.
+_NESTED_EVENTS: tuple[tuple[str, str, str, str, str], ...] = (
+    ("os", "efs", "deaths", "EFS events", "every death is an EFS event"),
+    ("treatment_related_death", "os", "treatment-related deaths", "deaths",
+     "every treatment-related death is a death"),
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -402,7 +412,8 @@ def validate_entries(
     entry's kind fits its endpoint's kind (:data:`ENTRY_KINDS`); counts do not
     exceed the population's size; within an arm, endpoint and population, Kaplan-Meier
     survival does not rise over time and cumulative event counts among the same ``n`` do
-    not fall.
+    not fall; deaths by a landmark do not exceed EFS events by it, nor treatment-related
+    deaths the deaths by the same or a later landmark, among the same patients.
 
     Parameters
     ----------
@@ -456,6 +467,7 @@ def validate_entries(
         _check_against_population(e, populations[e.population])
     _check_monotone_survival(entries)
     _check_monotone_events(entries)
+    _check_nested_events(entries)
 
 
 def _identity(e: Entry) -> tuple[Any, ...]:
@@ -554,3 +566,44 @@ def _check_monotone_events(entries: list[Entry]) -> None:
                     entry=id1,
                     field=f"events.{arm}",
                 )
+
+
+def _counts_by_time(e: Entry) -> tuple[float, Mapping[str, float], Mapping[str, float]] | None:
+    """Return a count entry's time, events and ``n`` by arm; ``None`` without a time."""
+    if isinstance(e, LandmarkEvents):
+        return float(e.time_months), e.events, e.n
+    if isinstance(e, Proportion) and e.time_months is not None:
+        return float(e.time_months), e.count, e.n
+    return None
+
+
+def _check_nested_events(entries: list[Entry]) -> None:
+    """Refuse counts of an endpoint's events above those of an endpoint containing them.
+
+    See :data:`_NESTED_EVENTS`; counts among different ``n`` describe different patients
+    and are not compared.
+    """
+    for subset, superset, inner, outer, why in _NESTED_EVENTS:
+        for e in entries:
+            part = _counts_by_time(e) if e.endpoint == subset else None
+            if part is None:
+                continue
+            for other in entries:
+                whole = _counts_by_time(other) if other.endpoint == superset else None
+                if (whole is None or other.population != e.population
+                        or whole[0] < part[0]):
+                    continue
+                for arm, count in part[1].items():
+                    if (arm in whole[1] and whole[2].get(arm) == part[2].get(arm)
+                            and count > whole[1][arm]):
+                        later = "" if whole[0] == part[0] else f" by {whole[0]:g} months"
+                        raise EvidenceError(
+                            f"{inner} ({count:g}) by {part[0]:g} months exceed {outer} "
+                            f"({whole[1][arm]:g}){later} in arm {arm!r} (entry "
+                            f"{other.id!r}): {why}",
+                            entry=e.id, field=f"{_count_field(e)}.{arm}",
+                        )
+
+
+def _count_field(e: Entry) -> str:
+    return "events" if isinstance(e, LandmarkEvents) else "count"

@@ -339,7 +339,7 @@ class _Runner:
             builders[family.family] = self.build(family, trials)
             build_seconds[family.family] = time.perf_counter() - t0
         self.check_memory(builders, settings_by_family)
-        self.check_joint_names(builders)
+        self.check_names(builders)
         # Every batch is started before the first is read: a batch samples on JAX's
         # devices while this process compiles the next model or processes earlier fits.
         order = self.start_order(builders)
@@ -485,16 +485,23 @@ class _Runner:
                 raise SpecError(problem, file=self.spec.path or self.spec.name,
                                 field=f"{family.family}.sampler.draws")
 
-    def check_joint_names(self, builders: Mapping[str, Any]) -> None:
-        """Check every ``[joint]`` estimand against what the built models report.
+    def check_names(self, builders: Mapping[str, Any]) -> None:
+        """Check each family's selection and every ``[joint]`` estimand before any fit.
 
-        Before any fit: each family's estimand names come from two forward draws of its
-        prior (:func:`bayes_scot.fitting.prior.estimand_names`). A family without a model
-        to draw from leaves its keys to :meth:`check_joint` after the fits.
+        Each family's estimand names come from two forward draws of its prior
+        (:func:`bayes_scot.fitting.prior.estimand_names`); an ``endpoints`` or
+        ``estimands`` entry that selects none of them is refused
+        (:meth:`bayes_scot.spec.FamilySpec.selection_problem`), as is a ``[joint]`` key
+        that no selected estimand has. A family without a model to draw from, and the
+        composite family when the model-based GRCS adds rows to it after the fits, leave
+        the check of their selection to :meth:`check_joint`, which refuses one that kept
+        no row.
         """
         from bayes_scot.fitting.prior import estimand_names
 
+        file = self.spec.path or self.spec.name
         known: set[str] = set()
+        complete = True
         for family in self.spec.families:
             builder = builders[family.family]
             sets = family.prior_sets(tuple(builder.effect_parameters), self.spec.priors,
@@ -502,18 +509,37 @@ class _Runner:
             priors = sets.get(self.spec.reference_prior) or next(iter(sets.values()))
             names = estimand_names(builder, builder.prior_data(priors))
             if names is None:
-                return
+                complete = False
+                continue
+            # The model-based GRCS adds composite rows only after the fits.
+            later = family.family == "composite" and self.runs_model_based_grcs()
+            problem = None if later else family.selection_problem(names)
+            if problem is not None:
+                raise SpecError(problem[1], file=file, field=problem[0])
             known |= {f"{e}:{k}" for e, k in names if family.selects(e, k)}
+        if not complete:
+            return
         for i, key in enumerate(self.spec.joint.estimands):
             if key not in known:
                 raise SpecError(
                     f"{key!r} is not an estimand the models report; known: "
                     + ", ".join(sorted(known)),
-                    file=self.spec.path or self.spec.name, field=f"joint.estimands[{i}]",
+                    file=file, field=f"joint.estimands[{i}]",
                 )
 
     def check_joint(self, fits: Sequence[PriorFit]) -> None:
-        """Check that every ``[joint]`` estimand was reported under every prior."""
+        """Check that every family reported a row and every ``[joint]`` estimand every prior.
+
+        The families :meth:`check_names` could not check before the fits (no model to
+        draw from) are checked here: one whose selection kept no row is refused.
+        """
+        for family in self.spec.families:
+            if not any(f.estimands for f in fits if f.family == family.family):
+                choice = "estimands" if family.estimands else "endpoints"
+                raise SpecError(
+                    f"selects no estimand the {family.family} model reports",
+                    file=self.spec.path or self.spec.name, field=f"{family.family}.{choice}",
+                )
         by_prior: dict[str, set[str]] = {}
         for f in fits:
             by_prior.setdefault(f.prior, set()).update(
@@ -664,6 +690,8 @@ class _Runner:
             When the model refuses one of the family's options for these trials (a
             design hazard ratio on the harm side of the endpoint), naming the option in
             the specification.
+        EvidenceError
+            When the model refuses an entry of a trial, naming the trial's file.
         """
         factory = FAMILIES[family.family].factory()
         selected = [self.family_trial(trials[name], family) for name in family.trials]
@@ -678,6 +706,12 @@ class _Runner:
             if err.file is None and err.field and hasattr(options, err.field):
                 raise SpecError(err.message, file=self.spec.path or self.spec.name,
                                 field=f"{family.family}.options.{err.field}") from None
+            if err.file is None and err.entry is not None:
+                # A rule of the model about an entry: name the trial file that holds it.
+                holder = next((t for t in selected
+                               if any(e.id == err.entry for e in t.entries)), None)
+                if holder is not None:
+                    raise err.located(file=holder.path or holder.name) from None
             raise
 
     def runs_model_based_grcs(self) -> bool:
@@ -874,8 +908,21 @@ class _Runner:
     def chosen(
         self, family: FamilySpec, draws: Sequence[EstimandDraws]
     ) -> tuple[EstimandDraws, ...]:
-        """Return the estimands the family reports, each with the specification's MCID."""
-        return tuple(self.with_mcid(e) for e in draws if family.selects(e.endpoint, e.estimand))
+        """Return the estimands the family reports, each with the specification's MCID.
+
+        A margin the family's options set is labelled as the specification's
+        (:meth:`~bayes_scot.spec.FamilySpec.mcid_source`); an ``[mcids]`` entry replaces
+        both value and source.
+        """
+        out = []
+        for e in draws:
+            if not family.selects(e.endpoint, e.estimand):
+                continue
+            source = family.mcid_source(e.estimand)
+            if source is not None:
+                e = dataclasses.replace(e, mcid_source=source)
+            out.append(self.with_mcid(e))
+        return tuple(out)
 
     def with_mcid(self, e: EstimandDraws) -> EstimandDraws:
         override = self.spec.mcid_for(e.endpoint, e.estimand)

@@ -70,6 +70,7 @@ split by its own sources' precisions.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -81,6 +82,7 @@ from bayes_scot.stats.estimands import EstimandDraws
 
 __all__ = [
     "BORROWING",
+    "EXTRAPOLATED",
     "SHARE_COLUMNS",
     "SOURCES",
     "Attribution",
@@ -113,6 +115,12 @@ WIDER: float = 1.1
 """A posterior variance above this multiple of the prior's is wider than the prior. Below
 it a ratio above 1 is Monte Carlo noise in a row that is all prior (the robust variance of
 a few thousand draws has a relative SE of about 4%), and the prior's share is 1."""
+
+EXTRAPOLATED: str = (
+    "extrapolated beyond the last datum: rests on the model's assumption of what follows it"
+)
+"""The start of the drivers text of a row extrapolated beyond its endpoint's last datum:
+its shares are the model's, which carries the data forward by assumption."""
 
 MOSTLY_PRIOR: float = 0.5
 """A prior share above this is called "mostly prior" in the drivers text."""
@@ -201,6 +209,14 @@ def attribute(
 ) -> Attribution:
     """Split one estimand's posterior among trial, external, borrowing and prior.
 
+    The shares of a row extrapolated beyond its endpoint's last datum
+    (:attr:`~bayes_scot.stats.estimands.EstimandDraws.extrapolated`) are those of the
+    model, which carries the data forward by its own structure (a last interval's
+    hazard held constant, a trajectory pinned at the reference visit); its drivers text
+    says first that the row rests on that assumption (:data:`EXTRAPOLATED`), so that a
+    large trial share is not read as the trial's having observed it. A row no evidence
+    reaches (``attrs["prior_only"]``) is all prior and says so alone.
+
     Parameters
     ----------
     posterior : EstimandDraws
@@ -219,6 +235,16 @@ def attribute(
     -------
     Attribution
     """
+    shares = _attribute(posterior, prior, terms, share_prior)
+    if posterior.extrapolated and shares.drivers and not posterior.attrs.get("prior_only"):
+        return dataclasses.replace(shares, drivers=f"{EXTRAPOLATED}; under it "
+                                                   f"{shares.drivers}")
+    return shares
+
+
+def _attribute(posterior: EstimandDraws, prior: EstimandDraws | None,
+               terms: Sequence[LikelihoodTerm], share_prior: float | None) -> Attribution:
+    """Return the shares of :func:`attribute`, whether extrapolated or not."""
     nan = float("nan")
     if posterior.attrs.get("prior_only"):
         none = dict.fromkeys(("trial", "external", *BORROWING), 0.0)

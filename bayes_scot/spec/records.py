@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
@@ -143,6 +143,11 @@ class PriorScale:
         )
 
 
+#: The survival options that set an estimand's MCID, by the start of the estimand's name.
+_SURVIVAL_MARGINS = (("hazard_ratio_", "hazard_ratio_margin"),
+                     ("survival_difference_", "survival_margin"))
+
+
 @dataclass(frozen=True, kw_only=True)
 class FamilySpec:
     """One model family of the analysis.
@@ -233,6 +238,72 @@ class FamilySpec:
         if self.estimands:
             return any(fnmatch.fnmatchcase(estimand, p) for p in self.estimands)
         return True
+
+    def mcid_source(self, estimand: str) -> str | None:
+        """Say where this family's options set an estimand's MCID, if they do.
+
+        The survival family's ``hazard_ratio_margin`` is the MCID of its hazard ratios
+        and ``survival_margin`` that of its survival differences; set in the
+        specification (and no ``margin_source`` given), a row's MCID comes from there,
+        not from the package's default.
+
+        Parameters
+        ----------
+        estimand : str
+            The estimand's name (``"hazard_ratio_common"``).
+
+        Returns
+        -------
+        str or None
+            ``"analysis specification (survival.options.hazard_ratio_margin)"``, or
+            ``None`` when no option of the specification sets that estimand's MCID.
+        """
+        if self.family != "survival" or "margin_source" in self.options:
+            return None
+        for prefix, option in _SURVIVAL_MARGINS:
+            if estimand.startswith(prefix) and option in self.options:
+                return f"analysis specification ({self.family}.options.{option})"
+        return None
+
+    def selection_problem(
+        self, names: Collection[tuple[str, str]]
+    ) -> tuple[str, str] | None:
+        """Say which entry of :attr:`endpoints` or :attr:`estimands` selects nothing.
+
+        An entry that matches no estimand the family's model reports would leave a table
+        without the rows it asks for (or without any row), so it is refused before any fit.
+
+        Parameters
+        ----------
+        names : collection of (str, str)
+            The ``(endpoint, estimand)`` pairs the family's built model reports
+            (:func:`bayes_scot.fitting.prior.estimand_names`).
+
+        Returns
+        -------
+        tuple of (str, str) or None
+            The field (``"survival.estimands[0]"``) and a one-line reason naming the
+            estimands the model reports, or ``None`` when every entry selects something.
+        """
+        known = ", ".join(sorted(f"{e}:{k}" for e, k in names)) or "none"
+        reported = {e for e, _ in names}
+        for i, endpoint in enumerate(self.endpoints):
+            if endpoint not in reported:
+                return (f"{self.family}.endpoints[{i}]",
+                        f"{endpoint!r} is not an endpoint the {self.family} model reports "
+                        f"for these trials; known: {known}")
+        for i, pattern in enumerate(self.estimands):
+            if not any(fnmatch.fnmatchcase(k, pattern) for e, k in names
+                       if not self.endpoints or e in self.endpoints):
+                return (f"{self.family}.estimands[{i}]",
+                        f"{pattern!r} matches no estimand the {self.family} model reports "
+                        f"for the selected endpoints; known: {known}")
+        for i, endpoint in enumerate(self.endpoints):
+            if not any(self.selects(e, k) for e, k in names if e == endpoint):
+                return (f"{self.family}.endpoints[{i}]",
+                        f"{endpoint!r} has no estimand matching {self.family}.estimands; "
+                        f"known: {known}")
+        return None
 
     def prior_sets(
         self,

@@ -175,7 +175,10 @@ class ReportedRatio(Entry):
             window = tuple(self.window_months)
             if len(window) != 2 or not all(_is_number(w) for w in window):
                 raise self._fail("window_months", "must be [start, end] in months")
-            if not 0 <= window[0] < window[1]:
+            if window[0] < 0:
+                raise self._fail("window_months", f"start must be at least 0 (the start of "
+                                 f"follow-up), got {list(window)}")
+            if window[0] >= window[1]:
                 raise self._fail("window_months", f"start must be below end, got {list(window)}")
             self._check_time_range("window_months", window)
             object.__setattr__(self, "window_months", (float(window[0]), float(window[1])))
