@@ -7,7 +7,7 @@ appends its own entries.
 
 from __future__ import annotations
 
-__all__ = ["RATIO", "trial_header"]
+__all__ = ["RATIO", "qol_trial_header", "trial_header"]
 
 
 def trial_header(name: str, *, title: str, n: tuple[int, int] = (120, 118)) -> str:
@@ -60,4 +60,43 @@ lower = {lower}
 upper = {upper}
 window_months = [0, 48]
 source = {{ ref = "paper", locator = "Abstract", tag = "reported", note = "SIMULATED." }}
+"""
+
+
+def qol_trial_header(*, better: str = "higher", time_unit: str = "months") -> str:
+    """Return the tables of a SIMULATED quality-of-life trial, drug 120 against placebo 60.
+
+    Parameters
+    ----------
+    better : {"higher", "lower"}, default "higher"
+        The direction of its one continuous endpoint, ``qol`` (points).
+    time_unit : str, default "months"
+        The unit of the file's times.
+    """
+    return f"""\
+# SIMULATED trial for tests: not real data.
+[trial]
+name = "qolsim"
+title = "SIMULATED quality-of-life trial"
+citation = "SIMULATED data for tests"
+time_unit = "{time_unit}"
+
+[arms.drug]
+label = "Drug (SIMULATED)"
+role = "experimental"
+short_label = "Drug"
+
+[arms.placebo]
+label = "Placebo (SIMULATED)"
+role = "control"
+
+[endpoints.qol]
+label = "QoL score"
+kind = "continuous"
+better = "{better}"
+unit = "points"
+
+[populations.itt]
+label = "ITT"
+n = {{ drug = 120, placebo = 60 }}
 """

@@ -20,39 +20,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from simulated_trial_files import qol_trial_header
 
 from bayes_scot.builders.longitudinal import LongitudinalModel, LongitudinalOptions
 from bayes_scot.builders.longitudinal.options import DEFAULT_VISITS_MONTHS
 from bayes_scot.data import load_trial
 from bayes_scot.errors import SpecError
-
-TRIAL = """\
-# SIMULATED trial for tests: not real data.
-[trial]
-name = "qolsim"
-title = "SIMULATED quality-of-life trial"
-citation = "SIMULATED data for tests"
-time_unit = "{unit}"
-
-[arms.drug]
-label = "Drug (SIMULATED)"
-role = "experimental"
-short_label = "Drug"
-
-[arms.placebo]
-label = "Placebo (SIMULATED)"
-role = "control"
-
-[endpoints.qol]
-label = "QoL score"
-kind = "continuous"
-better = "higher"
-unit = "points"
-
-[populations.itt]
-label = "ITT"
-n = {{ drug = 120, placebo = 60 }}
-"""
 
 VISIT = """
 [[visit_summaries]]
@@ -74,7 +47,7 @@ VISITS = ((0, 50.0, 50.5, 120, 60), (1, 55.0, 51.0, 110, 52), (2, 57.0, 52.0, 10
 
 def trial_file(tmp_path: Path, times: tuple[float, float, float], unit: str = "months") -> Path:
     """Write the SIMULATED trial with its visits at ``times`` (in ``unit``)."""
-    text = TRIAL.format(unit=unit) + "".join(
+    text = qol_trial_header(time_unit=unit) + "".join(
         VISIT.format(index=i, time=t, drug=drug, placebo=placebo, n_drug=nd, n_placebo=np_)
         for (i, drug, placebo, nd, np_), t in zip(VISITS, times, strict=True)
     )

@@ -17,41 +17,14 @@ The tests build models only (no sampling), so they are fast.
 from __future__ import annotations
 
 import math
-import textwrap
 from pathlib import Path
 
 import pytest
 from scipy.special import ndtr
+from simulated_trial_files import qol_trial_header
 
 from bayes_scot.builders.longitudinal import LongitudinalModel, LongitudinalOptions
 from bayes_scot.data import load_trial
-
-HEADER = """\
-# SIMULATED trial for tests: not real data.
-[trial]
-name = "qolsim"
-title = "SIMULATED quality-of-life trial"
-citation = "SIMULATED data for tests"
-
-[arms.drug]
-label = "Drug (SIMULATED)"
-role = "experimental"
-short_label = "Drug"
-
-[arms.placebo]
-label = "Placebo (SIMULATED)"
-role = "control"
-
-[endpoints.qol]
-label = "QoL score"
-kind = "continuous"
-better = "{better}"
-unit = "points"
-
-[populations.itt]
-label = "ITT"
-n = {{ drug = 120, placebo = 60 }}
-"""
 
 VISIT = """
 [[visit_summaries]]
@@ -96,7 +69,7 @@ MEANS = {0: (50.0, 50.5), 6: (55.0, 51.0), 12: (57.0, 52.0)}
 
 def write(folder: Path, body: str, better: str = "higher") -> Path:
     path = folder / "qolsim.toml"
-    path.write_text(textwrap.dedent(HEADER.format(better=better)) + body)
+    path.write_text(qol_trial_header(better=better) + body)
     return path
 
 
