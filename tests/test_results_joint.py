@@ -44,6 +44,19 @@ def test_within_one_fit_uses_joint_draws() -> None:
     assert table.basis.str.startswith("joint posterior draws of the survival fit").all()
 
 
+def test_an_estimand_without_data_is_named_in_the_basis() -> None:
+    import dataclasses
+
+    fit = one_fit()
+    no_data = dataclasses.replace(fit.estimands[1], attrs={"no_data": True})
+    fit = dataclasses.replace(fit, estimands=(fit.estimands[0], no_data, fit.estimands[2]))
+    table = joint_probabilities([fit], ["a:d", "b:d", ("c", "d")])
+    assert list(table.probability) == [7 / 8, 5 / 8, 3 / 8]  # the draws are the draws
+    assert table.basis.str.contains("no data of their own").all()
+    assert table.basis.str.contains("b:d").all()
+    assert not table.basis.str.contains("a:d").any()
+
+
 def test_across_fits_assumes_independence_and_says_so() -> None:
     other = PriorFit(family="longitudinal", prior="reference", diagnostics=Diag(),
                      estimands=(est("c", C, superior="lower"),))

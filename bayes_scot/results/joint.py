@@ -229,7 +229,9 @@ def joint_probabilities(
         one fit the bounds are NaN, as the joint draws need none. ``basis`` says
         whether the probability comes from joint draws of one fit or assumes
         independence across fits that share no parameters (and which patients they
-        share), followed by the notes of the fits used
+        share), then the estimands that have no data of their own
+        (``attrs["no_data"]``: their posterior is their prior, or a prediction from other
+        endpoints), followed by the notes of the fits used
         (:attr:`~bayes_scot.results.PriorFit.notes`). A fit with a ``route`` is a group
         of its own.
 
@@ -255,6 +257,7 @@ def joint_probabilities(
         groups: dict[str, list[np.ndarray]] = {}
         notes: list[str] = []
         marginals: list[float] = []
+        without_data: list[str] = []
         for key in keys:
             found = [
                 (f, e)
@@ -267,6 +270,8 @@ def joint_probabilities(
                     f"no fit under prior {prior!r} has estimand {key[1]!r} of endpoint {key[0]!r}"
                 )
             fit, e = found[0]
+            if e.attrs.get("no_data", False):
+                without_data.append(f"{e.endpoint}:{e.estimand}")
             group = f"{fit.family} ({fit.route})" if fit.route else fit.family
             indicator = _superior(e, threshold)
             groups.setdefault(group, []).append(indicator)
@@ -281,6 +286,9 @@ def joint_probabilities(
             shared = shared_patients(trials or {}, (g.split(" (")[0] for g in groups))
             if shared:
                 basis += f"; not independent: {shared}"
+        if without_data:
+            basis += ("; no data of their own (their indicators follow the prior or other "
+                      "endpoints, not this trial): " + ", ".join(without_data))
         basis = "; ".join([basis, *dict.fromkeys(notes)])
         for k in range(1, n + 1):
             event = "all" if k == n else ("any" if k == 1 else "at_least")
