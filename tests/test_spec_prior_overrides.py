@@ -71,6 +71,12 @@ def test_one_family_takes_an_unqualified_prior(scot) -> None:
     assert (prior.mean, prior.sd) == pytest.approx((expected.mean, expected.sd))
 
 
+def test_a_prior_for_a_family_the_specification_does_not_run_says_so(scot) -> None:
+    longitudinal_only = scot.with_overrides(families=["longitudinal"])
+    with pytest.raises(SpecError, match=r"priors\.survival.*runs no survival family"):
+        longitudinal_only.with_overrides(priors={"survival": {"x": "0,1"}})
+
+
 def test_python_prior_objects_are_accepted(scot) -> None:
     elicited = ratio_prior(threshold=0.5, probability=0.05, centre=1.0)
     spec = scot.with_overrides(families=["survival"]).with_overrides(

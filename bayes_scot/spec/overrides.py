@@ -39,6 +39,7 @@ from msgspec import Meta
 from bayes_scot.conventions import MAX_SEED
 from bayes_scot.errors import EvidenceError, SpecError
 from bayes_scot.schema import convert
+from bayes_scot.spec import records
 from bayes_scot.spec.reader import read_sampler
 from bayes_scot.spec.records import AnalysisSpec, CustomPrior, FamilySpec
 from bayes_scot.stats.priors import DEFAULT_GRID_NAMES, EffectPrior, ratio_prior
@@ -125,6 +126,12 @@ def _per_family(spec: AnalysisSpec, value: Mapping[str, Any],
                 where: str) -> dict[str, Mapping[str, Any]]:
     """Return ``family -> {name -> prior}``, refusing an unqualified prior when ambiguous."""
     families = [f.family for f in spec.families]
+    absent = [k for k in value if k in records.FAMILIES and k not in families
+              and isinstance(value[k], Mapping)]
+    if absent:
+        raise SpecError(f"the specification runs no {absent[0]} family (it runs "
+                        f"{', '.join(families)}): its priors have nothing to apply to",
+                        file=where, field=f"priors.{absent[0]}")
     keyed = [k for k in value if k in families]
     if keyed and len(keyed) == len(value) and all(isinstance(value[k], Mapping)
                                                   for k in keyed):
