@@ -15,7 +15,7 @@ import bayes_scot.reanalysis.runner as runner
 from bayes_scot.builders.survival import PACKAGE_DEFAULT
 from bayes_scot.errors import SpecError
 from bayes_scot.reanalysis import reanalyse
-from bayes_scot.spec import AnalysisSpec, FamilySpec
+from bayes_scot.spec import AnalysisSpec, FamilySpec, McidOverride
 from bayes_scot.stats.estimands import EstimandDraws
 
 NAMES = {("os", "hazard_ratio_common")}
@@ -96,21 +96,79 @@ def _row(estimand: str, mcid: float) -> EstimandDraws:
                          mcid_source=PACKAGE_DEFAULT)
 
 
-@pytest.mark.parametrize(("options", "sources"), [
-    ({"hazard_ratio_margin": 0.85},
-     ["analysis specification (survival.options.hazard_ratio_margin)", PACKAGE_DEFAULT]),
-    ({"survival_margin": 0.05},
-     [PACKAGE_DEFAULT, "analysis specification (survival.options.survival_margin)"]),
-    ({"hazard_ratio_margin": 0.85, "margin_source": "SIMULATED protocol"},
-     [PACKAGE_DEFAULT, PACKAGE_DEFAULT]),
-    ({}, [PACKAGE_DEFAULT, PACKAGE_DEFAULT]),
+@pytest.mark.parametrize(("options", "mcids", "sources"), [
+    ({"hazard_ratio_margin": 0.85}, (),
+     ["analysis specification (survival.options.hazard_ratio_margin)"] * 2
+     + [PACKAGE_DEFAULT]),
+    ({"survival_margin": 0.05}, (),
+     [PACKAGE_DEFAULT] * 2 + ["analysis specification (survival.options.survival_margin)"]),
+    ({"hazard_ratio_margin": 0.85, "margin_source": "SIMULATED protocol"}, (),
+     ["SIMULATED protocol"] * 3),
+    ({"hazard_ratio_margin": 0.85, "survival_margin": 0.05,
+      "survival_margin_source": "SIMULATED registry"}, (),
+     ["analysis specification (survival.options.hazard_ratio_margin)"] * 2
+     + ["SIMULATED registry"]),
+    ({"margin_source": "SIMULATED protocol",
+      "hazard_ratio_margin_source": "SIMULATED meta-analysis"}, (),
+     ["SIMULATED meta-analysis"] * 2 + ["SIMULATED protocol"]),
+    # [mcids] of the common hazard ratio is the margin of every hazard ratio: the
+    # interval's row names it too, not the package default.
+    ({}, (McidOverride(pattern="efs:hazard_ratio_common", value=0.85,
+                       source="SIMULATED consensus"),),
+     ["SIMULATED consensus"] * 2 + [PACKAGE_DEFAULT]),
+    ({}, (), [PACKAGE_DEFAULT] * 3),
 ])
-def test_a_margin_the_specification_sets_is_labelled_as_the_specifications(options,
-                                                                           sources):
-    # The builder puts options.margin_source (the package default unless the options
-    # give one) on every row; the runner names the option that set a row's margin.
+def test_every_row_names_the_source_of_the_margin_that_is_its_mcid(options, mcids,
+                                                                  sources):
+    # The builder puts options.margin_source on every row; the runner names the source
+    # of the margin that is the row's MCID, as the specification's options resolve it.
     family = FamilySpec(family="survival", options=options)
-    spec = AnalysisSpec(name="sim", title="SIMULATED", trials=(), families=(family,))
+    spec = AnalysisSpec(name="sim", title="SIMULATED", trials=(), families=(family,),
+                        mcids=mcids)
+    resolved = spec.family_options(family)
     rows = runner._Runner(spec, None).chosen(
-        family, [_row("hazard_ratio_common", 0.85), _row("survival_difference_12", 0.1)])
+        family, [_row("hazard_ratio_common", 0.85), _row("hazard_ratio_0_3", 0.85),
+                 _row("survival_difference_12", 0.1)], resolved)
     assert [r.mcid_source for r in rows] == sources
+
+
+def test_a_margin_source_option_that_contradicts_the_mcids_entry_is_refused():
+    family = FamilySpec(family="survival",
+                        options={"hazard_ratio_margin_source": "SIMULATED protocol"})
+    spec = AnalysisSpec(name="sim", title="SIMULATED", trials=(), families=(family,),
+                        mcids=(McidOverride(pattern="efs:hazard_ratio_common", value=0.85,
+                                            source="SIMULATED consensus"),))
+    with pytest.raises(SpecError, match="give the MCID's source once") as caught:
+        spec.family_options(family)
+    assert caught.value.field == "survival.options.hazard_ratio_margin_source"
+
+
+@pytest.mark.parametrize("bad", ["", "two\nlines", 3])
+def test_a_margin_source_is_one_line_of_text(bad):
+    from bayes_scot.builders.survival import SurvivalOptions
+    from bayes_scot.errors import EvidenceError
+
+    with pytest.raises(EvidenceError, match="one line of text") as caught:
+        SurvivalOptions(survival_margin_source=bad)
+    assert caught.value.field == "survival_margin_source"
+
+
+def test_the_interval_hazard_ratios_name_the_mcids_entry_that_sets_their_margin():
+    # The [mcids] entry of efs:hazard_ratio_common is the hazard-ratio margin, so the
+    # builder gives every interval's hazard ratio (EFS and OS) its value: the rows must
+    # name its source as well, not the package default.
+    from bayes_scot.builders.survival.estimands import EstimandLabels, interval_hazard_ratios
+
+    family = FamilySpec(family="survival",
+                        options={"interval_boundaries_months": [0.0, 3.0, 12.0]})
+    spec = AnalysisSpec(name="sim", title="SIMULATED", trials=(), families=(family,),
+                        mcids=(McidOverride(pattern="efs:hazard_ratio_common", value=0.75,
+                                            source="SIMULATED consensus"),))
+    options = spec.family_options(family)
+    labels = EstimandLabels(options=options, arms=("exp", "ctl"), shown=("Exp", "Ctl"),
+                            names={"efs": "EFS", "os": "OS"}, evidence="trial", attrs={})
+    hazards = np.full((1, 4, 2, 2, 3), 0.01)  # chain, draw, arm, interval, transition
+    rows = runner._Runner(spec, None).chosen(
+        family, interval_hazard_ratios(hazards, np.array([0.0, 3.0, 12.0]), labels), options)
+    assert len(rows) == 4
+    assert {(r.mcid, r.mcid_source) for r in rows} == {(0.75, "SIMULATED consensus")}

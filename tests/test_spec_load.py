@@ -657,3 +657,16 @@ def test_a_one_endpoint_trials_hazard_ratio_mcid_is_its_priors_margin(tmp_path: 
     rossi = load_trial(tmp_path / "rossi_1980.toml")
     options = spec.family_options(spec.family("survival"), rossi)
     assert options.hazard_ratio_margin == 0.75
+
+
+def test_each_survival_margin_takes_its_own_source_from_the_file(tmp_path: Path) -> None:
+    """hazard_ratio_margin_source and survival_margin_source are read; margin_source fills
+    the one left unset."""
+    text = MINIMAL.replace("[survival.priors]", '[survival.options]\nsurvival_margin = 0.05\n'
+                           'margin_source = "SIMULATED protocol"\n'
+                           'survival_margin_source = "SIMULATED registry"\n\n[survival.priors]')
+    spec = load_spec(write(tmp_path, text))
+    options = spec.family_options(spec.family("survival"))
+    assert options.margin_source_of("survival_difference_12") == "SIMULATED registry"
+    assert options.margin_source_of("hazard_ratio_0_3") == "SIMULATED protocol"
+    assert options.margin_source_of("rmst_difference_12") is None

@@ -36,6 +36,7 @@ from bayes_scot.results import (
     tipping_points,
     trajectories,
 )
+from bayes_scot.results.headline import headline_keys
 from bayes_scot.spec import AnalysisSpec
 
 __all__ = ["Reanalysis"]
@@ -359,6 +360,26 @@ class Reanalysis:
                 ]
         return out
 
+    def headline_keys(self) -> list[tuple[str, str]]:
+        """Return the headline estimands: the report's, the priors table's, the tipping points'.
+
+        Returns
+        -------
+        list of (str, str)
+            ``(endpoint, estimand)`` pairs: the specification's ``[joint]`` set as given;
+            without one, the report's choice
+            (:func:`bayes_scot.results.headline.headline_keys`: one comparative
+            estimand of each endpoint that data speak to, the one the named priors are
+            stated on where there is one, at most four).
+        """
+        return list(self._headline)
+
+    @cached_property
+    def _headline(self) -> tuple[tuple[str, str], ...]:
+        if self.spec.joint.estimands:
+            return tuple(map(parse_estimand_key, self.spec.joint.estimands))
+        return tuple(headline_keys(self.fits, self._table))
+
     def priors_table(self) -> pd.DataFrame:
         """Every prior: statement, distribution, parameter, implied prior probabilities.
 
@@ -366,13 +387,13 @@ class Reanalysis:
         -------
         pandas.DataFrame
             Columns :data:`bayes_scot.results.PRIORS_COLUMNS`, one row per family,
-            prior and headline estimand (the ``[joint]`` set) of that family.
+            prior and headline estimand (:meth:`headline_keys`) of that family.
         """
         return self._priors_table.copy()
 
     @cached_property
     def _priors_table(self) -> pd.DataFrame:
-        return priors_table(self.fits, self.spec.joint.estimands)
+        return priors_table(self.fits, self._headline)
 
     def tipping_points(self) -> pd.DataFrame:
         """Sceptical prior SD and external weight at which P(superior) falls below 0.95, 0.90.
@@ -381,13 +402,13 @@ class Reanalysis:
         -------
         pandas.DataFrame
             Columns :data:`bayes_scot.results.TIPPING_COLUMNS`, per headline estimand
-            (the ``[joint]`` set) and threshold, from the reference fits.
+            (:meth:`headline_keys`) and threshold, from the reference fits.
         """
         return self._tipping_points.copy()
 
     @cached_property
     def _tipping_points(self) -> pd.DataFrame:
-        return tipping_points(self.fits, self.spec.joint.estimands,
+        return tipping_points(self.fits, self._headline,
                               reference_prior=self.reference_prior)
 
     def reproduce(self) -> pd.DataFrame:

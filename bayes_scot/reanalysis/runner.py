@@ -454,9 +454,10 @@ class _Runner:
             diagnostics = _diagnose(idata, other)
             out.append(StructureFit(
                 refit.structure,
-                self.chosen(family, other.estimands(idata)),
+                self.chosen(family, other.estimands(idata), other.options),
                 self.chosen(family, exact_parameter_priors(
-                    prior_draws(other, idata, seed=spec.seed), refit.priors or {})),
+                    prior_draws(other, idata, seed=spec.seed), refit.priors or {}),
+                    other.options),
                 diagnostics,
             ))
             self.say(f"bayes-scot: survival: effect structure {refit.structure!r}, "
@@ -654,9 +655,10 @@ class _Runner:
             priors = prior_sets[name]
             reference = name == spec.reference_prior
             diagnostics = _diagnose(idata, builder)
-            estimands = self.chosen(family, builder.estimands(idata))
+            options = getattr(builder, "options", None)
+            estimands = self.chosen(family, builder.estimands(idata), options)
             prior_estimands = self.chosen(family, exact_parameter_priors(
-                prior_draws(builder, idata, seed=spec.seed), priors))
+                prior_draws(builder, idata, seed=spec.seed), priors), options)
             terms = tuple(LikelihoodTerm(**t) for t in likelihood_terms(builder, idata))
             reproduce = builder.reproduce(idata) if reference else None
             if reference:  # the fit with the log-likelihood: ArviZ's checks run on it
@@ -906,19 +908,32 @@ class _Runner:
         return options
 
     def chosen(
-        self, family: FamilySpec, draws: Sequence[EstimandDraws]
+        self, family: FamilySpec, draws: Sequence[EstimandDraws], options: Any
     ) -> tuple[EstimandDraws, ...]:
         """Return the estimands the family reports, each with the specification's MCID.
 
-        A margin the family's options set is labelled as the specification's
-        (:meth:`~bayes_scot.spec.FamilySpec.mcid_source`); an ``[mcids]`` entry replaces
-        both value and source.
+        Parameters
+        ----------
+        family : FamilySpec
+        draws : sequence of EstimandDraws
+            The builder's estimands.
+        options : object
+            The builder's options: a survival row whose MCID is a margin of
+            :class:`~bayes_scot.builders.survival.SurvivalOptions` is labelled with that
+            margin's source
+            (:meth:`~bayes_scot.builders.survival.SurvivalOptions.margin_source_of`, as
+            :meth:`~bayes_scot.spec.AnalysisSpec.family_options` resolved it); an
+            ``[mcids]`` entry matching the row replaces both value and source.
         """
+        from bayes_scot.builders.survival.options import SurvivalOptions
+
         out = []
         for e in draws:
             if not family.selects(e.endpoint, e.estimand):
                 continue
-            source = family.mcid_source(e.estimand)
+            source = (options.margin_source_of(e.estimand)
+                      if isinstance(options, SurvivalOptions) and e.mcid is not None
+                      else None)
             if source is not None:
                 e = dataclasses.replace(e, mcid_source=source)
             out.append(self.with_mcid(e))

@@ -1,8 +1,9 @@
 """What a report says first: the headline estimands, in words, and the priors behind them.
 
 A reader of a reanalysis wants the answer before the details: for each headline
-estimand (the specification's ``[joint]`` set), how probable it is that the experimental
-arm is superior, how that depends on the prior, and what each prior says. This module
+estimand (the specification's ``[joint]`` set, else one of each endpoint), how probable
+it is that the experimental arm is superior, how that depends on the prior, and what each
+prior says. This module
 turns the tables of a :class:`~bayes_scot.Reanalysis` into those pieces:
 
 - :func:`headline_keys`: the headline estimands, never one that no data speak to
@@ -27,6 +28,8 @@ import pandas as pd
 
 from bayes_scot.conventions import CREDIBLE_LEVEL
 from bayes_scot.report import numbers
+from bayes_scot.results import headline as results_headline
+from bayes_scot.results.headline import HEADLINE_MAX
 
 __all__ = [
     "HEADLINE_MAX",
@@ -40,9 +43,6 @@ __all__ = [
     "without_data",
 ]
 
-HEADLINE_MAX = 4
-"""Most estimands in the headline when the specification names no ``[joint]`` set."""
-
 PRIOR_COLUMNS: tuple[str, ...] = ("family", "prior", "label", "statement", "distribution",
                                   "parameter")
 """Columns of :func:`priors_frame` (more when ``Reanalysis.priors_table`` gives them)."""
@@ -52,59 +52,23 @@ THRESHOLDS: tuple[float, ...] = numbers.DECISION_THRESHOLDS
 
 
 def without_data(reanalysis: Any) -> dict[tuple[str, str], str]:
-    """Return the estimands that no data speak to, each with what its posterior is.
+    """Return the estimands of a reanalysis's fits that no data speak to.
 
-    An estimand has no data when its builder sets ``attrs["no_data"]`` (an endpoint
-    without evidence of its own on the treatment effect). Its posterior is ``"its
-    prior"`` when nothing reaches it either (``attrs["prior_only"]``, the flag the
-    attribution of :mod:`bayes_scot.results.attribution` reads too), else ``"predicted
-    from the other endpoints"``.
-
-    Returns
-    -------
-    dict of (endpoint, estimand) to str
+    See :func:`bayes_scot.results.headline.without_data`.
     """
-    out = {}
-    for fit in reanalysis.fits:
-        for e in fit.estimands:
-            prior_only = bool(e.attrs.get("prior_only", False))
-            if prior_only or e.attrs.get("no_data", False):
-                out[(e.endpoint, e.estimand)] = ("its prior" if prior_only
-                                                 else "predicted from the other endpoints")
-    return out
+    return results_headline.without_data(reanalysis.fits)
 
 
 def headline_keys(reanalysis: Any, table: pd.DataFrame) -> list[tuple[str, str]]:
     """Return the headline estimands as ``(endpoint, estimand)`` pairs.
 
-    The specification's ``[joint]`` estimands that the table holds as comparisons
-    (rows with a P(superior)); without them, one comparative estimand of each endpoint,
-    at most :data:`HEADLINE_MAX`: the one on which the named priors are stated (its
-    builder's ``attrs["parameter"]``: the hazard ratio, the difference at the reference
-    visit, the net benefit), so that the priors' statements hold on the prior
-    probabilities shown beside them, else the endpoint's first. An estimand that no data
-    speak to (:func:`without_data`) is never a headline result, and the trials' mean
-    effect of a model that borrows (``attrs["across_trials"]``) is one only when the
-    ``[joint]`` set names it: the headline is the target trial's own version of it
-    (``attrs["target_effect_of"]``).
+    The choice the reanalysis's priors table and tipping points make too
+    (:func:`bayes_scot.results.headline.headline_keys`): the specification's ``[joint]``
+    estimands that the table holds as comparisons, else one comparative estimand of each
+    endpoint, never one that no data speak to.
     """
-    no_data = without_data(reanalysis)
-    comparative = table[table["p_superior"].notna()]
-    present = [key for key in zip(comparative["endpoint"], comparative["estimand"],
-                                  strict=True) if key not in no_data]
-    keys = [tuple(k.split(":", 1)) for k in getattr(reanalysis.spec.joint, "estimands", ())]
-    available = set(present)
-    chosen = [(e, k) for e, k in keys if (e, k) in available]
-    if chosen:
-        return chosen
-    carriers = {(e.endpoint, e.estimand) for fit in reanalysis.fits for e in fit.estimands
-                if (e.attrs.get("parameter") and not e.attrs.get("across_trials"))
-                or e.attrs.get("target_effect_of")}
-    first: dict[str, tuple[str, str]] = {}
-    for endpoint, estimand in sorted(present, key=lambda key: key not in carriers):
-        first.setdefault(endpoint, (endpoint, estimand))
-    order = list(dict.fromkeys(endpoint for endpoint, _ in present))
-    return [first[endpoint] for endpoint in order][:HEADLINE_MAX]
+    return results_headline.headline_keys(
+        reanalysis.fits, table, getattr(reanalysis.spec.joint, "estimands", ()))
 
 
 def arm_labels(reanalysis: Any) -> tuple[str, str]:

@@ -143,11 +143,6 @@ class PriorScale:
         )
 
 
-#: The survival options that set an estimand's MCID, by the start of the estimand's name.
-_SURVIVAL_MARGINS = (("hazard_ratio_", "hazard_ratio_margin"),
-                     ("survival_difference_", "survival_margin"))
-
-
 @dataclass(frozen=True, kw_only=True)
 class FamilySpec:
     """One model family of the analysis.
@@ -238,32 +233,6 @@ class FamilySpec:
         if self.estimands:
             return any(fnmatch.fnmatchcase(estimand, p) for p in self.estimands)
         return True
-
-    def mcid_source(self, estimand: str) -> str | None:
-        """Say where this family's options set an estimand's MCID, if they do.
-
-        The survival family's ``hazard_ratio_margin`` is the MCID of its hazard ratios
-        and ``survival_margin`` that of its survival differences; set in the
-        specification (and no ``margin_source`` given), a row's MCID comes from there,
-        not from the package's default.
-
-        Parameters
-        ----------
-        estimand : str
-            The estimand's name (``"hazard_ratio_common"``).
-
-        Returns
-        -------
-        str or None
-            ``"analysis specification (survival.options.hazard_ratio_margin)"``, or
-            ``None`` when no option of the specification sets that estimand's MCID.
-        """
-        if self.family != "survival" or "margin_source" in self.options:
-            return None
-        for prefix, option in _SURVIVAL_MARGINS:
-            if estimand.startswith(prefix) and option in self.options:
-                return f"analysis specification ({self.family}.options.{option})"
-        return None
 
     def selection_problem(
         self, names: Collection[tuple[str, str]]
@@ -531,6 +500,15 @@ class AnalysisSpec:
         otherwise a statement would name one threshold and the row's P(> MCID) use
         another.
 
+        The survival options also name each margin's source, so that every row whose
+        MCID a margin sets names what set it (:meth:`SurvivalOptions.margin_source_of
+        <bayes_scot.builders.survival.SurvivalOptions.margin_source_of>`): that
+        ``[mcids]`` entry's ``source`` for the hazard-ratio margin it sets (the MCID of
+        every hazard ratio, each interval's included); else the margin's own source
+        option, or ``margin_source``, when the specification gives one; else
+        ``"analysis specification (survival.options.<margin>)"`` when it sets the margin;
+        else the package default's label.
+
         Parameters
         ----------
         family : FamilySpec
@@ -542,13 +520,14 @@ class AnalysisSpec:
         Raises
         ------
         SpecError
-            When an option of the family gives that MCID another value.
+            When an option of the family gives that MCID another value, or that
+            margin's source another text.
         """
         options = family.options_object()
         if family.family == "longitudinal" and hasattr(options, "reference_visit_months"):
             return self._longitudinal_mcids(family, options)
         if family.family == "survival" and hasattr(options, "hazard_ratio_margin"):
-            return self._hazard_ratio_margin(family, options, primary)
+            return self._survival_margins(family, options, primary)
         return options
 
     def _longitudinal_mcids(self, family: FamilySpec, options: Any) -> Any:
@@ -562,15 +541,30 @@ class AnalysisSpec:
                                                f"{endpoint}:{reference}")
         return dataclasses.replace(options, mcids=mcids) if mcids != options.mcids else options
 
-    def _hazard_ratio_margin(self, family: FamilySpec, options: Any, primary: Any) -> Any:
+    def _survival_margins(self, family: FamilySpec, options: Any, primary: Any) -> Any:
+        """Return the survival options with the ``[mcids]`` margin and each margin's source."""
+        from bayes_scot.builders.survival.options import MARGIN_SOURCES
+
+        given = family.options
+        changes: dict[str, Any] = {
+            source: f"analysis specification ({family.family}.options.{margin})"
+            for margin, source in MARGIN_SOURCES.items()
+            if margin in given and source not in given and "margin_source" not in given
+        }
         endpoint = _carrier_endpoint(options, primary)
         override = None if endpoint is None else self.mcid_for(endpoint, "hazard_ratio_common")
-        if override is None:
-            return options
-        value = override.value
-        margin = self._agreed(family, "hazard_ratio_margin", float(value),
-                              f"{endpoint}:hazard_ratio_common")
-        return dataclasses.replace(options, hazard_ratio_margin=margin)
+        if override is not None:
+            where = f"{endpoint}:hazard_ratio_common"
+            changes["hazard_ratio_margin"] = self._agreed(
+                family, "hazard_ratio_margin", float(override.value), where)
+            source = MARGIN_SOURCES["hazard_ratio_margin"]
+            if given.get(source, override.source) != override.source:
+                raise SpecError(
+                    f"{given[source]!r} differs from the [mcids] source {override.source!r} "
+                    f"of {where}; give the MCID's source once",
+                    file=self.path or self.name, field=f"{family.family}.options.{source}")
+            changes[source] = override.source
+        return dataclasses.replace(options, **changes) if changes else options
 
     def _agreed(self, family: FamilySpec, option: str, value: float, estimand: str) -> float:
         """Return ``value``, or refuse a family option that sets it otherwise."""

@@ -33,6 +33,8 @@ __all__ = [
     "DEFAULT_BOUNDARIES",
     "DESIGN_HAZARD_RATIO",
     "HAZARD_RATIO_MARGIN",
+    "MARGIN_OPTIONS",
+    "MARGIN_SOURCES",
     "MAX_ESTIMAND_TIMES",
     "MAX_INTERVALS",
     "MAX_LOG_HAZARD",
@@ -52,6 +54,7 @@ DEFAULT_BOUNDARIES: tuple[float, ...] = (0.0, 3.0, 12.0, 24.0, 54.0, 72.0)
 first year, the second year, to SCOT's primary landmark, to the end of SCOT's follow-up."""
 
 PACKAGE_DEFAULT = "package default; review"
+"""Source label of margins and design values that no publication fixes."""
 
 DESIGN_HAZARD_RATIO = 0.5
 """Design hazard ratio of an endpoint whose event is harmful, when the options set none."""
@@ -62,7 +65,14 @@ HAZARD_RATIO_MARGIN = 0.8
 _BY_DIRECTION = {"design_hazard_ratio": DESIGN_HAZARD_RATIO,
                  "hazard_ratio_margin": HAZARD_RATIO_MARGIN}
 """The options on an endpoint's benefit side of 1, and their values for a harmful event."""
-"""Source label of margins and design values that no publication fixes."""
+
+MARGIN_OPTIONS: dict[str, str] = {"hazard_ratio_": "hazard_ratio_margin",
+                                  "survival_difference_": "survival_margin"}
+"""The option whose value is an estimand's MCID, by the start of the estimand's name."""
+
+MARGIN_SOURCES: dict[str, str] = {"hazard_ratio_margin": "hazard_ratio_margin_source",
+                                  "survival_margin": "survival_margin_source"}
+"""Each margin's own source option (unset: ``margin_source``)."""
 
 MAX_INTERVALS = 50
 """Most intervals of a grid (51 boundaries): the model's graph grows with the intervals, and
@@ -145,7 +155,12 @@ class SurvivalOptions:
         Survival difference above which a benefit is clinically important (package
         default; review); strictly between 0 and 1.
     margin_source : str
-        Where the margins come from.
+        Where the margins come from: the source of each margin whose own source option
+        below is unset.
+    hazard_ratio_margin_source : str, optional
+        Where ``hazard_ratio_margin`` comes from. Unset: ``margin_source``.
+    survival_margin_source : str, optional
+        Where ``survival_margin`` comes from. Unset: ``margin_source``.
     estimand_times_months : tuple of float, optional
         Unset: the times the trial reports data at (round times up to the last datum
         for digitised curves of one endpoint). Times beyond the last datum are reported
@@ -191,6 +206,8 @@ class SurvivalOptions:
     hazard_ratio_margin: float | None = None
     survival_margin: float = 0.10
     margin_source: str = PACKAGE_DEFAULT
+    hazard_ratio_margin_source: str | None = None
+    survival_margin_source: str | None = None
     estimand_times_months: tuple[float, ...] | None = None
     rmst_horizons_months: tuple[float, ...] | None = None
     reported_ratios: Literal["when_no_counts", "none"] = "when_no_counts"
@@ -204,6 +221,7 @@ class SurvivalOptions:
         self._check_choices()
         self._check_scales()
         self._check_times()
+        self._check_sources()
 
     def _check_grid(self) -> None:
         """Check the interval grid: finite months from 0, increasing, few intervals."""
@@ -266,6 +284,37 @@ class SurvivalOptions:
                 f"a survival difference must lie strictly between 0 and 1, not {margin!r}",
                 field="survival_margin",
             )
+
+    def _check_sources(self) -> None:
+        """Check the margins' sources: each given one is a line of text."""
+        for name in ("margin_source", *MARGIN_SOURCES.values()):
+            value = getattr(self, name)
+            if value is None and name != "margin_source":
+                continue
+            if not (isinstance(value, str) and value.strip() and "\n" not in value):
+                raise EvidenceError(f"must be one line of text, not {value!r}", field=name)
+
+    def margin_source_of(self, estimand: str) -> str | None:
+        """Return the source of the margin that is an estimand's MCID.
+
+        Parameters
+        ----------
+        estimand : str
+            The estimand's name (``"hazard_ratio_common"``, ``"hazard_ratio_0_3"``,
+            ``"survival_difference_12"``).
+
+        Returns
+        -------
+        str or None
+            ``hazard_ratio_margin_source`` for a hazard ratio, ``survival_margin_source``
+            for a survival difference, each ``margin_source`` when unset; ``None`` for an
+            estimand whose MCID no margin sets.
+        """
+        for prefix, margin in MARGIN_OPTIONS.items():
+            if estimand.startswith(prefix):
+                own: str | None = getattr(self, MARGIN_SOURCES[margin])
+                return self.margin_source if own is None else own
+        return None
 
     def _check_baseline_means(self) -> None:
         """Check the baseline log hazard means: one per transition, near 0 (finite)."""
