@@ -58,6 +58,17 @@ def test_a_p_value_beside_the_interval_is_a_check_and_the_interval_is_used(capsy
     assert checked == alone
 
 
+def test_a_p_value_beside_the_se_is_a_check_and_the_se_is_used(capsys):
+    # HR 0.62 with SE 0.2 on the log scale implies P = 0.017: P = 0.02 agrees.
+    se = ["effect", "--hr", "0.62", "--se", "0.2", "--format", "json"]
+    assert main(se) == 0
+    alone = json.loads(capsys.readouterr().out)
+    assert main([*se, "--p-value", "0.02"]) == 0
+    checked = json.loads(capsys.readouterr().out)
+    assert checked["likelihood"]["se_source"] == "se"
+    assert checked == alone
+
+
 def test_user_priors_and_mean_difference(capsys):
     assert main(["effect", *ASTIS_EFS, "--prior", "flat=0,10", "--prior", "sk=0,0.2"]) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -80,8 +91,10 @@ def test_user_priors_and_mean_difference(capsys):
          "field 'p_value': 0.5 contradicts the interval"),
         (["--hr", "0.62", "--lower", "0.40", "--upper", "0.97", "--se", "0.5"],
          "field 'se': 0.5 disagrees"),
-        (["--hr", "0.62", "--se", "0.2", "--p-value", "0.03"],
-         "field 'p_value': give --se or --p-value, not both"),
+        # Beside an SE, a p-value is the same check against that SE (HR 0.62 with SE 0.2
+        # implies P = 0.017).
+        (["--hr", "0.62", "--se", "0.2", "--p-value", "0.5"],
+         "field 'p_value': 0.5 contradicts the log-scale SE 0.2"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(capsys, argv, message):

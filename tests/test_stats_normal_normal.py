@@ -317,3 +317,60 @@ def test_each_posterior_probability_has_its_prior_probability_beside_it():
     assert higher["prior_p_mcid"].isna().all()
     assert (higher.set_index("prior").loc["optimistic_strong", "prior_p_benefit"]
             > 0.9)
+
+
+# SIMULATED effects (not from any paper): HR 0.62 with log-scale SE 0.2 gives z = 2.39,
+# P = 0.017; a mean difference of -4.2 with SE 1.9 gives z = 2.21, P = 0.027.
+SIMULATED_HR_SE = (0.62, 0.2)
+SIMULATED_MD_SE = (-4.2, 1.9)
+
+
+@pytest.mark.parametrize(
+    ("estimate", "se", "measure", "p"),
+    [
+        (*SIMULATED_HR_SE, "HR", 0.02),   # P = 0.017 printed to one digit
+        (*SIMULATED_MD_SE, "MD", 0.03),   # P = 0.027 printed to one digit
+        (0.30, 0.2, "HR", 0.001),         # "P<0.001" beside P = 2e-9 is a bound it meets
+    ],
+)
+def test_a_p_value_that_agrees_with_the_se_up_to_rounding_is_accepted(estimate, se, measure,
+                                                                      p):
+    """SE and p-value without an interval: the p-value is a check, and the SE is used.
+
+    The tolerance is the interval's (SE_AGREEMENT over the range of SEs that the printed
+    p-value and estimate stand for), so these rounded p-values agree with the SE.
+    """
+    table = reanalyse_effect(estimate, measure=measure, se=se, p_value=p, benefit="lower",
+                             mcid=1.0 if measure == "MD" else None)
+    assert table.attrs["se_source"] == "se"
+    assert table.attrs["se"] == se
+
+
+@pytest.mark.parametrize(
+    ("estimate", "se", "measure", "p", "implied"),
+    [
+        (*SIMULATED_HR_SE, "HR", 0.5, "P = 0.017"),
+        (*SIMULATED_MD_SE, "MD", 0.3, "P = 0.027"),
+    ],
+)
+def test_a_p_value_that_contradicts_the_se_is_refused(estimate, se, measure, p, implied):
+    """Without an interval the SE was used and a contradicting p-value silently ignored.
+
+    P = 0.5 implies an SE above 0.6 for HR 0.62 (three times 0.2), and P = 0.3 one above
+    3.9 for MD -4.2 (twice 1.9): far beyond the rounding the check allows for.
+    """
+    with pytest.raises(EvidenceError, match=r"contradicts the .*SE") as info:
+        reanalyse_effect(estimate, measure=measure, se=se, p_value=p, benefit="lower",
+                         mcid=1.0 if measure == "MD" else None)
+    assert info.value.field == "p_value"
+    assert implied in str(info.value)
+    assert "give the SE or the p-value" in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_a_p_value_beside_an_se_must_be_a_p_value():
+    """An impossible p-value beside an SE is refused, as beside an interval."""
+    for p in (0.0, 1.5, math.nan):
+        with pytest.raises(EvidenceError, match="p-value must be in") as info:
+            reanalyse_effect(SIMULATED_HR_SE[0], se=SIMULATED_HR_SE[1], p_value=p)
+        assert info.value.field == "p_value"

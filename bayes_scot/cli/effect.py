@@ -93,8 +93,8 @@ def register(subparsers: Subparsers) -> argparse.ArgumentParser:
                         help="confidence level of the interval (default 0.95); only with "
                              "--lower and --upper")
     parser.add_argument("--p-value", type=finite_number, dest="p_value",
-                        help="two-sided p-value, used when no interval is given; beside "
-                             "an interval, a check that must agree with it")
+                        help="two-sided p-value, used when neither an interval nor --se is "
+                             "given; beside either, a check that must agree with it")
     parser.add_argument("--se", type=positive_number,
                         help="standard error on the log scale (ratios) or natural scale "
                              "(MD), used when no interval is given; beside an interval, a "
@@ -178,23 +178,9 @@ def _json(table: pd.DataFrame) -> str:
     return json.dumps({"likelihood": likelihood, "priors": rows}, indent=2)
 
 
-def _check_one_source(args: argparse.Namespace) -> None:
-    """Refuse ``--se`` with ``--p-value`` when no interval is given.
-
-    Beside an interval, either is a check that must agree with it (as in
-    :func:`~bayes_scot.stats.normal_normal.reanalyse_effect`); without one, the SE would be
-    used and the p-value silently set aside.
-    """
-    if (args.se is not None and args.p_value is not None
-            and args.lower is None and args.upper is None):
-        raise EvidenceError("give --se or --p-value, not both, when no confidence "
-                            "interval is given", field="p_value")
-
-
 def run(args: argparse.Namespace) -> int:
     """Reanalyse the effect given on the command line and print the table; return 0."""
     measure, estimate = _measure(args)
-    _check_one_source(args)
     if args.level is not None and args.lower is None and args.upper is None:
         raise EvidenceError("is the level of a confidence interval: give it with --lower "
                             "and --upper, or leave it out", field="level")

@@ -193,10 +193,10 @@ def reported_likelihood(
         Confidence level of the reported interval.
     p_value : float, optional
         Two-sided p-value, used when no interval and no ``se`` is given. Given with an
-        interval, the SE it implies with the estimate must agree with the interval's
-        within :data:`SE_AGREEMENT`, allowing for the rounding of the p-value and the
-        estimate (one at most :data:`P_VALUE_BOUND` is read as a bound, "P<0.001"), and
-        the interval is used.
+        interval, or with ``se`` and no interval, it is a check: the SE it implies with
+        the estimate must agree with the SE used (the interval's, else ``se``) within
+        :data:`SE_AGREEMENT`, allowing for the rounding of the p-value and the estimate
+        (one at most :data:`P_VALUE_BOUND` is read as a bound, "P<0.001").
     se : float, optional
         Standard error on the working scale (log scale for ratios), used when no
         interval is given. Given with an interval, it must agree with the interval's SE
@@ -211,7 +211,8 @@ def reported_likelihood(
     EvidenceError
         Bad or missing input: no interval, SE or p-value; a ratio that is not positive;
         an interval that does not contain the estimate; an SE or a p-value that
-        disagrees with the interval.
+        disagrees with the interval; a p-value that disagrees with the SE given without
+        an interval.
 
     Notes
     -----
@@ -254,13 +255,19 @@ def reported_likelihood(
                 field="se",
             )
         if p_value is not None:
-            _check_p_value(p_value, value, (float(lower), float(upper)), s, log=is_ratio)
+            _check_p_value(p_value, value, s, log=is_ratio,
+                           given=f"the interval [{lower:g}, {upper:g}] around {value:g}",
+                           name="interval")
         return _checked_likelihood(theta, s, measure, "ci")
     if se is not None:
         s = float(se)
         if not math.isfinite(s) or s <= 0:
             raise EvidenceError(f"must be positive, not {se!r}", field="se")
-        return _checked_likelihood(theta, s, measure, "se")
+        likelihood = _checked_likelihood(theta, s, measure, "se")
+        if p_value is not None:
+            _check_p_value(p_value, value, s, log=is_ratio, name="SE",
+                           given=f"the {scale}-scale SE {s:g} of {value:g}")
+        return likelihood
     if p_value is not None:
         return _checked_likelihood(theta, se_from_p(value, p_value, log=is_ratio), measure,
                                    "p_value")
@@ -279,23 +286,27 @@ def printed_range(value: float) -> tuple[float, float]:
     return value - half, value + half
 
 
-def _check_p_value(p_value: float, estimate: float, interval: tuple[float, float],
-                   se: float, *, log: bool) -> None:
-    """Refuse a p-value that contradicts the interval given with it.
+def _check_p_value(p_value: float, estimate: float, se: float, *, log: bool, given: str,
+                   name: Literal["interval", "SE"]) -> None:
+    """Refuse a p-value that contradicts the interval or the SE given with it.
 
     The SE the two-sided p-value implies with the estimate, ``|theta| / Phi^-1(1 - p/2)``,
-    is compared with ``se``, the interval's. Reported numbers are rounded, and this SE
-    is sensitive to their rounding: P = 0.01 printed from [0.005, 0.015] moves it by
-    about 8%, and near no effect (HR 0.98, P = 0.85) the estimate printed to two digits
-    moves it by a quarter; "P<0.001" bounds it from above only. A fixed tolerance wide
-    enough for all of that would let real contradictions through (P = 0.5 beside an
-    interval that excludes no effect), so the check takes the range of SEs that the
-    p-value and the estimate imply as printed (each standing for half a unit of its last
-    digit either side, a p-value at most :data:`P_VALUE_BOUND` for everything below it)
-    and refuses only when that whole range is more than :data:`SE_AGREEMENT` from the
-    interval's SE: the tolerance of an SE given with an interval, which covers the
-    interval's own rounding and a p-value from another test (log-rank beside a Wald
-    interval).
+    is compared with ``se``, the SE used: the interval's, or the one given without an
+    interval. ``given`` describes it with the estimate as the message names them ("the
+    interval [0.4, 0.97] around 0.62", "the log-scale SE 0.2 of 0.62") and ``name`` is
+    what the message asks the user to keep instead of the p-value.
+
+    Reported numbers are rounded, and this SE is sensitive to their rounding: P = 0.01
+    printed from [0.005, 0.015] moves it by about 8%, and near no effect (HR 0.98,
+    P = 0.85) the estimate printed to two digits moves it by a quarter; "P<0.001" bounds
+    it from above only. A fixed tolerance wide enough for all of that would let real
+    contradictions through (P = 0.5 beside an interval that excludes no effect), so the
+    check takes the range of SEs that the p-value and the estimate imply as printed (each
+    standing for half a unit of its last digit either side, a p-value at most
+    :data:`P_VALUE_BOUND` for everything below it) and refuses only when that whole range
+    is more than :data:`SE_AGREEMENT` from ``se``: the tolerance of an SE given with an
+    interval, which covers the rounding of the interval (or of the SE) and a p-value from
+    another test (log-rank beside a Wald interval).
     """
     try:
         p = math.nan if isinstance(p_value, bool | str | bytes) else float(p_value)
@@ -320,12 +331,13 @@ def _check_p_value(p_value: float, estimate: float, interval: tuple[float, float
                f"at most {se_high:.3g}" if se_low == 0.0 else
                f"{se_low:.3g} to {se_high:.3g}")
     theta = math.log(estimate) if log else estimate
-    p_interval = 2.0 * float(ndtr(-abs(theta) / se))
+    p_given = 2.0 * float(ndtr(-abs(theta) / se))
+    reference = "the SE" if name == "SE" else f"the {name}'s SE"
     raise EvidenceError(
-        f"{p_value!r} contradicts the interval [{interval[0]:g}, {interval[1]:g}] around "
-        f"{estimate:g}, which implies P = {p_interval:.2g}: the SE the p-value implies "
-        f"({implied}, allowing for rounding) is more than {SE_AGREEMENT:.0%} from the "
-        f"interval's {se:.3g}; give the interval or the p-value",
+        f"{p_value!r} contradicts {given}, which implies "
+        f"P = {p_given:.2g}: the SE the p-value implies ({implied}, allowing for "
+        f"rounding) is more than {SE_AGREEMENT:.0%} from {reference}, {se:.3g}; give "
+        f"the {name} or the p-value",
         field="p_value",
     )
 
@@ -547,8 +559,9 @@ def reanalyse_effect(
         design effect (default: the MCID) and reference SD ten times it.
     p_value : float, optional
         Two-sided p-value, used when no interval (and no ``se``) is given; given with an
-        interval, it must agree with it as in :func:`reported_likelihood` (an
-        ``EvidenceError`` otherwise) and the interval is used.
+        interval, or with ``se`` and no interval, it is a check that must agree with the
+        SE used as in :func:`reported_likelihood` (an ``EvidenceError`` otherwise), and
+        the interval or ``se`` is used.
     mcid : float, optional
         Minimal clinically important effect: a ratio on the benefit side of 1 (e.g. 0.8)
         for ratios; a positive magnitude for MD (its sign follows ``benefit``).
