@@ -8,7 +8,10 @@ off SCOT's grid (3 and 9 months, or 26 and 52 weeks). Guarded regressions:
   straight line between baseline (effect zero) and 6 months, so the 6-month effect was
   twice the 3-month one the data show, with no warning; an unset grid now holds the
   trial's own visit times, and a grid the specification sets warns of each such number;
-* a 52-week visit (11.96 months) made the 12-month reference visit "beyond the last datum".
+* a 52-week visit (11.96 months) made the 12-month reference visit "beyond the last datum";
+* with an unset grid, a trial in weeks had nodes and rows at both 5.98 and 6 months and at
+  both 11.96 and 12: a default visit within DATUM_TOLERANCE_MONTHS of the trial's own
+  now gives way to it, except baseline, the reference visit and 54 months.
 
 The tests build models only (no sampling), so they are fast.
 """
@@ -26,6 +29,7 @@ from bayes_scot.builders.longitudinal import LongitudinalModel, LongitudinalOpti
 from bayes_scot.builders.longitudinal.options import DEFAULT_VISITS_MONTHS
 from bayes_scot.data import load_trial
 from bayes_scot.errors import SpecError
+from bayes_scot.fitting.prior import estimand_names
 
 VISIT = """
 [[visit_summaries]]
@@ -144,3 +148,36 @@ def test_weeks_visit_reaches_the_month_grid_visit(tmp_path: Path) -> None:
     assert model._extrapolated("qol", (12.0, 12.0)) is False
     # The tolerance is a label's, not a licence: 12.3 months is beyond 11.96 by more.
     assert model._extrapolated("qol", (last + 0.3, last + 0.3)) is True
+
+
+def test_a_default_visit_gives_way_to_the_trial_visit_it_stands_for(tmp_path: Path) -> None:
+    """26 and 52 weeks (5.98 and 11.96 months) replace the default 6 and 12, not join them."""
+    path = trial_file(tmp_path, (0, 26, 52), unit="weeks")
+    model = build(path)
+    six, twelve = 26 * 7 / 30.4375, 52 * 7 / 30.4375
+    # Before: (0, 5.98, 6, 11.96, 12, 24, 36, 48, 54).
+    assert model.options.visits_months == (0.0, six, twelve, 24.0, 36.0, 48.0, 54.0)
+    assert change_weights(model, "qol_2") == {twelve: 1.0}
+    names = estimand_names(model, model.prior_data(model.prior_grid()["reference"]))
+    assert names is not None
+    rows = sorted(k for _e, k in names if k.startswith("change_difference_"))
+    # Rows are named by the trial's own times; the reference row keeps its name.
+    assert rows == ["change_difference_11.9589", "change_difference_24",
+                    "change_difference_36", "change_difference_48",
+                    "change_difference_5.97947", "change_difference_54"]
+
+
+def test_baseline_and_the_reference_visit_never_give_way(tmp_path: Path) -> None:
+    """The reference visit stays beside a trial visit within the tolerance of it."""
+    model = build(trial_file(tmp_path, (0, 26, 52), unit="weeks"),
+                  reference_visit_months=12.0)
+    six, twelve = 26 * 7 / 30.4375, 52 * 7 / 30.4375
+    assert model.options.visits_months == (0.0, six, twelve, 12.0, 24.0, 36.0, 48.0, 54.0)
+    # 234 weeks (53.77 months) is within 0.25 months of 54, the default grid's last
+    # visit (the model-based GRCS's default horizon), reference visit or not: 54 stays.
+    # A visit at 0.1 months lies within the tolerance of baseline: 0 stays.
+    path = trial_file(tmp_path, (0, 0.1 * 30.4375 / 7, 234), unit="weeks")
+    for reference in (54.0, 12.0):
+        late = build(path, reference_visit_months=reference)
+        assert late.options.visits_months == (0.0, 0.1, 6.0, 12.0, 24.0, 36.0, 48.0,
+                                              234 * 7 / 30.4375, 54.0)

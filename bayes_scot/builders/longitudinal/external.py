@@ -2,9 +2,11 @@
 
 External sources (the package's external evidence file, other trials' subcohorts) give
 published effect estimates and other populations' changes from baseline. Each number is
-read on the model's scale (a single arm's change, or a between-arm difference), attributed
-to a grid visit, and discounted by a power prior or a robust mixture with the options'
-weight (:func:`bayes_scot.likelihood.longitudinal.add_discounted_estimates`).
+read on the model's scale (a single arm's change, or a between-arm difference), placed on
+the trajectories at its time (one shortly after the last grid visit at that visit; one
+between grid visits read from the straight line between them, and warned of), and
+discounted by a power prior or a robust mixture with the options' weight
+(:func:`bayes_scot.likelihood.longitudinal.add_discounted_estimates`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 
 from bayes_scot.builders.longitudinal.layout import StateLayout
 from bayes_scot.builders.longitudinal.options import LongitudinalOptions, external_sources
-from bayes_scot.builders.longitudinal.plan import EvidenceTerm, PlanRow
+from bayes_scot.builders.longitudinal.plan import EvidenceTerm, PlanRow, interpolation_note
 from bayes_scot.evidence.entries import EffectEstimate, VisitSummary
 from bayes_scot.evidence.trial import Trial
 from bayes_scot.likelihood.longitudinal import effect_estimate_se, visit_summary_se
@@ -78,6 +80,7 @@ class _ExternalPlanner:
         self.last = float(layout.visits[-1])
         self.rows: list[PlanRow] = []
         self.unused: list[EvidenceTerm] = []
+        self.warnings: list[str] = []
 
     def add(self, entry: Any, source_experimental: str, source_control: str,
             design: str) -> None:
@@ -154,6 +157,11 @@ class _ExternalPlanner:
             t_model = self.last
         else:
             t_model = float(t)
+            note += interpolation_note(
+                self.layout, entry, t_model, subject=f"external evidence {study_of(entry)!r}",
+                hint=" (external times do not join a grid left unset)",
+                warnings=self.warnings,
+            )
         layout = self.layout
         if arm is None:
             coefficients = layout.change(entry.endpoint, self.experimental, t_model) - \
@@ -198,7 +206,7 @@ def _external_term(entry: Any, arm: str | None, statistic: str, value: float,
 
 def plan_external(
     external: Any, trial: Trial, options: LongitudinalOptions, layout: StateLayout
-) -> tuple[list[PlanRow], list[EvidenceTerm]]:
+) -> tuple[list[PlanRow], list[EvidenceTerm], list[str]]:
     """Lay out the external evidence on the model's state vector.
 
     Parameters
@@ -216,9 +224,12 @@ def plan_external(
         The discounted rows, in the sources' order.
     unused : list of EvidenceTerm
         External numbers left out, each with its reason.
+    warnings : list of str
+        One line per external number read between two grid visits
+        (:func:`~bayes_scot.builders.longitudinal.plan.interpolation_note`).
     """
     planner = _ExternalPlanner(trial, options, layout)
     for entry, source_experimental, source_control, design in _external_entries(external):
         if entry.endpoint in options.endpoints:
             planner.add(entry, source_experimental, source_control, design)
-    return planner.rows, planner.unused
+    return planner.rows, planner.unused, planner.warnings

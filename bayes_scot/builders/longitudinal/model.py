@@ -176,11 +176,12 @@ class LongitudinalModel:
     # -- evidence ------------------------------------------------------------------------
     def _make_plan(self, trial: Trial) -> EvidencePlan:
         plan = plan_trial(trial, self.options, self._layout)
-        external_rows, external_unused = plan_external(
+        external_rows, external_unused, external_warnings = plan_external(
             self.external, trial, self.options, self._layout
         )
         plan.external = external_rows
         plan.unused.extend(external_unused)
+        plan.warnings.extend(external_warnings)
         return plan
 
     @property
@@ -290,8 +291,9 @@ class LongitudinalModel:
         (after the last grid visit, a between-arm difference not marked randomised, no
         measure of precision), each naming its entry and how to use it; visit summaries
         whose standard errors take the number randomised for the number measured (an SD
-        without ``n``); numbers read between two grid visits of a grid the options set
-        (each naming its entry, its time, the two visits and their weights). And the
+        without ``n``); numbers read between two grid visits (each naming its entry, its
+        time, the two visits and their weights): the trial's on a grid the options set,
+        external evidence's on any grid (its times do not join an unset grid). And the
         time grid: the named priors and the headline rows are
         defined at the reference visit; when it lies beyond every endpoint's data, the
         grid (SCOT's 54 months unless the options set another) is not this trial's

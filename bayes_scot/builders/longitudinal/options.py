@@ -48,8 +48,10 @@ visit times (:meth:`LongitudinalOptions.with_trial_visits`)."""
 DATUM_TOLERANCE_MONTHS = 0.25
 """Months (about a week) within which two times are taken as the same visit: a row's
 time may lie this far outside an endpoint's data and is still labelled as within them,
-not extrapolated, and a number this close to a follow-up grid visit is not warned of as
-read between grid visits (the fit still reads it at its own time). Times stated in weeks
+not extrapolated, a number this close to a follow-up grid visit is not warned of as
+read between grid visits (the fit still reads it at its own time), and a default grid
+visit this close to one of the trial's visits gives way to it when ``visits_months`` is
+unset (:meth:`LongitudinalOptions.with_trial_visits`). Times stated in weeks
 or days are converted at 30.4375 days a month, so a visit at a whole number of years
 falls short of the month grid: 52 weeks are 11.96 months, and six years of 52 weeks are
 0.25 months short of 72; a week is also the resolution of a schedule stated in weeks."""
@@ -91,7 +93,9 @@ class LongitudinalOptions:
         Unset: :data:`DEFAULT_VISITS_MONTHS` ``(0, 6, 12, 24, 36, 48, 54)`` together
         with the trial's own follow-up times of the modelled endpoints up to its last
         visit (:meth:`with_trial_visits`), so that every visit of the trial is a grid
-        visit and has rows of its own.
+        visit and has rows of its own; a default visit within
+        :data:`DATUM_TOLERANCE_MONTHS` of one of them (12 months beside 52 weeks) gives
+        way to it, unless it is baseline, the reference visit or 54 months.
     reference_visit_months : float, default 54
         Visit at which the endpoint effects :math:`\theta_e` (and the named priors) are
         defined: SCOT's primary 54-month horizon. Must be a grid visit after baseline
@@ -297,7 +301,12 @@ class LongitudinalOptions:
             trajectories, and no number is read from a straight line between grid visits
             (with the effect zero at baseline, a 3-month number between visits at 0 and 6
             months would be read as half the 6-month effect). Later numbers stay unused,
-            as on any grid.
+            as on any grid. A default visit within :data:`DATUM_TOLERANCE_MONTHS` of a
+            trial's visit is the same visit and gives way to it (a trial in weeks has
+            5.98 and 11.96 months, not also 6 and 12, and its rows are named by its own
+            times, ``change_difference_11.9589``), except baseline, the reference visit
+            and the default grid's last visit (54 months, the model-based GRCS's default
+            horizon and the visit later external numbers are attributed to).
 
         Raises
         ------
@@ -308,7 +317,10 @@ class LongitudinalOptions:
             return self
         last = DEFAULT_VISITS_MONTHS[-1]
         times = [t for t in trial_visit_times(trial, self.endpoints) if t <= last]
-        visits = tuple(sorted({*DEFAULT_VISITS_MONTHS, *times}))
+        kept = {0.0, float(self.reference_visit_months), last}
+        defaults = [v for v in DEFAULT_VISITS_MONTHS
+                    if v in kept or all(abs(v - t) > DATUM_TOLERANCE_MONTHS for t in times)]
+        visits = tuple(sorted({*defaults, *times}))
         if len(visits) > MAX_VISITS:
             raise SpecError(
                 f"the default grid with trial {trial.name!r}'s {len(times)} visit times has "

@@ -37,6 +37,7 @@ from bayes_scot.likelihood.longitudinal import (
 )
 from bayes_scot.stats.conversions import se_from_sd
 from bayes_scot.stats.gls import overlap_fraction
+from bayes_scot.stats.normal_normal import SE_AGREEMENT
 
 __all__ = [
     "EVIDENCE_LABELS",
@@ -46,6 +47,7 @@ __all__ = [
     "PlanRow",
     "attribution",
     "effect_shapes",
+    "interpolation_note",
     "plan_trial",
 ]
 
@@ -164,8 +166,9 @@ class EvidencePlan:
     external: list[PlanRow]
     unused: list[EvidenceTerm]
     warnings: list[str] = field(default_factory=list)
-    """What a reader must know about the trial's own numbers, one line each: numbers
-    that could speak to the effect but are not used, and SEs resting on an assumed n."""
+    """What a reader must know about the evidence, one line each: the trial's numbers
+    that could speak to the effect but are not used, SEs resting on an assumed n, and
+    numbers of the trial or of external evidence read between grid visits."""
 
     def terms(self) -> list[EvidenceTerm]:
         """Every term considered: used rows (trial, vectors, external), then unused."""
@@ -302,13 +305,35 @@ class _TrialPlanner:
         self.assumed_n.setdefault(entry.id, {})[arm] = n
         return se_from_sd(entry.sd[arm], n)
 
-    def assumed_note(self, entry: VisitSummary, arm: str) -> str:
-        """Return how an SE rests on an assumed n, or ``""`` when the entry gives it."""
+    def se_note(self, entry: VisitSummary, arm: str) -> str:
+        """Return how the SE of one arm's number was chosen, when a reader must see it.
+
+        Two cases: an SE that rests on an assumed n (:meth:`visit_se`), and a reported SE
+        from which the entry's own ``SD / sqrt(n)`` differs by more than
+        :data:`~bayes_scot.stats.normal_normal.SE_AGREEMENT` (10%) of it. The reported SE is
+        used (:func:`~bayes_scot.likelihood.longitudinal.visit_summary_se`): a
+        model-based SE of an adjusted mean legitimately differs from the raw one; the
+        note gives both, so that the choice can be checked. Rounding of the printed SE,
+        SD and n moves them by a few percent, within that tolerance.
+
+        Returns
+        -------
+        str
+            ``""`` when neither applies; otherwise the note's suffix.
+        """
         n = self.assumed_n.get(entry.id, {}).get(arm)
-        if n is None:
+        if n is not None:
+            return (f"; SE = SD/sqrt(n) with n = {n:g} randomised (the entry gives no n: "
+                    "precision overstated if patients were not measured)")
+        if not (entry.se and entry.sd and entry.n
+                and arm in entry.se and arm in entry.sd and arm in entry.n):
             return ""
-        return (f"; SE = SD/sqrt(n) with n = {n:g} randomised (the entry gives no n: "
-                "precision overstated if patients were not measured)")
+        se, sd, measured = float(entry.se[arm]), float(entry.sd[arm]), float(entry.n[arm])
+        raw = se_from_sd(sd, measured)
+        if abs(raw - se) <= SE_AGREEMENT * se:
+            return ""
+        return (f"; SE as reported ({se:.3g}); SD/sqrt(n) = {sd:g}/sqrt({measured:g}) "
+                f"gives {raw:.3g}")
 
     def assumed_warnings(self) -> list[str]:
         """One line per endpoint whose visit SEs rest on the randomised numbers."""
@@ -412,7 +437,7 @@ class _TrialPlanner:
         coefficients = (self.layout.level if statistic == "mean" else self.layout.change)(
             endpoint, arm, t
         )
-        note = (f"{statistic} at {t:g} months{self.assumed_note(entry, arm)}"
+        note = (f"{statistic} at {t:g} months{self.se_note(entry, arm)}"
                 f"{self.interpolated(entry, t)}")
         n = None if entry.n is None else float(entry.n[arm])
         term = self.term(entry, arm, statistic, value, se, used=True, note=note,
@@ -473,7 +498,7 @@ class _TrialPlanner:
         note = (
             f"both arms together at {t:g} months; arms weighted by their randomised "
             f"numbers ({', '.join(f'{a} {weights[a]:g}' for a in self.arms)})"
-            f"{self.assumed_note(entry, POOLED)}{self.interpolated(entry, t)}"
+            f"{self.se_note(entry, POOLED)}{self.interpolated(entry, t)}"
         )
         self.plan.independent.append(PlanRow(
             self.term(entry, POOLED, entry.statistic, value, se, used=True,
@@ -535,48 +560,17 @@ class _TrialPlanner:
         ))
 
     def interpolated(self, entry: Any, t: float) -> str:
-        r"""Return the note of a number used between grid visits, and warn of it once.
+        """Return the note of a number used between grid visits, and warn of it once.
 
-        The trajectories are straight lines between grid visits, with the treatment
-        effect zero at baseline, so a number at ``t`` between the grid visits
-        :math:`v_{j-1} < t < v_j` is fitted by
-        :math:`(1 - w)\, x(v_{j-1}) + w\, x(v_j)` with
-        :math:`w = (t - v_{j-1}) / (v_j - v_{j-1})`: between baseline and the first
-        visit, an effect seen at ``t`` implies an effect :math:`1 / w` times as large at
-        :math:`v_j`. The plan's warnings name the entry, its time, the two grid visits
-        and the weights, and say how to put the time on the grid; a number within
-        :data:`DATUM_TOLERANCE_MONTHS` of a follow-up grid visit (52 weeks, 11.96 months,
-        beside 12) is taken as that visit's and not warned of.
-
-        Returns
-        -------
-        str
-            ``""`` for a number at a grid visit; otherwise the note's suffix.
+        :func:`interpolation_note`, with the trial named and the unset grid's rule as
+        the second way to put the time on the grid.
         """
-        weights = self.layout.interpolation(t)
-        if weights.max() == 1.0:
-            return ""
-        lo, hi = (float(self.layout.visits[j]) for j in np.flatnonzero(weights))
-        w = float(weights[self.layout.visits == hi][0])
-        note = f" (trajectory interpolated between the grid visits at {lo:g} and {hi:g} months)"
-        if hi - t <= DATUM_TOLERANCE_MONTHS or (lo > 0.0 and t - lo <= DATUM_TOLERANCE_MONTHS):
-            return note  # the same visit as a follow-up grid visit (52 weeks, 12 months)
-        baseline = (
-            f" (the effect is zero at baseline, so an effect seen at {t:g} months implies "
-            f"one {1.0 / w:.3g} times as large at {hi:g} months)" if lo == 0.0 else ""
+        return interpolation_note(
+            self.layout, entry, t, subject=f"trial {self.trial.name!r}",
+            hint=(f" (left unset, visits_months puts every visit of the trial up to "
+                  f"{DEFAULT_VISITS_MONTHS[-1]:g} months on the grid)"),
+            warnings=self.plan.warnings,
         )
-        line = (
-            f"longitudinal: trial {self.trial.name!r}, entry {entry.id!r} "
-            f"({entry.endpoint}) at {t:g} months lies between the grid visits at {lo:g} "
-            f"and {hi:g} months, and trajectories are straight lines between grid visits: "
-            f"it is fitted by {1.0 - w:.3g} x the {lo:g}-month value + {w:.3g} x the "
-            f"{hi:g}-month value{baseline}; add {t:g} to visits_months (left unset, "
-            "visits_months puts every visit of the trial up to "
-            f"{DEFAULT_VISITS_MONTHS[-1]:g} months on the grid)"
-        )
-        if line not in self.plan.warnings:
-            self.plan.warnings.append(line)
-        return note
 
     def after_grid(self) -> str:
         """Why a number after the last grid visit is unused, and how to use it."""
@@ -638,6 +632,64 @@ class _TrialPlanner:
                           time=window[1], note=note, informs=True, window=window),
                 coefficients,
             ))
+
+
+def interpolation_note(layout: StateLayout, entry: Any, t: float, *, subject: str, hint: str,
+                       warnings: list[str]) -> str:
+    r"""Return the note of a number used between grid visits, and warn of it once.
+
+    The trajectories are straight lines between grid visits, with the treatment
+    effect zero at baseline, so a number at ``t`` between the grid visits
+    :math:`v_{j-1} < t < v_j` is fitted by
+    :math:`(1 - w)\, x(v_{j-1}) + w\, x(v_j)` with
+    :math:`w = (t - v_{j-1}) / (v_j - v_{j-1})`: between baseline and the first
+    visit, an effect seen at ``t`` implies an effect :math:`1 / w` times as large at
+    :math:`v_j`. One line in ``warnings`` (unless already there) names the entry, its
+    time, the two grid visits and the weights, and says how to put the time on the
+    grid; a number within :data:`DATUM_TOLERANCE_MONTHS` of a follow-up grid visit (52
+    weeks, 11.96 months, beside 12) is taken as that visit's and not warned of.
+
+    Parameters
+    ----------
+    layout : StateLayout
+    entry : Any
+        The entry of the number (its ``id`` and ``endpoint`` are named).
+    t : float
+        The number's time in months.
+    subject : str
+        Whose number it is, as the warning names it ("trial 'scot'").
+    hint : str
+        Appended to the advice to add ``t`` to ``visits_months``.
+    warnings : list of str
+        The plan's warnings, to which the line is added.
+
+    Returns
+    -------
+    str
+        ``""`` for a number at a grid visit; otherwise the note's suffix.
+    """
+    weights = layout.interpolation(t)
+    if weights.max() == 1.0:
+        return ""
+    lo, hi = (float(layout.visits[j]) for j in np.flatnonzero(weights))
+    w = float(weights[layout.visits == hi][0])
+    note = f" (trajectory interpolated between the grid visits at {lo:g} and {hi:g} months)"
+    if hi - t <= DATUM_TOLERANCE_MONTHS or (lo > 0.0 and t - lo <= DATUM_TOLERANCE_MONTHS):
+        return note  # the same visit as a follow-up grid visit (52 weeks, 12 months)
+    baseline = (
+        f" (the effect is zero at baseline, so an effect seen at {t:g} months implies "
+        f"one {1.0 / w:.3g} times as large at {hi:g} months)" if lo == 0.0 else ""
+    )
+    line = (
+        f"longitudinal: {subject}, entry {entry.id!r} ({entry.endpoint}) at {t:g} months "
+        f"lies between the grid visits at {lo:g} and {hi:g} months, and trajectories are "
+        f"straight lines between grid visits: it is fitted by {1.0 - w:.3g} x the "
+        f"{lo:g}-month value + {w:.3g} x the {hi:g}-month value{baseline}; add {t:g} to "
+        f"visits_months{hint}"
+    )
+    if line not in warnings:
+        warnings.append(line)
+    return note
 
 
 def plan_trial(trial: Trial, options: LongitudinalOptions, layout: StateLayout) -> EvidencePlan:
