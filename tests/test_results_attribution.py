@@ -93,7 +93,7 @@ def test_an_extrapolated_row_keeps_its_shares_and_says_it_rests_on_the_assumptio
     assert (beyond.share_trial, beyond.share_prior) == (observed.share_trial,
                                                         observed.share_prior)
     assert beyond.drivers == f"{EXTRAPOLATED}; under it {observed.drivers}"
-    assert beyond.drivers.startswith("extrapolated beyond the last datum: rests on the "
+    assert beyond.drivers.startswith("extrapolated outside the data: rests on the "
                                      "model's assumption")
     # A row no evidence reaches is all prior, and says only that.
     nothing = dataclasses.replace(post, extrapolated=True, attrs={"prior_only": True})

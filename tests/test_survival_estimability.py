@@ -7,8 +7,9 @@ Every trial here is SIMULATED (invented numbers, labelled so in its title).
   RMST would be set by the baseline-hazard prior, so it reports hazard ratios only and
   says so, as the one-endpoint model does; estimand times and RMST horizons that the
   options ask for are named as not estimated.
-- An OS hazard ratio reported beside an EFS one and left out is named in the OS rows
-  and the warnings: the OS rows are predicted from EFS, not "no OS data".
+- An OS hazard ratio reported beside an EFS one and left out is named in the warnings,
+  and in the OS rows where any are reported (predicted from EFS, not "no OS data"): with
+  no survival level and no borrowing, none are, as they would follow the prior.
 - A binary endpoint's landmark counts read ``better`` as the proportion with the event:
   ``better = "lower"`` (fewer events) is the usual time-to-event direction, ``"higher"``
   a wanted event.
@@ -80,19 +81,39 @@ def test_hazard_ratios_alone_give_no_survival_level_in_the_illness_death_model(t
     assert not any("not estimated" in w for w in model.warnings())  # nothing was asked
 
 
-def test_an_unused_os_ratio_is_named_in_the_os_rows_and_the_warnings(tmp_path):
+def test_an_unused_os_ratio_gives_no_os_row_when_nothing_identifies_one(tmp_path):
+    """Predicted from EFS with no survival level, an OS hazard ratio would follow the prior.
+
+    Without a survival level, the OS hazard ratio implied by the EFS one runs through the
+    baseline hazards (the death rate after an organ failure above all), which only their
+    prior sets; without borrowing, nothing else informs it, so no OS row is reported and
+    the warning says why, naming the OS entry left out.
+    """
     model = survival_model(_efs_os_ratios(tmp_path))
-    os_rows = [e for e in model.estimands(_prior_idata(model)) if e.endpoint == "os"]
-    assert os_rows
-    for e in os_rows:
-        assert e.attrs["no_data"]
-        assert e.evidence.startswith("OS reported by sim_two_ratios but not used (os_hr: "
-                                     "EFS and OS ratios describe the same patients"), e.evidence
-        assert e.evidence.endswith("predicted through the model from EFS"), e.evidence
+    assert not [e for e in model.estimands(_prior_idata(model)) if e.endpoint == "os"]
     assert any(w.startswith("survival: sim_two_ratios reports OS but the fit does not use "
-                            "it (os_hr: ") and w.endswith("every OS row is predicted through "
-                                                          "the model from EFS")
+                            "it (os_hr: EFS and OS ratios describe the same patients")
+               and w.endswith("no OS row is reported: predicted from EFS with no survival "
+                              "level, it would follow the baseline-hazard prior")
                for w in model.warnings())
+
+
+def test_an_endpoint_left_out_is_named_in_its_rows():
+    """A row of an endpoint whose entries were left out says so, and what it rests on."""
+    import numpy as np
+
+    from bayes_scot.builders.survival.estimands import Coverage, mark_without_data
+    from bayes_scot.stats.estimands import EstimandDraws
+
+    row = EstimandDraws(endpoint="os", estimand="hazard_ratio_0_48", label="OS HR",
+                        draws=np.ones((2, 3)), null=1.0, superior="lower",
+                        evidence="trial + astis")
+    coverage = Coverage(trial="sim", effect=frozenset({"efs"}), level=frozenset(),
+                        unused={"os": "os_hr: why"})
+    marked = mark_without_data(row, coverage)
+    assert marked.attrs["no_data"]
+    assert marked.evidence == ("OS reported by sim but not used (os_hr: why): predicted "
+                               "through the model from EFS and astis")
 
 
 def test_a_ratio_only_endpoint_beside_the_other_endpoints_counts_has_no_level(tmp_path):

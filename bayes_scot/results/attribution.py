@@ -117,10 +117,11 @@ it a ratio above 1 is Monte Carlo noise in a row that is all prior (the robust v
 a few thousand draws has a relative SE of about 4%), and the prior's share is 1."""
 
 EXTRAPOLATED: str = (
-    "extrapolated beyond the last datum: rests on the model's assumption of what follows it"
+    "extrapolated outside the data: rests on the model's assumption of what lies there"
 )
-"""The start of the drivers text of a row extrapolated beyond its endpoint's last datum:
-its shares are the model's, which carries the data forward by assumption."""
+"""The start of the drivers text of a row extrapolated outside its endpoint's data (after
+the last datum or before the first): its shares are the model's, which carries the data
+there by assumption."""
 
 MOSTLY_PRIOR: float = 0.5
 """A prior share above this is called "mostly prior" in the drivers text."""
@@ -209,12 +210,12 @@ def attribute(
 ) -> Attribution:
     """Split one estimand's posterior among trial, external, borrowing and prior.
 
-    The shares of a row extrapolated beyond its endpoint's last datum
-    (:attr:`~bayes_scot.stats.estimands.EstimandDraws.extrapolated`) are those of the
-    model, which carries the data forward by its own structure (a last interval's
-    hazard held constant, a trajectory pinned at the reference visit); its drivers text
-    says first that the row rests on that assumption (:data:`EXTRAPOLATED`), so that a
-    large trial share is not read as the trial's having observed it. A row no evidence
+    The shares of a row extrapolated outside its endpoint's data, after the last datum
+    or before the first (:attr:`~bayes_scot.stats.estimands.EstimandDraws.extrapolated`),
+    are those of the model, which carries the data there by its own structure (a last
+    interval's hazard held constant, a trajectory pinned at the reference visit); its
+    drivers text says first that the row rests on that assumption (:data:`EXTRAPOLATED`),
+    so that a large trial share is not read as the trial's having observed it. A row no evidence
     reaches (``attrs["prior_only"]``) is all prior and says so alone.
 
     Parameters

@@ -343,13 +343,29 @@ class SurvivalModel:
         for endpoint, why in c.unused.items():
             if endpoint not in c.effect:
                 other = ({_EFS, _OS} - {endpoint}).pop().upper()
+                rows = (f"no {endpoint.upper()} row is reported: predicted from {other} "
+                        "with no survival level, it would follow the baseline-hazard prior"
+                        if self._unidentified(endpoint) else
+                        f"every {endpoint.upper()} row is predicted through the model from "
+                        f"{other}")
                 lines.append(f"survival: {c.trial} reports {endpoint.upper()} but the fit "
-                             f"does not use it ({why}); every {endpoint.upper()} row is "
-                             f"predicted through the model from {other}")
+                             f"does not use it ({why}); {rows}")
         if not c.level:
             lines += ratio_only_warnings(self._requested, f"{c.trial} gives only hazard "
                                          "ratios")
         return lines
+
+    def _unidentified(self, endpoint: str) -> bool:
+        """Whether no row of ``endpoint`` is identified by the data.
+
+        True when the target trial holds no evidence of the endpoint, no survival level
+        of either endpoint, and borrows from no other trial: the endpoint's hazard ratio
+        would then be the other endpoint's carried through baseline hazards that only
+        their prior sets (the transition after an organ failure above all).
+        """
+        borrows = len(self.trials) > 1 and self.options.borrowing != "none"
+        return (endpoint not in self.coverage.effect and not self.coverage.level
+                and not borrows)
 
     def _coverage(self) -> Coverage:
         """Return what the target trial's likelihood terms hold, and what it left out."""
@@ -684,7 +700,8 @@ class SurvivalModel:
             endpoint the trial reports only as a hazard ratio beside the other
             endpoint's counts or estimates. When the target trial gives only hazard
             ratios, no survival level is identified and only hazard ratios are returned
-            (:meth:`warnings` says so).
+            (:meth:`warnings` says so); and, without borrowing, none of an endpoint it
+            gives no evidence of, which would follow the baseline-hazard prior.
         """
         from bayes_scot import _compat
 
@@ -716,7 +733,8 @@ class SurvivalModel:
             out.append(mean_hazard_ratio(posterior["log_hr"].to_numpy(), labels))
         reported = [t for term in self._terms if term.trial == 0 for t in term.times]
         return [mark_extrapolation(mark_without_data(e, self.coverage),
-                                   self.last_datum, reported) for e in out]
+                                   self.last_datum, reported)
+                for e in out if not self._unidentified(e.endpoint)]
 
     def assumptions(self) -> tuple[str, ...]:
         """Assumptions of the evidence this fit uses (from the trial files and the model)."""
